@@ -1,0 +1,135 @@
+/**
+ * The local tenant's internal contract: the in-memory directory that the seed loads, and the
+ * shape of the HTTP handlers that the Entra (OIDC) half and the Graph half plug into.
+ *
+ * The local tenant is a stand-in for Entra ID and Microsoft Graph. It never imports from the
+ * portal (`lib/`, `app/`), and the portal never imports from it: the two meet only over HTTPS,
+ * exactly as the portal meets the real cloud.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export type UserType = 'Member' | 'Guest';
+
+export interface DirectoryUser {
+  id: string; // GUID (from the seed, or derived stably from the UPN)
+  userPrincipalName: string;
+  displayName: string;
+  givenName: string | null;
+  surname: string | null;
+  mail: string | null;
+  jobTitle: string | null;
+  department: string | null;
+  officeLocation: string | null;
+  mobilePhone: string | null;
+  businessPhones: string[];
+  preferredLanguage: string | null;
+  accountEnabled: boolean;
+  userType: UserType;
+  employeeHireDate: string | null; // ISO 8601
+  employeeId: string | null;
+  createdDateTime: string;
+  /** The seeded password; only the OIDC half reads it. */
+  password: string;
+  managerId: string | null;
+  /** Directory role template ids (resolved from display names or ids in the seed). */
+  directoryRoleTemplateIds: string[];
+  /** Portal app roles (`TapBroker.Approver` …) assigned to this user on the portal API. */
+  appRoles: string[];
+}
+
+export interface TapPolicy {
+  state: 'enabled' | 'disabled';
+  defaultLifetimeInMinutes: number;
+  minimumLifetimeInMinutes: number;
+  maximumLifetimeInMinutes: number;
+  defaultLength: number;
+  isUsableOnce: boolean;
+  includeTargets: { targetType: 'group'; id: string; isRegistrationRequired: boolean }[];
+  excludeTargets: { targetType: 'group'; id: string }[];
+}
+
+export interface TapMethod {
+  id: string;
+  userId: string;
+  createdDateTime: string;
+  startDateTime: string;
+  lifetimeInMinutes: number;
+  isUsableOnce: boolean;
+  /** Set once the pass has been used for a sign-in (one-time passes then become unusable). */
+  usedDateTime: string | null;
+}
+
+export interface ConfidentialClient {
+  clientId: string;
+  clientSecret: string;
+  /** Application permissions granted (admin-consented) on Graph, e.g. `User.Read.All`. */
+  graphPermissions: string[];
+  displayName: string;
+  /** Object id of the service principal (the `oid` of its app-only tokens). */
+  servicePrincipalId: string;
+}
+
+export interface PortalApp {
+  clientId: string; // the SPA
+  apiClientId: string; // the API (token audience)
+  scope: string; // e.g. access_as_user
+  redirectUris: string[];
+}
+
+export interface Directory {
+  tenantId: string;
+  portal: PortalApp;
+  broker: ConfidentialClient;
+  automation: ConfidentialClient | null;
+  tapPolicy: TapPolicy;
+  users: Map<string, DirectoryUser>; // by id
+  /** Case-insensitive UPN → id. */
+  usersByUpn: Map<string, string>;
+  /** managerId → ordered ids of direct reports (kept in step with `managerId`). */
+  directReports: Map<string, string[]>;
+  /** userId → that user's TAP methods (Graph keeps at most one). */
+  tapMethods: Map<string, TapMethod[]>;
+}
+
+/** What the Graph half learns about the caller from a verified app-only access token. */
+export interface GraphCaller {
+  kind: 'app' | 'user';
+  appId: string;
+  /** Application permissions (`roles`) for app tokens; delegated scopes (`scp`) for user tokens. */
+  permissions: string[];
+  /** The signed-in user's id for delegated tokens. */
+  userId: string | null;
+}
+
+export interface TenantContext {
+  directory: Directory;
+  /** The tenant's public base URL, e.g. `https://localhost:8443` (no trailing slash). */
+  baseUrl: string;
+  faults: FaultState;
+  stats: RequestStats;
+}
+
+export interface FaultState {
+  /** Added latency on every Graph request (including each `$batch` as a whole). */
+  latencyMs: number;
+  /** Probability 0..1 of answering a Graph request with 429. */
+  throttleRate: number;
+  /** Answer the next N Graph requests with 429. */
+  throttleNext: number;
+  retryAfterSeconds: number;
+  /** Answer the next N Graph requests with 503. */
+  unavailableNext: number;
+  /** Destroy the socket without answering on the next N Graph requests. */
+  dropNext: number;
+}
+
+export interface RequestStats {
+  /** HTTP round trips served under `/graph`, by `METHOD /template` (ids replaced by `{id}`). */
+  graph: Record<string, number>;
+  /** Requests carried inside `$batch`, by the same template. */
+  batched: Record<string, number>;
+  /** Requests to the Entra endpoints, by template. */
+  entra: Record<string, number>;
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: TenantContext) => Promise<void>;
