@@ -7,6 +7,7 @@
  * exactly as the portal meets the real cloud.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { OidcState } from './oidc/state';
 
 export type UserType = 'Member' | 'Guest';
 
@@ -107,6 +108,12 @@ export interface TenantContext {
   baseUrl: string;
   faults: FaultState;
   stats: RequestStats;
+  /**
+   * The Entra half's state: the token signing key and the in-memory authorization codes,
+   * refresh tokens and sign-in sessions. Graph code verifies tokens through
+   * `verifyGraphToken` in `tenant/oidc/tokens.ts` rather than reading this directly.
+   */
+  oidc: OidcState;
 }
 
 export interface FaultState {

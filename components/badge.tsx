@@ -1,0 +1,48 @@
+import type { ReactNode } from 'react';
+import { formatDepth, formatReason, formatRole } from '@/lib/client/format';
+
+type Tone = 'neutral' | 'blue' | 'green' | 'amber' | 'violet';
+
+const TONES: Record<Tone, string> = {
+  neutral: 'bg-slate-100 text-slate-700 ring-slate-300',
+  blue: 'bg-blue-50 text-blue-800 ring-blue-200',
+  green: 'bg-green-50 text-green-800 ring-green-200',
+  amber: 'bg-amber-50 text-amber-900 ring-amber-300',
+  violet: 'bg-violet-50 text-violet-800 ring-violet-200',
+};
+
+export function Badge({ tone = 'neutral', children, title }: { tone?: Tone; children: ReactNode; title?: string }) {
+  return (
+    <span
+      title={title}
+      className={`inline-flex items-center whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${TONES[tone]}`}
+    >
+      {children}
+    </span>
+  );
+}
+
+export function RoleBadge({ role }: { role: string }) {
+  return (
+    <Badge tone="violet" title={role}>
+      {formatRole(role)}
+    </Badge>
+  );
+}
+
+export function DepthBadge({ depth }: { depth: number }) {
+  return <Badge tone={depth === 1 ? 'blue' : 'neutral'}>{formatDepth(depth)}</Badge>;
+}
+
+/** Eligible, or not with each reason spelled out (colour is never the only signal). */
+export function EligibilityBadge({ eligible, reasons }: { eligible: boolean; reasons: string[] }) {
+  if (eligible) return <Badge tone="green">Eligible</Badge>;
+  return (
+    <span className="inline-flex flex-col items-start gap-1">
+      <Badge tone="amber">Not eligible</Badge>
+      {reasons.length > 0 && (
+        <span className="text-xs text-slate-600">{reasons.map((reason) => formatReason(reason)).join(' · ')}</span>
+      )}
+    </span>
+  );
+}

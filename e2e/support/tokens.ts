@@ -1,0 +1,65 @@
+import { tenantId, tenantUrl } from './env';
+import { loadSeed, type Seed } from './seed';
+
+const tokenEndpoint = `${tenantUrl}/${tenantId}/oauth2/v2.0/token`;
+
+async function postToken(form: Record<string, string>): Promise<Record<string, unknown>> {
+  const res = await fetch(tokenEndpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form),
+  });
+  const body = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`token request failed: ${res.status} ${String(body.error)} ${String(body.error_description)}`);
+  return body;
+}
+
+/**
+ * An access token for the portal API for a seeded user, through the password grant (ROPC) that
+ * the local tenant offers for automation against seeded users — the same token the SPA gets.
+ */
+export async function userAccessToken(upn: string, seed: Seed = loadSeed()): Promise<string> {
+  const user = seed.users.find((u) => u.userPrincipalName.toLowerCase() === upn.toLowerCase());
+  if (!user) throw new Error(`${upn} is not in the seed`);
+  const body = await postToken({
+    grant_type: 'password',
+    client_id: seed.portal.clientId,
+    username: user.userPrincipalName,
+    password: user.password,
+    scope: `api://${seed.portal.apiClientId}/${seed.portal.scope} openid profile offline_access`,
+  });
+  return String(body.access_token);
+}
+
+/** The same user's ID token: signed by the right issuer, but for the SPA, not the API. */
+export async function userIdToken(upn: string): Promise<string> {
+  const seed = loadSeed();
+  const user = seed.users.find((u) => u.userPrincipalName.toLowerCase() === upn.toLowerCase());
+  if (!user) throw new Error(`${upn} is not in the seed`);
+  const body = await postToken({
+    grant_type: 'password',
+    client_id: seed.portal.clientId,
+    username: user.userPrincipalName,
+    password: user.password,
+    scope: `api://${seed.portal.apiClientId}/${seed.portal.scope} openid profile`,
+  });
+  return String(body.id_token);
+}
+
+/** An app-only token from client credentials (audience: Graph), e.g. the automation client's. */
+export async function appToken(client: { clientId: string; clientSecret: string }, scope = 'https://graph.microsoft.com/.default'): Promise<string> {
+  const body = await postToken({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret, scope });
+  return String(body.access_token);
+}
+
+/** Calls the local tenant's Graph as the automation client (an HR system moving people). */
+export async function graphAsAutomation(method: string, path: string, body?: unknown): Promise<Response> {
+  const seed = loadSeed();
+  if (!seed.automation) throw new Error('the seed has no automation client');
+  const token = await appToken(seed.automation);
+  return fetch(`${tenantUrl}/graph/v1.0${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}

@@ -1,0 +1,75 @@
+import 'server-only';
+
+/**
+ * The error vocabulary of the portal API (CONTRACT.md §2). Core code throws `BrokerError`;
+ * `lib/http/problem.ts` is the one place that turns it into an RFC 9457 response.
+ *
+ * `detail` is shown to the caller: it must never carry a token, a secret, a pass, or anything
+ * that tells an outsider more than the code already does (for instance whether a user exists).
+ */
+export const BROKER_ERROR_STATUS = {
+  unauthenticated: 401,
+  forbidden: 403,
+  'not-in-reporting-chain': 403,
+  'target-ineligible': 422,
+  'validation-failed': 400,
+  'not-found': 404,
+  conflict: 409,
+  'rate-limited': 429,
+  'upstream-unavailable': 503,
+} as const;
+
+export type BrokerErrorCode = keyof typeof BROKER_ERROR_STATUS;
+
+export interface ValidationIssue {
+  /** Dotted path into the body or query, e.g. `lifetimeInMinutes` or `chain.0`. */
+  path: string;
+  message: string;
+}
+
+export interface BrokerErrorExtra {
+  /** For `validation-failed`. */
+  errors?: ValidationIssue[];
+  /** For `target-ineligible`: the named eligibility reasons. */
+  reasons?: string[];
+  /** Seconds, for `rate-limited` (and optionally `upstream-unavailable`): sent as `Retry-After`. */
+  retryAfterSeconds?: number;
+  /** Internal cause, logged but never sent to the caller. */
+  cause?: unknown;
+}
+
+const DEFAULT_DETAIL: Record<BrokerErrorCode, string> = {
+  unauthenticated: 'A valid access token for this API is required.',
+  forbidden: 'You are not allowed to do this.',
+  'not-in-reporting-chain': 'The target is not in your reporting chain.',
+  'target-ineligible': 'Policy does not allow a Temporary Access Pass for this user.',
+  'validation-failed': 'The request is malformed.',
+  'not-found': 'Not found.',
+  conflict: 'The request is not in a state that allows this action.',
+  'rate-limited': 'Too many requests; try again later.',
+  'upstream-unavailable': 'A service the portal depends on is unavailable; nothing was changed. Try again later.',
+};
+
+export class BrokerError extends Error {
+  override readonly name = 'BrokerError';
+  readonly code: BrokerErrorCode;
+  readonly status: number;
+  readonly detail: string;
+  readonly errors: ValidationIssue[] | undefined;
+  readonly reasons: string[] | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: BrokerErrorCode, detail?: string, extra: BrokerErrorExtra = {}) {
+    super(detail ?? DEFAULT_DETAIL[code], extra.cause === undefined ? undefined : { cause: extra.cause });
+    this.code = code;
+    this.status = BROKER_ERROR_STATUS[code];
+    this.detail = detail ?? DEFAULT_DETAIL[code];
+    this.errors = extra.errors;
+    this.reasons = extra.reasons;
+    this.retryAfterSeconds = extra.retryAfterSeconds;
+  }
+}
+
+export function isBrokerError(error: unknown): error is BrokerError {
+  return error instanceof BrokerError;
+}

@@ -1,0 +1,268 @@
+/**
+ * The portal's configuration: every environment variable it reads, validated once with zod.
+ *
+ * `getEnv()` parses `process.env` on first use and memoizes the result; `instrumentation.ts`
+ * calls it at boot so a misconfigured portal stops before serving a single request, with one
+ * message that lists every bad or missing variable. There are no silent defaults for secrets or
+ * URLs: only PORT, DATA_DIR and LOG_LEVEL have defaults.
+ *
+ * Secret values (client secret, certificate key) never appear in an error message.
+ */
+import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type BrokerCredential =
+  | { kind: 'secret'; clientSecret: string }
+  | {
+      kind: 'certificate';
+      /** PKCS#8 PEM (decrypted when BROKER_CERTIFICATE_PASSWORD is set). */
+      privateKeyPem: string;
+      /** The certificate chain as PEM, leaf first; msal-node sends it as `x5c`. */
+      certificatePem: string;
+      /** Hex SHA-256 of the leaf certificate's DER: the `x5t#S256` msal-node puts in the assertion. */
+      thumbprintSha256: string;
+    };
+
+export interface Env {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  dataDir: string;
+  /** `postgres://…` for PostgreSQL; undefined selects the embedded database. */
+  databaseUrl: string | undefined;
+  logLevel: LogLevel;
+  entra: {
+    /** Origin of the authority, no trailing slash, e.g. `https://login.microsoftonline.com`. */
+    authorityHost: string;
+    tenantId: string;
+    /** `${host}/${tenantId}/` — what MSAL (browser and node) is configured with. */
+    authority: string;
+    /** `${host}/${tenantId}/v2.0` — the `iss` of v2 access tokens. */
+    issuer: string;
+    jwksUri: string;
+    /** `[host:port]`: lets MSAL skip instance discovery for a non-Microsoft host. */
+    knownAuthorities: string[];
+  };
+  portal: { clientId: string };
+  api: {
+    /** The token audience (v2 tokens carry the API's client id GUID as `aud`). */
+    clientId: string;
+    /** Full scope the SPA requests, e.g. `api://<guid>/access_as_user`. */
+    scope: string;
+    /** Last path segment of `scope`: what appears in the token's `scp`. */
+    scopeName: string;
+  };
+  broker: { clientId: string; credential: BrokerCredential };
+  graph: {
+    /** e.g. `https://graph.microsoft.com` or `https://localhost:8443/graph`, no trailing slash. */
+    baseUrl: string;
+    /** Hostname only (no port): the Graph client attaches tokens only to these hosts. */
+    host: string;
+    /** Client-credentials scope, `${origin}/.default` unless GRAPH_SCOPE says otherwise. */
+    scope: string;
+  };
+  /** True only when ALLOW_INSECURE_LOCAL_TENANT is exactly "true". */
+  allowInsecureLocalTenant: boolean;
+}
+
+export class EnvError extends Error {
+  override readonly name = 'EnvError';
+  readonly issues: string[];
+  constructor(issues: string[]) {
+    super(`Invalid portal configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.issues = issues;
+  }
+}
+
+type RawEnv = Record<string, string | undefined>;
+
+/** Unset and empty are the same thing: `FOO=` in an env file must not count as a value. */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
+const required = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema);
+
+const guid = z.guid({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a GUID') });
+
+const httpsUrl = z
+  .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a string') })
+  .refine((v) => URL.canParse(v) && new URL(v).protocol === 'https:', 'must be an https:// URL')
+  .refine((v) => !URL.canParse(v) || (new URL(v).search === '' && new URL(v).hash === ''), 'must not have a query or fragment')
+  .transform((v) => v.replace(/\/+$/, ''));
+
+const rawSchema = z
+  .object({
+    NODE_ENV: optional(z.enum(['development', 'production', 'test'])),
+    PORT: optional(z.coerce.number().int().min(1).max(65535)).transform((v) => v ?? 3000),
+    DATA_DIR: optional(z.string()).transform((v) => path.resolve(v ?? './data')),
+    DATABASE_URL: optional(
+      z.string().refine((v) => /^postgres(ql)?:\/\/.+/.test(v) && URL.canParse(v), 'must be a postgres:// or postgresql:// URL'),
+    ),
+    LOG_LEVEL: optional(z.enum(LOG_LEVELS)).transform((v) => v ?? 'info'),
+    ENTRA_AUTHORITY_HOST: required(httpsUrl).refine(
+      (v) => !URL.canParse(v) || new URL(v).pathname === '/',
+      'must be an origin only, e.g. https://login.microsoftonline.com (the tenant id is added from ENTRA_TENANT_ID)',
+    ),
+    ENTRA_TENANT_ID: required(guid),
+    PORTAL_CLIENT_ID: required(guid),
+    API_CLIENT_ID: required(guid),
+    API_SCOPE: required(
+      z
+        .string({ error: 'is required' })
+        .regex(/^[a-z][a-z0-9+.-]*:\/\/\S*\/[^/\s]+$/i, 'must be a full scope such as api://<api client id>/access_as_user'),
+    ),
+    BROKER_CLIENT_ID: required(guid),
+    BROKER_CLIENT_SECRET: optional(z.string()),
+    BROKER_CERTIFICATE_PATH: optional(z.string()),
+    BROKER_CERTIFICATE_PASSWORD: optional(z.string()),
+    GRAPH_BASE_URL: required(httpsUrl),
+    GRAPH_SCOPE: optional(z.string().regex(/^\S+\/\.default$/, 'must end with /.default (client credentials)')),
+    ALLOW_INSECURE_LOCAL_TENANT: optional(z.enum(['true', 'false'], { error: 'must be "true" or "false"' })),
+  })
+  .superRefine((raw, ctx) => {
+    const hasSecret = raw.BROKER_CLIENT_SECRET !== undefined;
+    const hasCert = raw.BROKER_CERTIFICATE_PATH !== undefined;
+    if (hasSecret === hasCert) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BROKER_CLIENT_SECRET'],
+        message: hasSecret
+          ? 'set exactly one of BROKER_CLIENT_SECRET or BROKER_CERTIFICATE_PATH, not both'
+          : 'set exactly one of BROKER_CLIENT_SECRET or BROKER_CERTIFICATE_PATH (the broker app credential)',
+      });
+    }
+    if (raw.BROKER_CERTIFICATE_PASSWORD !== undefined && !hasCert) {
+      ctx.addIssue({ code: 'custom', path: ['BROKER_CERTIFICATE_PASSWORD'], message: 'is only used with BROKER_CERTIFICATE_PATH' });
+    }
+  });
+
+function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname.toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function loadCertificate(certPath: string, password: string | undefined, issues: string[]): BrokerCredential | undefined {
+  let pem: string;
+  try {
+    pem = readFileSync(certPath, 'utf8');
+  } catch (error) {
+    const code = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
+    issues.push(`BROKER_CERTIFICATE_PATH: cannot read ${certPath} (${code})`);
+    return undefined;
+  }
+  const certs = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const keyBlock = pem.match(/-----BEGIN (?:ENCRYPTED |RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:ENCRYPTED |RSA |EC )?PRIVATE KEY-----/);
+  const leaf = certs[0];
+  if (leaf === undefined || keyBlock === null) {
+    issues.push(`BROKER_CERTIFICATE_PATH: ${certPath} must hold both the private key and the certificate as PEM`);
+    return undefined;
+  }
+  try {
+    const key = createPrivateKey(password === undefined ? keyBlock[0] : { key: keyBlock[0], passphrase: password });
+    const cert = new X509Certificate(leaf);
+    if (!cert.checkPrivateKey(key)) {
+      issues.push(`BROKER_CERTIFICATE_PATH: the private key in ${certPath} does not match its certificate`);
+      return undefined;
+    }
+    return {
+      kind: 'certificate',
+      privateKeyPem: key.export({ format: 'pem', type: 'pkcs8' }).toString(),
+      certificatePem: certs.join('\n'),
+      thumbprintSha256: createHash('sha256').update(cert.raw).digest('hex').toUpperCase(),
+    };
+  } catch {
+    // The crypto error could echo key material details; say only what to check.
+    issues.push(
+      `BROKER_CERTIFICATE_PATH: cannot load the key or certificate in ${certPath} (encrypted key without BROKER_CERTIFICATE_PASSWORD, wrong password, or malformed PEM)`,
+    );
+    return undefined;
+  }
+}
+
+/**
+ * Validates an environment and derives the values the portal uses. Pure apart from reading the
+ * broker certificate file. Throws `EnvError` listing every problem at once.
+ */
+export function parseEnv(source: RawEnv): Env {
+  const result = rawSchema.safeParse(source);
+  const issues: string[] = [];
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const name = issue.path.length > 0 ? issue.path.join('.') : 'environment';
+      issues.push(`${name}: ${issue.message}`);
+    }
+    throw new EnvError(issues);
+  }
+  const raw = result.data;
+  const nodeEnv = raw.NODE_ENV ?? 'development';
+  const allowInsecureLocalTenant = raw.ALLOW_INSECURE_LOCAL_TENANT === 'true';
+
+  if (nodeEnv === 'production' && !allowInsecureLocalTenant) {
+    for (const name of ['ENTRA_AUTHORITY_HOST', 'GRAPH_BASE_URL'] as const) {
+      if (isLoopbackUrl(raw[name])) {
+        issues.push(
+          `${name}: ${raw[name]} is a local (loopback) tenant, refused in production. ` +
+            'A local tenant is a stand-in anyone on this machine can mint tokens for; to run against it anyway set ALLOW_INSECURE_LOCAL_TENANT=true.',
+        );
+      }
+    }
+  }
+
+  let credential: BrokerCredential | undefined;
+  if (raw.BROKER_CLIENT_SECRET !== undefined) {
+    credential = { kind: 'secret', clientSecret: raw.BROKER_CLIENT_SECRET };
+  } else if (raw.BROKER_CERTIFICATE_PATH !== undefined) {
+    credential = loadCertificate(raw.BROKER_CERTIFICATE_PATH, raw.BROKER_CERTIFICATE_PASSWORD, issues);
+  }
+
+  if (issues.length > 0 || credential === undefined) throw new EnvError(issues);
+
+  const authorityHost = raw.ENTRA_AUTHORITY_HOST;
+  const tenantId = raw.ENTRA_TENANT_ID.toLowerCase();
+  const graphUrl = new URL(raw.GRAPH_BASE_URL);
+  return {
+    nodeEnv,
+    port: raw.PORT,
+    dataDir: raw.DATA_DIR,
+    databaseUrl: raw.DATABASE_URL,
+    logLevel: raw.LOG_LEVEL,
+    entra: {
+      authorityHost,
+      tenantId,
+      authority: `${authorityHost}/${tenantId}/`,
+      issuer: `${authorityHost}/${tenantId}/v2.0`,
+      jwksUri: `${authorityHost}/${tenantId}/discovery/v2.0/keys`,
+      knownAuthorities: [new URL(authorityHost).host],
+    },
+    portal: { clientId: raw.PORTAL_CLIENT_ID.toLowerCase() },
+    api: {
+      clientId: raw.API_CLIENT_ID.toLowerCase(),
+      scope: raw.API_SCOPE,
+      scopeName: raw.API_SCOPE.slice(raw.API_SCOPE.lastIndexOf('/') + 1),
+    },
+    broker: { clientId: raw.BROKER_CLIENT_ID.toLowerCase(), credential },
+    graph: {
+      baseUrl: raw.GRAPH_BASE_URL,
+      host: graphUrl.hostname.toLowerCase(),
+      scope: raw.GRAPH_SCOPE ?? `${graphUrl.origin}/.default`,
+    },
+    allowInsecureLocalTenant,
+  };
+}
+
+let cached: Env | undefined;
+
+/** The validated configuration, parsed from `process.env` once per process. */
+export function getEnv(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** Tests only: forget the memoized configuration after changing `process.env`. */
+export function resetEnvForTests(): void {
+  cached = undefined;
+}

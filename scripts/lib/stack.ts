@@ -1,0 +1,196 @@
+/**
+ * Starts the whole local stack — the local tenant (in this process), the database migrations and
+ * the portal (`next start` or `next dev` in a child process) wired to the tenant — for `npm start`
+ * and for the test orchestrator. The portal gets exactly the configuration it would get against
+ * the real cloud, with local values: authority host, Graph base URL, client ids and secret.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { ensureCertificate } from '../../tenant/cert';
+import { startTenant } from '../../tenant/server';
+import { migrateDatabase } from './migrate-database';
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+export const demoSeedPath = path.join(repoRoot, 'tenant', 'demo-org.json');
+
+export interface StackOptions {
+  portalPort: number;
+  tenantPort: number;
+  dataDir: string;
+  /** Seed file path; the bundled demo org when absent. */
+  seedPath?: string;
+  /** PostgreSQL URL; the embedded database in `dataDir` when absent. */
+  databaseUrl?: string;
+  dev?: boolean;
+  /** Where the portal's stdout/stderr go: inherited by default, or a callback per chunk. */
+  onPortalOutput?: (chunk: string) => void;
+  logLevel?: string;
+}
+
+export interface Stack {
+  portalUrl: string;
+  tenantUrl: string;
+  tenantId: string;
+  certPath: string;
+  spkiSha256: string;
+  seedPath: string;
+  /** The environment the portal was started with (no secrets are printed from it). */
+  portalEnv: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+type SeedJson = {
+  portal: { redirectUris: string[] };
+  [key: string]: unknown;
+};
+
+/** The seed as the tenant will load it, with the portal's actual origin registered as a redirect URI. */
+export function readSeedForPortal(seedPath: string, portalUrl: string): SeedJson {
+  const seed = JSON.parse(readFileSync(seedPath, 'utf8')) as SeedJson;
+  // Registering the origin the portal really listens on is what an admin does in the app
+  // registration; the tenant still refuses every redirect URI that is not registered.
+  if (seed.portal && Array.isArray(seed.portal.redirectUris) && !seed.portal.redirectUris.includes(portalUrl)) {
+    seed.portal.redirectUris = [...seed.portal.redirectUris, portalUrl];
+  }
+  return seed;
+}
+
+const buildInputs = ['app', 'components', 'lib', 'public', 'next.config.js', 'package-lock.json', 'postcss.config.mjs', 'tsconfig.json'];
+
+function newestMtime(p: string): number {
+  if (!existsSync(p)) return 0;
+  const st = statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const entry of readdirSync(p)) {
+    if (entry === 'generated' || entry === 'node_modules') continue;
+    newest = Math.max(newest, newestMtime(path.join(p, entry)));
+  }
+  return newest;
+}
+
+/** True when `.next` is missing or older than any source that goes into the build. */
+export function isBuildStale(): boolean {
+  const buildId = path.join(repoRoot, '.next', 'BUILD_ID');
+  if (!existsSync(buildId)) return true;
+  const built = statSync(buildId).mtimeMs;
+  return buildInputs.some((input) => newestMtime(path.join(repoRoot, input)) > built);
+}
+
+const require_ = createRequire(__filename);
+export const nextBin = require_.resolve('next/dist/bin/next');
+
+export function runNextBuild(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [nextBin, 'build'], { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`next build failed with exit code ${code}`))));
+    child.on('error', reject);
+  });
+}
+
+async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited: number | null = null;
+  child.once('exit', (code) => {
+    exited = code ?? -1;
+  });
+  // Polling a readiness endpoint is synchronisation on an observable condition, not a sleep.
+  while (Date.now() < deadline) {
+    if (exited !== null) throw new Error(`the portal exited with code ${exited} before it was ready`);
+    try {
+      const res = await fetch(`${url}/api/health`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the portal did not become healthy at ${url} within ${timeoutMs} ms`);
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const dataDir = path.resolve(opts.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const cert = await ensureCertificate(dataDir);
+  const portalUrl = `http://localhost:${opts.portalPort}`;
+  const seedPath = path.resolve(opts.seedPath ?? demoSeedPath);
+  const seed = readSeedForPortal(seedPath, portalUrl);
+
+  const tenant = await startTenant({ port: opts.tenantPort, dataDir, seed });
+  const dir = tenant.ctx.directory;
+
+  let portal: ChildProcess | undefined;
+  try {
+    await migrateDatabase({ databaseUrl: opts.databaseUrl, dataDir });
+
+    const portalEnv: Record<string, string> = {
+      PORT: String(opts.portalPort),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: opts.logLevel ?? 'info',
+      ENTRA_AUTHORITY_HOST: tenant.url,
+      ENTRA_TENANT_ID: dir.tenantId,
+      PORTAL_CLIENT_ID: dir.portal.clientId,
+      API_CLIENT_ID: dir.portal.apiClientId,
+      API_SCOPE: `api://${dir.portal.apiClientId}/${dir.portal.scope}`,
+      BROKER_CLIENT_ID: dir.broker.clientId,
+      BROKER_CLIENT_SECRET: dir.broker.clientSecret,
+      GRAPH_BASE_URL: `${tenant.url}/graph`,
+      // The portal runs in production mode against a tenant on localhost: say so explicitly.
+      ALLOW_INSECURE_LOCAL_TENANT: 'true',
+      // Trust exactly the local tenant's certificate; TLS verification stays on.
+      NODE_EXTRA_CA_CERTS: cert.certPath,
+      NEXT_TELEMETRY_DISABLED: '1',
+    };
+    if (opts.databaseUrl) portalEnv.DATABASE_URL = opts.databaseUrl;
+
+    const baseEnv = { ...process.env };
+    delete baseEnv.DATABASE_URL;
+    const args = opts.dev
+      ? [nextBin, 'dev', '-p', String(opts.portalPort)]
+      : [nextBin, 'start', '-p', String(opts.portalPort)];
+    portal = spawn(process.execPath, args, {
+      cwd: repoRoot,
+      env: { ...baseEnv, NODE_ENV: opts.dev ? 'development' : 'production', ...portalEnv },
+      stdio: opts.onPortalOutput ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
+    });
+    if (opts.onPortalOutput) {
+      portal.stdout?.setEncoding('utf8').on('data', opts.onPortalOutput);
+      portal.stderr?.setEncoding('utf8').on('data', opts.onPortalOutput);
+    }
+    await waitForHealth(portalUrl, portal, opts.dev ? 180_000 : 60_000);
+
+    const child = portal;
+    return {
+      portalUrl,
+      tenantUrl: tenant.url,
+      tenantId: dir.tenantId,
+      certPath: cert.certPath,
+      spkiSha256: cert.spkiSha256,
+      seedPath,
+      portalEnv,
+      async stop() {
+        await stopChild(child);
+        await tenant.close();
+      },
+    };
+  } catch (err) {
+    if (portal) await stopChild(portal);
+    await tenant.close();
+    throw err;
+  }
+}
+
+export function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const killTimer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(killTimer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,198 @@
+/**
+ * `npm test`: every test, on a fresh machine, in one command.
+ *
+ *   1. typecheck and lint;
+ *   2. unit and integration tests (vitest), with the local tenant started in-process by the tests
+ *      and a throwaway PostgreSQL 15 cluster for the database tests;
+ *   3. a production build of the portal;
+ *   4. the end-to-end suite (Playwright: Chromium and black-box API tests) against the whole stack,
+ *      once with the embedded database and once with PostgreSQL.
+ *
+ * Flags: `--only=static,unit,e2e` runs a subset; `--db=pglite|postgres` limits the e2e runs.
+ * The last line is `N passed, N failed` over every test that ran.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { ensureCertificate } from '../tenant/cert';
+import { startPgCluster } from './pg-cluster';
+import { isBuildStale, repoRoot, runNextBuild, startStack } from './lib/stack';
+
+type Phase = 'static' | 'unit' | 'e2e';
+const args = process.argv.slice(2);
+const only = new Set<Phase>(
+  (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',') ?? ['static', 'unit', 'e2e']) as Phase[],
+);
+const dbModes = (args.find((a) => a.startsWith('--db='))?.slice('--db='.length).split(',') ?? ['pglite', 'postgres']) as (
+  | 'pglite'
+  | 'postgres'
+)[];
+
+const totals = { passed: 0, failed: 0 };
+const failures: string[] = [];
+
+function run(cmd: string, cmdArgs: string[], env: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, cmdArgs, { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, ...env } });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on('error', reject);
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function countStep(name: string, code: number) {
+  if (code === 0) totals.passed += 1;
+  else {
+    totals.failed += 1;
+    failures.push(name);
+  }
+}
+
+/** Adds a vitest JSON report's test counts to the totals. */
+function addVitestReport(file: string, label: string, exitCode: number) {
+  if (!existsSync(file)) {
+    totals.failed += 1;
+    failures.push(`${label} (no report; exit code ${exitCode})`);
+    return;
+  }
+  const report = JSON.parse(readFileSync(file, 'utf8')) as { numPassedTests: number; numFailedTests: number; numTotalTests: number };
+  totals.passed += report.numPassedTests;
+  totals.failed += report.numFailedTests;
+  if (report.numFailedTests > 0 || exitCode !== 0) failures.push(`${label} (${report.numFailedTests} failed, exit code ${exitCode})`);
+  if (report.numFailedTests === 0 && exitCode !== 0) totals.failed += 1;
+}
+
+/** Adds a Playwright JSON report's test counts to the totals. */
+function addPlaywrightReport(file: string, label: string, exitCode: number) {
+  if (!existsSync(file)) {
+    totals.failed += 1;
+    failures.push(`${label} (no report; exit code ${exitCode})`);
+    return;
+  }
+  const report = JSON.parse(readFileSync(file, 'utf8')) as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } };
+  totals.passed += report.stats.expected;
+  // A flaky test (passed only on retry) counts as failed: retries must not hide flakiness.
+  const bad = report.stats.unexpected + report.stats.flaky + report.stats.skipped;
+  totals.failed += bad;
+  if (bad > 0 || exitCode !== 0) failures.push(`${label} (${bad} failed, exit code ${exitCode})`);
+  if (bad === 0 && exitCode !== 0) totals.failed += 1;
+}
+
+async function createDatabase(serverUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name}"`);
+    await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function main() {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'tapbroker-test-'));
+  const reports = path.join(work, 'reports');
+  const node = process.execPath;
+  let cluster: Awaited<ReturnType<typeof startPgCluster>> | undefined;
+  try {
+    if (only.has('static')) {
+      console.log('\n== typecheck ==');
+      countStep('typecheck', await run(node, [require.resolve('typescript/bin/tsc'), '--noEmit']));
+      console.log('\n== lint ==');
+      countStep('lint', await run(node, [require.resolve('eslint/bin/eslint.js'), '.', '--max-warnings=0']));
+    }
+
+    const needsPg = only.has('unit') || (only.has('e2e') && dbModes.includes('postgres'));
+    if (needsPg) {
+      console.log('\n== starting a throwaway PostgreSQL 15 cluster ==');
+      cluster = await startPgCluster();
+    }
+
+    if (only.has('unit')) {
+      console.log('\n== unit and integration tests (vitest) ==');
+      const dataDir = path.join(work, 'unit-data');
+      const cert = await ensureCertificate(dataDir);
+      const out = path.join(reports, 'vitest.json');
+      const code = await run(
+        node,
+        [path.join(repoRoot, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'unit', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`],
+        { NODE_EXTRA_CA_CERTS: cert.certPath, TEST_DATA_DIR: dataDir, ...(cluster ? { TEST_DATABASE_URL: cluster.url } : {}) },
+      );
+      addVitestReport(out, 'vitest', code);
+    }
+
+    if (only.has('e2e')) {
+      if (isBuildStale()) {
+        console.log('\n== next build ==');
+        await runNextBuild();
+      }
+      for (const mode of dbModes) {
+        console.log(`\n== end-to-end (Playwright) with the ${mode === 'pglite' ? 'embedded database' : 'PostgreSQL'} ==`);
+        const dataDir = path.join(work, `e2e-${mode}`);
+        const databaseUrl = mode === 'postgres' && cluster ? await createDatabase(cluster.url, 'tapbroker_e2e') : undefined;
+        const portalLog: string[] = [];
+        const stack = await startStack({
+          portalPort: await freePort(),
+          tenantPort: await freePort(),
+          dataDir,
+          databaseUrl,
+          onPortalOutput: (chunk) => portalLog.push(chunk),
+        });
+        const out = path.join(reports, `playwright-${mode}.json`);
+        let code: number;
+        try {
+          code = await run(node, [require.resolve('@playwright/test/cli'), 'test', '-c', 'e2e/playwright.config.ts'], {
+            PORTAL_URL: stack.portalUrl,
+            TENANT_URL: stack.tenantUrl,
+            TENANT_ID: stack.tenantId,
+            TENANT_SPKI: stack.spkiSha256,
+            TENANT_SEED_PATH: stack.seedPath,
+            NODE_EXTRA_CA_CERTS: stack.certPath,
+            E2E_DB_MODE: mode,
+            E2E_PORTAL_LOG_FILE: path.join(work, `portal-${mode}.log`),
+            PLAYWRIGHT_JSON_OUTPUT_NAME: out,
+          });
+        } finally {
+          await stack.stop();
+        }
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(path.join(work, `portal-${mode}.log`), portalLog.join(''));
+        addPlaywrightReport(out, `playwright (${mode})`, code);
+        if (code !== 0) console.log(`portal log: ${path.join(work, `portal-${mode}.log`)}`);
+      }
+    }
+  } finally {
+    if (cluster) await cluster.stop();
+    if (failures.length === 0) await rm(work, { recursive: true, force: true });
+    else console.log(`\nKept ${work} for inspection.`);
+  }
+
+  if (failures.length > 0) console.log(`\nFailed: ${failures.join('; ')}`);
+  console.log(`\n${totals.passed} passed, ${totals.failed} failed`);
+  process.exit(totals.failed > 0 ? 1 : 0);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  console.log(`\n${totals.passed} passed, ${totals.failed + 1} failed`);
+  process.exit(1);
+});

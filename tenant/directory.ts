@@ -1,0 +1,171 @@
+/**
+ * The in-memory directory and the only functions that mutate its user graph.
+ *
+ * Invariant kept by every function here: for every user `u` with `u.managerId = m`,
+ * `directReports.get(m)` contains `u.id` exactly once, and no other list contains it; and
+ * `usersByUpn` maps each user's lower-cased UPN to its id. Code elsewhere (the Graph half)
+ * must change `managerId`/`userPrincipalName` only through {@link setManager} / {@link updateUser}.
+ *
+ * Manager cycles are allowed, as in Graph (which does not prevent them); only a user being
+ * their own manager is refused. Walkers must guard against cycles.
+ */
+import type {
+  ConfidentialClient,
+  Directory,
+  DirectoryUser,
+  PortalApp,
+  TapPolicy,
+} from './types';
+
+export interface DirectoryInput {
+  tenantId: string;
+  portal: PortalApp;
+  broker: ConfidentialClient;
+  automation: ConfidentialClient | null;
+  tapPolicy: TapPolicy;
+  /** Users in seed order; `managerId` must reference users in this list. */
+  users: DirectoryUser[];
+}
+
+export class DirectoryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DirectoryError';
+  }
+}
+
+const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isGuid(s: string): boolean {
+  return GUID_RE.test(s);
+}
+
+/** Builds a directory with its indexes. Assumes the input has been validated (see `tenant/seed.ts`). */
+export function buildDirectory(input: DirectoryInput): Directory {
+  const users = new Map<string, DirectoryUser>();
+  const usersByUpn = new Map<string, string>();
+  const directReports = new Map<string, string[]>();
+  for (const u of input.users) {
+    users.set(u.id, u);
+    usersByUpn.set(u.userPrincipalName.toLowerCase(), u.id);
+  }
+  for (const u of input.users) {
+    if (u.managerId === null) continue;
+    if (!users.has(u.managerId)) throw new DirectoryError(`user ${u.userPrincipalName}: manager ${u.managerId} is not in the directory`);
+    const list = directReports.get(u.managerId);
+    if (list) list.push(u.id);
+    else directReports.set(u.managerId, [u.id]);
+  }
+  return {
+    tenantId: input.tenantId,
+    portal: input.portal,
+    broker: input.broker,
+    automation: input.automation,
+    tapPolicy: input.tapPolicy,
+    users,
+    usersByUpn,
+    directReports,
+    tapMethods: new Map(),
+  };
+}
+
+/** Finds a user by object id or (case-insensitive) UPN, as Graph's `/users/{id | userPrincipalName}` does. */
+export function findUser(dir: Directory, idOrUpn: string): DirectoryUser | undefined {
+  const byId = dir.users.get(idOrUpn) ?? dir.users.get(idOrUpn.toLowerCase());
+  if (byId) return byId;
+  const id = dir.usersByUpn.get(idOrUpn.toLowerCase());
+  return id === undefined ? undefined : dir.users.get(id);
+}
+
+/** Finds a user by the name typed on the sign-in page: the UPN, or a guest's home email (`mail`). */
+export function findUserBySignInName(dir: Directory, name: string): DirectoryUser | undefined {
+  const lower = name.trim().toLowerCase();
+  const byUpn = findUser(dir, lower);
+  if (byUpn) return byUpn;
+  for (const u of dir.users.values()) {
+    if (u.mail !== null && u.mail.toLowerCase() === lower) return u;
+  }
+  return undefined;
+}
+
+export function getDirectReportIds(dir: Directory, managerId: string): readonly string[] {
+  return dir.directReports.get(managerId) ?? [];
+}
+
+function detach(dir: Directory, user: DirectoryUser): void {
+  if (user.managerId === null) return;
+  const list = dir.directReports.get(user.managerId);
+  if (!list) return;
+  const i = list.indexOf(user.id);
+  if (i >= 0) list.splice(i, 1);
+  if (list.length === 0) dir.directReports.delete(user.managerId);
+}
+
+/**
+ * Sets (or clears, with `null`) a user's manager, keeping `directReports` consistent.
+ * Throws {@link DirectoryError} for unknown ids or a self-reference.
+ */
+export function setManager(dir: Directory, userId: string, managerId: string | null): void {
+  const user = dir.users.get(userId);
+  if (!user) throw new DirectoryError(`user ${userId} is not in the directory`);
+  if (managerId !== null) {
+    if (!dir.users.has(managerId)) throw new DirectoryError(`manager ${managerId} is not in the directory`);
+    if (managerId === userId) throw new DirectoryError(`user ${user.userPrincipalName} cannot be their own manager`);
+  }
+  if (user.managerId === managerId) return;
+  detach(dir, user);
+  user.managerId = managerId;
+  if (managerId !== null) {
+    const list = dir.directReports.get(managerId);
+    if (list) list.push(userId);
+    else dir.directReports.set(managerId, [userId]);
+  }
+}
+
+export type UserPatch = Partial<Omit<DirectoryUser, 'id' | 'createdDateTime'>>;
+
+/**
+ * Applies a patch to a user. A `managerId` in the patch goes through {@link setManager}; a new
+ * `userPrincipalName` must not collide with another user's.
+ */
+export function updateUser(dir: Directory, userId: string, patch: UserPatch): DirectoryUser {
+  const user = dir.users.get(userId);
+  if (!user) throw new DirectoryError(`user ${userId} is not in the directory`);
+  const { managerId, userPrincipalName, ...rest } = patch;
+  if (userPrincipalName !== undefined && userPrincipalName.toLowerCase() !== user.userPrincipalName.toLowerCase()) {
+    const clash = dir.usersByUpn.get(userPrincipalName.toLowerCase());
+    if (clash !== undefined && clash !== userId) {
+      throw new DirectoryError(`another user already has the userPrincipalName ${userPrincipalName}`);
+    }
+    dir.usersByUpn.delete(user.userPrincipalName.toLowerCase());
+    dir.usersByUpn.set(userPrincipalName.toLowerCase(), userId);
+  }
+  if (managerId !== undefined) setManager(dir, userId, managerId);
+  Object.assign(user, rest);
+  if (userPrincipalName !== undefined) user.userPrincipalName = userPrincipalName;
+  return user;
+}
+
+/** Adds a new user (e.g. `POST /users` from an HR-style automation client). */
+export function addUser(dir: Directory, user: DirectoryUser): void {
+  if (dir.users.has(user.id)) throw new DirectoryError(`a user with id ${user.id} already exists`);
+  if (dir.usersByUpn.has(user.userPrincipalName.toLowerCase())) {
+    throw new DirectoryError(`another user already has the userPrincipalName ${user.userPrincipalName}`);
+  }
+  const managerId = user.managerId;
+  user.managerId = null;
+  dir.users.set(user.id, user);
+  dir.usersByUpn.set(user.userPrincipalName.toLowerCase(), user.id);
+  if (managerId !== null) setManager(dir, user.id, managerId);
+}
+
+/** Removes a user; their direct reports are left without a manager, as when Graph deletes a user. */
+export function removeUser(dir: Directory, userId: string): void {
+  const user = dir.users.get(userId);
+  if (!user) throw new DirectoryError(`user ${userId} is not in the directory`);
+  for (const reportId of [...getDirectReportIds(dir, userId)]) setManager(dir, reportId, null);
+  detach(dir, user);
+  dir.users.delete(userId);
+  dir.usersByUpn.delete(user.userPrincipalName.toLowerCase());
+  dir.tapMethods.delete(userId);
+}
