@@ -1,5 +1,6 @@
 'use client';
 
+import { useEffect } from 'react';
 import { getAuthorityAcceptUrl } from '@/lib/client/authority-reachability';
 import { Button } from '@/components/button';
 import { NoticePanel } from '@/components/notice-panel';
@@ -20,6 +21,13 @@ export function AuthorityUnreachablePanel({
   onRetry: () => void;
 }) {
   const origin = new URL(authority).origin;
+
+  // Someone who accepted the certificate in another tab comes back to this one: check again.
+  useEffect(() => {
+    window.addEventListener('focus', onRetry);
+    return () => window.removeEventListener('focus', onRetry);
+  }, [onRetry]);
+
   if (!isLocal) {
     return (
       <NoticePanel title="The sign-in service cannot be reached" tone="error" role="alert">

@@ -98,7 +98,7 @@ const rawSchema = z
   .object({
     NODE_ENV: optional(z.enum(['development', 'production', 'test'])),
     PORT: optional(z.coerce.number().int().min(1).max(65535)).transform((v) => v ?? 3000),
-    DATA_DIR: optional(z.string()).transform((v) => path.resolve(v ?? './data')),
+    DATA_DIR: optional(z.string()).transform((v) => path.resolve(/*turbopackIgnore: true*/ v ?? './data')),
     DATABASE_URL: optional(
       z.string().refine((v) => /^postgres(ql)?:\/\/.+/.test(v) && URL.canParse(v), 'must be a postgres:// or postgresql:// URL'),
     ),
@@ -122,22 +122,6 @@ const rawSchema = z
     GRAPH_BASE_URL: required(httpsUrl),
     GRAPH_SCOPE: optional(z.string().regex(/^\S+\/\.default$/, 'must end with /.default (client credentials)')),
     ALLOW_INSECURE_LOCAL_TENANT: optional(z.enum(['true', 'false'], { error: 'must be "true" or "false"' })),
-  })
-  .superRefine((raw, ctx) => {
-    const hasSecret = raw.BROKER_CLIENT_SECRET !== undefined;
-    const hasCert = raw.BROKER_CERTIFICATE_PATH !== undefined;
-    if (hasSecret === hasCert) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['BROKER_CLIENT_SECRET'],
-        message: hasSecret
-          ? 'set exactly one of BROKER_CLIENT_SECRET or BROKER_CERTIFICATE_PATH, not both'
-          : 'set exactly one of BROKER_CLIENT_SECRET or BROKER_CERTIFICATE_PATH (the broker app credential)',
-      });
-    }
-    if (raw.BROKER_CERTIFICATE_PASSWORD !== undefined && !hasCert) {
-      ctx.addIssue({ code: 'custom', path: ['BROKER_CERTIFICATE_PASSWORD'], message: 'is only used with BROKER_CERTIFICATE_PATH' });
-    }
   });
 
 function isLoopbackUrl(url: string): boolean {
@@ -195,8 +179,22 @@ export function parseEnv(source: RawEnv): Env {
       const name = issue.path.length > 0 ? issue.path.join('.') : 'environment';
       issues.push(`${name}: ${issue.message}`);
     }
-    throw new EnvError(issues);
   }
+  // Checked on the raw source so that they are reported together with any schema problems.
+  const isSet = (name: string) => (source[name] ?? '').trim() !== '';
+  const hasSecret = isSet('BROKER_CLIENT_SECRET');
+  const hasCert = isSet('BROKER_CERTIFICATE_PATH');
+  if (hasSecret === hasCert) {
+    issues.push(
+      hasSecret
+        ? 'BROKER_CLIENT_SECRET: set exactly one of BROKER_CLIENT_SECRET or BROKER_CERTIFICATE_PATH, not both'
+        : 'BROKER_CLIENT_SECRET: set exactly one of BROKER_CLIENT_SECRET or BROKER_CERTIFICATE_PATH (the broker app credential)',
+    );
+  }
+  if (isSet('BROKER_CERTIFICATE_PASSWORD') && !hasCert) {
+    issues.push('BROKER_CERTIFICATE_PASSWORD: is only used with BROKER_CERTIFICATE_PATH');
+  }
+  if (!result.success || issues.length > 0) throw new EnvError(issues);
   const raw = result.data;
   const nodeEnv = raw.NODE_ENV ?? 'development';
   const allowInsecureLocalTenant = raw.ALLOW_INSECURE_LOCAL_TENANT === 'true';

@@ -68,6 +68,11 @@ export interface ConfidentialClient {
   displayName: string;
   /** Object id of the service principal (the `oid` of its app-only tokens). */
   servicePrincipalId: string;
+  /**
+   * Certificates (PEM) registered as credentials, for `private_key_jwt` client assertions
+   * (msal-node `clientCertificate`). Optional; absent means secret only.
+   */
+  certificatePems?: string[];
 }
 
 export interface PortalApp {

@@ -1,4 +1,5 @@
 import {
+  AuthError,
   BrowserCacheLocation,
   CacheLookupPolicy,
   EventType,
@@ -88,4 +89,11 @@ export async function getApiAccessToken(instance: IPublicClientApplication, scop
     }
     throw error;
   }
+}
+
+/** The sign-in service's own words for a failed interaction (AADSTS message), for display. */
+export function describeAuthError(error: unknown): string {
+  if (error instanceof AuthError) return error.errorMessage || error.errorCode || 'Sign-in did not complete.';
+  if (error instanceof Error && error.message !== '') return error.message;
+  return 'Sign-in did not complete.';
 }

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ensureCertificate } from '../../tenant/cert';
 import { startTenant } from '../../tenant/server';
-import { migrateDatabase } from './migrate-database';
+import { migrateDatabase } from '../../lib/db/migrate';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const demoSeedPath = path.join(repoRoot, 'tenant', 'demo-org.json');
@@ -124,7 +124,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 
   let portal: ChildProcess | undefined;
   try {
-    await migrateDatabase({ databaseUrl: opts.databaseUrl, dataDir });
+    await migrateDatabase(opts.databaseUrl ? { kind: 'postgres', url: opts.databaseUrl } : { kind: 'pglite', dataDir });
 
     const portalEnv: Record<string, string> = {
       PORT: String(opts.portalPort),
@@ -149,8 +149,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const baseEnv = { ...process.env };
     delete baseEnv.DATABASE_URL;
     const args = opts.dev
-      ? [nextBin, 'dev', '-p', String(opts.portalPort)]
-      : [nextBin, 'start', '-p', String(opts.portalPort)];
+      ? [nextBin, 'dev', '-p', String(opts.portalPort), '-H', '127.0.0.1']
+      : [nextBin, 'start', '-p', String(opts.portalPort), '-H', '127.0.0.1'];
     portal = spawn(process.execPath, args, {
       cwd: repoRoot,
       env: { ...baseEnv, NODE_ENV: opts.dev ? 'development' : 'production', ...portalEnv },
@@ -160,7 +160,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       portal.stdout?.setEncoding('utf8').on('data', opts.onPortalOutput);
       portal.stderr?.setEncoding('utf8').on('data', opts.onPortalOutput);
     }
-    await waitForHealth(portalUrl, portal, opts.dev ? 180_000 : 60_000);
+    // Loopback only; browsers resolve `localhost` to it.
+    await waitForHealth(`http://127.0.0.1:${opts.portalPort}`, portal, opts.dev ? 180_000 : 60_000);
 
     const child = portal;
     return {

@@ -19,6 +19,8 @@ export interface AuthorizationCode {
   expiresAt: number;
   /** Issued to a SPA redirect URI: redemption must be cross-origin (carry `Origin`). */
   spa: boolean;
+  /** Set on the first redemption attempt; kept until expiry so a replay gets Entra's "already redeemed". */
+  redeemed: boolean;
 }
 
 export interface RefreshTokenRecord {

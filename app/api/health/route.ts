@@ -1,0 +1,19 @@
+import { checkDbHealth } from '@/lib/db/client';
+import { BrokerError } from '@/lib/broker/errors';
+import { defineRoute } from '@/lib/http/route';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+
+/** Liveness plus the one dependency the portal cannot work without: its database. */
+export const GET = defineRoute({ allow: 'anyone' }, async ({ log }) => {
+  let healthy: boolean;
+  try {
+    healthy = await checkDbHealth();
+  } catch (error) {
+    log.error({ err: error }, 'database health check failed');
+    healthy = false;
+  }
+  if (!healthy) throw new BrokerError('upstream-unavailable', 'The database is not reachable.');
+  return { status: 'ok' };
+});

@@ -1,0 +1,7 @@
+import { getMe } from '@/lib/broker/get-me';
+import { defineRoute } from '@/lib/http/route';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+
+export const GET = defineRoute({ allow: 'signed-in' }, async ({ actor }) => ({ ...getMe(actor) }));

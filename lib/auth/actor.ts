@@ -1,0 +1,45 @@
+/**
+ * Who is calling: built only from a verified access token (see verify-access-token.ts).
+ *
+ * App roles come from the token's `roles` claim; "manager" is not a role — any signed-in member
+ * user may act as a manager, and the core checks member-ness and the org chart in Graph.
+ */
+
+export const APP_ROLES = {
+  approver: 'TapBroker.Approver',
+  auditor: 'TapBroker.Auditor',
+  admin: 'TapBroker.Admin',
+} as const;
+
+export type RoleName = keyof typeof APP_ROLES;
+export type AppRole = (typeof APP_ROLES)[RoleName];
+
+const KNOWN_APP_ROLES: ReadonlySet<string> = new Set(Object.values(APP_ROLES));
+
+export function isAppRole(value: string): value is AppRole {
+  return KNOWN_APP_ROLES.has(value);
+}
+
+export interface Actor {
+  /** The user's object id (`oid`). */
+  id: string;
+  tenantId: string;
+  displayName: string;
+  userPrincipalName: string;
+  /** Only the portal's known app roles, as assigned in the tenant; unknown roles are dropped. */
+  roles: AppRole[];
+}
+
+/**
+ * Whether the actor holds `role`. Admin implies approver and auditor (CONTRACT.md §1), so
+ * callers ask for the capability they need and never compare role strings themselves.
+ */
+export function hasRole(actor: Pick<Actor, 'roles'>, role: RoleName): boolean {
+  if (actor.roles.includes(APP_ROLES.admin)) return true;
+  return actor.roles.includes(APP_ROLES[role]);
+}
+
+/** Whether the actor holds at least one of `roles`. */
+export function hasAnyRole(actor: Pick<Actor, 'roles'>, roles: readonly RoleName[]): boolean {
+  return roles.some((role) => hasRole(actor, role));
+}

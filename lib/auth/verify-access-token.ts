@@ -1,0 +1,95 @@
+import 'server-only';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { BrokerError } from '@/lib/broker/errors';
+import { getEnv } from '@/lib/env';
+import { isAppRole, type Actor } from '@/lib/auth/actor';
+
+/** Access tokens from Entra are a few KB; anything far larger is refused before parsing. */
+const MAX_TOKEN_LENGTH = 16 * 1024;
+const CLOCK_TOLERANCE_SECONDS = 60;
+
+type RemoteJwks = ReturnType<typeof createRemoteJWKSet>;
+let jwks: { uri: string; keySet: RemoteJwks } | undefined;
+
+/**
+ * One remote key set per process (per JWKS URI), so jose's cache applies: keys are kept up to
+ * 10 minutes and an unknown `kid` triggers at most one refetch per 30 s — a flood of forged
+ * tokens cannot turn into a flood of JWKS requests.
+ */
+function getKeySet(uri: string): RemoteJwks {
+  if (jwks?.uri !== uri) jwks = { uri, keySet: createRemoteJWKSet(new URL(uri)) };
+  return jwks.keySet;
+}
+
+function invalid(detail = 'The access token is invalid.'): BrokerError {
+  return new BrokerError('unauthenticated', detail);
+}
+
+function stringClaim(payload: JWTPayload, name: string): string | undefined {
+  const value = payload[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * Verifies a portal API access token and returns the caller.
+ *
+ * Checks, in order: `Authorization: Bearer` present; RS256 signature against the tenant's JWKS
+ * (no other algorithm, so `alg: none` and HS256-with-the-public-key are refused by jose); `iss`
+ * equal to the configured v2 issuer; `aud` equal to the API client id; `exp`/`nbf` with 60 s of
+ * clock tolerance; `tid` equal to the tenant; a delegated token (`scp` containing the portal
+ * scope — app-only tokens have none); and an `oid`.
+ *
+ * Every refusal is `BrokerError('unauthenticated')` with a generic detail: saying which check
+ * failed would help someone forging tokens. Only expiry is named, because a legitimate client
+ * needs to know to refresh. A JWKS that cannot be fetched is `upstream-unavailable` instead:
+ * the token may well be fine.
+ */
+export async function verifyAccessToken(authorizationHeader: string | null | undefined): Promise<Actor> {
+  const env = getEnv();
+  const match = authorizationHeader?.match(/^Bearer[ ]+([A-Za-z0-9._~+/-]+=*)[ ]*$/i);
+  const token = match?.[1];
+  if (token === undefined) throw invalid('A bearer access token is required.');
+  if (token.length > MAX_TOKEN_LENGTH) throw invalid();
+
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, getKeySet(env.entra.jwksUri), {
+      algorithms: ['RS256'],
+      issuer: env.entra.issuer,
+      audience: env.api.clientId,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      requiredClaims: ['exp', 'iss', 'aud', 'tid', 'oid'],
+    }));
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) throw invalid('The access token has expired.');
+    if (error instanceof joseErrors.JWKSTimeout || isNetworkError(error)) {
+      throw new BrokerError('upstream-unavailable', 'The identity provider could not be reached to verify the token.', { cause: error });
+    }
+    throw invalid();
+  }
+
+  if (stringClaim(payload, 'tid')?.toLowerCase() !== env.entra.tenantId) throw invalid();
+  // App-only tokens carry `roles` but no `scp`; this API serves people, never bare apps.
+  const scp = stringClaim(payload, 'scp');
+  if (scp === undefined || payload.idtyp === 'app') throw invalid();
+  if (!scp.split(' ').includes(env.api.scopeName)) throw invalid();
+  const oid = stringClaim(payload, 'oid');
+  if (oid === undefined) throw invalid();
+
+  const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
+  return {
+    id: oid.toLowerCase(),
+    tenantId: env.entra.tenantId,
+    displayName: stringClaim(payload, 'name') ?? stringClaim(payload, 'preferred_username') ?? oid,
+    userPrincipalName: stringClaim(payload, 'preferred_username') ?? stringClaim(payload, 'upn') ?? '',
+    roles: [...new Set(roles.filter(isAppRole))],
+  };
+}
+
+function isNetworkError(error: unknown): boolean {
+  // Node's fetch rejects with `TypeError: fetch failed` (cause: ECONNREFUSED, TLS…), which jose
+  // lets through unchanged; a non-200 or unparsable JWKS response is jose's generic JOSEError.
+  // Every specific JOSEError subclass is a problem with the token itself.
+  if (error instanceof joseErrors.JOSEError) return error.code === 'ERR_JOSE_GENERIC';
+  return error instanceof TypeError && error.message === 'fetch failed';
+}

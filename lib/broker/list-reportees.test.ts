@@ -1,0 +1,224 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Actor } from '@/lib/auth/actor';
+import { verifyAccessToken } from '@/lib/auth/verify-access-token';
+import { BrokerError } from '@/lib/broker/errors';
+import { listReportees, type ReporteeView } from '@/lib/broker/list-reportees';
+import { getDefaultPolicy } from '@/lib/broker/policy';
+import { buildTestSeed, startLocalTenant, TEST_TENANT_ID, type LocalTenant, type TestSeedUser } from '@/lib/testing/local-tenant';
+import { setManager } from '@/tenant/directory';
+
+/**
+ *   ceo
+ *   ├─ m1 ── a1 ── b1 ── c1
+ *   │    ├─ a2 (disabled)
+ *   │    └─ g1 (guest)
+ *   └─ m2 ── x1
+ *   outsider            (no manager, no reports)
+ *   cyc1 ⇄ cyc2         (made a cycle after start: Graph allows it)
+ */
+const ORG: TestSeedUser[] = [
+  { upn: 'ceo', displayName: 'Cora CEO', jobTitle: 'CEO', appRoles: ['TapBroker.Admin'] },
+  { upn: 'm1', displayName: 'Mona Manager', manager: 'ceo', jobTitle: 'Engineering Manager', department: 'Engineering' },
+  { upn: 'm2', displayName: 'Milo Manager', manager: 'ceo', jobTitle: 'Sales Manager', department: 'Sales' },
+  { upn: 'a1', displayName: 'Ada Engineer', manager: 'm1', jobTitle: 'Engineer', employeeHireDate: '2031-01-05T08:00:00Z' },
+  { upn: 'a2', displayName: 'Abe Disabled', manager: 'm1', accountEnabled: false },
+  { upn: 'g1', displayName: 'Gus Guest', manager: 'm1', userType: 'Guest' },
+  { upn: 'b1', displayName: 'Bea Lead', manager: 'a1' },
+  { upn: 'c1', displayName: 'Cal Junior', manager: 'b1' },
+  { upn: 'x1', displayName: 'Xena Seller', manager: 'm2' },
+  { upn: 'outsider', displayName: 'Otto Outsider' },
+  { upn: 'cyc1', displayName: 'Cy One' },
+  { upn: 'cyc2', displayName: 'Cy Two', manager: 'cyc1' },
+];
+
+let local: LocalTenant;
+
+function batchRequests(): number {
+  return Object.entries(local.tenant.ctx.stats.graph)
+    .filter(([template]) => template.includes('$batch'))
+    .reduce((sum, [, count]) => sum + count, 0);
+}
+
+function allGraphRequests(): number {
+  return Object.values(local.tenant.ctx.stats.graph).reduce((sum, count) => sum + count, 0);
+}
+
+async function actorFor(name: string): Promise<Actor> {
+  return verifyAccessToken(`Bearer ${await local.getUserToken(name)}`);
+}
+
+function summary(reportees: ReporteeView[]): [string, number][] {
+  return reportees.map((r) => [r.userPrincipalName.split('@')[0] ?? '', r.depth]);
+}
+
+async function measure<T>(fn: () => Promise<T>): Promise<{ result: T; batches: number; requests: number }> {
+  const batchesBefore = batchRequests();
+  const requestsBefore = allGraphRequests();
+  const result = await fn();
+  return { result, batches: batchRequests() - batchesBefore, requests: allGraphRequests() - requestsBefore };
+}
+
+describe('listReportees against the local tenant', () => {
+  beforeAll(async () => {
+    local = await startLocalTenant(buildTestSeed(ORG));
+    setManager(local.tenant.ctx.directory, local.userId('cyc1'), local.userId('cyc2'));
+  });
+
+  afterAll(async () => {
+    await local?.close();
+  });
+
+  beforeEach(() => {
+    Object.assign(local.tenant.ctx.faults, { throttleNext: 0, unavailableNext: 0, dropNext: 0, throttleRate: 0, latencyMs: 0 });
+  });
+
+  it('returns exactly everyone below the caller, with depths, eligibility and order', async () => {
+    const actor = await actorFor('ceo');
+    const { result, batches, requests } = await measure(() => listReportees(actor));
+    expect(summary(result.reportees)).toEqual([
+      ['m2', 1],
+      ['m1', 1],
+      ['a2', 2],
+      ['a1', 2],
+      ['g1', 2],
+      ['x1', 2],
+      ['b1', 3],
+      ['c1', 4],
+    ]);
+    const byName = new Map(result.reportees.map((r) => [r.userPrincipalName.split('@')[0], r]));
+    expect(byName.get('a2')).toMatchObject({ eligible: false, ineligibleReasons: ['account-disabled'] });
+    expect(byName.get('g1')).toMatchObject({ eligible: false, ineligibleReasons: ['guest'] });
+    expect(byName.get('a1')).toEqual({
+      id: local.userId('a1'),
+      displayName: 'Ada Engineer',
+      userPrincipalName: 'a1@test.contoso.test',
+      jobTitle: 'Engineer',
+      department: null,
+      employeeHireDate: '2031-01-05T08:00:00Z',
+      managerId: local.userId('m1'),
+      depth: 2,
+      eligible: true,
+      ineligibleReasons: [],
+    });
+    expect(byName.get('m1')).toMatchObject({ jobTitle: 'Engineering Manager', department: 'Engineering', managerId: local.userId('ceo') });
+    // Deepest reportee at depth 4 → 5 breadth-first rounds, one $batch each, and nothing else.
+    expect(batches).toBe(5);
+    expect(requests).toBe(5);
+  });
+
+  it('reads a middle manager’s subtree in D+1 round trips', async () => {
+    const actor = await actorFor('m1');
+    const { result, batches } = await measure(() => listReportees(actor));
+    expect(summary(result.reportees)).toEqual([
+      ['a2', 1],
+      ['a1', 1],
+      ['g1', 1],
+      ['b1', 2],
+      ['c1', 3],
+    ]);
+    expect(batches).toBe(4);
+  });
+
+  it('costs one round trip for someone without reports', async () => {
+    for (const name of ['c1', 'outsider']) {
+      const actor = await actorFor(name);
+      const { result, batches } = await measure(() => listReportees(actor));
+      expect(result.reportees).toEqual([]);
+      expect(batches).toBe(1);
+    }
+  });
+
+  it('stops at the policy’s maxDepth without reading further', async () => {
+    const actor = await actorFor('ceo');
+    const { result, batches } = await measure(() => listReportees(actor, { policy: { ...getDefaultPolicy(), maxDepth: 2 } }));
+    expect(summary(result.reportees).map(([name]) => name).sort()).toEqual(['a1', 'a2', 'g1', 'm1', 'm2', 'x1']);
+    expect(batches).toBe(2);
+    const direct = await measure(() => listReportees(actor, { policy: { ...getDefaultPolicy(), maxDepth: 1 } }));
+    expect(summary(direct.result.reportees)).toEqual([
+      ['m2', 1],
+      ['m1', 1],
+    ]);
+    expect(direct.batches).toBe(1);
+  });
+
+  it('ends the walk on a cycle in manager data', async () => {
+    const actor = await actorFor('cyc1');
+    const { result, batches } = await measure(() => listReportees(actor));
+    expect(summary(result.reportees)).toEqual([['cyc2', 1]]);
+    expect(batches).toBe(2);
+  });
+
+  it('reads Graph afresh each time: a move shows at once', async () => {
+    const actor = await actorFor('m1');
+    setManager(local.tenant.ctx.directory, local.userId('x1'), local.userId('m1'));
+    try {
+      const { reportees } = await listReportees(actor);
+      expect(summary(reportees)).toContainEqual(['x1', 1]);
+    } finally {
+      setManager(local.tenant.ctx.directory, local.userId('x1'), local.userId('m2'));
+    }
+    const { reportees } = await listReportees(actor);
+    expect(summary(reportees).map(([name]) => name)).not.toContain('x1');
+  });
+
+  it('refuses callers who are not enabled member users in Graph', async () => {
+    const guest = await actorFor('g1');
+    await expect(listReportees(guest)).rejects.toMatchObject({ code: 'forbidden' });
+    const base: Actor = { id: local.userId('a2'), tenantId: TEST_TENANT_ID, displayName: 'x', userPrincipalName: 'x', roles: [] };
+    // A token can outlive the account's disabling; Graph is the authority.
+    await expect(listReportees(base)).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(listReportees({ ...base, id: '12345678-0000-4000-8000-00000000dead' })).rejects.toMatchObject({ code: 'forbidden' });
+  });
+
+  it('rides out Graph throttling by honouring Retry-After', async () => {
+    Object.assign(local.tenant.ctx.faults, { throttleNext: 2, retryAfterSeconds: 0 });
+    const actor = await actorFor('m1');
+    const { result, batches } = await measure(() => listReportees(actor));
+    expect(result.reportees).toHaveLength(5);
+    expect(batches).toBe(4 + 2);
+  });
+
+  it('answers upstream-unavailable when Graph keeps failing or drops the connection', async () => {
+    const actor = await actorFor('m1');
+    Object.assign(local.tenant.ctx.faults, { throttleNext: 10, retryAfterSeconds: 0 });
+    const throttled = await listReportees(actor).catch((error: unknown) => error);
+    expect(throttled).toBeInstanceOf(BrokerError);
+    expect(throttled).toMatchObject({ code: 'upstream-unavailable' });
+
+    Object.assign(local.tenant.ctx.faults, { throttleNext: 0, dropNext: 1 });
+    const dropped = await listReportees(actor).catch((error: unknown) => error);
+    expect(dropped).toMatchObject({ code: 'upstream-unavailable' });
+
+    Object.assign(local.tenant.ctx.faults, { dropNext: 0, throttleNext: 1, retryAfterSeconds: 3600 });
+    const tooLong = await listReportees(actor).catch((error: unknown) => error);
+    expect(tooLong).toMatchObject({ code: 'upstream-unavailable', retryAfterSeconds: 3600 });
+  });
+});
+
+describe('listReportees over paged directReports', () => {
+  const WIDE = 1005;
+
+  beforeAll(async () => {
+    const users: TestSeedUser[] = [{ upn: 'boss', displayName: 'Big Boss' }];
+    for (let i = 0; i < WIDE; i += 1) users.push({ upn: `r${i}`, displayName: `Report ${String(i).padStart(4, '0')}`, manager: 'boss' });
+    users.push({ upn: 'deep', displayName: 'Deep Report', manager: `r${WIDE - 1}` });
+    local = await startLocalTenant(buildTestSeed(users));
+  });
+
+  afterAll(async () => {
+    await local?.close();
+  });
+
+  it('follows @odata.nextLink inside $batch and still never asks per person outside it', async () => {
+    const actor = await actorFor('boss');
+    const { result, batches, requests } = await measure(() => listReportees(actor));
+    expect(result.reportees).toHaveLength(WIDE + 1);
+    expect(new Set(result.reportees.map((r) => r.id)).size).toBe(WIDE + 1);
+    expect(result.reportees.filter((r) => r.depth === 1)).toHaveLength(WIDE);
+    expect(result.reportees.at(-1)).toMatchObject({ userPrincipalName: 'deep@test.contoso.test', depth: 2 });
+    // Round 1: root + page 1 (999). Round 2: page 2 + 999 listings = 1000 → 50 batches.
+    // Round 3: 6 listings → 1 batch. Round 4: deep's (empty) listing → 1 batch.
+    expect(batches).toBe(1 + 50 + 1 + 1);
+    expect(requests).toBe(batches);
+  });
+});

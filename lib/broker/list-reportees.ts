@@ -1,0 +1,64 @@
+import 'server-only';
+import type { Actor } from '@/lib/auth/actor';
+import { getIneligibleReasons, type IneligibleReason } from '@/lib/broker/eligibility';
+import { BrokerError } from '@/lib/broker/errors';
+import { getDefaultPolicy, type BrokerPolicy } from '@/lib/broker/policy';
+import { getReportees } from '@/lib/graph/get-reportees';
+import type { Logger } from '@/lib/log';
+
+export interface ReporteeView {
+  id: string;
+  displayName: string;
+  userPrincipalName: string;
+  jobTitle: string | null;
+  /** Beyond the contract's minimum: shown in the list. */
+  department: string | null;
+  /** Beyond the contract's minimum: lets new hires stand out. */
+  employeeHireDate: string | null;
+  /** Beyond the contract's minimum: the reportee's direct manager. */
+  managerId: string;
+  /** 1 = direct report. */
+  depth: number;
+  eligible: boolean;
+  ineligibleReasons: IneligibleReason[];
+}
+
+const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
+
+/**
+ * Everyone below the caller in the org chart, up to the policy's `maxDepth`, read from Graph
+ * under the broker's identity, each with the eligibility verdict the request form will apply.
+ *
+ * Only an enabled Member user in Graph may act as a manager: a guest, a disabled account or an
+ * identity Graph does not know gets `forbidden` (the token alone is not enough — it may outlive
+ * the account's disabling by an hour).
+ *
+ * Sorted by depth, then display name.
+ */
+export async function listReportees(
+  actor: Actor,
+  options: { log?: Logger; policy?: BrokerPolicy } = {},
+): Promise<{ reportees: ReporteeView[] }> {
+  const policy = options.policy ?? getDefaultPolicy();
+  const tree = await getReportees(actor.id, { maxDepth: policy.maxDepth, ...(options.log ? { log: options.log } : {}) });
+  if (tree.root === null || tree.root.accountEnabled !== true || tree.root.userType !== 'Member') {
+    throw new BrokerError('forbidden', 'Only enabled member accounts can list reportees.');
+  }
+  const reportees = tree.reportees.map((user): ReporteeView => {
+    const ineligibleReasons = getIneligibleReasons(user, { requesterId: actor.id });
+    return {
+      id: user.id,
+      displayName: user.displayName ?? user.userPrincipalName ?? user.id,
+      userPrincipalName: user.userPrincipalName ?? '',
+      jobTitle: user.jobTitle,
+      department: user.department,
+      employeeHireDate: user.employeeHireDate,
+      managerId: user.managerId,
+      depth: user.depth,
+      eligible: ineligibleReasons.length === 0,
+      ineligibleReasons,
+    };
+  });
+  reportees.sort((a, b) => a.depth - b.depth || collator.compare(a.displayName, b.displayName) || a.id.localeCompare(b.id));
+  return { reportees };
+}

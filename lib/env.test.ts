@@ -1,0 +1,189 @@
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { generate } from 'selfsigned';
+import { describe, expect, it } from 'vitest';
+import { EnvError, parseEnv } from '@/lib/env';
+
+const TENANT = '00000000-0000-4000-8000-000000000001';
+const API = '11111111-1111-4111-8111-111111111111';
+
+function base(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    ENTRA_AUTHORITY_HOST: 'https://login.microsoftonline.com',
+    ENTRA_TENANT_ID: TENANT,
+    PORTAL_CLIENT_ID: '22222222-2222-4222-8222-222222222222',
+    API_CLIENT_ID: API,
+    API_SCOPE: `api://${API}/access_as_user`,
+    BROKER_CLIENT_ID: '33333333-3333-4333-8333-333333333333',
+    BROKER_CLIENT_SECRET: 'super-secret-value',
+    GRAPH_BASE_URL: 'https://graph.microsoft.com',
+    ...overrides,
+  };
+}
+
+function issuesOf(source: Record<string, string | undefined>): string[] {
+  try {
+    parseEnv(source);
+  } catch (error) {
+    if (error instanceof EnvError) return error.issues;
+    throw error;
+  }
+  throw new Error('expected EnvError');
+}
+
+describe('parseEnv', () => {
+  it('derives authority, issuer, JWKS, known authorities, scope name and Graph scope', () => {
+    const env = parseEnv(base({ ENTRA_AUTHORITY_HOST: 'https://localhost:8443/', GRAPH_BASE_URL: 'https://localhost:8443/graph/' }));
+    expect(env.entra).toEqual({
+      authorityHost: 'https://localhost:8443',
+      tenantId: TENANT,
+      authority: `https://localhost:8443/${TENANT}/`,
+      issuer: `https://localhost:8443/${TENANT}/v2.0`,
+      jwksUri: `https://localhost:8443/${TENANT}/discovery/v2.0/keys`,
+      knownAuthorities: ['localhost:8443'],
+    });
+    expect(env.api).toEqual({ clientId: API, scope: `api://${API}/access_as_user`, scopeName: 'access_as_user' });
+    expect(env.graph).toEqual({ baseUrl: 'https://localhost:8443/graph', host: 'localhost', scope: 'https://localhost:8443/.default' });
+    expect(env.broker.credential).toEqual({ kind: 'secret', clientSecret: 'super-secret-value' });
+  });
+
+  it('applies the documented defaults and nothing else', () => {
+    const env = parseEnv(base());
+    expect(env.port).toBe(3000);
+    expect(env.dataDir).toBe(path.resolve('./data'));
+    expect(env.logLevel).toBe('info');
+    expect(env.databaseUrl).toBeUndefined();
+    expect(env.allowInsecureLocalTenant).toBe(false);
+    expect(env.entra.knownAuthorities).toEqual(['login.microsoftonline.com']);
+    expect(env.graph.scope).toBe('https://graph.microsoft.com/.default');
+  });
+
+  it('keeps an explicit GRAPH_SCOPE, PORT and DATABASE_URL', () => {
+    const env = parseEnv(
+      base({ GRAPH_SCOPE: 'https://graph.microsoft.com/.default', PORT: '8080', DATABASE_URL: 'postgresql://u:p@localhost:5432/db' }),
+    );
+    expect(env.port).toBe(8080);
+    expect(env.databaseUrl).toBe('postgresql://u:p@localhost:5432/db');
+  });
+
+  it('lists every missing variable at once', () => {
+    const issues = issuesOf({});
+    for (const name of ['ENTRA_AUTHORITY_HOST', 'ENTRA_TENANT_ID', 'PORTAL_CLIENT_ID', 'API_CLIENT_ID', 'API_SCOPE', 'BROKER_CLIENT_ID', 'GRAPH_BASE_URL', 'BROKER_CLIENT_SECRET']) {
+      expect(issues.some((issue) => issue.startsWith(`${name}:`)), name).toBe(true);
+    }
+  });
+
+  it('treats empty strings as missing', () => {
+    expect(issuesOf(base({ ENTRA_TENANT_ID: '' }))).toEqual(['ENTRA_TENANT_ID: is required']);
+  });
+
+  it.each([
+    ['ENTRA_TENANT_ID', 'contoso.onmicrosoft.com'],
+    ['PORTAL_CLIENT_ID', 'not-a-guid'],
+    ['API_CLIENT_ID', '1234'],
+    ['BROKER_CLIENT_ID', 'x'],
+    ['ENTRA_AUTHORITY_HOST', 'http://login.microsoftonline.com'],
+    ['ENTRA_AUTHORITY_HOST', `https://login.microsoftonline.com/${TENANT}`],
+    ['GRAPH_BASE_URL', 'http://localhost:8443/graph'],
+    ['GRAPH_BASE_URL', 'https://graph.microsoft.com/?x=1'],
+    ['API_SCOPE', 'access_as_user'],
+    ['API_SCOPE', `api://${API}/`],
+    ['DATABASE_URL', 'mysql://localhost/db'],
+    ['LOG_LEVEL', 'verbose'],
+    ['PORT', '70000'],
+    ['GRAPH_SCOPE', 'https://graph.microsoft.com/User.Read'],
+    ['ALLOW_INSECURE_LOCAL_TENANT', 'yes'],
+  ])('refuses %s=%s', (name, value) => {
+    const issues = issuesOf(base({ [name]: value }));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(new RegExp(`^${name}: `));
+  });
+
+  it('requires exactly one broker credential', () => {
+    expect(issuesOf(base({ BROKER_CLIENT_SECRET: undefined }))[0]).toMatch(/exactly one of BROKER_CLIENT_SECRET or BROKER_CERTIFICATE_PATH/);
+    expect(issuesOf(base({ BROKER_CERTIFICATE_PATH: '/x.pem' }))[0]).toMatch(/not both/);
+    expect(issuesOf(base({ BROKER_CERTIFICATE_PASSWORD: 'p' }))[0]).toMatch(/^BROKER_CERTIFICATE_PASSWORD: /);
+  });
+
+  it('never echoes the client secret in an error', () => {
+    const error = (() => {
+      try {
+        parseEnv(base({ ENTRA_TENANT_ID: 'bad' }));
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error('expected failure');
+    })();
+    expect(error.message).not.toContain('super-secret-value');
+  });
+
+  describe('production guard', () => {
+    const local = { NODE_ENV: 'production', ENTRA_AUTHORITY_HOST: 'https://localhost:8443', GRAPH_BASE_URL: 'https://127.0.0.1:8443/graph' };
+
+    it('refuses a loopback authority and Graph URL in production, naming the switch', () => {
+      const issues = issuesOf(base(local));
+      expect(issues).toHaveLength(2);
+      expect(issues[0]).toMatch(/^ENTRA_AUTHORITY_HOST: .*refused in production.*ALLOW_INSECURE_LOCAL_TENANT=true/);
+      expect(issues[1]).toMatch(/^GRAPH_BASE_URL: /);
+      expect(issuesOf(base({ ...local, ALLOW_INSECURE_LOCAL_TENANT: 'false' }))).toHaveLength(2);
+    });
+
+    it('accepts them only with ALLOW_INSECURE_LOCAL_TENANT exactly "true"', () => {
+      const env = parseEnv(base({ ...local, ALLOW_INSECURE_LOCAL_TENANT: 'true' }));
+      expect(env.allowInsecureLocalTenant).toBe(true);
+      expect(env.nodeEnv).toBe('production');
+    });
+
+    it('does not apply outside production', () => {
+      expect(parseEnv(base({ ...local, NODE_ENV: 'development' })).entra.authorityHost).toBe('https://localhost:8443');
+    });
+  });
+
+  describe('certificate credential', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tb-env-'));
+
+    async function writeCert(name: string, options: { passphrase?: string; otherKey?: boolean } = {}): Promise<{ file: string; cert: string }> {
+      const pems = await generate([{ name: 'commonName', value: 'tap-broker' }], { keySize: 2048, algorithm: 'sha256' });
+      let key = pems.private;
+      if (options.otherKey) key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+      if (options.passphrase !== undefined) {
+        const { createPrivateKey } = await import('node:crypto');
+        key = createPrivateKey(key)
+          .export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: options.passphrase })
+          .toString();
+      }
+      const file = path.join(dir, name);
+      writeFileSync(file, `${key}\n${pems.cert}\n`);
+      return { file, cert: pems.cert };
+    }
+
+    it('loads key and certificate and computes the SHA-256 thumbprint', async () => {
+      const { file, cert } = await writeCert('ok.pem');
+      const env = parseEnv(base({ BROKER_CLIENT_SECRET: undefined, BROKER_CERTIFICATE_PATH: file }));
+      const credential = env.broker.credential;
+      if (credential.kind !== 'certificate') throw new Error('expected a certificate credential');
+      expect(credential.thumbprintSha256).toBe(new X509Certificate(cert).fingerprint256.replaceAll(':', ''));
+      expect(credential.privateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+      expect(credential.certificatePem).toContain('-----BEGIN CERTIFICATE-----');
+    });
+
+    it('decrypts an encrypted key with BROKER_CERTIFICATE_PASSWORD and refuses it without', async () => {
+      const { file } = await writeCert('enc.pem', { passphrase: 'pw-123' });
+      const env = parseEnv(base({ BROKER_CLIENT_SECRET: undefined, BROKER_CERTIFICATE_PATH: file, BROKER_CERTIFICATE_PASSWORD: 'pw-123' }));
+      expect(env.broker.credential.kind).toBe('certificate');
+      expect(issuesOf(base({ BROKER_CLIENT_SECRET: undefined, BROKER_CERTIFICATE_PATH: file }))[0]).toMatch(/^BROKER_CERTIFICATE_PATH: cannot load/);
+    });
+
+    it('refuses a missing file, a file without a key, and a key that does not match', async () => {
+      expect(issuesOf(base({ BROKER_CLIENT_SECRET: undefined, BROKER_CERTIFICATE_PATH: path.join(dir, 'nope.pem') }))[0]).toMatch(/cannot read .*ENOENT/);
+      const { cert } = await writeCert('tmp.pem');
+      const certOnly = path.join(dir, 'cert-only.pem');
+      writeFileSync(certOnly, cert);
+      expect(issuesOf(base({ BROKER_CLIENT_SECRET: undefined, BROKER_CERTIFICATE_PATH: certOnly }))[0]).toMatch(/must hold both/);
+      const { file } = await writeCert('mismatch.pem', { otherKey: true });
+      expect(issuesOf(base({ BROKER_CLIENT_SECRET: undefined, BROKER_CERTIFICATE_PATH: file }))[0]).toMatch(/does not match/);
+    });
+  });
+});

@@ -1,0 +1,235 @@
+import 'server-only';
+import { ConfidentialClientApplication, LogLevel as MsalLogLevel, type Configuration } from '@azure/msal-node';
+import {
+  AuthenticationHandler,
+  Client,
+  GraphError,
+  RetryHandler,
+  RetryHandlerOptions,
+  type AuthenticationProvider,
+  type Context,
+  type FetchOptions,
+  type Middleware,
+  type ShouldRetry,
+} from '@microsoft/microsoft-graph-client';
+import type { z } from 'zod';
+import { BrokerError } from '@/lib/broker/errors';
+import { getEnv, type Env } from '@/lib/env';
+import { logger } from '@/lib/log';
+
+/**
+ * The broker's own identity and its Graph client. This module (with the rest of lib/graph) is
+ * the only code that talks to Graph, and it only ever sends the broker's app-only token
+ * (client credentials): no user token reaches Graph.
+ */
+
+/** Per attempt; a hung connection must not hold an API request open indefinitely. */
+export const GRAPH_TIMEOUT_MS = 15_000;
+/** Retries of one HTTP request on 429 (and 503/504 for reads). */
+export const GRAPH_MAX_RETRIES = 3;
+/** Total time one request may spend waiting between retries; beyond it we give up with 503. */
+export const GRAPH_MAX_TOTAL_RETRY_DELAY_SECONDS = 10;
+const TOKEN_TIMEOUT_MS = 15_000;
+
+interface GraphRuntime {
+  env: Env;
+  msal: ConfidentialClientApplication;
+  client: Client;
+}
+
+let runtime: GraphRuntime | undefined;
+
+function createConfidentialClient(env: Env): ConfidentialClientApplication {
+  const { credential } = env.broker;
+  const auth: Configuration['auth'] = {
+    clientId: env.broker.clientId,
+    authority: env.entra.authority,
+    // A non-Microsoft host (the local tenant) must be listed, or msal-node asks the real
+    // login.microsoftonline.com for instance discovery and fails with untrusted_authority.
+    knownAuthorities: env.entra.knownAuthorities,
+    ...(credential.kind === 'secret'
+      ? { clientSecret: credential.clientSecret }
+      : {
+          clientCertificate: {
+            thumbprintSha256: credential.thumbprintSha256,
+            privateKey: credential.privateKeyPem,
+            x5c: credential.certificatePem,
+          },
+        }),
+  };
+  return new ConfidentialClientApplication({
+    auth,
+    system: {
+      loggerOptions: {
+        piiLoggingEnabled: false,
+        logLevel: MsalLogLevel.Warning,
+        loggerCallback: (level, message, containsPii) => {
+          // Client-credentials responses never carry client_info; msal warns about it on every
+          // token request, which is noise.
+          if (containsPii || message.includes('No client info in response')) return;
+          if (level <= MsalLogLevel.Error) logger.error({ component: 'msal' }, message);
+          else logger.warn({ component: 'msal' }, message);
+        },
+      },
+    },
+  });
+}
+
+/** Seconds to wait from a `Retry-After` header (delta-seconds or HTTP date); undefined if absent. */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (value === null || value === undefined || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
+}
+
+/**
+ * Bounds the Graph SDK's RetryHandler: it honours `Retry-After` (capped only at 180 s by the
+ * SDK), so we also stop once the waits of one request would exceed the total budget. 503/504 are
+ * retried only for GETs: a write that timed out may have happened, and repeating it is the
+ * caller's decision (with its idempotency record), not the transport's.
+ */
+function createShouldRetry(retryServerErrorsOnWrites: boolean): ShouldRetry {
+  const waited = new WeakMap<object, number>();
+  return (delay, attempt, _request, options: FetchOptions | undefined, response) => {
+    const method = (options?.method ?? 'GET').toUpperCase();
+    if (response.status !== 429 && method !== 'GET' && !retryServerErrorsOnWrites) return false;
+    const next = parseRetryAfter(response.headers.get('Retry-After')) ?? delay * 2 ** attempt;
+    const key = options ?? response;
+    const total = (waited.get(key) ?? 0) + next;
+    if (total > GRAPH_MAX_TOTAL_RETRY_DELAY_SECONDS) return false;
+    waited.set(key, total);
+    return true;
+  };
+}
+
+/**
+ * Options for a request whose retry on 503/504 is safe although it is a POST — e.g. a `$batch`
+ * that carries only reads.
+ */
+export function createRetryOptions(options: { retryServerErrorsOnWrites: boolean }): RetryHandlerOptions {
+  return new RetryHandlerOptions(1, GRAPH_MAX_RETRIES, createShouldRetry(options.retryServerErrorsOnWrites));
+}
+
+/** The last middleware: fetch with a per-attempt timeout (the SDK's own has none). */
+class TimeoutFetchHandler implements Middleware {
+  async execute(context: Context): Promise<void> {
+    context.response = await fetch(context.request, { ...context.options, signal: AbortSignal.timeout(GRAPH_TIMEOUT_MS) });
+  }
+}
+
+function createGraphClient(env: Env, msal: ConfidentialClientApplication): Client {
+  const authProvider: AuthenticationProvider = {
+    getAccessToken: async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('token request timed out')), TOKEN_TIMEOUT_MS);
+      });
+      try {
+        const result = await Promise.race([msal.acquireTokenByClientCredential({ scopes: [env.graph.scope] }), timeout]);
+        if (result === null) throw new Error('msal-node returned no token');
+        return result.accessToken;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+  return Client.initWithMiddleware({
+    middleware: [
+      new AuthenticationHandler(authProvider),
+      new RetryHandler(createRetryOptions({ retryServerErrorsOnWrites: false })),
+      new TimeoutFetchHandler(),
+    ],
+    baseUrl: `${env.graph.baseUrl}/`,
+    defaultVersion: 'v1.0',
+    // The SDK attaches the bearer token only to Graph's own hosts or to these (hostname only:
+    // it strips the port, and only https URLs match).
+    customHosts: new Set([env.graph.host]),
+  });
+}
+
+function getRuntime(): GraphRuntime {
+  const env = getEnv();
+  // Keyed on the configuration object so tests that reset the env get a fresh client.
+  if (runtime?.env !== env) {
+    const msal = createConfidentialClient(env);
+    runtime = { env, msal, client: createGraphClient(env, msal) };
+  }
+  return runtime;
+}
+
+/** The Graph client (v1.0, base URL from GRAPH_BASE_URL), authenticated as the broker app. */
+export function getGraphClient(): Client {
+  return getRuntime().client;
+}
+
+/** The configured Graph base URL with the version, e.g. `https://graph.microsoft.com/v1.0`. */
+export function getGraphVersionBase(version: 'v1.0' | 'beta' = 'v1.0'): string {
+  return `${getRuntime().env.graph.baseUrl}/${version}`;
+}
+
+/** An unexpected, non-transient Graph answer (a 4xx we did not plan for, or a malformed body). */
+export class GraphRequestError extends Error {
+  override readonly name = 'GraphRequestError';
+  readonly status: number;
+  readonly graphCode: string | null;
+  readonly graphRequestId: string | null;
+  constructor(message: string, status: number, graphCode: string | null = null, graphRequestId: string | null = null) {
+    super(message);
+    this.status = status;
+    this.graphCode = graphCode;
+    this.graphRequestId = graphRequestId;
+  }
+}
+
+/**
+ * Translates what the Graph SDK throws: no answer (network, timeout, token endpoint down:
+ * the SDK reports status -1), 5xx, or a 429 that outlived the retry budget become
+ * `upstream-unavailable`; any other status is a GraphRequestError (a defect to log, not the
+ * caller's fault).
+ */
+export function toGraphFailure(error: unknown): Error {
+  if (error instanceof BrokerError) return error;
+  if (error instanceof GraphError) {
+    const status = error.statusCode;
+    if (status === -1 || status === 429 || status >= 500) {
+      const retryAfterSeconds = parseRetryAfter(error.headers?.get('Retry-After'));
+      return new BrokerError('upstream-unavailable', 'Microsoft Graph could not be reached; nothing was changed. Try again later.', {
+        cause: new GraphRequestError(`${error.code ?? 'error'}: ${error.message}`, status, error.code, error.requestId),
+        ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+      });
+    }
+    return new GraphRequestError(`Graph answered ${status} ${error.code ?? ''}: ${error.message}`, status, error.code, error.requestId);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+export interface GraphCall {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** Relative to the version root, e.g. `/users/{id}?$select=id`; or an absolute nextLink on the Graph host. */
+  url: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * One Graph request outside `$batch` (for example a write whose outcome must be recorded on its
+ * own), its answer parsed with `schema` — Graph is input. Failures as in `toGraphFailure`; a body
+ * that does not match the schema is a GraphRequestError. DELETE answers 204 and returns undefined.
+ */
+export async function callGraph<T extends z.ZodType>(call: GraphCall, schema: T): Promise<z.infer<T>> {
+  let raw: unknown;
+  try {
+    const request = getGraphClient().api(call.url).headers(call.headers ?? {});
+    if (call.method === 'GET') raw = await request.get();
+    else if (call.method === 'POST') raw = await request.post(call.body ?? {});
+    else if (call.method === 'PATCH') raw = await request.patch(call.body ?? {});
+    else raw = await request.delete();
+  } catch (error) {
+    throw toGraphFailure(error);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new GraphRequestError(`Graph answered ${call.method} ${call.url.split('?')[0] ?? ''} with an unexpected shape`, 200);
+  return parsed.data;
+}

@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { BrokerError } from '@/lib/broker/errors';
+import { defineRoute, json, readJsonBody, readQuery } from '@/lib/http/route';
+import { buildTestSeed, startLocalTenant, type LocalTenant } from '@/lib/testing/local-tenant';
+
+let local: LocalTenant;
+
+beforeAll(async () => {
+  local = await startLocalTenant(
+    buildTestSeed([
+      { upn: 'admin', displayName: 'Ann Admin', appRoles: ['TapBroker.Admin'] },
+      { upn: 'approver', displayName: 'Al Approver', appRoles: ['TapBroker.Approver'] },
+      { upn: 'auditor', displayName: 'Aud Auditor', appRoles: ['TapBroker.Auditor'] },
+      { upn: 'member', displayName: 'Mem Ber' },
+    ]),
+  );
+});
+
+afterAll(async () => {
+  await local?.close();
+});
+
+const noParams = { params: Promise.resolve({}) };
+
+async function call(handler: ReturnType<typeof defineRoute>, init: { token?: string; headers?: Record<string, string>; method?: string; body?: string } = {}) {
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
+  return handler(new Request('http://localhost:3000/api/test', { method: init.method ?? 'GET', headers, ...(init.body === undefined ? {} : { body: init.body }) }), noParams);
+}
+
+describe('defineRoute', () => {
+  it('serves anyone-routes without looking at a token, with no-store and a request id', async () => {
+    const route = defineRoute({ allow: 'anyone' }, async ({ actor }) => ({ actor }));
+    const response = await call(route, { token: 'garbage' });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ actor: null });
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('echoes a sane x-request-id and replaces a hostile one', async () => {
+    const route = defineRoute({ allow: 'anyone' }, async ({ requestId }) => ({ requestId }));
+    const echoed = await call(route, { headers: { 'x-request-id': 'gw-42.abc' } });
+    expect(echoed.headers.get('x-request-id')).toBe('gw-42.abc');
+    expect(await echoed.json()).toEqual({ requestId: 'gw-42.abc' });
+    const replaced = await call(route, { headers: { 'x-request-id': '<img src=x>' } });
+    expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('refuses signed-in routes without a valid token with 401 problem+json', async () => {
+    let ran = false;
+    const route = defineRoute({ allow: 'signed-in' }, async () => {
+      ran = true;
+      return {};
+    });
+    for (const token of [undefined, 'not-a-token']) {
+      const response = await call(route, token === undefined ? {} : { token });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(await response.json()).toMatchObject({ code: 'unauthenticated', status: 401, type: '/problems/unauthenticated' });
+    }
+    expect(ran).toBe(false);
+  });
+
+  it('passes the verified actor to signed-in routes', async () => {
+    const route = defineRoute({ allow: 'signed-in' }, async ({ actor }) => ({ id: actor.id, roles: actor.roles }));
+    const response = await call(route, { token: await local.getUserToken('member') });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ id: local.userId('member'), roles: [] });
+  });
+
+  it.each([
+    [['approver'] as const, { admin: 200, approver: 200, auditor: 403, member: 403 }],
+    [['auditor'] as const, { admin: 200, approver: 403, auditor: 200, member: 403 }],
+    [['approver', 'auditor'] as const, { admin: 200, approver: 200, auditor: 200, member: 403 }],
+    [['admin'] as const, { admin: 200, approver: 403, auditor: 403, member: 403 }],
+  ])('allow %j: admin implies approver and auditor', async (allow, expected) => {
+    const route = defineRoute({ allow }, async () => ({ ok: true }));
+    for (const [user, status] of Object.entries(expected)) {
+      const response = await call(route, { token: await local.getUserToken(user) });
+      expect(response.status, user).toBe(status);
+      if (status === 403) expect(await response.json()).toMatchObject({ code: 'forbidden' });
+    }
+  });
+
+  it('refuses to define a route with an empty role list', () => {
+    expect(() => defineRoute({ allow: [] as unknown as ['admin'] }, async () => ({}))).toThrow(/allow/);
+  });
+
+  it('keeps a handler’s own Response status and headers, adding the standard ones', async () => {
+    const route = defineRoute({ allow: 'anyone' }, async () => json({ created: true }, { status: 201, headers: { Location: '/api/x/1' } }));
+    const response = await call(route);
+    expect(response.status).toBe(201);
+    expect(response.headers.get('location')).toBe('/api/x/1');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('maps BrokerErrors and hides unexpected errors', async () => {
+    const conflict = defineRoute({ allow: 'anyone' }, async () => {
+      throw new BrokerError('conflict', 'Already issued.');
+    });
+    const response = await call(conflict);
+    expect(response.status).toBe(409);
+    expect(await response.json()).toMatchObject({ code: 'conflict', detail: 'Already issued.' });
+
+    const crash = defineRoute({ allow: 'anyone' }, async () => {
+      throw new Error('connection string postgres://user:hunter2@db');
+    });
+    const crashed = await call(crash);
+    expect(crashed.status).toBe(500);
+    const text = await crashed.text();
+    expect(JSON.parse(text)).toMatchObject({ code: 'internal-error' });
+    expect(text).not.toContain('hunter2');
+    expect(crashed.headers.get('x-request-id')).toBeTruthy();
+  });
+
+  it('validates JSON bodies and queries into validation-failed', async () => {
+    const route = defineRoute({ allow: 'anyone' }, async ({ request }) => {
+      const query = readQuery(request, z.object({ scope: z.enum(['mine', 'all']).default('mine') }));
+      const body = await readJsonBody(request, z.object({ n: z.number().int() }));
+      return { query, body };
+    });
+    const handler = (query: string, init: { body?: string; type?: string }) =>
+      route(
+        new Request(`http://localhost:3000/api/test${query}`, {
+          method: 'POST',
+          headers: init.type === undefined ? {} : { 'content-type': init.type },
+          ...(init.body === undefined ? {} : { body: init.body }),
+        }),
+        noParams,
+      );
+    const ok = await handler('?scope=all', { body: '{"n":3}', type: 'application/json' });
+    expect(await ok.json()).toEqual({ query: { scope: 'all' }, body: { n: 3 } });
+    for (const [query, init, path] of [
+      ['?scope=bogus', { body: '{"n":3}', type: 'application/json' }, 'scope'],
+      ['', { body: '{"n":"three"}', type: 'application/json' }, 'n'],
+      ['', { body: '{oops', type: 'application/json' }, ''],
+      ['', { body: '{"n":3}', type: 'text/plain' }, ''],
+      ['', { body: JSON.stringify({ n: 1, pad: 'x'.repeat(70_000) }), type: 'application/json' }, ''],
+    ] as const) {
+      const response = await handler(query, init);
+      expect(response.status, `${query} ${init.body.slice(0, 20)}`).toBe(400);
+      const body = (await response.json()) as { code: string; errors: { path: string }[] };
+      expect(body.code).toBe('validation-failed');
+      expect(body.errors[0]?.path).toBe(path);
+    }
+  });
+
+  it('passes awaited route params', async () => {
+    const route = defineRoute<'anyone', { id: string }>({ allow: 'anyone' }, async ({ params }) => ({ id: params.id }));
+    const response = await route(new Request('http://localhost:3000/api/x/abc'), { params: Promise.resolve({ id: 'abc' }) });
+    expect(await response.json()).toEqual({ id: 'abc' });
+  });
+});

@@ -1,0 +1,65 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, getRequestId, REDACTED, scrubSecrets } from '@/lib/log';
+
+const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXBhcnQ';
+
+function capture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      lines.push(chunk.toString());
+      callback();
+    },
+  });
+  return { log: createLogger(stream, 'trace'), lines };
+}
+
+describe('logger redaction', () => {
+  it('never writes a token, secret, password or pass, under any key or nesting', () => {
+    const { log, lines } = capture();
+    log.info(
+      {
+        headers: { authorization: `Bearer ${JWT}`, 'x-request-id': 'abc' },
+        temporaryAccessPass: '+drkzqAD',
+        result: { temporaryAccessPass: 'Pass-Nested-1', methodId: 'm1' },
+        deep: { a: { b: { c: { clientSecret: 'client-secret-value', password: 'pw-value' } } } },
+        note: `the caller sent ${JWT} here`,
+        list: [{ access_token: 'at-value' }],
+      },
+      `message with Bearer ${JWT}`,
+    );
+    const out = lines.join('');
+    for (const secret of [JWT, '+drkzqAD', 'Pass-Nested-1', 'client-secret-value', 'pw-value', 'at-value']) {
+      expect(out, secret).not.toContain(secret);
+    }
+    const line = JSON.parse(out) as Record<string, unknown>;
+    expect(line).toMatchObject({ level: 'info', result: { temporaryAccessPass: REDACTED, methodId: 'm1' }, headers: { 'x-request-id': 'abc' } });
+  });
+
+  it('scrubs error messages and causes', () => {
+    const { log, lines } = capture();
+    const error = new Error(`token was ${JWT}`, { cause: { client_secret: 'cause-secret' } });
+    log.error({ err: error }, 'failed');
+    const out = lines.join('');
+    expect(out).not.toContain(JWT);
+    expect(out).not.toContain('cause-secret');
+    expect(JSON.parse(out)).toMatchObject({ err: { type: 'Error', message: `token was ${REDACTED}` } });
+  });
+
+  it('survives cycles', () => {
+    const a: Record<string, unknown> = { name: 'a' };
+    a.self = a;
+    expect(scrubSecrets(a)).toEqual({ name: 'a', self: '[circular]' });
+  });
+});
+
+describe('getRequestId', () => {
+  it('keeps a sane caller-supplied id', () => {
+    expect(getRequestId('req-123.abc_DEF:9')).toBe('req-123.abc_DEF:9');
+  });
+
+  it.each([null, undefined, '', ' spaced id', 'a'.repeat(200), 'new\nline', '<script>'])('replaces %j with a UUID', (value) => {
+    expect(getRequestId(value)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});

@@ -1,0 +1,177 @@
+/**
+ * Tests only: starts the local tenant in-process and points the portal's configuration at it.
+ *
+ * TLS: the tenant's certificate must be trusted by this process, and Node reads
+ * NODE_EXTRA_CA_CERTS only at start-up. `npm test` therefore generates the certificate first
+ * (`ensureCertificate(dataDir)`) and starts vitest with
+ * `NODE_EXTRA_CA_CERTS=<dataDir>/tenant/tls-cert.pem TEST_DATA_DIR=<dataDir>`. By hand:
+ *
+ *   npx tsx -e "import('./tenant/cert.ts').then(m=>m.ensureCertificate('/tmp/tb-test-data'))"
+ *   NODE_EXTRA_CA_CERTS=/tmp/tb-test-data/tenant/tls-cert.pem TEST_DATA_DIR=/tmp/tb-test-data \
+ *     npx vitest run --project unit lib
+ *
+ * TLS verification is never switched off.
+ */
+import { resetEnvForTests } from '@/lib/env';
+import { startTenant, type RunningTenant } from '@/tenant/server';
+
+export const TEST_TENANT_ID = '0f0f0f0f-0000-4000-8000-000000000001';
+export const TEST_PORTAL_CLIENT_ID = '0f0f0f0f-0000-4000-8000-0000000000a1';
+export const TEST_API_CLIENT_ID = '0f0f0f0f-0000-4000-8000-0000000000a2';
+export const TEST_BROKER_CLIENT_ID = '0f0f0f0f-0000-4000-8000-0000000000b1';
+export const TEST_BROKER_SECRET = 'test-broker-secret-value';
+export const TEST_AUTOMATION_CLIENT_ID = '0f0f0f0f-0000-4000-8000-0000000000c1';
+export const TEST_AUTOMATION_SECRET = 'test-automation-secret-value';
+export const TEST_PASSWORD = 'Test-Password-1!';
+export const TEST_DOMAIN = 'test.contoso.test';
+
+export interface TestSeedUser {
+  upn: string;
+  displayName: string;
+  manager?: string | null;
+  jobTitle?: string;
+  department?: string;
+  accountEnabled?: boolean;
+  userType?: 'Member' | 'Guest';
+  employeeHireDate?: string;
+  appRoles?: ('TapBroker.Approver' | 'TapBroker.Auditor' | 'TapBroker.Admin')[];
+  directoryRoles?: string[];
+}
+
+/** A seed in the contract's format (CONTRACT.md §3); users given by short names `x` → `x@test.contoso.test`. */
+export function buildTestSeed(users: TestSeedUser[], options: { brokerPermissions?: string[] } = {}): Record<string, unknown> {
+  const upn = (name: string) => (name.includes('@') ? name : `${name}@${TEST_DOMAIN}`);
+  return {
+    tenantId: TEST_TENANT_ID,
+    portal: { clientId: TEST_PORTAL_CLIENT_ID, apiClientId: TEST_API_CLIENT_ID, scope: 'access_as_user', redirectUris: ['http://localhost:3000'] },
+    broker: {
+      clientId: TEST_BROKER_CLIENT_ID,
+      clientSecret: TEST_BROKER_SECRET,
+      graphPermissions: options.brokerPermissions ?? ['User.Read.All', 'UserAuthenticationMethod.ReadWrite.All', 'Policy.Read.All', 'RoleManagement.Read.Directory'],
+    },
+    automation: { clientId: TEST_AUTOMATION_CLIENT_ID, clientSecret: TEST_AUTOMATION_SECRET, graphPermissions: ['User.ReadWrite.All'] },
+    tapPolicy: { state: 'enabled', defaultLifetimeInMinutes: 60, minimumLifetimeInMinutes: 60, maximumLifetimeInMinutes: 480, defaultLength: 8, isUsableOnce: false },
+    users: users.map((u) => ({
+      userPrincipalName: upn(u.upn),
+      displayName: u.displayName,
+      password: TEST_PASSWORD,
+      manager: u.manager === undefined || u.manager === null ? null : upn(u.manager),
+      jobTitle: u.jobTitle ?? null,
+      department: u.department ?? null,
+      accountEnabled: u.accountEnabled ?? true,
+      userType: u.userType ?? 'Member',
+      employeeHireDate: u.employeeHireDate ?? null,
+      directoryRoles: u.directoryRoles ?? [],
+      appRoles: u.appRoles ?? [],
+    })),
+  };
+}
+
+export interface LocalTenant {
+  tenant: RunningTenant;
+  url: string;
+  /** Full API scope, `api://<api client id>/access_as_user`. */
+  apiScope: string;
+  /** The user's object id in the tenant. */
+  userId(name: string): string;
+  /** An access token for the portal API obtained with the password grant (ROPC), like the SPA would get. */
+  getUserToken(name: string, options?: { scope?: string }): Promise<string>;
+  /** An app-only token (client credentials) for `scope`, as the broker or automation client. */
+  getAppToken(scope: string, client?: 'broker' | 'automation'): Promise<string>;
+  close(): Promise<void>;
+}
+
+const PORTAL_VARS = [
+  'ENTRA_AUTHORITY_HOST',
+  'ENTRA_TENANT_ID',
+  'PORTAL_CLIENT_ID',
+  'API_CLIENT_ID',
+  'API_SCOPE',
+  'BROKER_CLIENT_ID',
+  'BROKER_CLIENT_SECRET',
+  'BROKER_CERTIFICATE_PATH',
+  'BROKER_CERTIFICATE_PASSWORD',
+  'GRAPH_BASE_URL',
+  'GRAPH_SCOPE',
+  'ALLOW_INSECURE_LOCAL_TENANT',
+] as const;
+
+export function getTestDataDir(): string {
+  const dir = process.env.TEST_DATA_DIR;
+  if (dir === undefined || dir === '') {
+    throw new Error(
+      'TEST_DATA_DIR is not set. Run the tests through `npm test`, or see lib/testing/local-tenant.ts for running them by hand with NODE_EXTRA_CA_CERTS.',
+    );
+  }
+  return dir;
+}
+
+async function postToken(url: string, form: Record<string, string>): Promise<string> {
+  const response = await fetch(url, { method: 'POST', body: new URLSearchParams(form) });
+  const body = (await response.json()) as { access_token?: string; error?: string; error_description?: string };
+  if (!response.ok || body.access_token === undefined) {
+    throw new Error(`token request failed: ${response.status} ${body.error ?? ''} ${body.error_description ?? ''}`);
+  }
+  return body.access_token;
+}
+
+/**
+ * Starts the tenant with `seed` on a free port and sets the portal's environment variables for
+ * it (resetting the memoized configuration); `close()` stops it and restores the variables.
+ */
+export async function startLocalTenant(seed: Record<string, unknown>): Promise<LocalTenant> {
+  const tenant = await startTenant({ port: 0, dataDir: getTestDataDir(), seed, faults: {} });
+  const saved = Object.fromEntries(PORTAL_VARS.map((name) => [name, process.env[name]]));
+  const apiScope = `api://${TEST_API_CLIENT_ID}/access_as_user`;
+  for (const name of PORTAL_VARS) delete process.env[name];
+  Object.assign(process.env, {
+    ENTRA_AUTHORITY_HOST: tenant.url,
+    ENTRA_TENANT_ID: TEST_TENANT_ID,
+    PORTAL_CLIENT_ID: TEST_PORTAL_CLIENT_ID,
+    API_CLIENT_ID: TEST_API_CLIENT_ID,
+    API_SCOPE: apiScope,
+    BROKER_CLIENT_ID: TEST_BROKER_CLIENT_ID,
+    BROKER_CLIENT_SECRET: TEST_BROKER_SECRET,
+    GRAPH_BASE_URL: `${tenant.url}/graph`,
+  });
+  resetEnvForTests();
+  const tokenUrl = `${tenant.url}/${TEST_TENANT_ID}/oauth2/v2.0/token`;
+
+  return {
+    tenant,
+    url: tenant.url,
+    apiScope,
+    userId(name) {
+      const upn = name.includes('@') ? name : `${name}@${TEST_DOMAIN}`;
+      const id = tenant.ctx.directory.usersByUpn.get(upn.toLowerCase());
+      if (id === undefined) throw new Error(`no test user ${upn}`);
+      return id;
+    },
+    getUserToken(name, options = {}) {
+      return postToken(tokenUrl, {
+        grant_type: 'password',
+        client_id: TEST_PORTAL_CLIENT_ID,
+        scope: options.scope ?? apiScope,
+        username: name.includes('@') ? name : `${name}@${TEST_DOMAIN}`,
+        password: TEST_PASSWORD,
+      });
+    },
+    getAppToken(scope, client = 'broker') {
+      return postToken(tokenUrl, {
+        grant_type: 'client_credentials',
+        client_id: client === 'broker' ? TEST_BROKER_CLIENT_ID : TEST_AUTOMATION_CLIENT_ID,
+        client_secret: client === 'broker' ? TEST_BROKER_SECRET : TEST_AUTOMATION_SECRET,
+        scope,
+      });
+    },
+    async close() {
+      await tenant.close();
+      for (const name of PORTAL_VARS) {
+        const value = saved[name];
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      resetEnvForTests();
+    },
+  };
+}

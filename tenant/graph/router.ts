@@ -1,0 +1,141 @@
+/**
+ * The Graph dispatcher: one function that answers a `GraphRequest` for an authenticated caller.
+ * Top-level HTTP requests and `$batch` items both come through here, so paths, shapes, errors
+ * and permission checks are identical for both.
+ */
+import type { GraphCaller, TenantContext } from '../types';
+import { runBatch } from './batch';
+import { GraphHttpError, badRequest, errorResponse, type GraphEnv, type GraphRequest, type GraphResponse } from './http';
+import { listRoleAssignments, listTransitiveMemberOf, listTransitiveRoleAssignments } from './role-routes';
+import { createTap, deleteTap, getTap, listTaps } from './tap-methods';
+import { getTapPolicy, isTapConfigurationId, patchTapPolicy } from './tap-policy';
+import {
+  countTransitiveReports,
+  deleteManagerRef,
+  getManager,
+  getUser,
+  listDirectReports,
+  listUsers,
+  patchUser,
+  putManagerRef,
+} from './users';
+
+type Route = (env: GraphEnv) => GraphResponse | Promise<GraphResponse>;
+
+function segmentNotFound(segment: string): GraphHttpError {
+  return badRequest(`Resource not found for the segment '${segment}'.`, 'BadRequest');
+}
+
+function methodNotAllowed(): GraphHttpError {
+  return new GraphHttpError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.');
+}
+
+function eq(a: string | undefined, b: string): boolean {
+  return a !== undefined && a.toLowerCase() === b.toLowerCase();
+}
+
+/** Picks the handler for a method among those a resource supports, or 405. */
+function byMethod(method: string, handlers: Record<string, Route>): Route {
+  const h = handlers[method];
+  if (h === undefined) throw methodNotAllowed();
+  return h;
+}
+
+/** `/users/{id}/…` below the user segment. */
+function userRoute(req: GraphRequest, userRef: string, rest: string[]): Route {
+  const [a, b, c, d] = rest;
+  const m = req.method;
+  if (a === undefined) return byMethod(m, { GET: (e) => getUser(e, userRef), PATCH: (e) => patchUser(e, userRef) });
+  if (eq(a, 'manager')) {
+    if (b === undefined) return byMethod(m, { GET: (e) => getManager(e, userRef) });
+    if (b === '$ref' && c === undefined) return byMethod(m, { PUT: (e) => putManagerRef(e, userRef), DELETE: (e) => deleteManagerRef(e, userRef) });
+    throw segmentNotFound(b);
+  }
+  if (eq(a, 'directReports')) {
+    // `directReports`, `directReports/$count`, `directReports/microsoft.graph.user[/$count]`.
+    const afterCast = eq(b, 'microsoft.graph.user') ? c : b;
+    const tail = eq(b, 'microsoft.graph.user') ? d : c;
+    if (tail !== undefined) throw segmentNotFound(tail);
+    if (afterCast === undefined) return byMethod(m, { GET: (e) => listDirectReports(e, userRef, false) });
+    if (afterCast === '$count') return byMethod(m, { GET: (e) => listDirectReports(e, userRef, true) });
+    throw segmentNotFound(afterCast);
+  }
+  if (eq(a, 'transitiveMemberOf')) {
+    const cast = b !== undefined && b !== '$count' ? b.toLowerCase() : null;
+    const countSeg = cast === null ? b : c;
+    const tail = cast === null ? c : d;
+    if (tail !== undefined) throw segmentNotFound(tail);
+    if (countSeg !== undefined && countSeg !== '$count') throw segmentNotFound(countSeg);
+    return byMethod(m, { GET: (e) => listTransitiveMemberOf(e, userRef, cast, countSeg === '$count') });
+  }
+  if (eq(a, 'transitiveReports') && req.version === 'beta') {
+    // Beta only, and only as a count (facts §3).
+    if (b === '$count' && c === undefined) return byMethod(m, { GET: (e) => countTransitiveReports(e, userRef) });
+    throw segmentNotFound(b ?? a);
+  }
+  if (eq(a, 'authentication') && eq(b, 'temporaryAccessPassMethods')) {
+    if (c === undefined) return byMethod(m, { GET: (e) => listTaps(e, userRef), POST: (e) => createTap(e, userRef) });
+    if (d !== undefined) throw segmentNotFound(d);
+    return byMethod(m, { GET: (e) => getTap(e, userRef, c), DELETE: (e) => deleteTap(e, userRef, c) });
+  }
+  if (eq(a, 'authentication') && b !== undefined) throw segmentNotFound(b);
+  throw segmentNotFound(a);
+}
+
+/** Finds the handler for a request; throws Graph's 400/405 for unknown routes. */
+function resolve(req: GraphRequest, caller: GraphCaller): Route {
+  const segs = req.segments;
+  const [first, ...rest] = segs;
+  if (first === undefined) throw segmentNotFound('');
+  if (first === '$batch' && rest.length === 0) {
+    if (req.inBatch) throw badRequest('Nested batch requests are not supported.', 'BadRequest');
+    return byMethod(req.method, { POST: (e) => runBatch(e, dispatchGraph) });
+  }
+  if (eq(first, 'me')) {
+    if (caller.kind !== 'user' || caller.userId === null) {
+      throw badRequest('/me request is only valid with delegated authentication flow.', 'BadRequest');
+    }
+    return userRoute(req, caller.userId, rest);
+  }
+  if (eq(first, 'users')) {
+    const [userRef, ...below] = rest;
+    if (userRef === undefined) return byMethod(req.method, { GET: listUsers });
+    return userRoute(req, userRef, below);
+  }
+  if (eq(first, 'roleManagement')) {
+    const [dirSeg, coll, extra] = rest;
+    if (!eq(dirSeg, 'directory')) throw segmentNotFound(dirSeg ?? first);
+    if (extra !== undefined) throw segmentNotFound(extra);
+    if (eq(coll, 'roleAssignments')) return byMethod(req.method, { GET: listRoleAssignments });
+    if (eq(coll, 'transitiveRoleAssignments') && req.version === 'beta') return byMethod(req.method, { GET: listTransitiveRoleAssignments });
+    throw segmentNotFound(coll ?? dirSeg ?? first);
+  }
+  if (eq(first, 'policies')) {
+    const [policy, coll, configId, extra] = rest;
+    if (!eq(policy, 'authenticationMethodsPolicy')) throw segmentNotFound(policy ?? first);
+    if (!eq(coll, 'authenticationMethodConfigurations')) throw segmentNotFound(coll ?? policy ?? first);
+    if (extra !== undefined) throw segmentNotFound(extra);
+    if (configId === undefined) throw segmentNotFound(coll ?? first);
+    if (!isTapConfigurationId(configId)) {
+      // Only the TAP configuration is modelled; other methods read as absent.
+      throw new GraphHttpError(404, 'Request_ResourceNotFound', `Resource '${configId}' does not exist or one of its queried reference-property objects are not present.`);
+    }
+    return byMethod(req.method, { GET: getTapPolicy, PATCH: patchTapPolicy });
+  }
+  throw segmentNotFound(first);
+}
+
+/**
+ * Answers one Graph request for an already-authenticated caller. Never throws for a request
+ * problem: every failure becomes Graph's error envelope.
+ */
+export async function dispatchGraph(ctx: TenantContext, caller: GraphCaller, req: GraphRequest): Promise<GraphResponse> {
+  const env: GraphEnv = { ctx, caller, req };
+  try {
+    const route = resolve(req, caller);
+    return await route(env);
+  } catch (e) {
+    if (e instanceof GraphHttpError) return errorResponse(req, e.status, e.code, e.message);
+    throw e;
+  }
+}

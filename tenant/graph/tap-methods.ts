@@ -1,0 +1,200 @@
+/**
+ * `temporaryAccessPassMethods` (facts §1). Security invariant: the pass value exists only in
+ * the 201 response of Create. It is never stored (`TapMethod` has no field for it), never
+ * logged, and GET/List report `temporaryAccessPass: null`.
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import type { DirectoryUser, TapMethod, TapPolicy } from '../types';
+import {
+  GraphHttpError,
+  graphRoot,
+  isJsonContentType,
+  isPlainObject,
+  jsonResponse,
+  noContent,
+  notFoundResource,
+  parseJsonBody,
+  type GraphEnv,
+  type GraphResponse,
+} from './http';
+import { TAP_READ, TAP_WRITE, requireAuthMethods } from './permissions';
+import { getUserOrThrow } from './users';
+
+const TAP_TYPE = '#microsoft.graph.temporaryAccessPassAuthenticationMethod';
+const LIFETIME_FLOOR = 10;
+const LIFETIME_CEILING = 43200;
+
+export type MethodUsabilityReason = 'EnabledByPolicy' | 'DisabledByPolicy' | 'Expired' | 'NotYetValid' | 'OneTimeUsed';
+
+/**
+ * Computes `isUsable` / `methodUsabilityReason`. Graph does not document the precedence when
+ * several reasons hold; ours: Expired, then OneTimeUsed, then DisabledByPolicy, then NotYetValid.
+ */
+export function getTapUsability(m: TapMethod, policy: TapPolicy, now: number = Date.now()): { isUsable: boolean; methodUsabilityReason: MethodUsabilityReason } {
+  const start = Date.parse(m.startDateTime);
+  const end = start + m.lifetimeInMinutes * 60_000;
+  let reason: MethodUsabilityReason;
+  if (now >= end) reason = 'Expired';
+  else if (m.isUsableOnce && m.usedDateTime !== null) reason = 'OneTimeUsed';
+  else if (policy.state !== 'enabled') reason = 'DisabledByPolicy';
+  else if (now < start) reason = 'NotYetValid';
+  else reason = 'EnabledByPolicy';
+  return { isUsable: reason === 'EnabledByPolicy', methodUsabilityReason: reason };
+}
+
+/** Graph prints whole-second times without fractions (`2022-06-05T00:00:00Z`). */
+function graphTimestamp(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+function methodView(env: GraphEnv, m: TapMethod, pass: string | null): Record<string, unknown> {
+  return {
+    '@odata.type': TAP_TYPE,
+    id: m.id,
+    temporaryAccessPass: pass,
+    createdDateTime: m.createdDateTime,
+    startDateTime: m.startDateTime,
+    lifetimeInMinutes: m.lifetimeInMinutes,
+    isUsableOnce: m.isUsableOnce,
+    ...getTapUsability(m, env.ctx.directory.tapPolicy),
+  };
+}
+
+/*
+ * The character set of Entra's passes is undocumented; its sample ("+drkzqAD") mixes cases and a
+ * symbol. Ours: letters and digits without look-alikes (0/O, 1/l/I), plus a few symbols that need
+ * no escaping in JSON, HTML text or a shell's single quotes.
+ */
+const PASS_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789+-=!@#%*?';
+
+/** A pass of `length` characters from a CSPRNG (`crypto.randomInt` is unbiased). */
+export function generateTemporaryAccessPass(length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += PASS_ALPHABET[randomInt(PASS_ALPHABET.length)];
+  return out;
+}
+
+function tapBadRequest(message: string): GraphHttpError {
+  return new GraphHttpError(400, 'badRequest', message);
+}
+
+function isTargeted(policy: TapPolicy, user: DirectoryUser): boolean {
+  // The local directory has no groups: only the built-in `all_users` target can include anyone,
+  // and excluding `all_users` (or the user's own id) excludes them.
+  const included = policy.includeTargets.some((t) => t.id === 'all_users' || t.id === user.id);
+  const excluded = policy.excludeTargets.some((t) => t.id === 'all_users' || t.id === user.id);
+  return included && !excluded;
+}
+
+function methodsOf(env: GraphEnv, userId: string): TapMethod[] {
+  return env.ctx.directory.tapMethods.get(userId) ?? [];
+}
+
+/** `POST /users/{id|upn}/authentication/temporaryAccessPassMethods` → 201 with the pass. */
+export function createTap(env: GraphEnv, idOrUpn: string): GraphResponse {
+  requireAuthMethods(env, TAP_WRITE);
+  if (!isJsonContentType(env.req)) {
+    // Facts §1: Content-Type application/json is required. Graph's exact answer is undocumented.
+    throw new GraphHttpError(415, 'UnsupportedMediaType', "A supported MIME type could not be found that matches the content type of the response. Content-Type must be 'application/json'.");
+  }
+  const user = getUserOrThrow(env, idOrUpn);
+  const raw = parseJsonBody(env.req) ?? {};
+  if (!isPlainObject(raw)) throw tapBadRequest('Invalid request body.');
+  const { lifetimeInMinutes, startDateTime, isUsableOnce } = raw;
+  for (const key of Object.keys(raw)) {
+    if (!['@odata.type', 'lifetimeInMinutes', 'startDateTime', 'isUsableOnce'].includes(key)) {
+      throw tapBadRequest(`Invalid property '${key}' specified.`);
+    }
+  }
+  if (lifetimeInMinutes !== undefined && lifetimeInMinutes !== null && !(typeof lifetimeInMinutes === 'number' && Number.isInteger(lifetimeInMinutes))) {
+    throw tapBadRequest('Invalid LifetimeInMinutes specified.');
+  }
+  if (isUsableOnce !== undefined && isUsableOnce !== null && typeof isUsableOnce !== 'boolean') {
+    throw tapBadRequest('Invalid IsUsableOnce specified.');
+  }
+  let startMs = Date.now();
+  if (startDateTime !== undefined && startDateTime !== null) {
+    if (typeof startDateTime !== 'string' || Number.isNaN(Date.parse(startDateTime))) throw tapBadRequest('Invalid StartDateTime specified.');
+    startMs = Date.parse(startDateTime);
+  }
+
+  const policy = env.ctx.directory.tapPolicy;
+  if (policy.state !== 'enabled' || !isTargeted(policy, user)) {
+    // Observed message (facts §1); the status is undocumented. We answer 400 badRequest, the
+    // most conservative reading: the request is refused and nothing is created.
+    throw tapBadRequest('Converged UserCredentialPolicy does not allow creating or updating this authentication method. AuthMethodType [TemporaryAccessPass].');
+  }
+  if (user.userType === 'Guest' && user.userPrincipalName.includes('#EXT#')) {
+    throw tapBadRequest('Temporary Access Pass cannot be added to an external guest user.');
+  }
+  const lifetime = typeof lifetimeInMinutes === 'number' ? lifetimeInMinutes : policy.defaultLifetimeInMinutes;
+  if (lifetime < Math.max(policy.minimumLifetimeInMinutes, LIFETIME_FLOOR) || lifetime > Math.min(policy.maximumLifetimeInMinutes, LIFETIME_CEILING)) {
+    throw tapBadRequest(`Invalid LifetimeInMinutes specified. The valid range between ${policy.minimumLifetimeInMinutes} and ${policy.maximumLifetimeInMinutes}.`);
+  }
+  const once = typeof isUsableOnce === 'boolean' ? isUsableOnce : policy.isUsableOnce;
+  if (policy.isUsableOnce && !once) {
+    // Docs say only that a multi-use pass needs the policy's consent; the real error is undocumented.
+    throw tapBadRequest('The authentication method policy allows only one-time Temporary Access Passes. IsUsableOnce must be true.');
+  }
+
+  const method: TapMethod = {
+    id: randomUUID(),
+    userId: user.id,
+    createdDateTime: new Date().toISOString(),
+    startDateTime: graphTimestamp(startMs),
+    lifetimeInMinutes: lifetime,
+    isUsableOnce: once,
+    usedDateTime: null,
+  };
+  // A user has at most one pass: Create replaces the previous one (current v1.0 docs, facts §1).
+  env.ctx.directory.tapMethods.set(user.id, [method]);
+  const pass = generateTemporaryAccessPass(policy.defaultLength);
+  return jsonResponse(
+    env.req,
+    201,
+    {
+      '@odata.context': `${graphRoot(env.ctx, env.req.version)}/$metadata#users('${user.id}')/authentication/temporaryAccessPassMethods/$entity`,
+      ...methodView(env, method, pass),
+    },
+    { 'Cache-Control': 'no-store', Location: `${graphRoot(env.ctx, env.req.version)}/users/${user.id}/authentication/temporaryAccessPassMethods/${method.id}` },
+  );
+}
+
+/** `GET …/temporaryAccessPassMethods` — at most one item, pass always null. */
+export function listTaps(env: GraphEnv, idOrUpn: string): GraphResponse {
+  requireAuthMethods(env, TAP_READ);
+  const user = getUserOrThrow(env, idOrUpn);
+  return jsonResponse(env.req, 200, {
+    '@odata.context': `${graphRoot(env.ctx, env.req.version)}/$metadata#users('${user.id}')/authentication/temporaryAccessPassMethods`,
+    value: methodsOf(env, user.id).map((m) => methodView(env, m, null)),
+  });
+}
+
+function getMethodOrThrow(env: GraphEnv, userId: string, methodId: string): TapMethod {
+  const m = methodsOf(env, userId).find((x) => x.id.toLowerCase() === methodId.toLowerCase());
+  // The error code for auth-method lookups is unverified (facts §1); we use the directory's 404.
+  if (m === undefined) throw notFoundResource(methodId);
+  return m;
+}
+
+/** `GET …/temporaryAccessPassMethods/{id}` — pass always null. */
+export function getTap(env: GraphEnv, idOrUpn: string, methodId: string): GraphResponse {
+  requireAuthMethods(env, TAP_READ);
+  const user = getUserOrThrow(env, idOrUpn);
+  const m = getMethodOrThrow(env, user.id, methodId);
+  return jsonResponse(env.req, 200, {
+    '@odata.context': `${graphRoot(env.ctx, env.req.version)}/$metadata#users('${user.id}')/authentication/temporaryAccessPassMethods/$entity`,
+    ...methodView(env, m, null),
+  });
+}
+
+/** `DELETE …/temporaryAccessPassMethods/{id}` → 204. */
+export function deleteTap(env: GraphEnv, idOrUpn: string, methodId: string): GraphResponse {
+  requireAuthMethods(env, TAP_WRITE);
+  const user = getUserOrThrow(env, idOrUpn);
+  const m = getMethodOrThrow(env, user.id, methodId);
+  const rest = methodsOf(env, user.id).filter((x) => x !== m);
+  if (rest.length === 0) env.ctx.directory.tapMethods.delete(user.id);
+  else env.ctx.directory.tapMethods.set(user.id, rest);
+  return noContent(env.req);
+}

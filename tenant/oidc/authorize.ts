@@ -1,0 +1,378 @@
+/**
+ * `/{tenant}/oauth2/v2.0/authorize`: the authorization endpoint with a username + password form.
+ *
+ * Validation order follows OAuth 2.0 (RFC 6749 §4.1.2.1): a bad or unregistered client or
+ * redirect URI is shown on an error page (never redirected to), anything else is sent back to
+ * the client's redirect URI as `error=…` in the requested response mode. The form's hidden
+ * fields are re-validated on POST; nothing in them is trusted.
+ *
+ * Sessions: a successful sign-in sets a session cookie (the stand-in for ESTSAUTH). Without
+ * `prompt`, a live session whose user matches `login_hint` (if any) signs in without the form;
+ * `prompt=login|select_account|consent` always shows it; `prompt=none` never does
+ * (`login_required` when there is no usable session).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { findUserBySignInName } from '../directory';
+import { parseCookies, readForm, redirect, sendHtml } from '../http-util';
+import type { DirectoryUser, TenantContext } from '../types';
+import { findClient, redirectUriMatches } from './clients';
+import { correlationIdOf, entraError, entraErrorBody, type EntraError } from './errors';
+import { errorPage, formPostPage, signInPage } from './pages';
+import { resolveUserScopes } from './scopes';
+import { sweepExpired } from './state';
+import { nowSeconds } from './tokens';
+
+/** Codes live 10 minutes (Entra: "about 10 minutes"). */
+const CODE_LIFETIME_MS = 10 * 60 * 1000;
+const SESSION_LIFETIME_MS = 24 * 60 * 60 * 1000;
+const FLOW_TOKEN_LIFETIME_MS = 30 * 60 * 1000;
+/** Form fields that are ours, not authorize parameters. */
+const FORM_FIELDS = new Set(['loginfmt', 'passwd', 'flowToken']);
+
+type ResponseMode = 'query' | 'fragment' | 'form_post';
+
+interface ValidatedRequest {
+  clientId: string;
+  redirectUri: string;
+  responseMode: ResponseMode;
+  state: string | null;
+  scope: string;
+  nonce: string | null;
+  codeChallenge: string;
+  prompt: string | null;
+  loginHint: string | null;
+  maxAge: number | null;
+  params: URLSearchParams;
+}
+
+/** Cookie names are per port: browsers share cookies across ports of one host. */
+export function sessionCookieName(ctx: TenantContext): string {
+  const port = new URL(ctx.baseUrl).port || '443';
+  return `tb_tenant_session_${port}`;
+}
+
+/** Flow tokens bind a form POST to a form this tenant rendered (login CSRF protection). */
+const flowTokens = new WeakMap<TenantContext, Map<string, number>>();
+function newFlowToken(ctx: TenantContext): string {
+  let m = flowTokens.get(ctx);
+  if (!m) {
+    m = new Map();
+    flowTokens.set(ctx, m);
+  }
+  const now = Date.now();
+  for (const [k, exp] of m) if (exp <= now) m.delete(k);
+  const t = randomBytes(24).toString('base64url');
+  m.set(t, now + FLOW_TOKEN_LIFETIME_MS);
+  return t;
+}
+function consumeFlowToken(ctx: TenantContext, token: string | null): boolean {
+  const m = flowTokens.get(ctx);
+  if (!m || token === null) return false;
+  const exp = m.get(token);
+  m.delete(token);
+  return exp !== undefined && exp > Date.now();
+}
+
+function showError(res: ServerResponse, status: number, e: EntraError): void {
+  sendHtml(res, status, errorPage('Sign in', `AADSTS${e.code}: ${e.message}`), { 'X-Frame-Options': 'DENY' });
+}
+
+function sendAuthorizationResponse(
+  res: ServerResponse,
+  redirectUri: string,
+  mode: ResponseMode,
+  fields: [string, string][],
+  headers: Record<string, string> = {},
+): void {
+  if (mode === 'form_post') {
+    const nonce = randomBytes(16).toString('base64');
+    sendHtml(res, 200, formPostPage(redirectUri, fields, nonce), {
+      ...headers,
+      'Content-Security-Policy': `default-src 'none'; script-src 'nonce-${nonce}'; base-uri 'none'`,
+    });
+    return;
+  }
+  const encoded = new URLSearchParams(fields).toString();
+  const location =
+    mode === 'fragment' ? `${redirectUri}#${encoded}` : `${redirectUri}${redirectUri.includes('?') ? '&' : '?'}${encoded}`;
+  redirect(res, location, headers);
+}
+
+function sendErrorResponse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: TenantContext,
+  target: { redirectUri: string; responseMode: ResponseMode; state: string | null; params: URLSearchParams },
+  e: EntraError,
+): void {
+  const body = entraErrorBody(e, ctx.baseUrl, correlationIdOf(req, target.params));
+  const fields: [string, string][] = [
+    ['error', e.error],
+    ['error_description', body.error_description],
+    ['error_uri', body.error_uri],
+  ];
+  if (target.state !== null) fields.push(['state', target.state]);
+  sendAuthorizationResponse(res, target.redirectUri, target.responseMode, fields);
+}
+
+type Validation = { ok: true; request: ValidatedRequest } | { ok: false; handled: true };
+
+function validate(req: IncomingMessage, res: ServerResponse, ctx: TenantContext, params: URLSearchParams): Validation {
+  const dir = ctx.directory;
+  const clientId = params.get('client_id');
+  if (!clientId) {
+    showError(res, 400, entraError('invalid_request', 900144, "The request body must contain the following parameter: 'client_id'."));
+    return { ok: false, handled: true };
+  }
+  const client = findClient(dir, clientId);
+  if (!client) {
+    showError(
+      res,
+      400,
+      entraError(
+        'unauthorized_client',
+        700016,
+        `Application with identifier '${clientId}' was not found in the directory '${dir.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+      ),
+    );
+    return { ok: false, handled: true };
+  }
+  const redirectUri = params.get('redirect_uri');
+  const registered = client.kind === 'spa' ? client.redirectUris : [];
+  if (!redirectUri || !redirectUriMatches(registered, redirectUri)) {
+    showError(
+      res,
+      400,
+      entraError(
+        'invalid_request',
+        50011,
+        `The redirect URI '${redirectUri ?? ''}' specified in the request does not match the redirect URIs configured for the application '${client.clientId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.`,
+      ),
+    );
+    return { ok: false, handled: true };
+  }
+  const state = params.get('state');
+  const modeRaw = params.get('response_mode');
+  const responseMode: ResponseMode =
+    modeRaw === 'fragment' || modeRaw === 'form_post' || modeRaw === 'query' ? modeRaw : 'query';
+  const target = { redirectUri, responseMode, state, params };
+  if (modeRaw !== null && modeRaw !== responseMode) {
+    sendErrorResponse(req, res, ctx, target, entraError('invalid_request', 900144, `The provided value for the input parameter 'response_mode' is not valid. The value must be one of query, fragment, form_post.`));
+    return { ok: false, handled: true };
+  }
+  const responseType = params.get('response_type');
+  if (responseType !== 'code') {
+    sendErrorResponse(
+      req,
+      res,
+      ctx,
+      target,
+      entraError('unsupported_response_type', 700054, `response_type '${responseType ?? ''}' is not enabled for the application. The local tenant supports only the authorization code flow with PKCE.`),
+    );
+    return { ok: false, handled: true };
+  }
+  const scope = params.get('scope');
+  const scopes = resolveUserScopes(scope, dir);
+  if (!scopes.ok) {
+    sendErrorResponse(req, res, ctx, target, scopes.error);
+    return { ok: false, handled: true };
+  }
+  const codeChallenge = params.get('code_challenge');
+  const method = params.get('code_challenge_method');
+  if (!codeChallenge || !/^[A-Za-z0-9_-]{43}$/.test(codeChallenge) || method !== 'S256') {
+    // Entra also accepts `plain`; the local tenant, like the SPA rules it emulates, insists on S256.
+    sendErrorResponse(
+      req,
+      res,
+      ctx,
+      target,
+      entraError('invalid_request', 9002325, 'Proof Key for Code Exchange is required for cross-origin authorization code redemption. Send code_challenge (43 base64url characters) with code_challenge_method=S256.'),
+    );
+    return { ok: false, handled: true };
+  }
+  const maxAgeRaw = params.get('max_age');
+  const maxAge = maxAgeRaw !== null && /^\d+$/.test(maxAgeRaw) ? Number(maxAgeRaw) : null;
+  return {
+    ok: true,
+    request: {
+      clientId: client.clientId,
+      redirectUri,
+      responseMode,
+      state,
+      scope: scope ?? '',
+      nonce: params.get('nonce'),
+      codeChallenge,
+      prompt: params.get('prompt'),
+      loginHint: params.get('login_hint'),
+      maxAge,
+      params,
+    },
+  };
+}
+
+function clientInfo(userId: string, tenantId: string): string {
+  return Buffer.from(JSON.stringify({ uid: userId, utid: tenantId })).toString('base64url');
+}
+
+function completeSignIn(
+  res: ServerResponse,
+  ctx: TenantContext,
+  request: ValidatedRequest,
+  user: DirectoryUser,
+  session: { id: string; authTime: number },
+  setCookie: string | null,
+): void {
+  sweepExpired(ctx.oidc);
+  const code = randomBytes(48).toString('base64url');
+  ctx.oidc.codes.set(code, {
+    clientId: request.clientId,
+    redirectUri: request.redirectUri,
+    userId: user.id,
+    scope: request.scope,
+    codeChallenge: request.codeChallenge,
+    nonce: request.nonce,
+    authTime: session.authTime,
+    sessionId: session.id,
+    expiresAt: Date.now() + CODE_LIFETIME_MS,
+    spa: true,
+    redeemed: false,
+  });
+  const fields: [string, string][] = [
+    ['code', code],
+    ['client_info', clientInfo(user.id, ctx.directory.tenantId)],
+  ];
+  if (request.state !== null) fields.push(['state', request.state]);
+  fields.push(['session_state', session.id]);
+  sendAuthorizationResponse(res, request.redirectUri, request.responseMode, fields, setCookie ? { 'Set-Cookie': setCookie } : {});
+}
+
+function hintMatches(user: DirectoryUser, hint: string | null): boolean {
+  if (hint === null || hint.trim() === '') return true;
+  const h = hint.trim().toLowerCase();
+  return user.userPrincipalName.toLowerCase() === h || (user.mail !== null && user.mail.toLowerCase() === h);
+}
+
+function liveSession(req: IncomingMessage, ctx: TenantContext): { id: string; user: DirectoryUser; authTime: number } | null {
+  const id = parseCookies(req).get(sessionCookieName(ctx));
+  if (!id) return null;
+  const s = ctx.oidc.sessions.get(id);
+  if (!s || s.expiresAt <= Date.now()) return null;
+  const user = ctx.directory.users.get(s.userId);
+  if (!user || !user.accountEnabled) return null;
+  return { id, user, authTime: s.authTime };
+}
+
+function renderForm(
+  res: ServerResponse,
+  ctx: TenantContext,
+  action: string,
+  params: URLSearchParams,
+  username: string,
+  error: string | null,
+): void {
+  const hidden: [string, string][] = [];
+  for (const [k, v] of params) if (!FORM_FIELDS.has(k)) hidden.push([k, v]);
+  hidden.push(['flowToken', newFlowToken(ctx)]);
+  sendHtml(
+    res,
+    200,
+    signInPage({ action, hidden, username, error, tenantLabel: ctx.directory.tenantId, appLabel: 'TAP Broker' }),
+    // Entra's sign-in page refuses to be framed; so does this one (clickjacking of the password form).
+    { 'X-Frame-Options': 'DENY' },
+  );
+}
+
+function credentialError(user: DirectoryUser | undefined, password: string, tenantId: string): EntraError | null {
+  if (!user) {
+    return entraError(
+      'invalid_grant',
+      50034,
+      `The user account {EUII Hidden} does not exist in the ${tenantId} directory. To sign into this application, the account must be added to the directory.`,
+    );
+  }
+  // A seeded user without a password can never pass; same message as a wrong password.
+  if (user.password === '' || password !== user.password) {
+    return entraError('invalid_grant', 50126, 'Error validating credentials due to invalid username or password.');
+  }
+  if (!user.accountEnabled) return entraError('invalid_grant', 50057, 'The user account is disabled.');
+  return null;
+}
+
+export { credentialError };
+
+/** Handles GET (show the form or sign in silently) and POST (credentials) on the authorize endpoint. */
+export async function handleAuthorize(req: IncomingMessage, res: ServerResponse, ctx: TenantContext, url: URL): Promise<void> {
+  const action = `${ctx.baseUrl}${url.pathname}`;
+  if (req.method === 'POST') {
+    const form = await readForm(req);
+    const isCredentialPost = form.has('loginfmt') || form.has('passwd');
+    const params = new URLSearchParams();
+    for (const [k, v] of form) if (!FORM_FIELDS.has(k)) params.append(k, v);
+    const v = validate(req, res, ctx, params);
+    if (!v.ok) return;
+    if (!isCredentialPost) return showFormOrSignIn(req, res, ctx, v.request, action);
+    const username = (form.get('loginfmt') ?? '').trim();
+    if (!consumeFlowToken(ctx, form.get('flowToken'))) {
+      renderForm(res, ctx, action, params, username, 'Your sign-in session has expired or the page was reloaded. Please sign in again.');
+      return;
+    }
+    if (username === '') {
+      renderForm(res, ctx, action, params, username, 'Enter a valid email address, phone number, or Skype name.');
+      return;
+    }
+    const user = findUserBySignInName(ctx.directory, username);
+    const err = credentialError(user, form.get('passwd') ?? '', ctx.directory.tenantId);
+    if (err || !user) {
+      renderForm(res, ctx, action, params, username, `AADSTS${err?.code ?? 50126}: ${err?.message ?? ''}`);
+      return;
+    }
+    const sessionId = randomUUID();
+    const authTime = nowSeconds();
+    ctx.oidc.sessions.set(sessionId, { userId: user.id, authTime, expiresAt: Date.now() + SESSION_LIFETIME_MS });
+    const cookie = `${sessionCookieName(ctx)}=${sessionId}; Path=/; HttpOnly; Secure; SameSite=None; Max-Age=${SESSION_LIFETIME_MS / 1000}`;
+    completeSignIn(res, ctx, v.request, user, { id: sessionId, authTime }, cookie);
+    return;
+  }
+  if (req.method !== 'GET') {
+    showError(res, 405, entraError('invalid_request', 900561, `The endpoint only accepts GET, POST requests. Received a ${req.method ?? ''} request.`));
+    return;
+  }
+  const v = validate(req, res, ctx, url.searchParams);
+  if (!v.ok) return;
+  showFormOrSignIn(req, res, ctx, v.request, action);
+}
+
+function showFormOrSignIn(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: TenantContext,
+  request: ValidatedRequest,
+  action: string,
+): void {
+  const prompt = request.prompt;
+  const session = liveSession(req, ctx);
+  const fresh =
+    session !== null && (request.maxAge === null || nowSeconds() - session.authTime <= request.maxAge);
+  const usable = session !== null && fresh && hintMatches(session.user, request.loginHint);
+  if (prompt === 'none') {
+    if (session && usable) {
+      completeSignIn(res, ctx, request, session.user, { id: session.id, authTime: session.authTime }, null);
+      return;
+    }
+    sendErrorResponse(
+      req,
+      res,
+      ctx,
+      request,
+      entraError('login_required', 50058, 'A silent sign-in request was sent but no user is signed in. The cookies used to represent the user\'s session were not sent in the request to Azure AD.'),
+    );
+    return;
+  }
+  const forceForm = prompt === 'login' || prompt === 'select_account' || prompt === 'consent' || prompt === 'create';
+  if (!forceForm && session && usable) {
+    completeSignIn(res, ctx, request, session.user, { id: session.id, authTime: session.authTime }, null);
+    return;
+  }
+  renderForm(res, ctx, action, request.params, request.loginHint ?? '', null);
+}

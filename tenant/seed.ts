@@ -1,0 +1,320 @@
+/**
+ * The seed file (CONTRACT.md §3): schema, validation with messages that name the bad entry,
+ * and conversion into a {@link Directory}.
+ *
+ * Rules beyond the JSON shape:
+ * - unknown keys are ignored (`z.object` strips them), so seeds may carry notes such as `demoAccounts`;
+ * - `id` is optional per user; when absent it is derived stably from the UPN (SHA-256 based GUID),
+ *   so the same seed always yields the same ids across restarts and machines;
+ * - `manager` is a UPN (case-insensitive) of another user in the same seed, or null;
+ * - `directoryRoles` entries are role display names or template ids (see `tenant/roles.ts`);
+ * - duplicate UPNs or ids, a manager that is not in the seed, or a user managing themselves
+ *   are refused. Manager cycles are allowed, as Graph allows them.
+ */
+import { createHash, X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { buildDirectory } from './directory';
+import { resolveDirectoryRole } from './roles';
+import type { ConfidentialClient, Directory, DirectoryUser, TapPolicy } from './types';
+
+export { BUILT_IN_DIRECTORY_ROLES, getDirectoryRoleInfo, resolveDirectoryRole } from './roles';
+
+/** The portal's app roles, as declared on the portal API's app registration. */
+export const PORTAL_APP_ROLES = ['TapBroker.Approver', 'TapBroker.Auditor', 'TapBroker.Admin'] as const;
+
+export class SeedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SeedError';
+  }
+}
+
+/** A GUID derived from a name: SHA-256 of `namespace:name`, shaped as an RFC 4122 v4-style GUID. */
+export function stableGuid(namespace: string, name: string): string {
+  const b = createHash('sha256').update(`${namespace}:${name}`).digest();
+  b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
+  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+  const h = b.subarray(0, 16).toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The object id a user gets when the seed gives none. */
+export function userIdFromUpn(upn: string): string {
+  return stableGuid('tap-broker-local-tenant/user', upn.toLowerCase());
+}
+
+const guid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID')
+  .transform((s) => s.toLowerCase());
+
+const optionalText = z.string().nullable().optional();
+
+const dateTime = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()], { error: 'must be an ISO 8601 date or date-time' })
+  .transform((s) => new Date(s.length === 10 ? `${s}T00:00:00Z` : s).toISOString().replace('.000Z', 'Z'));
+
+const pemCertificate = z.string().refine(
+  (pem) => {
+    try {
+      new X509Certificate(pem);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a PEM certificate' },
+);
+
+const clientSchema = z.object({
+  clientId: guid,
+  clientSecret: z.string().min(1, 'must not be empty'),
+  /** Extension: certificates (PEM) accepted for client assertions, in addition to the secret. */
+  certificates: z.array(pemCertificate).optional(),
+  graphPermissions: z.array(z.string().min(1)).default([]),
+  displayName: z.string().min(1).optional(),
+  servicePrincipalId: guid.optional(),
+});
+
+const tapPolicySchema = z
+  .object({
+    state: z.enum(['enabled', 'disabled']),
+    defaultLifetimeInMinutes: z.number().int().min(10).max(43200).default(60),
+    minimumLifetimeInMinutes: z.number().int().min(10).max(43200).default(60),
+    maximumLifetimeInMinutes: z.number().int().min(10).max(43200).default(480),
+    defaultLength: z.number().int().min(8).max(48).default(8),
+    isUsableOnce: z.boolean().default(false),
+    includeTargets: z
+      .array(z.object({ targetType: z.literal('group'), id: z.string().min(1), isRegistrationRequired: z.boolean().default(false) }))
+      .default([{ targetType: 'group', id: 'all_users', isRegistrationRequired: false }]),
+    excludeTargets: z.array(z.object({ targetType: z.literal('group'), id: z.string().min(1) })).default([]),
+  })
+  .refine((p) => p.minimumLifetimeInMinutes <= p.maximumLifetimeInMinutes, {
+    message: 'minimumLifetimeInMinutes must not exceed maximumLifetimeInMinutes',
+  })
+  .refine((p) => p.defaultLifetimeInMinutes >= p.minimumLifetimeInMinutes && p.defaultLifetimeInMinutes <= p.maximumLifetimeInMinutes, {
+    message: 'defaultLifetimeInMinutes must lie between minimumLifetimeInMinutes and maximumLifetimeInMinutes',
+  });
+
+const userSchema = z.object({
+  id: guid.optional(),
+  userPrincipalName: z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must look like name@domain'),
+  displayName: z.string().min(1, 'must not be empty'),
+  /** Absent: the user cannot sign in with a password (like a passwordless or synced account). */
+  password: z.string().min(1).optional(),
+  manager: z.string().nullable().optional(),
+  givenName: optionalText,
+  surname: optionalText,
+  mail: optionalText,
+  jobTitle: optionalText,
+  department: optionalText,
+  officeLocation: optionalText,
+  mobilePhone: optionalText,
+  businessPhones: z.array(z.string()).default([]),
+  preferredLanguage: optionalText,
+  employeeId: optionalText,
+  accountEnabled: z.boolean().default(true),
+  userType: z.enum(['Member', 'Guest']).default('Member'),
+  employeeHireDate: dateTime.nullable().optional(),
+  createdDateTime: dateTime.optional(),
+  directoryRoles: z.array(z.string().min(1)).default([]),
+  appRoles: z.array(z.enum(PORTAL_APP_ROLES, { error: `must be one of ${PORTAL_APP_ROLES.join(', ')}` })).default([]),
+});
+
+export const seedSchema = z.object({
+  tenantId: guid,
+  portal: z.object({
+    clientId: guid,
+    apiClientId: guid,
+    scope: z.string().regex(/^[\w.-]+$/, 'must be a bare scope name such as access_as_user').default('access_as_user'),
+    redirectUris: z.array(z.url({ protocol: /^https?$/ })).min(1, 'must list at least one redirect URI'),
+  }),
+  broker: clientSchema,
+  automation: clientSchema.nullable().optional(),
+  tapPolicy: tapPolicySchema,
+  users: z.array(z.unknown()),
+});
+
+export type SeedFile = z.input<typeof seedSchema> & { users: z.input<typeof userSchema>[] };
+type SeedUser = z.output<typeof userSchema>;
+
+function describePath(pathParts: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of pathParts) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out;
+}
+
+/** `label: path: message`, leaving out the parts that are empty. */
+function formatIssues(label: string, issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((i) => [label, describePath(i.path), i.message].filter((part) => part !== '').join(': '));
+}
+
+function userLabel(index: number, raw: unknown): string {
+  const upn =
+    typeof raw === 'object' && raw !== null && 'userPrincipalName' in raw && typeof raw.userPrincipalName === 'string'
+      ? ` (${raw.userPrincipalName})`
+      : '';
+  return `users[${index}]${upn}`;
+}
+
+/** Report at most this many problems; a generated seed with a systematic error would print thousands. */
+const MAX_REPORTED = 20;
+
+function fail(problems: string[], source: string): never {
+  const shown = problems.slice(0, MAX_REPORTED);
+  const more = problems.length > shown.length ? `\n  … and ${problems.length - shown.length} more` : '';
+  throw new SeedError(`invalid seed ${source}:\n  ${shown.join('\n  ')}${more}`);
+}
+
+function guestMail(upn: string): string | null {
+  const m = /^(.+)#EXT#@/i.exec(upn);
+  if (!m?.[1]) return null;
+  const local = m[1];
+  const at = local.lastIndexOf('_');
+  return at > 0 ? `${local.slice(0, at)}@${local.slice(at + 1)}` : null;
+}
+
+function toClient(c: z.output<typeof clientSchema>, fallbackName: string): ConfidentialClient {
+  return {
+    clientId: c.clientId,
+    clientSecret: c.clientSecret,
+    graphPermissions: c.graphPermissions,
+    displayName: c.displayName ?? fallbackName,
+    servicePrincipalId: c.servicePrincipalId ?? stableGuid('tap-broker-local-tenant/service-principal', c.clientId),
+    ...(c.certificates && c.certificates.length > 0 ? { certificatePems: c.certificates } : {}),
+  };
+}
+
+/**
+ * Validates a parsed seed object and builds the directory.
+ * @param source a label for messages, e.g. the file path
+ * @throws SeedError naming every bad entry (up to 20)
+ */
+export function parseSeed(raw: unknown, source = '(inline)'): Directory {
+  const top = seedSchema.safeParse(raw);
+  if (!top.success) fail(formatIssues('', top.error.issues), source);
+  const seed = top.data;
+  const problems: string[] = [];
+
+  const clientIds = [
+    ['portal.clientId', seed.portal.clientId],
+    ['portal.apiClientId', seed.portal.apiClientId],
+    ['broker.clientId', seed.broker.clientId],
+    ...(seed.automation ? [['automation.clientId', seed.automation.clientId] as const] : []),
+  ] as const;
+  for (let i = 0; i < clientIds.length; i++) {
+    for (let j = i + 1; j < clientIds.length; j++) {
+      const a = clientIds[i];
+      const b = clientIds[j];
+      if (a && b && a[1] === b[1]) problems.push(`${b[0]}: must differ from ${a[0]} (${a[1]})`);
+    }
+  }
+
+  const parsed: { user: SeedUser; label: string }[] = [];
+  seed.users.forEach((rawUser, index) => {
+    const label = userLabel(index, rawUser);
+    const r = userSchema.safeParse(rawUser);
+    if (!r.success) problems.push(...formatIssues(label, r.error.issues));
+    else parsed.push({ user: r.data, label });
+  });
+  if (seed.users.length === 0) problems.push('users: must list at least one user');
+
+  const idByUpn = new Map<string, string>();
+  const labelById = new Map<string, string>();
+  for (const { user, label } of parsed) {
+    const upn = user.userPrincipalName.toLowerCase();
+    const id = user.id ?? userIdFromUpn(upn);
+    if (idByUpn.has(upn)) problems.push(`${label}: duplicate userPrincipalName (also used by an earlier user)`);
+    else idByUpn.set(upn, id);
+    const clash = labelById.get(id);
+    if (clash !== undefined) problems.push(`${label}: duplicate id ${id} (also used by ${clash})`);
+    else labelById.set(id, label);
+  }
+
+  const users: DirectoryUser[] = [];
+  for (const { user, label } of parsed) {
+    const upnLower = user.userPrincipalName.toLowerCase();
+    const id = user.id ?? userIdFromUpn(upnLower);
+    let managerId: string | null = null;
+    if (user.manager !== undefined && user.manager !== null) {
+      const m = idByUpn.get(user.manager.toLowerCase());
+      if (m === undefined) problems.push(`${label}: manager "${user.manager}" is not a user in the seed`);
+      else if (m === id) problems.push(`${label}: manager "${user.manager}" is the user themselves`);
+      else managerId = m;
+    }
+    const roleIds: string[] = [];
+    user.directoryRoles.forEach((r, i) => {
+      const t = resolveDirectoryRole(r);
+      if (t === null) problems.push(`${label}: directoryRoles[${i}] "${r}" is not a known built-in role name (give its template id instead)`);
+      else if (!roleIds.includes(t)) roleIds.push(t);
+    });
+    const hire = user.employeeHireDate ?? null;
+    users.push({
+      id,
+      userPrincipalName: user.userPrincipalName,
+      displayName: user.displayName,
+      givenName: user.givenName ?? null,
+      surname: user.surname ?? null,
+      mail: user.mail ?? (user.userType === 'Guest' ? guestMail(user.userPrincipalName) : user.userPrincipalName),
+      jobTitle: user.jobTitle ?? null,
+      department: user.department ?? null,
+      officeLocation: user.officeLocation ?? null,
+      mobilePhone: user.mobilePhone ?? null,
+      businessPhones: user.businessPhones,
+      preferredLanguage: user.preferredLanguage ?? null,
+      accountEnabled: user.accountEnabled,
+      userType: user.userType,
+      employeeHireDate: hire,
+      employeeId: user.employeeId ?? null,
+      // Accounts are usually provisioned a couple of weeks before the hire date.
+      createdDateTime:
+        user.createdDateTime ??
+        (hire !== null ? new Date(Date.parse(hire) - 14 * 86_400_000).toISOString().replace('.000Z', 'Z') : '2020-01-01T08:00:00Z'),
+      password: user.password ?? '',
+      managerId,
+      directoryRoleTemplateIds: roleIds,
+      appRoles: [...new Set(user.appRoles)],
+    });
+  }
+  if (problems.length > 0) fail(problems, source);
+
+  const tapPolicy: TapPolicy = seed.tapPolicy;
+  return buildDirectory({
+    tenantId: seed.tenantId,
+    portal: {
+      clientId: seed.portal.clientId,
+      apiClientId: seed.portal.apiClientId,
+      scope: seed.portal.scope,
+      redirectUris: seed.portal.redirectUris,
+    },
+    broker: toClient(seed.broker, 'TAP Broker'),
+    automation: seed.automation ? toClient(seed.automation, 'TAP Broker automation') : null,
+    tapPolicy,
+    users,
+  });
+}
+
+/**
+ * Loads a seed from a JSON file path, or from an already-parsed object.
+ * @throws SeedError with a message naming the file and every bad entry
+ */
+export async function loadSeed(pathOrObject: string | object): Promise<Directory> {
+  if (typeof pathOrObject !== 'string') return parseSeed(pathOrObject);
+  let text: string;
+  try {
+    text = await readFile(pathOrObject, 'utf8');
+  } catch (err) {
+    throw new SeedError(`cannot read seed file ${pathOrObject}: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new SeedError(`seed file ${pathOrObject} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseSeed(raw, pathOrObject);
+}
