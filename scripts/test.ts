@@ -116,9 +116,9 @@ async function main() {
   try {
     if (only.has('static')) {
       console.log('\n== typecheck ==');
-      countStep('typecheck', await run(node, [require.resolve('typescript/bin/tsc'), '--noEmit']));
+      countStep('typecheck', await run(node, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '--noEmit']));
       console.log('\n== lint ==');
-      countStep('lint', await run(node, [require.resolve('eslint/bin/eslint.js'), '.', '--max-warnings=0']));
+      countStep('lint', await run(node, [path.join(repoRoot, 'node_modules/eslint/bin/eslint.js'), '.', '--max-warnings=0']));
     }
 
     const needsPg = only.has('unit') || (only.has('e2e') && dbModes.includes('postgres'));
@@ -146,7 +146,7 @@ async function main() {
         await runNextBuild();
       }
       for (const mode of dbModes) {
-        console.log(`\n== end-to-end (Playwright) with the ${mode === 'pglite' ? 'embedded database' : 'PostgreSQL'} ==`);
+        console.log(`\n== end-to-end (Playwright) with ${mode === 'pglite' ? 'the embedded database' : 'PostgreSQL'} ==`);
         const dataDir = path.join(work, `e2e-${mode}`);
         const databaseUrl = mode === 'postgres' && cluster ? await createDatabase(cluster.url, 'tapbroker_e2e') : undefined;
         const portalLog: string[] = [];
@@ -160,7 +160,7 @@ async function main() {
         const out = path.join(reports, `playwright-${mode}.json`);
         let code: number;
         try {
-          code = await run(node, [require.resolve('@playwright/test/cli'), 'test', '-c', 'e2e/playwright.config.ts'], {
+          code = await run(node, [path.join(repoRoot, 'node_modules/@playwright/test/cli.js'), 'test', '-c', 'e2e/playwright.config.ts'], {
             PORTAL_URL: stack.portalUrl,
             TENANT_URL: stack.tenantUrl,
             TENANT_ID: stack.tenantId,

@@ -15,7 +15,7 @@ export function getDbConfigFromEnv(env: Readonly<Record<string, string | undefin
     }
     return { kind: 'postgres', url };
   }
-  return { kind: 'pglite', dataDir: path.resolve(env.DATA_DIR?.trim() || 'data') };
+  return { kind: 'pglite', dataDir: path.resolve(/*turbopackIgnore: true*/ env.DATA_DIR?.trim() || 'data') };
 }
 
 /** The connection URL without its password, for log lines and messages. */
