@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { chromiumArgs, chromiumExecutable } from './support/chromium';
 
 // The stack (local tenant, database, portal) is started by `npm test` (scripts/test.ts), which
 // passes its URLs here; the suite never starts servers of its own.
@@ -25,15 +26,9 @@ export default defineConfig({
     trace: 'retain-on-failure',
     browserName: 'chromium',
     launchOptions: {
-      executablePath: '/usr/bin/chromium',
+      executablePath: chromiumExecutable,
       args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
+        ...chromiumArgs,
         // Trust exactly the local tenant's self-signed certificate (by its public key hash);
         // every other certificate check stays on.
         `--ignore-certificate-errors-spki-list=${spki}`,

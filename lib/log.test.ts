@@ -47,6 +47,14 @@ describe('logger redaction', () => {
     expect(JSON.parse(out)).toMatchObject({ err: { type: 'Error', message: `token was ${REDACTED}` } });
   });
 
+  it('masks passwords embedded in URLs, such as in a database driver error', () => {
+    const { log, lines } = capture();
+    log.error({ err: new Error('connect failed: postgres://tap:hunter2@db.internal:5432/tap') }, 'db down');
+    const out = lines.join('');
+    expect(out).not.toContain('hunter2');
+    expect(out).toContain(`postgres://tap:${REDACTED}@db.internal:5432/tap`);
+  });
+
   it('survives cycles', () => {
     const a: Record<string, unknown> = { name: 'a' };
     a.self = a;

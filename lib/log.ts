@@ -18,10 +18,15 @@ export const REDACTED = '[redacted]';
 const SENSITIVE_KEY = /authorization|token|secret|password|passwd|temporaryaccesspass|privatekey|private_key|cookie|assertion|passphrase|^pass$|^code_verifier$/i;
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 const BEARER = /\bBearer\s+[A-Za-z0-9._~+/=-]+/gi;
+// Credentials embedded in URLs (`postgres://user:password@host`), e.g. in a driver's error message.
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]+):[^\s@/]+@/gi;
 const MAX_DEPTH = 8;
 
 function scrubString(value: string): string {
-  return value.replace(BEARER, `Bearer ${REDACTED}`).replace(JWT_LIKE, REDACTED);
+  return value
+    .replace(BEARER, `Bearer ${REDACTED}`)
+    .replace(JWT_LIKE, REDACTED)
+    .replace(URL_CREDENTIALS, `$1:${REDACTED}@`);
 }
 
 /** Returns a copy of `value` with sensitive keys and token-shaped strings masked. */

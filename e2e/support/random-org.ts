@@ -1,16 +1,5 @@
+import { prng } from '../../tenant/prng';
 import type { Seed, SeedUser } from './seed';
-
-/** A small deterministic PRNG, so a failing org chart can be reproduced from its seed number. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * An org chart the portal has never seen: `count` people under a few roots, random spans and
@@ -18,7 +7,7 @@ function mulberry32(seed: number): () => number {
  * the running portal is configured for those client ids.
  */
 export function randomOrg(base: Seed, count: number, prngSeed: number): Seed {
-  const rnd = mulberry32(prngSeed);
+  const rnd = prng(prngSeed);
   const password = `Random-${prngSeed}-Pw!`;
   const users: SeedUser[] = [];
   for (let i = 0; i < count; i++) {

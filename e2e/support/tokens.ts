@@ -14,36 +14,29 @@ async function postToken(form: Record<string, string>): Promise<Record<string, u
   return body;
 }
 
+async function passwordGrant(upn: string, seed: Seed, scope: string): Promise<Record<string, unknown>> {
+  const user = seed.users.find((u) => u.userPrincipalName.toLowerCase() === upn.toLowerCase());
+  if (!user) throw new Error(`${upn} is not in the seed`);
+  return postToken({
+    grant_type: 'password',
+    client_id: seed.portal.clientId,
+    username: user.userPrincipalName,
+    password: user.password,
+    scope: `api://${seed.portal.apiClientId}/${seed.portal.scope} ${scope}`,
+  });
+}
+
 /**
  * An access token for the portal API for a seeded user, through the password grant (ROPC) that
  * the local tenant offers for automation against seeded users — the same token the SPA gets.
  */
 export async function userAccessToken(upn: string, seed: Seed = loadSeed()): Promise<string> {
-  const user = seed.users.find((u) => u.userPrincipalName.toLowerCase() === upn.toLowerCase());
-  if (!user) throw new Error(`${upn} is not in the seed`);
-  const body = await postToken({
-    grant_type: 'password',
-    client_id: seed.portal.clientId,
-    username: user.userPrincipalName,
-    password: user.password,
-    scope: `api://${seed.portal.apiClientId}/${seed.portal.scope} openid profile offline_access`,
-  });
-  return String(body.access_token);
+  return String((await passwordGrant(upn, seed, 'openid profile offline_access')).access_token);
 }
 
 /** The same user's ID token: signed by the right issuer, but for the SPA, not the API. */
-export async function userIdToken(upn: string): Promise<string> {
-  const seed = loadSeed();
-  const user = seed.users.find((u) => u.userPrincipalName.toLowerCase() === upn.toLowerCase());
-  if (!user) throw new Error(`${upn} is not in the seed`);
-  const body = await postToken({
-    grant_type: 'password',
-    client_id: seed.portal.clientId,
-    username: user.userPrincipalName,
-    password: user.password,
-    scope: `api://${seed.portal.apiClientId}/${seed.portal.scope} openid profile`,
-  });
-  return String(body.id_token);
+export async function userIdToken(upn: string, seed: Seed = loadSeed()): Promise<string> {
+  return String((await passwordGrant(upn, seed, 'openid profile')).id_token);
 }
 
 /** An app-only token from client credentials (audience: Graph), e.g. the automation client's. */
