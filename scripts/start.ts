@@ -18,27 +18,16 @@ function portFrom(name: string, fallback: number): number {
 }
 
 type DemoSeed = {
-  tenantId?: string;
-  demoAccounts?: unknown;
-  users?: { userPrincipalName: string; displayName: string; password?: string; jobTitle?: string; appRoles?: string[] }[];
+  demoAccounts?: { password?: string; signInAs?: { user: string; why: string }[] };
 };
 
 function printDemoAccounts(seedPath: string) {
   const seed = JSON.parse(readFileSync(seedPath, 'utf8')) as DemoSeed;
-  const accounts = Array.isArray(seed.demoAccounts) ? seed.demoAccounts : null;
-  if (accounts && accounts.length > 0) {
-    console.log('\n  Demo accounts:');
-    for (const a of accounts) {
-      if (a && typeof a === 'object') {
-        const entry = a as Record<string, unknown>;
-        const who = String(entry.userPrincipalName ?? entry.upn ?? '');
-        const what = String(entry.description ?? entry.role ?? '');
-        console.log(`    ${who.padEnd(34)} ${what}`);
-      }
-    }
-  }
-  const passwords = new Set((seed.users ?? []).map((u) => u.password).filter((p): p is string => typeof p === 'string'));
-  if (passwords.size === 1) console.log(`\n  Password for every demo account: ${[...passwords][0]}`);
+  const accounts = seed.demoAccounts?.signInAs ?? [];
+  if (accounts.length === 0) return;
+  console.log('\n  Demo accounts:');
+  for (const a of accounts) console.log(`    ${a.user.padEnd(32)} ${a.why}`);
+  if (seed.demoAccounts?.password) console.log(`\n  Password for every demo account: ${seed.demoAccounts.password}`);
 }
 
 async function main() {
