@@ -12,7 +12,7 @@
  * The last line is `N passed, N failed` over every test that ran.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -20,6 +20,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { ensureCertificate } from '../tenant/cert';
 import { startPgCluster } from './pg-cluster';
+import { checkForLeakedPasses } from './lib/leak-check';
 import { isBuildStale, repoRoot, runNextBuild, startStack } from './lib/stack';
 
 type Phase = 'static' | 'unit' | 'e2e';
@@ -158,6 +159,7 @@ async function main() {
           onPortalOutput: (chunk) => portalLog.push(chunk),
         });
         const out = path.join(reports, `playwright-${mode}.json`);
+        const passesFile = path.join(work, `issued-passes-${mode}.txt`);
         let code: number;
         try {
           code = await run(node, [path.join(repoRoot, 'node_modules/@playwright/test/cli.js'), 'test', '-c', 'e2e/playwright.config.ts'], {
@@ -168,15 +170,24 @@ async function main() {
             TENANT_SEED_PATH: stack.seedPath,
             NODE_EXTRA_CA_CERTS: stack.certPath,
             E2E_DB_MODE: mode,
-            E2E_PORTAL_LOG_FILE: path.join(work, `portal-${mode}.log`),
+            ...(databaseUrl ? { E2E_DATABASE_URL: databaseUrl } : {}),
+            E2E_ISSUED_PASSES_FILE: passesFile,
             PLAYWRIGHT_JSON_OUTPUT_NAME: out,
           });
         } finally {
           await stack.stop();
         }
-        const { writeFileSync } = await import('node:fs');
-        writeFileSync(path.join(work, `portal-${mode}.log`), portalLog.join(''));
+        const portalLogText = portalLog.join('');
+        writeFileSync(path.join(work, `portal-${mode}.log`), portalLogText);
         addPlaywrightReport(out, `playwright (${mode})`, code);
+
+        // Every pass the suite was shown must appear nowhere the product keeps anything.
+        const leak = await checkForLeakedPasses({ passesFile, portalLog: portalLogText, databaseUrl, dataDir });
+        console.log(
+          `leak check (${mode}): ${leak.passesChecked} issued passes searched for in ${leak.rowsScanned} database rows and ${portalLogText.length} bytes of portal log`,
+        );
+        for (const l of leak.leaks) console.log(`  LEAK: ${l}`);
+        countStep(`leak check (${mode})`, leak.leaks.length === 0 ? 0 : 1);
         if (code !== 0) console.log(`portal log: ${path.join(work, `portal-${mode}.log`)}`);
       }
     }
