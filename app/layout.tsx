@@ -1,9 +1,10 @@
 import type { Metadata, Viewport } from 'next';
 import type { ReactNode } from 'react';
+import { ClientRoot } from '@/components/client-root';
 import './globals.css';
 
 export const metadata: Metadata = {
-  title: 'TAP Broker',
+  title: { default: 'TAP Broker', template: '%s · TAP Broker' },
   description: 'Temporary Access Passes for the people who report to you, checked against policy and audited.',
   icons: { icon: '/favicon.svg' },
   robots: { index: false, follow: false },
@@ -25,7 +26,13 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         >
           Skip to main content
         </a>
-        {children}
+        {/*
+          The portal is a single-page app: the server sends a static shell and the browser does the
+          rest (runtime config, sign-in, API calls with the user's token). The app lives in the
+          layout so that moving between pages keeps MSAL and the signed-in session mounted; each
+          page is only the section it shows.
+        */}
+        <ClientRoot>{children}</ClientRoot>
       </body>
     </html>
   );

@@ -1,9 +1,6 @@
-import { ClientRoot } from '@/components/client-root';
+import { TeamSection } from '@/components/team-section';
 
-/**
- * The portal is a single-page app: the server sends a static shell and the browser does the
- * rest (runtime config, sign-in, API calls with the user's token).
- */
-export default function HomePage() {
-  return <ClientRoot />;
+/** Team: everyone who reports to the signed-in manager, and "Request pass". */
+export default function TeamPage() {
+  return <TeamSection />;
 }

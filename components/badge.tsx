@@ -1,7 +1,8 @@
 import type { ReactNode } from 'react';
-import { formatDepth, formatReason, formatRole } from '@/lib/client/format';
+import { formatDepth, formatReason, formatRole, formatStatus } from '@/lib/client/format';
+import type { TapRequestStatus } from '@/lib/client/portal-types';
 
-type Tone = 'neutral' | 'blue' | 'green' | 'amber' | 'violet';
+type Tone = 'neutral' | 'blue' | 'green' | 'amber' | 'violet' | 'red';
 
 const TONES: Record<Tone, string> = {
   neutral: 'bg-slate-100 text-slate-700 ring-slate-300',
@@ -9,6 +10,7 @@ const TONES: Record<Tone, string> = {
   green: 'bg-green-50 text-green-800 ring-green-200',
   amber: 'bg-amber-50 text-amber-900 ring-amber-300',
   violet: 'bg-violet-50 text-violet-800 ring-violet-200',
+  red: 'bg-red-50 text-red-800 ring-red-200',
 };
 
 export function Badge({ tone = 'neutral', children, title }: { tone?: Tone; children: ReactNode; title?: string }) {
@@ -35,14 +37,34 @@ export function DepthBadge({ depth }: { depth: number }) {
 }
 
 /** Eligible, or not with each reason spelled out (colour is never the only signal). */
-export function EligibilityBadge({ eligible, reasons }: { eligible: boolean; reasons: string[] }) {
+export function EligibilityBadge({ eligible, reasons, id }: { eligible: boolean; reasons: string[]; id?: string }) {
   if (eligible) return <Badge tone="green">Eligible</Badge>;
   return (
-    <span className="inline-flex flex-col items-start gap-1">
+    <span className="inline-flex flex-col items-start gap-1" id={id}>
       <Badge tone="amber">Not eligible</Badge>
       {reasons.length > 0 && (
         <span className="text-xs text-slate-600">{reasons.map((reason) => formatReason(reason)).join(' · ')}</span>
       )}
+    </span>
+  );
+}
+
+const STATUS_TONES: Record<TapRequestStatus, Tone> = {
+  pending_approval: 'amber',
+  approved: 'blue',
+  denied: 'red',
+  expired: 'neutral',
+  issuing: 'violet',
+  issued: 'green',
+  revoked: 'neutral',
+  failed: 'red',
+};
+
+/** A request's status in words (the tone only repeats it). */
+export function StatusBadge({ status }: { status: TapRequestStatus }) {
+  return (
+    <span data-testid="request-status">
+      <Badge tone={STATUS_TONES[status]}>{formatStatus(status)}</Badge>
     </span>
   );
 }

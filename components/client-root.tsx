@@ -1,6 +1,7 @@
 'use client';
 
 import dynamic from 'next/dynamic';
+import type { ReactNode } from 'react';
 import { BootStatus } from '@/components/boot-status';
 import { PageFrame } from '@/components/page-frame';
 
@@ -17,6 +18,7 @@ const PortalApp = dynamic(() => import('@/components/portal-app').then((m) => m.
   ),
 });
 
-export function ClientRoot() {
-  return <PortalApp />;
+/** Hosts the browser app around the current page; pages render inside the signed-in portal. */
+export function ClientRoot({ children }: { children: ReactNode }) {
+  return <PortalApp>{children}</PortalApp>;
 }

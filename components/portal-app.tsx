@@ -2,7 +2,7 @@
 
 import type { PublicClientApplication } from '@azure/msal-browser';
 import { MsalProvider } from '@azure/msal-react';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { AuthorityUnreachablePanel } from '@/components/authority-unreachable-panel';
 import { BootStatus } from '@/components/boot-status';
 import { Button } from '@/components/button';
@@ -25,7 +25,7 @@ type BootState =
  * service (first contact with the local tenant's certificate) → MSAL. Rendered on the client
  * only (see client-root.tsx), so MSAL never runs on the server.
  */
-export function PortalApp() {
+export function PortalApp({ children }: { children: ReactNode }) {
   const [attempt, setAttempt] = useState(0);
   const [boot, setBoot] = useState<BootState>({ phase: 'loading' });
 
@@ -93,7 +93,7 @@ export function PortalApp() {
       return (
         <PortalConfigProvider value={boot.config}>
           <MsalProvider instance={boot.instance}>
-            <PortalView />
+            <PortalView>{children}</PortalView>
           </MsalProvider>
         </PortalConfigProvider>
       );

@@ -2,15 +2,18 @@
 
 import { EventType, InteractionStatus, InteractionType } from '@azure/msal-browser';
 import { useMsal } from '@azure/msal-react';
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { BootStatus } from '@/components/boot-status';
 import { PageFrame } from '@/components/page-frame';
 import { SignInLanding } from '@/components/sign-in-landing';
 import { SignedInPortal } from '@/components/signed-in-portal';
 import { describeAuthError } from '@/lib/client/msal';
 
-/** Chooses between the signed-out landing and the portal, and surfaces a failed sign-in redirect. */
-export function PortalView() {
+/**
+ * Chooses between the signed-out landing and the portal (showing the current page, `children`),
+ * and surfaces a failed sign-in redirect.
+ */
+export function PortalView({ children }: { children: ReactNode }) {
   const { instance, inProgress, accounts } = useMsal();
   const [signInError, setSignInError] = useState<string | null>(null);
 
@@ -39,7 +42,7 @@ export function PortalView() {
     window.history.replaceState(window.history.state, '', url.pathname + url.search + url.hash);
   }, [inProgress]);
 
-  if (accounts.length > 0) return <SignedInPortal />;
+  if (accounts.length > 0) return <SignedInPortal>{children}</SignedInPortal>;
   if (inProgress !== InteractionStatus.None) {
     return (
       <PageFrame>

@@ -1,10 +1,11 @@
 import { Badge, DepthBadge, EligibilityBadge } from '@/components/badge';
 import { ReporteeAvatar } from '@/components/reportee-avatar';
+import { reporteeElementIds, RequestPassButton } from '@/components/request-pass-button';
 import { formatUpcomingStart } from '@/lib/client/format';
 import type { Reportee } from '@/lib/client/portal-types';
 
 /** The team on wide screens. Each person is one `reportee-row`. */
-export function ReporteeTable({ reportees }: { reportees: Reportee[] }) {
+export function ReporteeTable({ reportees, onRequest }: { reportees: Reportee[]; onRequest: (reportee: Reportee) => void }) {
   return (
     <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
       <table className="w-full text-left text-sm">
@@ -16,11 +17,15 @@ export function ReporteeTable({ reportees }: { reportees: Reportee[] }) {
             <th scope="col" className="px-4 py-3">Department</th>
             <th scope="col" className="px-4 py-3">Level</th>
             <th scope="col" className="px-4 py-3">Eligibility</th>
+            <th scope="col" className="px-4 py-3">
+              <span className="sr-only">Actions</span>
+            </th>
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
           {reportees.map((reportee) => {
             const starts = formatUpcomingStart(reportee.employeeHireDate);
+            const ids = reporteeElementIds(reportee);
             return (
               <tr key={reportee.id} data-testid="reportee-row" data-user-id={reportee.id} className="align-top hover:bg-slate-50">
                 <th scope="row" className="px-4 py-3 font-normal">
@@ -28,10 +33,10 @@ export function ReporteeTable({ reportees }: { reportees: Reportee[] }) {
                     <ReporteeAvatar name={reportee.displayName} />
                     <div className="min-w-0">
                       <p className="font-medium text-slate-900">
-                        {reportee.displayName}
+                        <span id={ids.name}>{reportee.displayName}</span>
                         {starts !== null && (
                           <span className="ml-2 align-middle">
-                            <Badge tone="blue">Starts {starts}</Badge>
+                            <Badge tone="blue">New hire · starts {starts}</Badge>
                           </span>
                         )}
                       </p>
@@ -47,7 +52,10 @@ export function ReporteeTable({ reportees }: { reportees: Reportee[] }) {
                   <DepthBadge depth={reportee.depth} />
                 </td>
                 <td className="px-4 py-3">
-                  <EligibilityBadge eligible={reportee.eligible} reasons={reportee.ineligibleReasons} />
+                  <EligibilityBadge eligible={reportee.eligible} reasons={reportee.ineligibleReasons} id={ids.reasons} />
+                </td>
+                <td className="px-4 py-3 text-right">
+                  <RequestPassButton reportee={reportee} onRequest={onRequest} />
                 </td>
               </tr>
             );

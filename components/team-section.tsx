@@ -4,6 +4,7 @@ import { useDeferredValue, useId, useMemo, useState } from 'react';
 import { Button } from '@/components/button';
 import { ReporteeCards } from '@/components/reportee-cards';
 import { ReporteeTable } from '@/components/reportee-table';
+import { RequestPassDialog } from '@/components/request-pass-dialog';
 import { describeError } from '@/lib/client/format';
 import { parseReportees, type Reportee } from '@/lib/client/portal-types';
 import { useMediaQuery } from '@/lib/client/use-media-query';
@@ -24,12 +25,16 @@ function countLabel(shown: number, total: number): string {
   return shown === total ? `${total} ${noun}` : `${shown} of ${total} ${noun}`;
 }
 
-/** "Your team": everyone below the signed-in manager, searchable, as a table or as cards. */
+/**
+ * "Your team": everyone below the signed-in manager, searchable, as a table or as cards, each
+ * with "Request pass".
+ */
 export function TeamSection() {
   const team = usePortalQuery('/api/reportees', parseReportees);
   const [query, setQuery] = useState('');
   const deferredQuery = useDeferredValue(query);
   const wide = useMediaQuery('(min-width: 768px)');
+  const [requestFor, setRequestFor] = useState<Reportee | null>(null);
   const searchId = useId();
   const countId = useId();
 
@@ -96,12 +101,14 @@ export function TeamSection() {
               No one in your team matches &ldquo;{deferredQuery.trim()}&rdquo;.
             </p>
           ) : wide ? (
-            <ReporteeTable reportees={shown} />
+            <ReporteeTable reportees={shown} onRequest={setRequestFor} />
           ) : (
-            <ReporteeCards reportees={shown} />
+            <ReporteeCards reportees={shown} onRequest={setRequestFor} />
           )}
         </>
       )}
+
+      {requestFor !== null && <RequestPassDialog reportee={requestFor} onClose={() => setRequestFor(null)} />}
     </section>
   );
 }

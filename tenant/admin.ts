@@ -6,7 +6,8 @@
  *
  *   GET  /_tenant/health        200 { status: "ok", tenantId, users }
  *   GET  /_tenant/cert.pem      the TLS certificate (PEM), to trust or inspect
- *   GET  /_tenant/stats         RequestStats: { graph, batched, entra } counts by `METHOD /template`
+ *   GET  /_tenant/stats         RequestStats: { graph, batched, entra } counts by `METHOD /template`,
+ *                               and `events` (tapMethod.created, tapMethod.deleted, signIn.tap)
  *   POST /_tenant/stats/reset   zero the counts → 200 the (empty) stats
  *   GET  /_tenant/faults        FaultState
  *   PUT  /_tenant/faults        merge a partial FaultState → 200 the new state (400 on bad fields)
@@ -58,7 +59,7 @@ export async function handleAdmin(
     case 'POST /_tenant/stats/reset': {
       const fresh = emptyStats();
       // Mutate in place: the Graph half may hold a reference to the buckets.
-      for (const bucket of ['graph', 'batched', 'entra'] as const) {
+      for (const bucket of ['graph', 'batched', 'entra', 'events'] as const) {
         for (const k of Object.keys(ctx.stats[bucket])) delete ctx.stats[bucket][k];
         Object.assign(ctx.stats[bucket], fresh[bucket]);
       }

@@ -12,6 +12,7 @@
 import type {
   ConfidentialClient,
   Directory,
+  DirectoryGroup,
   DirectoryUser,
   PortalApp,
   TapPolicy,
@@ -25,6 +26,8 @@ export interface DirectoryInput {
   tapPolicy: TapPolicy;
   /** Users in seed order; `managerId` must reference users in this list. */
   users: DirectoryUser[];
+  /** Groups (seed extension); member ids must reference users or groups in the input. */
+  groups?: DirectoryGroup[];
 }
 
 export class DirectoryError extends Error {
@@ -66,6 +69,7 @@ export function buildDirectory(input: DirectoryInput): Directory {
     usersByUpn,
     directReports,
     tapMethods: new Map(),
+    groups: new Map((input.groups ?? []).map((g) => [g.id, g])),
   };
 }
 
@@ -168,4 +172,58 @@ export function removeUser(dir: Directory, userId: string): void {
   dir.users.delete(userId);
   dir.usersByUpn.delete(user.userPrincipalName.toLowerCase());
   dir.tapMethods.delete(userId);
+  for (const g of dir.groups.values()) g.memberIds = g.memberIds.filter((id) => id !== userId);
+}
+
+/**
+ * Every group `memberId` (a user or a group) belongs to, directly or through nested groups, each
+ * once. Cycles in group nesting (which Entra refuses, but a seed could try) end the walk.
+ */
+export function getTransitiveGroupIds(dir: Directory, memberId: string): string[] {
+  const result: string[] = [];
+  const seen = new Set<string>([memberId]);
+  let frontier = [memberId];
+  while (frontier.length > 0) {
+    const next: string[] = [];
+    for (const g of dir.groups.values()) {
+      if (seen.has(g.id)) continue;
+      if (g.memberIds.some((m) => frontier.includes(m))) {
+        seen.add(g.id);
+        result.push(g.id);
+        next.push(g.id);
+      }
+    }
+    frontier = next;
+  }
+  return result;
+}
+
+/** Every user and group below `groupId` (nested members included), each once, groups before their members' members. */
+export function getTransitiveMemberIds(dir: Directory, groupId: string): string[] {
+  const result: string[] = [];
+  const seen = new Set<string>([groupId]);
+  const queue = [groupId];
+  while (queue.length > 0) {
+    const g = dir.groups.get(queue.shift() as string);
+    if (g === undefined) continue;
+    for (const m of g.memberIds) {
+      if (seen.has(m)) continue;
+      seen.add(m);
+      result.push(m);
+      if (dir.groups.has(m)) queue.push(m);
+    }
+  }
+  return result;
+}
+
+/**
+ * Directory roles a user holds, directly and through role-assignable groups (facts §4: group
+ * assignments show in the member's `transitiveMemberOf/microsoft.graph.directoryRole`).
+ */
+export function getEffectiveRoleTemplateIds(dir: Directory, user: DirectoryUser): string[] {
+  const out = [...user.directoryRoleTemplateIds];
+  for (const gid of getTransitiveGroupIds(dir, user.id)) {
+    for (const t of dir.groups.get(gid)?.directoryRoleTemplateIds ?? []) if (!out.includes(t)) out.push(t);
+  }
+  return out;
 }

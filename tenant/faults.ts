@@ -16,7 +16,19 @@ import { clientRequestId, graphDate, sendGraphError, sendJson } from './http-uti
 import type { FaultState, RequestStats, TenantContext } from './types';
 
 export function defaultFaults(): FaultState {
-  return { latencyMs: 0, throttleRate: 0, throttleNext: 0, retryAfterSeconds: 2, unavailableNext: 0, dropNext: 0 };
+  return {
+    latencyMs: 0,
+    throttleRate: 0,
+    throttleNext: 0,
+    retryAfterSeconds: 2,
+    unavailableNext: 0,
+    dropNext: 0,
+    batchItemThrottleNext: 0,
+    batchItemThrottleRate: 0,
+    tapCreateHangNext: 0,
+    tapCreateFailAfterNext: 0,
+    tapCreateFailNext: 0,
+  };
 }
 
 export const faultPatchSchema = z
@@ -27,6 +39,11 @@ export const faultPatchSchema = z
     retryAfterSeconds: z.number().int().min(0).max(3600),
     unavailableNext: z.number().int().min(0),
     dropNext: z.number().int().min(0),
+    batchItemThrottleNext: z.number().int().min(0),
+    batchItemThrottleRate: z.number().min(0).max(1),
+    tapCreateHangNext: z.number().int().min(0),
+    tapCreateFailAfterNext: z.number().int().min(0),
+    tapCreateFailNext: z.number().int().min(0),
   })
   .partial()
   .strict();
@@ -58,7 +75,7 @@ export function faultsFromEnv(env: Record<string, string | undefined> = process.
 }
 
 export function emptyStats(): RequestStats {
-  return { graph: {}, batched: {}, entra: {} };
+  return { graph: {}, batched: {}, entra: {}, events: {} };
 }
 
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -92,34 +109,43 @@ export function countRequest(bucket: Record<string, number>, key: string): void 
   bucket[key] = (bucket[key] ?? 0) + 1;
 }
 
+/** Graph's 429 body (facts §5). */
+export function throttledBody(requestId: string, clientRequestIdValue: string): Record<string, unknown> {
+  return {
+    error: {
+      code: 'TooManyRequests',
+      message: 'Please retry again later.',
+      innerError: {
+        code: '429',
+        date: graphDate(),
+        message: 'Please retry after',
+        'request-id': requestId,
+        'client-request-id': clientRequestIdValue,
+        status: '429',
+      },
+    },
+  };
+}
+
+/** Whether the next `$batch` item is to be throttled (consumes `batchItemThrottleNext`). */
+export function takeBatchItemThrottle(f: FaultState): boolean {
+  if (f.batchItemThrottleNext > 0) {
+    f.batchItemThrottleNext -= 1;
+    return true;
+  }
+  return f.batchItemThrottleRate > 0 && Math.random() < f.batchItemThrottleRate;
+}
+
 function sendThrottled(req: IncomingMessage, res: ServerResponse, retryAfterSeconds: number): void {
   const requestId = randomUUID();
   const crid = clientRequestId(req);
-  sendJson(
-    res,
-    429,
-    {
-      error: {
-        code: 'TooManyRequests',
-        message: 'Please retry again later.',
-        innerError: {
-          code: '429',
-          date: graphDate(),
-          message: 'Please retry after',
-          'request-id': requestId,
-          'client-request-id': crid,
-          status: '429',
-        },
-      },
-    },
-    {
-      'Retry-After': String(retryAfterSeconds),
-      'request-id': requestId,
-      'client-request-id': crid,
-      'x-ms-throttle-scope': 'Tenant_Application/ReadWrite/local',
-      'x-ms-throttle-information': 'ResourceUnitLimitExceeded',
-    },
-  );
+  sendJson(res, 429, throttledBody(requestId, crid), {
+    'Retry-After': String(retryAfterSeconds),
+    'request-id': requestId,
+    'client-request-id': crid,
+    'x-ms-throttle-scope': 'Tenant_Application/ReadWrite/local',
+    'x-ms-throttle-information': 'ResourceUnitLimitExceeded',
+  });
 }
 
 /**

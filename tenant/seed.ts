@@ -10,13 +10,17 @@
  * - `directoryRoles` entries are role display names or template ids (see `tenant/roles.ts`);
  * - duplicate UPNs or ids, a manager that is not in the seed, or a user managing themselves
  *   are refused. Manager cycles are allowed, as Graph allows them.
+ * - extension: optional top-level `groups: [{ id?, displayName, description?, isAssignableToRole?,
+ *   members: [user UPN | group displayName], directoryRoles?: [role name | template id] }]`.
+ *   As in Entra, only role-assignable groups may hold directory roles, and they cannot contain
+ *   groups. Group ids default to a GUID derived from the display name (unique among groups).
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { buildDirectory } from './directory';
 import { resolveDirectoryRole } from './roles';
-import type { ConfidentialClient, Directory, DirectoryUser, TapPolicy } from './types';
+import type { ConfidentialClient, Directory, DirectoryGroup, DirectoryUser, TapPolicy } from './types';
 
 export { BUILT_IN_DIRECTORY_ROLES, getDirectoryRoleInfo, resolveDirectoryRole } from './roles';
 
@@ -122,6 +126,20 @@ const userSchema = z.object({
   appRoles: z.array(z.enum(PORTAL_APP_ROLES, { error: `must be one of ${PORTAL_APP_ROLES.join(', ')}` })).default([]),
 });
 
+const groupSchema = z.object({
+  id: guid.optional(),
+  displayName: z.string().min(1, 'must not be empty'),
+  description: z.string().nullable().optional(),
+  isAssignableToRole: z.boolean().default(false),
+  members: z.array(z.string().min(1)).default([]),
+  directoryRoles: z.array(z.string().min(1)).default([]),
+});
+
+/** The object id a group gets when the seed gives none. */
+export function groupIdFromName(displayName: string): string {
+  return stableGuid('tap-broker-local-tenant/group', displayName.toLowerCase());
+}
+
 export const seedSchema = z.object({
   tenantId: guid,
   portal: z.object({
@@ -134,9 +152,10 @@ export const seedSchema = z.object({
   automation: clientSchema.nullable().optional(),
   tapPolicy: tapPolicySchema,
   users: z.array(z.unknown()),
+  groups: z.array(z.unknown()).optional(),
 });
 
-export type SeedFile = z.input<typeof seedSchema> & { users: z.input<typeof userSchema>[] };
+export type SeedFile = z.input<typeof seedSchema> & { users: z.input<typeof userSchema>[]; groups?: z.input<typeof groupSchema>[] };
 type SeedUser = z.output<typeof userSchema>;
 
 function describePath(pathParts: readonly PropertyKey[]): string {
@@ -280,6 +299,7 @@ export function parseSeed(raw: unknown, source = '(inline)'): Directory {
       appRoles: [...new Set(user.appRoles)],
     });
   }
+  const groups = parseGroups(seed.groups ?? [], idByUpn, new Set(labelById.keys()), problems);
   if (problems.length > 0) fail(problems, source);
 
   const tapPolicy: TapPolicy = seed.tapPolicy;
@@ -295,6 +315,62 @@ export function parseSeed(raw: unknown, source = '(inline)'): Directory {
     automation: seed.automation ? toClient(seed.automation, 'TAP Broker automation') : null,
     tapPolicy,
     users,
+    groups,
+  });
+}
+
+function groupLabel(index: number, raw: unknown): string {
+  const name =
+    typeof raw === 'object' && raw !== null && 'displayName' in raw && typeof raw.displayName === 'string' ? ` (${raw.displayName})` : '';
+  return `groups[${index}]${name}`;
+}
+
+/** Validates the `groups` extension; problems are appended, naming the bad entry. */
+function parseGroups(rawGroups: unknown[], idByUpn: Map<string, string>, userIds: Set<string>, problems: string[]): DirectoryGroup[] {
+  const parsed: { group: z.output<typeof groupSchema>; label: string; id: string }[] = [];
+  const idByName = new Map<string, string>();
+  const ids = new Set<string>();
+  rawGroups.forEach((raw, index) => {
+    const label = groupLabel(index, raw);
+    const r = groupSchema.safeParse(raw);
+    if (!r.success) {
+      problems.push(...formatIssues(label, r.error.issues));
+      return;
+    }
+    const id = r.data.id ?? groupIdFromName(r.data.displayName);
+    const nameKey = r.data.displayName.toLowerCase();
+    if (idByName.has(nameKey)) problems.push(`${label}: duplicate displayName (members refer to groups by name)`);
+    else idByName.set(nameKey, id);
+    if (ids.has(id) || userIds.has(id)) problems.push(`${label}: duplicate id ${id}`);
+    ids.add(id);
+    parsed.push({ group: r.data, label, id });
+  });
+  return parsed.map(({ group, label, id }) => {
+    const memberIds: string[] = [];
+    group.members.forEach((ref, i) => {
+      const userId = idByUpn.get(ref.toLowerCase());
+      const groupId = idByName.get(ref.toLowerCase());
+      const memberId = userId ?? groupId;
+      if (memberId === undefined) problems.push(`${label}: members[${i}] "${ref}" is neither a user's UPN nor a group's displayName in the seed`);
+      else if (memberId === id) problems.push(`${label}: members[${i}] "${ref}" is the group itself`);
+      else if (userId === undefined && group.isAssignableToRole) problems.push(`${label}: members[${i}] "${ref}": a role-assignable group cannot contain groups`);
+      else if (!memberIds.includes(memberId)) memberIds.push(memberId);
+    });
+    const roleIds: string[] = [];
+    group.directoryRoles.forEach((r, i) => {
+      const t = resolveDirectoryRole(r);
+      if (t === null) problems.push(`${label}: directoryRoles[${i}] "${r}" is not a known built-in role name (give its template id instead)`);
+      else if (!roleIds.includes(t)) roleIds.push(t);
+    });
+    if (roleIds.length > 0 && !group.isAssignableToRole) problems.push(`${label}: directoryRoles need "isAssignableToRole": true (only role-assignable groups can hold roles)`);
+    return {
+      id,
+      displayName: group.displayName,
+      description: group.description ?? null,
+      isAssignableToRole: group.isAssignableToRole,
+      memberIds,
+      directoryRoleTemplateIds: roleIds,
+    };
   });
 }
 

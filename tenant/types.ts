@@ -58,6 +58,24 @@ export interface TapMethod {
   isUsableOnce: boolean;
   /** Set once the pass has been used for a sign-in (one-time passes then become unusable). */
   usedDateTime: string | null;
+  /**
+   * scrypt hash of the pass with a per-pass random salt (hex), so that sign-in with the pass can be
+   * checked. The pass itself is never kept (Graph returns it only in Create's 201).
+   */
+  passHash: { salt: string; hash: string };
+}
+
+/** A security group (seed extension). Members are users or other groups, by id. */
+export interface DirectoryGroup {
+  id: string;
+  displayName: string;
+  description: string | null;
+  /** Role-assignable groups may hold directory roles; Entra forbids nesting groups in them. */
+  isAssignableToRole: boolean;
+  /** Direct member ids (users and groups), in seed order. */
+  memberIds: string[];
+  /** Directory role template ids assigned to the group (role-assignable groups only). */
+  directoryRoleTemplateIds: string[];
 }
 
 export interface ConfidentialClient {
@@ -95,6 +113,8 @@ export interface Directory {
   directReports: Map<string, string[]>;
   /** userId → that user's TAP methods (Graph keeps at most one). */
   tapMethods: Map<string, TapMethod[]>;
+  /** Groups by id (seed extension; empty when the seed has none). */
+  groups: Map<string, DirectoryGroup>;
 }
 
 /** What the Graph half learns about the caller from a verified app-only access token. */
@@ -133,6 +153,22 @@ export interface FaultState {
   unavailableNext: number;
   /** Destroy the socket without answering on the next N Graph requests. */
   dropNext: number;
+  /**
+   * Answer the next N requests carried inside a `$batch` with 429 + Retry-After, inside a 200
+   * envelope (Graph throttles batch items individually, facts §5).
+   */
+  batchItemThrottleNext: number;
+  /** Probability 0..1 of answering a `$batch` item with 429. */
+  batchItemThrottleRate: number;
+  /**
+   * Crash test: the next N TAP creates CREATE the pass, then never answer (the socket stays
+   * open until the client gives up or the tenant closes).
+   */
+  tapCreateHangNext: number;
+  /** The next N TAP creates create the pass, then answer 503 (the client cannot know). */
+  tapCreateFailAfterNext: number;
+  /** The next N TAP creates answer 503 without creating anything. */
+  tapCreateFailNext: number;
 }
 
 export interface RequestStats {
@@ -142,6 +178,11 @@ export interface RequestStats {
   batched: Record<string, number>;
   /** Requests to the Entra endpoints, by template. */
   entra: Record<string, number>;
+  /**
+   * Things that happened, for tests to wait on: `tapMethod.created` (counted when the method
+   * exists, whatever the answer then is), `tapMethod.deleted`, `signIn.tap` (a sign-in with a pass).
+   */
+  events: Record<string, number>;
 }
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: TenantContext) => Promise<void>;

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   getIneligibleReasons,
+  getTargetIneligibleReasons,
   INELIGIBLE_REASONS,
+  isInTapPolicyScope,
   isPrivilegedRoleSet,
   NON_PRIVILEGED_ROLE_TEMPLATE_IDS,
   type EligibilityTarget,
+  type TargetEligibilityFacts,
 } from '@/lib/broker/eligibility';
 
 const REQUESTER = 'aaaaaaaa-0000-4000-8000-000000000001';
@@ -45,6 +48,14 @@ describe('getIneligibleReasons', () => {
     expect(getIneligibleReasons({ ...eligible, directoryRoleTemplateIds: [GLOBAL_ADMIN] }, { requesterId: REQUESTER })).toEqual(['privileged-role']);
     expect(getIneligibleReasons({ ...eligible, directoryRoleTemplateIds: [DIRECTORY_READERS] }, { requesterId: REQUESTER })).toEqual([]);
     expect(getIneligibleReasons({ ...eligible, directoryRoleTemplateIds: [] }, { requesterId: REQUESTER })).toEqual([]);
+  });
+
+  it('treats members of a role-assignable group as privileged, only when that was read', () => {
+    expect(getIneligibleReasons({ ...eligible, memberOfRoleAssignableGroup: true }, { requesterId: REQUESTER })).toEqual(['privileged-role']);
+    expect(getIneligibleReasons({ ...eligible, memberOfRoleAssignableGroup: false }, { requesterId: REQUESTER })).toEqual([]);
+    expect(
+      getIneligibleReasons({ ...eligible, memberOfRoleAssignableGroup: true, directoryRoleTemplateIds: [GLOBAL_ADMIN] }, { requesterId: REQUESTER }),
+    ).toEqual(['privileged-role']);
   });
 
   it('reports the tenant TAP policy reasons only when they were read', () => {
@@ -95,5 +106,84 @@ describe('isPrivilegedRoleSet', () => {
 
   it('lists exactly the eight non-admin roles of the facts file', () => {
     expect(NON_PRIVILEGED_ROLE_TEMPLATE_IDS.size).toBe(8);
+  });
+});
+
+const G1 = '11111111-0000-4000-8000-0000000000a1';
+const G2 = '22222222-0000-4000-8000-0000000000b2';
+const ALL = { targetType: 'group', id: 'all_users' };
+const group = (id: string) => ({ targetType: 'group', id });
+
+describe('isInTapPolicyScope', () => {
+  it.each([
+    ['all_users includes everyone', [], { includeTargets: [ALL], excludeTargets: [] }, true],
+    ['all_users, any case', [], { includeTargets: [{ targetType: 'Group', id: 'ALL_USERS' }], excludeTargets: [] }, true],
+    ['no include target includes nobody', [G1], { includeTargets: [], excludeTargets: [] }, false],
+    ['a targeted group the user is in', [G1], { includeTargets: [group(G1)], excludeTargets: [] }, true],
+    ['group ids compare case-insensitively', [G1.toUpperCase()], { includeTargets: [group(G1)], excludeTargets: [] }, true],
+    ['a targeted group the user is not in', [G2], { includeTargets: [group(G1)], excludeTargets: [] }, false],
+    ['one of several targets', [G2], { includeTargets: [group(G1), group(G2)], excludeTargets: [] }, true],
+    ['exclusion wins over all_users', [G1], { includeTargets: [ALL], excludeTargets: [group(G1)] }, false],
+    ['exclusion wins over an including group', [G1], { includeTargets: [group(G1)], excludeTargets: [group(G1)] }, false],
+    ['excluding all_users excludes everyone', [], { includeTargets: [ALL], excludeTargets: [ALL] }, false],
+    ['an exclusion for another group does not matter', [G1], { includeTargets: [ALL], excludeTargets: [group(G2)] }, true],
+    ['an unknown target type never includes', [G1], { includeTargets: [{ targetType: 'device', id: G1 }], excludeTargets: [] }, false],
+    ['an unknown target type still excludes (fail closed)', [G1], { includeTargets: [ALL], excludeTargets: [{ targetType: 'device', id: G1 }] }, false],
+  ] as const)('%s', (_name, groups, policy, expected) => {
+    expect(isInTapPolicyScope(groups, policy)).toBe(expected);
+  });
+
+  it('matches user targets against the user id when given', () => {
+    const policy = { includeTargets: [{ targetType: 'user', id: TARGET }], excludeTargets: [] };
+    expect(isInTapPolicyScope([], policy, TARGET.toUpperCase())).toBe(true);
+    expect(isInTapPolicyScope([], policy, REQUESTER)).toBe(false);
+    expect(isInTapPolicyScope([], policy)).toBe(false);
+    expect(isInTapPolicyScope([], { includeTargets: [ALL], excludeTargets: [{ targetType: 'user', id: TARGET }] }, TARGET)).toBe(false);
+  });
+});
+
+describe('getTargetIneligibleReasons', () => {
+  const facts = (over: Partial<TargetEligibilityFacts> = {}): TargetEligibilityFacts => ({
+    target: { id: TARGET, accountEnabled: true, userType: 'Member' },
+    directoryRoleTemplateIds: [],
+    groupIds: [],
+    tapPolicy: { state: 'enabled', includeTargets: [ALL], excludeTargets: [] },
+    ...over,
+  });
+
+  it('finds an enabled member without roles inside an enabled policy eligible', () => {
+    expect(getTargetIneligibleReasons(facts(), REQUESTER)).toEqual([]);
+  });
+
+  it('always checks roles and the tenant policy (never "not read")', () => {
+    expect(getTargetIneligibleReasons(facts({ directoryRoleTemplateIds: [GLOBAL_ADMIN] }), REQUESTER)).toEqual(['privileged-role']);
+    expect(getTargetIneligibleReasons(facts({ directoryRoleTemplateIds: [DIRECTORY_READERS] }), REQUESTER)).toEqual([]);
+    expect(getTargetIneligibleReasons(facts({ tapPolicy: { state: 'disabled', includeTargets: [ALL], excludeTargets: [] } }), REQUESTER)).toEqual([
+      'tap-policy-disabled',
+    ]);
+    expect(getTargetIneligibleReasons(facts({ tapPolicy: { state: 'enabled', includeTargets: [group(G1)], excludeTargets: [] } }), REQUESTER)).toEqual([
+      'outside-tap-policy',
+    ]);
+    expect(
+      getTargetIneligibleReasons(facts({ groupIds: [G1], tapPolicy: { state: 'enabled', includeTargets: [group(G1)], excludeTargets: [] } }), REQUESTER),
+    ).toEqual([]);
+  });
+
+  it('returns every reason at once', () => {
+    expect(
+      getTargetIneligibleReasons(
+        {
+          target: { id: REQUESTER, accountEnabled: null, userType: null },
+          directoryRoleTemplateIds: [USER_ADMIN],
+          groupIds: [G1],
+          tapPolicy: { state: 'disabled', includeTargets: [ALL], excludeTargets: [group(G1)] },
+        },
+        REQUESTER,
+      ),
+    ).toEqual([...INELIGIBLE_REASONS]);
+  });
+
+  it('refuses to judge a target Graph does not know', () => {
+    expect(() => getTargetIneligibleReasons(facts({ target: null }), REQUESTER)).toThrow(TypeError);
   });
 });

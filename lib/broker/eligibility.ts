@@ -50,6 +50,11 @@ export interface EligibilityTarget {
   userType: string | null;
   /** Active directory role template ids; undefined when not read. */
   directoryRoleTemplateIds?: readonly string[];
+  /**
+   * Member of a role-assignable group: only Privileged Authentication Administrators may act on
+   * such users in Entra (facts §4), so the broker treats them as privileged; undefined when not read.
+   */
+  memberOfRoleAssignableGroup?: boolean;
   /** Whether the tenant TAP policy's include/exclude targets cover the user; undefined when not read. */
   inTapPolicyScope?: boolean;
 }
@@ -68,10 +73,74 @@ export function getIneligibleReasons(target: EligibilityTarget, ctx: Eligibility
   // Fail closed: only an explicit Member is a member. Graph returns null userType for some
   // legacy accounts; those are treated like guests until an admin fixes the attribute.
   if (target.userType !== 'Member') reasons.push('guest');
-  if (target.directoryRoleTemplateIds !== undefined && isPrivilegedRoleSet(target.directoryRoleTemplateIds)) {
+  if (
+    (target.directoryRoleTemplateIds !== undefined && isPrivilegedRoleSet(target.directoryRoleTemplateIds)) ||
+    target.memberOfRoleAssignableGroup === true
+  ) {
     reasons.push('privileged-role');
   }
   if (ctx.tapPolicyState === 'disabled') reasons.push('tap-policy-disabled');
   if (target.inTapPolicyScope === false) reasons.push('outside-tap-policy');
   return reasons;
+}
+
+/** The tenant TAP policy's targeting, as `getTargetFacts` returns it (structural: keeps this file free of I/O imports). */
+export interface TapPolicyTargeting {
+  includeTargets: readonly { targetType: string; id: string }[];
+  excludeTargets: readonly { targetType: string; id: string }[];
+}
+
+/** Graph's pseudo-group id for "every user" in authentication-method policy targets. */
+export const ALL_USERS_TARGET = 'all_users';
+
+/**
+ * Whether the tenant TAP policy's targets cover a user with these (transitive) group ids:
+ * included through `all_users` or a group they are in, and not excluded — exclusions win, as
+ * in Entra. Ids compare case-insensitively. `user` targets (the enum allows them) match
+ * `userId` when given. A target of an unknown type never includes anyone and, fail closed,
+ * excludes the user when its id matches any of theirs.
+ */
+export function isInTapPolicyScope(groupIds: readonly string[], tapPolicy: TapPolicyTargeting, userId?: string): boolean {
+  const groups = new Set(groupIds.map((id) => id.toLowerCase()));
+  const user = userId?.toLowerCase();
+  const matches = (target: { targetType: string; id: string }, excluding: boolean): boolean => {
+    const id = target.id.toLowerCase();
+    const type = target.targetType.toLowerCase();
+    if (type === 'group') return id === ALL_USERS_TARGET || groups.has(id);
+    if (type === 'user') return user !== undefined && id === user;
+    return excluding && (id === ALL_USERS_TARGET || groups.has(id) || id === user);
+  };
+  if (tapPolicy.excludeTargets.some((t) => matches(t, true))) return false;
+  return tapPolicy.includeTargets.some((t) => matches(t, false));
+}
+
+/** What `getTargetIneligibleReasons` reads from `TargetFacts` (structurally compatible with it). */
+export interface TargetEligibilityFacts {
+  target: { id: string; accountEnabled: boolean | null; userType: string | null } | null;
+  directoryRoleTemplateIds: readonly string[];
+  groupIds: readonly string[];
+  /** Role-assignable groups the target is in: admins for authentication methods (facts §4). */
+  roleAssignableGroupIds?: readonly string[];
+  tapPolicy: TapPolicyTargeting & { state: 'enabled' | 'disabled' };
+}
+
+/**
+ * Every reason the target of `facts` may not receive a pass requested by `requesterId`, with all
+ * facts supplied (roles, TAP policy state and scope) — the issuing path's check. A `null` target
+ * (Graph does not know the id) has no eligibility to judge: callers answer
+ * `not-in-reporting-chain` before asking; here it throws rather than return "eligible".
+ */
+export function getTargetIneligibleReasons(facts: TargetEligibilityFacts, requesterId: string): IneligibleReason[] {
+  if (facts.target === null) throw new TypeError('getTargetIneligibleReasons needs a target that Graph knows');
+  return getIneligibleReasons(
+    {
+      id: facts.target.id,
+      accountEnabled: facts.target.accountEnabled,
+      userType: facts.target.userType,
+      directoryRoleTemplateIds: facts.directoryRoleTemplateIds,
+      memberOfRoleAssignableGroup: (facts.roleAssignableGroupIds?.length ?? 0) > 0,
+      inTapPolicyScope: isInTapPolicyScope(facts.groupIds, facts.tapPolicy, facts.target.id),
+    },
+    { requesterId, tapPolicyState: facts.tapPolicy.state },
+  );
 }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Actor } from '@/lib/auth/actor';
 import { verifyAccessToken } from '@/lib/auth/verify-access-token';
 import { BrokerError } from '@/lib/broker/errors';
@@ -31,6 +31,16 @@ const ORG: TestSeedUser[] = [
   { upn: 'cyc2', displayName: 'Cy Two', manager: 'cyc1' },
 ];
 
+/**
+ * People nobody manages and who manage nobody. The walk reads the whole directory instead of
+ * listing a level when that level would cost more round trips than the scan; in a tenant of a
+ * few dozen people one scan page always wins. Padding the directory to a few thousand people
+ * keeps small teams on the level-by-level walk, as in a real tenant.
+ */
+function bystanders(count: number): TestSeedUser[] {
+  return Array.from({ length: count }, (_, i) => ({ upn: `bystander${i}`, displayName: `Bystander ${i}` }));
+}
+
 let local: LocalTenant;
 
 function batchRequests(): number {
@@ -60,7 +70,7 @@ async function measure<T>(fn: () => Promise<T>): Promise<{ result: T; batches: n
 
 describe('listReportees against the local tenant', () => {
   beforeAll(async () => {
-    local = await startLocalTenant(buildTestSeed(ORG));
+    local = await startLocalTenant(buildTestSeed([...ORG, ...bystanders(3000)]));
     setManager(local.tenant.ctx.directory, local.userId('cyc1'), local.userId('cyc2'));
   });
 
@@ -202,7 +212,7 @@ describe('listReportees over paged directReports', () => {
     const users: TestSeedUser[] = [{ upn: 'boss', displayName: 'Big Boss' }];
     for (let i = 0; i < WIDE; i += 1) users.push({ upn: `r${i}`, displayName: `Report ${String(i).padStart(4, '0')}`, manager: 'boss' });
     users.push({ upn: 'deep', displayName: 'Deep Report', manager: `r${WIDE - 1}` });
-    local = await startLocalTenant(buildTestSeed(users));
+    local = await startLocalTenant(buildTestSeed([...users, ...bystanders(30_000)]));
   });
 
   afterAll(async () => {
@@ -220,5 +230,157 @@ describe('listReportees over paged directReports', () => {
     // Round 3: 6 listings → 1 batch. Round 4: deep's (empty) listing → 1 batch.
     expect(batches).toBe(1 + 50 + 1 + 1);
     expect(requests).toBe(batches);
+  });
+});
+
+describe('listReportees eligibility from roles and the TAP policy, without per-person requests', () => {
+  /**
+   *   boss ── a (Global Administrator) ── a1
+   *        ├─ b (User Administrator through the role-assignable group "Ops")
+   *        ├─ c (in "Pilot", via the nested group "Pilot Inner")
+   *        └─ d (Password Administrator: a non-admin role)
+   */
+  const users: TestSeedUser[] = [
+    { upn: 'boss', displayName: 'Big Boss' },
+    { upn: 'a', displayName: 'A Admin', manager: 'boss', directoryRoles: ['Global Administrator'] },
+    { upn: 'a1', displayName: 'A1 Report', manager: 'a' },
+    { upn: 'b', displayName: 'B Via Group', manager: 'boss' },
+    { upn: 'c', displayName: 'C Pilot', manager: 'boss' },
+    { upn: 'd', displayName: 'D Password Admin', manager: 'boss', directoryRoles: ['Password Administrator'] },
+  ];
+  const groups = [
+    { displayName: 'Ops', isAssignableToRole: true, members: ['b@test.contoso.test'], directoryRoles: ['User Administrator'] },
+    { displayName: 'Pilot', members: ['Pilot Inner'] },
+    { displayName: 'Pilot Inner', members: ['c@test.contoso.test'] },
+  ];
+  const permissions = ['User.Read.All', 'UserAuthenticationMethod.ReadWrite.All', 'Policy.Read.All', 'RoleManagement.Read.Directory'];
+
+  function reasonsByName(reportees: ReporteeView[]): Record<string, string[]> {
+    return Object.fromEntries(reportees.map((r) => [r.userPrincipalName.split('@')[0] ?? '', r.ineligibleReasons]));
+  }
+
+  function pilotId(): string {
+    for (const g of local.tenant.ctx.directory.groups.values()) if (g.displayName === 'Pilot') return g.id;
+    throw new Error('no Pilot group');
+  }
+
+  describe('with GroupMember.Read.All', () => {
+    beforeAll(async () => {
+      local = await startLocalTenant({ ...buildTestSeed([...users, ...bystanders(3000)], { brokerPermissions: [...permissions, 'GroupMember.Read.All'] }), groups });
+    });
+
+    afterAll(async () => {
+      await local?.close();
+    });
+
+    it('flags privileged roles (direct and via a group) in levels + 1 round trips, all batched', async () => {
+      const actor = await actorFor('boss');
+      const { result, batches, requests } = await measure(() => listReportees(actor));
+      expect(reasonsByName(result.reportees)).toEqual({ a: ['privileged-role'], b: ['privileged-role'], c: [], d: [], a1: [] });
+      // Deepest reportee at depth 2 → 3 rounds; the group members ride in round 2.
+      expect(batches).toBe(3);
+      expect(requests).toBe(3);
+    });
+
+    it('applies the TAP policy: group targets (nested), exclusions, disabled state', async () => {
+      const actor = await actorFor('boss');
+      const policy = local.tenant.ctx.directory.tapPolicy;
+      try {
+        policy.includeTargets = [{ targetType: 'group', id: pilotId(), isRegistrationRequired: false }];
+        const { result, batches } = await measure(() => listReportees(actor));
+        expect(reasonsByName(result.reportees)).toEqual({
+          a: ['privileged-role', 'outside-tap-policy'],
+          b: ['privileged-role', 'outside-tap-policy'],
+          c: [],
+          d: ['outside-tap-policy'],
+          a1: ['outside-tap-policy'],
+        });
+        expect(batches).toBe(3);
+        policy.includeTargets = [{ targetType: 'group', id: 'all_users', isRegistrationRequired: false }];
+        policy.excludeTargets = [{ targetType: 'group', id: pilotId() }];
+        expect(reasonsByName((await listReportees(actor)).reportees).c).toEqual(['outside-tap-policy']);
+        policy.excludeTargets = [];
+        policy.state = 'disabled';
+        expect(reasonsByName((await listReportees(actor)).reportees).d).toEqual(['tap-policy-disabled']);
+      } finally {
+        Object.assign(policy, { state: 'enabled', includeTargets: [{ targetType: 'group', id: 'all_users', isRegistrationRequired: false }], excludeTargets: [] });
+      }
+    });
+
+    it('with maxDepth 1 the group members cost one extra round only because there are reportees to judge', async () => {
+      const actor = await actorFor('boss');
+      const { result, batches } = await measure(() => listReportees(actor, { policy: { ...getDefaultPolicy(), maxDepth: 1 } }));
+      expect(reasonsByName(result.reportees)).toEqual({ a: ['privileged-role'], b: ['privileged-role'], c: [], d: [] });
+      expect(batches).toBe(2);
+      const loner = await actorFor('a1');
+      expect((await measure(() => listReportees(loner))).batches).toBe(1);
+    });
+  });
+
+  describe('without GroupMember.Read.All (the contract’s minimal grant)', () => {
+    beforeAll(async () => {
+      local = await startLocalTenant({ ...buildTestSeed([...users, ...bystanders(3000)], { brokerPermissions: permissions }), groups });
+    });
+
+    afterAll(async () => {
+      await local?.close();
+    });
+
+    it('still flags direct roles and leaves out only what depends on unreadable groups', async () => {
+      const actor = await actorFor('boss');
+      const { result, batches } = await measure(() => listReportees(actor));
+      expect(reasonsByName(result.reportees)).toEqual({ a: ['privileged-role'], b: [], c: [], d: [], a1: [] });
+      expect(batches).toBe(3);
+    });
+  });
+});
+
+describe('listReportees reads the whole directory when a level gets wide', () => {
+  afterEach(async () => {
+    await local?.close();
+  });
+
+  it('in a small tenant: the first round, then one scan page, whatever the depth; cycles still end', async () => {
+    local = await startLocalTenant(buildTestSeed(ORG));
+    setManager(local.tenant.ctx.directory, local.userId('cyc1'), local.userId('cyc2'));
+    const ceo = await measure(async () => listReportees(await actorFor('ceo')));
+    expect(summary(ceo.result.reportees)).toEqual([
+      ['m2', 1],
+      ['m1', 1],
+      ['a2', 2],
+      ['a1', 2],
+      ['g1', 2],
+      ['x1', 2],
+      ['b1', 3],
+      ['c1', 4],
+    ]);
+    expect(ceo.result.reportees.find((r) => r.userPrincipalName.startsWith('a2@'))).toMatchObject({ ineligibleReasons: ['account-disabled'] });
+    // Four levels below the CEO, yet two round trips: the directory (13 people) is one page.
+    expect(ceo.batches).toBe(2);
+    expect(ceo.requests).toBe(2);
+    expect(local.tenant.ctx.stats.batched['GET /v1.0/users']).toBe(1);
+
+    const cycle = await measure(async () => listReportees(await actorFor('cyc1')));
+    expect(summary(cycle.result.reportees)).toEqual([['cyc2', 1]]);
+  });
+
+  it('in a larger tenant: a wide level switches to the scan, and the answer is the same', async () => {
+    // boss → 400 leads → one engineer each; 3,000 bystanders make the directory 4 pages.
+    const users: TestSeedUser[] = [{ upn: 'boss', displayName: 'Big Boss' }];
+    for (let i = 0; i < 400; i += 1) {
+      users.push({ upn: `lead${i}`, displayName: `Lead ${i}`, manager: 'boss' });
+      users.push({ upn: `eng${i}`, displayName: `Engineer ${i}`, manager: `lead${i}` });
+    }
+    local = await startLocalTenant(buildTestSeed([...users, ...bystanders(3000)]));
+    const { result, batches } = await measure(async () => listReportees(await actorFor('boss')));
+    expect(result.reportees).toHaveLength(800);
+    expect(result.reportees.filter((r) => r.depth === 1)).toHaveLength(400);
+    const byName = new Map(result.reportees.map((r) => [r.userPrincipalName.split('@')[0] ?? '', r]));
+    for (let i = 0; i < 400; i += 1) {
+      expect(byName.get(`eng${i}`)).toMatchObject({ depth: 2, managerId: local.userId(`lead${i}`) });
+    }
+    // Listing 400 leads' reports would take 20 batches in 5 rounds, and as many again below; the
+    // 3,801-person directory is 4 pages. Round 1, then the scan: 1 + 4 round trips instead of 41.
+    expect(batches).toBe(1 + Math.ceil(3801 / 999));
   });
 });

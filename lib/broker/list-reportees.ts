@@ -1,6 +1,6 @@
 import 'server-only';
 import type { Actor } from '@/lib/auth/actor';
-import { getIneligibleReasons, type IneligibleReason } from '@/lib/broker/eligibility';
+import { getIneligibleReasons, isInTapPolicyScope, type IneligibleReason } from '@/lib/broker/eligibility';
 import { BrokerError } from '@/lib/broker/errors';
 import { getDefaultPolicy, type BrokerPolicy } from '@/lib/broker/policy';
 import { getReportees } from '@/lib/graph/get-reportees';
@@ -33,6 +33,13 @@ const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true })
  * identity Graph does not know gets `forbidden` (the token alone is not enough — it may outlive
  * the account's disabling by an hour).
  *
+ * Eligibility covers every reason the request path checks — disabled, guest, privileged role
+ * (direct or through a role-holding group), TAP policy disabled or not targeting the user — read
+ * in the walk's own rounds, never per person. The request path re-checks from Graph; this list
+ * is what the UI shows beforehand. Where the walk could not read a group's members (the app
+ * lacks GroupMember.Read.All), the reasons that depend on that group are left out here rather
+ * than guessed; the request path, which reads the target's own memberships, still applies them.
+ *
  * Sorted by depth, then display name.
  */
 export async function listReportees(
@@ -44,8 +51,21 @@ export async function listReportees(
   if (tree.root === null || tree.root.accountEnabled !== true || tree.root.userType !== 'Member') {
     throw new BrokerError('forbidden', 'Only enabled member accounts can list reportees.');
   }
+  const { tapPolicy } = tree;
+  const unreadable = new Set(tree.unreadableGroupIds);
+  const policyGroupUnreadable =
+    tapPolicy !== null && [...tapPolicy.includeTargets, ...tapPolicy.excludeTargets].some((t) => unreadable.has(t.id.toLowerCase()));
   const reportees = tree.reportees.map((user): ReporteeView => {
-    const ineligibleReasons = getIneligibleReasons(user, { requesterId: actor.id });
+    const key = user.id.toLowerCase();
+    const groupIds = [...tree.policyGroupMembers].filter(([, members]) => members.has(key)).map(([groupId]) => groupId);
+    const ineligibleReasons = getIneligibleReasons(
+      {
+        ...user,
+        directoryRoleTemplateIds: tree.roleTemplateIdsByUser.get(key) ?? [],
+        ...(tapPolicy === null || policyGroupUnreadable ? {} : { inTapPolicyScope: isInTapPolicyScope(groupIds, tapPolicy, user.id) }),
+      },
+      { requesterId: actor.id, ...(tapPolicy === null ? {} : { tapPolicyState: tapPolicy.state }) },
+    );
     return {
       id: user.id,
       displayName: user.displayName ?? user.userPrincipalName ?? user.id,

@@ -81,3 +81,187 @@ export function parseReportees(value: unknown): Reportee[] {
     };
   });
 }
+
+export type TapRequestStatus =
+  | 'pending_approval'
+  | 'approved'
+  | 'denied'
+  | 'expired'
+  | 'issuing'
+  | 'issued'
+  | 'revoked'
+  | 'failed';
+
+const TAP_REQUEST_STATUSES: readonly TapRequestStatus[] = [
+  'pending_approval',
+  'approved',
+  'denied',
+  'expired',
+  'issuing',
+  'issued',
+  'revoked',
+  'failed',
+];
+
+/** A request object (CONTRACT.md §2) plus the extensions the UI shows when the API sends them. */
+export interface TapRequest {
+  id: string;
+  status: TapRequestStatus;
+  requesterId: string;
+  /** Extension: the requester's name, for the approver. */
+  requesterDisplayName: string | null;
+  requesterUserPrincipalName: string | null;
+  targetUserId: string;
+  targetDisplayName: string | null;
+  /** Extension. */
+  targetUserPrincipalName: string | null;
+  justification: string;
+  lifetimeInMinutes: number;
+  isUsableOnce: boolean;
+  /** Null means "as soon as it is issued". */
+  startDateTime: string | null;
+  createdAt: string;
+  /** A user id, or `system` when the policy approved it automatically. */
+  decidedBy: string | null;
+  /** Extension. */
+  decidedByDisplayName: string | null;
+  decidedAt: string | null;
+  /** Extension: the approver's comment or the denial reason. */
+  decisionComment: string | null;
+  /** Extension: until when an approved request may be issued. */
+  approvalExpiresAt: string | null;
+  issuedAt: string | null;
+  expiresDateTime: string | null;
+  revokedAt: string | null;
+  /** Extension: why a request failed, in words and as a code. */
+  failureReason: string | null;
+  failureCode: string | null;
+  /** Extension: 1 = the target reports directly to the requester. */
+  depth: number | null;
+  /** Ids from the target's manager up to the requester. */
+  chain: string[];
+}
+
+function optionalNumber(record: JsonRecord, key: string): number | null {
+  const value = record[key];
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+export function parseTapRequest(value: unknown): TapRequest {
+  const what = 'request';
+  const record = asRecord(value, what);
+  const status = requiredString(record, 'status', what);
+  if (!(TAP_REQUEST_STATUSES as readonly string[]).includes(status)) {
+    throw new Error(`Unexpected request from the portal API: unknown status "${status}".`);
+  }
+  const lifetimeInMinutes = optionalNumber(record, 'lifetimeInMinutes');
+  if (lifetimeInMinutes === null) throw new Error('Unexpected request from the portal API: "lifetimeInMinutes" is missing.');
+  return {
+    id: requiredString(record, 'id', what),
+    status: status as TapRequestStatus,
+    requesterId: requiredString(record, 'requesterId', what),
+    requesterDisplayName: optionalString(record, 'requesterDisplayName'),
+    requesterUserPrincipalName: optionalString(record, 'requesterUserPrincipalName'),
+    targetUserId: requiredString(record, 'targetUserId', what),
+    targetDisplayName: optionalString(record, 'targetDisplayName'),
+    targetUserPrincipalName: optionalString(record, 'targetUserPrincipalName'),
+    justification: typeof record.justification === 'string' ? record.justification : '',
+    lifetimeInMinutes,
+    isUsableOnce: record.isUsableOnce === true,
+    startDateTime: optionalString(record, 'startDateTime'),
+    createdAt: requiredString(record, 'createdAt', what),
+    decidedBy: optionalString(record, 'decidedBy'),
+    decidedByDisplayName: optionalString(record, 'decidedByDisplayName'),
+    decidedAt: optionalString(record, 'decidedAt'),
+    decisionComment: optionalString(record, 'decisionComment'),
+    approvalExpiresAt: optionalString(record, 'approvalExpiresAt'),
+    issuedAt: optionalString(record, 'issuedAt'),
+    expiresDateTime: optionalString(record, 'expiresDateTime'),
+    revokedAt: optionalString(record, 'revokedAt'),
+    failureReason: optionalString(record, 'failureReason'),
+    failureCode: optionalString(record, 'failureCode'),
+    depth: optionalNumber(record, 'depth'),
+    chain: stringList(record, 'chain'),
+  };
+}
+
+export function parseTapRequestList(value: unknown): TapRequest[] {
+  const list = asRecord(value, 'request list').requests;
+  if (!Array.isArray(list)) throw new Error('Unexpected request list from the portal API.');
+  return list.map(parseTapRequest);
+}
+
+/**
+ * The answer of `POST /api/tap-requests/{id}/issue`. The pass lives in this object only while
+ * the reveal dialog shows it; error messages here name fields, never values.
+ */
+export interface IssuedPass {
+  temporaryAccessPass: string;
+  startDateTime: string | null;
+  lifetimeInMinutes: number;
+  isUsableOnce: boolean;
+  expiresDateTime: string | null;
+  methodId: string | null;
+}
+
+export function parseIssuedPass(value: unknown): IssuedPass {
+  const what = 'pass';
+  const record = asRecord(value, what);
+  const lifetimeInMinutes = optionalNumber(record, 'lifetimeInMinutes');
+  if (lifetimeInMinutes === null) throw new Error('Unexpected pass from the portal API: "lifetimeInMinutes" is missing.');
+  return {
+    temporaryAccessPass: requiredString(record, 'temporaryAccessPass', what),
+    startDateTime: optionalString(record, 'startDateTime'),
+    lifetimeInMinutes,
+    isUsableOnce: record.isUsableOnce === true,
+    expiresDateTime: optionalString(record, 'expiresDateTime'),
+    methodId: optionalString(record, 'methodId'),
+  };
+}
+
+/** What the request form needs to know about the policy in force. */
+export interface RequestLimits {
+  defaultLifetimeInMinutes: number;
+  maxLifetimeInMinutes: number;
+  /** The tenant's minimum, when known. */
+  minLifetimeInMinutes: number | null;
+  /** True when policy or tenant force one-time passes. */
+  isUsableOnceForced: boolean;
+  requireApproval: 'always' | 'never' | 'indirect-only' | null;
+}
+
+function parseRequireApproval(value: unknown): RequestLimits['requireApproval'] {
+  return value === 'always' || value === 'never' || value === 'indirect-only' ? value : null;
+}
+
+/** `GET /api/policy/limits` (an extension of the contract, for any signed-in user). */
+export function parseRequestLimits(value: unknown): RequestLimits {
+  const record = asRecord(value, 'limits');
+  const defaultLifetimeInMinutes = optionalNumber(record, 'defaultLifetimeInMinutes');
+  const maxLifetimeInMinutes = optionalNumber(record, 'maxLifetimeInMinutes');
+  if (defaultLifetimeInMinutes === null || maxLifetimeInMinutes === null) throw new Error('Unexpected limits from the portal API.');
+  return {
+    defaultLifetimeInMinutes,
+    maxLifetimeInMinutes,
+    minLifetimeInMinutes: optionalNumber(record, 'minLifetimeInMinutes'),
+    isUsableOnceForced: record.isUsableOnce === true,
+    requireApproval: parseRequireApproval(record.requireApproval),
+  };
+}
+
+/** `GET /api/policy` (approvers, auditors, admins): the policy object, with the tenant's bounds when sent. */
+export function parsePolicyAsLimits(value: unknown): RequestLimits {
+  const record = asRecord(value, 'policy');
+  const defaultLifetimeInMinutes = optionalNumber(record, 'defaultLifetimeInMinutes');
+  const maxLifetimeInMinutes = optionalNumber(record, 'maxLifetimeInMinutes');
+  if (defaultLifetimeInMinutes === null || maxLifetimeInMinutes === null) throw new Error('Unexpected policy from the portal API.');
+  const tenant = record.tenantTapPolicy;
+  const tenantRecord = typeof tenant === 'object' && tenant !== null && !Array.isArray(tenant) ? (tenant as JsonRecord) : null;
+  return {
+    defaultLifetimeInMinutes,
+    maxLifetimeInMinutes,
+    minLifetimeInMinutes: tenantRecord === null ? null : optionalNumber(tenantRecord, 'minimumLifetimeInMinutes'),
+    isUsableOnceForced: record.isUsableOnce === true || tenantRecord?.isUsableOnce === true,
+    requireApproval: parseRequireApproval(record.requireApproval),
+  };
+}

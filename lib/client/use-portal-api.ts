@@ -23,8 +23,14 @@ export type QueryState<T> =
   | { status: 'error'; error: unknown }
   | { status: 'success'; data: T };
 
-/** Loads `path` once (and again on `reload`), parsing the answer with `parse`. */
-export function usePortalQuery<T>(path: string, parse: (body: unknown) => T): QueryState<T> & { reload: () => void } {
+/**
+ * Loads `path` once, parsing the answer with `parse`. `reload` starts over from "loading";
+ * `refresh` keeps showing the current data until the new answer arrives.
+ */
+export function usePortalQuery<T>(
+  path: string,
+  parse: (body: unknown) => T,
+): QueryState<T> & { reload: () => void; refresh: () => void } {
   const call = usePortalApi();
   const [attempt, setAttempt] = useState(0);
   const [state, setState] = useState<QueryState<T>>({ status: 'loading' });
@@ -51,5 +57,7 @@ export function usePortalQuery<T>(path: string, parse: (body: unknown) => T): Qu
     setAttempt((n) => n + 1);
   }, []);
 
-  return { ...state, reload };
+  const refresh = useCallback(() => setAttempt((n) => n + 1), []);
+
+  return { ...state, reload, refresh };
 }

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { checkDbHealth, closeDb, getDb, openDb, type PrismaClient } from '@/lib/db/client';
 import { getDbConfigFromEnv } from '@/lib/db/config';
 import { getLockPath } from '@/lib/db/embedded-lock';
-import { migrateDatabase } from '@/lib/db/migrate';
+import { migrateDatabase, readMigrations } from '@/lib/db/migrate';
 import { createScratchPostgresDatabase, createTestDb } from '@/lib/db/test-db';
 import { getTestPostgresServer, type TestPostgresServer } from '@/lib/db/test-postgres-server';
 
@@ -150,9 +150,10 @@ describe('Prisma client round trip', () => {
     const a = await createTestDb({ kind: 'pglite' });
     const b = await createTestDb({ kind: 'pglite' });
     try {
+      // Each starts with the built-in policy that migration 0002 stores as version 1.
       await a.prisma.policyVersion.create({ data: POLICY });
-      expect(await a.prisma.policyVersion.count()).toBe(1);
-      expect(await b.prisma.policyVersion.count()).toBe(0);
+      expect(await a.prisma.policyVersion.count()).toBe(2);
+      expect(await b.prisma.policyVersion.count()).toBe(1);
     } finally {
       await a.close();
       await b.close();
@@ -172,7 +173,8 @@ describe('the embedded database in DATA_DIR', () => {
 
   test('persists across close and reopen, and holds the lock only while open', async () => {
     const dataDir = tempDataDir();
-    expect(await migrateDatabase({ kind: 'pglite', dataDir })).toEqual({ applied: ['0001_init'], unknown: [] });
+    const names = readMigrations().map((migration) => migration.name);
+    expect(await migrateDatabase({ kind: 'pglite', dataDir })).toEqual({ applied: names, unknown: [] });
     expect(existsSync(getLockPath(dataDir))).toBe(false);
 
     const first = await openDb({ kind: 'pglite', dataDir });
@@ -183,7 +185,8 @@ describe('the embedded database in DATA_DIR', () => {
 
     const second = await openDb({ kind: 'pglite', dataDir });
     try {
-      expect(await second.prisma.policyVersion.count()).toBe(1);
+      // The built-in version 1 (migration 0002) and ours.
+      expect(await second.prisma.policyVersion.count()).toBe(2);
     } finally {
       await second.close();
     }
@@ -206,8 +209,8 @@ describe('the embedded database in DATA_DIR', () => {
       expect(outcome.stderr).toContain(
         `the embedded database in ${dataDir} is already open by process ${process.pid}; stop it or set DATABASE_URL`,
       );
-      // Still ours and still working.
-      expect(await db.prisma.policyVersion.count()).toBe(0);
+      // Still ours and still working (holding only the built-in policy, version 1).
+      expect(await db.prisma.policyVersion.count()).toBe(1);
     } finally {
       await db.close();
     }
@@ -226,7 +229,7 @@ describe('the embedded database in DATA_DIR', () => {
     expect(existsSync(getLockPath(dataDir))).toBe(false);
     const c = await getDb();
     expect(c).not.toBe(a);
-    expect(await c.policyVersion.count()).toBe(0);
+    expect(await c.policyVersion.count()).toBe(1);
   });
 
   test('checkDbHealth answers false, without throwing, when the database is unreachable or misconfigured', async () => {

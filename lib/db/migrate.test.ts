@@ -112,16 +112,17 @@ describe('applyMigrations on PGlite', () => {
     pglite = await PGlite.create('memory://');
     const dir = copyMigrations();
     await applyMigrations({ pglite }, { migrationsDir: dir });
-    addMigration(dir, '0002_broken', 'CREATE TABLE half_done (id int);\nSELECT * FROM no_such_table;\n');
+    const before = (await readHistory(pglite)).map((row) => row.migration_name);
+    addMigration(dir, '9999_broken', 'CREATE TABLE half_done (id int);\nSELECT * FROM no_such_table;\n');
 
     await expect(applyMigrations({ pglite }, { migrationsDir: dir })).rejects.toThrow(
-      /migration 0002_broken failed and was rolled back: .*no_such_table/,
+      /migration 9999_broken failed and was rolled back: .*no_such_table/,
     );
     expect(await listTables(pglite)).not.toContain('half_done');
-    expect((await readHistory(pglite)).map((row) => row.migration_name)).toEqual(['0001_init']);
+    expect((await readHistory(pglite)).map((row) => row.migration_name)).toEqual(before);
 
-    writeFileSync(path.join(dir, '0002_broken', 'migration.sql'), 'CREATE TABLE half_done (id int);\n');
-    expect(await applyMigrations({ pglite }, { migrationsDir: dir })).toEqual({ applied: ['0002_broken'], unknown: [] });
+    writeFileSync(path.join(dir, '9999_broken', 'migration.sql'), 'CREATE TABLE half_done (id int);\n');
+    expect(await applyMigrations({ pglite }, { migrationsDir: dir })).toEqual({ applied: ['9999_broken'], unknown: [] });
     expect(await listTables(pglite)).toContain('half_done');
   });
 

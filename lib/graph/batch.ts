@@ -1,7 +1,7 @@
 import 'server-only';
 import { z } from 'zod';
 import { BrokerError } from '@/lib/broker/errors';
-import { createRetryOptions, getGraphClient, GraphRequestError, parseRetryAfter, toGraphFailure } from '@/lib/graph/client';
+import { createRetryOptions, GraphRequestError, GraphTransportError, parseRetryAfter, sendGraphRaw } from '@/lib/graph/client';
 import { logger as rootLogger, type Logger } from '@/lib/log';
 
 /** Graph accepts at most 20 requests per `$batch`. */
@@ -31,6 +31,8 @@ export interface GraphBatchResponse {
 export interface GraphBatchStats {
   /** `$batch` HTTP requests sent (not counting the SDK's transparent retries). */
   httpRequests: number;
+  /** When present, the `request-id` of every `$batch` response is appended (audit evidence). */
+  requestIds?: string[];
 }
 
 const batchEnvelopeSchema = z.object({
@@ -82,16 +84,30 @@ async function postBatch(requests: readonly GraphBatchRequest[], stats: GraphBat
     })),
   };
   const readOnly = requests.every((request) => request.method === 'GET');
-  let raw: unknown;
   stats.httpRequests += 1;
+  let response;
   try {
-    raw = await getGraphClient()
-      .api('/$batch')
-      .middlewareOptions([createRetryOptions({ retryServerErrorsOnWrites: readOnly })])
-      .post(body);
+    response = await sendGraphRaw(
+      { method: 'POST', url: '/$batch', body },
+      { middlewareOptions: [createRetryOptions({ retryServerErrorsOnWrites: readOnly })] },
+    );
   } catch (error) {
-    throw toGraphFailure(error);
+    if (error instanceof GraphTransportError) {
+      throw new BrokerError('upstream-unavailable', 'Microsoft Graph could not be reached; nothing was changed. Try again later.', { cause: error });
+    }
+    throw error;
   }
+  if (response.requestId !== null) stats.requestIds?.push(response.requestId);
+  if (response.status === 429 || response.status >= 500) {
+    // The envelope itself was throttled or failed after the retry middleware gave up.
+    const retryAfterSeconds = parseRetryAfter(response.headers.get('Retry-After'));
+    throw new BrokerError('upstream-unavailable', 'Microsoft Graph could not be reached; nothing was changed. Try again later.', {
+      cause: new GraphRequestError(`Graph answered ${response.status} to $batch`, response.status, null, response.requestId),
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    });
+  }
+  if (response.status !== 200) throw new GraphRequestError(`Graph answered ${response.status} to $batch`, response.status, null, response.requestId);
+  const raw = response.body;
   const parsed = batchEnvelopeSchema.safeParse(raw);
   if (!parsed.success) throw new GraphRequestError('Graph $batch answered with an unexpected shape', 200);
   const out = new Array<GraphBatchResponse | undefined>(requests.length);

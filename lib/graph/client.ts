@@ -4,15 +4,17 @@ import {
   AuthenticationHandler,
   Client,
   GraphError,
+  ResponseType,
   RetryHandler,
   RetryHandlerOptions,
   type AuthenticationProvider,
   type Context,
   type FetchOptions,
   type Middleware,
+  type MiddlewareOptions,
   type ShouldRetry,
 } from '@microsoft/microsoft-graph-client';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { BrokerError } from '@/lib/broker/errors';
 import { getEnv, type Env } from '@/lib/env';
 import { logger } from '@/lib/log';
@@ -112,10 +114,17 @@ export function createRetryOptions(options: { retryServerErrorsOnWrites: boolean
   return new RetryHandlerOptions(1, GRAPH_MAX_RETRIES, createShouldRetry(options.retryServerErrorsOnWrites));
 }
 
+/** Per-request override of {@link GRAPH_TIMEOUT_MS} (a middleware option the fetch handler reads). */
+export class GraphTimeoutOption implements MiddlewareOptions {
+  constructor(readonly timeoutMs: number) {}
+}
+
 /** The last middleware: fetch with a per-attempt timeout (the SDK's own has none). */
 class TimeoutFetchHandler implements Middleware {
   async execute(context: Context): Promise<void> {
-    context.response = await fetch(context.request, { ...context.options, signal: AbortSignal.timeout(GRAPH_TIMEOUT_MS) });
+    const option = context.middlewareControl?.getMiddlewareOptions(GraphTimeoutOption);
+    const timeoutMs = option instanceof GraphTimeoutOption ? option.timeoutMs : GRAPH_TIMEOUT_MS;
+    context.response = await fetch(context.request, { ...context.options, signal: AbortSignal.timeout(timeoutMs) });
   }
 }
 
@@ -232,4 +241,74 @@ export async function callGraph<T extends z.ZodType>(call: GraphCall, schema: T)
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new GraphRequestError(`Graph answered ${call.method} ${call.url.split('?')[0] ?? ''} with an unexpected shape`, 200);
   return parsed.data;
+}
+
+/** A Graph answer of any status, as received (after the retry middleware had its say). */
+export interface GraphRawResponse {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON, the text of a non-JSON body, or undefined when there is none (204). */
+  body: unknown;
+  /** Graph's `request-id` response header (audit evidence); null when absent. */
+  requestId: string | null;
+}
+
+/**
+ * No HTTP answer at all: the connection failed or dropped, the per-attempt timeout fired, or the
+ * token could not be obtained. For a write this means the outcome is unknown.
+ */
+export class GraphTransportError extends Error {
+  override readonly name = 'GraphTransportError';
+}
+
+/**
+ * One Graph request whose answer is returned whatever its status, with its headers — for callers
+ * that must classify every outcome themselves (a write whose result decides what the broker
+ * records) or need the `request-id`. Throws only {@link GraphTransportError}. The body is never
+ * put into an error or a log here: it may carry a pass.
+ */
+export async function sendGraphRaw(call: GraphCall, options: { middlewareOptions?: MiddlewareOptions[] } = {}): Promise<GraphRawResponse> {
+  let response: Response;
+  try {
+    let request = getGraphClient().api(call.url).headers(call.headers ?? {}).responseType(ResponseType.RAW);
+    if (options.middlewareOptions !== undefined) request = request.middlewareOptions(options.middlewareOptions);
+    const raw: unknown =
+      call.method === 'GET'
+        ? await request.get()
+        : call.method === 'POST'
+          ? await request.post(call.body ?? {})
+          : call.method === 'PATCH'
+            ? await request.patch(call.body ?? {})
+            : await request.delete();
+    if (!(raw instanceof Response)) throw new GraphTransportError('Graph client returned no response object');
+    response = raw;
+  } catch (error) {
+    if (error instanceof GraphTransportError) throw error;
+    const detail = error instanceof GraphError ? `${error.code ?? 'error'}: ${error.message}` : error instanceof Error ? error.message : String(error);
+    throw new GraphTransportError(`no answer from Graph (${detail})`, { cause: error });
+  }
+  let body: unknown;
+  try {
+    const text = await response.text();
+    if (text === '') body = undefined;
+    else if (/json/i.test(response.headers.get('Content-Type') ?? '')) body = JSON.parse(text) as unknown;
+    else body = text;
+  } catch (error) {
+    throw new GraphTransportError('Graph answer could not be read', { cause: error });
+  }
+  return { status: response.status, headers: response.headers, body, requestId: response.headers.get('request-id') };
+}
+
+const graphErrorBodySchema = z.object({
+  error: z.object({
+    code: z.string().optional(),
+    innerError: z.looseObject({ 'request-id': z.string().optional() }).optional(),
+  }),
+});
+
+/** Graph's error `code` and `innerError.request-id` from an error body, when it has that shape. */
+export function readGraphErrorBody(body: unknown): { code: string | null; requestId: string | null } {
+  const parsed = graphErrorBodySchema.safeParse(body);
+  if (!parsed.success) return { code: null, requestId: null };
+  return { code: parsed.data.error.code ?? null, requestId: parsed.data.error.innerError?.['request-id'] ?? null };
 }

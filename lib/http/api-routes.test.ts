@@ -1,14 +1,28 @@
 /**
  * The real route modules under app/api, called the way Next calls them, with every kind of
- * caller: the deny-by-default matrix for the foundation routes.
+ * caller: the deny-by-default authorization matrix (CONTRACT.md §1–2).
+ *
+ * Every route × { no token, wrong-audience token, outsider, manager, approver, auditor, admin }
+ * is checked against the contract's status and code. Every refusal re-reads the database:
+ * tap_request and policy_version are unchanged, and the audit trail grew by nothing but the
+ * caller's own refusal event (`tap_request.refused`) — exactly one where the issue asks for it
+ * (not-in-reporting-chain), none for a request without a valid token.
+ *
+ * The org (Graph, the in-process local tenant):  admin ─ manager ─ report ─ deep
+ * approver, auditor and outsider report to nobody and nobody reports to them. With the default
+ * policy (approval for indirect reports only), manager → report is auto-approved and
+ * manager → deep waits for an approver.
+ *
+ * Routes are loaded by path at run time so that one missing route module fails its own test,
+ * not the whole file.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as catchAll from '@/app/api/[...path]/route';
-import * as config from '@/app/api/config/route';
-import * as health from '@/app/api/health/route';
-import * as me from '@/app/api/me/route';
-import * as reportees from '@/app/api/reportees/route';
-import { closeDb } from '@/lib/db/client';
+import { closeDb, getDb } from '@/lib/db/client';
+import { migrateDatabase } from '@/lib/db/migrate';
+import { createScratchPostgresDatabase } from '@/lib/db/test-db';
 import { resetEnvForTests } from '@/lib/env';
 import {
   buildTestSeed,
@@ -23,6 +37,41 @@ let local: LocalTenant;
 const tokens: Record<string, string | undefined> = {};
 const CALLERS = ['none', 'wrong-audience', 'outsider', 'manager', 'approver', 'auditor', 'admin'] as const;
 type Caller = (typeof CALLERS)[number];
+const SIGNED_IN = ['outsider', 'manager', 'approver', 'auditor', 'admin'] as const;
+const JUSTIFICATION = 'Lost the phone with the authenticator app on it.';
+
+let savedDbEnv: { DATABASE_URL?: string; DATA_DIR?: string } = {};
+let dropScratch: (() => Promise<void>) | undefined;
+let tempDataDir: string | undefined;
+
+/** Points the process-wide database (`getDb()`, what the routes use) at a fresh, migrated one. */
+async function useFreshDatabase(): Promise<void> {
+  savedDbEnv = { DATABASE_URL: process.env.DATABASE_URL, DATA_DIR: process.env.DATA_DIR };
+  await closeDb();
+  if (process.env.TEST_DATABASE_URL) {
+    const scratch = await createScratchPostgresDatabase();
+    dropScratch = scratch.drop;
+    await migrateDatabase({ kind: 'postgres', url: scratch.url });
+    process.env.DATABASE_URL = scratch.url;
+  } else {
+    tempDataDir = await mkdtemp(path.join(os.tmpdir(), 'api-routes-'));
+    await migrateDatabase({ kind: 'pglite', dataDir: tempDataDir });
+    delete process.env.DATABASE_URL;
+    process.env.DATA_DIR = tempDataDir;
+  }
+  resetEnvForTests();
+}
+
+async function dropFreshDatabase(): Promise<void> {
+  await closeDb();
+  for (const [name, value] of Object.entries(savedDbEnv)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  resetEnvForTests();
+  await dropScratch?.();
+  if (tempDataDir) await rm(tempDataDir, { recursive: true, force: true });
+}
 
 beforeAll(async () => {
   local = await startLocalTenant(
@@ -30,36 +79,179 @@ beforeAll(async () => {
       { upn: 'admin', displayName: 'Ann Admin', appRoles: ['TapBroker.Admin'] },
       { upn: 'manager', displayName: 'Max Manager', manager: 'admin' },
       { upn: 'report', displayName: 'Rita Report', manager: 'manager', jobTitle: 'Engineer' },
+      { upn: 'deep', displayName: 'Dee Deep', manager: 'report' },
       { upn: 'approver', displayName: 'Al Approver', appRoles: ['TapBroker.Approver'] },
       { upn: 'auditor', displayName: 'Aud Auditor', appRoles: ['TapBroker.Auditor'] },
       { upn: 'outsider', displayName: 'Otto Outsider' },
     ]),
   );
+  await useFreshDatabase();
   tokens.none = undefined;
   tokens['wrong-audience'] = await local.getUserToken('manager', { scope: 'https://graph.microsoft.com/User.Read' });
-  for (const name of ['outsider', 'manager', 'approver', 'auditor', 'admin']) tokens[name] = await local.getUserToken(name);
+  for (const name of SIGNED_IN) tokens[name] = await local.getUserToken(name);
 });
 
 afterAll(async () => {
+  await dropFreshDatabase();
   await local?.close();
 });
 
 type Handler = (request: Request, context: { params: Promise<Record<string, string | string[] | undefined>> }) => Promise<Response>;
+type RouteModule = Partial<Record<'GET' | 'POST' | 'PUT' | 'DELETE', Handler>>;
 
-async function call(handler: Handler, path: string, caller: Caller, params: Record<string, string | string[]> = {}) {
+async function route(modulePath: string, method: 'GET' | 'POST' | 'PUT'): Promise<Handler> {
+  // A variable specifier: a route that does not exist yet fails here, in its own test.
+  const specifier = `@/app/api/${modulePath}/route`;
+  const mod = (await import(/* @vite-ignore */ specifier)) as RouteModule;
+  const handler = mod[method];
+  if (!handler) throw new Error(`app/api/${modulePath}/route.ts exports no ${method}`);
+  return handler;
+}
+
+interface CallResult {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Headers;
+}
+
+async function call(
+  handler: Handler,
+  pathAndQuery: string,
+  caller: Caller,
+  options: { method?: string; params?: Record<string, string | string[]>; body?: unknown } = {},
+): Promise<CallResult> {
   const token = tokens[caller];
-  const request = new Request(`http://localhost:3000${path}`, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
-  const response = await handler(request, { params: Promise.resolve(params) });
+  const headers: Record<string, string> = { 'user-agent': 'api-routes-matrix' };
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const request = new Request(`http://localhost:3000${pathAndQuery}`, {
+    method: options.method ?? 'GET',
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const response = await handler(request, { params: Promise.resolve(options.params ?? {}) });
   expect(response.headers.get('cache-control')).toBe('no-store');
   expect(response.headers.get('x-request-id')).toBeTruthy();
   if (response.status >= 400) expect(response.headers.get('content-type')).toBe('application/problem+json');
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  return { status: response.status, body: (await response.json()) as Record<string, unknown>, headers: response.headers };
 }
+
+/** What the database holds, to compare before and after a refusal. */
+async function snapshot() {
+  const db = await getDb();
+  const [requests, policies, head] = await Promise.all([
+    db.tapRequest.findMany({ orderBy: { id: 'asc' } }),
+    db.policyVersion.findMany({ orderBy: { version: 'asc' } }),
+    db.auditEvent.findFirst({ orderBy: { seq: 'desc' }, select: { seq: true } }),
+  ]);
+  return { requests, policies, auditHead: head?.seq ?? 0n };
+}
+
+type Snapshot = Awaited<ReturnType<typeof snapshot>>;
+
+/**
+ * After a refusal: nothing changed but the audit trail, which may only have grown by the
+ * caller's refusal events — `refusalEvents` of them when the issue requires it, else at most one.
+ */
+async function expectNothingChanged(before: Snapshot, caller: Caller, refusalEvents: 0 | 1 | 'at-most-1', label: string) {
+  const after = await snapshot();
+  expect(after.requests, `${label}: tap_request unchanged`).toEqual(before.requests);
+  expect(after.policies, `${label}: policy_version unchanged`).toEqual(before.policies);
+  const db = await getDb();
+  const added = await db.auditEvent.findMany({ where: { seq: { gt: before.auditHead } }, orderBy: { seq: 'asc' } });
+  if (refusalEvents === 'at-most-1') expect(added.length, `${label}: audit events added`).toBeLessThanOrEqual(1);
+  else expect(added.length, `${label}: audit events added`).toBe(refusalEvents);
+  for (const event of added) {
+    expect(event.type, label).toBe('tap_request.refused');
+    expect(event.actorId, label).toBe(local.userId(caller));
+  }
+}
+
+function expectProblem(result: CallResult, status: number, code: string, label: string) {
+  expect(result.status, `${label}: ${JSON.stringify(result.body)}`).toBe(status);
+  expect(result.body.code, label).toBe(code);
+}
+
+/** The contract's answer for `caller`: a success status, or a refusal's status and code. */
+type Expected = number | [number, string];
+const UNAUTHENTICATED: Expected = [401, 'unauthenticated'];
+const FORBIDDEN: Expected = [403, 'forbidden'];
+const NOT_FOUND: Expected = [404, 'not-found'];
+const NOT_IN_CHAIN: Expected = [403, 'not-in-reporting-chain'];
+
+/**
+ * Calls a route as every caller. `prepare` makes a fresh fixture per caller (so a success for one
+ * caller cannot mask a refusal for the next); refusals are checked against the database.
+ */
+async function matrix(
+  name: string,
+  expected: Record<Caller, Expected>,
+  invoke: (caller: Caller, fixture: string | undefined) => Promise<CallResult>,
+  options: { prepare?: () => Promise<string>; onSuccess?: (caller: Caller, result: CallResult, fixture: string | undefined) => Promise<void> | void; refusalEvents?: (code: string) => 0 | 1 | 'at-most-1' } = {},
+) {
+  for (const caller of CALLERS) {
+    const label = `${name} as ${caller}`;
+    const fixture = options.prepare ? await options.prepare() : undefined;
+    const want = expected[caller];
+    const before = await snapshot();
+    const result = await invoke(caller, fixture);
+    if (typeof want === 'number') {
+      expect(result.status, `${label}: ${JSON.stringify(result.body)}`).toBe(want);
+      await options.onSuccess?.(caller, result, fixture);
+      continue;
+    }
+    expectProblem(result, want[0], want[1], label);
+    const events = want[1] === 'unauthenticated' ? 0 : (options.refusalEvents?.(want[1]) ?? 'at-most-1');
+    await expectNothingChanged(before, caller, events, label);
+  }
+}
+
+// ---- fixtures, made through the routes themselves -------------------------------------------
+
+async function createRequest(as: Caller, target: string): Promise<Record<string, unknown>> {
+  const post = await route('tap-requests', 'POST');
+  const res = await call(post, '/api/tap-requests', as, { method: 'POST', body: { targetUserId: local.userId(target), justification: JUSTIFICATION } });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body;
+}
+
+/** manager → report: auto-approved. */
+async function approvedRequest(): Promise<string> {
+  const created = await createRequest('manager', 'report');
+  expect(created.status).toBe('approved');
+  return String(created.id);
+}
+
+/** manager → deep (depth 2): waits for an approver. */
+async function pendingRequest(): Promise<string> {
+  const created = await createRequest('manager', 'deep');
+  expect(created.status).toBe('pending_approval');
+  return String(created.id);
+}
+
+async function issuedRequest(): Promise<string> {
+  const id = await approvedRequest();
+  const issue = await route('tap-requests/[id]/issue', 'POST');
+  const res = await call(issue, `/api/tap-requests/${id}/issue`, 'manager', { method: 'POST', params: { id } });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return id;
+}
+
+async function currentPolicy(): Promise<Record<string, unknown>> {
+  const get = await route('policy', 'GET');
+  const res = await call(get, '/api/policy', 'admin');
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  const { maxDepth, requireApproval, defaultLifetimeInMinutes, maxLifetimeInMinutes, isUsableOnce, approvalValidityMinutes, maxIssuancesPerManagerPerDay } = res.body;
+  return { maxDepth, requireApproval, defaultLifetimeInMinutes, maxLifetimeInMinutes, isUsableOnce, approvalValidityMinutes, maxIssuancesPerManagerPerDay };
+}
+
+// ---- the foundation routes ----------------------------------------------------------------------
 
 describe('foundation API routes', () => {
   it('GET /api/config answers anyone with the MSAL settings', async () => {
+    const config = await route('config', 'GET');
     for (const caller of CALLERS) {
-      const { status, body } = await call(config.GET, '/api/config', caller);
+      const { status, body } = await call(config, '/api/config', caller);
       expect(status, caller).toBe(200);
       expect(body).toEqual({
         authority: `${local.url}/${TEST_TENANT_ID}/`,
@@ -70,9 +262,19 @@ describe('foundation API routes', () => {
     }
   });
 
-  it('GET /api/me: 401 without a valid token, the caller otherwise', async () => {
+  it('GET /api/health answers anyone: ok', async () => {
+    const health = await route('health', 'GET');
     for (const caller of CALLERS) {
-      const { status, body } = await call(me.GET, '/api/me', caller);
+      const { status, body } = await call(health, '/api/health', caller);
+      expect(status, caller).toBe(200);
+      expect(body).toEqual({ status: 'ok' });
+    }
+  });
+
+  it('GET /api/me: 401 without a valid token, the caller otherwise', async () => {
+    const me = await route('me', 'GET');
+    for (const caller of CALLERS) {
+      const { status, body } = await call(me, '/api/me', caller);
       if (caller === 'none' || caller === 'wrong-audience') {
         expect(status, caller).toBe(401);
         expect(body.code).toBe('unauthenticated');
@@ -89,15 +291,16 @@ describe('foundation API routes', () => {
   });
 
   it('GET /api/reportees: 401 without a valid token, each caller’s own reportees otherwise', async () => {
+    const reportees = await route('reportees', 'GET');
     const expected: Record<string, string[]> = {
       outsider: [],
-      manager: ['report'],
+      manager: ['report', 'deep'],
       approver: [],
       auditor: [],
-      admin: ['manager', 'report'],
+      admin: ['manager', 'report', 'deep'],
     };
     for (const caller of CALLERS) {
-      const { status, body } = await call(reportees.GET, '/api/reportees', caller);
+      const { status, body } = await call(reportees, '/api/reportees', caller);
       if (caller === 'none' || caller === 'wrong-audience') {
         expect(status, caller).toBe(401);
         continue;
@@ -106,31 +309,35 @@ describe('foundation API routes', () => {
       const list = body.reportees as { userPrincipalName: string; depth: number }[];
       expect(list.map((r) => r.userPrincipalName.split('@')[0]), caller).toEqual(expected[caller]);
     }
-    const { body } = await call(reportees.GET, '/api/reportees', 'admin');
+    const { body } = await call(reportees, '/api/reportees', 'admin');
     expect(body.reportees).toEqual([
       expect.objectContaining({ userPrincipalName: 'manager@test.contoso.test', depth: 1, eligible: true, ineligibleReasons: [] }),
       expect.objectContaining({ userPrincipalName: 'report@test.contoso.test', depth: 2, jobTitle: 'Engineer', eligible: true }),
+      expect.objectContaining({ userPrincipalName: 'deep@test.contoso.test', depth: 3, eligible: true }),
     ]);
   });
 
   it('unknown API paths are problem+json 404 for everyone', async () => {
+    const catchAll = await route('[...path]', 'GET');
     for (const caller of CALLERS) {
-      const { status, body } = await call(catchAll.GET, '/api/nope', caller, { path: ['nope'] });
+      const { status, body } = await call(catchAll, '/api/nope', caller, { params: { path: ['nope'] } });
       expect(status, caller).toBe(404);
       expect(body).toMatchObject({ code: 'not-found', type: '/problems/not-found' });
     }
-    const post = await catchAll.POST(new Request('http://localhost:3000/api/x', { method: 'POST' }), { params: Promise.resolve({ path: ['x'] }) });
-    expect(post.status).toBe(404);
+    const post = await route('[...path]', 'POST');
+    const res = await post(new Request('http://localhost:3000/api/x', { method: 'POST' }), { params: Promise.resolve({ path: ['x'] }) });
+    expect(res.status).toBe(404);
   });
 
   it('GET /api/health is 503 upstream-unavailable when the database cannot be reached', async () => {
+    const health = await route('health', 'GET');
     const saved = process.env.DATABASE_URL;
     // Nothing listens on the discard port: the connection is refused at once.
     process.env.DATABASE_URL = 'postgres://nobody:nothing@127.0.0.1:9/none';
     resetEnvForTests();
     try {
       await closeDb();
-      const { status, body } = await call(health.GET, '/api/health', 'none');
+      const { status, body } = await call(health, '/api/health', 'none');
       expect(status).toBe(503);
       expect(body).toMatchObject({ code: 'upstream-unavailable' });
     } finally {
@@ -139,5 +346,274 @@ describe('foundation API routes', () => {
       else process.env.DATABASE_URL = saved;
       resetEnvForTests();
     }
+  });
+});
+
+// ---- the request lifecycle ------------------------------------------------------------------------
+
+describe('TAP request routes', () => {
+  it('POST /api/tap-requests: a manager for their reports only; nobody else, whatever their role', async () => {
+    const post = await route('tap-requests', 'POST');
+    await matrix(
+      'POST /api/tap-requests (→ report)',
+      {
+        none: UNAUTHENTICATED,
+        'wrong-audience': UNAUTHENTICATED,
+        outsider: NOT_IN_CHAIN,
+        manager: 201,
+        approver: NOT_IN_CHAIN,
+        auditor: NOT_IN_CHAIN,
+        admin: 201,
+      },
+      (caller) => call(post, '/api/tap-requests', caller, { method: 'POST', body: { targetUserId: local.userId('report'), justification: JUSTIFICATION } }),
+      {
+        refusalEvents: (code) => (code === 'not-in-reporting-chain' ? 1 : 'at-most-1'),
+        onSuccess: (caller, result) => {
+          // manager is report's direct manager; admin is two levels up: approval needed.
+          expect(result.body).toMatchObject({
+            status: caller === 'manager' ? 'approved' : 'pending_approval',
+            requesterId: local.userId(caller),
+            targetUserId: local.userId('report'),
+            targetDisplayName: 'Rita Report',
+            chain: caller === 'manager' ? [local.userId('manager')] : [local.userId('manager'), local.userId('admin')],
+          });
+        },
+      },
+    );
+  });
+
+  it('POST /api/tap-requests: unknown ids and malformed bodies change nothing', async () => {
+    const post = await route('tap-requests', 'POST');
+    const cases: [string, unknown, Expected][] = [
+      ['an unknown id', { targetUserId: 'a3c1e2d4-0b5f-4c6d-8e7f-9a0b1c2d3e4f', justification: JUSTIFICATION }, NOT_IN_CHAIN],
+      ['no justification', { targetUserId: local.userId('report') }, [400, 'validation-failed']],
+      ['a one-word justification', { targetUserId: local.userId('report'), justification: 'justification' }, [400, 'validation-failed']],
+      ['an unknown field', { targetUserId: local.userId('report'), justification: JUSTIFICATION, methodId: 'x' }, [400, 'validation-failed']],
+      ['a lifetime over the policy maximum', { targetUserId: local.userId('report'), justification: JUSTIFICATION, lifetimeInMinutes: 481 }, [400, 'validation-failed']],
+      ['an array', [], [400, 'validation-failed']],
+    ];
+    for (const [label, body, want] of cases) {
+      const before = await snapshot();
+      const result = await call(post, '/api/tap-requests', 'manager', { method: 'POST', body });
+      expectProblem(result, (want as [number, string])[0], (want as [number, string])[1], label);
+      if ((want as [number, string])[1] === 'validation-failed') expect(Array.isArray(result.body.errors), label).toBe(true);
+      await expectNothingChanged(before, 'manager', (want as [number, string])[1] === 'not-in-reporting-chain' ? 1 : 'at-most-1', label);
+    }
+    // Self: in no one's chain below themselves, and ineligible by name.
+    const before = await snapshot();
+    const self = await call(post, '/api/tap-requests', 'manager', { method: 'POST', body: { targetUserId: local.userId('manager'), justification: JUSTIFICATION } });
+    expectProblem(self, 422, 'target-ineligible', 'self');
+    expect(self.body.reasons).toContain('self');
+    await expectNothingChanged(before, 'manager', 1, 'self');
+  });
+
+  it('GET /api/tap-requests?scope=…: mine for everyone signed in, pending for approvers, all for approvers and auditors', async () => {
+    const list = await route('tap-requests', 'GET');
+    const mineId = await approvedRequest();
+    const pendingId = await pendingRequest();
+    const scopes: [string, Record<Caller, Expected>][] = [
+      ['mine', { none: UNAUTHENTICATED, 'wrong-audience': UNAUTHENTICATED, outsider: 200, manager: 200, approver: 200, auditor: 200, admin: 200 }],
+      ['pending', { none: UNAUTHENTICATED, 'wrong-audience': UNAUTHENTICATED, outsider: FORBIDDEN, manager: FORBIDDEN, approver: 200, auditor: FORBIDDEN, admin: 200 }],
+      ['all', { none: UNAUTHENTICATED, 'wrong-audience': UNAUTHENTICATED, outsider: FORBIDDEN, manager: FORBIDDEN, approver: 200, auditor: 200, admin: 200 }],
+    ];
+    for (const [scope, expected] of scopes) {
+      await matrix(`GET /api/tap-requests?scope=${scope}`, expected, (caller) => call(list, `/api/tap-requests?scope=${scope}`, caller), {
+        refusalEvents: () => 0,
+        onSuccess: (caller, result) => {
+          const requests = result.body.requests as { id: string; requesterId: string; status: string }[];
+          if (scope === 'mine') {
+            expect(requests.every((r) => r.requesterId === local.userId(caller)), `${scope} as ${caller}`).toBe(true);
+            if (caller === 'manager') expect(requests.map((r) => r.id)).toEqual(expect.arrayContaining([mineId, pendingId]));
+            if (caller === 'outsider') expect(requests).toEqual([]);
+          }
+          if (scope === 'pending') {
+            expect(requests.every((r) => r.status === 'pending_approval')).toBe(true);
+            expect(requests.map((r) => r.id)).toContain(pendingId);
+            expect(requests.map((r) => r.id)).not.toContain(mineId);
+          }
+          if (scope === 'all') expect(requests.map((r) => r.id)).toEqual(expect.arrayContaining([mineId, pendingId]));
+        },
+      });
+    }
+    for (const caller of SIGNED_IN) {
+      expectProblem(await call(list, '/api/tap-requests?scope=everything', caller), 400, 'validation-failed', `scope=everything as ${caller}`);
+    }
+  });
+
+  it('GET /api/tap-requests/{id}: its requester, approvers, auditors and admins; not-found for anyone else and for unknown ids', async () => {
+    const get = await route('tap-requests/[id]', 'GET');
+    const id = await approvedRequest();
+    await matrix(
+      'GET /api/tap-requests/{id}',
+      { none: UNAUTHENTICATED, 'wrong-audience': UNAUTHENTICATED, outsider: NOT_FOUND, manager: 200, approver: 200, auditor: 200, admin: 200 },
+      (caller) => call(get, `/api/tap-requests/${id}`, caller, { params: { id } }),
+      {
+        refusalEvents: () => 0,
+        onSuccess: (_caller, result) => {
+          expect(result.body).toMatchObject({ id, status: 'approved', requesterId: local.userId('manager'), targetUserId: local.userId('report') });
+          expect(result.body).not.toHaveProperty('temporaryAccessPass');
+        },
+      },
+    );
+    for (const caller of SIGNED_IN) {
+      for (const unknown of ['6f1d2c3b-4a5e-4f60-8718-293a4b5c6d7e', 'not-a-uuid']) {
+        expectProblem(await call(get, `/api/tap-requests/${unknown}`, caller, { params: { id: unknown } }), 404, 'not-found', `${unknown} as ${caller}`);
+      }
+    }
+  });
+
+  it('POST …/approve: approvers and admins; a refusal leaves the request pending', async () => {
+    const approve = await route('tap-requests/[id]/approve', 'POST');
+    await matrix(
+      'POST /api/tap-requests/{id}/approve',
+      { none: UNAUTHENTICATED, 'wrong-audience': UNAUTHENTICATED, outsider: FORBIDDEN, manager: FORBIDDEN, approver: 200, auditor: FORBIDDEN, admin: 200 },
+      (caller, id) => call(approve, `/api/tap-requests/${id}/approve`, caller, { method: 'POST', params: { id: id! }, body: { comment: 'ok' } }),
+      {
+        prepare: pendingRequest,
+        onSuccess: (caller, result, id) => {
+          expect(result.body).toMatchObject({ id, status: 'approved', decidedBy: local.userId(caller) });
+        },
+      },
+    );
+  });
+
+  it('POST …/deny: approvers and admins, with a reason; a refusal leaves the request pending', async () => {
+    const deny = await route('tap-requests/[id]/deny', 'POST');
+    await matrix(
+      'POST /api/tap-requests/{id}/deny',
+      { none: UNAUTHENTICATED, 'wrong-audience': UNAUTHENTICATED, outsider: FORBIDDEN, manager: FORBIDDEN, approver: 200, auditor: FORBIDDEN, admin: 200 },
+      (caller, id) => call(deny, `/api/tap-requests/${id}/deny`, caller, { method: 'POST', params: { id: id! }, body: { reason: 'Not needed.' } }),
+      {
+        prepare: pendingRequest,
+        onSuccess: (caller, result, id) => {
+          expect(result.body).toMatchObject({ id, status: 'denied', decidedBy: local.userId(caller) });
+        },
+      },
+    );
+    const id = await pendingRequest();
+    const before = await snapshot();
+    expectProblem(await call(deny, `/api/tap-requests/${id}/deny`, 'approver', { method: 'POST', params: { id }, body: {} }), 400, 'validation-failed', 'deny without a reason');
+    await expectNothingChanged(before, 'approver', 'at-most-1', 'deny without a reason');
+  });
+
+  it('POST …/issue: the requester only — everyone else, whatever their role, gets not-found', async () => {
+    const issue = await route('tap-requests/[id]/issue', 'POST');
+    await matrix(
+      'POST /api/tap-requests/{id}/issue',
+      { none: UNAUTHENTICATED, 'wrong-audience': UNAUTHENTICATED, outsider: NOT_FOUND, manager: 201, approver: NOT_FOUND, auditor: NOT_FOUND, admin: NOT_FOUND },
+      (caller, id) => call(issue, `/api/tap-requests/${id}/issue`, caller, { method: 'POST', params: { id: id! } }),
+      {
+        prepare: approvedRequest,
+        onSuccess: async (_caller, result, id) => {
+          expect(Object.keys(result.body).sort()).toEqual(['expiresDateTime', 'isUsableOnce', 'lifetimeInMinutes', 'methodId', 'startDateTime', 'temporaryAccessPass']);
+          const row = await (await getDb()).tapRequest.findUniqueOrThrow({ where: { id: id! } });
+          expect(row.status).toBe('issued');
+          // The pass is in the response and nowhere in the row.
+          expect(JSON.stringify(row)).not.toContain(String(result.body.temporaryAccessPass));
+        },
+      },
+    );
+  });
+
+  it('POST …/revoke: the requester and admins; approvers and auditors are forbidden, others see nothing', async () => {
+    const revoke = await route('tap-requests/[id]/revoke', 'POST');
+    await matrix(
+      'POST /api/tap-requests/{id}/revoke',
+      { none: UNAUTHENTICATED, 'wrong-audience': UNAUTHENTICATED, outsider: NOT_FOUND, manager: 200, approver: FORBIDDEN, auditor: FORBIDDEN, admin: 200 },
+      (caller, id) => call(revoke, `/api/tap-requests/${id}/revoke`, caller, { method: 'POST', params: { id: id! } }),
+      {
+        prepare: issuedRequest,
+        onSuccess: (_caller, result, id) => {
+          expect(result.body).toMatchObject({ id, status: 'revoked' });
+        },
+      },
+    );
+  });
+});
+
+// ---- audit and policy -------------------------------------------------------------------------------
+
+describe('audit and policy routes', () => {
+  const auditReaders: Record<Caller, Expected> = {
+    none: UNAUTHENTICATED,
+    'wrong-audience': UNAUTHENTICATED,
+    outsider: FORBIDDEN,
+    manager: FORBIDDEN,
+    approver: FORBIDDEN,
+    auditor: 200,
+    admin: 200,
+  };
+
+  it('GET /api/audit: auditors and admins', async () => {
+    const get = await route('audit', 'GET');
+    await matrix('GET /api/audit', auditReaders, (caller) => call(get, '/api/audit', caller), {
+      refusalEvents: () => 0,
+      onSuccess: (_caller, result) => {
+        expect(Array.isArray(result.body.events)).toBe(true);
+        expect(result.body).toHaveProperty('nextCursor');
+      },
+    });
+  });
+
+  it('GET /api/audit/verify: auditors and admins; the trail built by this file verifies', async () => {
+    const verify = await route('audit/verify', 'GET');
+    await matrix('GET /api/audit/verify', auditReaders, (caller) => call(verify, '/api/audit/verify', caller), {
+      refusalEvents: () => 0,
+      onSuccess: async (_caller, result) => {
+        const count = await (await getDb()).auditEvent.count();
+        expect(result.body).toMatchObject({ ok: true, count });
+        expect(result.body.firstBrokenSeq).toBeUndefined();
+      },
+    });
+  });
+
+  it('GET /api/policy: approvers, auditors and admins', async () => {
+    const get = await route('policy', 'GET');
+    await matrix(
+      'GET /api/policy',
+      { none: UNAUTHENTICATED, 'wrong-audience': UNAUTHENTICATED, outsider: FORBIDDEN, manager: FORBIDDEN, approver: 200, auditor: 200, admin: 200 },
+      (caller) => call(get, '/api/policy', caller),
+      {
+        refusalEvents: () => 0,
+        onSuccess: (_caller, result) => {
+          expect(result.body).toMatchObject({ requireApproval: expect.any(String), version: expect.any(Number) });
+        },
+      },
+    );
+  });
+
+  it('GET /api/policy/limits: anyone signed in', async () => {
+    const get = await route('policy/limits', 'GET');
+    await matrix(
+      'GET /api/policy/limits',
+      { none: UNAUTHENTICATED, 'wrong-audience': UNAUTHENTICATED, outsider: 200, manager: 200, approver: 200, auditor: 200, admin: 200 },
+      (caller) => call(get, '/api/policy/limits', caller),
+      {
+        onSuccess: (_caller, result) => {
+          expect(result.body).toMatchObject({ defaultLifetimeInMinutes: 60, maxLifetimeInMinutes: 480, minLifetimeInMinutes: 60, isUsableOnce: true });
+        },
+      },
+    );
+  });
+
+  it('PUT /api/policy: admins only; each save is a new version', async () => {
+    const put = await route('policy', 'PUT');
+    const policy = await currentPolicy();
+    await matrix(
+      'PUT /api/policy',
+      { none: UNAUTHENTICATED, 'wrong-audience': UNAUTHENTICATED, outsider: FORBIDDEN, manager: FORBIDDEN, approver: FORBIDDEN, auditor: FORBIDDEN, admin: 200 },
+      (caller) => call(put, '/api/policy', caller, { method: 'PUT', body: policy }),
+      {
+        refusalEvents: () => 0,
+        onSuccess: async (_caller, result) => {
+          const versions = await (await getDb()).policyVersion.findMany({ orderBy: { version: 'desc' }, take: 1 });
+          expect(result.body).toMatchObject({ ...policy, version: versions[0]!.version });
+          expect(versions[0]!.createdBy).toBe(local.userId('admin'));
+        },
+      },
+    );
+    const before = await snapshot();
+    expectProblem(await call(put, '/api/policy', 'admin', { method: 'PUT', body: { ...policy, maxLifetimeInMinutes: 100_000 } }), 400, 'validation-failed', 'over the tenant maximum');
+    await expectNothingChanged(before, 'admin', 'at-most-1', 'an invalid policy');
   });
 });

@@ -15,6 +15,7 @@
 import { z } from 'zod';
 import { hasAnyRole, type Actor, type RoleName } from '@/lib/auth/actor';
 import { verifyAccessToken } from '@/lib/auth/verify-access-token';
+import type { RequestContext } from '@/lib/broker/context';
 import { BrokerError } from '@/lib/broker/errors';
 import { errorToResponse, toValidationIssues } from '@/lib/http/problem';
 import { getRequestId, getRequestLogger, type Logger } from '@/lib/log';
@@ -36,6 +37,8 @@ export interface RouteContext<A extends Access, P extends Params> {
   params: P;
   log: Logger;
   requestId: string;
+  /** What the core's use cases record about the call (audit context); built by {@link getRequestContext}. */
+  context: RequestContext;
 }
 
 /** What a handler returns: a Response as is (status, streaming), or a value sent as JSON 200. */
@@ -52,6 +55,28 @@ export function json(body: unknown, init: { status?: number; headers?: Record<st
     status: init.status ?? 200,
     headers: { 'Content-Type': 'application/json; charset=utf-8', ...init.headers },
   });
+}
+
+const MAX_USER_AGENT_LENGTH = 512;
+// An IPv4 or IPv6 literal (optionally with a zone); anything else in the header is not recorded.
+const IP_LITERAL = /^[0-9a-f:.]{2,39}(?:%[\w.-]{1,16})?$/i;
+
+/**
+ * The audit context of an API call. `ip` is the first `X-Forwarded-For` hop: Next fills the
+ * header with the socket's address when the client sent none, and a reverse proxy in front of
+ * the portal must overwrite it (a client can claim any address when nothing does). Only an IP
+ * literal is kept and the user agent is capped, so the audit trail cannot be stuffed through
+ * these headers.
+ */
+export function getRequestContext(request: Request, requestId: string, log: Logger): RequestContext {
+  const first = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? '';
+  const userAgent = request.headers.get('user-agent');
+  return {
+    requestId,
+    ip: IP_LITERAL.test(first) ? first : null,
+    userAgent: userAgent === null || userAgent === '' ? null : userAgent.slice(0, MAX_USER_AGENT_LENGTH),
+    log,
+  };
 }
 
 function withStandardHeaders(response: Response, requestId: string): Response {
@@ -89,12 +114,14 @@ export function defineRoute<const A extends Access, P extends Params = Params>(
     try {
       const actor = await authenticate(allow, request);
       const params = await context.params;
+      const handlerLog = actor === null ? log : log.child({ actorId: actor.id });
       const result = await handler({
         request,
         actor: actor as RouteContext<A, P>['actor'],
         params,
-        log: actor === null ? log : log.child({ actorId: actor.id }),
+        log: handlerLog,
         requestId,
+        context: getRequestContext(request, requestId, handlerLog),
       });
       response = result instanceof Response ? result : json(result);
     } catch (error) {
@@ -129,6 +156,22 @@ export async function readJsonBody<T extends z.ZodType>(request: Request, schema
     throw new BrokerError('validation-failed', 'The body is not valid JSON.', { errors: [{ path: '', message: 'invalid JSON' }] });
   }
   return parseOrThrow(schema, body);
+}
+
+/**
+ * Like {@link readJsonBody} for routes whose body is optional (e.g. approve with no comment): an
+ * empty body without a Content-Type reads as `{}`; anything else must be valid JSON for `schema`.
+ */
+export async function readOptionalJsonBody<T extends z.ZodType>(request: Request, schema: T): Promise<z.infer<T>> {
+  if (request.headers.get('content-type') === null && request.body === null) return parseOrThrow(schema, {});
+  if (request.headers.get('content-type') === null) {
+    const text = await request.text();
+    if (text.trim() === '') return parseOrThrow(schema, {});
+    throw new BrokerError('validation-failed', 'The body must be JSON (Content-Type: application/json).', {
+      errors: [{ path: '', message: 'expected application/json' }],
+    });
+  }
+  return readJsonBody(request, schema);
 }
 
 /** Validates the query string (single-valued parameters) with `schema`. */

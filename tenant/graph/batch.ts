@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { GraphCaller, TenantContext } from '../types';
 import { badRequest, errorResponse, isPlainObject, jsonResponse, parseJsonBody, type GraphEnv, type GraphRequest, type GraphResponse } from './http';
 import { parseQueryString } from './odata';
-import { graphRequestTemplate } from '../faults';
+import { graphRequestTemplate, takeBatchItemThrottle, throttledBody } from '../faults';
 
 export const MAX_BATCH_REQUESTS = 20;
 
@@ -154,6 +154,12 @@ export async function runBatch(env: GraphEnv, dispatch: Dispatch): Promise<Graph
       // the same template the server uses for top-level round trips.
       const template = graphRequestTemplate(inner.method, `/${inner.version}/${inner.segments.map(encodeURIComponent).join('/')}`);
       env.ctx.stats.batched[template] = (env.ctx.stats.batched[template] ?? 0) + 1;
+      if (takeBatchItemThrottle(env.ctx.faults)) {
+        // Graph throttles items individually: a 429 item inside a 200 envelope, not executed.
+        return jsonResponse(inner, 429, throttledBody(inner.requestId, inner.clientRequestId), {
+          'Retry-After': String(env.ctx.faults.retryAfterSeconds),
+        });
+      }
       return dispatch(env.ctx, env.caller, inner);
     })();
     running.set(key, p);
@@ -162,5 +168,7 @@ export async function runBatch(env: GraphEnv, dispatch: Dispatch): Promise<Graph
 
   // Items without dependencies run concurrently; dependants wait for theirs.
   const results = await Promise.all(items.map(run));
+  // An item that never answers holds the whole batch (fault injection).
+  if (results.some((r) => r.hang === true)) return { status: 0, headers: {}, body: undefined, hang: true };
   return jsonResponse(env.req, 200, { responses: items.map((item, i) => toBatchResponse(item.id, results[i] as GraphResponse)) });
 }

@@ -30,6 +30,11 @@ export interface GraphResponse {
   headers: Record<string, string>;
   /** A JSON value, a string for `text/plain`, or undefined for an empty body (204). */
   body: unknown;
+  /**
+   * Fault injection only: send nothing and keep the connection open until the client gives up
+   * (or the tenant closes). A `$batch` holding such an item hangs as a whole.
+   */
+  hang?: boolean;
 }
 
 /** Everything a route handler needs besides the request. */

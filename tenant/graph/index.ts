@@ -5,6 +5,7 @@
  * is authenticated (401 `InvalidAuthenticationToken`), turned into a `GraphRequest` and answered by
  * the dispatcher that also serves `$batch` items.
  */
+import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooLargeError, readBody } from '../http-util';
 import { verifyGraphToken } from '../oidc/tokens';
@@ -46,7 +47,12 @@ export function parseGraphPath(subPath: string): { version: string; segments: st
   return { version, segments: rest, query: parseQueryString(q === -1 ? '' : subPath.slice(q + 1)) };
 }
 
-function writeResponse(res: ServerResponse, r: GraphResponse): void {
+async function writeResponse(res: ServerResponse, r: GraphResponse): Promise<void> {
+  if (r.hang === true) {
+    // Never answer; resolve once the client (or the tenant's close) ends the connection.
+    if (!res.destroyed && !res.socket?.destroyed) await once(res, 'close');
+    return;
+  }
   if (r.body === undefined) {
     res.writeHead(r.status, r.headers);
     res.end();
@@ -72,21 +78,21 @@ export async function handleGraph(req: IncomingMessage, res: ServerResponse, ctx
     body = method === 'GET' || method === 'HEAD' ? null : await readBody(req, GRAPH_BODY_LIMIT);
   } catch (e) {
     if (e instanceof BodyTooLargeError) {
-      writeResponse(res, errorResponse(base, 413, 'Request_EntityTooLarge', 'The request is too large.'));
+      await writeResponse(res, errorResponse(base, 413, 'Request_EntityTooLarge', 'The request is too large.'));
       return;
     }
     throw e;
   }
   const verified = await verifyGraphToken(ctx, headers['authorization']);
   if ('error' in verified) {
-    writeResponse(res, errorResponse(base, 401, 'InvalidAuthenticationToken', verified.error, { 'WWW-Authenticate': 'Bearer' }));
+    await writeResponse(res, errorResponse(base, 401, 'InvalidAuthenticationToken', verified.error, { 'WWW-Authenticate': 'Bearer' }));
     return;
   }
   if (version !== 'v1.0' && version !== 'beta') {
-    writeResponse(res, errorResponse(base, 400, 'BadRequest', `Invalid version: ${version}`));
+    await writeResponse(res, errorResponse(base, 400, 'BadRequest', `Invalid version: ${version}`));
     return;
   }
   const caller: GraphCaller = verified;
   const graphReq: GraphRequest = { ...base, version: version as GraphVersion, body };
-  writeResponse(res, await dispatchGraph(ctx, caller, graphReq));
+  await writeResponse(res, await dispatchGraph(ctx, caller, graphReq));
 }

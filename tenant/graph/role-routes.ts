@@ -1,52 +1,37 @@
 /**
  * Does a user hold directory roles? (facts §4) — `transitiveMemberOf/microsoft.graph.directoryRole`
  * (v1.0), `roleManagement/directory/roleAssignments` (v1.0) and beta
- * `roleManagement/directory/transitiveRoleAssignments`. The local directory has no groups, so every
- * role is a direct assignment and transitive = direct.
+ * `roleManagement/directory/transitiveRoleAssignments`. Roles are assigned to users directly or to
+ * role-assignable groups (seed extension); group assignments name the group as `principalId` and
+ * show in the members' `transitiveMemberOf` (facts §4).
  */
-import type { DirectoryUser } from '../types';
 import { GraphHttpError, badRequest, graphRoot, hasConsistencyEventual, jsonResponse, textResponse, type GraphEnv, type GraphResponse } from './http';
-import { pageOf, parseFilter, parseSelect } from './odata';
-import { ROLE_READ, USER_READ, hasAnyPermission, requireDirectory } from './permissions';
-import { directoryRoleObject } from './roles';
+import { transitiveMemberships } from './groups';
+import { pageOf, parseFilter } from './odata';
+import { ROLE_READ, USER_READ, requireDirectory } from './permissions';
 import { getUserOrThrow } from './users';
 
-const ROLE_PROPERTIES = ['id', 'deletedDateTime', 'description', 'displayName', 'roleTemplateId'] as const;
-
-function rolesOf(env: GraphEnv, user: DirectoryUser): Record<string, unknown>[] {
-  return user.directoryRoleTemplateIds.map((t) => directoryRoleObject(env.ctx.directory.tenantId, t));
-}
-
 /**
- * `GET /users/{id}/transitiveMemberOf[/microsoft.graph.directoryRole][/$count]`.
+ * `GET /users/{id}/transitiveMemberOf[/microsoft.graph.directoryRole|group][/$count]`.
  * `cast` is the lower-cased OData cast segment or null.
  */
 export function listTransitiveMemberOf(env: GraphEnv, idOrUpn: string, cast: string | null, countOnly: boolean): GraphResponse {
   requireDirectory(env, [...USER_READ, ...ROLE_READ]);
   const user = getUserOrThrow(env, idOrUpn);
   let items: Record<string, unknown>[];
-  if (cast === null || cast === 'microsoft.graph.directoryrole') items = rolesOf(env, user);
-  else if (cast === 'microsoft.graph.group' || cast === 'microsoft.graph.administrativeunit') items = [];
+  if (cast === null) items = transitiveMemberships(env, user, null);
+  else if (cast === 'microsoft.graph.directoryrole') items = transitiveMemberships(env, user, 'directoryRole');
+  else if (cast === 'microsoft.graph.group') items = transitiveMemberships(env, user, 'group');
+  else if (cast === 'microsoft.graph.administrativeunit') items = [];
   else throw badRequest(`Resource not found for the segment '${cast}'.`, 'BadRequest');
   if (countOnly) {
     if (!hasConsistencyEventual(env.req)) throw badRequest('$count is not currently supported.');
     return textResponse(env.req, 200, String(items.length));
   }
-  // Limited-information rule: an app that may read users but not directory roles gets each role
-  // back with only `@odata.type` and `id` (facts §4; inferred there from Graph's documented rule).
-  const canReadRoles = hasAnyPermission(env, ROLE_READ);
-  const select = parseSelect(env.req.query.get('$select'), ROLE_PROPERTIES, 'microsoft.graph.directoryRole');
-  const shaped = items.map((r) => {
-    if (!canReadRoles) return { '@odata.type': r['@odata.type'], id: r['id'] };
-    if (select === null) return r;
-    const out: Record<string, unknown> = { '@odata.type': r['@odata.type'] };
-    for (const p of select) out[p] = r[p];
-    return out;
-  });
-  const { page, nextLink } = pageOf(env, shaped);
+  const { page, nextLink } = pageOf(env, items);
   const entitySet = cast === null ? 'directoryObjects' : cast === 'microsoft.graph.directoryrole' ? 'directoryRoles' : 'groups';
   const body: Record<string, unknown> = { '@odata.context': `${graphRoot(env.ctx, env.req.version)}/$metadata#${entitySet}` };
-  if (env.req.query.get('$count')?.toLowerCase() === 'true' && env.req.query.get('$skiptoken') === undefined) body['@odata.count'] = shaped.length;
+  if (env.req.query.get('$count')?.toLowerCase() === 'true' && env.req.query.get('$skiptoken') === undefined) body['@odata.count'] = items.length;
   if (nextLink !== null) body['@odata.nextLink'] = nextLink;
   body['value'] = page;
   return jsonResponse(env.req, 200, body);
@@ -75,6 +60,11 @@ function allAssignments(env: GraphEnv): Assignment[] {
     for (const t of u.directoryRoleTemplateIds) {
       // Built-in role definitions use their template id as their id.
       out.push({ id: assignmentId(t, u.id), principalId: u.id, resourceScope: '/', directoryScopeId: '/', roleDefinitionId: t });
+    }
+  }
+  for (const g of env.ctx.directory.groups.values()) {
+    for (const t of g.directoryRoleTemplateIds) {
+      out.push({ id: assignmentId(t, g.id), principalId: g.id, resourceScope: '/', directoryScopeId: '/', roleDefinitionId: t });
     }
   }
   return out;

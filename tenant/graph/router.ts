@@ -6,6 +6,7 @@
 import type { GraphCaller, TenantContext } from '../types';
 import { runBatch } from './batch';
 import { GraphHttpError, badRequest, errorResponse, type GraphEnv, type GraphRequest, type GraphResponse } from './http';
+import { getGroup, listDirectoryRoleMembers, listDirectoryRoles, listGroupMembers, listGroups, listMemberOf } from './groups';
 import { listRoleAssignments, listTransitiveMemberOf, listTransitiveRoleAssignments } from './role-routes';
 import { createTap, deleteTap, getTap, listTaps } from './tap-methods';
 import { getTapPolicy, isTapConfigurationId, patchTapPolicy } from './tap-policy';
@@ -18,6 +19,7 @@ import {
   listUsers,
   patchUser,
   putManagerRef,
+  countUsers,
 } from './users';
 
 type Route = (env: GraphEnv) => GraphResponse | Promise<GraphResponse>;
@@ -68,6 +70,10 @@ function userRoute(req: GraphRequest, userRef: string, rest: string[]): Route {
     if (countSeg !== undefined && countSeg !== '$count') throw segmentNotFound(countSeg);
     return byMethod(m, { GET: (e) => listTransitiveMemberOf(e, userRef, cast, countSeg === '$count') });
   }
+  if (eq(a, 'memberOf')) {
+    if (b !== undefined) throw segmentNotFound(b);
+    return byMethod(m, { GET: (e) => listMemberOf(e, userRef) });
+  }
   if (eq(a, 'transitiveReports') && req.version === 'beta') {
     // Beta only, and only as a count (facts §3).
     if (b === '$count' && c === undefined) return byMethod(m, { GET: (e) => countTransitiveReports(e, userRef) });
@@ -100,7 +106,24 @@ function resolve(req: GraphRequest, caller: GraphCaller): Route {
   if (eq(first, 'users')) {
     const [userRef, ...below] = rest;
     if (userRef === undefined) return byMethod(req.method, { GET: listUsers });
+    if (userRef === '$count' && below.length === 0) return byMethod(req.method, { GET: countUsers });
     return userRoute(req, userRef, below);
+  }
+  if (eq(first, 'groups')) {
+    const [groupId, coll, extra] = rest;
+    if (groupId === undefined) return byMethod(req.method, { GET: listGroups });
+    if (extra !== undefined) throw segmentNotFound(extra);
+    if (coll === undefined) return byMethod(req.method, { GET: (e) => getGroup(e, groupId) });
+    if (eq(coll, 'members')) return byMethod(req.method, { GET: (e) => listGroupMembers(e, groupId, false) });
+    if (eq(coll, 'transitiveMembers')) return byMethod(req.method, { GET: (e) => listGroupMembers(e, groupId, true) });
+    throw segmentNotFound(coll);
+  }
+  if (eq(first, 'directoryRoles')) {
+    const [roleId, coll, extra] = rest;
+    if (roleId === undefined) return byMethod(req.method, { GET: listDirectoryRoles });
+    if (extra !== undefined) throw segmentNotFound(extra);
+    if (eq(coll, 'members')) return byMethod(req.method, { GET: (e) => listDirectoryRoleMembers(e, roleId) });
+    throw segmentNotFound(coll ?? roleId);
   }
   if (eq(first, 'roleManagement')) {
     const [dirSeg, coll, extra] = rest;

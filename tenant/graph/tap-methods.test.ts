@@ -23,6 +23,7 @@ const method = (over: Partial<TapMethod> = {}): TapMethod => ({
   lifetimeInMinutes: 60,
   isUsableOnce: true,
   usedDateTime: null,
+  passHash: { salt: '', hash: '' },
   ...over,
 });
 

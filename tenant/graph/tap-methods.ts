@@ -4,7 +4,9 @@
  * logged, and GET/List report `temporaryAccessPass: null`.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import type { DirectoryUser, TapMethod, TapPolicy } from '../types';
+import { getTransitiveGroupIds } from '../directory';
+import { hashPass } from '../tap-passes';
+import type { DirectoryUser, TapMethod, TapPolicy, TenantContext } from '../types';
 import {
   GraphHttpError,
   graphRoot,
@@ -78,12 +80,20 @@ function tapBadRequest(message: string): GraphHttpError {
   return new GraphHttpError(400, 'badRequest', message);
 }
 
-function isTargeted(policy: TapPolicy, user: DirectoryUser): boolean {
-  // The local directory has no groups: only the built-in `all_users` target can include anyone,
-  // and excluding `all_users` (or the user's own id) excludes them.
-  const included = policy.includeTargets.some((t) => t.id === 'all_users' || t.id === user.id);
-  const excluded = policy.excludeTargets.some((t) => t.id === 'all_users' || t.id === user.id);
-  return included && !excluded;
+function isTargeted(ctx: TenantContext, policy: TapPolicy, user: DirectoryUser): boolean {
+  // Targets are groups (or `all_users`); exclusions win, as in Entra. A target naming the user's
+  // own id is honoured too (the target-type enum also has `user`).
+  const mine = new Set([user.id, ...getTransitiveGroupIds(ctx.directory, user.id)].map((id) => id.toLowerCase()));
+  const hits = (t: { id: string }): boolean => t.id.toLowerCase() === 'all_users' || mine.has(t.id.toLowerCase());
+  return policy.includeTargets.some(hits) && !policy.excludeTargets.some(hits);
+}
+
+function countEvent(ctx: TenantContext, name: string): void {
+  ctx.stats.events[name] = (ctx.stats.events[name] ?? 0) + 1;
+}
+
+function serviceUnavailable(): GraphHttpError {
+  return new GraphHttpError(503, 'serviceNotAvailable', 'Service unavailable. Please try again later.');
 }
 
 function methodsOf(env: GraphEnv, userId: string): TapMethod[] {
@@ -93,6 +103,11 @@ function methodsOf(env: GraphEnv, userId: string): TapMethod[] {
 /** `POST /users/{id|upn}/authentication/temporaryAccessPassMethods` → 201 with the pass. */
 export function createTap(env: GraphEnv, idOrUpn: string): GraphResponse {
   requireAuthMethods(env, TAP_WRITE);
+  const faults = env.ctx.faults;
+  if (faults.tapCreateFailNext > 0) {
+    faults.tapCreateFailNext -= 1;
+    throw serviceUnavailable();
+  }
   if (!isJsonContentType(env.req)) {
     // Facts §1: Content-Type application/json is required. Graph's exact answer is undocumented.
     throw new GraphHttpError(415, 'UnsupportedMediaType', "A supported MIME type could not be found that matches the content type of the response. Content-Type must be 'application/json'.");
@@ -119,7 +134,7 @@ export function createTap(env: GraphEnv, idOrUpn: string): GraphResponse {
   }
 
   const policy = env.ctx.directory.tapPolicy;
-  if (policy.state !== 'enabled' || !isTargeted(policy, user)) {
+  if (policy.state !== 'enabled' || !isTargeted(env.ctx, policy, user)) {
     // Observed message (facts §1); the status is undocumented. We answer 400 badRequest, the
     // most conservative reading: the request is refused and nothing is created.
     throw tapBadRequest('Converged UserCredentialPolicy does not allow creating or updating this authentication method. AuthMethodType [TemporaryAccessPass].');
@@ -137,6 +152,7 @@ export function createTap(env: GraphEnv, idOrUpn: string): GraphResponse {
     throw tapBadRequest('The authentication method policy allows only one-time Temporary Access Passes. IsUsableOnce must be true.');
   }
 
+  const pass = generateTemporaryAccessPass(policy.defaultLength);
   const method: TapMethod = {
     id: randomUUID(),
     userId: user.id,
@@ -145,10 +161,20 @@ export function createTap(env: GraphEnv, idOrUpn: string): GraphResponse {
     lifetimeInMinutes: lifetime,
     isUsableOnce: once,
     usedDateTime: null,
+    passHash: hashPass(pass),
   };
   // A user has at most one pass: Create replaces the previous one (current v1.0 docs, facts §1).
   env.ctx.directory.tapMethods.set(user.id, [method]);
-  const pass = generateTemporaryAccessPass(policy.defaultLength);
+  countEvent(env.ctx, 'tapMethod.created');
+  // Crash-test faults: the pass exists now, but the caller will not learn of it.
+  if (faults.tapCreateHangNext > 0) {
+    faults.tapCreateHangNext -= 1;
+    return { status: 0, headers: {}, body: undefined, hang: true };
+  }
+  if (faults.tapCreateFailAfterNext > 0) {
+    faults.tapCreateFailAfterNext -= 1;
+    throw serviceUnavailable();
+  }
   return jsonResponse(
     env.req,
     201,
@@ -196,5 +222,6 @@ export function deleteTap(env: GraphEnv, idOrUpn: string, methodId: string): Gra
   const rest = methodsOf(env, user.id).filter((x) => x !== m);
   if (rest.length === 0) env.ctx.directory.tapMethods.delete(user.id);
   else env.ctx.directory.tapMethods.set(user.id, rest);
+  countEvent(env.ctx, 'tapMethod.deleted');
   return noContent(env.req);
 }

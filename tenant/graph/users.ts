@@ -280,6 +280,13 @@ export function countTransitiveReports(env: GraphEnv, idOrUpn: string): GraphRes
   return textResponse(env.req, 200, String(count));
 }
 
+/** `GET /users/$count` (an advanced query: ConsistencyLevel eventual, text/plain). */
+export function countUsers(env: GraphEnv): GraphResponse {
+  requireDirectory(env, USER_READ);
+  requireCountConsistency(env);
+  return textResponse(env.req, 200, String(applyUserFilter(env, [...env.ctx.directory.users.values()]).length));
+}
+
 function invalidValue(prop: string): GraphHttpError {
   return badRequest(`Invalid value specified for property '${prop}' of resource 'User'.`);
 }

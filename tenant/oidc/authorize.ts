@@ -15,7 +15,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { findUserBySignInName } from '../directory';
 import { parseCookies, readForm, redirect, sendHtml } from '../http-util';
-import type { DirectoryUser, TenantContext } from '../types';
+import { signInWithTap } from '../tap-passes';
+import type { Directory, DirectoryUser, RequestStats, TenantContext } from '../types';
 import { findClient, redirectUriMatches } from './clients';
 import { correlationIdOf, entraError, entraErrorBody, type EntraError } from './errors';
 import { errorPage, formPostPage, signInPage } from './pages';
@@ -283,17 +284,24 @@ function renderForm(
   );
 }
 
-function credentialError(user: DirectoryUser | undefined, password: string, tenantId: string): EntraError | null {
+/**
+ * Checks a sign-in's credentials: the user's password, or a usable Temporary Access Pass in its
+ * place (as Entra's sign-in accepts a TAP). A one-time pass is used up by a successful sign-in.
+ */
+function credentialError(user: DirectoryUser | undefined, password: string, dir: Directory, stats?: RequestStats): EntraError | null {
   if (!user) {
     return entraError(
       'invalid_grant',
       50034,
-      `The user account {EUII Hidden} does not exist in the ${tenantId} directory. To sign into this application, the account must be added to the directory.`,
+      `The user account {EUII Hidden} does not exist in the ${dir.tenantId} directory. To sign into this application, the account must be added to the directory.`,
     );
   }
-  // A seeded user without a password can never pass; same message as a wrong password.
+  // A seeded user without a password can never pass with one; same message as a wrong password.
   if (user.password === '' || password !== user.password) {
-    return entraError('invalid_grant', 50126, 'Error validating credentials due to invalid username or password.');
+    const tap = signInWithTap(dir, user, password, { consume: user.accountEnabled });
+    if (tap.kind === 'no-match') return entraError('invalid_grant', 50126, 'Error validating credentials due to invalid username or password.');
+    if (tap.kind === 'refused') return entraError('invalid_grant', tap.code, tap.message);
+    if (user.accountEnabled && stats !== undefined) stats.events['signIn.tap'] = (stats.events['signIn.tap'] ?? 0) + 1;
   }
   if (!user.accountEnabled) return entraError('invalid_grant', 50057, 'The user account is disabled.');
   return null;
@@ -322,7 +330,7 @@ export async function handleAuthorize(req: IncomingMessage, res: ServerResponse,
       return;
     }
     const user = findUserBySignInName(ctx.directory, username);
-    const err = credentialError(user, form.get('passwd') ?? '', ctx.directory.tenantId);
+    const err = credentialError(user, form.get('passwd') ?? '', ctx.directory, ctx.stats);
     if (err || !user) {
       renderForm(res, ctx, action, params, username, `AADSTS${err?.code ?? 50126}: ${err?.message ?? ''}`);
       return;

@@ -346,7 +346,7 @@ async function passwordGrant(form: URLSearchParams, ctx: TenantContext, client: 
   const password = form.get('password');
   if (password === null) return { fail: missing('password') };
   const user = findUserBySignInName(ctx.directory, username);
-  const err = credentialError(user, password, ctx.directory.tenantId);
+  const err = credentialError(user, password, ctx.directory, ctx.stats);
   if (err || !user) return { fail: err ?? entraError('invalid_grant', 50126, 'Error validating credentials due to invalid username or password.') };
   return userTokenResponse(ctx, {
     user,

@@ -1,0 +1,14 @@
+import { issueTap } from '@/lib/broker/issue-tap';
+import { defineRoute, json } from '@/lib/http/route';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+
+/**
+ * The requester only (others get 404 from the core). The answer carries the pass: it is sent
+ * once, never cached (`no-store` is set on every API answer; `Pragma` for HTTP/1.0 caches), and
+ * never logged — the route wrapper logs only status and timing.
+ */
+export const POST = defineRoute<'signed-in', { id: string }>({ allow: 'signed-in' }, async ({ actor, params, context }) =>
+  json(await issueTap(actor, { id: params.id }, context), { status: 201, headers: { Pragma: 'no-cache' } }),
+);

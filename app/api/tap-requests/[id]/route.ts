@@ -1,0 +1,10 @@
+import { getTapRequest } from '@/lib/broker/get-tap-request';
+import { defineRoute } from '@/lib/http/route';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+
+/** Its requester, approvers, auditors (admins); everyone else gets 404 from the core. */
+export const GET = defineRoute<'signed-in', { id: string }>({ allow: 'signed-in' }, async ({ actor, params }) => ({
+  ...(await getTapRequest(actor, { id: params.id })),
+}));

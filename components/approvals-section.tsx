@@ -1,0 +1,240 @@
+'use client';
+
+import { useId, useMemo, useRef, useState } from 'react';
+import { Badge, DepthBadge } from '@/components/badge';
+import { Button } from '@/components/button';
+import { inputClassName } from '@/components/form-field';
+import { ProblemAlert } from '@/components/problem-alert';
+import { RequestTerms } from '@/components/request-details';
+import { ListSkeleton, SectionHeading } from '@/components/section-parts';
+import { formatDateTime, formatElapsed } from '@/lib/client/format';
+import { useMe } from '@/lib/client/me-context';
+import { canReviewRequests } from '@/lib/client/navigation';
+import { parseTapRequestList, type TapRequest } from '@/lib/client/portal-types';
+import { useNow } from '@/lib/client/use-now';
+import { usePortalApi, usePortalQuery } from '@/lib/client/use-portal-api';
+
+type Decision = 'approve' | 'deny';
+
+function oldestFirst(a: TapRequest, b: TapRequest): number {
+  return a.createdAt.localeCompare(b.createdAt);
+}
+
+function personName(name: string | null, upn: string | null, id: string, meId: string | null): string {
+  if (id === meId) return 'You';
+  return name ?? upn ?? `User ${id.slice(0, 8)}…`;
+}
+
+/** "Approvals": the requests waiting for an approver, oldest first. Approvers and admins only. */
+export function ApprovalsSection() {
+  const me = useMe();
+  if (me.status === 'loading') return <ListSkeleton label="Loading…" />;
+  if (me.status === 'success' && !canReviewRequests(me.data.roles)) {
+    return (
+      <section aria-labelledby="approvals-title" className="space-y-4">
+        <SectionHeading id="approvals-title" title="Approvals" description="Requests waiting for an approver." />
+        <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-700">
+          Only approvers decide on requests. Ask your administrator for the TAP Broker Approver role if you need it.
+        </p>
+      </section>
+    );
+  }
+  // A failed profile falls through: the API decides whether this user may see the queue.
+  return <PendingQueue meId={me.status === 'success' ? me.data.id : null} />;
+}
+
+function PendingQueue({ meId }: { meId: string | null }) {
+  const pending = usePortalQuery('/api/tap-requests?scope=pending', parseTapRequestList);
+  const [decided, setDecided] = useState<ReadonlySet<string>>(new Set());
+  const [announcement, setAnnouncement] = useState<string | null>(null);
+  const shown = useMemo(
+    () => (pending.status === 'success' ? pending.data.filter((r) => !decided.has(r.id)).sort(oldestFirst) : []),
+    [pending, decided],
+  );
+
+  const onDecided = (request: TapRequest, decision: Decision) => {
+    const target = request.targetDisplayName ?? 'this person';
+    setAnnouncement(decision === 'approve' ? `Approved the request for ${target}.` : `Denied the request for ${target}.`);
+    setDecided((previous) => new Set(previous).add(request.id));
+    pending.refresh();
+  };
+
+  return (
+    <section aria-labelledby="approvals-title" className="space-y-5">
+      <SectionHeading
+        id="approvals-title"
+        title="Approvals"
+        description="Requests waiting for an approver, oldest first. A decision is final."
+        action={
+          pending.status !== 'loading' && (
+            <Button variant="secondary" onClick={pending.refresh}>
+              Refresh
+            </Button>
+          )
+        }
+      />
+      <div aria-live="polite">
+        {announcement !== null && (
+          <p role="status" className="rounded-md border border-green-200 bg-green-50 p-3 text-sm text-green-900">
+            {announcement}
+          </p>
+        )}
+      </div>
+
+      {pending.status === 'loading' && <ListSkeleton label="Loading the requests waiting for approval…" />}
+      {pending.status === 'error' && (
+        <div className="space-y-3">
+          <ProblemAlert error={pending.error} />
+          <Button variant="secondary" onClick={pending.reload}>
+            Try again
+          </Button>
+        </div>
+      )}
+      {pending.status === 'success' && shown.length === 0 && (
+        <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-700">
+          Nothing is waiting for approval.
+        </p>
+      )}
+      {shown.length > 0 && (
+        <>
+          <p className="text-sm text-slate-600" data-testid="pending-count">
+            {shown.length} waiting
+          </p>
+          <ul className="space-y-3" aria-label="Requests waiting for approval">
+            {shown.map((request) => (
+              <PendingRow key={request.id} request={request} meId={meId} onDecided={onDecided} />
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
+
+function PendingRow({
+  request,
+  meId,
+  onDecided,
+}: {
+  request: TapRequest;
+  meId: string | null;
+  onDecided: (request: TapRequest, decision: Decision) => void;
+}) {
+  const call = usePortalApi();
+  const commentId = useId();
+  const commentRef = useRef<HTMLTextAreaElement>(null);
+  const [comment, setComment] = useState('');
+  const [commentError, setCommentError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<Decision | null>(null);
+  const [failure, setFailure] = useState<unknown>(null);
+
+  const target = personName(request.targetDisplayName, request.targetUserPrincipalName, request.targetUserId, meId);
+  const requester = personName(request.requesterDisplayName, request.requesterUserPrincipalName, request.requesterId, meId);
+  const ownRequest = meId !== null && request.requesterId === meId;
+  const aboutMe = meId !== null && request.targetUserId === meId;
+  const titleId = `pending-${request.id}-title`;
+  const now = useNow();
+
+  const decide = async (decision: Decision) => {
+    const text = comment.trim();
+    if (decision === 'deny' && text === '') {
+      setCommentError('Give a reason to deny; the requester sees it.');
+      commentRef.current?.focus();
+      return;
+    }
+    setCommentError(null);
+    setFailure(null);
+    setBusy(decision);
+    try {
+      await call(`/api/tap-requests/${encodeURIComponent(request.id)}/${decision}`, {
+        method: 'POST',
+        body: decision === 'deny' ? { reason: text } : text === '' ? {} : { comment: text },
+      });
+      onDecided(request, decision);
+    } catch (error) {
+      setFailure(error);
+      setBusy(null);
+    }
+  };
+
+  return (
+    <li
+      data-testid="pending-row"
+      data-request-id={request.id}
+      data-own={ownRequest || undefined}
+      aria-labelledby={titleId}
+      className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:p-5"
+    >
+      <div className="flex flex-col gap-2 sm:flex-row sm:items-start sm:justify-between">
+        <div className="min-w-0">
+          <h3 id={titleId} className="font-semibold text-slate-900">
+            Pass for {target}
+          </h3>
+          {request.targetUserPrincipalName !== null && (
+            <p className="break-all text-xs text-slate-600">{request.targetUserPrincipalName}</p>
+          )}
+          <p className="mt-1 text-sm text-slate-700">
+            Requested by <span className="font-medium text-slate-900">{requester}</span>
+          </p>
+        </div>
+        <div className="flex flex-wrap items-center gap-2 sm:justify-end">
+          {request.depth !== null && <DepthBadge depth={request.depth} />}
+          {ownRequest && <Badge tone="violet">Your own request</Badge>}
+          {aboutMe && !ownRequest && <Badge tone="violet">A pass for you</Badge>}
+          <span className="text-xs text-slate-600" title={formatDateTime(request.createdAt)}>
+            Waiting {formatElapsed(request.createdAt, new Date(now))}
+          </span>
+        </div>
+      </div>
+
+      <RequestTerms request={request} className="mt-3" />
+      {request.chain.length > 1 && (
+        <p className="mt-2 text-xs text-slate-600">
+          {request.chain.length - 1} manager{request.chain.length === 2 ? '' : 's'} between the requester and the person.
+        </p>
+      )}
+
+      {ownRequest || aboutMe ? (
+        <p className="mt-4 rounded-md bg-slate-50 p-3 text-sm text-slate-700">
+          {ownRequest ? 'You made this request, so' : 'This pass would be for you, so'} another approver has to decide it.
+        </p>
+      ) : (
+        <div className="mt-4 space-y-3 border-t border-slate-100 pt-4">
+          <div>
+            <label htmlFor={commentId} className="block text-sm font-medium text-slate-900">
+              Comment or reason
+            </label>
+            <p id={`${commentId}-hint`} className="mb-1.5 text-sm text-slate-600">
+              Optional when you approve; required when you deny. The requester sees it.
+            </p>
+            <textarea
+              ref={commentRef}
+              id={commentId}
+              value={comment}
+              onChange={(event) => setComment(event.target.value)}
+              rows={2}
+              maxLength={1000}
+              aria-invalid={commentError !== null}
+              aria-describedby={`${commentId}-hint${commentError !== null ? ` ${commentId}-error` : ''}`}
+              className={`${inputClassName} h-auto min-h-16 w-full py-2`}
+            />
+            {commentError !== null && (
+              <p id={`${commentId}-error`} className="mt-1 text-sm font-medium text-red-700">
+                {commentError}
+              </p>
+            )}
+          </div>
+          {failure !== null && <ProblemAlert error={failure} />}
+          <div className="flex flex-col gap-2 sm:flex-row sm:justify-end">
+            <Button variant="secondary" onClick={() => decide('deny')} disabled={busy !== null} aria-describedby={titleId}>
+              {busy === 'deny' ? 'Denying…' : 'Deny'}
+            </Button>
+            <Button onClick={() => decide('approve')} disabled={busy !== null} aria-describedby={titleId}>
+              {busy === 'approve' ? 'Approving…' : 'Approve'}
+            </Button>
+          </div>
+        </div>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,206 @@
+'use client';
+
+import Link from 'next/link';
+import { useMemo, useState } from 'react';
+import { StatusBadge } from '@/components/badge';
+import { Button } from '@/components/button';
+import { useIssuePass } from '@/components/pass-reveal-provider';
+import { ProblemAlert } from '@/components/problem-alert';
+import { ListSkeleton, SectionHeading } from '@/components/section-parts';
+import { describeDecision, RequestTerms } from '@/components/request-details';
+import { formatDateTime, formatReason } from '@/lib/client/format';
+import { useMe } from '@/lib/client/me-context';
+import { parseTapRequestList, type TapRequest } from '@/lib/client/portal-types';
+import { useNow } from '@/lib/client/use-now';
+import { usePortalApi, usePortalQuery } from '@/lib/client/use-portal-api';
+
+type Notice = { kind: 'done'; text: string } | { kind: 'failed'; error: unknown };
+
+function newestFirst(a: TapRequest, b: TapRequest): number {
+  return b.createdAt.localeCompare(a.createdAt);
+}
+
+/** "My requests": what the signed-in manager asked for, where each request stands, and its next step. */
+export function MyRequestsSection() {
+  const requests = usePortalQuery('/api/tap-requests?scope=mine', parseTapRequestList);
+  const call = usePortalApi();
+  const issue = useIssuePass();
+  const me = useMe();
+  const meId = me.status === 'success' ? me.data.id : null;
+  const [busyId, setBusyId] = useState<string | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const sorted = useMemo(() => (requests.status === 'success' ? [...requests.data].sort(newestFirst) : []), [requests]);
+
+  const run = async (request: TapRequest, action: () => Promise<string | null>) => {
+    setBusyId(request.id);
+    setNotice(null);
+    try {
+      const done = await action();
+      if (done !== null) setNotice({ kind: 'done', text: done });
+    } catch (error) {
+      setNotice({ kind: 'failed', error });
+    } finally {
+      setBusyId(null);
+      // The request changed state, or the API said it could not: either way show what is true now.
+      requests.refresh();
+    }
+  };
+
+  const targetName = (request: TapRequest) => request.targetDisplayName ?? request.targetUserPrincipalName ?? 'this person';
+
+  const getPass = (request: TapRequest) =>
+    run(request, async () => {
+      await issue({ id: request.id, targetName: targetName(request) });
+      return null;
+    });
+
+  const revoke = (request: TapRequest) =>
+    run(request, async () => {
+      await call(`/api/tap-requests/${encodeURIComponent(request.id)}/revoke`, { method: 'POST', body: {} });
+      return `The pass for ${targetName(request)} is revoked; it no longer signs anyone in.`;
+    });
+
+  return (
+    <section aria-labelledby="my-requests-title" className="space-y-5">
+      <SectionHeading
+        id="my-requests-title"
+        title="My requests"
+        description="Passes you asked for, newest first. Get a pass once it is approved; it is shown to you once."
+        action={
+          requests.status !== 'loading' && (
+            <Button variant="secondary" onClick={requests.refresh}>
+              Refresh
+            </Button>
+          )
+        }
+      />
+
+      <div aria-live="polite">
+        {notice?.kind === 'done' && (
+          <p role="status" className="rounded-md border border-green-200 bg-green-50 p-3 text-sm text-green-900">
+            {notice.text}
+          </p>
+        )}
+      </div>
+      {notice?.kind === 'failed' && <ProblemAlert error={notice.error} />}
+
+      {requests.status === 'loading' && <ListSkeleton label="Loading your requests…" />}
+      {requests.status === 'error' && (
+        <div className="space-y-3">
+          <ProblemAlert error={requests.error} />
+          <Button variant="secondary" onClick={requests.reload}>
+            Try again
+          </Button>
+        </div>
+      )}
+      {requests.status === 'success' && sorted.length === 0 && (
+        <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-700">
+          You have not requested any passes yet. Start from{' '}
+          <Link href="/" className="font-medium text-blue-800 underline">
+            your team
+          </Link>
+          .
+        </p>
+      )}
+      {sorted.length > 0 && (
+        <ul className="space-y-3" aria-label="My requests">
+          {sorted.map((request) => (
+            <MyRequestRow
+              key={request.id}
+              request={request}
+              meId={meId}
+              busy={busyId === request.id}
+              anyBusy={busyId !== null}
+              onGetPass={getPass}
+              onRevoke={revoke}
+            />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function MyRequestRow({
+  request,
+  meId,
+  busy,
+  anyBusy,
+  onGetPass,
+  onRevoke,
+}: {
+  request: TapRequest;
+  meId: string | null;
+  busy: boolean;
+  anyBusy: boolean;
+  onGetPass: (request: TapRequest) => void;
+  onRevoke: (request: TapRequest) => void;
+}) {
+  const name = request.targetDisplayName ?? request.targetUserPrincipalName ?? request.targetUserId;
+  const nameId = `request-${request.id}-name`;
+  const now = useNow();
+  const expired = request.expiresDateTime !== null && new Date(request.expiresDateTime).getTime() <= now;
+  const decision = describeDecision(request, meId);
+  return (
+    <li
+      data-testid="request-row"
+      data-request-id={request.id}
+      data-status={request.status}
+      className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:p-5"
+    >
+      <div className="flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
+        <div className="min-w-0">
+          <div className="flex flex-wrap items-center gap-2">
+            <h3 id={nameId} className="font-semibold text-slate-900">
+              {name}
+            </h3>
+            <StatusBadge status={request.status} />
+          </div>
+          {request.targetUserPrincipalName !== null && (
+            <p className="break-all text-xs text-slate-600">{request.targetUserPrincipalName}</p>
+          )}
+          <p className="mt-1 text-xs text-slate-600">Requested {formatDateTime(request.createdAt)}</p>
+        </div>
+        <div className="flex shrink-0 flex-col items-start gap-1 sm:items-end">
+          {request.status === 'approved' && (
+            <>
+              <Button onClick={() => onGetPass(request)} disabled={anyBusy} aria-describedby={nameId}>
+                {busy ? 'Creating the pass…' : 'Get pass'}
+              </Button>
+              {request.approvalExpiresAt !== null && (
+                <p className="text-xs text-slate-600">Before {formatDateTime(request.approvalExpiresAt)}</p>
+              )}
+            </>
+          )}
+          {request.status === 'issued' && !expired && (
+            <Button variant="secondary" onClick={() => onRevoke(request)} disabled={anyBusy} aria-describedby={nameId}>
+              {busy ? 'Revoking…' : 'Revoke'}
+            </Button>
+          )}
+          {request.status === 'issuing' && <p className="text-sm text-slate-700">Being created — refresh in a moment</p>}
+        </div>
+      </div>
+
+      <RequestTerms request={request} className="mt-3" />
+
+      <div className="mt-3 space-y-1 text-sm text-slate-700">
+        {decision !== null && <p data-testid="request-decision">{decision}</p>}
+        {request.issuedAt !== null && (
+          <p>
+            Issued {formatDateTime(request.issuedAt)}
+            {request.expiresDateTime !== null && (
+              <>
+                {' '}
+                · {expired ? 'expired' : 'expires'} {formatDateTime(request.expiresDateTime)}
+              </>
+            )}
+          </p>
+        )}
+        {request.revokedAt !== null && <p>Revoked {formatDateTime(request.revokedAt)}</p>}
+        {(request.failureReason ?? request.failureCode) !== null && (
+          <p className="text-red-800">{request.failureReason ?? formatReason(request.failureCode ?? '')}</p>
+        )}
+      </div>
+    </li>
+  );
+}

@@ -1,0 +1,174 @@
+import { expect, type APIRequestContext, type APIResponse } from '@playwright/test';
+import { recordIssuedPass } from './issued-passes';
+import { tenantId, tenantUrl } from './env';
+import { loadSeed, type Seed } from './seed';
+import { graphAsAutomation, userAccessToken } from './tokens';
+
+/** The contract's request object (CONTRACT.md §2), with the extensions the design adds. */
+export interface TapRequestView {
+  id: string;
+  status: 'pending_approval' | 'approved' | 'denied' | 'expired' | 'issuing' | 'issued' | 'revoked' | 'failed';
+  requesterId: string;
+  targetUserId: string;
+  targetDisplayName: string;
+  justification: string;
+  lifetimeInMinutes: number;
+  isUsableOnce: boolean;
+  startDateTime: string | null;
+  createdAt: string;
+  decidedBy?: string | null;
+  decidedAt?: string | null;
+  issuedAt?: string | null;
+  expiresDateTime?: string | null;
+  revokedAt?: string | null;
+  chain: string[];
+  depth?: number;
+}
+
+export interface IssuedPass {
+  temporaryAccessPass: string;
+  startDateTime: string;
+  lifetimeInMinutes: number;
+  isUsableOnce: boolean;
+  expiresDateTime: string;
+  methodId: string;
+}
+
+export interface AuditEventView {
+  seq: number;
+  id: string;
+  at: string;
+  type: string;
+  actorId: string;
+  targetId?: string | null;
+  requestId?: string | null;
+  data: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export const JUSTIFICATION = 'Lost their phone and needs to register a new authenticator today.';
+
+const demo = loadSeed();
+const tokens = new Map<string, Promise<string>>();
+const ids = new Map<string, Promise<string>>();
+
+/** A portal API access token for a seeded user (ROPC), cached for the worker's lifetime (tokens last an hour). */
+export function tokenFor(upn: string, seed: Seed = demo): Promise<string> {
+  const key = upn.toLowerCase();
+  let token = tokens.get(key);
+  if (!token) {
+    token = userAccessToken(upn, seed);
+    tokens.set(key, token);
+    token.catch(() => tokens.delete(key));
+  }
+  return token;
+}
+
+/** A user's object id, read from the directory through Graph as the automation client. */
+export function userIdOf(upn: string): Promise<string> {
+  const key = upn.toLowerCase();
+  let id = ids.get(key);
+  if (!id) {
+    id = (async () => {
+      const res = await graphAsAutomation('GET', `/users/${encodeURIComponent(upn)}?$select=id`);
+      if (!res.ok) throw new Error(`reading ${upn} from Graph failed: ${res.status}`);
+      return String(((await res.json()) as { id: string }).id);
+    })();
+    ids.set(key, id);
+    id.catch(() => ids.delete(key));
+  }
+  return id;
+}
+
+/** Calls the portal API as `upn`. */
+export function asUser(request: APIRequestContext, upn: string) {
+  const headers = async (): Promise<Record<string, string>> => ({ authorization: `Bearer ${await tokenFor(upn)}` });
+  return {
+    get: async (path: string): Promise<APIResponse> => request.get(path, { headers: await headers() }),
+    post: async (path: string, data?: unknown): Promise<APIResponse> =>
+      request.post(path, { headers: await headers(), ...(data === undefined ? {} : { data }) }),
+    put: async (path: string, data: unknown): Promise<APIResponse> => request.put(path, { headers: await headers(), data }),
+  };
+}
+
+/** `POST /api/tap-requests` as `managerUpn` for `targetUpn`; asserts 201 and returns the request object. */
+export async function createTapRequest(
+  request: APIRequestContext,
+  managerUpn: string,
+  targetUpn: string,
+  extra: Record<string, unknown> = {},
+): Promise<TapRequestView> {
+  const res = await asUser(request, managerUpn).post('/api/tap-requests', {
+    targetUserId: await userIdOf(targetUpn),
+    justification: JUSTIFICATION,
+    ...extra,
+  });
+  expect(res.status(), `create ${managerUpn} → ${targetUpn}: ${await res.text()}`).toBe(201);
+  return (await res.json()) as TapRequestView;
+}
+
+/** `POST /api/tap-requests/{id}/issue` as `upn`. A pass in the answer is recorded for the leak check at once. */
+export async function issueTap(request: APIRequestContext, upn: string, requestId: string): Promise<APIResponse> {
+  const res = await asUser(request, upn).post(`/api/tap-requests/${requestId}/issue`);
+  if (res.status() === 201) recordIssuedPass(((await res.json()) as Partial<IssuedPass>).temporaryAccessPass);
+  return res;
+}
+
+/** Issues and asserts the contract's 201: the pass and its terms, `Cache-Control: no-store`. */
+export async function issueTapOk(request: APIRequestContext, upn: string, requestId: string): Promise<IssuedPass> {
+  const res = await issueTap(request, upn, requestId);
+  expect(res.status(), `issue ${requestId} as ${upn}: ${await res.text()}`).toBe(201);
+  expect(res.headers()['cache-control']).toContain('no-store');
+  return (await res.json()) as IssuedPass;
+}
+
+export async function getTapRequest(request: APIRequestContext, upn: string, id: string): Promise<TapRequestView> {
+  const res = await asUser(request, upn).get(`/api/tap-requests/${id}`);
+  expect(res.status(), await res.text()).toBe(200);
+  return (await res.json()) as TapRequestView;
+}
+
+/** Audit events (newest first) as an auditor, following `nextCursor` until the filter is exhausted. */
+export async function readAudit(request: APIRequestContext, auditorUpn: string, query: Record<string, string> = {}): Promise<AuditEventView[]> {
+  const events: AuditEventView[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < 100; page++) {
+    const params = new URLSearchParams({ ...query, limit: '500', ...(cursor ? { cursor } : {}) });
+    const res = await asUser(request, auditorUpn).get(`/api/audit?${params}`);
+    expect(res.status(), await res.text()).toBe(200);
+    const body = (await res.json()) as { events: AuditEventView[]; nextCursor: string | null };
+    events.push(...body.events);
+    cursor = body.nextCursor;
+    if (!cursor) return events;
+  }
+  throw new Error('the audit trail did not end within 100 pages');
+}
+
+/**
+ * Signs in as `upn` with `pass` instead of the password, through the tenant's password grant
+ * (the local tenant accepts a usable TAP there, as Entra's sign-in does) — proof that a pass
+ * works, or no longer does.
+ */
+export async function signInWithPass(upn: string, pass: string, seed: Seed = demo): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${tenantUrl}/${tenantId}/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'password',
+      client_id: seed.portal.clientId,
+      username: upn,
+      password: pass,
+      scope: `api://${seed.portal.apiClientId}/${seed.portal.scope} openid profile`,
+    }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Moves `upn` under `newManagerUpn` in the directory, as an HR system would (Graph, automation client). */
+export async function moveUser(upn: string, newManagerUpn: string): Promise<void> {
+  const res = await graphAsAutomation('PUT', `/users/${await userIdOf(upn)}/manager/$ref`, {
+    '@odata.id': `https://graph.microsoft.com/v1.0/users/${await userIdOf(newManagerUpn)}`,
+  });
+  expect(res.status, `moving ${upn} under ${newManagerUpn}`).toBe(204);
+}

@@ -1,0 +1,194 @@
+import 'server-only';
+import { z } from 'zod';
+
+/**
+ * The audit event catalogue: every event type the broker writes, and the shape of its `data`.
+ * `appendAuditEvent` parses `data` with the type's schema (strict: unknown keys are refused), so a
+ * misspelt field fails loudly in the transaction instead of leaving a gap in the record.
+ *
+ * Conventions for `data`:
+ * - `context` ({ requestId, ip, userAgent } of the HTTP call) is added by the writer, never by callers.
+ * - `policyVersion` wherever a policy decided the outcome; `chain` (ids from the target's manager up
+ *   to the requester, as read from Graph) and `depth` wherever the org chart decided it;
+ *   `graphRequestId` (Graph's `request-id` header) wherever a Graph call happened.
+ * - Timestamps are ISO 8601 strings in UTC (a `Date` is accepted and converted).
+ * - `details`: an optional free-form JSON object for evidence a type does not name yet.
+ * - Never a secret: the pass, tokens, client secrets. The writer refuses secret-looking keys and
+ *   values (see assert-no-secrets.ts) rather than redacting them.
+ */
+
+const id = z.string().min(1).max(256);
+const isoDateTime = z.union([z.iso.datetime({ offset: true }), z.date().transform((date) => date.toISOString())]);
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+const json: z.ZodType<Json> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]),
+);
+
+/** Evidence fields any event may carry. */
+const evidence = {
+  policyVersion: z.number().int().min(0).optional(),
+  chain: z.array(id).optional(),
+  depth: z.number().int().min(0).optional(),
+  graphRequestId: z.string().max(256).nullable().optional(),
+  details: z.record(z.string(), json).optional(),
+};
+
+const requestStatus = z.enum(['pending_approval', 'approved', 'denied', 'expired', 'issuing', 'issued', 'revoked', 'failed']);
+
+/** Where in the lifecycle a refusal or failure happened. */
+export const AUDIT_STAGES = ['create', 'approve', 'deny', 'issue', 'revoke', 'reconcile', 'policy'] as const;
+const stage = z.enum(AUDIT_STAGES);
+
+const policySnapshot = z.strictObject({
+  maxDepth: z.number().int().nullable(),
+  requireApproval: z.enum(['always', 'never', 'indirect-only']),
+  defaultLifetimeInMinutes: z.number().int(),
+  maxLifetimeInMinutes: z.number().int(),
+  isUsableOnce: z.boolean(),
+  approvalValidityMinutes: z.number().int(),
+  maxIssuancesPerManagerPerDay: z.number().int(),
+  version: z.number().int(),
+});
+
+export const auditCatalogue = {
+  /** A manager asked for a pass; `status` is what the request started as. */
+  'tap_request.created': z.strictObject({
+    ...evidence,
+    status: z.enum(['pending_approval', 'approved']),
+    targetDisplayName: z.string().nullable(),
+    justification: z.string(),
+    lifetimeInMinutes: z.number().int(),
+    isUsableOnce: z.boolean(),
+    startDateTime: isoDateTime.nullable(),
+  }),
+  /** `auto: true` with `decidedBy: 'system'` when the policy needed no approval. */
+  'tap_request.approved': z.strictObject({
+    ...evidence,
+    decidedBy: id,
+    auto: z.boolean(),
+    comment: z.string().nullable().optional(),
+    approvalExpiresAt: isoDateTime,
+  }),
+  'tap_request.denied': z.strictObject({
+    ...evidence,
+    decidedBy: id,
+    reason: z.string().min(1),
+  }),
+  /** An approval or a pending request ran out of time (the reconciler, or a late issue attempt). */
+  'tap_request.expired': z.strictObject({
+    ...evidence,
+    previousStatus: requestStatus,
+    reason: z.string().optional(),
+  }),
+  /** A denied attempt: nothing changed except, possibly, the request being marked failed. */
+  'tap_request.refused': z.strictObject({
+    ...evidence,
+    stage,
+    code: z.enum(['not-in-reporting-chain', 'target-ineligible', 'rate-limited', 'forbidden', 'conflict', 'validation-failed']),
+    reasons: z.array(z.string()).optional(),
+    /** Set when the refusal moved the request to another status (e.g. failed). */
+    newStatus: requestStatus.optional(),
+    retryAfterSeconds: z.number().int().min(0).optional(),
+  }),
+  /** The intent, recorded before the Graph call (status approved → issuing). */
+  'tap.issue_started': z.strictObject({
+    ...evidence,
+    idempotencyKey: z.string().min(1),
+    replacingMethodId: z.string().nullable(),
+    lifetimeInMinutes: z.number().int(),
+    isUsableOnce: z.boolean(),
+    startDateTime: isoDateTime.nullable(),
+  }),
+  /** Graph created the pass and the requester received it (never the pass itself). */
+  'tap.issued': z.strictObject({
+    ...evidence,
+    idempotencyKey: z.string().min(1).optional(),
+    methodId: z.string().min(1),
+    replacedMethodId: z.string().nullable(),
+    startDateTime: isoDateTime,
+    lifetimeInMinutes: z.number().int(),
+    isUsableOnce: z.boolean(),
+    expiresDateTime: isoDateTime,
+  }),
+  /**
+   * `rejected`: Graph refused definitively (nothing created); `unknown`: no answer after sending
+   * (resolved inline or left for the reconciler); `recorded-failure`: Graph created it but the
+   * outcome could not be recorded (the pass was then deleted).
+   */
+  'tap.issue_failed': z.strictObject({
+    ...evidence,
+    idempotencyKey: z.string().min(1).optional(),
+    graphStatus: z.number().int().nullable(),
+    graphCode: z.string().nullable(),
+    outcome: z.enum(['rejected', 'unknown', 'recorded-failure']),
+    retryable: z.boolean(),
+    newStatus: requestStatus.optional(),
+    deletedMethodIds: z.array(z.string()).optional(),
+  }),
+  'tap.revoked': z.strictObject({
+    ...evidence,
+    methodId: z.string().min(1),
+    revokedBy: id,
+    /** false when Graph no longer had the method (expired, used, or removed elsewhere). */
+    methodDeleted: z.boolean(),
+  }),
+  /** What the reconciler found in Graph for an `issuing` request, and what it did. */
+  'tap.reconciled': z.strictObject({
+    ...evidence,
+    idempotencyKey: z.string().nullable(),
+    intentAt: isoDateTime.nullable(),
+    foundMethodIds: z.array(z.string()),
+    deletedMethodIds: z.array(z.string()),
+    newStatus: requestStatus,
+  }),
+  'policy.updated': z.strictObject({
+    ...evidence,
+    fromVersion: z.number().int().nullable(),
+    toVersion: z.number().int(),
+    /** The fields whose values differ from the previous version. */
+    changedFields: z.array(z.string()),
+    before: policySnapshot.nullable(),
+    after: policySnapshot,
+  }),
+  /** Issue 4: a compliance export. */
+  'audit.exported': z.strictObject({
+    ...evidence,
+    format: z.enum(['csv', 'jsonl']),
+    from: isoDateTime.nullable(),
+    to: isoDateTime.nullable(),
+    count: z.number().int().min(0).optional(),
+    firstSeq: z.number().int().nullable().optional(),
+    lastSeq: z.number().int().nullable().optional(),
+    firstHash: z.string().nullable().optional(),
+    lastHash: z.string().nullable().optional(),
+  }),
+  'audit.verified': z.strictObject({
+    ...evidence,
+    ok: z.boolean(),
+    count: z.number().int().min(0),
+    headHash: z.string().nullable(),
+    firstBrokenSeq: z.number().int().optional(),
+  }),
+} as const;
+
+export type AuditCatalogue = typeof auditCatalogue;
+export type AuditEventType = keyof AuditCatalogue;
+/** What callers pass as `data` for an event of type `T` (timestamps as ISO strings or Dates). */
+export type AuditDataFor<T extends AuditEventType> = z.input<AuditCatalogue[T]>;
+/** The stored `data` of an event of type `T`, without the writer-added `context`. */
+export type AuditStoredDataFor<T extends AuditEventType> = z.output<AuditCatalogue[T]>;
+
+export const AUDIT_EVENT_TYPES = Object.keys(auditCatalogue) as AuditEventType[];
+
+export function isAuditEventType(value: string): value is AuditEventType {
+  return Object.hasOwn(auditCatalogue, value);
+}
+
+/** What the writer adds to every event's `data`: where the call came from. */
+export interface AuditContextData {
+  /** The HTTP request id (x-request-id), not the TAP request's id. */
+  requestId: string;
+  ip: string | null;
+  userAgent: string | null;
+}

@@ -1,0 +1,65 @@
+import 'server-only';
+/**
+ * Tests only: an audit context, and the databases the audit and policy tests run on — always an
+ * in-memory PGlite, and always PostgreSQL too (the orchestrator's server from TEST_DATABASE_URL,
+ * else a private throwaway cluster), because triggers, advisory locks and concurrency are exactly
+ * where the two could differ.
+ */
+import { afterAll, beforeAll } from 'vitest';
+import type { RequestContext } from '@/lib/broker/context';
+import { createScratchPostgresDatabase, createTestDb, type TestDb } from '@/lib/db/test-db';
+import { applyMigrations } from '@/lib/db/migrate';
+import { getTestPostgresServer, type TestPostgresServer } from '@/lib/db/test-postgres-server';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '@/lib/db/generated/client';
+import { logger } from '@/lib/log';
+
+export const TEST_CONTEXT: Pick<RequestContext, 'requestId' | 'ip' | 'userAgent'> = {
+  requestId: 'req-test-0001',
+  ip: '127.0.0.1',
+  userAgent: 'vitest',
+};
+
+export function testRequestContext(requestId = 'req-test-0001'): RequestContext {
+  return { requestId, ip: '127.0.0.1', userAgent: 'vitest', log: logger };
+}
+
+export type DbKind = 'pglite' | 'postgres';
+export const DB_KINDS: readonly DbKind[] = ['pglite', 'postgres'];
+
+/**
+ * Registers beforeAll/afterAll hooks providing a PostgreSQL server URL for the enclosing describe
+ * block; `open(kind)` then creates a fresh migrated database of that kind.
+ */
+export function useTestDatabases(): { open(kind: DbKind): Promise<TestDb> } {
+  let server: TestPostgresServer | undefined;
+  beforeAll(async () => {
+    server = await getTestPostgresServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return {
+    async open(kind) {
+      if (kind === 'pglite') return createTestDb({ kind: 'pglite' });
+      if (!server) throw new Error('the PostgreSQL server is not up');
+      const scratch = await createScratchPostgresDatabase(server.url);
+      try {
+        await applyMigrations({ url: scratch.url });
+      } catch (error) {
+        await scratch.drop();
+        throw error;
+      }
+      const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: scratch.url }) });
+      return {
+        kind: 'postgres',
+        prisma,
+        url: scratch.url,
+        close: async () => {
+          await prisma.$disconnect();
+          await scratch.drop();
+        },
+      };
+    },
+  };
+}

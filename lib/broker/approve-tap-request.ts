@@ -1,0 +1,117 @@
+import 'server-only';
+import { appendAuditEvent } from '@/lib/audit/append-audit-event';
+import type { Actor } from '@/lib/auth/actor';
+import type { RequestContext } from '@/lib/broker/context';
+import { getTargetIneligibleReasons } from '@/lib/broker/eligibility';
+import { BrokerError } from '@/lib/broker/errors';
+import { getCurrentPolicy } from '@/lib/broker/get-policy';
+import { auditAlone, findRequest, inTransaction, resolveDb, type UseCaseOptions } from '@/lib/broker/tap-request-store';
+import { canApprove, canRequestTapFor, getApprovalExpiry } from '@/lib/broker/tap-request-policy';
+import { toRequestView, type TapRequestView } from '@/lib/broker/to-request-view';
+import { getTargetFacts } from '@/lib/graph/get-target-facts';
+
+export interface ApproveTapRequestInput {
+  id: string;
+  comment?: string | undefined;
+}
+
+/**
+ * An approver approves a pending request. Never their own request, never a pass for themselves
+ * (403 `forbidden`, audited). The decision is final and made once: the transition
+ * `pending_approval → approved` is a conditional update, so of two approvers at once exactly one
+ * wins and the other gets 409 `conflict`.
+ *
+ * The org chart is re-read from Graph (one round trip) with the current policy: if the requester
+ * is no longer above the target within `maxDepth`, or the target is no longer eligible, the
+ * request is marked `failed` with a `tap_request.refused` event. Status codes: 409 `conflict` when
+ * the requester left the chain (the approver is not the one outside it, so
+ * `not-in-reporting-chain` would misdescribe the caller; likewise when the requester's account
+ * is no longer an enabled member); 422 `target-ineligible` with the reasons when the target
+ * became ineligible.
+ *
+ * The approval is valid for the policy's `approvalValidityMinutes`.
+ */
+export async function approveTapRequest(
+  actor: Actor,
+  input: ApproveTapRequestInput,
+  ctx: RequestContext,
+  options: UseCaseOptions = {},
+): Promise<TapRequestView> {
+  const db = await resolveDb(options);
+  const request = await findRequest(db, input.id);
+  if (request === null) throw new BrokerError('not-found', 'No such request.');
+
+  const allowed = canApprove(actor, request);
+  if (!allowed.ok) {
+    await auditAlone(db, {
+      type: 'tap_request.refused',
+      actorId: actor.id,
+      targetId: request.targetUserId,
+      requestId: request.id,
+      data: { stage: 'approve', code: 'forbidden', reasons: [allowed.why] },
+      context: ctx,
+    });
+    throw new BrokerError('forbidden', allowed.why === 'not-an-approver' ? 'Only approvers may approve requests.' : 'Nobody may approve their own request or a pass for themselves.');
+  }
+  if (request.status !== 'pending_approval') throw new BrokerError('conflict', `The request is ${request.status}; only a pending request can be approved.`);
+
+  const policy = await getCurrentPolicy(db);
+  const facts = await getTargetFacts(request.targetUserId, { log: ctx.log });
+  const ineligibleReasons = facts.target === null ? [] : getTargetIneligibleReasons(facts, request.requesterId);
+  const check = canRequestTapFor({ id: request.requesterId }, facts.chain, { target: facts.target, ineligibleReasons }, policy);
+  const evidence = { chain: facts.chain.map((link) => link.id), policyVersion: policy.version, graphRequestId: facts.graphRequestId };
+
+  if (!check.ok) {
+    const failureCode = check.code === 'forbidden' ? check.why : check.code;
+    const failureReason =
+      check.code === 'target-ineligible'
+        ? `The target is no longer eligible (${check.reasons.join(', ')}).`
+        : check.code === 'forbidden'
+          ? 'The requester’s account is no longer an enabled member account.'
+          : 'The requester is no longer in the target’s reporting chain.';
+    await inTransaction(db, async (tx) => {
+      const { count } = await tx.tapRequest.updateMany({
+        where: { id: request.id, status: 'pending_approval' },
+        data: { status: 'failed', failureCode, failureReason },
+      });
+      await appendAuditEvent(tx, {
+        type: 'tap_request.refused',
+        actorId: actor.id,
+        targetId: request.targetUserId,
+        requestId: request.id,
+        data: {
+          ...evidence,
+          stage: 'approve',
+          code: check.code === 'forbidden' ? 'conflict' : check.code,
+          ...(check.code === 'target-ineligible' ? { reasons: check.reasons } : check.code === 'forbidden' ? { reasons: [check.why] } : {}),
+          ...(count === 1 ? { newStatus: 'failed' as const } : {}),
+        },
+        context: ctx,
+      });
+    });
+    if (check.code === 'target-ineligible') throw new BrokerError('target-ineligible', failureReason, { reasons: check.reasons });
+    throw new BrokerError('conflict', `${failureReason} The request has failed.`);
+  }
+
+  const decidedAt = new Date();
+  const approvalExpiresAt = getApprovalExpiry(policy, decidedAt);
+  const comment = input.comment?.trim() || null;
+  const updated = await inTransaction(db, async (tx) => {
+    const { count } = await tx.tapRequest.updateMany({
+      where: { id: request.id, status: 'pending_approval' },
+      data: { status: 'approved', decidedBy: actor.id, decidedAt, decisionComment: comment, approvalExpiresAt },
+    });
+    if (count !== 1) throw new BrokerError('conflict', 'The request was decided meanwhile.');
+    await appendAuditEvent(tx, {
+      type: 'tap_request.approved',
+      actorId: actor.id,
+      targetId: request.targetUserId,
+      requestId: request.id,
+      data: { ...evidence, chain: check.chain, depth: check.depth, decidedBy: actor.id, auto: false, comment, approvalExpiresAt },
+      context: ctx,
+    });
+    return tx.tapRequest.findUniqueOrThrow({ where: { id: request.id } });
+  });
+  ctx.log.info({ tapRequestId: updated.id }, 'TAP request approved');
+  return toRequestView(updated);
+}

@@ -1,0 +1,63 @@
+import 'server-only';
+import { appendAuditEvent } from '@/lib/audit/append-audit-event';
+import type { Actor } from '@/lib/auth/actor';
+import type { RequestContext } from '@/lib/broker/context';
+import { BrokerError } from '@/lib/broker/errors';
+import { auditAlone, findRequest, inTransaction, resolveDb, type UseCaseOptions } from '@/lib/broker/tap-request-store';
+import { canApprove } from '@/lib/broker/tap-request-policy';
+import { toRequestView, type TapRequestView } from '@/lib/broker/to-request-view';
+
+export interface DenyTapRequestInput {
+  id: string;
+  /** Required: the requester sees it. */
+  reason: string;
+}
+
+/**
+ * An approver denies a pending request, with a reason. The same guards as approval (approver
+ * role; never their own request or a pass for themselves → 403, audited) and the same
+ * conditional transition (`pending_approval → denied`; a request decided meanwhile → 409).
+ * No Graph call: refusing a pass needs no proof from the org chart.
+ */
+export async function denyTapRequest(actor: Actor, input: DenyTapRequestInput, ctx: RequestContext, options: UseCaseOptions = {}): Promise<TapRequestView> {
+  const reason = input.reason.trim();
+  if (reason === '') throw new BrokerError('validation-failed', 'A reason is required to deny a request.', { errors: [{ path: 'reason', message: 'must not be empty' }] });
+
+  const db = await resolveDb(options);
+  const request = await findRequest(db, input.id);
+  if (request === null) throw new BrokerError('not-found', 'No such request.');
+
+  const allowed = canApprove(actor, request);
+  if (!allowed.ok) {
+    await auditAlone(db, {
+      type: 'tap_request.refused',
+      actorId: actor.id,
+      targetId: request.targetUserId,
+      requestId: request.id,
+      data: { stage: 'deny', code: 'forbidden', reasons: [allowed.why] },
+      context: ctx,
+    });
+    throw new BrokerError('forbidden', allowed.why === 'not-an-approver' ? 'Only approvers may deny requests.' : 'Nobody may decide their own request or a pass for themselves.');
+  }
+  if (request.status !== 'pending_approval') throw new BrokerError('conflict', `The request is ${request.status}; only a pending request can be denied.`);
+
+  const decidedAt = new Date();
+  const updated = await inTransaction(db, async (tx) => {
+    const { count } = await tx.tapRequest.updateMany({
+      where: { id: request.id, status: 'pending_approval' },
+      data: { status: 'denied', decidedBy: actor.id, decidedAt, decisionComment: reason },
+    });
+    if (count !== 1) throw new BrokerError('conflict', 'The request was decided meanwhile.');
+    await appendAuditEvent(tx, {
+      type: 'tap_request.denied',
+      actorId: actor.id,
+      targetId: request.targetUserId,
+      requestId: request.id,
+      data: { decidedBy: actor.id, reason, policyVersion: request.policyVersion },
+      context: ctx,
+    });
+    return tx.tapRequest.findUniqueOrThrow({ where: { id: request.id } });
+  });
+  ctx.log.info({ tapRequestId: updated.id }, 'TAP request denied');
+  return toRequestView(updated);
+}

@@ -1,0 +1,152 @@
+import { describe, expect, test } from 'vitest';
+import {
+  brokerPolicyInputSchema,
+  fromStoredPolicy,
+  getChangedPolicyFields,
+  getDefaultPolicy,
+  getPolicyTenantViolations,
+  POLICY_FIELDS,
+  toStoredPolicyFields,
+  type BrokerPolicyFields,
+} from '@/lib/broker/policy';
+import type { TenantTapPolicy } from '@/lib/graph/get-target-facts';
+
+const TENANT: TenantTapPolicy = {
+  state: 'enabled',
+  defaultLifetimeInMinutes: 60,
+  minimumLifetimeInMinutes: 60,
+  maximumLifetimeInMinutes: 480,
+  defaultLength: 8,
+  isUsableOnce: false,
+  includeTargets: [{ targetType: 'group', id: 'all_users' }],
+  excludeTargets: [],
+};
+
+const { version: _version, ...DEFAULT_FIELDS } = getDefaultPolicy();
+const fields = (patch: Partial<BrokerPolicyFields> = {}): BrokerPolicyFields => ({ ...DEFAULT_FIELDS, ...patch });
+const paths = (policy: BrokerPolicyFields, tenant: TenantTapPolicy = TENANT) =>
+  getPolicyTenantViolations(policy, tenant).map((issue) => issue.path);
+
+describe('getPolicyTenantViolations', () => {
+  test('the defaults fit the default tenant policy', () => {
+    expect(getPolicyTenantViolations(fields(), TENANT)).toEqual([]);
+  });
+
+  test('lifetimes exactly on the tenant bounds fit', () => {
+    expect(paths(fields({ defaultLifetimeInMinutes: 60, maxLifetimeInMinutes: 60 }))).toEqual([]);
+    expect(paths(fields({ defaultLifetimeInMinutes: 480, maxLifetimeInMinutes: 480 }))).toEqual([]);
+    expect(paths(fields({ defaultLifetimeInMinutes: 60, maxLifetimeInMinutes: 480 }))).toEqual([]);
+  });
+
+  test('a default above the maximum', () => {
+    expect(paths(fields({ defaultLifetimeInMinutes: 240, maxLifetimeInMinutes: 120 }))).toEqual(['defaultLifetimeInMinutes']);
+  });
+
+  test('each lifetime one minute outside the tenant range, on either side', () => {
+    expect(paths(fields({ defaultLifetimeInMinutes: 59 }))).toEqual(['defaultLifetimeInMinutes']);
+    expect(paths(fields({ maxLifetimeInMinutes: 481 }))).toEqual(['maxLifetimeInMinutes']);
+    expect(paths(fields({ defaultLifetimeInMinutes: 59, maxLifetimeInMinutes: 59 }))).toEqual([
+      'defaultLifetimeInMinutes',
+      'maxLifetimeInMinutes',
+    ]);
+    expect(paths(fields({ defaultLifetimeInMinutes: 481, maxLifetimeInMinutes: 481 }))).toEqual([
+      'defaultLifetimeInMinutes',
+      'maxLifetimeInMinutes',
+    ]);
+    expect(paths(fields({ defaultLifetimeInMinutes: 500, maxLifetimeInMinutes: 490 }))).toEqual([
+      'defaultLifetimeInMinutes',
+      'defaultLifetimeInMinutes',
+      'maxLifetimeInMinutes',
+    ]);
+  });
+
+  test('messages name the tenant range', () => {
+    const [issue] = getPolicyTenantViolations(fields({ maxLifetimeInMinutes: 481 }), TENANT);
+    expect(issue?.message).toBe("must be within the tenant's TAP policy range of 60–480 minutes");
+  });
+
+  test('one-time use: forced by the tenant → the policy must be one-time; otherwise either is fine', () => {
+    const forcing = { ...TENANT, isUsableOnce: true };
+    expect(paths(fields({ isUsableOnce: false }), forcing)).toEqual(['isUsableOnce']);
+    expect(paths(fields({ isUsableOnce: true }), forcing)).toEqual([]);
+    expect(paths(fields({ isUsableOnce: false }), TENANT)).toEqual([]);
+    expect(paths(fields({ isUsableOnce: true }), TENANT)).toEqual([]);
+  });
+
+  test('a narrower tenant range moves the bounds', () => {
+    const narrow = { ...TENANT, minimumLifetimeInMinutes: 120, maximumLifetimeInMinutes: 240 };
+    expect(paths(fields({ defaultLifetimeInMinutes: 60, maxLifetimeInMinutes: 480 }), narrow)).toEqual([
+      'defaultLifetimeInMinutes',
+      'maxLifetimeInMinutes',
+    ]);
+    expect(paths(fields({ defaultLifetimeInMinutes: 120, maxLifetimeInMinutes: 240 }), narrow)).toEqual([]);
+  });
+});
+
+describe('brokerPolicyInputSchema (the PUT /api/policy body)', () => {
+  const valid = { ...DEFAULT_FIELDS };
+  const issuesOf = (body: unknown) => {
+    const result = brokerPolicyInputSchema.safeParse(body);
+    return result.success ? [] : result.error.issues.map((issue) => issue.path.join('.'));
+  };
+
+  test('accepts the whole policy, and what GET returns (version and tenantTapPolicy are ignored)', () => {
+    expect(issuesOf(valid)).toEqual([]);
+    expect(issuesOf({ ...valid, version: 7, tenantTapPolicy: { state: 'enabled' } })).toEqual([]);
+    for (const requireApproval of ['always', 'never', 'indirect-only']) expect(issuesOf({ ...valid, requireApproval })).toEqual([]);
+    expect(issuesOf({ ...valid, maxDepth: 1 })).toEqual([]);
+    expect(issuesOf({ ...valid, maxDepth: 100 })).toEqual([]);
+    expect(issuesOf({ ...valid, maxIssuancesPerManagerPerDay: 0 })).toEqual([]);
+    expect(issuesOf({ ...valid, defaultLifetimeInMinutes: 10, maxLifetimeInMinutes: 43_200 })).toEqual([]);
+  });
+
+  test('refuses each field missing, and unknown fields', () => {
+    for (const field of POLICY_FIELDS) {
+      const body: Record<string, unknown> = { ...valid };
+      delete body[field];
+      expect(issuesOf(body), field).toEqual([field]);
+    }
+    expect(issuesOf({ ...valid, maxdepth: 2 })).toEqual(['']);
+    expect(issuesOf(null)).toEqual(['']);
+    expect(issuesOf([])).toEqual(['']);
+  });
+
+  test('refuses out-of-range and mistyped values', () => {
+    const refused: [string, unknown][] = [
+      ['maxDepth', 0],
+      ['maxDepth', 101],
+      ['maxDepth', 1.5],
+      ['maxDepth', '2'],
+      ['requireApproval', 'sometimes'],
+      ['requireApproval', 'indirect_only'],
+      ['defaultLifetimeInMinutes', 9],
+      ['defaultLifetimeInMinutes', 43_201],
+      ['maxLifetimeInMinutes', 60.5],
+      ['maxLifetimeInMinutes', null],
+      ['isUsableOnce', 'true'],
+      ['approvalValidityMinutes', 0],
+      ['approvalValidityMinutes', 43_201],
+      ['maxIssuancesPerManagerPerDay', -1],
+      ['maxIssuancesPerManagerPerDay', 10_001],
+    ];
+    for (const [field, value] of refused) expect(issuesOf({ ...valid, [field]: value }), `${field}=${String(value)}`).toEqual([field]);
+  });
+});
+
+describe('stored policy mapping', () => {
+  test("the database's indirect_only is the contract's indirect-only, both ways", () => {
+    const stored = toStoredPolicyFields(fields({ requireApproval: 'indirect-only', maxDepth: 3 }));
+    expect(stored.requireApproval).toBe('indirect_only');
+    const row = { ...stored, version: 4, createdAt: new Date(), createdBy: 'admin' };
+    expect(fromStoredPolicy(row)).toEqual({ ...fields({ requireApproval: 'indirect-only', maxDepth: 3 }), version: 4 });
+    for (const mode of ['always', 'never'] as const) {
+      expect(fromStoredPolicy({ ...row, ...toStoredPolicyFields(fields({ requireApproval: mode })) }).requireApproval).toBe(mode);
+    }
+  });
+
+  test('getChangedPolicyFields lists exactly the differing fields', () => {
+    expect(getChangedPolicyFields(fields(), fields())).toEqual([]);
+    expect(getChangedPolicyFields(fields(), fields({ maxDepth: 2, isUsableOnce: false }))).toEqual(['maxDepth', 'isUsableOnce']);
+    expect(getChangedPolicyFields(null, fields())).toEqual(POLICY_FIELDS);
+  });
+});

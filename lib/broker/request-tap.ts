@@ -1,0 +1,132 @@
+import 'server-only';
+import { appendAuditEvent } from '@/lib/audit/append-audit-event';
+import type { Actor } from '@/lib/auth/actor';
+import type { RequestContext } from '@/lib/broker/context';
+import { getTargetIneligibleReasons } from '@/lib/broker/eligibility';
+import { BrokerError } from '@/lib/broker/errors';
+import { getCurrentPolicy } from '@/lib/broker/get-policy';
+import { auditAlone, inTransaction, resolveDb, type UseCaseOptions } from '@/lib/broker/tap-request-store';
+import { canRequestTapFor, checkJustification, getApprovalExpiry, requiresApproval, resolveTapRequestTerms } from '@/lib/broker/tap-request-policy';
+import { toRequestView, type TapRequestView } from '@/lib/broker/to-request-view';
+import { getTargetFacts, isUserReference } from '@/lib/graph/get-target-facts';
+import { SYSTEM_ACTOR_ID } from '@/lib/broker/context';
+
+export interface RequestTapInput {
+  /** The target's object id (or UPN). */
+  targetUserId: string;
+  justification: string;
+  lifetimeInMinutes?: number | undefined;
+  isUsableOnce?: boolean | undefined;
+  /** ISO 8601 with an offset. */
+  startDateTime?: string | undefined;
+}
+
+/**
+ * A manager asks for a Temporary Access Pass for someone in their reporting line.
+ *
+ * One Graph round trip (`getTargetFacts`): the target, its manager chain, roles, groups and the
+ * tenant TAP policy. The caller must be in the chain within the stored policy's `maxDepth`
+ * (unknown ids and outsiders alike: 403 `not-in-reporting-chain`), the target eligible (422
+ * `target-ineligible` with reasons), the terms inside the broker and tenant policies (400). A
+ * refusal on the chain or eligibility is audited (`tap_request.refused`) before it is thrown.
+ *
+ * On success the request is stored with the chain it saw as evidence and `tap_request.created`
+ * in one transaction — plus an automatic `tap_request.approved` (decidedBy `system`) when the
+ * policy needs no approver at this depth.
+ */
+export async function requestTap(actor: Actor, input: RequestTapInput, ctx: RequestContext, options: UseCaseOptions = {}): Promise<TapRequestView> {
+  const justification = checkJustification(input.justification);
+  if (!justification.ok) throw new BrokerError('validation-failed', 'The justification must be a sentence (at least 10 characters and two words).', { errors: [justification.issue] });
+
+  const db = await resolveDb(options);
+  const policy = await getCurrentPolicy(db);
+  const facts = await getTargetFacts(input.targetUserId, { log: ctx.log });
+  const ineligibleReasons = facts.target === null ? [] : getTargetIneligibleReasons(facts, actor.id);
+  const decision = canRequestTapFor(actor, facts.chain, { target: facts.target, ineligibleReasons }, policy);
+
+  if (!decision.ok) {
+    // The audit records what was asked about; a reference that is not id- or UPN-shaped is not
+    // stored (it named nobody, and the audit writer refuses anything secret-shaped).
+    await auditAlone(db, {
+      type: 'tap_request.refused',
+      actorId: actor.id,
+      targetId: facts.target?.id ?? (isUserReference(input.targetUserId) ? input.targetUserId : null),
+      data: {
+        stage: 'create',
+        code: decision.code,
+        ...(decision.code === 'target-ineligible' ? { reasons: decision.reasons } : decision.code === 'forbidden' ? { reasons: [decision.why] } : {}),
+        policyVersion: policy.version,
+        graphRequestId: facts.graphRequestId,
+        // Evidence only where it is the caller's own line: an outsider's refusal keeps no chain.
+        ...(decision.code === 'target-ineligible' ? { chain: facts.chain.map((link) => link.id) } : {}),
+      },
+      context: ctx,
+    });
+    if (decision.code === 'target-ineligible') {
+      throw new BrokerError('target-ineligible', undefined, { reasons: decision.reasons });
+    }
+    if (decision.code === 'forbidden') throw new BrokerError('forbidden', 'Only enabled member accounts can request passes.');
+    throw new BrokerError('not-in-reporting-chain');
+  }
+  // Narrowed by canRequestTapFor: a request only exists for a target Graph knows.
+  const target = facts.target;
+  if (target === null) throw new BrokerError('not-in-reporting-chain');
+
+  const now = new Date();
+  const terms = resolveTapRequestTerms(input, policy, facts.tapPolicy, target, now);
+  if (!terms.ok) throw new BrokerError('validation-failed', 'The requested pass is outside what policy allows.', { errors: terms.errors });
+
+  const needsApproval = requiresApproval(policy, decision.depth);
+  const approvalExpiresAt = needsApproval ? null : getApprovalExpiry(policy, now);
+  const targetDisplayName = target.displayName ?? target.userPrincipalName ?? target.id;
+
+  const row = await inTransaction(db, async (tx) => {
+    const created = await tx.tapRequest.create({
+      data: {
+        status: needsApproval ? 'pending_approval' : 'approved',
+        requesterId: actor.id,
+        targetUserId: target.id,
+        targetDisplayName,
+        justification: justification.value,
+        lifetimeInMinutes: terms.terms.lifetimeInMinutes,
+        isUsableOnce: terms.terms.isUsableOnce,
+        startDateTime: terms.terms.startDateTime,
+        chain: decision.chain,
+        depth: decision.depth,
+        policyVersion: policy.version,
+        createdAt: now,
+        ...(needsApproval ? {} : { decidedBy: SYSTEM_ACTOR_ID, decidedAt: now, approvalExpiresAt }),
+      },
+    });
+    const evidence = { chain: decision.chain, depth: decision.depth, policyVersion: policy.version, graphRequestId: facts.graphRequestId };
+    await appendAuditEvent(tx, {
+      type: 'tap_request.created',
+      actorId: actor.id,
+      targetId: target.id,
+      requestId: created.id,
+      data: {
+        ...evidence,
+        status: created.status === 'approved' ? 'approved' : 'pending_approval',
+        targetDisplayName,
+        justification: justification.value,
+        lifetimeInMinutes: created.lifetimeInMinutes,
+        isUsableOnce: created.isUsableOnce,
+        startDateTime: created.startDateTime,
+      },
+      context: ctx,
+    });
+    if (approvalExpiresAt !== null) {
+      await appendAuditEvent(tx, {
+        type: 'tap_request.approved',
+        actorId: SYSTEM_ACTOR_ID,
+        targetId: target.id,
+        requestId: created.id,
+        data: { ...evidence, decidedBy: SYSTEM_ACTOR_ID, auto: true, approvalExpiresAt },
+        context: ctx,
+      });
+    }
+    return created;
+  });
+  ctx.log.info({ tapRequestId: row.id, status: row.status, depth: row.depth }, 'TAP request created');
+  return toRequestView(row);
+}

@@ -1,0 +1,107 @@
+import 'server-only';
+import type { TapRequest, TapRequestStatus } from '@/lib/db/generated/client';
+
+/**
+ * A request object as the API returns it (CONTRACT.md §2), plus extensions: `depth`,
+ * `decisionComment`, `approvalExpiresAt`, `failureCode`, `failureReason`, `policyVersion`,
+ * `revokedBy`, `methodId`, `replacedMethodId`.
+ *
+ * Optional fields are left out when they have no value rather than sent as null, the literal
+ * reading of the contract's `"decidedBy"?`. `startDateTime` is always present: null means the
+ * pass starts when it is issued (after issuance it is the pass's actual start).
+ *
+ * There is no field for the pass: the database has none, and this view is built only from a row.
+ */
+export interface TapRequestView {
+  id: string;
+  status: TapRequestStatus;
+  requesterId: string;
+  targetUserId: string;
+  targetDisplayName: string;
+  justification: string;
+  lifetimeInMinutes: number;
+  isUsableOnce: boolean;
+  startDateTime: string | null;
+  createdAt: string;
+  decidedBy?: string;
+  decidedAt?: string;
+  decisionComment?: string;
+  approvalExpiresAt?: string;
+  issuedAt?: string;
+  expiresDateTime?: string;
+  methodId?: string;
+  replacedMethodId?: string;
+  revokedAt?: string;
+  revokedBy?: string;
+  failureCode?: string;
+  failureReason?: string;
+  chain: string[];
+  depth: number;
+  policyVersion: number;
+}
+
+type RequestRow = Pick<
+  TapRequest,
+  | 'id'
+  | 'status'
+  | 'requesterId'
+  | 'targetUserId'
+  | 'targetDisplayName'
+  | 'justification'
+  | 'lifetimeInMinutes'
+  | 'isUsableOnce'
+  | 'startDateTime'
+  | 'createdAt'
+  | 'decidedBy'
+  | 'decidedAt'
+  | 'decisionComment'
+  | 'approvalExpiresAt'
+  | 'issuedAt'
+  | 'expiresDateTime'
+  | 'methodId'
+  | 'replacedMethodId'
+  | 'revokedAt'
+  | 'revokedBy'
+  | 'failureCode'
+  | 'failureReason'
+  | 'chain'
+  | 'depth'
+  | 'policyVersion'
+>;
+
+function optional<K extends string, V>(key: K, value: V | null): { [P in K]?: V } {
+  return (value === null ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+
+/** Maps a stored request to its API shape. */
+export function toRequestView(row: RequestRow): TapRequestView {
+  return {
+    id: row.id,
+    status: row.status,
+    requesterId: row.requesterId,
+    targetUserId: row.targetUserId,
+    targetDisplayName: row.targetDisplayName,
+    justification: row.justification,
+    lifetimeInMinutes: row.lifetimeInMinutes,
+    isUsableOnce: row.isUsableOnce,
+    startDateTime: iso(row.startDateTime),
+    createdAt: row.createdAt.toISOString(),
+    ...optional('decidedBy', row.decidedBy),
+    ...optional('decidedAt', iso(row.decidedAt)),
+    ...optional('decisionComment', row.decisionComment),
+    ...optional('approvalExpiresAt', iso(row.approvalExpiresAt)),
+    ...optional('issuedAt', iso(row.issuedAt)),
+    ...optional('expiresDateTime', iso(row.expiresDateTime)),
+    ...optional('methodId', row.methodId),
+    ...optional('replacedMethodId', row.replacedMethodId),
+    ...optional('revokedAt', iso(row.revokedAt)),
+    ...optional('revokedBy', row.revokedBy),
+    ...optional('failureCode', row.failureCode),
+    ...optional('failureReason', row.failureReason),
+    chain: [...row.chain],
+    depth: row.depth,
+    policyVersion: row.policyVersion,
+  };
+}

@@ -1,0 +1,94 @@
+import 'server-only';
+import { appendAuditEvent } from '@/lib/audit/append-audit-event';
+import { hasRole, type Actor } from '@/lib/auth/actor';
+import type { RequestContext } from '@/lib/broker/context';
+import { BrokerError } from '@/lib/broker/errors';
+import { getCurrentPolicy } from '@/lib/broker/get-policy';
+import {
+  brokerPolicyInputSchema,
+  fromStoredPolicy,
+  getChangedPolicyFields,
+  getPolicyTenantViolations,
+  toStoredPolicyFields,
+  type BrokerPolicy,
+  type BrokerPolicyFields,
+} from '@/lib/broker/policy';
+import { readTenantTapPolicy } from '@/lib/broker/read-tenant-tap-policy';
+import { getDb, type PrismaClient } from '@/lib/db/client';
+
+/** Serializes policy changes ("tpol"), so each `policy.updated` names the version it replaced. */
+export const POLICY_LOCK_KEY = 0x74706f6c;
+
+/**
+ * Stores a new version of the broker policy (`PUT /api/policy`, admins only) and records
+ * `policy.updated` with the previous and new versions and the changed fields, in one transaction.
+ *
+ * `input` is the whole policy (CONTRACT.md §2); it is validated with zod, then against the tenant's
+ * TAP policy read from Graph now: default ≤ maximum lifetime, both inside the tenant's
+ * [minimum, maximum], one-time use when the tenant forces it. Every call that passes validation
+ * writes a new version, even when nothing changed (the audit trail shows an empty `changedFields`).
+ *
+ * @throws BrokerError forbidden (not an admin), validation-failed (with `errors`),
+ *   upstream-unavailable (Graph could not be read; nothing was changed).
+ */
+export async function updatePolicy(
+  actor: Actor,
+  input: unknown,
+  ctx: RequestContext,
+  options: { db?: PrismaClient } = {},
+): Promise<BrokerPolicy> {
+  if (!hasRole(actor, 'admin')) throw new BrokerError('forbidden', 'Only an admin may change the broker policy.');
+
+  const parsed = brokerPolicyInputSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new BrokerError('validation-failed', 'The policy is not valid.', {
+      errors: parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
+    });
+  }
+  const { version: _ignoredVersion, tenantTapPolicy: _ignoredTenantPolicy, ...fields } = parsed.data;
+  const requested: BrokerPolicyFields = fields;
+
+  const tenant = await readTenantTapPolicy(ctx.log);
+  const violations = getPolicyTenantViolations(requested, tenant);
+  if (violations.length > 0) {
+    throw new BrokerError('validation-failed', "The policy does not fit the tenant's Temporary Access Pass policy.", {
+      errors: violations,
+    });
+  }
+
+  const db = options.db ?? (await getDb());
+  const saved = await db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${POLICY_LOCK_KEY}::bigint)`;
+    const before = await getCurrentPolicy(tx);
+    // Numbered here, under the lock, not by the serial: a sequence skips numbers after a rollback
+    // or a crash, and the history should read 1, 2, 3…
+    const row = await tx.policyVersion.create({
+      data: { version: before.version + 1, ...toStoredPolicyFields(requested), createdBy: actor.id },
+    });
+    const after = fromStoredPolicy(row);
+    await appendAuditEvent(tx, {
+      type: 'policy.updated',
+      actorId: actor.id,
+      data: {
+        fromVersion: before.version,
+        toVersion: after.version,
+        changedFields: getChangedPolicyFields(before, after),
+        before,
+        after,
+        policyVersion: after.version,
+        details: {
+          tenantTapPolicy: {
+            state: tenant.state,
+            minimumLifetimeInMinutes: tenant.minimumLifetimeInMinutes,
+            maximumLifetimeInMinutes: tenant.maximumLifetimeInMinutes,
+            isUsableOnce: tenant.isUsableOnce,
+          },
+        },
+      },
+      context: ctx,
+    });
+    return after;
+  });
+  ctx.log.info({ policyVersion: saved.version }, 'broker policy updated');
+  return saved;
+}

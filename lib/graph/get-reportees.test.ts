@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { parseCountBody, shouldScanDirectory } from '@/lib/graph/get-reportees';
+
+describe('shouldScanDirectory', () => {
+  it('never scans without a directory size or with nobody left to list', () => {
+    expect(shouldScanDirectory(10_000, null)).toBe(false);
+    expect(shouldScanDirectory(0, 50)).toBe(false);
+  });
+
+  it('scans a directory of one page as soon as anyone is left to list', () => {
+    expect(shouldScanDirectory(1, 999)).toBe(true);
+  });
+
+  it('keeps a level on the walk until it alone costs as much as a scan', () => {
+    // 100,000 people: 101 scan pages; a level costs ⌈L / 80⌉ rounds.
+    expect(shouldScanDirectory(8000, 100_000)).toBe(false); // 100 rounds
+    expect(shouldScanDirectory(8001, 100_000)).toBe(true); // 101 rounds
+    expect(shouldScanDirectory(8, 100_000)).toBe(false);
+  });
+});
+
+describe('parseCountBody', () => {
+  const ok = (body: unknown) => ({ status: 200, headers: {}, body });
+
+  it('reads text, base64 text (a non-JSON body inside $batch) and numbers', () => {
+    expect(parseCountBody(ok('42'))).toBe(42);
+    expect(parseCountBody(ok(Buffer.from('1234').toString('base64')))).toBe(1234);
+    expect(parseCountBody(ok(7))).toBe(7);
+  });
+
+  it('yields null for failures and anything unexpected', () => {
+    expect(parseCountBody(undefined)).toBeNull();
+    expect(parseCountBody({ status: 400, headers: {}, body: '12' })).toBeNull();
+    expect(parseCountBody(ok({ value: 3 }))).toBeNull();
+    expect(parseCountBody(ok('-3'))).toBeNull();
+    expect(parseCountBody(ok(1.5))).toBeNull();
+  });
+});

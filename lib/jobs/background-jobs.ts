@@ -1,0 +1,68 @@
+import 'server-only';
+import { randomUUID } from 'node:crypto';
+import { systemContext } from '@/lib/broker/context';
+import { reconcileTapRequests } from '@/lib/broker/reconcile-tap-requests';
+import { logger } from '@/lib/log';
+
+/** How often the reconciler runs after the boot run. */
+export const RECONCILE_INTERVAL_MS = 60_000;
+
+interface JobsState {
+  timer: NodeJS.Timeout;
+  running: Promise<void> | null;
+}
+
+// On globalThis: Next may evaluate this module more than once per process (dev reloads, several
+// bundles); one loop per process is enough, and the reconciler is safe across processes anyway.
+const STATE_KEY = Symbol.for('tap-broker.lib.jobs');
+type Store = typeof globalThis & { [STATE_KEY]?: JobsState };
+
+/**
+ * One reconciler pass. Never throws: a failure (database or Graph unreachable) is logged and the
+ * next tick tries again. Overlapping runs are skipped rather than queued.
+ */
+async function runOnce(state: JobsState | undefined): Promise<void> {
+  if (state?.running) return;
+  const log = logger.child({ component: 'reconciler' });
+  const run = (async () => {
+    try {
+      await reconcileTapRequests({}, systemContext(log, `reconciler-${randomUUID()}`));
+    } catch (error) {
+      log.error({ err: error }, 'reconciler run failed; retrying on the next tick');
+    }
+  })();
+  if (state) state.running = run;
+  try {
+    await run;
+  } finally {
+    if (state) state.running = null;
+  }
+}
+
+/**
+ * Starts the background reconciler (see `reconcileTapRequests`): once now — so an `issuing`
+ * request left by a crash is resolved on the next start — then every minute. The timer is
+ * unref'd, so it never keeps the process alive. Idempotent per process.
+ */
+export function startBackgroundJobs(): void {
+  const store = globalThis as Store;
+  if (store[STATE_KEY]) return;
+  const state: JobsState = {
+    timer: setInterval(() => void runOnce(state), RECONCILE_INTERVAL_MS),
+    running: null,
+  };
+  state.timer.unref();
+  store[STATE_KEY] = state;
+  void runOnce(state);
+  logger.info({ component: 'reconciler', intervalMs: RECONCILE_INTERVAL_MS }, 'background reconciler started');
+}
+
+/** Stops the loop started by {@link startBackgroundJobs} (tests, graceful shutdown). */
+export async function stopBackgroundJobs(): Promise<void> {
+  const store = globalThis as Store;
+  const state = store[STATE_KEY];
+  if (!state) return;
+  clearInterval(state.timer);
+  delete store[STATE_KEY];
+  await state.running;
+}
