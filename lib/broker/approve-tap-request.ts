@@ -99,7 +99,7 @@ export async function approveTapRequest(
   const updated = await inTransaction(db, async (tx) => {
     const { count } = await tx.tapRequest.updateMany({
       where: { id: request.id, status: 'pending_approval' },
-      data: { status: 'approved', decidedBy: actor.id, decidedAt, decisionComment: comment, approvalExpiresAt },
+      data: { status: 'approved', decidedBy: actor.id, decidedByDisplayName: actor.displayName, decidedAt, decisionComment: comment, approvalExpiresAt },
     });
     if (count !== 1) throw new BrokerError('conflict', 'The request was decided meanwhile.');
     await appendAuditEvent(tx, {

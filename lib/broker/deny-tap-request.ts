@@ -45,7 +45,7 @@ export async function denyTapRequest(actor: Actor, input: DenyTapRequestInput, c
   const updated = await inTransaction(db, async (tx) => {
     const { count } = await tx.tapRequest.updateMany({
       where: { id: request.id, status: 'pending_approval' },
-      data: { status: 'denied', decidedBy: actor.id, decidedAt, decisionComment: reason },
+      data: { status: 'denied', decidedBy: actor.id, decidedByDisplayName: actor.displayName, decidedAt, decisionComment: reason },
     });
     if (count !== 1) throw new BrokerError('conflict', 'The request was decided meanwhile.');
     await appendAuditEvent(tx, {

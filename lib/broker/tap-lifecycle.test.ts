@@ -94,6 +94,9 @@ describe('request → issue → revoke (direct report, auto-approved)', () => {
       startDateTime: null,
       decidedBy: 'system',
       chain: [mgr.id],
+      chainDisplayNames: ['Max Manager'],
+      requesterDisplayName: 'Max Manager',
+      targetUserPrincipalName: expect.stringMatching(/^report@/),
       depth: 1,
     });
     expect(Date.parse(created.approvalExpiresAt ?? '') - Date.parse(created.decidedAt ?? '')).toBe(1440 * 60_000);
@@ -159,7 +162,12 @@ describe('approval', () => {
   it('an indirect report waits for an approver; approval re-reads the chain in one round trip; then the requester issues', async () => {
     const mgr = await actor('mgr');
     const created = await request('mgr', 'deep');
-    expect(created).toMatchObject({ status: 'pending_approval', depth: 2, chain: [local.userId('report'), mgr.id] });
+    expect(created).toMatchObject({
+      status: 'pending_approval',
+      depth: 2,
+      chain: [local.userId('report'), mgr.id],
+      chainDisplayNames: ['Rita Report', 'Max Manager'],
+    });
     expect(created.decidedBy).toBeUndefined();
     await expect(issueTap(mgr, { id: created.id }, capture.ctx(), opts())).rejects.toMatchObject({ code: 'conflict' });
 
@@ -167,7 +175,12 @@ describe('approval', () => {
     const before = graphRoundTrips(local);
     const approved = await approveTapRequest(approver, { id: created.id, comment: '  Checked with the team lead  ' }, capture.ctx(), opts());
     expect(graphRoundTrips(local) - before).toBe(1);
-    expect(approved).toMatchObject({ status: 'approved', decidedBy: approver.id, decisionComment: 'Checked with the team lead' });
+    expect(approved).toMatchObject({
+      status: 'approved',
+      decidedBy: approver.id,
+      decidedByDisplayName: approver.displayName,
+      decisionComment: 'Checked with the team lead',
+    });
     expect(Date.parse(approved.approvalExpiresAt ?? '') - Date.parse(approved.decidedAt ?? '')).toBe(1440 * 60_000);
 
     // A decision is final.

@@ -2,7 +2,9 @@ import 'server-only';
 import type { TapRequest, TapRequestStatus } from '@/lib/db/generated/client';
 
 /**
- * A request object as the API returns it (CONTRACT.md §2), plus extensions: `depth`,
+ * A request object as the API returns it (CONTRACT.md §2), plus extensions: the names as they
+ * were when the request was made (`requesterDisplayName`, `targetUserPrincipalName`,
+ * `chainDisplayNames`, `decidedByDisplayName`), `depth`,
  * `decisionComment`, `approvalExpiresAt`, `failureCode`, `failureReason`, `policyVersion`,
  * `revokedBy`, `methodId`, `replacedMethodId`.
  *
@@ -18,12 +20,15 @@ export interface TapRequestView {
   requesterId: string;
   targetUserId: string;
   targetDisplayName: string;
+  targetUserPrincipalName?: string;
+  requesterDisplayName?: string;
   justification: string;
   lifetimeInMinutes: number;
   isUsableOnce: boolean;
   startDateTime: string | null;
   createdAt: string;
   decidedBy?: string;
+  decidedByDisplayName?: string;
   decidedAt?: string;
   decisionComment?: string;
   approvalExpiresAt?: string;
@@ -36,6 +41,7 @@ export interface TapRequestView {
   failureCode?: string;
   failureReason?: string;
   chain: string[];
+  chainDisplayNames: string[];
   depth: number;
   policyVersion: number;
 }
@@ -47,6 +53,10 @@ type RequestRow = Pick<
   | 'requesterId'
   | 'targetUserId'
   | 'targetDisplayName'
+  | 'targetUserPrincipalName'
+  | 'requesterDisplayName'
+  | 'chainDisplayNames'
+  | 'decidedByDisplayName'
   | 'justification'
   | 'lifetimeInMinutes'
   | 'isUsableOnce'
@@ -83,12 +93,15 @@ export function toRequestView(row: RequestRow): TapRequestView {
     requesterId: row.requesterId,
     targetUserId: row.targetUserId,
     targetDisplayName: row.targetDisplayName,
+    ...optional('targetUserPrincipalName', row.targetUserPrincipalName),
+    ...optional('requesterDisplayName', row.requesterDisplayName),
     justification: row.justification,
     lifetimeInMinutes: row.lifetimeInMinutes,
     isUsableOnce: row.isUsableOnce,
     startDateTime: iso(row.startDateTime),
     createdAt: row.createdAt.toISOString(),
     ...optional('decidedBy', row.decidedBy),
+    ...optional('decidedByDisplayName', row.decidedByDisplayName),
     ...optional('decidedAt', iso(row.decidedAt)),
     ...optional('decisionComment', row.decisionComment),
     ...optional('approvalExpiresAt', iso(row.approvalExpiresAt)),
@@ -101,6 +114,7 @@ export function toRequestView(row: RequestRow): TapRequestView {
     ...optional('failureCode', row.failureCode),
     ...optional('failureReason', row.failureReason),
     chain: [...row.chain],
+    chainDisplayNames: [...row.chainDisplayNames],
     depth: row.depth,
     policyVersion: row.policyVersion,
   };
