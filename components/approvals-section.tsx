@@ -188,10 +188,17 @@ function PendingRow({
       </div>
 
       <RequestTerms request={request} className="mt-3" />
-      {request.chain.length > 1 && (
-        <p className="mt-2 text-xs text-slate-600">
-          {request.chain.length - 1} manager{request.chain.length === 2 ? '' : 's'} between the requester and the person.
+      {request.chainDisplayNames.length > 0 && request.chainDisplayNames.length === request.chain.length ? (
+        <p className="mt-2 text-xs text-slate-600" data-testid="pending-chain">
+          <span className="font-medium text-slate-700">Reporting line:</span> {target} →{' '}
+          {request.chainDisplayNames.join(' → ')}
         </p>
+      ) : (
+        request.chain.length > 1 && (
+          <p className="mt-2 text-xs text-slate-600">
+            {request.chain.length - 1} manager{request.chain.length === 2 ? '' : 's'} between the requester and the person.
+          </p>
+        )
       )}
 
       {ownRequest || aboutMe ? (

@@ -140,6 +140,8 @@ export interface TapRequest {
   depth: number | null;
   /** Ids from the target's manager up to the requester. */
   chain: string[];
+  /** Extension: the same chain as names, as they were when the request was made. */
+  chainDisplayNames: string[];
 }
 
 function optionalNumber(record: JsonRecord, key: string): number | null {
@@ -182,6 +184,7 @@ export function parseTapRequest(value: unknown): TapRequest {
     failureCode: optionalString(record, 'failureCode'),
     depth: optionalNumber(record, 'depth'),
     chain: stringList(record, 'chain'),
+    chainDisplayNames: stringList(record, 'chainDisplayNames'),
   };
 }
 
