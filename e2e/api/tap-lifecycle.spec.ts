@@ -135,6 +135,8 @@ test('request terms: justification, lifetime bounds and unknown fields are valid
     ['a fractional lifetime', { targetUserId, justification: JUSTIFICATION, lifetimeInMinutes: 90.5 }],
     ['a start more than 30 days ahead', { targetUserId, justification: JUSTIFICATION, startDateTime: new Date(Date.now() + 31 * 86_400_000).toISOString() }],
     ['a start in the past', { targetUserId, justification: JUSTIFICATION, startDateTime: new Date(Date.now() - 3_600_000).toISOString() }],
+    // The default policy allows one-time passes only: asking for more is refused, not silently changed.
+    ['a multi-use pass the policy does not allow', { targetUserId, justification: JUSTIFICATION, isUsableOnce: false }],
     ['an unknown field', { targetUserId, justification: JUSTIFICATION, temporaryAccessPass: 'Chosen!1' }],
     ['no target', { justification: JUSTIFICATION }],
   ];
@@ -152,16 +154,29 @@ test('request terms: justification, lifetime bounds and unknown fields are valid
   const after = ((await (await api.get('/api/tap-requests?scope=mine')).json()) as { requests: TapRequestView[] }).requests.length;
   expect(after).toBe(before);
 
-  // Within bounds: the lifetime is kept, one-time use is forced by the default policy.
-  const ok = await createTapRequest(request, manager, 'lee.gu@contoso.test', { lifetimeInMinutes: 120, isUsableOnce: false });
+  // Within bounds: the terms are kept.
+  const ok = await createTapRequest(request, manager, 'lee.gu@contoso.test', { lifetimeInMinutes: 120, isUsableOnce: true });
   expect(ok).toMatchObject({ status: 'approved', lifetimeInMinutes: 120, isUsableOnce: true });
 });
 
 test('a new hire who has not started yet: the pass starts on their hire date by default', async ({ request }) => {
-  const hire = demo.users.find((u) => u.userPrincipalName === 'sam.taylor@contoso.test')!;
-  expect(Date.parse(hire.employeeHireDate!)).toBeGreaterThan(Date.now());
-  const created = await createTapRequest(request, 'bianca.pisani@contoso.test', hire.userPrincipalName);
-  expect(Date.parse(created.startDateTime ?? '')).toBe(Date.parse(hire.employeeHireDate!));
+  // Sam Taylor starts in ten days (the demo org's date may be further out than a pass can be
+  // requested ahead); Tomas Novak started long ago, for contrast.
+  const startsAt = new Date(Date.now() + 10 * 86_400_000);
+  startsAt.setUTCHours(8, 0, 0, 0);
+  const hireDate = startsAt.toISOString();
+  try {
+    await replaceDirectory({
+      ...demo,
+      users: demo.users.map((u) => (u.userPrincipalName === 'sam.taylor@contoso.test' ? { ...u, employeeHireDate: hireDate } : u)),
+    });
+    const created = await createTapRequest(request, 'bianca.pisani@contoso.test', 'sam.taylor@contoso.test');
+    expect(Date.parse(created.startDateTime ?? '')).toBe(Date.parse(hireDate));
+    const veteran = await createTapRequest(request, 'bianca.pisani@contoso.test', 'tomas.novak@contoso.test');
+    expect(veteran.startDateTime ?? null).toBeNull();
+  } finally {
+    await replaceDirectory(demo);
+  }
 });
 
 test('an indirect report waits for an approver; the manager cannot approve, the approver can, once; then the manager issues', async ({ request }) => {

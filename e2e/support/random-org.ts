@@ -31,5 +31,7 @@ export function randomOrg(base: Seed, count: number, prngSeed: number): Seed {
       appRoles: [],
     });
   }
-  return { ...base, users };
+  // Only the apps, tenant and TAP policy carry over: the base's groups name its own people.
+  const { groups: _groups, ...apps } = base;
+  return { ...apps, users };
 }

@@ -23,6 +23,17 @@ export interface Seed {
   automation?: { clientId: string; clientSecret: string; graphPermissions: string[] };
   tapPolicy: Record<string, unknown>;
   users: SeedUser[];
+  /** Optional (local tenant extension): groups, some role-assignable and holding directory roles. */
+  groups?: SeedGroup[];
+}
+
+export interface SeedGroup {
+  id?: string;
+  displayName: string;
+  isAssignableToRole?: boolean;
+  /** UPNs of users, or displayNames of other groups. */
+  members: string[];
+  directoryRoles?: string[];
 }
 
 export function loadSeed(file = seedPath): Seed {

@@ -41,6 +41,9 @@ function bystanders(count: number): TestSeedUser[] {
   return Array.from({ length: count }, (_, i) => ({ upn: `bystander${i}`, displayName: `Bystander ${i}` }));
 }
 
+/** The built-in policy (no depth limit), passed explicitly: these tests have no database. */
+const UNLIMITED = { policy: getDefaultPolicy() };
+
 let local: LocalTenant;
 
 function batchRequests(): number {
@@ -84,7 +87,7 @@ describe('listReportees against the local tenant', () => {
 
   it('returns exactly everyone below the caller, with depths, eligibility and order', async () => {
     const actor = await actorFor('ceo');
-    const { result, batches, requests } = await measure(() => listReportees(actor));
+    const { result, batches, requests } = await measure(() => listReportees(actor, UNLIMITED));
     expect(summary(result.reportees)).toEqual([
       ['m2', 1],
       ['m1', 1],
@@ -118,7 +121,7 @@ describe('listReportees against the local tenant', () => {
 
   it('reads a middle manager’s subtree in D+1 round trips', async () => {
     const actor = await actorFor('m1');
-    const { result, batches } = await measure(() => listReportees(actor));
+    const { result, batches } = await measure(() => listReportees(actor, UNLIMITED));
     expect(summary(result.reportees)).toEqual([
       ['a2', 1],
       ['a1', 1],
@@ -132,7 +135,7 @@ describe('listReportees against the local tenant', () => {
   it('costs one round trip for someone without reports', async () => {
     for (const name of ['c1', 'outsider']) {
       const actor = await actorFor(name);
-      const { result, batches } = await measure(() => listReportees(actor));
+      const { result, batches } = await measure(() => listReportees(actor, UNLIMITED));
       expect(result.reportees).toEqual([]);
       expect(batches).toBe(1);
     }
@@ -153,7 +156,7 @@ describe('listReportees against the local tenant', () => {
 
   it('ends the walk on a cycle in manager data', async () => {
     const actor = await actorFor('cyc1');
-    const { result, batches } = await measure(() => listReportees(actor));
+    const { result, batches } = await measure(() => listReportees(actor, UNLIMITED));
     expect(summary(result.reportees)).toEqual([['cyc2', 1]]);
     expect(batches).toBe(2);
   });
@@ -162,28 +165,28 @@ describe('listReportees against the local tenant', () => {
     const actor = await actorFor('m1');
     setManager(local.tenant.ctx.directory, local.userId('x1'), local.userId('m1'));
     try {
-      const { reportees } = await listReportees(actor);
+      const { reportees } = await listReportees(actor, UNLIMITED);
       expect(summary(reportees)).toContainEqual(['x1', 1]);
     } finally {
       setManager(local.tenant.ctx.directory, local.userId('x1'), local.userId('m2'));
     }
-    const { reportees } = await listReportees(actor);
+    const { reportees } = await listReportees(actor, UNLIMITED);
     expect(summary(reportees).map(([name]) => name)).not.toContain('x1');
   });
 
   it('refuses callers who are not enabled member users in Graph', async () => {
     const guest = await actorFor('g1');
-    await expect(listReportees(guest)).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(listReportees(guest, UNLIMITED)).rejects.toMatchObject({ code: 'forbidden' });
     const base: Actor = { id: local.userId('a2'), tenantId: TEST_TENANT_ID, displayName: 'x', userPrincipalName: 'x', roles: [] };
     // A token can outlive the account's disabling; Graph is the authority.
-    await expect(listReportees(base)).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(listReportees({ ...base, id: '12345678-0000-4000-8000-00000000dead' })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(listReportees(base, UNLIMITED)).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(listReportees({ ...base, id: '12345678-0000-4000-8000-00000000dead' }, UNLIMITED)).rejects.toMatchObject({ code: 'forbidden' });
   });
 
   it('rides out Graph throttling by honouring Retry-After', async () => {
     Object.assign(local.tenant.ctx.faults, { throttleNext: 2, retryAfterSeconds: 0 });
     const actor = await actorFor('m1');
-    const { result, batches } = await measure(() => listReportees(actor));
+    const { result, batches } = await measure(() => listReportees(actor, UNLIMITED));
     expect(result.reportees).toHaveLength(5);
     expect(batches).toBe(4 + 2);
   });
@@ -191,16 +194,16 @@ describe('listReportees against the local tenant', () => {
   it('answers upstream-unavailable when Graph keeps failing or drops the connection', async () => {
     const actor = await actorFor('m1');
     Object.assign(local.tenant.ctx.faults, { throttleNext: 10, retryAfterSeconds: 0 });
-    const throttled = await listReportees(actor).catch((error: unknown) => error);
+    const throttled = await listReportees(actor, UNLIMITED).catch((error: unknown) => error);
     expect(throttled).toBeInstanceOf(BrokerError);
     expect(throttled).toMatchObject({ code: 'upstream-unavailable' });
 
     Object.assign(local.tenant.ctx.faults, { throttleNext: 0, dropNext: 1 });
-    const dropped = await listReportees(actor).catch((error: unknown) => error);
+    const dropped = await listReportees(actor, UNLIMITED).catch((error: unknown) => error);
     expect(dropped).toMatchObject({ code: 'upstream-unavailable' });
 
     Object.assign(local.tenant.ctx.faults, { dropNext: 0, throttleNext: 1, retryAfterSeconds: 3600 });
-    const tooLong = await listReportees(actor).catch((error: unknown) => error);
+    const tooLong = await listReportees(actor, UNLIMITED).catch((error: unknown) => error);
     expect(tooLong).toMatchObject({ code: 'upstream-unavailable', retryAfterSeconds: 3600 });
   });
 });
@@ -221,7 +224,7 @@ describe('listReportees over paged directReports', () => {
 
   it('follows @odata.nextLink inside $batch and still never asks per person outside it', async () => {
     const actor = await actorFor('boss');
-    const { result, batches, requests } = await measure(() => listReportees(actor));
+    const { result, batches, requests } = await measure(() => listReportees(actor, UNLIMITED));
     expect(result.reportees).toHaveLength(WIDE + 1);
     expect(new Set(result.reportees.map((r) => r.id)).size).toBe(WIDE + 1);
     expect(result.reportees.filter((r) => r.depth === 1)).toHaveLength(WIDE);
@@ -275,7 +278,7 @@ describe('listReportees eligibility from roles and the TAP policy, without per-p
 
     it('flags privileged roles (direct and via a group) in levels + 1 round trips, all batched', async () => {
       const actor = await actorFor('boss');
-      const { result, batches, requests } = await measure(() => listReportees(actor));
+      const { result, batches, requests } = await measure(() => listReportees(actor, UNLIMITED));
       expect(reasonsByName(result.reportees)).toEqual({ a: ['privileged-role'], b: ['privileged-role'], c: [], d: [], a1: [] });
       // Deepest reportee at depth 2 → 3 rounds; the group members ride in round 2.
       expect(batches).toBe(3);
@@ -287,7 +290,7 @@ describe('listReportees eligibility from roles and the TAP policy, without per-p
       const policy = local.tenant.ctx.directory.tapPolicy;
       try {
         policy.includeTargets = [{ targetType: 'group', id: pilotId(), isRegistrationRequired: false }];
-        const { result, batches } = await measure(() => listReportees(actor));
+        const { result, batches } = await measure(() => listReportees(actor, UNLIMITED));
         expect(reasonsByName(result.reportees)).toEqual({
           a: ['privileged-role', 'outside-tap-policy'],
           b: ['privileged-role', 'outside-tap-policy'],
@@ -298,10 +301,10 @@ describe('listReportees eligibility from roles and the TAP policy, without per-p
         expect(batches).toBe(3);
         policy.includeTargets = [{ targetType: 'group', id: 'all_users', isRegistrationRequired: false }];
         policy.excludeTargets = [{ targetType: 'group', id: pilotId() }];
-        expect(reasonsByName((await listReportees(actor)).reportees).c).toEqual(['outside-tap-policy']);
+        expect(reasonsByName((await listReportees(actor, UNLIMITED)).reportees).c).toEqual(['outside-tap-policy']);
         policy.excludeTargets = [];
         policy.state = 'disabled';
-        expect(reasonsByName((await listReportees(actor)).reportees).d).toEqual(['tap-policy-disabled']);
+        expect(reasonsByName((await listReportees(actor, UNLIMITED)).reportees).d).toEqual(['tap-policy-disabled']);
       } finally {
         Object.assign(policy, { state: 'enabled', includeTargets: [{ targetType: 'group', id: 'all_users', isRegistrationRequired: false }], excludeTargets: [] });
       }
@@ -313,7 +316,7 @@ describe('listReportees eligibility from roles and the TAP policy, without per-p
       expect(reasonsByName(result.reportees)).toEqual({ a: ['privileged-role'], b: ['privileged-role'], c: [], d: [] });
       expect(batches).toBe(2);
       const loner = await actorFor('a1');
-      expect((await measure(() => listReportees(loner))).batches).toBe(1);
+      expect((await measure(() => listReportees(loner, UNLIMITED))).batches).toBe(1);
     });
   });
 
@@ -328,7 +331,7 @@ describe('listReportees eligibility from roles and the TAP policy, without per-p
 
     it('still flags direct roles and leaves out only what depends on unreadable groups', async () => {
       const actor = await actorFor('boss');
-      const { result, batches } = await measure(() => listReportees(actor));
+      const { result, batches } = await measure(() => listReportees(actor, UNLIMITED));
       expect(reasonsByName(result.reportees)).toEqual({ a: ['privileged-role'], b: [], c: [], d: [], a1: [] });
       expect(batches).toBe(3);
     });
@@ -343,7 +346,7 @@ describe('listReportees reads the whole directory when a level gets wide', () =>
   it('in a small tenant: the first round, then one scan page, whatever the depth; cycles still end', async () => {
     local = await startLocalTenant(buildTestSeed(ORG));
     setManager(local.tenant.ctx.directory, local.userId('cyc1'), local.userId('cyc2'));
-    const ceo = await measure(async () => listReportees(await actorFor('ceo')));
+    const ceo = await measure(async () => listReportees(await actorFor('ceo'), UNLIMITED));
     expect(summary(ceo.result.reportees)).toEqual([
       ['m2', 1],
       ['m1', 1],
@@ -360,7 +363,7 @@ describe('listReportees reads the whole directory when a level gets wide', () =>
     expect(ceo.requests).toBe(2);
     expect(local.tenant.ctx.stats.batched['GET /v1.0/users']).toBe(1);
 
-    const cycle = await measure(async () => listReportees(await actorFor('cyc1')));
+    const cycle = await measure(async () => listReportees(await actorFor('cyc1'), UNLIMITED));
     expect(summary(cycle.result.reportees)).toEqual([['cyc2', 1]]);
   });
 
@@ -372,7 +375,7 @@ describe('listReportees reads the whole directory when a level gets wide', () =>
       users.push({ upn: `eng${i}`, displayName: `Engineer ${i}`, manager: `lead${i}` });
     }
     local = await startLocalTenant(buildTestSeed([...users, ...bystanders(3000)]));
-    const { result, batches } = await measure(async () => listReportees(await actorFor('boss')));
+    const { result, batches } = await measure(async () => listReportees(await actorFor('boss'), UNLIMITED));
     expect(result.reportees).toHaveLength(800);
     expect(result.reportees.filter((r) => r.depth === 1)).toHaveLength(400);
     const byName = new Map(result.reportees.map((r) => [r.userPrincipalName.split('@')[0] ?? '', r]));

@@ -2,7 +2,10 @@ import 'server-only';
 import type { Actor } from '@/lib/auth/actor';
 import { getIneligibleReasons, isInTapPolicyScope, type IneligibleReason } from '@/lib/broker/eligibility';
 import { BrokerError } from '@/lib/broker/errors';
-import { getDefaultPolicy, type BrokerPolicy } from '@/lib/broker/policy';
+import { getCurrentPolicy } from '@/lib/broker/get-policy';
+import type { BrokerPolicy } from '@/lib/broker/policy';
+import { getDb } from '@/lib/db/client';
+import type { PrismaClient } from '@/lib/db/generated/client';
 import { getReportees } from '@/lib/graph/get-reportees';
 import type { Logger } from '@/lib/log';
 
@@ -44,9 +47,10 @@ const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true })
  */
 export async function listReportees(
   actor: Actor,
-  options: { log?: Logger; policy?: BrokerPolicy } = {},
+  options: { log?: Logger; policy?: BrokerPolicy; db?: PrismaClient } = {},
 ): Promise<{ reportees: ReporteeView[] }> {
-  const policy = options.policy ?? getDefaultPolicy();
+  // The stored policy's maxDepth bounds the list, as it bounds requests.
+  const policy = options.policy ?? (await getCurrentPolicy(options.db ?? (await getDb())));
   const tree = await getReportees(actor.id, { maxDepth: policy.maxDepth, ...(options.log ? { log: options.log } : {}) });
   if (tree.root === null || tree.root.accountEnabled !== true || tree.root.userType !== 'Member') {
     throw new BrokerError('forbidden', 'Only enabled member accounts can list reportees.');

@@ -110,7 +110,9 @@ async function route(modulePath: string, method: 'GET' | 'POST' | 'PUT'): Promis
 
 interface CallResult {
   status: number;
+  /** The parsed JSON body; `{}` for a non-JSON answer (an export), whose text is in `text`. */
   body: Record<string, unknown>;
+  text: string;
   headers: Headers;
 }
 
@@ -133,7 +135,9 @@ async function call(
   expect(response.headers.get('cache-control')).toBe('no-store');
   expect(response.headers.get('x-request-id')).toBeTruthy();
   if (response.status >= 400) expect(response.headers.get('content-type')).toBe('application/problem+json');
-  return { status: response.status, body: (await response.json()) as Record<string, unknown>, headers: response.headers };
+  const text = await response.text();
+  const isJson = /^application\/(?:problem\+)?json\b/.test(response.headers.get('content-type') ?? '');
+  return { status: response.status, body: isJson ? (JSON.parse(text) as Record<string, unknown>) : {}, text, headers: response.headers };
 }
 
 /** What the database holds, to compare before and after a refusal. */
@@ -565,6 +569,27 @@ describe('audit and policy routes', () => {
         expect(result.body.firstBrokenSeq).toBeUndefined();
       },
     });
+  });
+
+  it('GET /api/audit/export: auditors and admins get every event with its seq and hashes', async () => {
+    const get = await route('audit/export', 'GET');
+    await matrix('GET /api/audit/export?format=jsonl', auditReaders, (caller) => call(get, '/api/audit/export?format=jsonl', caller), {
+      refusalEvents: () => 0,
+      onSuccess: async (_caller, result) => {
+        const lines = result.text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+        const stored = await (await getDb()).auditEvent.findMany({ orderBy: { seq: 'asc' } });
+        const exported = lines.filter((l) => 'hash' in l);
+        // Every event before the export itself (which may be written first, and then included).
+        for (const event of stored.filter((e) => e.type !== 'audit.exported')) {
+          expect(exported).toContainEqual(expect.objectContaining({ seq: Number(event.seq), id: event.id, type: event.type, prevHash: event.prevHash, hash: event.hash }));
+        }
+      },
+    });
+    for (const caller of ['auditor', 'admin'] as const) {
+      const before = await snapshot();
+      expectProblem(await call(get, '/api/audit/export?format=xml', caller), 400, 'validation-failed', `format=xml as ${caller}`);
+      await expectNothingChanged(before, caller, 0, `format=xml as ${caller}`);
+    }
   });
 
   it('GET /api/policy: approvers, auditors and admins', async () => {
