@@ -126,7 +126,9 @@ describe('seed loading', () => {
     expect(users.length).toBeGreaterThanOrEqual(35);
     expect(users.some((u) => !u.accountEnabled)).toBe(true);
     expect(users.some((u) => u.userType === 'Guest')).toBe(true);
-    expect(users.some((u) => u.employeeHireDate !== null && Date.parse(u.employeeHireDate) > Date.now())).toBe(true);
+    // A new hire: someone who starts after the demo org was written (not "after today", which
+    // would make this test fail on a calendar date).
+    expect(users.some((u) => u.employeeHireDate !== null && Date.parse(u.employeeHireDate) > Date.parse('2026-11-20T00:00:00Z'))).toBe(true);
     expect(users.some((u) => u.directoryRoleTemplateIds.includes('fe930be7-5e62-47db-91af-98c3a49a38b1'))).toBe(true);
     for (const role of ['TapBroker.Approver', 'TapBroker.Auditor', 'TapBroker.Admin']) {
       expect(users.some((u) => u.appRoles.includes(role))).toBe(true);
