@@ -1,6 +1,7 @@
 'use client';
 
 import { useId, useMemo, useRef, useState } from 'react';
+import { ApprovalHistory } from '@/components/approval-history';
 import { Badge, DepthBadge } from '@/components/badge';
 import { Button } from '@/components/button';
 import { inputClassName } from '@/components/form-field';
@@ -107,6 +108,7 @@ function PendingQueue({ meId }: { meId: string | null }) {
           </ul>
         </>
       )}
+      <ApprovalHistory meId={meId} refreshKey={decided.size} />
     </section>
   );
 }

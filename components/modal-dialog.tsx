@@ -42,7 +42,9 @@ export function ModalDialog({
     };
     // The browser may close a modal without a cancellable `cancel` (a second Escape in a row).
     const onNativeClose = () => {
-      if (!dialog.isConnected) return;
+      // `close` is dispatched asynchronously: a stale one from an earlier effect run (React's
+      // StrictMode mounts twice in development) arrives after the dialog was shown again.
+      if (!dialog.isConnected || dialog.open) return;
       if (dismissibleRef.current) onCloseRef.current();
       else dialog.showModal();
     };

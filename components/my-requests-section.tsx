@@ -5,11 +5,13 @@ import { useMemo, useState } from 'react';
 import { StatusBadge } from '@/components/badge';
 import { Button } from '@/components/button';
 import { useIssuePass } from '@/components/pass-reveal-provider';
+import { IssuedPassesSection, PassStateBadge, usePassStatuses, type PassStatus } from '@/components/pass-tracking';
 import { ProblemAlert } from '@/components/problem-alert';
 import { ListSkeleton, SectionHeading } from '@/components/section-parts';
 import { describeDecision, RequestTerms } from '@/components/request-details';
 import { formatDateTime, formatReason } from '@/lib/client/format';
 import { useMe } from '@/lib/client/me-context';
+import { APP_ROLES } from '@/lib/client/navigation';
 import { parseTapRequestList, type TapRequest } from '@/lib/client/portal-types';
 import { useNow } from '@/lib/client/use-now';
 import { usePortalApi, usePortalQuery } from '@/lib/client/use-portal-api';
@@ -27,6 +29,10 @@ export function MyRequestsSection() {
   const issue = useIssuePass();
   const me = useMe();
   const meId = me.status === 'success' ? me.data.id : null;
+  const isAdmin = me.status === 'success' && me.data.roles.includes(APP_ROLES.admin);
+  // Tracking after issuance: the live state of every issued pass here, in one batched Graph read.
+  const tracking = usePassStatuses('mine');
+  const refreshTracking = tracking.refresh;
   const [busyId, setBusyId] = useState<string | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
   const sorted = useMemo(() => (requests.status === 'success' ? [...requests.data].sort(newestFirst) : []), [requests]);
@@ -43,6 +49,7 @@ export function MyRequestsSection() {
       setBusyId(null);
       // The request changed state, or the API said it could not: either way show what is true now.
       requests.refresh();
+      refreshTracking();
     }
   };
 
@@ -68,7 +75,13 @@ export function MyRequestsSection() {
         description="Passes you asked for, newest first. Get a pass once it is approved; it is shown to you once."
         action={
           requests.status !== 'loading' && (
-            <Button variant="secondary" onClick={requests.refresh}>
+            <Button
+              variant="secondary"
+              onClick={() => {
+                requests.refresh();
+                refreshTracking();
+              }}
+            >
               Refresh
             </Button>
           )
@@ -110,6 +123,7 @@ export function MyRequestsSection() {
               request={request}
               meId={meId}
               busy={busyId === request.id}
+              passStatus={tracking.status === 'success' ? tracking.data.get(request.id) : undefined}
               anyBusy={busyId !== null}
               onGetPass={getPass}
               onRevoke={revoke}
@@ -117,6 +131,7 @@ export function MyRequestsSection() {
           ))}
         </ul>
       )}
+      {isAdmin && <IssuedPassesSection />}
     </section>
   );
 }
@@ -128,9 +143,11 @@ function MyRequestRow({
   anyBusy,
   onGetPass,
   onRevoke,
+  passStatus,
 }: {
   request: TapRequest;
   meId: string | null;
+  passStatus?: PassStatus | undefined;
   busy: boolean;
   anyBusy: boolean;
   onGetPass: (request: TapRequest) => void;
@@ -155,6 +172,7 @@ function MyRequestRow({
               {name}
             </h3>
             <StatusBadge status={request.status} />
+            {passStatus !== undefined && request.status === 'issued' && <PassStateBadge status={passStatus} />}
           </div>
           {request.targetUserPrincipalName !== null && (
             <p className="break-all text-xs text-slate-600">{request.targetUserPrincipalName}</p>
@@ -172,7 +190,7 @@ function MyRequestRow({
               )}
             </>
           )}
-          {request.status === 'issued' && !expired && (
+          {request.status === 'issued' && !expired && passStatus?.revocable !== false && (
             <Button variant="secondary" onClick={() => onRevoke(request)} disabled={anyBusy} aria-describedby={nameId}>
               {busy ? 'Revoking…' : 'Revoke'}
             </Button>

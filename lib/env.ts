@@ -67,6 +67,13 @@ export interface Env {
   };
   /** True only when ALLOW_INSECURE_LOCAL_TENANT is exactly "true". */
   allowInsecureLocalTenant: boolean;
+  /** AUDIT_SIGNING_KEY_PATH: Ed25519 PEM signing export manifests; undefined = generated into DATA_DIR (lib/audit/signing-key.ts). */
+  auditSigningKeyPath: string | undefined;
+  /**
+   * Notification mail through Graph `sendMail` (issue 4). `sender` null = notifications off.
+   * `approverAddresses`: who hears about requests waiting for approval.
+   */
+  mail: { sender: string | null; approverAddresses: string[] };
 }
 
 export class EnvError extends Error {
@@ -93,6 +100,10 @@ const httpsUrl = z
   .refine((v) => URL.canParse(v) && new URL(v).protocol === 'https:', 'must be an https:// URL')
   .refine((v) => !URL.canParse(v) || (new URL(v).search === '' && new URL(v).hash === ''), 'must not have a query or fragment')
   .transform((v) => v.replace(/\/+$/, ''));
+
+const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Deliberately loose (Graph validates recipients): one @, no spaces, a dot-free local part allowed. */
+const MAIL_RE = /^[^\s@,<>"]+@[^\s@,<>"]+$/;
 
 const rawSchema = z
   .object({
@@ -121,7 +132,15 @@ const rawSchema = z
     BROKER_CERTIFICATE_PASSWORD: optional(z.string()),
     GRAPH_BASE_URL: required(httpsUrl),
     GRAPH_SCOPE: optional(z.string().regex(/^\S+\/\.default$/, 'must end with /.default (client credentials)')),
+    AUDIT_SIGNING_KEY_PATH: optional(z.string()),
     ALLOW_INSECURE_LOCAL_TENANT: optional(z.enum(['true', 'false'], { error: 'must be "true" or "false"' })),
+    MAIL_SENDER: optional(z.string().trim().refine((v) => GUID_RE.test(v) || MAIL_RE.test(v), 'must be the sending mailbox\'s user principal name or object id')),
+    APPROVER_NOTIFICATION_ADDRESSES: optional(z.string()).transform((v, ctx) => {
+      const list = (v ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
+      const bad = list.filter((a) => !MAIL_RE.test(a));
+      if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `must be comma-separated mail addresses (not: ${bad.join(', ')})` });
+      return [...new Set(list.map((a) => a.toLowerCase()))];
+    }),
   });
 
 function isLoopbackUrl(url: string): boolean {
@@ -191,6 +210,9 @@ export function parseEnv(source: RawEnv): Env {
         : 'BROKER_CLIENT_SECRET: set exactly one of BROKER_CLIENT_SECRET or BROKER_CERTIFICATE_PATH (the broker app credential)',
     );
   }
+  if (isSet('APPROVER_NOTIFICATION_ADDRESSES') && !isSet('MAIL_SENDER')) {
+    issues.push('APPROVER_NOTIFICATION_ADDRESSES: is only used with MAIL_SENDER (the mailbox notifications are sent from)');
+  }
   if (isSet('BROKER_CERTIFICATE_PASSWORD') && !hasCert) {
     issues.push('BROKER_CERTIFICATE_PASSWORD: is only used with BROKER_CERTIFICATE_PATH');
   }
@@ -249,6 +271,8 @@ export function parseEnv(source: RawEnv): Env {
       scope: raw.GRAPH_SCOPE ?? `${graphUrl.origin}/.default`,
     },
     allowInsecureLocalTenant,
+    auditSigningKeyPath: raw.AUDIT_SIGNING_KEY_PATH === undefined ? undefined : path.resolve(/*turbopackIgnore: true*/ raw.AUDIT_SIGNING_KEY_PATH),
+    mail: { sender: raw.MAIL_SENDER ?? null, approverAddresses: raw.MAIL_SENDER === undefined ? [] : raw.APPROVER_NOTIFICATION_ADDRESSES },
   };
 }
 

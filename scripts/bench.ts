@@ -1,10 +1,18 @@
 /**
- * `npm run bench`: benchmarks that print figures (tests never assert wall-clock times).
+ * `npm run bench [-- --only=reportees|export]`: benchmarks that print figures (tests never assert
+ * wall-clock times). Both run unless `--only` picks one.
  *
  *   reportees — the org-chart walk behind GET /api/reportees on a generated org
  *               (`--users`, default 100000) with added Graph latency per round trip
  *               (`--latency` ms, default 40, roughly a real Graph call): reportees found, levels,
  *               Graph HTTP round trips, requests carried inside `$batch`, wall time, peak RSS.
+ *
+ *   export    — the audit compliance export (GET /api/audit/export and its manifest) over
+ *               `--events` (default 1000000) chained audit events in a throwaway PostgreSQL
+ *               cluster, for each of `--formats` (default csv,jsonl): rows/s and the peak RSS of
+ *               the exporting process (target < 256 MB); then `npm run audit:verify` on the file
+ *               with its manifest and the pinned public key (rows/s, peak RSS). `--heap` (MB,
+ *               default 128, 0 = Node's default) caps the exporting process's V8 old space.
  *
  * The measured code runs in a child process that trusts the local tenant's certificate through
  * NODE_EXTRA_CA_CERTS (read by Node only at start-up), exactly as `npm start` runs the portal.
@@ -14,6 +22,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureCertificate } from '../tenant/cert';
+import { startPgCluster } from './pg-cluster';
 import { repoRoot } from './lib/stack';
 
 function arg(name: string, fallback: number): number {
@@ -31,7 +40,7 @@ function run(args: string[], env: Record<string, string> = {}): Promise<void> {
   });
 }
 
-async function main() {
+async function benchReportees() {
   const users = arg('users', 100_000);
   const latency = arg('latency', 40);
   const work = await mkdtemp(path.join(os.tmpdir(), 'tapbroker-bench-'));
@@ -47,6 +56,40 @@ async function main() {
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+async function benchExport() {
+  const events = arg('events', 1_000_000);
+  const formatsArg = process.argv.find((a) => a.startsWith('--formats='))?.slice('--formats='.length) ?? 'csv,jsonl';
+  const formats = formatsArg.split(',').filter((f) => f === 'csv' || f === 'jsonl');
+  const work = await mkdtemp(path.join(os.tmpdir(), 'tapbroker-export-bench-'));
+  const cluster = await startPgCluster();
+  try {
+    const env = { LOG_LEVEL: 'warn' };
+    const bench = ['--conditions=react-server', '--import', 'tsx', 'scripts/bench/audit-export-bench.ts'];
+    await run([...bench, 'seed', cluster.url, String(events)], env);
+    // V8 grows its heap lazily while garbage is plentiful; a cap shows the live set is small. The
+    // portal can run with the same NODE_OPTIONS. `--heap=0` measures with Node's defaults.
+    const heap = arg('heap', 128);
+    const heapFlags = heap === 0 ? [] : [`--max-old-space-size=${heap}`];
+    console.log(`export bench: ${events} events, exporting process with ${heap === 0 ? "Node's default heap" : `--max-old-space-size=${heap}`}`);
+    for (const format of formats) {
+      await run([...heapFlags, ...bench, 'export', cluster.url, work, format], env);
+      const file = path.join(work, `export.${format}`);
+      await run(['--import', 'tsx', 'scripts/audit-verify.ts', file, `${file}.manifest.json`, '--key', path.join(work, 'public-key.pem')]);
+      await rm(file, { force: true });
+    }
+  } finally {
+    await cluster.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  if (only !== undefined && only !== 'reportees' && only !== 'export') throw new Error('--only must be reportees or export');
+  if (only === undefined || only === 'reportees') await benchReportees();
+  if (only === undefined || only === 'export') await benchExport();
 }
 
 main().catch((err: unknown) => {

@@ -14,11 +14,15 @@
  *   POST /_tenant/faults/reset  back to the start-up faults (TENANT_FAULT_* env) → 200 the state
  *   PUT  /_tenant/seed          replace the whole directory with the posted seed JSON
  *                               → 200 { tenantId, users }; 400 { error, message } naming the bad entry
+ *   GET  /_tenant/mail          the mail log: 200 { messages } — what Graph sendMail accepted (tenant/mail-log.ts)
+ *   GET  /_tenant/mail.html     the mail log as a page
+ *   POST /_tenant/mail/reset    empty the mail log → 200 { messages: [] }
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { faultPatchSchema, emptyStats } from './faults';
-import { BodyTooLargeError, readJson, sendJson, sendText } from './http-util';
+import { BodyTooLargeError, readJson, sendHtml, sendJson, sendText } from './http-util';
 import { parseSeed, SeedError } from './seed';
+import { clearMailLog, getMailLog, mailLogPage } from './mail-log';
 import type { FaultState, TenantContext } from './types';
 
 /** Generated orgs of 100 000 users weigh ~40 MB as JSON. */
@@ -118,6 +122,19 @@ export async function handleAdmin(
       sendJson(res, 200, { tenantId: ctx.directory.tenantId, users: ctx.directory.users.size });
       return true;
     }
+    case 'GET /_tenant/mail':
+      sendJson(res, 200, { messages: getMailLog(ctx) }, { 'Cache-Control': 'no-store' });
+      return true;
+    case 'GET /_tenant/mail.html':
+      sendHtml(res, 200, mailLogPage(ctx), {
+        // Message bodies render in sandboxed srcdoc frames: no scripts, no fetches, inline styles only.
+        'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self' about:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'",
+      });
+      return true;
+    case 'POST /_tenant/mail/reset':
+      clearMailLog(ctx);
+      sendJson(res, 200, { messages: [] });
+      return true;
     default:
       return false;
   }

@@ -28,6 +28,7 @@ export function defaultFaults(): FaultState {
     tapCreateHangNext: 0,
     tapCreateFailAfterNext: 0,
     tapCreateFailNext: 0,
+    sendMailFailNext: 0,
   };
 }
 
@@ -44,6 +45,7 @@ export const faultPatchSchema = z
     tapCreateHangNext: z.number().int().min(0),
     tapCreateFailAfterNext: z.number().int().min(0),
     tapCreateFailNext: z.number().int().min(0),
+    sendMailFailNext: z.number().int().min(0),
   })
   .partial()
   .strict();

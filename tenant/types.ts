@@ -169,6 +169,8 @@ export interface FaultState {
   tapCreateFailAfterNext: number;
   /** The next N TAP creates answer 503 without creating anything. */
   tapCreateFailNext: number;
+  /** The next N `sendMail` calls answer 503 without recording (or sending) anything. */
+  sendMailFailNext: number;
 }
 
 export interface RequestStats {
@@ -180,7 +182,8 @@ export interface RequestStats {
   entra: Record<string, number>;
   /**
    * Things that happened, for tests to wait on: `tapMethod.created` (counted when the method
-   * exists, whatever the answer then is), `tapMethod.deleted`, `signIn.tap` (a sign-in with a pass).
+   * exists, whatever the answer then is), `tapMethod.deleted`, `signIn.tap` (a sign-in with a pass),
+   * `mail.sent` (a message accepted by `sendMail`; the message itself is in the mail log).
    */
   events: Record<string, number>;
 }

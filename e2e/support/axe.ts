@@ -1,9 +1,10 @@
-import { createRequire } from 'node:module';
 import type { Page } from '@playwright/test';
 
-const require_ = createRequire(import.meta.url);
-/** axe-core's browser bundle (axe-core is a devDependency; @axe-core/playwright needs Node 22). */
-export const axeScriptPath = require_.resolve('axe-core/axe.min.js');
+/**
+ * axe-core's browser bundle (axe-core is a devDependency; @axe-core/playwright needs Node 22).
+ * Playwright loads specs as CommonJS, where `require.resolve` is at hand.
+ */
+export const axeScriptPath = require.resolve('axe-core/axe.min.js');
 
 export interface AxeViolation {
   id: string;

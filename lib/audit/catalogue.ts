@@ -163,6 +163,22 @@ export const auditCatalogue = {
     firstHash: z.string().nullable().optional(),
     lastHash: z.string().nullable().optional(),
   }),
+  /**
+   * Issue 4: a notification mail could not be sent (one event per failed attempt). The action it
+   * announced is done regardless; `willRetry` false means the dispatcher gave up (`gaveUp`).
+   */
+  'notification.failed': z.strictObject({
+    ...evidence,
+    notificationId: z.string().min(1),
+    kind: z.string().min(1),
+    attempt: z.number().int().min(1),
+    maxAttempts: z.number().int().min(1),
+    willRetry: z.boolean(),
+    nextAttemptAt: isoDateTime.nullable(),
+    graphStatus: z.number().int().nullable(),
+    graphCode: z.string().nullable(),
+    error: z.string().max(500),
+  }),
   'audit.verified': z.strictObject({
     ...evidence,
     ok: z.boolean(),

@@ -9,6 +9,8 @@ import { auditAlone, findRequest, inTransaction, resolveDb, type UseCaseOptions 
 import { canApprove, canRequestTapFor, getApprovalExpiry } from '@/lib/broker/tap-request-policy';
 import { toRequestView, type TapRequestView } from '@/lib/broker/to-request-view';
 import { getTargetFacts } from '@/lib/graph/get-target-facts';
+import { enqueueNotifications } from '@/lib/notify/enqueue-notifications';
+import { kickNotificationDispatcher } from '@/lib/notify/dispatcher-loop';
 
 export interface ApproveTapRequestInput {
   id: string;
@@ -110,8 +112,12 @@ export async function approveTapRequest(
       data: { ...evidence, chain: check.chain, depth: check.depth, decidedBy: actor.id, auto: false, comment, approvalExpiresAt },
       context: ctx,
     });
-    return tx.tapRequest.findUniqueOrThrow({ where: { id: request.id } });
+    const approved = await tx.tapRequest.findUniqueOrThrow({ where: { id: request.id } });
+    // Issue 4: the requester hears about the decision (outbox, same transaction).
+    await enqueueNotifications(tx, 'request_approved', approved);
+    return approved;
   });
+  kickNotificationDispatcher();
   ctx.log.info({ tapRequestId: updated.id }, 'TAP request approved');
   return toRequestView(updated);
 }

@@ -6,6 +6,8 @@ import { BrokerError } from '@/lib/broker/errors';
 import { auditAlone, findRequest, inTransaction, resolveDb, type UseCaseOptions } from '@/lib/broker/tap-request-store';
 import { canApprove } from '@/lib/broker/tap-request-policy';
 import { toRequestView, type TapRequestView } from '@/lib/broker/to-request-view';
+import { enqueueNotifications } from '@/lib/notify/enqueue-notifications';
+import { kickNotificationDispatcher } from '@/lib/notify/dispatcher-loop';
 
 export interface DenyTapRequestInput {
   id: string;
@@ -56,8 +58,12 @@ export async function denyTapRequest(actor: Actor, input: DenyTapRequestInput, c
       data: { decidedBy: actor.id, reason, policyVersion: request.policyVersion },
       context: ctx,
     });
-    return tx.tapRequest.findUniqueOrThrow({ where: { id: request.id } });
+    const denied = await tx.tapRequest.findUniqueOrThrow({ where: { id: request.id } });
+    // Issue 4: the requester hears about the decision and its reason (outbox, same transaction).
+    await enqueueNotifications(tx, 'request_denied', denied);
+    return denied;
   });
+  kickNotificationDispatcher();
   ctx.log.info({ tapRequestId: updated.id }, 'TAP request denied');
   return toRequestView(updated);
 }

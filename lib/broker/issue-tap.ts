@@ -13,6 +13,8 @@ import { canRequestTapFor, getLifetimeBounds, isApprovalValid } from '@/lib/brok
 import type { PrismaClient, TapRequest } from '@/lib/db/generated/client';
 import { getTargetFacts } from '@/lib/graph/get-target-facts';
 import { createTapMethod, deleteTapMethod, TapCreateOutcomeUnknownError, TapCreateRejectedError, type CreatedTap } from '@/lib/graph/tap-methods';
+import { enqueueNotifications } from '@/lib/notify/enqueue-notifications';
+import { kickNotificationDispatcher } from '@/lib/notify/dispatcher-loop';
 
 /**
  * What `POST /api/tap-requests/{id}/issue` answers (CONTRACT.md §2). This object is the only
@@ -235,6 +237,9 @@ export async function issueTap(actor: Actor, input: IssueTapInput, ctx: RequestC
         },
         context: ctx,
       });
+      // Issue 4: the target hears that a pass was issued for them and by whom — never the pass:
+      // the message is rendered from the stored row, which has no field for it.
+      await enqueueNotifications(tx, 'pass_issued', await tx.tapRequest.findUniqueOrThrow({ where: { id: request.id } }));
     });
   } catch (error) {
     // The pass exists in Graph but its issuance is not on record: nobody may receive it. Delete it
@@ -247,6 +252,7 @@ export async function issueTap(actor: Actor, input: IssueTapInput, ctx: RequestC
     throw new BrokerError('upstream-unavailable', 'The pass could not be recorded, so it was withdrawn; nothing was issued. Try again later.', { cause: error });
   }
 
+  kickNotificationDispatcher();
   ctx.log.info({ tapRequestId: request.id, methodId: method.id }, 'TAP issued');
   return {
     temporaryAccessPass: method.temporaryAccessPass,

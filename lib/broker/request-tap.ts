@@ -10,6 +10,8 @@ import { canRequestTapFor, checkJustification, getApprovalExpiry, requiresApprov
 import { toRequestView, type TapRequestView } from '@/lib/broker/to-request-view';
 import { getTargetFacts, isUserReference } from '@/lib/graph/get-target-facts';
 import { SYSTEM_ACTOR_ID } from '@/lib/broker/context';
+import { enqueueNotifications } from '@/lib/notify/enqueue-notifications';
+import { kickNotificationDispatcher } from '@/lib/notify/dispatcher-loop';
 
 export interface RequestTapInput {
   /** The target's object id (or UPN). */
@@ -128,8 +130,11 @@ export async function requestTap(actor: Actor, input: RequestTapInput, ctx: Requ
         context: ctx,
       });
     }
+    // Issue 4: approvers hear about a request that waits for them (outbox, same transaction).
+    if (created.status === 'pending_approval') await enqueueNotifications(tx, 'approval_requested', created);
     return created;
   });
+  kickNotificationDispatcher();
   ctx.log.info({ tapRequestId: row.id, status: row.status, depth: row.depth }, 'TAP request created');
   return toRequestView(row);
 }

@@ -18,6 +18,16 @@ export function canReadPolicy(roles: readonly string[]): boolean {
   return roles.includes(APP_ROLES.approver) || roles.includes(APP_ROLES.auditor) || roles.includes(APP_ROLES.admin);
 }
 
+/** Auditors, and admins (who may do everything an auditor may): the audit console and the dashboard. */
+export function canReadAudit(roles: readonly string[]): boolean {
+  return roles.includes(APP_ROLES.auditor) || roles.includes(APP_ROLES.admin);
+}
+
+/** Who may change the broker policy (`PUT /api/policy`); the policy console is theirs. */
+export function canChangePolicy(roles: readonly string[]): boolean {
+  return roles.includes(APP_ROLES.admin);
+}
+
 export interface NavItem {
   href: string;
   label: string;
@@ -29,4 +39,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: '/', label: 'Team', isVisible: () => true },
   { href: '/requests', label: 'My requests', isVisible: () => true },
   { href: '/approvals', label: 'Approvals', isVisible: canReviewRequests },
+  { href: '/dashboard', label: 'Dashboard', isVisible: canReadAudit },
+  { href: '/audit', label: 'Audit', isVisible: canReadAudit },
+  { href: '/policy', label: 'Policy', isVisible: canChangePolicy },
 ];

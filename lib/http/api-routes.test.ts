@@ -571,6 +571,19 @@ describe('audit and policy routes', () => {
     });
   });
 
+  it('GET /api/dashboard: auditors and admins', async () => {
+    const get = await route('dashboard', 'GET');
+    await matrix('GET /api/dashboard', auditReaders, (caller) => call(get, '/api/dashboard', caller), {
+      refusalEvents: () => 0,
+      onSuccess: async (_caller, result) => {
+        expect(result.body).toMatchObject({ windowDays: 30 });
+        expect(result.body.issuedPerDay).toHaveLength(30);
+        const waiting = await (await getDb()).tapRequest.count({ where: { status: 'pending_approval' } });
+        expect(result.body.approvalsWaiting).toMatchObject({ count: waiting });
+      },
+    });
+  });
+
   it('GET /api/audit/export: auditors and admins get every event with its seq and hashes', async () => {
     const get = await route('audit/export', 'GET');
     await matrix('GET /api/audit/export?format=jsonl', auditReaders, (caller) => call(get, '/api/audit/export?format=jsonl', caller), {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { systemContext } from '@/lib/broker/context';
 import { reconcileTapRequests } from '@/lib/broker/reconcile-tap-requests';
 import { logger } from '@/lib/log';
+import { startNotificationDispatcher, stopNotificationDispatcher } from '@/lib/notify/dispatcher-loop';
 
 /** How often the reconciler runs after the boot run. */
 export const RECONCILE_INTERVAL_MS = 60_000;
@@ -55,6 +56,12 @@ export function startBackgroundJobs(): void {
   store[STATE_KEY] = state;
   void runOnce(state);
   logger.info({ component: 'reconciler', intervalMs: RECONCILE_INTERVAL_MS }, 'background reconciler started');
+  // Issue 4: the notification outbox dispatcher (logs once and stays off without MAIL_SENDER).
+  try {
+    startNotificationDispatcher();
+  } catch (error) {
+    logger.error({ component: 'notifications', err: error }, 'could not start the notification dispatcher');
+  }
 }
 
 /** Stops the loop started by {@link startBackgroundJobs} (tests, graceful shutdown). */
@@ -64,5 +71,5 @@ export async function stopBackgroundJobs(): Promise<void> {
   if (!state) return;
   clearInterval(state.timer);
   delete store[STATE_KEY];
-  await state.running;
+  await Promise.all([state.running, stopNotificationDispatcher()]);
 }

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ensureCertificate } from '../../tenant/cert';
 import { startTenant } from '../../tenant/server';
+import type { Directory } from '../../tenant/types';
 import { migrateDatabase } from '../../lib/db/migrate';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
@@ -28,6 +29,13 @@ export interface StackOptions {
   /** Where the portal's stdout/stderr go: inherited by default, or a callback per chunk. */
   onPortalOutput?: (chunk: string) => void;
   logLevel?: string;
+  /**
+   * Issue 4: notification mail through the local tenant's sendMail (default true; see
+   * `localMailEnv`). The e2e run turns it off: the dispatcher's Graph calls (address look-ups,
+   * sendMail) run in the background right after commits and would land in the tenant's request
+   * counts that specs assert round trips with.
+   */
+  notifications?: boolean;
 }
 
 export interface Stack {
@@ -145,6 +153,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       NEXT_TELEMETRY_DISABLED: '1',
     };
     if (opts.databaseUrl) portalEnv.DATABASE_URL = opts.databaseUrl;
+    if (opts.notifications !== false) Object.assign(portalEnv, localMailEnv(dir));
 
     const baseEnv = { ...process.env };
     delete baseEnv.DATABASE_URL;
@@ -194,4 +203,23 @@ export function stopChild(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * Issue 4: notifications for the local tenant — when the seed grants the broker `Mail.Send` and
+ * has a `tap-broker@…` mailbox, the portal sends as it, and the approvers (app role Approver or
+ * Admin, enabled accounts) hear about waiting requests. Otherwise notifications stay off.
+ */
+function localMailEnv(dir: Directory): Record<string, string> {
+  if (!dir.broker.graphPermissions.some((p) => p.toLowerCase() === 'mail.send')) return {};
+  const users = [...dir.users.values()];
+  const mailbox = users.find((u) => u.userPrincipalName.toLowerCase().startsWith('tap-broker@'));
+  if (mailbox === undefined) return {};
+  const approvers = users
+    .filter((u) => u.accountEnabled && u.appRoles.some((r) => r === 'TapBroker.Approver' || r === 'TapBroker.Admin'))
+    .map((u) => u.mail ?? u.userPrincipalName);
+  return {
+    MAIL_SENDER: mailbox.userPrincipalName,
+    ...(approvers.length > 0 ? { APPROVER_NOTIFICATION_ADDRESSES: approvers.join(',') } : {}),
+  };
 }

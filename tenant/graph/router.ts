@@ -9,6 +9,7 @@ import { GraphHttpError, badRequest, errorResponse, type GraphEnv, type GraphReq
 import { getGroup, listDirectoryRoleMembers, listDirectoryRoles, listGroupMembers, listGroups, listMemberOf } from './groups';
 import { listRoleAssignments, listTransitiveMemberOf, listTransitiveRoleAssignments } from './role-routes';
 import { createTap, deleteTap, getTap, listTaps } from './tap-methods';
+import { sendMail } from './mail';
 import { getTapPolicy, isTapConfigurationId, patchTapPolicy } from './tap-policy';
 import {
   countTransitiveReports,
@@ -85,6 +86,10 @@ function userRoute(req: GraphRequest, userRef: string, rest: string[]): Route {
     return byMethod(m, { GET: (e) => getTap(e, userRef, c), DELETE: (e) => deleteTap(e, userRef, c) });
   }
   if (eq(a, 'authentication') && b !== undefined) throw segmentNotFound(b);
+  if (eq(a, 'sendMail') || eq(a, 'microsoft.graph.sendMail')) {
+    if (b !== undefined) throw segmentNotFound(b);
+    return byMethod(m, { POST: (e) => sendMail(e, userRef) });
+  }
   throw segmentNotFound(a);
 }
 

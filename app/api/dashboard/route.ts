@@ -1,0 +1,9 @@
+import { getDashboardStats } from '@/lib/broker/get-dashboard-stats';
+import { getDb } from '@/lib/db/client';
+import { defineRoute } from '@/lib/http/route';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+
+/** The dashboard's figures over the last 30 UTC days (auditors and admins). */
+export const GET = defineRoute({ allow: ['auditor', 'admin'] }, async ({ actor }) => ({ ...(await getDashboardStats(actor, await getDb())) }));

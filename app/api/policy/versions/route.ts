@@ -1,0 +1,10 @@
+import { listPolicyVersions } from '@/lib/broker/list-policy-versions';
+import { defineRoute } from '@/lib/http/route';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+
+/** The policy's version history, newest first (extension; the readers of GET /api/policy). */
+export const GET = defineRoute({ allow: ['approver', 'auditor', 'admin'] }, async ({ actor, context }) =>
+  listPolicyVersions(actor, context),
+);

@@ -1,0 +1,170 @@
+'use client';
+
+import type { ReactNode } from 'react';
+import { Button } from '@/components/button';
+import { ChartBarList } from '@/components/chart-bar-list';
+import { ChartDailyBars } from '@/components/chart-daily-bars';
+import { ProblemAlert } from '@/components/problem-alert';
+import { ListSkeleton, SectionHeading } from '@/components/section-parts';
+import { formatDuration, parseDashboardStats, type DashboardStats } from '@/lib/client/audit-types';
+import { formatDateTime, formatElapsed, formatReason, formatStatus } from '@/lib/client/format';
+import { useMe } from '@/lib/client/me-context';
+import { canReadAudit } from '@/lib/client/navigation';
+import type { TapRequestStatus } from '@/lib/client/portal-types';
+import { usePortalQuery } from '@/lib/client/use-portal-api';
+
+const STATUSES: readonly string[] = ['pending_approval', 'approved', 'denied', 'expired', 'issuing', 'issued', 'revoked', 'failed'] satisfies TapRequestStatus[];
+
+function isStatus(value: string): value is TapRequestStatus {
+  return STATUSES.includes(value);
+}
+
+/** "Dashboard": the last 30 days at a glance. Auditors and admins. */
+export function DashboardSection() {
+  const me = useMe();
+  if (me.status === 'loading') return <ListSkeleton label="Loading…" />;
+  if (me.status === 'success' && !canReadAudit(me.data.roles)) {
+    return (
+      <section aria-labelledby="dashboard-title" className="space-y-4">
+        <SectionHeading id="dashboard-title" title="Dashboard" description="Passes, requests and refusals of the last 30 days." />
+        <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-700">
+          Only auditors and administrators see the dashboard.
+        </p>
+      </section>
+    );
+  }
+  return <Dashboard />;
+}
+
+function Dashboard() {
+  const stats = usePortalQuery('/api/dashboard', parseDashboardStats);
+  return (
+    <section aria-labelledby="dashboard-title" className="space-y-5">
+      <SectionHeading
+        id="dashboard-title"
+        title="Dashboard"
+        description="Passes, requests and refusals of the last 30 days (UTC days)."
+        action={
+          stats.status !== 'loading' && (
+            <Button variant="secondary" onClick={stats.refresh}>
+              Refresh
+            </Button>
+          )
+        }
+      />
+      {stats.status === 'loading' && <ListSkeleton label="Loading the dashboard…" />}
+      {stats.status === 'error' && (
+        <div className="space-y-3">
+          <ProblemAlert error={stats.error} />
+          <Button variant="secondary" onClick={stats.reload}>
+            Try again
+          </Button>
+        </div>
+      )}
+      {stats.status === 'success' && <DashboardBody stats={stats.data} />}
+    </section>
+  );
+}
+
+function Tile({ label, value, note, testId, rawValue }: { label: string; value: ReactNode; note?: ReactNode; testId: string; rawValue?: number | null }) {
+  return (
+    <div data-testid={testId} data-value={rawValue ?? undefined} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+      <dt className="text-sm text-slate-600">{label}</dt>
+      <dd className="mt-1 text-2xl font-semibold tabular-nums tracking-tight text-slate-900">{value}</dd>
+      {note !== undefined && <dd className="mt-1 text-xs text-slate-600">{note}</dd>}
+    </div>
+  );
+}
+
+function Panel({ id, title, description, children }: { id: string; title: string; description?: string; children: ReactNode }) {
+  return (
+    <section aria-labelledby={id} className="min-w-0 rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:p-5">
+      <h3 id={id} className="font-semibold text-slate-900">
+        {title}
+      </h3>
+      {description !== undefined && <p className="mt-0.5 text-xs text-slate-600">{description}</p>}
+      <div className="mt-4">{children}</div>
+    </section>
+  );
+}
+
+function DashboardBody({ stats }: { stats: DashboardStats }) {
+  const issuedTotal = stats.issuedPerDay.reduce((sum, day) => sum + day.count, 0);
+  const { medianSeconds, p95Seconds, count: issuedMeasured } = stats.timeToIssue;
+  return (
+    <div className="space-y-5">
+      <dl className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4">
+        <Tile
+          testId="stat-approvals-waiting"
+          label="Approvals waiting"
+          value={stats.approvalsWaiting.count}
+          rawValue={stats.approvalsWaiting.count}
+          note={
+            stats.approvalsWaiting.oldestCreatedAt !== null ? (
+              <>Oldest waiting {formatElapsed(stats.approvalsWaiting.oldestCreatedAt)}</>
+            ) : (
+              'Nothing is waiting'
+            )
+          }
+        />
+        <Tile testId="stat-passes-issued" label={`Passes issued (${stats.windowDays} days)`} value={issuedTotal} rawValue={issuedTotal} />
+        <Tile
+          testId="stat-time-median"
+          label="Request to issue, median"
+          value={medianSeconds === null ? '—' : formatDuration(medianSeconds)}
+          rawValue={medianSeconds}
+          note={`${issuedMeasured} pass${issuedMeasured === 1 ? '' : 'es'} measured`}
+        />
+        <Tile
+          testId="stat-time-p95"
+          label="Request to issue, 95th percentile"
+          value={p95Seconds === null ? '—' : formatDuration(p95Seconds)}
+          rawValue={p95Seconds}
+          note="95 in 100 passes were issued within this time"
+        />
+      </dl>
+
+      <Panel id="chart-issued-title" title="Passes issued per day" description={`Last ${stats.windowDays} days, UTC.`}>
+        <ChartDailyBars title="Passes issued per day" valueLabel="Passes issued" data={stats.issuedPerDay} testId="chart-issued-per-day" />
+      </Panel>
+
+      <div className="grid gap-5 lg:grid-cols-3">
+        <Panel id="chart-outcomes-title" title="Requests by outcome" description="Requests made in the window, by their status now.">
+          <ChartBarList
+            label="Requests by outcome"
+            testId="chart-outcomes"
+            emptyText="No requests in the window."
+            items={stats.requestsByOutcome.map((row) => ({
+              key: row.status,
+              label: isStatus(row.status) ? formatStatus(row.status) : row.status,
+              value: row.count,
+            }))}
+          />
+        </Panel>
+        <Panel id="chart-requesters-title" title="Top requesting managers" description="Requests made in the window.">
+          <ChartBarList
+            label="Top requesting managers"
+            testId="chart-top-requesters"
+            tone="green"
+            emptyText="No requests in the window."
+            items={stats.topRequesters.map((row) => ({
+              key: row.requesterId,
+              label: row.displayName ?? row.requesterId,
+              value: row.count,
+            }))}
+          />
+        </Panel>
+        <Panel id="chart-refusals-title" title="Refusals by reason" description="Refused requests and issuances in the window.">
+          <ChartBarList
+            label="Refusals by reason"
+            testId="chart-refusals"
+            tone="amber"
+            emptyText="Nothing was refused in the window."
+            items={stats.refusalsByReason.map((row) => ({ key: row.reason, label: formatReason(row.reason), value: row.count }))}
+          />
+        </Panel>
+      </div>
+      <p className="text-xs text-slate-600">Figures as of {formatDateTime(stats.generatedAt)}.</p>
+    </div>
+  );
+}

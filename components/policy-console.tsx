@@ -1,0 +1,486 @@
+'use client';
+
+import { useCallback, useId, useMemo, useState, type ReactNode } from 'react';
+import { Badge } from '@/components/badge';
+import { Button } from '@/components/button';
+import { inputClassName } from '@/components/form-field';
+import {
+  formatMinutes,
+  parsePolicyPreview,
+  parsePolicySettings,
+  samePolicy,
+  toDraft,
+  validateDraft,
+  type DraftErrors,
+  type PolicyDraft,
+  type PolicyFields,
+  type PolicyPreviewView,
+  type PolicySettingsView,
+  type TenantTapPolicyView,
+} from '@/components/policy-api';
+import { PolicyHistory } from '@/components/policy-history';
+import { ProblemAlert } from '@/components/problem-alert';
+import { ListSkeleton, SectionHeading } from '@/components/section-parts';
+import { useMe } from '@/lib/client/me-context';
+import { APP_ROLES } from '@/lib/client/navigation';
+import { usePortalApi, usePortalQuery } from '@/lib/client/use-portal-api';
+
+/** "Policy": the broker policy, editable by admins, with the tenant's bounds, a preview and the history. */
+export function PolicyConsole() {
+  const me = useMe();
+  if (me.status === 'loading') return <ListSkeleton label="Loading…" />;
+  if (me.status === 'success' && !me.data.roles.includes(APP_ROLES.admin)) {
+    return (
+      <section aria-labelledby="policy-title" className="space-y-4">
+        <SectionHeading id="policy-title" title="Policy" description="The rules the broker applies to every request." />
+        <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-700">
+          Only admins change the broker policy. Ask your administrator for the TAP Broker Admin role if you need it.
+        </p>
+      </section>
+    );
+  }
+  return <PolicyEditor />;
+}
+
+function PolicyEditor() {
+  const settings = usePortalQuery('/api/policy', parsePolicySettings);
+  const [historyKey, setHistoryKey] = useState(0);
+  const [saved, setSaved] = useState<number | null>(null);
+
+  return (
+    <section aria-labelledby="policy-title" className="space-y-6">
+      <SectionHeading
+        id="policy-title"
+        title="Policy"
+        description={
+          settings.status === 'success'
+            ? `Version ${settings.data.version} is in force. Saving creates a new version; the old ones stay in the history.`
+            : 'The rules the broker applies to every request.'
+        }
+      />
+      <div aria-live="polite">
+        {saved !== null && (
+          <p role="status" data-testid="policy-saved" className="rounded-md border border-green-200 bg-green-50 p-3 text-sm text-green-900">
+            Saved. Version {saved} is now in force.
+          </p>
+        )}
+      </div>
+      {settings.status === 'loading' && <ListSkeleton label="Loading the policy…" />}
+      {settings.status === 'error' && (
+        <div className="space-y-3">
+          <ProblemAlert error={settings.error} />
+          <Button variant="secondary" onClick={settings.reload}>
+            Try again
+          </Button>
+        </div>
+      )}
+      {settings.status === 'success' && (
+        <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_18rem]">
+          <PolicyForm
+            key={settings.data.version}
+            settings={settings.data}
+            onSaved={(version) => {
+              setSaved(version);
+              setHistoryKey((n) => n + 1);
+              settings.refresh();
+            }}
+            onEdited={() => setSaved(null)}
+          />
+          <TenantPolicyCard tenant={settings.data.tenantTapPolicy} />
+        </div>
+      )}
+      <PolicyHistory key={historyKey} />
+    </section>
+  );
+}
+
+function TenantPolicyCard({ tenant }: { tenant: TenantTapPolicyView | null }) {
+  return (
+    <aside
+      aria-labelledby="tenant-policy-title"
+      data-testid="tenant-policy"
+      className="order-first h-fit rounded-lg border border-slate-200 bg-slate-50 p-4 text-sm lg:order-last"
+    >
+      <h3 id="tenant-policy-title" className="font-semibold text-slate-900">
+        Tenant TAP policy
+      </h3>
+      <p className="mt-1 text-slate-600">Set in Entra ID. The broker policy must stay inside it.</p>
+      {tenant === null ? (
+        <p className="mt-3 text-slate-700">Not available right now.</p>
+      ) : (
+        <dl className="mt-3 space-y-2">
+          <TenantRow label="State">
+            <Badge tone={tenant.state === 'enabled' ? 'green' : 'red'}>{tenant.state === 'enabled' ? 'Enabled' : 'Disabled'}</Badge>
+          </TenantRow>
+          <TenantRow label="Lifetime">
+            {formatMinutes(tenant.minimumLifetimeInMinutes)} – {formatMinutes(tenant.maximumLifetimeInMinutes)}
+          </TenantRow>
+          {tenant.defaultLifetimeInMinutes !== null && <TenantRow label="Default">{formatMinutes(tenant.defaultLifetimeInMinutes)}</TenantRow>}
+          <TenantRow label="One-time use">{tenant.isUsableOnce ? 'Required' : 'Optional'}</TenantRow>
+        </dl>
+      )}
+    </aside>
+  );
+}
+
+function TenantRow({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="flex items-center justify-between gap-3">
+      <dt className="text-slate-600">{label}</dt>
+      <dd className="text-right font-medium text-slate-900">{children}</dd>
+    </div>
+  );
+}
+
+function PolicyForm({
+  settings,
+  onSaved,
+  onEdited,
+}: {
+  settings: PolicySettingsView;
+  onSaved: (version: number) => void;
+  onEdited: () => void;
+}) {
+  const call = usePortalApi();
+  const baseId = useId();
+  const [draft, setDraft] = useState<PolicyDraft>(() => toDraft(settings));
+  const [showErrors, setShowErrors] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const [failure, setFailure] = useState<unknown>(null);
+  const { policy, errors } = useMemo(() => validateDraft(draft, settings.tenantTapPolicy), [draft, settings.tenantTapPolicy]);
+  const unchanged = policy !== null && samePolicy(policy, settings);
+  const shownErrors: DraftErrors = showErrors ? errors : {};
+  // Problems the tenant's policy causes are worth showing while typing; format errors wait for a save.
+  const liveErrors: DraftErrors = { ...shownErrors };
+  for (const [field, message] of Object.entries(errors) as [keyof PolicyFields, string][]) {
+    if (message.includes('tenant') || message.includes('exceed')) liveErrors[field] = message;
+  }
+
+  const update = <K extends keyof PolicyDraft>(key: K, value: PolicyDraft[K]) => {
+    setDraft((previous) => ({ ...previous, [key]: value }));
+    setFailure(null);
+    onEdited();
+  };
+
+  const save = async () => {
+    setShowErrors(true);
+    if (policy === null) {
+      const first = Object.keys(errors)[0];
+      if (first !== undefined) document.getElementById(`${baseId}-${first}`)?.focus();
+      return;
+    }
+    setSaving(true);
+    setFailure(null);
+    try {
+      const body = await call('/api/policy', { method: 'PUT', body: policy });
+      onSaved(parsePolicySettings(body).version);
+    } catch (error) {
+      setFailure(error);
+      setSaving(false);
+    }
+  };
+
+  const fieldId = (field: keyof PolicyFields) => `${baseId}-${field}`;
+  const describedBy = (field: keyof PolicyFields) =>
+    `${fieldId(field)}-hint${liveErrors[field] !== undefined ? ` ${fieldId(field)}-error` : ''}`;
+  const tenant = settings.tenantTapPolicy;
+  const lifetimeHint =
+    tenant === null ? 'Minutes.' : `Minutes; the tenant allows ${tenant.minimumLifetimeInMinutes} to ${tenant.maximumLifetimeInMinutes}.`;
+
+  return (
+    <form
+      noValidate
+      aria-labelledby={`${baseId}-title`}
+      data-testid="policy-form"
+      className="space-y-6 rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:p-6"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void save();
+      }}
+    >
+      <h3 id={`${baseId}-title`} className="text-lg font-semibold text-slate-900">
+        Edit the policy
+      </h3>
+
+      <fieldset className="space-y-2">
+        <legend className="text-sm font-medium text-slate-900">Reporting depth</legend>
+        <p id={`${fieldId('maxDepth')}-hint`} className="text-sm text-slate-600">
+          How far below themselves a manager may request passes. 1 means direct reports only.
+        </p>
+        <div className="flex flex-wrap items-center gap-x-6 gap-y-2">
+          <label className="inline-flex min-h-10 items-center gap-2 text-sm text-slate-900">
+            <input
+              type="checkbox"
+              checked={draft.unlimitedDepth}
+              onChange={(event) => update('unlimitedDepth', event.target.checked)}
+              className="size-4 accent-blue-700"
+            />
+            Unlimited
+          </label>
+          <label htmlFor={fieldId('maxDepth')} className="inline-flex items-center gap-2 text-sm text-slate-900">
+            Levels
+            <input
+              id={fieldId('maxDepth')}
+              inputMode="numeric"
+              value={draft.maxDepth}
+              disabled={draft.unlimitedDepth}
+              onChange={(event) => update('maxDepth', event.target.value)}
+              aria-invalid={liveErrors.maxDepth !== undefined}
+              aria-describedby={describedBy('maxDepth')}
+              className={`${inputClassName} w-20 disabled:bg-slate-100 disabled:text-slate-500`}
+            />
+          </label>
+        </div>
+        <FieldError id={fieldId('maxDepth')} error={liveErrors.maxDepth} />
+      </fieldset>
+
+      <fieldset className="space-y-2">
+        <legend className="text-sm font-medium text-slate-900">Approval</legend>
+        <p className="text-sm text-slate-600">When a request waits for an approver before the pass can be issued.</p>
+        <div className="grid gap-2 sm:grid-cols-3">
+          {(
+            [
+              ['always', 'Always', 'Every request'],
+              ['indirect-only', 'Indirect reports', 'Not for direct reports'],
+              ['never', 'Never', 'Approved automatically'],
+            ] as const
+          ).map(([value, label, hint]) => (
+            <label
+              key={value}
+              className="flex cursor-pointer items-start gap-2 rounded-md border border-slate-300 p-3 text-sm has-[:checked]:border-blue-700 has-[:checked]:bg-blue-50"
+            >
+              <input
+                type="radio"
+                name={`${baseId}-requireApproval`}
+                value={value}
+                checked={draft.requireApproval === value}
+                onChange={() => update('requireApproval', value)}
+                className="mt-0.5 size-4 accent-blue-700"
+              />
+              <span>
+                <span className="block font-medium text-slate-900">{label}</span>
+                <span className="block text-slate-600">{hint}</span>
+              </span>
+            </label>
+          ))}
+        </div>
+      </fieldset>
+
+      <div className="grid gap-4 sm:grid-cols-2">
+        <NumberField
+          id={fieldId('defaultLifetimeInMinutes')}
+          label="Default lifetime"
+          hint={lifetimeHint}
+          value={draft.defaultLifetimeInMinutes}
+          error={liveErrors.defaultLifetimeInMinutes}
+          onChange={(value) => update('defaultLifetimeInMinutes', value)}
+        />
+        <NumberField
+          id={fieldId('maxLifetimeInMinutes')}
+          label="Maximum lifetime"
+          hint={lifetimeHint}
+          value={draft.maxLifetimeInMinutes}
+          error={liveErrors.maxLifetimeInMinutes}
+          onChange={(value) => update('maxLifetimeInMinutes', value)}
+        />
+        <NumberField
+          id={fieldId('approvalValidityMinutes')}
+          label="Approval valid for"
+          hint="Minutes an approval stays usable for getting the pass."
+          value={draft.approvalValidityMinutes}
+          error={liveErrors.approvalValidityMinutes}
+          onChange={(value) => update('approvalValidityMinutes', value)}
+        />
+        <NumberField
+          id={fieldId('maxIssuancesPerManagerPerDay')}
+          label="Passes per manager per day"
+          hint="Rolling 24 hours; 0 stops issuance."
+          value={draft.maxIssuancesPerManagerPerDay}
+          error={liveErrors.maxIssuancesPerManagerPerDay}
+          onChange={(value) => update('maxIssuancesPerManagerPerDay', value)}
+        />
+      </div>
+
+      <div>
+        <label className="inline-flex min-h-10 items-center gap-2 text-sm font-medium text-slate-900">
+          <input
+            id={fieldId('isUsableOnce')}
+            type="checkbox"
+            checked={draft.isUsableOnce}
+            onChange={(event) => update('isUsableOnce', event.target.checked)}
+            aria-invalid={liveErrors.isUsableOnce !== undefined}
+            aria-describedby={describedBy('isUsableOnce')}
+            className="size-4 accent-blue-700"
+          />
+          One-time passes
+        </label>
+        <p id={`${fieldId('isUsableOnce')}-hint`} className="text-sm text-slate-600">
+          A one-time pass signs in once; otherwise it works until it expires.
+          {tenant?.isUsableOnce === true ? ' The tenant requires it.' : ''}
+        </p>
+        <FieldError id={fieldId('isUsableOnce')} error={liveErrors.isUsableOnce} />
+      </div>
+
+      <PolicyPreviewPanel draft={policy} unchanged={unchanged} />
+
+      {failure !== null && <ProblemAlert error={failure} />}
+      <div className="flex flex-col gap-2 border-t border-slate-100 pt-4 sm:flex-row sm:items-center sm:justify-end">
+        {unchanged && <p className="text-sm text-slate-600 sm:mr-auto">No changes yet.</p>}
+        <Button variant="secondary" onClick={() => setDraft(toDraft(settings))} disabled={saving || unchanged}>
+          Discard changes
+        </Button>
+        <Button type="submit" disabled={saving || unchanged} data-testid="policy-save">
+          {saving ? 'Saving…' : `Save as version ${settings.version + 1}`}
+        </Button>
+      </div>
+    </form>
+  );
+}
+
+function FieldError({ id, error }: { id: string; error: string | undefined }) {
+  if (error === undefined) return null;
+  return (
+    <p id={`${id}-error`} className="text-sm font-medium text-red-700">
+      {error}
+    </p>
+  );
+}
+
+function NumberField({
+  id,
+  label,
+  hint,
+  value,
+  error,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  hint: string;
+  value: string;
+  error: string | undefined;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <div className="text-sm">
+      <label htmlFor={id} className="block font-medium text-slate-900">
+        {label}
+      </label>
+      <p id={`${id}-hint`} className="mb-1.5 text-slate-600">
+        {hint}
+      </p>
+      <input
+        id={id}
+        inputMode="numeric"
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        aria-invalid={error !== undefined}
+        aria-describedby={`${id}-hint${error !== undefined ? ` ${id}-error` : ''}`}
+        className={`${inputClassName} w-full`}
+      />
+      <FieldError id={id} error={error} />
+    </div>
+  );
+}
+
+/** The draft's effect on the admin's own org, asked for explicitly (it walks the whole org chart). */
+function PolicyPreviewPanel({ draft, unchanged }: { draft: PolicyFields | null; unchanged: boolean }) {
+  const call = usePortalApi();
+  const [state, setState] = useState<
+    { status: 'idle' } | { status: 'loading' } | { status: 'error'; error: unknown } | { status: 'success'; data: PolicyPreviewView; for: string }
+  >({ status: 'idle' });
+  const draftKey = draft === null ? null : JSON.stringify(draft);
+  const stale = state.status === 'success' && state.for !== draftKey;
+
+  const preview = useCallback(async () => {
+    if (draft === null || draftKey === null) return;
+    setState({ status: 'loading' });
+    try {
+      const body = await call('/api/policy/preview', { method: 'POST', body: draft });
+      setState({ status: 'success', data: parsePolicyPreview(body), for: draftKey });
+    } catch (error) {
+      setState({ status: 'error', error });
+    }
+  }, [call, draft, draftKey]);
+
+  return (
+    <div className="space-y-3 rounded-md border border-slate-200 bg-slate-50 p-4" data-testid="policy-preview">
+      <div className="flex flex-col gap-2 sm:flex-row sm:items-center sm:justify-between">
+        <div>
+          <h4 className="text-sm font-semibold text-slate-900">Effect on your org</h4>
+          <p className="text-sm text-slate-600">Counts the people under you now; nothing is saved.</p>
+        </div>
+        <Button variant="secondary" onClick={() => void preview()} disabled={draft === null || state.status === 'loading'}>
+          {state.status === 'loading' ? 'Counting…' : stale || state.status === 'success' ? 'Preview again' : 'Preview the effect'}
+        </Button>
+      </div>
+      <div aria-live="polite" aria-busy={state.status === 'loading'}>
+        {state.status === 'error' && <ProblemAlert error={state.error} />}
+        {state.status === 'success' && draft !== null && <PreviewSummary preview={state.data} stale={stale} unchanged={unchanged && !stale} />}
+      </div>
+    </div>
+  );
+}
+
+function PreviewSummary({ preview, stale, unchanged }: { preview: PolicyPreviewView; stale: boolean; unchanged: boolean }) {
+  const total = preview.totalReportees;
+  const people = (n: number) => `${n} ${n === 1 ? 'person' : 'people'}`;
+  const headline =
+    total === 0
+      ? 'Nobody reports to you in the org chart, so there is no one to count here.'
+      : preview.loseEligibility > 0
+      ? `${preview.loseEligibility} of the ${people(total)} under you lose eligibility.`
+      : preview.gainEligibility > 0
+        ? `${preview.gainEligibility} of the ${people(total)} under you become eligible.`
+        : `No change in who is eligible among the ${people(total)} under you.`;
+  return (
+    <div className={`space-y-3 ${stale ? 'opacity-60' : ''}`}>
+      <p className="text-sm font-medium text-slate-900" data-testid="policy-preview-summary">
+        {unchanged && total > 0 ? `The current policy: ${preview.current.eligible} of the ${people(total)} under you are eligible.` : headline}
+      </p>
+      {stale && <p className="text-sm text-amber-900">The draft changed since this preview.</p>}
+      <table className="w-full text-left text-sm">
+        <caption className="sr-only">Current policy and draft compared</caption>
+        <thead>
+          <tr className="text-xs uppercase tracking-wide text-slate-500">
+            <th scope="col" className="py-1 font-medium">
+              People under you
+            </th>
+            <th scope="col" className="py-1 text-right font-medium">
+              Now (v{preview.currentVersion})
+            </th>
+            <th scope="col" className="py-1 text-right font-medium">
+              Draft
+            </th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-200 tabular-nums">
+          {(
+            [
+              ['Within reach', 'inReach'],
+              ['Eligible', 'eligible'],
+              ['Would need approval', 'needApproval'],
+            ] as const
+          ).map(([label, key]) => (
+            <tr key={key}>
+              <th scope="row" className="py-1.5 font-normal text-slate-700">
+                {label}
+              </th>
+              <td className="py-1.5 text-right text-slate-900">{preview.current[key]}</td>
+              <td className="py-1.5 text-right font-semibold text-slate-900">{preview.draft[key]}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {preview.tenantViolations.length > 0 && (
+        <ul className="list-inside list-disc text-sm text-red-800">
+          {preview.tenantViolations.map((v) => (
+            <li key={`${v.path}-${v.message}`}>
+              {v.path}: {v.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

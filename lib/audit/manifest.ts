@@ -1,0 +1,152 @@
+import 'server-only';
+import { createHash } from 'node:crypto';
+import { canonicalJson, formatAuditTimestamp, GENESIS_PREV_HASH } from '@/lib/audit/canonical';
+import {
+  createAuditExportStream,
+  getAuditExportFileName,
+  getAuditExportOrThrow,
+  type AuditExportRecord,
+} from '@/lib/audit/export-audit-events';
+import { AUDIT_EXPORT_CONTENT_TYPES, type AuditExportFormat } from '@/lib/audit/export-format';
+import { signWithAuditKey, type AuditSigningKey } from '@/lib/audit/signing-key';
+import type { PrismaClient } from '@/lib/db/generated/client';
+
+export const AUDIT_EXPORT_MANIFEST_KIND = 'tap-broker/audit-export-manifest';
+
+export interface ManifestPolicyVersion {
+  version: number;
+  createdAt: string;
+  createdBy: string;
+  maxDepth: number | null;
+  requireApproval: string;
+  defaultLifetimeInMinutes: number;
+  maxLifetimeInMinutes: number;
+  isUsableOnce: boolean;
+  approvalValidityMinutes: number;
+  maxIssuancesPerManagerPerDay: number;
+}
+
+/**
+ * The signed description of one export (format version 1). Everything but `signature` is signed:
+ * `signature.value` is the Ed25519 signature (base64url) over the UTF-8 bytes of
+ * `canonicalJson(manifest without "signature")` (lib/audit/canonical.ts's encoding).
+ */
+export interface AuditExportManifest {
+  kind: typeof AUDIT_EXPORT_MANIFEST_KIND;
+  manifestVersion: 1;
+  exportId: string;
+  format: AuditExportFormat;
+  /** The requested time range: `from` inclusive, `to` exclusive; null = open. */
+  range: { from: string | null; to: string | null };
+  count: number;
+  firstSeq: number | null;
+  lastSeq: number | null;
+  firstHash: string | null;
+  lastHash: string | null;
+  /** `prevHash` of the first exported event: where the piece hangs in the whole chain (64 zeros from seq 1). */
+  anchorPrevHash: string | null;
+  /** Every broker policy version in force at some point between the first and the last exported event. */
+  policyVersions: ManifestPolicyVersion[];
+  generatedBy: string;
+  generatedAt: string;
+  /** The `audit.exported` event recording this export (it follows `lastSeq` in the trail). */
+  exportEvent: { seq: number; hash: string };
+  file: { name: string; contentType: string; bytes: number; sha256: string };
+  signedAt: string;
+  signature: {
+    alg: 'Ed25519';
+    keyId: string;
+    publicKeyJwk: AuditSigningKey['publicKeyJwk'];
+    value: string;
+  };
+}
+
+/**
+ * Builds and signs the manifest of export `exportId` (`not-found` if there is none). The export's
+ * bytes are a pure function of its immutable seq range, so they are regenerated here through the
+ * same stream the download used and hashed on the way (constant memory) — nothing is stored, and
+ * any instance can answer for any export.
+ */
+export async function buildAuditExportManifest(db: PrismaClient, exportId: string, key: AuditSigningKey): Promise<AuditExportManifest> {
+  const record = await getAuditExportOrThrow(db, exportId);
+  const digest = await digestAuditExport(db, record);
+  const ends =
+    record.firstSeq === null || record.lastSeq === null
+      ? []
+      : await db.auditEvent.findMany({
+          where: { seq: { in: [record.firstSeq, record.lastSeq] } },
+          select: { seq: true, at: true, prevHash: true },
+        });
+  const first = ends.find((e) => e.seq === record.firstSeq);
+  const last = ends.find((e) => e.seq === record.lastSeq);
+  const policyVersions = await getPolicyVersionsInForce(
+    db,
+    first?.at ?? record.from ?? record.exportedAt,
+    last?.at ?? record.to ?? record.exportedAt,
+  );
+  const body: Omit<AuditExportManifest, 'signature'> = {
+    kind: AUDIT_EXPORT_MANIFEST_KIND,
+    manifestVersion: 1,
+    exportId: record.exportId,
+    format: record.format,
+    range: { from: record.from?.toISOString() ?? null, to: record.to?.toISOString() ?? null },
+    count: record.count,
+    firstSeq: record.firstSeq === null ? null : Number(record.firstSeq),
+    lastSeq: record.lastSeq === null ? null : Number(record.lastSeq),
+    firstHash: record.firstHash,
+    lastHash: record.lastHash,
+    anchorPrevHash: first?.prevHash ?? (record.firstSeq === 1n ? GENESIS_PREV_HASH : null),
+    policyVersions,
+    generatedBy: record.exportedBy,
+    generatedAt: formatAuditTimestamp(record.exportedAt),
+    exportEvent: { seq: Number(record.exportSeq), hash: record.exportHash },
+    file: {
+      name: getAuditExportFileName(record),
+      contentType: AUDIT_EXPORT_CONTENT_TYPES[record.format],
+      bytes: digest.bytes,
+      sha256: digest.sha256,
+    },
+    signedAt: new Date().toISOString(),
+  };
+  return {
+    ...body,
+    signature: { alg: 'Ed25519', keyId: key.keyId, publicKeyJwk: key.publicKeyJwk, value: signWithAuditKey(key, canonicalJson(body)) },
+  };
+}
+
+/** SHA-256 (hex) and length of an export's bytes, streamed. */
+export async function digestAuditExport(
+  db: PrismaClient,
+  record: Pick<AuditExportRecord, 'format' | 'firstSeq' | 'lastSeq'>,
+): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const reader = createAuditExportStream(db, record).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    hash.update(value);
+    bytes += value.byteLength;
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+async function getPolicyVersionsInForce(db: PrismaClient, start: Date, end: Date): Promise<ManifestPolicyVersion[]> {
+  const [inForceAtStart, laterOnes] = await Promise.all([
+    db.policyVersion.findFirst({ where: { createdAt: { lte: start } }, orderBy: { version: 'desc' } }),
+    db.policyVersion.findMany({ where: { createdAt: { gt: start, lte: end } }, orderBy: { version: 'asc' } }),
+  ]);
+  const versions = inForceAtStart === null ? laterOnes : [inForceAtStart, ...laterOnes.filter((v) => v.version !== inForceAtStart.version)];
+  return versions.map((v) => ({
+    version: v.version,
+    createdAt: formatAuditTimestamp(v.createdAt),
+    createdBy: v.createdBy,
+    maxDepth: v.maxDepth,
+    requireApproval: v.requireApproval.replace('_', '-'),
+    defaultLifetimeInMinutes: v.defaultLifetimeInMinutes,
+    maxLifetimeInMinutes: v.maxLifetimeInMinutes,
+    isUsableOnce: v.isUsableOnce,
+    approvalValidityMinutes: v.approvalValidityMinutes,
+    maxIssuancesPerManagerPerDay: v.maxIssuancesPerManagerPerDay,
+  }));
+}

@@ -1,0 +1,90 @@
+import 'server-only';
+import { hasRole, type Actor } from '@/lib/auth/actor';
+import type { RequestContext } from '@/lib/broker/context';
+import { BrokerError, type ValidationIssue } from '@/lib/broker/errors';
+import { getCurrentPolicy } from '@/lib/broker/get-policy';
+import { listReportees, type ReporteeView } from '@/lib/broker/list-reportees';
+import { brokerPolicyInputSchema, getPolicyTenantViolations, type BrokerPolicy, type BrokerPolicyFields } from '@/lib/broker/policy';
+import { readTenantTapPolicy } from '@/lib/broker/read-tenant-tap-policy';
+import { getDb, type PrismaClient } from '@/lib/db/client';
+
+/** What one policy lets the admin do for the people under them. */
+export interface PolicyReach {
+  /** People within the policy's depth. */
+  inReach: number;
+  /** Of those, eligible for a pass. */
+  eligible: number;
+  /** Of the eligible, requests that would wait for an approver. */
+  needApproval: number;
+}
+
+export interface PolicyPreview {
+  currentVersion: number;
+  /** Everyone under the admin, at any depth. */
+  totalReportees: number;
+  current: PolicyReach;
+  draft: PolicyReach;
+  /** Eligible now, not under the draft. */
+  loseEligibility: number;
+  /** Not eligible now, eligible under the draft. */
+  gainEligibility: number;
+  /** Where the draft asks for what the tenant's TAP policy refuses; a save would be refused. */
+  tenantViolations: ValidationIssue[];
+}
+
+function needsApproval(policy: BrokerPolicyFields, depth: number): boolean {
+  return policy.requireApproval === 'always' || (policy.requireApproval === 'indirect-only' && depth > 1);
+}
+
+function isEligibleUnder(policy: BrokerPolicyFields, person: ReporteeView): boolean {
+  return person.eligible && (policy.maxDepth === null || person.depth <= policy.maxDepth);
+}
+
+/** Counts for one policy over an already-walked org. Pure; exported for tests. */
+export function getPolicyReach(policy: BrokerPolicyFields, people: readonly ReporteeView[]): PolicyReach {
+  const inReach = people.filter((p) => policy.maxDepth === null || p.depth <= policy.maxDepth);
+  const eligible = inReach.filter((p) => p.eligible);
+  return { inReach: inReach.length, eligible: eligible.length, needApproval: eligible.filter((p) => needsApproval(policy, p.depth)).length };
+}
+
+/**
+ * The effect of a draft policy on the admin's own org, before saving it ("with maxDepth 1, 14 of
+ * the 31 people under you lose eligibility"): one reportee walk at unlimited depth (the same
+ * batched walk as `GET /api/reportees`, no per-person calls), then both policies counted over it.
+ * Writes nothing and audits nothing. Admins only; the draft is validated like `PUT /api/policy`
+ * (zod → 400), while the tenant's bounds are reported in `tenantViolations` rather than refused,
+ * so the console can show them beside the numbers.
+ *
+ * @throws BrokerError forbidden, validation-failed, upstream-unavailable.
+ */
+export async function previewPolicy(
+  actor: Actor,
+  input: unknown,
+  ctx: Pick<RequestContext, 'log'>,
+  options: { db?: PrismaClient } = {},
+): Promise<PolicyPreview> {
+  if (!hasRole(actor, 'admin')) throw new BrokerError('forbidden', 'Only an admin may preview a policy change.');
+  const parsed = brokerPolicyInputSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new BrokerError('validation-failed', 'The policy is not valid.', {
+      errors: parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
+    });
+  }
+  const { version: _ignoredVersion, tenantTapPolicy: _ignoredTenantPolicy, ...draft } = parsed.data;
+  const db = options.db ?? (await getDb());
+  const current: BrokerPolicy = await getCurrentPolicy(db);
+  const [walk, tenant] = await Promise.all([
+    listReportees(actor, { log: ctx.log, policy: { ...current, maxDepth: null } }),
+    readTenantTapPolicy(ctx.log),
+  ]);
+  const people = walk.reportees;
+  return {
+    currentVersion: current.version,
+    totalReportees: people.length,
+    current: getPolicyReach(current, people),
+    draft: getPolicyReach(draft, people),
+    loseEligibility: people.filter((p) => isEligibleUnder(current, p) && !isEligibleUnder(draft, p)).length,
+    gainEligibility: people.filter((p) => !isEligibleUnder(current, p) && isEligibleUnder(draft, p)).length,
+    tenantViolations: getPolicyTenantViolations(draft, tenant),
+  };
+}

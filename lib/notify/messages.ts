@@ -1,0 +1,175 @@
+import 'server-only';
+
+/**
+ * The notification catalogue: who hears about what, rendered as plain text and simple HTML.
+ * Pure functions of a request row. Invariant: a message is built only from what the database
+ * holds, and the database never holds the pass — so no message can carry one.
+ *
+ * | kind                 | to                                   | when                                   |
+ * |----------------------|--------------------------------------|----------------------------------------|
+ * | `approval_requested` | APPROVER_NOTIFICATION_ADDRESSES      | a request waits for approval           |
+ * | `request_approved`   | the requester                        | an approver approved it (with comment) |
+ * | `request_denied`     | the requester                        | an approver denied it (with reason)    |
+ * | `pass_issued`        | the target                           | a pass was issued for them, and by whom (security signal) |
+ */
+
+export const NOTIFICATION_KINDS = ['approval_requested', 'request_approved', 'request_denied', 'pass_issued'] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/** The fields of a request a message may use (a `TapRequest` row satisfies it). */
+export interface NotifiableRequest {
+  id: string;
+  requesterId: string;
+  requesterDisplayName: string | null;
+  targetUserId: string;
+  targetDisplayName: string;
+  targetUserPrincipalName: string | null;
+  justification: string;
+  lifetimeInMinutes: number;
+  isUsableOnce: boolean;
+  startDateTime: Date | null;
+  createdAt: Date;
+  decidedBy: string | null;
+  decidedByDisplayName: string | null;
+  decisionComment: string | null;
+  approvalExpiresAt: Date | null;
+  issuedAt: Date | null;
+  expiresDateTime: Date | null;
+}
+
+export interface RenderedMessage {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const SUBJECT_PREFIX = 'TAP Broker: ';
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+}
+
+/** Subjects are one line: names come from the directory and must not fold headers. */
+function oneLine(value: string): string {
+  return value.replace(/[\r\n\t]+/g, ' ').trim();
+}
+
+function utc(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+function requesterName(r: NotifiableRequest): string {
+  return r.requesterDisplayName ?? r.requesterId;
+}
+
+function targetName(r: NotifiableRequest): string {
+  return r.targetUserPrincipalName === null ? r.targetDisplayName : `${r.targetDisplayName} (${r.targetUserPrincipalName})`;
+}
+
+function deciderName(r: NotifiableRequest): string {
+  return r.decidedByDisplayName ?? r.decidedBy ?? 'an approver';
+}
+
+function terms(r: NotifiableRequest): string {
+  return `${r.lifetimeInMinutes} minutes, ${r.isUsableOnce ? 'usable once' : 'usable several times'}`;
+}
+
+/** A paragraph list rendered to both forms; `[label, value]` rows become a small table in HTML. */
+function render(subject: string, intro: string, rows: [string, string][], closing: string[]): RenderedMessage {
+  const text = [intro, '', ...rows.map(([label, value]) => `${label}: ${value}`), '', ...closing, '', '— TAP Broker (automatic message; do not reply)'].join('\n');
+  const html = [
+    '<!doctype html><html><body style="font-family:Segoe UI,Arial,sans-serif;font-size:14px;color:#1b1b1b">',
+    `<p>${escapeHtml(intro)}</p>`,
+    '<table style="border-collapse:collapse">',
+    ...rows.map(([label, value]) => `<tr><th style="text-align:left;padding:2px 12px 2px 0;vertical-align:top">${escapeHtml(label)}</th><td style="padding:2px 0">${escapeHtml(value)}</td></tr>`),
+    '</table>',
+    ...closing.map((line) => `<p>${escapeHtml(line)}</p>`),
+    '<p style="color:#616161;font-size:12px">TAP Broker (automatic message; do not reply)</p>',
+    '</body></html>',
+  ].join('\n');
+  return { subject: oneLine(`${SUBJECT_PREFIX}${subject}`), text, html };
+}
+
+/** To approvers: a request waits for a decision. */
+export function renderApprovalRequested(r: NotifiableRequest): RenderedMessage {
+  return render(
+    `approval needed for a pass for ${r.targetDisplayName}`,
+    `${requesterName(r)} asks for a Temporary Access Pass for ${targetName(r)}. The request waits for an approver.`,
+    [
+      ['Requested by', requesterName(r)],
+      ['For', targetName(r)],
+      ['Justification', r.justification],
+      ['Pass', terms(r)],
+      ['Requested at', utc(r.createdAt)],
+      ['Request id', r.id],
+    ],
+    ['Approve or deny it under Approvals in the TAP Broker portal. Nobody may decide their own request or a pass for themselves.'],
+  );
+}
+
+/** To the requester: an approver approved the request. */
+export function renderRequestApproved(r: NotifiableRequest): RenderedMessage {
+  return render(
+    `your request for ${r.targetDisplayName} was approved`,
+    `${deciderName(r)} approved your request for a Temporary Access Pass for ${targetName(r)}.`,
+    [
+      ['Approved by', deciderName(r)],
+      ['Comment', r.decisionComment ?? '(none)'],
+      ...(r.approvalExpiresAt === null ? [] : ([['Issue it before', utc(r.approvalExpiresAt)]] as [string, string][])),
+      ['Pass', terms(r)],
+      ['Request id', r.id],
+    ],
+    ['Open My requests in the TAP Broker portal to issue the pass. It is shown to you once; hand it to the person yourself.'],
+  );
+}
+
+/** To the requester: an approver denied the request. */
+export function renderRequestDenied(r: NotifiableRequest): RenderedMessage {
+  return render(
+    `your request for ${r.targetDisplayName} was denied`,
+    `${deciderName(r)} denied your request for a Temporary Access Pass for ${targetName(r)}.`,
+    [
+      ['Denied by', deciderName(r)],
+      ['Reason', r.decisionComment ?? '(none given)'],
+      ['Request id', r.id],
+    ],
+    ['No pass will be issued for this request. You may make a new request if the situation changes.'],
+  );
+}
+
+/**
+ * To the target: a pass was issued for their account, and by whom — a security signal. Never
+ * the pass: only its validity window, so someone who did not expect it can raise the alarm.
+ */
+export function renderPassIssued(r: NotifiableRequest): RenderedMessage {
+  const start = r.startDateTime ?? r.issuedAt;
+  return render(
+    'a Temporary Access Pass was issued for your account',
+    `${requesterName(r)} obtained a Temporary Access Pass for your account (${targetName(r)}) through the TAP Broker.`,
+    [
+      ['Issued by', requesterName(r)],
+      ['Issued at', r.issuedAt === null ? '(unknown)' : utc(r.issuedAt)],
+      ...(start === null ? [] : ([['Valid from', utc(start)]] as [string, string][])),
+      ...(r.expiresDateTime === null ? [] : ([['Valid until', utc(r.expiresDateTime)]] as [string, string][])),
+      ['Usable', r.isUsableOnce ? 'once' : 'several times until it expires'],
+      ['Request id', r.id],
+    ],
+    [
+      'The pass itself is never sent by mail: the person named above hands it to you directly.',
+      'If you did not expect this, do not use any pass you are given and contact your IT security team at once.',
+    ],
+  );
+}
+
+export function renderNotification(kind: NotificationKind, r: NotifiableRequest): RenderedMessage {
+  switch (kind) {
+    case 'approval_requested':
+      return renderApprovalRequested(r);
+    case 'request_approved':
+      return renderRequestApproved(r);
+    case 'request_denied':
+      return renderRequestDenied(r);
+    case 'pass_issued':
+      return renderPassIssued(r);
+  }
+}

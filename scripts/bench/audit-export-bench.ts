@@ -1,0 +1,133 @@
+/**
+ * The audit export benchmark's measured processes (started by scripts/bench.ts, run with
+ * `--conditions=react-server` so the portal's core modules load as they do in the server):
+ *
+ *   seed <postgres url> <events>           fills audit_event with a valid hash chain of <events>
+ *                                          realistic events (hashes computed here, batched INSERTs)
+ *   export <postgres url> <dir> <format>   the export code path of GET /api/audit/export and of its
+ *                                          manifest route, streamed to <dir>/export.<format>;
+ *                                          prints rows/s and this process's peak RSS
+ *
+ * Each phase runs in its own process so the peak RSS printed is the export's alone.
+ */
+import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { randomUUID } from 'node:crypto';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { computeAuditEventHash, GENESIS_PREV_HASH } from '../../lib/audit/canonical';
+import { createAuditExportStream, startAuditExport } from '../../lib/audit/export-audit-events';
+import type { AuditExportFormat } from '../../lib/audit/export-format';
+import { buildAuditExportManifest } from '../../lib/audit/manifest';
+import { getAuditSigningKey } from '../../lib/audit/signing-key';
+import { PrismaClient } from '../../lib/db/generated/client';
+import { applyMigrations } from '../../lib/db/migrate';
+
+const BATCH = 5_000;
+const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+async function seed(url: string, events: number): Promise<void> {
+  await applyMigrations({ url });
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const started = performance.now();
+  const base = Date.now() - events * 10 - 60_000;
+  let prevHash = GENESIS_PREV_HASH;
+  const types = ['tap_request.created', 'tap_request.approved', 'tap.issue_started', 'tap.issued'];
+  try {
+    for (let from = 1; from <= events; from += BATCH) {
+      const cols: { seq: string[]; id: string[]; at: string[]; type: string[]; actor: string[]; target: string[]; request: string[]; data: string[]; prev: string[]; hash: string[] } =
+        { seq: [], id: [], at: [], type: [], actor: [], target: [], request: [], data: [], prev: [], hash: [] };
+      for (let seq = from; seq < Math.min(from + BATCH, events + 1); seq += 1) {
+        const id = randomUUID();
+        const at = new Date(base + seq * 10);
+        const type = types[seq % types.length] ?? 'tap.issued';
+        const actorId = `a0000000-0000-4000-8000-${String(seq % 5000).padStart(12, '0')}`;
+        const targetId = `b0000000-0000-4000-8000-${String(seq % 90000).padStart(12, '0')}`;
+        const requestId = randomUUID();
+        const data = {
+          policyVersion: 1,
+          chain: [actorId, `c0000000-0000-4000-8000-${String(seq % 700).padStart(12, '0')}`],
+          depth: 2,
+          justification: `Lost phone during travel, ticket INC-${seq}`,
+          lifetimeInMinutes: 60,
+          isUsableOnce: true,
+          graphRequestId: randomUUID(),
+          context: { requestId: randomUUID(), ip: '10.1.2.3', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/130' },
+        };
+        const hash = computeAuditEventHash(prevHash, { seq, id, at, type, actorId, targetId, requestId, data });
+        cols.seq.push(String(seq));
+        cols.id.push(id);
+        cols.at.push(at.toISOString());
+        cols.type.push(type);
+        cols.actor.push(actorId);
+        cols.target.push(targetId);
+        cols.request.push(requestId);
+        cols.data.push(JSON.stringify(data));
+        cols.prev.push(prevHash);
+        cols.hash.push(hash);
+        prevHash = hash;
+      }
+      await client.query(
+        `INSERT INTO audit_event (seq, id, at, type, actor_id, target_id, request_id, data, prev_hash, hash)
+         SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::jsonb[], $9::text[], $10::text[])`,
+        [cols.seq, cols.id, cols.at, cols.type, cols.actor, cols.target, cols.request, cols.data, cols.prev, cols.hash],
+      );
+    }
+    await client.query('ANALYZE audit_event');
+  } finally {
+    await client.end();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`seeded ${events} chained audit events in ${seconds.toFixed(1)} s (${Math.round(events / seconds)} rows/s)`);
+}
+
+async function exportOnce(url: string, dir: string, format: AuditExportFormat): Promise<void> {
+  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  try {
+    const context = { requestId: 'bench', ip: '127.0.0.1', userAgent: 'bench' };
+    await db.$queryRaw`SELECT 1`;
+    const baselineMb = Math.round(process.memoryUsage().rss / 1024 / 1024);
+    console.log(`export ${format}: RSS before exporting (Node, loader, Prisma client connected) ${baselineMb} MB`);
+    let started = performance.now();
+    const record = await startAuditExport(db, { id: 'bench-auditor' }, { format }, context);
+    const file = path.join(dir, `export.${format}`);
+    // The DOM and node:stream/web ReadableStream types differ only in typing; the object is the same.
+    await pipeline(Readable.fromWeb(createAuditExportStream(db, record) as import('node:stream/web').ReadableStream<Uint8Array>), createWriteStream(file));
+    let seconds = (performance.now() - started) / 1000;
+    console.log(
+      `export ${format}: ${record.count} events streamed in ${seconds.toFixed(1)} s = ${Math.round(record.count / seconds)} rows/s; peak RSS so far ${peakRssMb()} MB`,
+    );
+    started = performance.now();
+    const key = getAuditSigningKey({ dataDir: dir });
+    const manifest = await buildAuditExportManifest(db, record.exportId, key);
+    await writeFile(path.join(dir, `export.${format}.manifest.json`), JSON.stringify(manifest, null, 2));
+    await writeFile(path.join(dir, 'public-key.pem'), key.publicKeyPem);
+    seconds = (performance.now() - started) / 1000;
+    console.log(
+      `manifest ${format}: re-streamed and hashed ${manifest.file.bytes} bytes in ${seconds.toFixed(1)} s = ${Math.round(manifest.count / seconds)} rows/s`,
+    );
+    const mem = process.memoryUsage();
+    const mb = (n: number) => Math.round(n / 1024 / 1024);
+    console.log(
+      `export ${format}: peak RSS ${peakRssMb()} MB (target < 256 MB); now rss ${mb(mem.rss)} MB, heap ${mb(mem.heapUsed)}/${mb(mem.heapTotal)} MB, external ${mb(mem.external)} MB`,
+    );
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [mode, url, third, fourth] = argv;
+  if (mode === 'seed' && url && third) return seed(url, Number(third));
+  if (mode === 'export' && url && third && (fourth === 'csv' || fourth === 'jsonl')) return exportOnce(url, third, fourth);
+  throw new Error('usage: audit-export-bench.ts seed <url> <events> | export <url> <dir> <csv|jsonl>');
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});
