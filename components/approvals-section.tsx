@@ -8,12 +8,12 @@ import { inputClassName } from '@/components/form-field';
 import { ProblemAlert } from '@/components/problem-alert';
 import { RequestTerms } from '@/components/request-details';
 import { ListSkeleton, SectionHeading } from '@/components/section-parts';
-import { formatDateTime, formatElapsed } from '@/lib/client/format';
+import { formatDateTime, formatElapsed, formatReason } from '@/lib/client/format';
 import { useMe } from '@/lib/client/me-context';
 import { canReviewRequests } from '@/lib/client/navigation';
-import { parseTapRequestList, type TapRequest } from '@/lib/client/portal-types';
+import { parsePendingEvaluations, parseTapRequestList, type PendingEvaluation, type TapRequest } from '@/lib/client/portal-types';
 import { useNow } from '@/lib/client/use-now';
-import { usePortalApi, usePortalQuery } from '@/lib/client/use-portal-api';
+import { usePortalApi, usePortalQuery, type QueryState } from '@/lib/client/use-portal-api';
 
 type Decision = 'approve' | 'deny';
 
@@ -46,6 +46,8 @@ export function ApprovalsSection() {
 
 function PendingQueue({ meId }: { meId: string | null }) {
   const pending = usePortalQuery('/api/tap-requests?scope=pending', parseTapRequestList);
+  // Re-judged against the directory now, for all pending requests in one batched read.
+  const evaluation = usePortalQuery('/api/tap-requests/evaluation', parsePendingEvaluations);
   const [decided, setDecided] = useState<ReadonlySet<string>>(new Set());
   const [announcement, setAnnouncement] = useState<string | null>(null);
   const shown = useMemo(
@@ -58,6 +60,11 @@ function PendingQueue({ meId }: { meId: string | null }) {
     setAnnouncement(decision === 'approve' ? `Approved the request for ${target}.` : `Denied the request for ${target}.`);
     setDecided((previous) => new Set(previous).add(request.id));
     pending.refresh();
+    evaluation.refresh();
+  };
+  const refreshAll = () => {
+    pending.refresh();
+    evaluation.refresh();
   };
 
   return (
@@ -68,7 +75,7 @@ function PendingQueue({ meId }: { meId: string | null }) {
         description="Requests waiting for an approver, oldest first. A decision is final."
         action={
           pending.status !== 'loading' && (
-            <Button variant="secondary" onClick={pending.refresh}>
+            <Button variant="secondary" onClick={refreshAll}>
               Refresh
             </Button>
           )
@@ -103,7 +110,7 @@ function PendingQueue({ meId }: { meId: string | null }) {
           </p>
           <ul className="space-y-3" aria-label="Requests waiting for approval">
             {shown.map((request) => (
-              <PendingRow key={request.id} request={request} meId={meId} onDecided={onDecided} />
+              <PendingRow key={request.id} request={request} meId={meId} onDecided={onDecided} evaluation={evaluationFor(evaluation, request.id)} />
             ))}
           </ul>
         </>
@@ -113,14 +120,51 @@ function PendingQueue({ meId }: { meId: string | null }) {
   );
 }
 
+type RowEvaluation = { status: 'loading' } | { status: 'error' } | { status: 'done'; value: PendingEvaluation | null };
+
+function evaluationFor(state: QueryState<Map<string, PendingEvaluation>>, requestId: string): RowEvaluation {
+  if (state.status === 'loading') return { status: 'loading' };
+  if (state.status === 'error') return { status: 'error' };
+  return { status: 'done', value: state.data.get(requestId) ?? null };
+}
+
+/** What the directory says now, before the approver decides (approval re-checks anyway). */
+function EvaluationNote({ evaluation }: { evaluation: RowEvaluation }) {
+  if (evaluation.status === 'loading') {
+    return <p className="mt-2 text-xs text-slate-600">Checking against the directory…</p>;
+  }
+  if (evaluation.status === 'error' || evaluation.value === null) {
+    return <p className="mt-2 text-xs text-slate-600">Could not check against the directory just now; approving checks again.</p>;
+  }
+  const e = evaluation.value;
+  const text = e.approvable
+    ? 'Checked now: the requester is still in the reporting line and the person is eligible.'
+    : e.code === 'target-ineligible'
+      ? `Checked now: not eligible any more (${e.reasons.map(formatReason).join(', ')}). Approving will fail.`
+      : e.code === 'forbidden'
+        ? 'Checked now: the requester’s account is no longer an enabled member. Approving will fail.'
+        : 'Checked now: the requester is no longer in this person’s reporting line. Approving will fail.';
+  return (
+    <p
+      data-testid="pending-evaluation"
+      data-approvable={e.approvable ? 'true' : 'false'}
+      className={`mt-2 rounded-md px-2 py-1 text-xs ring-1 ring-inset ${e.approvable ? 'bg-green-50 text-green-900 ring-green-200' : 'bg-amber-50 text-amber-950 ring-amber-300'}`}
+    >
+      {text}
+    </p>
+  );
+}
+
 function PendingRow({
   request,
   meId,
   onDecided,
+  evaluation,
 }: {
   request: TapRequest;
   meId: string | null;
   onDecided: (request: TapRequest, decision: Decision) => void;
+  evaluation: RowEvaluation;
 }) {
   const call = usePortalApi();
   const commentId = useId();
@@ -190,6 +234,7 @@ function PendingRow({
       </div>
 
       <RequestTerms request={request} className="mt-3" />
+      <EvaluationNote evaluation={evaluation} />
       {request.chainDisplayNames.length > 0 && request.chainDisplayNames.length === request.chain.length ? (
         <p className="mt-2 text-xs text-slate-600" data-testid="pending-chain">
           <span className="font-medium text-slate-700">Reporting line:</span> {target} →{' '}

@@ -104,6 +104,8 @@ test('an indirect report waits for an approver, who approves in the UI; then the
     await expect(pending).toHaveCount(1);
     await expect(pending).toContainText(manager.displayName);
     await expect(pending).toContainText(JUSTIFICATION);
+    // Re-judged against the directory now: still in the line, still eligible.
+    await expect(pending.getByTestId('pending-evaluation')).toHaveAttribute('data-approvable', 'true');
     await pending.getByRole('button', { name: 'Approve' }).click();
     await expect(pending).toHaveCount(0);
   } finally {

@@ -268,3 +268,35 @@ export function parsePolicyAsLimits(value: unknown): RequestLimits {
     requireApproval: parseRequireApproval(record.requireApproval),
   };
 }
+
+/** One pending request re-judged against the directory now (`GET /api/tap-requests/evaluation`). */
+export interface PendingEvaluation {
+  requestId: string;
+  approvable: boolean;
+  code: 'not-in-reporting-chain' | 'target-ineligible' | 'forbidden' | null;
+  reasons: string[];
+  depth: number | null;
+}
+
+const EVALUATION_CODES = new Set(['not-in-reporting-chain', 'target-ineligible', 'forbidden']);
+
+export function parsePendingEvaluations(value: unknown): Map<string, PendingEvaluation> {
+  const list = asRecord(value, 'evaluation').evaluations;
+  if (!Array.isArray(list)) throw new Error('Unexpected evaluation from the portal API.');
+  const result = new Map<string, PendingEvaluation>();
+  for (const item of list) {
+    const e = asRecord(item, 'evaluation');
+    const code = e.code === null ? null : String(e.code);
+    if (typeof e.requestId !== 'string' || typeof e.approvable !== 'boolean' || (code !== null && !EVALUATION_CODES.has(code))) {
+      throw new Error('Unexpected evaluation from the portal API.');
+    }
+    result.set(e.requestId, {
+      requestId: e.requestId,
+      approvable: e.approvable,
+      code: code as PendingEvaluation['code'],
+      reasons: Array.isArray(e.reasons) ? e.reasons.map(String) : [],
+      depth: typeof e.depth === 'number' ? e.depth : null,
+    });
+  }
+  return result;
+}
