@@ -133,6 +133,19 @@ export const auditCatalogue = {
     /** false when Graph no longer had the method (expired, used, or removed elsewhere). */
     methodDeleted: z.boolean(),
   }),
+  /**
+   * What became of an issued pass, observed in Graph by the tracking job (once per pass):
+   * `used` (a one-time pass signed someone in), `expired` (its lifetime ended; Graph v1.0 does not
+   * say whether a multi-use pass was used), or `removed` (the method vanished from Graph without a
+   * revoke through the broker: deleted by an admin, or replaced by a newer pass).
+   */
+  'tap.outcome_observed': z.strictObject({
+    ...evidence,
+    methodId: z.string().min(1),
+    outcome: z.enum(['used', 'expired', 'removed']),
+    methodUsabilityReason: z.string().nullable(),
+    observedAt: isoDateTime,
+  }),
   /** What the reconciler found in Graph for an `issuing` request, and what it did. */
   'tap.reconciled': z.strictObject({
     ...evidence,

@@ -7,11 +7,11 @@ import { getPassStatuses, toPassState } from '@/lib/broker/get-pass-status';
 import { issueTap } from '@/lib/broker/issue-tap';
 import { requestTap } from '@/lib/broker/request-tap';
 import { revokeTap } from '@/lib/broker/revoke-tap';
-import { actorsFor, capturingContext, lifecycleSeed } from '@/lib/broker/tap-request-test-support';
+import { actorsFor, capturingContext, lifecycleSeed, signInWithPass as signInWithPassAt } from '@/lib/broker/tap-request-test-support';
 import type { PrismaClient } from '@/lib/db/generated/client';
 import { createTestDb, type TestDb } from '@/lib/db/test-db';
 import type { TapMethodInfo } from '@/lib/graph/get-target-facts';
-import { startLocalTenant, TEST_DOMAIN, TEST_PORTAL_CLIENT_ID, TEST_TENANT_ID, type LocalTenant } from '@/lib/testing/local-tenant';
+import { startLocalTenant, type LocalTenant } from '@/lib/testing/local-tenant';
 
 let local: LocalTenant;
 let testDb: TestDb;
@@ -19,6 +19,7 @@ let db: PrismaClient;
 let actor: ReturnType<typeof actorsFor>;
 const capture = capturingContext();
 const JUSTIFICATION = 'Lost phone, needs to register a new authenticator';
+const signInWithPass = (name: string, pass: string) => signInWithPassAt(local, name, pass);
 
 beforeAll(async () => {
   local = await startLocalTenant(lifecycleSeed());
@@ -55,23 +56,6 @@ describe('toPassState', () => {
     expect(toPassState(undefined, null)).toBe('unknown');
   });
 });
-
-/** Signs `name` in with the pass instead of the password, as the person would. */
-async function signInWithPass(name: string, pass: string): Promise<number> {
-  const response = await fetch(`${local.url}/${TEST_TENANT_ID}/oauth2/v2.0/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'password',
-      client_id: TEST_PORTAL_CLIENT_ID,
-      scope: local.apiScope,
-      username: `${name}@${TEST_DOMAIN}`,
-      password: pass,
-    }),
-  });
-  await response.arrayBuffer();
-  return response.status;
-}
 
 async function issueFor(requester: string, target: string): Promise<{ id: string; pass: string }> {
   const created = await requestTap(await actor(requester), { targetUserId: local.userId(target), justification: JUSTIFICATION }, capture.ctx(), { db });

@@ -10,7 +10,7 @@ import { verifyAccessToken } from '@/lib/auth/verify-access-token';
 import type { RequestContext } from '@/lib/broker/context';
 import type { PrismaClient } from '@/lib/db/generated/client';
 import { createLogger } from '@/lib/log';
-import { buildTestSeed, type LocalTenant, type TestSeedUser } from '@/lib/testing/local-tenant';
+import { buildTestSeed, TEST_DOMAIN, TEST_PORTAL_CLIENT_ID, TEST_TENANT_ID, type LocalTenant, type TestSeedUser } from '@/lib/testing/local-tenant';
 
 const inDays = (days: number) => new Date(Date.now() + days * 24 * 60 * 60_000).toISOString();
 
@@ -91,6 +91,23 @@ export async function graphTapMethods(local: LocalTenant, userId: string): Promi
   });
   if (response.status !== 200) throw new Error(`listing TAP methods answered ${response.status}`);
   return ((await response.json()) as { value: { id: string; createdDateTime: string }[] }).value;
+}
+
+/** Signs `name` in with the pass instead of the password (ROPC), as the person would; the HTTP status. */
+export async function signInWithPass(local: LocalTenant, name: string, pass: string): Promise<number> {
+  const response = await fetch(`${local.url}/${TEST_TENANT_ID}/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'password',
+      client_id: TEST_PORTAL_CLIENT_ID,
+      scope: local.apiScope,
+      username: `${name}@${TEST_DOMAIN}`,
+      password: pass,
+    }),
+  });
+  await response.arrayBuffer();
+  return response.status;
 }
 
 /** Moves `user` under `newManager` through Graph, as an HR system would (the automation client). */

@@ -38,6 +38,9 @@ export interface TapRequestView {
   replacedMethodId?: string;
   revokedAt?: string;
   revokedBy?: string;
+  /** What became of the issued pass as last observed in Graph: used, expired or removed. */
+  passOutcome?: string;
+  passOutcomeAt?: string;
   failureCode?: string;
   failureReason?: string;
   chain: string[];
@@ -72,6 +75,8 @@ type RequestRow = Pick<
   | 'replacedMethodId'
   | 'revokedAt'
   | 'revokedBy'
+  | 'passOutcome'
+  | 'passOutcomeAt'
   | 'failureCode'
   | 'failureReason'
   | 'chain'
@@ -111,6 +116,8 @@ export function toRequestView(row: RequestRow): TapRequestView {
     ...optional('replacedMethodId', row.replacedMethodId),
     ...optional('revokedAt', iso(row.revokedAt)),
     ...optional('revokedBy', row.revokedBy),
+    ...optional('passOutcome', row.passOutcome),
+    ...optional('passOutcomeAt', iso(row.passOutcomeAt)),
     ...optional('failureCode', row.failureCode),
     ...optional('failureReason', row.failureReason),
     chain: [...row.chain],

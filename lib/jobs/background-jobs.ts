@@ -1,16 +1,23 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
 import { systemContext } from '@/lib/broker/context';
+import { recordPassOutcomes } from '@/lib/broker/record-pass-outcomes';
 import { reconcileTapRequests } from '@/lib/broker/reconcile-tap-requests';
 import { logger } from '@/lib/log';
 import { startNotificationDispatcher, stopNotificationDispatcher } from '@/lib/notify/dispatcher-loop';
 
 /** How often the reconciler runs after the boot run. */
 export const RECONCILE_INTERVAL_MS = 60_000;
+/**
+ * Every this many reconciler ticks (15 minutes), what became of issued passes is read from Graph
+ * and recorded (used, expired, removed) — one batched read per run, for the compliance trail.
+ */
+export const PASS_OUTCOME_EVERY_TICKS = 15;
 
 interface JobsState {
   timer: NodeJS.Timeout;
   running: Promise<void> | null;
+  ticks: number;
 }
 
 // On globalThis: Next may evaluate this module more than once per process (dev reloads, several
@@ -30,6 +37,14 @@ async function runOnce(state: JobsState | undefined): Promise<void> {
       await reconcileTapRequests({}, systemContext(log, `reconciler-${randomUUID()}`));
     } catch (error) {
       log.error({ err: error }, 'reconciler run failed; retrying on the next tick');
+    }
+    const tick = state ? state.ticks++ : 0;
+    if (tick % PASS_OUTCOME_EVERY_TICKS === 0) {
+      try {
+        await recordPassOutcomes(systemContext(log, `pass-outcomes-${randomUUID()}`));
+      } catch (error) {
+        log.error({ err: error }, 'recording pass outcomes failed; retrying on a later tick');
+      }
     }
   })();
   if (state) state.running = run;
@@ -51,6 +66,7 @@ export function startBackgroundJobs(): void {
   const state: JobsState = {
     timer: setInterval(() => void runOnce(state), RECONCILE_INTERVAL_MS),
     running: null,
+    ticks: 0,
   };
   state.timer.unref();
   store[STATE_KEY] = state;
