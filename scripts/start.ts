@@ -52,6 +52,7 @@ async function main() {
     `\n  The local tenant uses a certificate generated on this machine (${stack.certPath}).` +
       `\n  The first time, your browser will ask you to accept it; the portal shows a link when it is needed.`,
   );
+  if (stack.portalEnv.MAIL_SENDER) console.log(`  Mail the portal sends (notifications): ${stack.tenantUrl}/_tenant/mail.html`);
   if (seedPath === demoSeedPath) printDemoAccounts(seedPath);
   console.log('\n  Press Ctrl+C to stop.\n');
 
