@@ -4,9 +4,10 @@ import type { Actor } from '@/lib/auth/actor';
 import type { RequestContext } from '@/lib/broker/context';
 import { getTargetIneligibleReasons } from '@/lib/broker/eligibility';
 import { BrokerError } from '@/lib/broker/errors';
+import { getDecidableRequestOrThrow } from '@/lib/broker/get-decidable-request';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
-import { auditAlone, findRequest, inTransaction, resolveDb, type UseCaseOptions } from '@/lib/broker/tap-request-store';
-import { canApprove, canRequestTapFor, getApprovalExpiry } from '@/lib/broker/tap-request-policy';
+import { inTransaction, resolveDb, type UseCaseOptions } from '@/lib/broker/tap-request-store';
+import { canRequestTapFor, getApprovalExpiry } from '@/lib/broker/tap-request-policy';
 import { toRequestView, type TapRequestView } from '@/lib/broker/to-request-view';
 import { getTargetFacts } from '@/lib/graph/get-target-facts';
 import { enqueueNotifications } from '@/lib/notify/enqueue-notifications';
@@ -40,22 +41,7 @@ export async function approveTapRequest(
   options: UseCaseOptions = {},
 ): Promise<TapRequestView> {
   const db = await resolveDb(options);
-  const request = await findRequest(db, input.id);
-  if (request === null) throw new BrokerError('not-found', 'No such request.');
-
-  const allowed = canApprove(actor, request);
-  if (!allowed.ok) {
-    await auditAlone(db, {
-      type: 'tap_request.refused',
-      actorId: actor.id,
-      targetId: request.targetUserId,
-      requestId: request.id,
-      data: { stage: 'approve', code: 'forbidden', reasons: [allowed.why] },
-      context: ctx,
-    });
-    throw new BrokerError('forbidden', allowed.why === 'not-an-approver' ? 'Only approvers may approve requests.' : 'Nobody may approve their own request or a pass for themselves.');
-  }
-  if (request.status !== 'pending_approval') throw new BrokerError('conflict', `The request is ${request.status}; only a pending request can be approved.`);
+  const request = await getDecidableRequestOrThrow(db, actor, input.id, 'approve', ctx);
 
   const policy = await getCurrentPolicy(db);
   const facts = await getTargetFacts(request.targetUserId, { log: ctx.log });

@@ -3,8 +3,8 @@ import { appendAuditEvent } from '@/lib/audit/append-audit-event';
 import type { Actor } from '@/lib/auth/actor';
 import type { RequestContext } from '@/lib/broker/context';
 import { BrokerError } from '@/lib/broker/errors';
-import { auditAlone, findRequest, inTransaction, resolveDb, type UseCaseOptions } from '@/lib/broker/tap-request-store';
-import { canApprove } from '@/lib/broker/tap-request-policy';
+import { getDecidableRequestOrThrow } from '@/lib/broker/get-decidable-request';
+import { inTransaction, resolveDb, type UseCaseOptions } from '@/lib/broker/tap-request-store';
 import { toRequestView, type TapRequestView } from '@/lib/broker/to-request-view';
 import { enqueueNotifications } from '@/lib/notify/enqueue-notifications';
 import { kickNotificationDispatcher } from '@/lib/notify/dispatcher-loop';
@@ -26,22 +26,7 @@ export async function denyTapRequest(actor: Actor, input: DenyTapRequestInput, c
   if (reason === '') throw new BrokerError('validation-failed', 'A reason is required to deny a request.', { errors: [{ path: 'reason', message: 'must not be empty' }] });
 
   const db = await resolveDb(options);
-  const request = await findRequest(db, input.id);
-  if (request === null) throw new BrokerError('not-found', 'No such request.');
-
-  const allowed = canApprove(actor, request);
-  if (!allowed.ok) {
-    await auditAlone(db, {
-      type: 'tap_request.refused',
-      actorId: actor.id,
-      targetId: request.targetUserId,
-      requestId: request.id,
-      data: { stage: 'deny', code: 'forbidden', reasons: [allowed.why] },
-      context: ctx,
-    });
-    throw new BrokerError('forbidden', allowed.why === 'not-an-approver' ? 'Only approvers may deny requests.' : 'Nobody may decide their own request or a pass for themselves.');
-  }
-  if (request.status !== 'pending_approval') throw new BrokerError('conflict', `The request is ${request.status}; only a pending request can be denied.`);
+  const request = await getDecidableRequestOrThrow(db, actor, input.id, 'deny', ctx);
 
   const decidedAt = new Date();
   const updated = await inTransaction(db, async (tx) => {
