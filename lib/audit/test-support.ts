@@ -7,11 +7,8 @@ import 'server-only';
  */
 import { afterAll, beforeAll } from 'vitest';
 import type { RequestContext } from '@/lib/broker/context';
-import { createScratchPostgresDatabase, createTestDb, type TestDb } from '@/lib/db/test-db';
-import { applyMigrations } from '@/lib/db/migrate';
+import { createPostgresTestDb, createTestDb, type TestDb } from '@/lib/db/test-db';
 import { getTestPostgresServer, type TestPostgresServer } from '@/lib/db/test-postgres-server';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '@/lib/db/generated/client';
 import { logger } from '@/lib/log';
 
 export const TEST_CONTEXT: Pick<RequestContext, 'requestId' | 'ip' | 'userAgent'> = {
@@ -43,23 +40,7 @@ export function useTestDatabases(): { open(kind: DbKind): Promise<TestDb> } {
     async open(kind) {
       if (kind === 'pglite') return createTestDb({ kind: 'pglite' });
       if (!server) throw new Error('the PostgreSQL server is not up');
-      const scratch = await createScratchPostgresDatabase(server.url);
-      try {
-        await applyMigrations({ url: scratch.url });
-      } catch (error) {
-        await scratch.drop();
-        throw error;
-      }
-      const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: scratch.url }) });
-      return {
-        kind: 'postgres',
-        prisma,
-        url: scratch.url,
-        close: async () => {
-          await prisma.$disconnect();
-          await scratch.drop();
-        },
-      };
+      return createPostgresTestDb(server.url);
     },
   };
 }

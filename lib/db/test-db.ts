@@ -89,8 +89,9 @@ export async function createScratchPostgresDatabase(
   };
 }
 
-async function createPostgresTestDb(): Promise<TestDb> {
-  const scratch = await createScratchPostgresDatabase();
+/** A fresh, migrated database on the PostgreSQL server at `serverUrl` (default: TEST_DATABASE_URL's). */
+export async function createPostgresTestDb(serverUrl?: string): Promise<TestDb> {
+  const scratch = await createScratchPostgresDatabase(serverUrl);
   try {
     await applyMigrations({ url: scratch.url });
   } catch (error) {
