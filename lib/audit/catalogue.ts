@@ -48,6 +48,8 @@ const policySnapshot = z.strictObject({
   isUsableOnce: z.boolean(),
   approvalValidityMinutes: z.number().int(),
   maxIssuancesPerManagerPerDay: z.number().int(),
+  allowedDirectoryRoleTemplateIds: z.array(z.string()),
+  protectedGroupIds: z.array(z.string()),
   version: z.number().int(),
 });
 

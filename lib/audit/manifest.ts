@@ -24,6 +24,8 @@ export interface ManifestPolicyVersion {
   isUsableOnce: boolean;
   approvalValidityMinutes: number;
   maxIssuancesPerManagerPerDay: number;
+  allowedDirectoryRoleTemplateIds: string[];
+  protectedGroupIds: string[];
 }
 
 /**
@@ -148,5 +150,7 @@ async function getPolicyVersionsInForce(db: PrismaClient, start: Date, end: Date
     isUsableOnce: v.isUsableOnce,
     approvalValidityMinutes: v.approvalValidityMinutes,
     maxIssuancesPerManagerPerDay: v.maxIssuancesPerManagerPerDay,
+    allowedDirectoryRoleTemplateIds: v.allowedDirectoryRoleTemplateIds ?? [],
+    protectedGroupIds: v.protectedGroupIds ?? [],
   }));
 }

@@ -15,6 +15,53 @@ import type { TenantTapPolicy } from '@/lib/graph/get-target-facts';
 export const MIN_TAP_LIFETIME_MINUTES = 10;
 export const MAX_TAP_LIFETIME_MINUTES = 43_200;
 
+/**
+ * Directory roles a target may hold and still get a pass from a manager. Only roles that read
+ * and change nothing about other accounts qualify; Authentication, Password and Helpdesk
+ * Administrators are left out on purpose even though Entra treats them as "non-admin" for its
+ * own helpdesk rule: a pass for one of them lets its holder reset other people's credentials.
+ * `PUT /api/policy` refuses any other id with {@link getDisallowedRoleMessage}.
+ */
+export const READ_ONLY_DIRECTORY_ROLES: ReadonlyMap<string, string> = new Map([
+  ['88d8e3e3-8f55-4a1e-953a-9b9898b8876b', 'Directory Readers'],
+  ['4a5d8f65-41da-4de4-8968-e035b65339cf', 'Reports Reader'],
+  ['790c1fb9-7f7d-4f88-86a1-ef1f95c05c1b', 'Message Center Reader'],
+  ['75934031-6c7e-415a-99d7-48dbd49e875e', 'Usage Summary Reports Reader'],
+  ['27460883-1df1-4691-b032-3b79643e5e63', 'User Experience Success Manager'],
+]);
+
+/** Roles named in refusals because people expect them to be harmless. */
+const CREDENTIAL_ROLES: ReadonlyMap<string, string> = new Map([
+  ['c4e39bd9-1100-46d3-8c65-fb160da0071f', 'Authentication Administrator'],
+  ['966707d0-3269-4727-9be2-8c3a10f19b9d', 'Password Administrator'],
+  ['729827e3-9c14-49f7-bb1b-9608f156bbb8', 'Helpdesk Administrator'],
+  ['7be44c8a-adaf-4e2a-84d6-ab2649e08a13', 'Privileged Authentication Administrator'],
+  ['fe930be7-5e62-47db-91af-98c3a49a38b1', 'User Administrator'],
+  ['62e90394-69f5-4237-9190-012177145e10', 'Global Administrator'],
+]);
+
+/** The defaults of `allowedDirectoryRoleTemplateIds`: the four reader roles. */
+export const DEFAULT_ALLOWED_ROLE_TEMPLATE_IDS: readonly string[] = [
+  '88d8e3e3-8f55-4a1e-953a-9b9898b8876b',
+  '4a5d8f65-41da-4de4-8968-e035b65339cf',
+  '790c1fb9-7f7d-4f88-86a1-ef1f95c05c1b',
+  '75934031-6c7e-415a-99d7-48dbd49e875e',
+];
+
+/** Why a role id may not be on the allow-list, in words an admin can act on. */
+export function getDisallowedRoleMessage(templateId: string): string {
+  const name = CREDENTIAL_ROLES.get(templateId);
+  if (name !== undefined) {
+    return `${name} can act on other people's sign-in methods or passwords; a pass for its holder would let a manager take over that power`;
+  }
+  return 'is not one of the read-only directory roles the broker allows (custom roles and roles that can change anything are never allowed)';
+}
+
+const objectIdList = z
+  .array(z.guid('must be an object id (GUID)').transform((id) => id.toLowerCase()))
+  .max(100)
+  .transform((ids) => [...new Set(ids)]);
+
 const policyFields = {
   maxDepth: z.number().int().min(1).max(100).nullable(),
   requireApproval: z.enum(['always', 'never', 'indirect-only']),
@@ -25,6 +72,14 @@ const policyFields = {
   approvalValidityMinutes: z.number().int().min(1).max(43_200),
   /** Rolling 24 hours per requester; 0 stops issuance without changing anything else. */
   maxIssuancesPerManagerPerDay: z.number().int().min(0).max(10_000),
+  /** Directory roles (template ids) that leave a target eligible; read-only roles only. */
+  allowedDirectoryRoleTemplateIds: objectIdList.superRefine((ids, ctx) => {
+    ids.forEach((id, index) => {
+      if (!READ_ONLY_DIRECTORY_ROLES.has(id)) ctx.addIssue({ code: 'custom', path: [index], message: getDisallowedRoleMessage(id) });
+    });
+  }),
+  /** Groups (object ids) whose members the broker never issues a pass for. */
+  protectedGroupIds: objectIdList,
 };
 
 export const brokerPolicySchema = z.object({ ...policyFields, version: z.number().int().min(0) });
@@ -39,9 +94,25 @@ export type BrokerPolicyFields = Omit<BrokerPolicy, 'version'>;
  */
 export const brokerPolicyInputSchema = z.strictObject({
   ...policyFields,
+  // A client written before these fields existed must not silently drop a protection by
+  // omitting them: absent means "keep the list in force" (see `completePolicyInput`).
+  allowedDirectoryRoleTemplateIds: policyFields.allowedDirectoryRoleTemplateIds.optional(),
+  protectedGroupIds: policyFields.protectedGroupIds.optional(),
   version: z.unknown().optional(),
   tenantTapPolicy: z.unknown().optional(),
 });
+
+export type BrokerPolicyInput = z.infer<typeof brokerPolicyInputSchema>;
+
+/** The whole policy a `PUT /api/policy` body asks for: lists it leaves out stay as in `current`. */
+export function completePolicyInput(input: BrokerPolicyInput, current: BrokerPolicyFields): BrokerPolicyFields {
+  const { version: _version, tenantTapPolicy: _tenantTapPolicy, allowedDirectoryRoleTemplateIds, protectedGroupIds, ...rest } = input;
+  return {
+    ...rest,
+    allowedDirectoryRoleTemplateIds: allowedDirectoryRoleTemplateIds ?? [...current.allowedDirectoryRoleTemplateIds],
+    protectedGroupIds: protectedGroupIds ?? [...current.protectedGroupIds],
+  };
+}
 
 export const POLICY_FIELDS = Object.keys(policyFields) as (keyof BrokerPolicyFields)[];
 
@@ -53,12 +124,18 @@ const DEFAULT_POLICY: BrokerPolicy = Object.freeze({
   isUsableOnce: true,
   approvalValidityMinutes: 24 * 60,
   maxIssuancesPerManagerPerDay: 20,
+  allowedDirectoryRoleTemplateIds: [...DEFAULT_ALLOWED_ROLE_TEMPLATE_IDS],
+  protectedGroupIds: [],
   version: 1,
 });
 
 /** The built-in policy (what migration 0002 stores as version 1). Prefer `getCurrentPolicy(db)`. */
 export function getDefaultPolicy(): BrokerPolicy {
-  return { ...DEFAULT_POLICY };
+  return {
+    ...DEFAULT_POLICY,
+    allowedDirectoryRoleTemplateIds: [...DEFAULT_POLICY.allowedDirectoryRoleTemplateIds],
+    protectedGroupIds: [...DEFAULT_POLICY.protectedGroupIds],
+  };
 }
 
 /** A `policy_version` row as the API's policy object. */
@@ -71,6 +148,9 @@ export function fromStoredPolicy(row: PolicyVersion): BrokerPolicy {
     isUsableOnce: row.isUsableOnce,
     approvalValidityMinutes: row.approvalValidityMinutes,
     maxIssuancesPerManagerPerDay: row.maxIssuancesPerManagerPerDay,
+    // Rows written before these columns existed read as the defaults the migration gave them.
+    allowedDirectoryRoleTemplateIds: row.allowedDirectoryRoleTemplateIds ?? [...DEFAULT_ALLOWED_ROLE_TEMPLATE_IDS],
+    protectedGroupIds: row.protectedGroupIds ?? [],
     version: row.version,
   };
 }
@@ -85,13 +165,24 @@ export function toStoredPolicyFields(policy: BrokerPolicyFields): Omit<PolicyVer
     isUsableOnce: policy.isUsableOnce,
     approvalValidityMinutes: policy.approvalValidityMinutes,
     maxIssuancesPerManagerPerDay: policy.maxIssuancesPerManagerPerDay,
+    allowedDirectoryRoleTemplateIds: [...policy.allowedDirectoryRoleTemplateIds],
+    protectedGroupIds: [...policy.protectedGroupIds],
   };
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const left = [...a].sort();
+    const right = [...b].sort();
+    return left.length === right.length && left.every((value, index) => value === right[index]);
+  }
+  return a === b;
 }
 
 /** The fields whose values differ between two policies, in declaration order. */
 export function getChangedPolicyFields(before: BrokerPolicyFields | null, after: BrokerPolicyFields): (keyof BrokerPolicyFields)[] {
   if (before === null) return [...POLICY_FIELDS];
-  return POLICY_FIELDS.filter((field) => before[field] !== after[field]);
+  return POLICY_FIELDS.filter((field) => !sameValue(before[field], after[field]));
 }
 
 /**

@@ -4,7 +4,7 @@ import type { RequestContext } from '@/lib/broker/context';
 import { BrokerError, type ValidationIssue } from '@/lib/broker/errors';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import { listReportees, type ReporteeView } from '@/lib/broker/list-reportees';
-import { brokerPolicyInputSchema, getPolicyTenantViolations, type BrokerPolicy, type BrokerPolicyFields } from '@/lib/broker/policy';
+import { brokerPolicyInputSchema, completePolicyInput, getPolicyTenantViolations, type BrokerPolicy, type BrokerPolicyFields } from '@/lib/broker/policy';
 import { readTenantTapPolicy } from '@/lib/broker/read-tenant-tap-policy';
 import { getDb, type PrismaClient } from '@/lib/db/client';
 
@@ -70,9 +70,9 @@ export async function previewPolicy(
       errors: parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
     });
   }
-  const { version: _ignoredVersion, tenantTapPolicy: _ignoredTenantPolicy, ...draft } = parsed.data;
   const db = options.db ?? (await getDb());
   const current: BrokerPolicy = await getCurrentPolicy(db);
+  const draft = completePolicyInput(parsed.data, current);
   const [walk, tenant] = await Promise.all([
     listReportees(actor, { log: ctx.log, policy: { ...current, maxDepth: null } }),
     readTenantTapPolicy(ctx.log),

@@ -30,6 +30,8 @@ const policy: BrokerPolicy = {
   isUsableOnce: false,
   approvalValidityMinutes: 1440,
   maxIssuancesPerManagerPerDay: 20,
+  allowedDirectoryRoleTemplateIds: [],
+  protectedGroupIds: [],
   version: 1,
 };
 const tenant = { minimumLifetimeInMinutes: 60, maximumLifetimeInMinutes: 480, isUsableOnce: false };

@@ -6,7 +6,9 @@ import { BrokerError } from '@/lib/broker/errors';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import {
   brokerPolicyInputSchema,
+  completePolicyInput,
   fromStoredPolicy,
+  getDefaultPolicy,
   getChangedPolicyFields,
   getPolicyTenantViolations,
   toStoredPolicyFields,
@@ -45,11 +47,11 @@ export async function updatePolicy(
       errors: parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
     });
   }
-  const { version: _ignoredVersion, tenantTapPolicy: _ignoredTenantPolicy, ...fields } = parsed.data;
-  const requested: BrokerPolicyFields = fields;
+  const draft = parsed.data;
 
   const tenant = await readTenantTapPolicy(ctx.log);
-  const violations = getPolicyTenantViolations(requested, tenant);
+  // The tenant bounds only lifetimes and one-time use, which the body always carries.
+  const violations = getPolicyTenantViolations(completePolicyInput(draft, getDefaultPolicy()), tenant);
   if (violations.length > 0) {
     throw new BrokerError('validation-failed', "The policy does not fit the tenant's Temporary Access Pass policy.", {
       errors: violations,
@@ -60,6 +62,7 @@ export async function updatePolicy(
   const saved = await db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${POLICY_LOCK_KEY}::bigint)`;
     const before = await getCurrentPolicy(tx);
+    const requested: BrokerPolicyFields = completePolicyInput(draft, before);
     // Numbered here, under the lock, not by the serial: a sequence skips numbers after a rollback
     // or a crash, and the history should read 1, 2, 3…
     const row = await tx.policyVersion.create({
