@@ -100,12 +100,16 @@ describe('brokerPolicyInputSchema (the PUT /api/policy body)', () => {
     expect(issuesOf({ ...valid, defaultLifetimeInMinutes: 10, maxLifetimeInMinutes: 43_200 })).toEqual([]);
   });
 
-  test('refuses each field missing, and unknown fields', () => {
-    for (const field of POLICY_FIELDS) {
+  test('refuses each field missing (the two lists excepted: absent keeps them), and unknown fields', () => {
+    const keptWhenAbsent: string[] = ['allowedDirectoryRoleTemplateIds', 'protectedGroupIds'];
+    for (const field of POLICY_FIELDS.filter((f) => !keptWhenAbsent.includes(f))) {
       const body: Record<string, unknown> = { ...valid };
       delete body[field];
       expect(issuesOf(body), field).toEqual([field]);
     }
+    const withoutLists: Record<string, unknown> = { ...valid };
+    for (const field of keptWhenAbsent) delete withoutLists[field];
+    expect(issuesOf(withoutLists)).toEqual([]);
     expect(issuesOf({ ...valid, maxdepth: 2 })).toEqual(['']);
     expect(issuesOf(null)).toEqual(['']);
     expect(issuesOf([])).toEqual(['']);
@@ -128,8 +132,25 @@ describe('brokerPolicyInputSchema (the PUT /api/policy body)', () => {
       ['approvalValidityMinutes', 43_201],
       ['maxIssuancesPerManagerPerDay', -1],
       ['maxIssuancesPerManagerPerDay', 10_001],
+      ['protectedGroupIds', 'not-a-list'],
+      ['allowedDirectoryRoleTemplateIds', null],
     ];
     for (const [field, value] of refused) expect(issuesOf({ ...valid, [field]: value }), `${field}=${String(value)}`).toEqual([field]);
+  });
+
+  test('allows only read-only directory roles, and says why another is refused', () => {
+    const authAdmin = 'c4e39bd9-1100-46d3-8c65-fb160da0071f';
+    const result = brokerPolicyInputSchema.safeParse({ ...valid, allowedDirectoryRoleTemplateIds: ['88D8E3E3-8F55-4A1E-953A-9B9898B8876B', authAdmin] });
+    expect(result.success).toBe(false);
+    const issue = result.success ? undefined : result.error.issues[0];
+    expect(issue?.path).toEqual(['allowedDirectoryRoleTemplateIds', 1]);
+    expect(issue?.message).toContain('Authentication Administrator');
+    for (const id of ['966707d0-3269-4727-9be2-8c3a10f19b9d', '729827e3-9c14-49f7-bb1b-9608f156bbb8', '11111111-2222-4333-8444-555555555555']) {
+      expect(brokerPolicyInputSchema.safeParse({ ...valid, allowedDirectoryRoleTemplateIds: [id] }).success, id).toBe(false);
+    }
+    const ok = brokerPolicyInputSchema.parse({ ...valid, allowedDirectoryRoleTemplateIds: ['88D8E3E3-8F55-4A1E-953A-9B9898B8876B', '88d8e3e3-8f55-4a1e-953a-9b9898b8876b'] });
+    expect(ok.allowedDirectoryRoleTemplateIds).toEqual(['88d8e3e3-8f55-4a1e-953a-9b9898b8876b']);
+    expect(brokerPolicyInputSchema.safeParse({ ...valid, protectedGroupIds: ['not-a-guid'] }).success).toBe(false);
   });
 });
 
