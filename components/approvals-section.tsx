@@ -5,10 +5,11 @@ import { ApprovalHistory } from '@/components/approval-history';
 import { Badge, DepthBadge } from '@/components/badge';
 import { Button } from '@/components/button';
 import { inputClassName } from '@/components/form-field';
+import { IneligibleReasons } from '@/components/ineligible-reasons';
 import { ProblemAlert } from '@/components/problem-alert';
 import { RequestTerms } from '@/components/request-details';
 import { ListSkeleton, SectionHeading } from '@/components/section-parts';
-import { formatDateTime, formatElapsed, formatReason } from '@/lib/client/format';
+import { formatDateTime, formatElapsed } from '@/lib/client/format';
 import { useMe } from '@/lib/client/me-context';
 import { canReviewRequests } from '@/lib/client/navigation';
 import { parsePendingEvaluations, parseTapRequestList, type PendingEvaluation, type TapRequest } from '@/lib/client/portal-types';
@@ -137,21 +138,25 @@ function EvaluationNote({ evaluation }: { evaluation: RowEvaluation }) {
     return <p className="mt-2 text-xs text-slate-600">Could not check against the directory just now; approving checks again.</p>;
   }
   const e = evaluation.value;
+  const ineligible = e.code === 'target-ineligible';
   const text = e.approvable
     ? 'Checked now: the requester is still in the reporting line and the person is eligible.'
-    : e.code === 'target-ineligible'
-      ? `Checked now: not eligible any more (${e.reasons.map(formatReason).join(', ')}). Approving will fail.`
+    : ineligible
+      ? e.reasons.length > 0
+        ? 'Checked now: not eligible any more, so approving will fail:'
+        : 'Checked now: not eligible any more. Approving will fail.'
       : e.code === 'forbidden'
         ? 'Checked now: the requester’s account is no longer an enabled member. Approving will fail.'
         : 'Checked now: the requester is no longer in this person’s reporting line. Approving will fail.';
   return (
-    <p
+    <div
       data-testid="pending-evaluation"
       data-approvable={e.approvable ? 'true' : 'false'}
       className={`mt-2 rounded-md px-2 py-1 text-xs ring-1 ring-inset ${e.approvable ? 'bg-green-50 text-green-900 ring-green-200' : 'bg-amber-50 text-amber-950 ring-amber-300'}`}
     >
-      {text}
-    </p>
+      <p>{text}</p>
+      {ineligible && e.reasons.length > 0 && <IneligibleReasons reasons={e.reasons} className="mt-1.5 pb-1" />}
+    </div>
   );
 }
 

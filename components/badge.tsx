@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
-import { formatDepth, formatReason, formatRole, formatStatus } from '@/lib/client/format';
+import { IneligibleReasons } from '@/components/ineligible-reasons';
+import { formatDepth, formatRole, formatStatus } from '@/lib/client/format';
 import type { TapRequestStatus } from '@/lib/client/portal-types';
 
 type Tone = 'neutral' | 'blue' | 'green' | 'amber' | 'violet' | 'red';
@@ -36,16 +37,17 @@ export function DepthBadge({ depth }: { depth: number }) {
   return <Badge tone={depth === 1 ? 'blue' : 'neutral'}>{formatDepth(depth)}</Badge>;
 }
 
-/** Eligible, or not with each reason spelled out (colour is never the only signal). */
+/**
+ * Eligible, or not with each reason spelled out and explained (colour is never the only signal).
+ * `id` is what a disabled "Request pass" points at, so it covers the reasons too.
+ */
 export function EligibilityBadge({ eligible, reasons, id }: { eligible: boolean; reasons: string[]; id?: string }) {
   if (eligible) return <Badge tone="green">Eligible</Badge>;
   return (
-    <span className="inline-flex flex-col items-start gap-1" id={id}>
+    <div className="flex max-w-xs flex-col items-start gap-1.5" id={id}>
       <Badge tone="amber">Not eligible</Badge>
-      {reasons.length > 0 && (
-        <span className="text-xs text-slate-600">{reasons.map((reason) => formatReason(reason)).join(' · ')}</span>
-      )}
-    </span>
+      {reasons.length > 0 && <IneligibleReasons reasons={reasons} className="text-xs text-slate-700" />}
+    </div>
   );
 }
 

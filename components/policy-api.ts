@@ -3,6 +3,8 @@
  * `POST /api/policy/preview`, with small parsers (the UI renders only what it has checked), and
  * the console's own validation of a draft, which mirrors the server's (the server decides).
  */
+import { ApiError } from '@/lib/client/api-fetch';
+import { formatDirectoryRole } from '@/lib/client/directory-roles';
 
 export type RequireApproval = 'always' | 'never' | 'indirect-only';
 
@@ -14,7 +16,20 @@ export interface PolicyFields {
   isUsableOnce: boolean;
   approvalValidityMinutes: number;
   maxIssuancesPerManagerPerDay: number;
+  /** Template ids of the read-only directory roles a target may hold and stay eligible. */
+  allowedDirectoryRoleTemplateIds: string[];
+  /** Object ids of groups whose members never get a pass. */
+  protectedGroupIds: string[];
 }
+
+export type PolicyListField = 'allowedDirectoryRoleTemplateIds' | 'protectedGroupIds';
+
+export function isPolicyListField(field: keyof PolicyFields): field is PolicyListField {
+  return field === 'allowedDirectoryRoleTemplateIds' || field === 'protectedGroupIds';
+}
+
+/** The server's limit on each list (lib/broker/policy.ts). */
+export const MAX_POLICY_LIST_ITEMS = 100;
 
 export const POLICY_FIELD_NAMES: readonly (keyof PolicyFields)[] = [
   'maxDepth',
@@ -24,6 +39,8 @@ export const POLICY_FIELD_NAMES: readonly (keyof PolicyFields)[] = [
   'isUsableOnce',
   'approvalValidityMinutes',
   'maxIssuancesPerManagerPerDay',
+  'allowedDirectoryRoleTemplateIds',
+  'protectedGroupIds',
 ];
 
 export const POLICY_FIELD_LABELS: Record<keyof PolicyFields, string> = {
@@ -34,6 +51,8 @@ export const POLICY_FIELD_LABELS: Record<keyof PolicyFields, string> = {
   isUsableOnce: 'One-time use',
   approvalValidityMinutes: 'Approval valid for',
   maxIssuancesPerManagerPerDay: 'Passes per manager per day',
+  allowedDirectoryRoleTemplateIds: 'Allowed read-only roles',
+  protectedGroupIds: 'Protected groups',
 };
 
 export interface TenantTapPolicyView {
@@ -94,6 +113,14 @@ function str(record: JsonRecord, key: string, what: string): string {
   return value;
 }
 
+function idList(record: JsonRecord, key: string, what: string): string[] {
+  const value = record[key];
+  if (!Array.isArray(value) || !value.every((item): item is string => typeof item === 'string')) {
+    throw new Error(`Unexpected ${what} from the portal API: "${key}" is missing.`);
+  }
+  return value.map((id) => id.toLowerCase());
+}
+
 function parseFields(record: JsonRecord, what: string): PolicyFields {
   const maxDepth = record.maxDepth;
   const requireApproval = record.requireApproval;
@@ -108,6 +135,8 @@ function parseFields(record: JsonRecord, what: string): PolicyFields {
     isUsableOnce: record.isUsableOnce === true,
     approvalValidityMinutes: int(record, 'approvalValidityMinutes', what),
     maxIssuancesPerManagerPerDay: int(record, 'maxIssuancesPerManagerPerDay', what),
+    allowedDirectoryRoleTemplateIds: idList(record, 'allowedDirectoryRoleTemplateIds', what),
+    protectedGroupIds: idList(record, 'protectedGroupIds', what),
   };
 }
 
@@ -168,9 +197,29 @@ export function parsePolicyPreview(value: unknown): PolicyPreviewView {
   };
 }
 
+/** One entry of a policy list in words: a role by its name, a group by its object id. */
+export function formatPolicyListItem(field: PolicyListField, id: string): string {
+  return field === 'allowedDirectoryRoleTemplateIds' ? formatDirectoryRole(id) : id;
+}
+
+/** What changed between two versions of a list, each in the order it is shown (ids compared case-blind). */
+export function getListChange(before: readonly string[], after: readonly string[]): { added: string[]; removed: string[] } {
+  const had = new Set(before.map((id) => id.toLowerCase()));
+  const has = new Set(after.map((id) => id.toLowerCase()));
+  return {
+    added: [...has].filter((id) => !had.has(id)),
+    removed: [...had].filter((id) => !has.has(id)),
+  };
+}
+
 /** A field's value in words, for the history and the preview. */
 export function formatPolicyValue(field: keyof PolicyFields, policy: PolicyFields): string {
   switch (field) {
+    case 'allowedDirectoryRoleTemplateIds':
+    case 'protectedGroupIds': {
+      const ids = policy[field];
+      return ids.length === 0 ? 'none' : ids.map((id) => formatPolicyListItem(field, id)).join(', ');
+    }
     case 'maxDepth':
       return policy.maxDepth === null ? 'unlimited' : policy.maxDepth === 1 ? 'direct reports only' : `${policy.maxDepth} levels`;
     case 'requireApproval':
@@ -200,6 +249,10 @@ export interface PolicyDraft {
   isUsableOnce: boolean;
   approvalValidityMinutes: string;
   maxIssuancesPerManagerPerDay: string;
+  /** Ticked roles, in the order the server sent them, then ticked ones appended. */
+  allowedDirectoryRoleTemplateIds: string[];
+  /** The text area: one object id per line (commas, semicolons and spaces also separate). */
+  protectedGroupIds: string;
 }
 
 export function toDraft(policy: PolicyFields): PolicyDraft {
@@ -212,7 +265,37 @@ export function toDraft(policy: PolicyFields): PolicyDraft {
     isUsableOnce: policy.isUsableOnce,
     approvalValidityMinutes: String(policy.approvalValidityMinutes),
     maxIssuancesPerManagerPerDay: String(policy.maxIssuancesPerManagerPerDay),
+    allowedDirectoryRoleTemplateIds: [...policy.allowedDirectoryRoleTemplateIds],
+    protectedGroupIds: policy.protectedGroupIds.join('\n'),
   };
+}
+
+/** A draft with one role ticked or unticked (an id is never listed twice). */
+export function toggleRole(ids: readonly string[], templateId: string, allowed: boolean): string[] {
+  const id = templateId.toLowerCase();
+  const without = ids.filter((item) => item.toLowerCase() !== id);
+  return allowed ? [...without, id] : without;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The group ids typed into the text area, lower-cased and without repeats, or why they are not a
+ * list of object ids. Separators are forgiving (a list pasted from a spreadsheet or the Entra
+ * portal works); the ids themselves are not.
+ */
+export function parseGroupIds(text: string): { ids: string[]; error: string | null } {
+  const tokens = text.split(/[\s,;]+/).filter((token) => token !== '');
+  const bad = tokens.filter((token) => !GUID.test(token));
+  if (bad.length > 0) {
+    const first = bad[0] ?? '';
+    const shown = first.length > 40 ? `${first.slice(0, 40)}…` : first;
+    const more = bad.length > 1 ? ` (and ${bad.length - 1} more)` : '';
+    return { ids: [], error: `“${shown}”${more} is not a group object id. Enter ids like 00000000-0000-0000-0000-000000000000, one per line.` };
+  }
+  const ids = [...new Set(tokens.map((token) => token.toLowerCase()))];
+  if (ids.length > MAX_POLICY_LIST_ITEMS) return { ids: [], error: `Enter at most ${MAX_POLICY_LIST_ITEMS} groups.` };
+  return { ids, error: null };
 }
 
 export type DraftErrors = Partial<Record<keyof PolicyFields, string>>;
@@ -239,7 +322,12 @@ export function validateDraft(draft: PolicyDraft, tenant: TenantTapPolicyView | 
     isUsableOnce: draft.isUsableOnce,
     approvalValidityMinutes: readInt(draft.approvalValidityMinutes, 1, 43_200, errors, 'approvalValidityMinutes'),
     maxIssuancesPerManagerPerDay: readInt(draft.maxIssuancesPerManagerPerDay, 0, 10_000, errors, 'maxIssuancesPerManagerPerDay'),
+    allowedDirectoryRoleTemplateIds: [...new Set(draft.allowedDirectoryRoleTemplateIds.map((id) => id.toLowerCase()))],
+    protectedGroupIds: [],
   };
+  const groups = parseGroupIds(draft.protectedGroupIds);
+  if (groups.error !== null) errors.protectedGroupIds = groups.error;
+  else policy.protectedGroupIds = groups.ids;
   if (tenant !== null) {
     const { minimumLifetimeInMinutes: min, maximumLifetimeInMinutes: max } = tenant;
     for (const field of ['defaultLifetimeInMinutes', 'maxLifetimeInMinutes'] as const) {
@@ -256,6 +344,47 @@ export function validateDraft(draft: PolicyDraft, tenant: TenantTapPolicyView | 
   return { policy: Object.keys(errors).length === 0 ? policy : null, errors };
 }
 
+function sameValue(field: keyof PolicyFields, a: PolicyFields, b: PolicyFields): boolean {
+  if (isPolicyListField(field)) {
+    const change = getListChange(a[field], b[field]);
+    return change.added.length === 0 && change.removed.length === 0;
+  }
+  return a[field] === b[field];
+}
+
+/** The fields whose values differ, in the order the console shows them (lists compared as sets). */
+export function getChangedFields(before: PolicyFields, after: PolicyFields): (keyof PolicyFields)[] {
+  return POLICY_FIELD_NAMES.filter((field) => !sameValue(field, before, after));
+}
+
 export function samePolicy(a: PolicyFields, b: PolicyFields): boolean {
-  return POLICY_FIELD_NAMES.every((field) => a[field] === b[field]);
+  return getChangedFields(a, b).length === 0;
+}
+
+/**
+ * A refused save's field errors, to show beside the fields: `validation-failed` issues by the
+ * field their path starts with. A list entry's path carries its index in the policy that was
+ * sent, which names the role or group in the message.
+ */
+export function getServerFieldErrors(error: unknown, sent: PolicyFields | null): DraftErrors {
+  const errors: DraftErrors = {};
+  if (!(error instanceof ApiError) || error.code !== 'validation-failed') return errors;
+  for (const issue of error.issues) {
+    const [head, index] = issue.path.split('.');
+    const field = POLICY_FIELD_NAMES.find((name) => name === head);
+    if (field === undefined) continue;
+    let message = issue.message;
+    if (isPolicyListField(field) && sent !== null && index !== undefined && /^\d+$/.test(index)) {
+      const id = sent[field][Number(index)];
+      if (id !== undefined) {
+        // The server names a well-known role itself ("Password Administrator can act on…");
+        // otherwise its message is a predicate ("is not one of…") that needs its subject.
+        if (/^(is|must) /.test(message)) message = `${formatPolicyListItem(field, id)} ${message}`;
+      }
+    }
+    const sentence = /[.!?]$/.test(message) ? message : `${message}.`;
+    const upper = sentence.charAt(0).toUpperCase() + sentence.slice(1);
+    errors[field] = errors[field] === undefined ? upper : `${errors[field]} ${upper}`;
+  }
+  return errors;
 }

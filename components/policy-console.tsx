@@ -6,10 +6,13 @@ import { Button } from '@/components/button';
 import { inputClassName } from '@/components/form-field';
 import {
   formatMinutes,
+  getChangedFields,
+  getServerFieldErrors,
   parsePolicyPreview,
   parsePolicySettings,
   samePolicy,
   toDraft,
+  toggleRole,
   validateDraft,
   type DraftErrors,
   type PolicyDraft,
@@ -18,9 +21,11 @@ import {
   type PolicySettingsView,
   type TenantTapPolicyView,
 } from '@/components/policy-api';
+import { PolicyChangeList } from '@/components/policy-change-list';
 import { PolicyHistory } from '@/components/policy-history';
 import { ProblemAlert } from '@/components/problem-alert';
 import { ListSkeleton, SectionHeading } from '@/components/section-parts';
+import { READ_ONLY_DIRECTORY_ROLE_NAMES } from '@/lib/client/directory-roles';
 import { useMe } from '@/lib/client/me-context';
 import { APP_ROLES } from '@/lib/client/navigation';
 import { usePortalApi, usePortalQuery } from '@/lib/client/use-portal-api';
@@ -146,7 +151,7 @@ function PolicyForm({
   const [draft, setDraft] = useState<PolicyDraft>(() => toDraft(settings));
   const [showErrors, setShowErrors] = useState(false);
   const [saving, setSaving] = useState(false);
-  const [failure, setFailure] = useState<unknown>(null);
+  const [failure, setFailure] = useState<{ error: unknown; sent: PolicyFields } | null>(null);
   const { policy, errors } = useMemo(() => validateDraft(draft, settings.tenantTapPolicy), [draft, settings.tenantTapPolicy]);
   const unchanged = policy !== null && samePolicy(policy, settings);
   const shownErrors: DraftErrors = showErrors ? errors : {};
@@ -154,6 +159,11 @@ function PolicyForm({
   const liveErrors: DraftErrors = { ...shownErrors };
   for (const [field, message] of Object.entries(errors) as [keyof PolicyFields, string][]) {
     if (message.includes('tenant') || message.includes('exceed')) liveErrors[field] = message;
+  }
+  // The server's refusal of a save stands beside its field until the admin edits the form.
+  const serverErrors = failure === null ? {} : getServerFieldErrors(failure.error, failure.sent);
+  for (const [field, message] of Object.entries(serverErrors) as [keyof PolicyFields, string][]) {
+    liveErrors[field] ??= message;
   }
 
   const update = <K extends keyof PolicyDraft>(key: K, value: PolicyDraft[K]) => {
@@ -175,8 +185,10 @@ function PolicyForm({
       const body = await call('/api/policy', { method: 'PUT', body: policy });
       onSaved(parsePolicySettings(body).version);
     } catch (error) {
-      setFailure(error);
+      setFailure({ error, sent: policy });
       setSaving(false);
+      const first = Object.keys(getServerFieldErrors(error, policy))[0];
+      if (first !== undefined) document.getElementById(`${baseId}-${first}`)?.focus();
     }
   };
 
@@ -321,9 +333,19 @@ function PolicyForm({
         <FieldError id={fieldId('isUsableOnce')} error={liveErrors.isUsableOnce} />
       </div>
 
-      <PolicyPreviewPanel draft={policy} unchanged={unchanged} />
+      <EligibilityFields
+        fieldId={fieldId}
+        describedBy={describedBy}
+        draft={draft}
+        saved={settings}
+        errors={liveErrors}
+        onRolesChange={(ids) => update('allowedDirectoryRoleTemplateIds', ids)}
+        onGroupsChange={(text) => update('protectedGroupIds', text)}
+      />
 
-      {failure !== null && <ProblemAlert error={failure} />}
+      <PolicyPreviewPanel draft={policy} current={settings} unchanged={unchanged} />
+
+      {failure !== null && <ProblemAlert error={failure.error} />}
       <div className="flex flex-col gap-2 border-t border-slate-100 pt-4 sm:flex-row sm:items-center sm:justify-end">
         {unchanged && <p className="text-sm text-slate-600 sm:mr-auto">No changes yet.</p>}
         <Button variant="secondary" onClick={() => setDraft(toDraft(settings))} disabled={saving || unchanged}>
@@ -334,6 +356,90 @@ function PolicyForm({
         </Button>
       </div>
     </form>
+  );
+}
+
+/**
+ * Who stays eligible despite what their account holds: the read-only roles an admin may allow (a
+ * checkbox each, by name) and the groups whose members never get a pass.
+ */
+function EligibilityFields({
+  fieldId,
+  describedBy,
+  draft,
+  saved,
+  errors,
+  onRolesChange,
+  onGroupsChange,
+}: {
+  fieldId: (field: keyof PolicyFields) => string;
+  describedBy: (field: keyof PolicyFields) => string;
+  draft: PolicyDraft;
+  saved: PolicyFields;
+  errors: DraftErrors;
+  onRolesChange: (ids: string[]) => void;
+  onGroupsChange: (text: string) => void;
+}) {
+  const rolesId = fieldId('allowedDirectoryRoleTemplateIds');
+  const groupsId = fieldId('protectedGroupIds');
+  const ticked = new Set(draft.allowedDirectoryRoleTemplateIds.map((id) => id.toLowerCase()));
+  // An id the server holds but this table does not name stays visible, so saving never drops it unseen.
+  const unknown = [...new Set([...saved.allowedDirectoryRoleTemplateIds, ...draft.allowedDirectoryRoleTemplateIds].map((id) => id.toLowerCase()))].filter(
+    (id) => !READ_ONLY_DIRECTORY_ROLE_NAMES.has(id),
+  );
+  const roles: [string, string][] = [...READ_ONLY_DIRECTORY_ROLE_NAMES.entries(), ...unknown.map((id): [string, string] => [id, `Other role ${id}`])];
+
+  return (
+    <div className="space-y-6 border-t border-slate-100 pt-6">
+      <fieldset className="space-y-2" aria-describedby={describedBy('allowedDirectoryRoleTemplateIds')}>
+        <legend className="text-sm font-medium text-slate-900">Directory roles that stay eligible</legend>
+        <div id={`${rolesId}-hint`} className="space-y-1 text-sm text-slate-600">
+          <p>Someone holding only the roles ticked here can still get a pass; any other directory role makes them ineligible.</p>
+          <p data-testid="policy-credential-roles-note">
+            Roles that can act on other people’s credentials (Authentication, Password, Helpdesk Administrator…) can never be allowed.
+          </p>
+        </div>
+        <div className="grid gap-x-6 gap-y-1 sm:grid-cols-2" data-testid="policy-allowed-roles">
+          {roles.map(([id, name], index) => (
+            <label key={id} className="inline-flex min-h-10 items-center gap-2 text-sm text-slate-900">
+              <input
+                id={index === 0 ? rolesId : undefined}
+                type="checkbox"
+                value={id}
+                checked={ticked.has(id)}
+                onChange={(event) => onRolesChange(toggleRole(draft.allowedDirectoryRoleTemplateIds, id, event.target.checked))}
+                className="size-4 shrink-0 accent-blue-700"
+              />
+              <span className="min-w-0 break-words">{name}</span>
+            </label>
+          ))}
+        </div>
+        <FieldError id={rolesId} error={errors.allowedDirectoryRoleTemplateIds} />
+      </fieldset>
+
+      <div className="space-y-1.5 text-sm">
+        <label htmlFor={groupsId} className="block font-medium text-slate-900">
+          Protected groups
+        </label>
+        <p id={`${groupsId}-hint`} className="text-slate-600">
+          Members of these groups never get a pass from this portal, whatever their roles: for example break-glass accounts and
+          executives. Enter each group’s object id (on its overview page in Entra), one per line.
+        </p>
+        <textarea
+          id={groupsId}
+          rows={3}
+          value={draft.protectedGroupIds}
+          onChange={(event) => onGroupsChange(event.target.value)}
+          spellCheck={false}
+          autoComplete="off"
+          placeholder="00000000-0000-0000-0000-000000000000"
+          aria-invalid={errors.protectedGroupIds !== undefined}
+          aria-describedby={describedBy('protectedGroupIds')}
+          className={`${inputClassName} h-auto min-h-20 w-full py-2 font-mono`}
+        />
+        <FieldError id={groupsId} error={errors.protectedGroupIds} />
+      </div>
+    </div>
   );
 }
 
@@ -384,13 +490,22 @@ function NumberField({
 }
 
 /** The draft's effect on the admin's own org, asked for explicitly (it walks the whole org chart). */
-function PolicyPreviewPanel({ draft, unchanged }: { draft: PolicyFields | null; unchanged: boolean }) {
+function PolicyPreviewPanel({
+  draft,
+  current,
+  unchanged,
+}: {
+  draft: PolicyFields | null;
+  current: PolicySettingsView;
+  unchanged: boolean;
+}) {
   const call = usePortalApi();
   const [state, setState] = useState<
     { status: 'idle' } | { status: 'loading' } | { status: 'error'; error: unknown } | { status: 'success'; data: PolicyPreviewView; for: string }
   >({ status: 'idle' });
   const draftKey = draft === null ? null : JSON.stringify(draft);
   const stale = state.status === 'success' && state.for !== draftKey;
+  const changes = draft === null ? [] : getChangedFields(current, draft);
 
   const preview = useCallback(async () => {
     if (draft === null || draftKey === null) return;
@@ -414,6 +529,12 @@ function PolicyPreviewPanel({ draft, unchanged }: { draft: PolicyFields | null; 
           {state.status === 'loading' ? 'Counting…' : stale || state.status === 'success' ? 'Preview again' : 'Preview the effect'}
         </Button>
       </div>
+      {changes.length > 0 && draft !== null && (
+        <div className="text-sm" data-testid="policy-draft-changes">
+          <p className="font-medium text-slate-900">Your changes to version {current.version}</p>
+          <PolicyChangeList fields={changes} before={current} after={draft} label="Changes in the draft" />
+        </div>
+      )}
       <div aria-live="polite" aria-busy={state.status === 'loading'}>
         {state.status === 'error' && <ProblemAlert error={state.error} />}
         {state.status === 'success' && draft !== null && <PreviewSummary preview={state.data} stale={stale} unchanged={unchanged && !stale} />}

@@ -9,6 +9,7 @@ import {
   POLICY_FIELD_NAMES,
   type PolicyVersionEntry,
 } from '@/components/policy-api';
+import { PolicyChangeList } from '@/components/policy-change-list';
 import { ProblemAlert } from '@/components/problem-alert';
 import { ListSkeleton } from '@/components/section-parts';
 import { formatDateTime } from '@/lib/client/format';
@@ -83,7 +84,7 @@ function VersionRow({
         </p>
       </div>
       {previous === null ? (
-        <p className="mt-2 text-slate-700">
+        <p className="mt-2 break-words text-slate-700">
           First version:{' '}
           {POLICY_FIELD_NAMES.map((field) => `${POLICY_FIELD_LABELS[field].toLowerCase()} ${formatPolicyValue(field, entry.policy)}`).join(
             ' · ',
@@ -93,17 +94,9 @@ function VersionRow({
       ) : changed.length === 0 ? (
         <p className="mt-2 text-slate-700">Saved again without changes.</p>
       ) : (
-        <ul className="mt-2 space-y-1" aria-label={`Changes in version ${entry.version}`}>
-          {changed.map((field) => (
-            <li key={field} className="text-slate-700" data-testid="policy-change" data-field={field}>
-              <span className="font-medium text-slate-900">{POLICY_FIELD_LABELS[field]}:</span>{' '}
-              <del className="text-slate-500">{formatPolicyValue(field, previous.policy)}</del>
-              <span aria-hidden="true"> → </span>
-              <span className="sr-only"> changed to </span>
-              <ins className="font-medium text-slate-900 no-underline">{formatPolicyValue(field, entry.policy)}</ins>
-            </li>
-          ))}
-        </ul>
+        <div className="mt-2">
+          <PolicyChangeList fields={changed} before={previous.policy} after={entry.policy} label={`Changes in version ${entry.version}`} />
+        </div>
       )}
     </li>
   );

@@ -1,5 +1,6 @@
+import { IneligibleReasons } from '@/components/ineligible-reasons';
 import { ApiError } from '@/lib/client/api-fetch';
-import { describeError, formatReason } from '@/lib/client/format';
+import { describeError } from '@/lib/client/format';
 
 /** Why an action failed, in the API's words: title, detail, the reasons or field errors it gave. */
 export function ProblemAlert({ error, className = '' }: { error: unknown; className?: string }) {
@@ -11,13 +12,7 @@ export function ProblemAlert({ error, className = '' }: { error: unknown; classN
     <div role="alert" data-testid="problem" className={`rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-900 ${className}`}>
       <p className="font-semibold">{title}</p>
       {detail !== null && <p className="mt-1 break-words">{detail}</p>}
-      {reasons.length > 0 && (
-        <ul className="mt-1 list-inside list-disc">
-          {reasons.map((reason) => (
-            <li key={reason}>{formatReason(reason)}</li>
-          ))}
-        </ul>
-      )}
+      {reasons.length > 0 && <IneligibleReasons reasons={reasons} className="mt-2" />}
       {errors.length > 0 && (
         <ul className="mt-1 list-inside list-disc">
           {errors.map((line) => (

@@ -14,6 +14,8 @@ export class ApiError extends Error {
   readonly reasons: string[];
   /** For `validation-failed`: one readable line per problem ("lifetimeInMinutes: too big"). */
   readonly errors: string[];
+  /** The same problems with their paths apart, so a form can show each beside its field. */
+  readonly issues: ValidationIssue[];
   /** Seconds, from `Retry-After` (for `rate-limited`). */
   readonly retryAfterSeconds: number | null;
 
@@ -23,7 +25,7 @@ export class ApiError extends Error {
     detail: string | null;
     code: string;
     reasons?: string[];
-    errors?: string[];
+    issues?: ValidationIssue[];
     retryAfterSeconds?: number | null;
   }) {
     super(init.detail ?? init.title);
@@ -33,7 +35,8 @@ export class ApiError extends Error {
     this.detail = init.detail;
     this.code = init.code;
     this.reasons = init.reasons ?? [];
-    this.errors = init.errors ?? [];
+    this.issues = init.issues ?? [];
+    this.errors = this.issues.map(formatIssue);
     this.retryAfterSeconds = init.retryAfterSeconds ?? null;
   }
 }
@@ -43,34 +46,44 @@ function stringField(record: Record<string, unknown>, key: string): string | nul
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
+/** One problem a validation failure names: where (`maxDepth`, `protectedGroupIds.2`, or '' for the body) and what. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
 /**
  * `errors` of a validation failure, whatever its exact shape: a list of strings, a list of
  * `{ path, message }` issues, or an object of field → message(s).
  */
-function readValidationErrors(value: unknown): string[] {
-  const describe = (path: unknown, message: unknown): string | null => {
+export function readValidationIssues(value: unknown): ValidationIssue[] {
+  const describe = (path: unknown, message: unknown): ValidationIssue | null => {
     if (typeof message !== 'string' || message === '') return null;
     const where = Array.isArray(path) ? path.join('.') : typeof path === 'string' ? path : '';
-    return where === '' ? message : `${where}: ${message}`;
+    return { path: where, message };
   };
   if (Array.isArray(value)) {
     return value
       .map((item) => {
-        if (typeof item === 'string') return item;
+        if (typeof item === 'string') return item === '' ? null : { path: '', message: item };
         if (typeof item !== 'object' || item === null) return null;
         const issue = item as Record<string, unknown>;
         return describe(issue.path ?? issue.field ?? issue.pointer, issue.message ?? issue.detail);
       })
-      .filter((line): line is string => line !== null);
+      .filter((issue): issue is ValidationIssue => issue !== null);
   }
   if (typeof value === 'object' && value !== null) {
     return Object.entries(value as Record<string, unknown>).flatMap(([field, messages]) =>
       (Array.isArray(messages) ? messages : [messages])
         .map((message) => describe(field, message))
-        .filter((line): line is string => line !== null),
+        .filter((issue): issue is ValidationIssue => issue !== null),
     );
   }
   return [];
+}
+
+function formatIssue(issue: ValidationIssue): string {
+  return issue.path === '' ? issue.message : `${issue.path}: ${issue.message}`;
 }
 
 /** Reads a failed response into an `ApiError`, whether or not it carries problem+json. */
@@ -83,6 +96,7 @@ export async function readApiError(response: Response): Promise<ApiError> {
   }
   const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
   const reasons = Array.isArray(record.reasons) ? record.reasons.filter((r): r is string => typeof r === 'string') : [];
+  const issues = readValidationIssues(record.errors);
   const retryAfter = Number.parseInt(response.headers.get('Retry-After') ?? '', 10);
   return new ApiError({
     status: response.status,
@@ -90,7 +104,7 @@ export async function readApiError(response: Response): Promise<ApiError> {
     detail: stringField(record, 'detail'),
     code: stringField(record, 'code') ?? `http-${response.status}`,
     reasons,
-    errors: readValidationErrors(record.errors),
+    issues,
     retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : null,
   });
 }

@@ -1,4 +1,5 @@
 import { ApiError } from '@/lib/client/api-fetch';
+import { describeReason } from '@/lib/client/ineligibility-reasons';
 import type { TapRequestStatus } from '@/lib/client/portal-types';
 
 /** "Direct", "2nd level", "3rd level", "11th level"… */
@@ -10,23 +11,9 @@ export function formatDepth(depth: number): string {
   return `${depth}${suffix} level`;
 }
 
-const REASON_LABELS: Record<string, string> = {
-  'account-disabled': 'Account disabled',
-  guest: 'Guest account',
-  'privileged-role': 'Holds a privileged role',
-  self: 'This is you',
-  'outside-tap-policy': 'Outside the tenant TAP policy',
-  'tap-policy-disabled': 'TAP disabled in the tenant',
-  'not-in-reporting-chain': 'Not in your reporting line',
-  'beyond-max-depth': 'Beyond the allowed depth',
-};
-
 /** A person-readable label for an ineligibility reason code; unknown codes are shown de-kebabed. */
 export function formatReason(code: string): string {
-  const known = REASON_LABELS[code];
-  if (known !== undefined) return known;
-  const words = code.replace(/[-_]+/g, ' ').trim();
-  return words.charAt(0).toUpperCase() + words.slice(1);
+  return describeReason(code).label;
 }
 
 /** `TapBroker.Approver` → `Approver`. */

@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { brokerPolicyInputSchema } from '@/lib/broker/policy';
+import {
+  formatPolicyValue,
+  getChangedFields,
+  getListChange,
+  getServerFieldErrors,
+  parseGroupIds,
+  parsePolicySettings,
+  parsePolicyVersions,
+  samePolicy,
+  toDraft,
+  toggleRole,
+  validateDraft,
+  type PolicyFields,
+} from '@/components/policy-api';
+import { ApiError } from '@/lib/client/api-fetch';
+
+const DIRECTORY_READERS = '88d8e3e3-8f55-4a1e-953a-9b9898b8876b';
+const REPORTS_READER = '4a5d8f65-41da-4de4-8968-e035b65339cf';
+const AUTH_ADMIN = 'c4e39bd9-1100-46d3-8c65-fb160da0071f';
+const GROUP_A = '11111111-2222-4333-8444-555555555555';
+const GROUP_B = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
+
+const POLICY: PolicyFields = {
+  maxDepth: null,
+  requireApproval: 'indirect-only',
+  defaultLifetimeInMinutes: 60,
+  maxLifetimeInMinutes: 480,
+  isUsableOnce: true,
+  approvalValidityMinutes: 1440,
+  maxIssuancesPerManagerPerDay: 20,
+  allowedDirectoryRoleTemplateIds: [DIRECTORY_READERS, REPORTS_READER],
+  protectedGroupIds: [],
+};
+
+describe('parsing the policy', () => {
+  it('reads both lists, lower-casing the ids', () => {
+    const parsed = parsePolicySettings({ ...POLICY, protectedGroupIds: [GROUP_B.toUpperCase()], version: 4, tenantTapPolicy: null });
+    expect(parsed.allowedDirectoryRoleTemplateIds).toEqual([DIRECTORY_READERS, REPORTS_READER]);
+    expect(parsed.protectedGroupIds).toEqual([GROUP_B]);
+    expect(parsed.version).toBe(4);
+  });
+
+  it('fails loudly when a list is missing or holds something else than ids', () => {
+    const { protectedGroupIds: _omitted, ...withoutGroups } = POLICY;
+    expect(() => parsePolicySettings({ ...withoutGroups, version: 1 })).toThrow('"protectedGroupIds" is missing');
+    expect(() => parsePolicySettings({ ...POLICY, allowedDirectoryRoleTemplateIds: [1], version: 1 })).toThrow(
+      '"allowedDirectoryRoleTemplateIds" is missing',
+    );
+  });
+
+  it('keeps the list fields among the changed fields of a version', () => {
+    const [entry] = parsePolicyVersions({
+      versions: [
+        {
+          version: 3,
+          policy: POLICY,
+          createdAt: '2026-11-30T10:00:00.000Z',
+          createdBy: 'system',
+          changedFields: ['protectedGroupIds', 'allowedDirectoryRoleTemplateIds', 'somethingNew'],
+          auditSeq: '7',
+        },
+      ],
+    });
+    expect(entry?.changedFields).toEqual(['protectedGroupIds', 'allowedDirectoryRoleTemplateIds']);
+  });
+});
+
+describe('showing list changes', () => {
+  it('lists what was added and removed, whatever the order or case', () => {
+    expect(getListChange([DIRECTORY_READERS, REPORTS_READER], [REPORTS_READER.toUpperCase(), GROUP_A])).toEqual({
+      added: [GROUP_A],
+      removed: [DIRECTORY_READERS],
+    });
+  });
+
+  it('names roles and shows group ids', () => {
+    expect(formatPolicyValue('allowedDirectoryRoleTemplateIds', POLICY)).toBe('Directory Readers, Reports Reader');
+    expect(formatPolicyValue('protectedGroupIds', POLICY)).toBe('none');
+    expect(formatPolicyValue('protectedGroupIds', { ...POLICY, protectedGroupIds: [GROUP_A, GROUP_B] })).toBe(`${GROUP_A}, ${GROUP_B}`);
+  });
+
+  it('compares lists as sets: reordering is no change, a new entry is', () => {
+    const reordered = { ...POLICY, allowedDirectoryRoleTemplateIds: [REPORTS_READER, DIRECTORY_READERS] };
+    expect(samePolicy(POLICY, reordered)).toBe(true);
+    const grown = { ...POLICY, protectedGroupIds: [GROUP_A] };
+    expect(samePolicy(POLICY, grown)).toBe(false);
+    expect(getChangedFields(POLICY, { ...grown, maxDepth: 2 })).toEqual(['maxDepth', 'protectedGroupIds']);
+  });
+});
+
+describe('editing the lists', () => {
+  it('ticks and unticks a role without listing it twice', () => {
+    expect(toggleRole([DIRECTORY_READERS], REPORTS_READER, true)).toEqual([DIRECTORY_READERS, REPORTS_READER]);
+    expect(toggleRole([DIRECTORY_READERS], DIRECTORY_READERS.toUpperCase(), true)).toEqual([DIRECTORY_READERS]);
+    expect(toggleRole([DIRECTORY_READERS, REPORTS_READER], DIRECTORY_READERS, false)).toEqual([REPORTS_READER]);
+  });
+
+  it('reads group ids one per line (or pasted with other separators), lower-cased and without repeats', () => {
+    expect(parseGroupIds('')).toEqual({ ids: [], error: null });
+    expect(parseGroupIds(`  ${GROUP_A.toUpperCase()}\n\n${GROUP_B}, ${GROUP_A};\n`)).toEqual({ ids: [GROUP_A, GROUP_B], error: null });
+  });
+
+  it('refuses what is not an object id, naming it', () => {
+    const result = parseGroupIds(`${GROUP_A}\nBreak-glass admins\n1234`);
+    expect(result.ids).toEqual([]);
+    expect(result.error).toBe('“Break-glass” (and 2 more) is not a group object id. Enter ids like 00000000-0000-0000-0000-000000000000, one per line.');
+    expect(parseGroupIds(`{${GROUP_A}}`).error).toContain(`“{${GROUP_A}}”`);
+  });
+
+  it('refuses more groups than the server keeps', () => {
+    const ids = Array.from({ length: 101 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    expect(parseGroupIds(ids.join('\n')).error).toBe('Enter at most 100 groups.');
+    expect(parseGroupIds(ids.slice(0, 100).join('\n')).ids).toHaveLength(100);
+  });
+
+  it('turns a draft into a policy the server accepts, lists included', () => {
+    const draft = { ...toDraft(POLICY), protectedGroupIds: `${GROUP_A}\n${GROUP_B.toUpperCase()}` };
+    const { policy, errors } = validateDraft(draft, null);
+    expect(errors).toEqual({});
+    expect(policy?.protectedGroupIds).toEqual([GROUP_A, GROUP_B]);
+    expect(policy?.allowedDirectoryRoleTemplateIds).toEqual([DIRECTORY_READERS, REPORTS_READER]);
+    const server = brokerPolicyInputSchema.safeParse(policy);
+    expect(server.success).toBe(true);
+    expect(server.data?.protectedGroupIds).toEqual(policy?.protectedGroupIds);
+  });
+
+  it('holds the draft back while a group id is wrong', () => {
+    const { policy, errors } = validateDraft({ ...toDraft(POLICY), protectedGroupIds: 'executives' }, null);
+    expect(policy).toBeNull();
+    expect(errors.protectedGroupIds).toContain('“executives” is not a group object id');
+  });
+
+  it('round-trips a policy through the form unchanged', () => {
+    const policy = { ...POLICY, protectedGroupIds: [GROUP_A] };
+    const { policy: back } = validateDraft(toDraft(policy), null);
+    expect(back).not.toBeNull();
+    expect(samePolicy(back!, policy)).toBe(true);
+  });
+});
+
+describe('the server refusing a save', () => {
+  const sent: PolicyFields = { ...POLICY, allowedDirectoryRoleTemplateIds: [DIRECTORY_READERS, AUTH_ADMIN, '00000000-0000-4000-8000-000000000009'] };
+  // What `PUT /api/policy` answers for that body (the server's own messages).
+  const server = brokerPolicyInputSchema.safeParse(sent);
+  const issues = server.success ? [] : server.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+  const refusal = new ApiError({ status: 400, title: 'The policy is not valid.', detail: null, code: 'validation-failed', issues });
+
+  it('puts the credential-role refusal beside the roles, in the server’s words', () => {
+    expect(server.success).toBe(false);
+    const errors = getServerFieldErrors(refusal, sent);
+    expect(Object.keys(errors)).toEqual(['allowedDirectoryRoleTemplateIds']);
+    expect(errors.allowedDirectoryRoleTemplateIds).toContain(
+      "Authentication Administrator can act on other people's sign-in methods or passwords",
+    );
+    // A role the server does not name gets its id as the subject of the sentence.
+    expect(errors.allowedDirectoryRoleTemplateIds).toContain('Role 00000000-0000-4000-8000-000000000009 is not one of the read-only directory roles');
+  });
+
+  it('maps plain fields and ignores other errors', () => {
+    const tenant = new ApiError({
+      status: 400,
+      title: 'Not valid',
+      detail: null,
+      code: 'validation-failed',
+      issues: [
+        { path: 'maxLifetimeInMinutes', message: "must be within the tenant's TAP policy range of 60–480 minutes" },
+        { path: '', message: 'body is not JSON' },
+      ],
+    });
+    expect(getServerFieldErrors(tenant, POLICY)).toEqual({ maxLifetimeInMinutes: "Must be within the tenant's TAP policy range of 60–480 minutes." });
+    expect(getServerFieldErrors(new ApiError({ status: 503, title: 'x', detail: null, code: 'upstream-unavailable' }), POLICY)).toEqual({});
+    expect(getServerFieldErrors(new Error('offline'), POLICY)).toEqual({});
+  });
+});
