@@ -10,9 +10,12 @@
  * their own manager is refused. Walkers must guard against cycles.
  */
 import type {
+  AdministrativeUnit,
   ConfidentialClient,
+  CustomRoleDefinition,
   Directory,
   DirectoryGroup,
+  DirectoryRoleAssignment,
   DirectoryUser,
   PortalApp,
   TapPolicy,
@@ -28,6 +31,10 @@ export interface DirectoryInput {
   users: DirectoryUser[];
   /** Groups (seed extension); member ids must reference users or groups in the input. */
   groups?: DirectoryGroup[];
+  /** Role assignments and eligibilities; principals must be users or groups in the input. */
+  roleAssignments?: DirectoryRoleAssignment[];
+  customRoles?: CustomRoleDefinition[];
+  administrativeUnits?: AdministrativeUnit[];
 }
 
 export class DirectoryError extends Error {
@@ -70,6 +77,9 @@ export function buildDirectory(input: DirectoryInput): Directory {
     directReports,
     tapMethods: new Map(),
     groups: new Map((input.groups ?? []).map((g) => [g.id, g])),
+    roleAssignments: [...(input.roleAssignments ?? [])],
+    customRoles: new Map((input.customRoles ?? []).map((r) => [r.id, r])),
+    administrativeUnits: new Map((input.administrativeUnits ?? []).map((a) => [a.id, a])),
   };
 }
 
@@ -172,7 +182,12 @@ export function removeUser(dir: Directory, userId: string): void {
   dir.users.delete(userId);
   dir.usersByUpn.delete(user.userPrincipalName.toLowerCase());
   dir.tapMethods.delete(userId);
-  for (const g of dir.groups.values()) g.memberIds = g.memberIds.filter((id) => id !== userId);
+  for (const g of dir.groups.values()) {
+    g.memberIds = g.memberIds.filter((id) => id !== userId);
+    g.ownerIds = g.ownerIds.filter((id) => id !== userId);
+  }
+  for (const au of dir.administrativeUnits.values()) au.memberIds = au.memberIds.filter((id) => id !== userId);
+  dir.roleAssignments = dir.roleAssignments.filter((a) => a.principalId !== userId);
 }
 
 /**
@@ -216,14 +231,61 @@ export function getTransitiveMemberIds(dir: Directory, groupId: string): string[
   return result;
 }
 
+/** Whether a role definition id names one of the seed's custom roles (otherwise it is a built-in template id). */
+export function isCustomRoleId(dir: Directory, roleDefinitionId: string): boolean {
+  return dir.customRoles.has(roleDefinitionId.toLowerCase());
+}
+
 /**
- * Directory roles a user holds, directly and through role-assignable groups (facts §4: group
- * assignments show in the member's `transitiveMemberOf/microsoft.graph.directoryRole`).
+ * The built-in directory roles a user holds as `directoryRole` objects: ACTIVE, TENANT-WIDE
+ * assignments, held directly or through role-assignable groups. This is exactly what Graph's
+ * `transitiveMemberOf/microsoft.graph.directoryRole` can show: custom roles are not
+ * `directoryRole` objects, and AU-scoped or PIM-eligible assignments do not make the user a
+ * member of the role — which is why a check built on it alone misses them.
  */
 export function getEffectiveRoleTemplateIds(dir: Directory, user: DirectoryUser): string[] {
-  const out = [...user.directoryRoleTemplateIds];
-  for (const gid of getTransitiveGroupIds(dir, user.id)) {
-    for (const t of dir.groups.get(gid)?.directoryRoleTemplateIds ?? []) if (!out.includes(t)) out.push(t);
+  const principals = new Set([user.id, ...getTransitiveGroupIds(dir, user.id)]);
+  const out: string[] = [];
+  for (const a of dir.roleAssignments) {
+    if (!principals.has(a.principalId) || a.kind !== 'active' || a.directoryScopeId !== '/') continue;
+    if (isCustomRoleId(dir, a.roleDefinitionId) || out.includes(a.roleDefinitionId)) continue;
+    out.push(a.roleDefinitionId);
   }
   return out;
+}
+
+/**
+ * Built-in roles held directly by `principalId` (a user or group) as `directoryRole` objects:
+ * active, tenant-wide. What `memberOf` and `/directoryRoles/{id}/members` show.
+ */
+export function getDirectRoleTemplateIds(dir: Directory, principalId: string): string[] {
+  const out: string[] = [];
+  for (const a of dir.roleAssignments) {
+    if (a.principalId !== principalId || a.kind !== 'active' || a.directoryScopeId !== '/') continue;
+    if (isCustomRoleId(dir, a.roleDefinitionId) || out.includes(a.roleDefinitionId)) continue;
+    out.push(a.roleDefinitionId);
+  }
+  return out;
+}
+
+/**
+ * The portal app roles a user holds: assigned to them directly, or to any group they belong to
+ * (nested groups included), as Entra puts group-assigned app roles into the member's token.
+ */
+export function getEffectiveAppRoles(dir: Directory, user: DirectoryUser): string[] {
+  const out = [...new Set(user.appRoles)];
+  for (const gid of getTransitiveGroupIds(dir, user.id)) {
+    for (const r of dir.groups.get(gid)?.appRoles ?? []) if (!out.includes(r)) out.push(r);
+  }
+  return out;
+}
+
+/** Administrative units `memberId` (a user or group) is a direct member of, in seed order. */
+export function getAdministrativeUnitIds(dir: Directory, memberId: string): string[] {
+  return [...dir.administrativeUnits.values()].filter((au) => au.memberIds.includes(memberId)).map((au) => au.id);
+}
+
+/** Groups `userId` owns, in seed order. */
+export function getOwnedGroupIds(dir: Directory, userId: string): string[] {
+  return [...dir.groups.values()].filter((g) => g.ownerIds.includes(userId)).map((g) => g.id);
 }

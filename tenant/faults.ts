@@ -92,6 +92,9 @@ function templateSegment(seg: string): string {
   // OData key syntax: users('id') → users/{id}
   const key = /^([A-Za-z.]+)\('.*'\)$/.exec(s);
   if (key) return `${key[1]}/{id}`;
+  // Alternate key: servicePrincipals(appId='id') → servicePrincipals(appId={id})
+  const alternate = /^([A-Za-z.]+)\(([A-Za-z]+)='.*'\)$/.exec(s);
+  if (alternate) return `${alternate[1]}(${alternate[2]}={id})`;
   if (GUID_RE.test(s) || s.includes('@') || /^\d+$/.test(s)) return '{id}';
   return s;
 }

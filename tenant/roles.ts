@@ -1,7 +1,8 @@
 /**
  * Built-in Entra directory roles the local tenant knows by name (template ids from Microsoft's
  * "Microsoft Entra built-in roles" reference). A seed may name a role by display name or give
- * any template id; unknown template ids are treated as custom roles.
+ * any template id; a template id missing from this table is taken as a built-in role the table
+ * does not name (Entra has far more). Custom roles are separate (`customRoles` in the seed).
  *
  * `nonAdmin` marks the short list of roles that, per Entra's "who can perform sensitive
  * actions" table, leave a user a non-admin (see reference/entra-graph-facts.md §4). Every other
@@ -73,13 +74,13 @@ export function resolveDirectoryRole(nameOrTemplateId: string): string | null {
   return byName.get(s.toLowerCase())?.templateId ?? null;
 }
 
-/** What Graph shows for a role: the built-in entry, or a generic one for a custom/unknown template id. */
+/** What Graph shows for a built-in role: the table's entry, or a generic one for a template id the table lacks. */
 export function getDirectoryRoleInfo(templateId: string): BuiltInRole {
   return (
     byId.get(templateId.toLowerCase()) ?? {
       templateId: templateId.toLowerCase(),
-      displayName: `Custom role ${templateId.toLowerCase()}`,
-      description: 'A directory role unknown to the local tenant (treated as a custom role).',
+      displayName: `Built-in role ${templateId.toLowerCase()}`,
+      description: 'A built-in directory role the local tenant does not name.',
       nonAdmin: false,
     }
   );

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import demoOrg from './demo-org.json';
-import { findUser, getDirectReportIds, removeUser, setManager, updateUser } from './directory';
+import { findUser, getDirectReportIds, getEffectiveAppRoles, getEffectiveRoleTemplateIds, removeUser, setManager, updateUser } from './directory';
 import { loadSeed, parseSeed, SeedError, userIdFromUpn } from './seed';
 
 type SeedUser = Record<string, unknown>;
@@ -110,7 +110,11 @@ describe('seed loading', () => {
     const ann = findUser(dir, 'ANN@contoso.test');
     expect(ann?.id).toBe(annId);
     expect(ann).not.toHaveProperty('favouriteColour');
-    expect(ann?.directoryRoleTemplateIds).toEqual(['fe930be7-5e62-47db-91af-98c3a49a38b1', '88d8e3e3-8f55-4a1e-953a-9b9898b8876b']);
+    expect(dir.roleAssignments.filter((a) => a.principalId === annId)).toEqual([
+      { principalId: annId, roleDefinitionId: 'fe930be7-5e62-47db-91af-98c3a49a38b1', directoryScopeId: '/', kind: 'active' },
+      { principalId: annId, roleDefinitionId: '88d8e3e3-8f55-4a1e-953a-9b9898b8876b', directoryScopeId: '/', kind: 'active' },
+    ]);
+    expect(dir.portal.accessTokenVersion).toBe(2);
     const bob = findUser(dir, 'bob@contoso.test');
     expect(bob?.managerId).toBe(annId);
     expect(bob?.employeeHireDate).toBe('2027-01-11T00:00:00Z');
@@ -129,9 +133,9 @@ describe('seed loading', () => {
     // A new hire: someone who starts after the demo org was written (not "after today", which
     // would make this test fail on a calendar date).
     expect(users.some((u) => u.employeeHireDate !== null && Date.parse(u.employeeHireDate) > Date.parse('2026-11-20T00:00:00Z'))).toBe(true);
-    expect(users.some((u) => u.directoryRoleTemplateIds.includes('fe930be7-5e62-47db-91af-98c3a49a38b1'))).toBe(true);
+    expect(users.some((u) => getEffectiveRoleTemplateIds(dir, u).includes('fe930be7-5e62-47db-91af-98c3a49a38b1'))).toBe(true);
     for (const role of ['TapBroker.Approver', 'TapBroker.Auditor', 'TapBroker.Admin']) {
-      expect(users.some((u) => u.appRoles.includes(role))).toBe(true);
+      expect(users.some((u) => getEffectiveAppRoles(dir, u).includes(role))).toBe(true);
     }
     // Depth: the longest manager chain has at least 4 levels below the top.
     const depth = (id: string): number => {

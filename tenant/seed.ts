@@ -11,16 +11,36 @@
  * - duplicate UPNs or ids, a manager that is not in the seed, or a user managing themselves
  *   are refused. Manager cycles are allowed, as Graph allows them.
  * - extension: optional top-level `groups: [{ id?, displayName, description?, isAssignableToRole?,
- *   members: [user UPN | group displayName], directoryRoles?: [role name | template id] }]`.
- *   As in Entra, only role-assignable groups may hold directory roles, and they cannot contain
- *   groups. Group ids default to a GUID derived from the display name (unique among groups).
+ *   members: [user UPN | group displayName], owners?: [user UPN], directoryRoles?: [..],
+ *   appRoles?: [TapBroker.*] }]`. As in Entra, only role-assignable groups may hold directory
+ *   roles, and they cannot contain groups. Group ids default to a GUID derived from the display
+ *   name (unique among groups). A group's `appRoles` are held by its members, nested ones included.
+ * - a `directoryRoles` entry (users and groups) is a role reference — built-in display name,
+ *   template id, or a custom role's displayName or id — or an object
+ *   `{ role, scope?: "/" | "/administrativeUnits/<displayName | id>", assignment?: "active" | "eligible" }`;
+ *   a plain reference is an active, tenant-wide assignment. A GUID that is neither a custom role's
+ *   id nor a known template id is taken as a built-in role the local table does not name.
+ * - optional top-level `customRoles: [{ id?, displayName, description?, permissions: [action] }]`
+ *   (ids default to a GUID derived from the name; a custom role may not take a built-in role's name)
+ *   and `administrativeUnits: [{ id?, displayName, description?, isMemberManagementRestricted?,
+ *   members: [user UPN | group displayName] }]`.
+ * - `portal.accessTokenVersion`: 1 | 2 (default 2), the API registration's requested token version.
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { buildDirectory } from './directory';
-import { resolveDirectoryRole } from './roles';
-import type { ConfidentialClient, Directory, DirectoryGroup, DirectoryUser, TapPolicy } from './types';
+import { BUILT_IN_DIRECTORY_ROLES, resolveDirectoryRole } from './roles';
+import type {
+  AdministrativeUnit,
+  ConfidentialClient,
+  CustomRoleDefinition,
+  Directory,
+  DirectoryGroup,
+  DirectoryRoleAssignment,
+  DirectoryUser,
+  TapPolicy,
+} from './types';
 
 export { BUILT_IN_DIRECTORY_ROLES, getDirectoryRoleInfo, resolveDirectoryRole } from './roles';
 
@@ -101,6 +121,25 @@ const tapPolicySchema = z
     message: 'defaultLifetimeInMinutes must lie between minimumLifetimeInMinutes and maximumLifetimeInMinutes',
   });
 
+/**
+ * A `directoryRoles` entry: a bare role reference is shorthand for an active, tenant-wide
+ * assignment. Scope and role references are resolved later, once AUs and custom roles are known.
+ */
+const roleEntrySchema = z.preprocess(
+  (v) => (typeof v === 'string' ? { role: v } : v),
+  z.object(
+    {
+      role: z.string().trim().min(1, 'must not be empty'),
+      scope: z.string().trim().min(1, 'must not be empty').default('/'),
+      assignment: z.enum(['active', 'eligible'], { error: 'must be "active" or "eligible"' }).default('active'),
+    },
+    { error: 'must be a role name or template id, or an object { "role", "scope"?, "assignment"? }' },
+  ),
+);
+type SeedRoleEntry = z.output<typeof roleEntrySchema>;
+
+const appRoleSchema = z.enum(PORTAL_APP_ROLES, { error: `must be one of ${PORTAL_APP_ROLES.join(', ')}` });
+
 const userSchema = z.object({
   id: guid.optional(),
   userPrincipalName: z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must look like name@domain'),
@@ -122,8 +161,8 @@ const userSchema = z.object({
   userType: z.enum(['Member', 'Guest']).default('Member'),
   employeeHireDate: dateTime.nullable().optional(),
   createdDateTime: dateTime.optional(),
-  directoryRoles: z.array(z.string().min(1)).default([]),
-  appRoles: z.array(z.enum(PORTAL_APP_ROLES, { error: `must be one of ${PORTAL_APP_ROLES.join(', ')}` })).default([]),
+  directoryRoles: z.array(roleEntrySchema).default([]),
+  appRoles: z.array(appRoleSchema).default([]),
 });
 
 const groupSchema = z.object({
@@ -132,8 +171,35 @@ const groupSchema = z.object({
   description: z.string().nullable().optional(),
   isAssignableToRole: z.boolean().default(false),
   members: z.array(z.string().min(1)).default([]),
-  directoryRoles: z.array(z.string().min(1)).default([]),
+  owners: z.array(z.string().min(1)).default([]),
+  directoryRoles: z.array(roleEntrySchema).default([]),
+  appRoles: z.array(appRoleSchema).default([]),
 });
+
+const customRoleSchema = z.object({
+  id: guid.optional(),
+  displayName: z.string().trim().min(1, 'must not be empty'),
+  description: z.string().nullable().optional(),
+  permissions: z.array(z.string().min(1, 'must not be empty')).default([]),
+});
+
+const administrativeUnitSchema = z.object({
+  id: guid.optional(),
+  displayName: z.string().trim().min(1, 'must not be empty'),
+  description: z.string().nullable().optional(),
+  isMemberManagementRestricted: z.boolean().default(false),
+  members: z.array(z.string().min(1)).default([]),
+});
+
+/** The id a custom role definition gets when the seed gives none. */
+export function customRoleIdFromName(displayName: string): string {
+  return stableGuid('tap-broker-local-tenant/custom-role', displayName.toLowerCase());
+}
+
+/** The object id an administrative unit gets when the seed gives none. */
+export function administrativeUnitIdFromName(displayName: string): string {
+  return stableGuid('tap-broker-local-tenant/administrative-unit', displayName.toLowerCase());
+}
 
 /** The object id a group gets when the seed gives none. */
 export function groupIdFromName(displayName: string): string {
@@ -147,15 +213,28 @@ export const seedSchema = z.object({
     apiClientId: guid,
     scope: z.string().regex(/^[\w.-]+$/, 'must be a bare scope name such as access_as_user').default('access_as_user'),
     redirectUris: z.array(z.url({ protocol: /^https?$/ })).min(1, 'must list at least one redirect URI'),
+    accessTokenVersion: z.union([z.literal(1), z.literal(2)], { error: 'must be 1 or 2' }).default(2),
   }),
   broker: clientSchema,
   automation: clientSchema.nullable().optional(),
   tapPolicy: tapPolicySchema,
   users: z.array(z.unknown()),
   groups: z.array(z.unknown()).optional(),
+  customRoles: z.array(z.unknown()).optional(),
+  administrativeUnits: z.array(z.unknown()).optional(),
 });
 
-export type SeedFile = z.input<typeof seedSchema> & { users: z.input<typeof userSchema>[]; groups?: z.input<typeof groupSchema>[] };
+/** A `directoryRoles` entry as written in a seed file. */
+export type SeedDirectoryRole = string | { role: string; scope?: string; assignment?: 'active' | 'eligible' };
+
+type WithRoles<T> = Omit<T, 'directoryRoles'> & { directoryRoles?: SeedDirectoryRole[] };
+
+export type SeedFile = z.input<typeof seedSchema> & {
+  users: WithRoles<z.input<typeof userSchema>>[];
+  groups?: WithRoles<z.input<typeof groupSchema>>[];
+  customRoles?: z.input<typeof customRoleSchema>[];
+  administrativeUnits?: z.input<typeof administrativeUnitSchema>[];
+};
 type SeedUser = z.output<typeof userSchema>;
 
 function describePath(pathParts: readonly PropertyKey[]): string {
@@ -255,6 +334,7 @@ export function parseSeed(raw: unknown, source = '(inline)'): Directory {
   }
 
   const users: DirectoryUser[] = [];
+  const roleEntriesByPrincipal: { principalId: string; label: string; entries: SeedRoleEntry[] }[] = [];
   for (const { user, label } of parsed) {
     const upnLower = user.userPrincipalName.toLowerCase();
     const id = user.id ?? userIdFromUpn(upnLower);
@@ -265,12 +345,7 @@ export function parseSeed(raw: unknown, source = '(inline)'): Directory {
       else if (m === id) problems.push(`${label}: manager "${user.manager}" is the user themselves`);
       else managerId = m;
     }
-    const roleIds: string[] = [];
-    user.directoryRoles.forEach((r, i) => {
-      const t = resolveDirectoryRole(r);
-      if (t === null) problems.push(`${label}: directoryRoles[${i}] "${r}" is not a known built-in role name (give its template id instead)`);
-      else if (!roleIds.includes(t)) roleIds.push(t);
-    });
+    roleEntriesByPrincipal.push({ principalId: id, label, entries: user.directoryRoles });
     const hire = user.employeeHireDate ?? null;
     users.push({
       id,
@@ -295,11 +370,20 @@ export function parseSeed(raw: unknown, source = '(inline)'): Directory {
         (hire !== null ? new Date(Date.parse(hire) - 14 * 86_400_000).toISOString().replace('.000Z', 'Z') : '2020-01-01T08:00:00Z'),
       password: user.password ?? '',
       managerId,
-      directoryRoleTemplateIds: roleIds,
       appRoles: [...new Set(user.appRoles)],
     });
   }
-  const groups = parseGroups(seed.groups ?? [], idByUpn, new Set(labelById.keys()), problems);
+  const customRoles = parseCustomRoles(seed.customRoles ?? [], problems);
+  const takenIds = new Set(labelById.keys());
+  const { groups, roleEntries: groupRoleEntries } = parseGroups(seed.groups ?? [], idByUpn, takenIds, problems);
+  const groupIdByName = new Map(groups.map((g) => [g.displayName.toLowerCase(), g.id]));
+  for (const g of groups) takenIds.add(g.id);
+  const administrativeUnits = parseAdministrativeUnits(seed.administrativeUnits ?? [], idByUpn, groupIdByName, takenIds, problems);
+  const refs = roleReferences(customRoles, administrativeUnits);
+  const roleAssignments: DirectoryRoleAssignment[] = [];
+  for (const { principalId, label, entries } of [...roleEntriesByPrincipal, ...groupRoleEntries]) {
+    roleAssignments.push(...resolveRoleEntries(label, principalId, entries, refs, problems));
+  }
   if (problems.length > 0) fail(problems, source);
 
   const tapPolicy: TapPolicy = seed.tapPolicy;
@@ -310,28 +394,62 @@ export function parseSeed(raw: unknown, source = '(inline)'): Directory {
       apiClientId: seed.portal.apiClientId,
       scope: seed.portal.scope,
       redirectUris: seed.portal.redirectUris,
+      accessTokenVersion: seed.portal.accessTokenVersion,
     },
     broker: toClient(seed.broker, 'TAP Broker'),
     automation: seed.automation ? toClient(seed.automation, 'TAP Broker automation') : null,
     tapPolicy,
     users,
     groups,
+    roleAssignments,
+    customRoles,
+    administrativeUnits,
   });
 }
 
-function groupLabel(index: number, raw: unknown): string {
+function entryLabel(kind: string, index: number, raw: unknown): string {
   const name =
     typeof raw === 'object' && raw !== null && 'displayName' in raw && typeof raw.displayName === 'string' ? ` (${raw.displayName})` : '';
-  return `groups[${index}]${name}`;
+  return `${kind}[${index}]${name}`;
+}
+
+/** Validates `customRoles`; a custom role may not reuse a built-in role's name or template id. */
+function parseCustomRoles(raw: unknown[], problems: string[]): CustomRoleDefinition[] {
+  const out: CustomRoleDefinition[] = [];
+  const names = new Set<string>();
+  const ids = new Set<string>();
+  raw.forEach((item, index) => {
+    const label = entryLabel('customRoles', index, item);
+    const r = customRoleSchema.safeParse(item);
+    if (!r.success) {
+      problems.push(...formatIssues(label, r.error.issues));
+      return;
+    }
+    const id = r.data.id ?? customRoleIdFromName(r.data.displayName);
+    const nameKey = r.data.displayName.toLowerCase();
+    if (resolveDirectoryRole(r.data.displayName) !== null) problems.push(`${label}: displayName is the name of a built-in role`);
+    else if (names.has(nameKey)) problems.push(`${label}: duplicate displayName (role entries refer to custom roles by name)`);
+    if (BUILT_IN_DIRECTORY_ROLES.some((b) => b.templateId === id)) problems.push(`${label}: id ${id} is a built-in role's template id`);
+    else if (ids.has(id)) problems.push(`${label}: duplicate id ${id}`);
+    names.add(nameKey);
+    ids.add(id);
+    out.push({ id, displayName: r.data.displayName, description: r.data.description ?? null, permissions: [...new Set(r.data.permissions)] });
+  });
+  return out;
 }
 
 /** Validates the `groups` extension; problems are appended, naming the bad entry. */
-function parseGroups(rawGroups: unknown[], idByUpn: Map<string, string>, userIds: Set<string>, problems: string[]): DirectoryGroup[] {
+function parseGroups(
+  rawGroups: unknown[],
+  idByUpn: Map<string, string>,
+  userIds: Set<string>,
+  problems: string[],
+): { groups: DirectoryGroup[]; roleEntries: { principalId: string; label: string; entries: SeedRoleEntry[] }[] } {
   const parsed: { group: z.output<typeof groupSchema>; label: string; id: string }[] = [];
   const idByName = new Map<string, string>();
   const ids = new Set<string>();
   rawGroups.forEach((raw, index) => {
-    const label = groupLabel(index, raw);
+    const label = entryLabel('groups', index, raw);
     const r = groupSchema.safeParse(raw);
     if (!r.success) {
       problems.push(...formatIssues(label, r.error.issues));
@@ -345,7 +463,8 @@ function parseGroups(rawGroups: unknown[], idByUpn: Map<string, string>, userIds
     ids.add(id);
     parsed.push({ group: r.data, label, id });
   });
-  return parsed.map(({ group, label, id }) => {
+  const roleEntries: { principalId: string; label: string; entries: SeedRoleEntry[] }[] = [];
+  const groups = parsed.map(({ group, label, id }) => {
     const memberIds: string[] = [];
     group.members.forEach((ref, i) => {
       const userId = idByUpn.get(ref.toLowerCase());
@@ -356,22 +475,131 @@ function parseGroups(rawGroups: unknown[], idByUpn: Map<string, string>, userIds
       else if (userId === undefined && group.isAssignableToRole) problems.push(`${label}: members[${i}] "${ref}": a role-assignable group cannot contain groups`);
       else if (!memberIds.includes(memberId)) memberIds.push(memberId);
     });
-    const roleIds: string[] = [];
-    group.directoryRoles.forEach((r, i) => {
-      const t = resolveDirectoryRole(r);
-      if (t === null) problems.push(`${label}: directoryRoles[${i}] "${r}" is not a known built-in role name (give its template id instead)`);
-      else if (!roleIds.includes(t)) roleIds.push(t);
+    const ownerIds: string[] = [];
+    group.owners.forEach((ref, i) => {
+      const userId = idByUpn.get(ref.toLowerCase());
+      if (userId === undefined) problems.push(`${label}: owners[${i}] "${ref}" is not a user's UPN in the seed`);
+      else if (!ownerIds.includes(userId)) ownerIds.push(userId);
     });
-    if (roleIds.length > 0 && !group.isAssignableToRole) problems.push(`${label}: directoryRoles need "isAssignableToRole": true (only role-assignable groups can hold roles)`);
+    if (group.directoryRoles.length > 0) {
+      if (group.isAssignableToRole) roleEntries.push({ principalId: id, label, entries: group.directoryRoles });
+      else problems.push(`${label}: directoryRoles need "isAssignableToRole": true (only role-assignable groups can hold roles)`);
+    }
     return {
       id,
       displayName: group.displayName,
       description: group.description ?? null,
       isAssignableToRole: group.isAssignableToRole,
       memberIds,
-      directoryRoleTemplateIds: roleIds,
+      ownerIds,
+      appRoles: [...new Set(group.appRoles)],
     };
   });
+  return { groups, roleEntries };
+}
+
+/** Validates `administrativeUnits`; members are users (by UPN) or groups (by displayName). */
+function parseAdministrativeUnits(
+  raw: unknown[],
+  idByUpn: Map<string, string>,
+  groupIdByName: Map<string, string>,
+  takenIds: Set<string>,
+  problems: string[],
+): AdministrativeUnit[] {
+  const out: AdministrativeUnit[] = [];
+  const names = new Set<string>();
+  raw.forEach((item, index) => {
+    const label = entryLabel('administrativeUnits', index, item);
+    const r = administrativeUnitSchema.safeParse(item);
+    if (!r.success) {
+      problems.push(...formatIssues(label, r.error.issues));
+      return;
+    }
+    const id = r.data.id ?? administrativeUnitIdFromName(r.data.displayName);
+    const nameKey = r.data.displayName.toLowerCase();
+    if (names.has(nameKey)) problems.push(`${label}: duplicate displayName (role scopes refer to administrative units by name)`);
+    names.add(nameKey);
+    if (takenIds.has(id)) problems.push(`${label}: duplicate id ${id}`);
+    takenIds.add(id);
+    const memberIds: string[] = [];
+    r.data.members.forEach((ref, i) => {
+      const memberId = idByUpn.get(ref.toLowerCase()) ?? groupIdByName.get(ref.toLowerCase());
+      if (memberId === undefined) problems.push(`${label}: members[${i}] "${ref}" is neither a user's UPN nor a group's displayName in the seed`);
+      else if (!memberIds.includes(memberId)) memberIds.push(memberId);
+    });
+    out.push({
+      id,
+      displayName: r.data.displayName,
+      description: r.data.description ?? null,
+      isMemberManagementRestricted: r.data.isMemberManagementRestricted,
+      memberIds,
+    });
+  });
+  return out;
+}
+
+interface RoleReferences {
+  /** Lower-cased custom role displayName or id → id. */
+  customRoles: Map<string, string>;
+  /** Lower-cased AU displayName or id → id. */
+  administrativeUnits: Map<string, string>;
+}
+
+function roleReferences(customRoles: CustomRoleDefinition[], units: AdministrativeUnit[]): RoleReferences {
+  const custom = new Map<string, string>();
+  for (const r of customRoles) {
+    custom.set(r.displayName.toLowerCase(), r.id);
+    custom.set(r.id, r.id);
+  }
+  const aus = new Map<string, string>();
+  for (const au of units) {
+    aus.set(au.displayName.toLowerCase(), au.id);
+    aus.set(au.id, au.id);
+  }
+  return { customRoles: custom, administrativeUnits: aus };
+}
+
+const AU_SCOPE_PREFIX = '/administrativeunits/';
+
+/** Resolves a principal's `directoryRoles` entries into assignments (duplicates dropped). */
+function resolveRoleEntries(
+  label: string,
+  principalId: string,
+  entries: SeedRoleEntry[],
+  refs: RoleReferences,
+  problems: string[],
+): DirectoryRoleAssignment[] {
+  const out: DirectoryRoleAssignment[] = [];
+  entries.forEach((entry, i) => {
+    const where = `${label}: directoryRoles[${i}]`;
+    const lower = entry.role.toLowerCase();
+    // A built-in name wins over a custom role's name (the seed refuses such clashes anyway);
+    // a GUID is a custom role's id when one has it, otherwise a built-in template id.
+    const builtIn = resolveDirectoryRole(entry.role);
+    const roleDefinitionId = (builtIn !== null && !refs.customRoles.has(builtIn) ? builtIn : null) ?? refs.customRoles.get(lower) ?? null;
+    if (roleDefinitionId === null) {
+      problems.push(`${where} "${entry.role}" is not a known built-in role name or custom role (give its template id instead)`);
+      return;
+    }
+    let directoryScopeId: string;
+    if (entry.scope === '/') directoryScopeId = '/';
+    else if (entry.scope.toLowerCase().startsWith(AU_SCOPE_PREFIX) && entry.scope.length > AU_SCOPE_PREFIX.length) {
+      const ref = entry.scope.slice(AU_SCOPE_PREFIX.length);
+      const auId = refs.administrativeUnits.get(ref.toLowerCase());
+      if (auId === undefined) {
+        problems.push(`${where}: scope "${entry.scope}": no administrative unit "${ref}" in the seed`);
+        return;
+      }
+      directoryScopeId = `/administrativeUnits/${auId}`;
+    } else {
+      problems.push(`${where}: scope "${entry.scope}" must be "/" or "/administrativeUnits/<displayName>"`);
+      return;
+    }
+    const a: DirectoryRoleAssignment = { principalId, roleDefinitionId, directoryScopeId, kind: entry.assignment };
+    const dup = out.some((b) => b.roleDefinitionId === a.roleDefinitionId && b.directoryScopeId === a.directoryScopeId && b.kind === a.kind);
+    if (!dup) out.push(a);
+  });
+  return out;
 }
 
 /**

@@ -112,8 +112,9 @@ describe('PUT /_tenant/seed', () => {
   it('replaces the directory, and refuses a bad seed with a message naming the entry', async () => {
     const seed = structuredClone(demoOrg) as typeof demoOrg;
     seed.users = seed.users.slice(0, 2);
-    // The demo's groups name users beyond the first two.
+    // The demo's groups and administrative units name users beyond the first two.
     seed.groups = [];
+    seed.administrativeUnits = [];
     const ok = await putJson('/_tenant/seed', seed);
     expect(await ok.json()).toEqual({ tenantId: demoOrg.tenantId, users: 2 });
     expect(tenant.ctx.directory.users.size).toBe(2);

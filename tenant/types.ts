@@ -32,10 +32,48 @@ export interface DirectoryUser {
   /** The seeded password; only the OIDC half reads it. */
   password: string;
   managerId: string | null;
-  /** Directory role template ids (resolved from display names or ids in the seed). */
-  directoryRoleTemplateIds: string[];
-  /** Portal app roles (`TapBroker.Approver` …) assigned to this user on the portal API. */
+  /**
+   * Portal app roles (`TapBroker.Approver` …) assigned to this user directly on the portal API.
+   * Roles held through groups are on {@link DirectoryGroup.appRoles}.
+   */
   appRoles: string[];
+}
+
+/** Whether a role assignment is in force (`active`) or merely PIM-eligible (activatable on demand). */
+export type RoleAssignmentKind = 'active' | 'eligible';
+
+/**
+ * One directory role assignment or eligibility, held by a user or by a role-assignable group.
+ * Entra keeps these as `unifiedRoleAssignment` / role schedule objects, not on the principal.
+ */
+export interface DirectoryRoleAssignment {
+  /** A user's or a group's object id. */
+  principalId: string;
+  /** Built-in roles: the role's template id; custom roles: the custom role definition's id. */
+  roleDefinitionId: string;
+  /** `/` (tenant-wide) or `/administrativeUnits/{auId}`. */
+  directoryScopeId: string;
+  kind: RoleAssignmentKind;
+}
+
+/** A custom directory role definition (seed `customRoles`). Custom roles are never `directoryRole` objects. */
+export interface CustomRoleDefinition {
+  id: string;
+  displayName: string;
+  description: string | null;
+  /** `allowedResourceActions`, e.g. `microsoft.directory/users/password/update`. */
+  permissions: string[];
+}
+
+/** An administrative unit (seed `administrativeUnits`). */
+export interface AdministrativeUnit {
+  id: string;
+  displayName: string;
+  description: string | null;
+  /** Restricted-management AUs: only roles scoped to the AU can manage its members. */
+  isMemberManagementRestricted: boolean;
+  /** Direct member ids (users and groups), in seed order. */
+  memberIds: string[];
 }
 
 export interface TapPolicy {
@@ -74,8 +112,10 @@ export interface DirectoryGroup {
   isAssignableToRole: boolean;
   /** Direct member ids (users and groups), in seed order. */
   memberIds: string[];
-  /** Directory role template ids assigned to the group (role-assignable groups only). */
-  directoryRoleTemplateIds: string[];
+  /** Owner user ids, in seed order. */
+  ownerIds: string[];
+  /** Portal app roles assigned to the group; its members (nested included) hold them. */
+  appRoles: string[];
 }
 
 export interface ConfidentialClient {
@@ -98,6 +138,11 @@ export interface PortalApp {
   apiClientId: string; // the API (token audience)
   scope: string; // e.g. access_as_user
   redirectUris: string[];
+  /**
+   * The API registration's `requestedAccessTokenVersion`: 2 (v2 access tokens, the default) or 1
+   * (v1 tokens: `sts.windows.net` issuer, `api://` audience, `appid` instead of `azp`).
+   */
+  accessTokenVersion: 1 | 2;
 }
 
 export interface Directory {
@@ -115,6 +160,12 @@ export interface Directory {
   tapMethods: Map<string, TapMethod[]>;
   /** Groups by id (seed extension; empty when the seed has none). */
   groups: Map<string, DirectoryGroup>;
+  /** Every directory role assignment and eligibility, of users and groups, in seed order. */
+  roleAssignments: DirectoryRoleAssignment[];
+  /** Custom role definitions by id. */
+  customRoles: Map<string, CustomRoleDefinition>;
+  /** Administrative units by id. */
+  administrativeUnits: Map<string, AdministrativeUnit>;
 }
 
 /** What the Graph half learns about the caller from a verified app-only access token. */

@@ -12,9 +12,12 @@ export interface SeedUser {
   accountEnabled: boolean;
   userType: 'Member' | 'Guest';
   employeeHireDate?: string | null;
-  directoryRoles: string[];
+  directoryRoles: SeedRoleAssignment[];
   appRoles: string[];
 }
+
+/** A role name or template id (active, tenant-wide), or an assignment with its scope and kind. */
+export type SeedRoleAssignment = string | { role: string; scope?: string; assignment?: 'active' | 'eligible' };
 
 export interface Seed {
   tenantId: string;
@@ -25,6 +28,8 @@ export interface Seed {
   users: SeedUser[];
   /** Optional (local tenant extension): groups, some role-assignable and holding directory roles. */
   groups?: SeedGroup[];
+  customRoles?: { displayName: string; id?: string; permissions: string[] }[];
+  administrativeUnits?: { displayName: string; id?: string; isMemberManagementRestricted?: boolean; members: string[] }[];
 }
 
 export interface SeedGroup {
@@ -33,7 +38,9 @@ export interface SeedGroup {
   isAssignableToRole?: boolean;
   /** UPNs of users, or displayNames of other groups. */
   members: string[];
-  directoryRoles?: string[];
+  owners?: string[];
+  directoryRoles?: SeedRoleAssignment[];
+  appRoles?: string[];
 }
 
 export function loadSeed(file = seedPath): Seed {
@@ -88,11 +95,29 @@ export function findManagerWithIndirectReports(seed: Seed): SeedUser {
   return pick.u;
 }
 
+/** The portal app roles a seeded user holds: their own and those of the groups they are in (nested too). */
+export function effectiveAppRoles(seed: Seed, upn: string): string[] {
+  const user = seed.users.find((u) => u.userPrincipalName.toLowerCase() === upn.toLowerCase());
+  const roles = new Set(user?.appRoles ?? []);
+  const memberships = new Set([upn.toLowerCase()]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const group of seed.groups ?? []) {
+      const name = group.displayName.toLowerCase();
+      if (memberships.has(name) || !group.members.some((m) => memberships.has(m.toLowerCase()))) continue;
+      memberships.add(name);
+      for (const role of group.appRoles ?? []) roles.add(role);
+      grew = true;
+    }
+  }
+  return [...roles];
+}
+
 /** An enabled member nobody reports to. */
 export function findUserWithoutReports(seed: Seed): SeedUser {
   const managers = new Set(seed.users.map((u) => u.manager?.toLowerCase()).filter(Boolean));
   const u = seed.users.find(
-    (x) => x.accountEnabled && x.userType === 'Member' && !managers.has(x.userPrincipalName.toLowerCase()) && x.appRoles.length === 0,
+    (x) => x.accountEnabled && x.userType === 'Member' && !managers.has(x.userPrincipalName.toLowerCase()) && effectiveAppRoles(seed, x.userPrincipalName).length === 0,
   );
   if (!u) throw new Error('the seed has no enabled member without reports');
   return u;

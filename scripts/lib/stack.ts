@@ -10,6 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ensureCertificate } from '../../tenant/cert';
+import { getEffectiveAppRoles } from '../../tenant/directory';
 import { startTenant } from '../../tenant/server';
 import type { Directory } from '../../tenant/types';
 import { migrateDatabase } from '../../lib/db/migrate';
@@ -216,7 +217,7 @@ function localMailEnv(dir: Directory): Record<string, string> {
   const mailbox = users.find((u) => u.userPrincipalName.toLowerCase().startsWith('tap-broker@'));
   if (mailbox === undefined) return {};
   const approvers = users
-    .filter((u) => u.accountEnabled && u.appRoles.some((r) => r === 'TapBroker.Approver' || r === 'TapBroker.Admin'))
+    .filter((u) => u.accountEnabled && getEffectiveAppRoles(dir, u).some((r) => r === 'TapBroker.Approver' || r === 'TapBroker.Admin'))
     .map((u) => u.mail ?? u.userPrincipalName);
   return {
     MAIL_SENDER: mailbox.userPrincipalName,

@@ -109,7 +109,10 @@ describe('seed groups', () => {
   it('derives stable ids and resolves members', () => {
     const dir = parseSeed(base);
     const ops = [...dir.groups.values()].find((g) => g.displayName === 'Ops');
-    expect(ops).toMatchObject({ isAssignableToRole: true, memberIds: [hal], directoryRoleTemplateIds: [HELPDESK_ADMIN] });
+    expect(ops).toMatchObject({ isAssignableToRole: true, memberIds: [hal] });
+    expect(dir.roleAssignments.filter((a) => a.principalId === ops?.id)).toEqual([
+      { principalId: ops?.id, roleDefinitionId: HELPDESK_ADMIN, directoryScopeId: '/', kind: 'active' },
+    ]);
     expect(parseSeed(base).groups.get(ops?.id ?? '')).toBeDefined();
   });
 });

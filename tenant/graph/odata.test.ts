@@ -1,6 +1,6 @@
 /** The OData subset the local Graph understands. */
 import { describe, expect, it } from 'vitest';
-import { parseFilter, parseManagerExpand, parseQueryString } from './odata';
+import { parseCastSegment, parseFilter, parseManagerExpand, parseQueryString } from './odata';
 
 describe('OData parsing', () => {
   it('parses the manager expand forms', () => {
@@ -26,5 +26,20 @@ describe('OData parsing', () => {
     const q = parseQueryString('$SELECT=id,displayName&$filter=displayName%20eq%20%27A+B%27');
     expect(q.get('$select')).toBe('id,displayName');
     expect(q.get('$filter')).toBe("displayName eq 'A B'");
+  });
+
+  it('recognises cast segments in the namespace and the alias spelling, any case', () => {
+    expect(parseCastSegment('microsoft.graph.directoryRole')).toBe('microsoft.graph.directoryrole');
+    expect(parseCastSegment('graph.directoryRole')).toBe('microsoft.graph.directoryrole');
+    expect(parseCastSegment('GRAPH.ADMINISTRATIVEUNIT')).toBe('microsoft.graph.administrativeunit');
+    expect(parseCastSegment('Microsoft.Graph.Group')).toBe('microsoft.graph.group');
+    expect(parseCastSegment('graph.user')).toBe('microsoft.graph.user');
+    // Actions and unknown types are no casts; neither are ids, UPNs or `$count`.
+    expect(parseCastSegment('microsoft.graph.sendMail')).toBeNull();
+    expect(parseCastSegment('graph.nothing')).toBeNull();
+    expect(parseCastSegment('other.graph.user')).toBeNull();
+    expect(parseCastSegment('graph.user@contoso.test')).toBeNull();
+    expect(parseCastSegment('$count')).toBeNull();
+    expect(parseCastSegment(undefined)).toBeNull();
   });
 });

@@ -1,12 +1,89 @@
 /**
  * The small subset of OData that the Graph half understands: `$select`, `$top`, `$skiptoken`,
- * `$filter` (eq / in, joined by `and`), `$expand=manager(...)`, `$count`.
+ * `$filter` (eq / in, joined by `and`), `$expand=manager(...)`, `$count`, OData cast segments —
+ * and Graph's rules for "advanced queries" (`ConsistencyLevel: eventual`), which the local tenant
+ * enforces as strictly as Graph documents them so that a client forgetting the header fails here.
  */
-import { badRequest, graphRoot, type GraphEnv } from './http';
+import { GraphHttpError, badRequest, graphRoot, hasConsistencyEventual, type GraphEnv } from './http';
 
-/** Directory collections: "default and maximum page sizes are 100 and 999" (facts §3). */
+/** Directory collections: "default and maximum page sizes are 100 and 999". */
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 999;
+/** A directory collection page with `$expand` holds at most 100 items. */
+export const MAX_EXPAND_PAGE_SIZE = 100;
+/** An expanded collection (`$expand=members`) carries at most 20 items and never a nextLink. */
+export const EXPANDED_COLLECTION_LIMIT = 20;
+
+/**
+ * The directoryObject types a path segment may be cast to. Only these are casts; other
+ * `microsoft.graph.*` segments (actions such as `microsoft.graph.sendMail`) are not.
+ */
+const CAST_TYPES = ['user', 'group', 'directoryRole', 'administrativeUnit', 'servicePrincipal', 'application', 'device', 'orgContact'] as const;
+
+/**
+ * Recognises an OData cast segment in either spelling Graph accepts: the namespace
+ * (`microsoft.graph.directoryRole`) or the schema alias (`graph.directoryRole`, what Kiota SDKs
+ * send), case-insensitively. Returns the canonical lower-case qualified name
+ * (`microsoft.graph.directoryrole`), or null when the segment is no cast to a directoryObject type.
+ */
+export function parseCastSegment(segment: string | undefined): string | null {
+  if (segment === undefined) return null;
+  const m = /^(?:microsoft\.)?graph\.([A-Za-z]+)$/i.exec(segment.trim());
+  if (m === null) return null;
+  const type = CAST_TYPES.find((t) => t.toLowerCase() === (m[1] ?? '').toLowerCase());
+  return type === undefined ? null : `microsoft.graph.${type.toLowerCase()}`;
+}
+
+/** True when any path segment of the request is an OData cast. */
+export function hasCastSegment(env: GraphEnv): boolean {
+  return env.req.segments.some((s) => parseCastSegment(s) !== null);
+}
+
+function isCountRequested(env: GraphEnv): boolean {
+  return env.req.query.get('$count')?.trim().toLowerCase() === 'true';
+}
+
+/**
+ * Graph's refusal of a query that needs advanced query parameters. The wording follows the
+ * message Graph gives for other advanced-only operators.
+ */
+export function advancedQueryRequired(feature: string, needsCount: boolean): GraphHttpError {
+  const missing = needsCount ? '$count=true query parameter and ConsistencyLevel:eventual header' : 'ConsistencyLevel:eventual header';
+  return badRequest(
+    `${feature} is not supported because the required parameters might be missing. Try adding ${missing}. Refer to https://aka.ms/graph-docs/advanced-queries for more information`,
+    'Request_UnsupportedQuery',
+  );
+}
+
+/**
+ * A `/$count` path segment is an advanced query; without `ConsistencyLevel: eventual` Graph
+ * answers this exact error.
+ */
+export function requireCountSegmentConsistency(env: GraphEnv): void {
+  if (!hasConsistencyEventual(env.req)) throw badRequest('$count is not currently supported.', 'Request_BadRequest');
+}
+
+/**
+ * Enforces the advanced-query rules on a directory collection request: `$count=true` needs
+ * `ConsistencyLevel: eventual`; an OData cast needs the header and `$count=true` (a continuation
+ * page carries the latter in its skiptoken); a nextLink page of an advanced query needs the header
+ * again, because clients do not carry it over by themselves.
+ * Returns whether the request is an advanced query (its nextLinks are marked so).
+ */
+export function checkAdvancedQuery(env: GraphEnv, continuesAdvanced: boolean): boolean {
+  const eventual = hasConsistencyEventual(env.req);
+  const cast = hasCastSegment(env);
+  const count = isCountRequested(env);
+  if (continuesAdvanced && !eventual) throw advancedQueryRequired('Paging an advanced query', false);
+  if (cast && !(eventual && (count || continuesAdvanced))) throw advancedQueryRequired('OData cast', true);
+  if (count && !eventual) throw advancedQueryRequired('$count', false);
+  return continuesAdvanced || cast || count;
+}
+
+/** At most {@link EXPANDED_COLLECTION_LIMIT} items of an expanded collection; the rest is not reachable. */
+export function capExpandedCollection<T>(items: readonly T[]): T[] {
+  return items.slice(0, EXPANDED_COLLECTION_LIMIT);
+}
 
 /** Splits a raw query string. `+` means space, as in form encoding (Graph accepts both). */
 export function parseQueryString(qs: string): Map<string, string> {
@@ -82,17 +159,24 @@ export function parseTop(value: string | undefined, defaultTop = DEFAULT_PAGE_SI
 
 const SKIPTOKEN_PREFIX = 'RFNwdAIA'; // cosmetic: Graph's directory skip tokens are opaque base64
 
-function encodeSkipToken(offset: number): string {
-  return SKIPTOKEN_PREFIX + Buffer.from(JSON.stringify({ o: offset }), 'utf8').toString('base64url');
+interface SkipToken {
+  offset: number;
+  /** The page continues an advanced query: fetching it needs `ConsistencyLevel: eventual` again. */
+  advanced: boolean;
 }
 
-function decodeSkipToken(token: string): number {
+function encodeSkipToken(token: SkipToken): string {
+  const payload = token.advanced ? { o: token.offset, a: 1 } : { o: token.offset };
+  return SKIPTOKEN_PREFIX + Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+}
+
+function decodeSkipToken(token: string): SkipToken {
   if (!token.startsWith(SKIPTOKEN_PREFIX)) throw badRequest('Invalid skip token.', 'Request_BadRequest');
   try {
     const parsed: unknown = JSON.parse(Buffer.from(token.slice(SKIPTOKEN_PREFIX.length), 'base64url').toString('utf8'));
     if (typeof parsed === 'object' && parsed !== null && 'o' in parsed) {
-      const o = (parsed as { o: unknown }).o;
-      if (typeof o === 'number' && Number.isInteger(o) && o >= 0) return o;
+      const { o, a } = parsed as { o: unknown; a?: unknown };
+      if (typeof o === 'number' && Number.isInteger(o) && o >= 0) return { offset: o, advanced: a === 1 };
     }
   } catch {
     // fall through
@@ -101,14 +185,19 @@ function decodeSkipToken(token: string): number {
 }
 
 /**
- * One page of a collection plus the absolute `@odata.nextLink` (https, this tenant's host) that
- * carries the same options and a `$skiptoken`. `$count` is left off the nextLink: `@odata.count`
- * belongs to the first page only, and clients do not resend `ConsistencyLevel` on nextLinks.
+ * One page of a directory collection plus the absolute `@odata.nextLink` (https, this tenant's
+ * host) that carries the same options and a `$skiptoken`. Applies the advanced-query rules
+ * ({@link checkAdvancedQuery}) and caps `$top` at 100 when `$expand` is present. `$count` is left
+ * off the nextLink (`@odata.count` belongs to the first page only); the skiptoken of an advanced
+ * query is marked, so that its next page is refused without `ConsistencyLevel: eventual`.
  */
 export function pageOf<T>(env: GraphEnv, items: readonly T[], defaultTop = DEFAULT_PAGE_SIZE): { page: T[]; nextLink: string | null } {
-  const top = parseTop(env.req.query.get('$top'), defaultTop);
   const token = env.req.query.get('$skiptoken');
-  const offset = token === undefined ? 0 : decodeSkipToken(token);
+  const from = token === undefined ? { offset: 0, advanced: false } : decodeSkipToken(token);
+  const advanced = checkAdvancedQuery(env, from.advanced);
+  const max = env.req.query.has('$expand') ? MAX_EXPAND_PAGE_SIZE : MAX_PAGE_SIZE;
+  const top = parseTop(env.req.query.get('$top'), Math.min(defaultTop, max), max);
+  const offset = from.offset;
   const page = items.slice(offset, offset + top);
   const next = offset + top;
   if (next >= items.length) return { page, nextLink: null };
@@ -117,7 +206,7 @@ export function pageOf<T>(env: GraphEnv, items: readonly T[], defaultTop = DEFAU
     if (k === '$skiptoken' || k === '$count') continue;
     params.push(`${k}=${encodeQueryValue(v)}`);
   }
-  params.push(`$skiptoken=${encodeSkipToken(next)}`);
+  params.push(`$skiptoken=${encodeSkipToken({ offset: next, advanced })}`);
   const path = env.req.segments.map((s) => encodeURIComponent(s)).join('/');
   return { page, nextLink: `${graphRoot(env.ctx, env.req.version)}/${path}?${params.join('&')}` };
 }
@@ -163,6 +252,35 @@ export function parseManagerExpand(value: string | undefined, knownUserProps: re
     result = expand;
   }
   return result;
+}
+
+export interface CollectionExpand {
+  /** The navigation property, spelt as in `allowed`. */
+  property: string;
+  select: string[] | null;
+}
+
+/**
+ * Parses `$expand` of collection-valued navigation properties (`members`, `owners($select=id)`),
+ * refusing names outside `allowed` the way Graph does. Null when there is no `$expand`.
+ */
+export function parseCollectionExpand(value: string | undefined, allowed: readonly string[], knownProps: readonly string[], typeName: string): CollectionExpand[] | null {
+  if (value === undefined) return null;
+  return splitTopLevel(value, ',').map((item) => {
+    const m = /^([A-Za-z]+)\s*(?:\((.*)\))?$/s.exec(item);
+    const property = allowed.find((a) => a.toLowerCase() === (m?.[1] ?? '').toLowerCase());
+    if (m === null || property === undefined) {
+      throw badRequest(`Could not find a property named '${m?.[1] ?? item}' on type '${typeName}'.`, 'BadRequest');
+    }
+    let select: string[] | null = null;
+    for (const opt of splitTopLevel(m[2] ?? '', ';')) {
+      const eq = opt.indexOf('=');
+      const key = (eq === -1 ? opt : opt.slice(0, eq)).trim().toLowerCase();
+      if (key !== '$select') throw badRequest(`Query option '${key}' is not supported in $expand.`, 'BadRequest');
+      select = parseSelect(opt.slice(eq + 1).trim(), knownProps, 'microsoft.graph.directoryObject');
+    }
+    return { property, select };
+  });
 }
 
 export type FilterValue = string | boolean | null;

@@ -11,9 +11,20 @@ export const USER_WRITE = ['User.ReadWrite.All', 'Directory.ReadWrite.All'] as c
  * applies to directoryRole objects in `transitiveMemberOf` (facts §4, an inference there).
  */
 export const ROLE_READ = ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'RoleManagement.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All'] as const;
+/** `/directoryRoles` and their members: the role table without `RoleManagement.Read.All`. */
+export const DIRECTORY_ROLE_READ = ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Directory.ReadWrite.All'] as const;
+/**
+ * `/users/{id}/transitiveMemberOf`: user or group read permissions; the role-management ones are
+ * not on its table (they only lift the limited-information rule for the roles listed).
+ */
+export const MEMBERSHIP_READ = [...USER_READ, 'GroupMember.Read.All', 'Group.Read.All'] as const;
 export const TAP_WRITE = ['UserAuthenticationMethod.ReadWrite.All', 'UserAuthMethod-TAP.ReadWrite.All'] as const;
 export const TAP_READ = [...TAP_WRITE, 'UserAuthMethod-TAP.Read.All', 'UserAuthenticationMethod.Read.All'] as const;
-export const POLICY_READ = ['Policy.Read.All', 'Policy.ReadWrite.AuthenticationMethod'] as const;
+/**
+ * The TAP policy's own table: `Policy.Read.AuthenticationMethod` (least) or the write permission.
+ * `Policy.Read.All` is not on it and is refused, so a grant that relies on it fails here first.
+ */
+export const POLICY_READ = ['Policy.Read.AuthenticationMethod', 'Policy.ReadWrite.AuthenticationMethod'] as const;
 export const POLICY_WRITE = ['Policy.ReadWrite.AuthenticationMethod'] as const;
 
 /** Delegated equivalents (scopes without `.All` where Graph has them). */
@@ -50,3 +61,42 @@ export function requireAuthMethods(env: GraphEnv, accepted: readonly string[]): 
     throw new GraphHttpError(403, 'accessDenied', 'Request Authorization failed');
   }
 }
+
+/*
+ * Permission tables of the role-management, administrative-unit and application reads, as
+ * Graph's pages list them for application permissions (least privileged first).
+ */
+
+/** `roleManagement/directory/roleEligibilityScheduleInstances` (PIM-eligible assignments). */
+export const ROLE_ELIGIBILITY_READ = [
+  'RoleEligibilitySchedule.Read.Directory',
+  'RoleEligibilitySchedule.ReadWrite.Directory',
+  'RoleManagement.Read.Directory',
+  'RoleManagement.ReadWrite.Directory',
+  'RoleManagement.Read.All',
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+] as const;
+
+/** `roleManagement/directory/roleAssignmentScheduleInstances` (active assignments, permanent ones included). */
+export const ROLE_ASSIGNMENT_SCHEDULE_READ = [
+  'RoleAssignmentSchedule.Read.Directory',
+  'RoleAssignmentSchedule.ReadWrite.Directory',
+  'RoleManagement.Read.Directory',
+  'RoleManagement.ReadWrite.Directory',
+  'RoleManagement.Read.All',
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+] as const;
+
+/** `directory/administrativeUnits[/{id}[/members]]`; also what lifts the limited-information rule for AUs in `memberOf`. */
+export const ADMINISTRATIVE_UNIT_READ = ['AdministrativeUnit.Read.All', 'AdministrativeUnit.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'] as const;
+
+/** `servicePrincipals/…`, `…/appRoleAssignedTo` and `applications/…`. */
+export const APPLICATION_READ = ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'] as const;
+
+/**
+ * `users/{id}/ownedObjects`: Graph's page lists delegated permissions only ("Application: Not
+ * supported"), so an app-only token is refused whatever it holds. `User.Read` covers `/me`.
+ */
+export const OWNED_OBJECTS_READ_DELEGATED = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'] as const;

@@ -6,30 +6,28 @@
  * show in the members' `transitiveMemberOf` (facts §4).
  */
 import { GraphHttpError, badRequest, graphRoot, hasConsistencyEventual, jsonResponse, textResponse, type GraphEnv, type GraphResponse } from './http';
-import { transitiveMemberships } from './groups';
-import { pageOf, parseFilter } from './odata';
-import { ROLE_READ, USER_READ, requireDirectory } from './permissions';
+import { membershipCast, transitiveMemberships } from './groups';
+import { roleAssignmentsResponse } from './role-management';
+import { pageOf, requireCountSegmentConsistency } from './odata';
+import { MEMBERSHIP_READ, ROLE_READ, requireDirectory } from './permissions';
 import { getUserOrThrow } from './users';
 
 /**
  * `GET /users/{id}/transitiveMemberOf[/microsoft.graph.directoryRole|group][/$count]`.
- * `cast` is the lower-cased OData cast segment or null.
+ * `cast` is the cast segment as `parseCastSegment` canonicalises it (either spelling, any case),
+ * the raw segment when it is no cast, or null.
  */
 export function listTransitiveMemberOf(env: GraphEnv, idOrUpn: string, cast: string | null, countOnly: boolean): GraphResponse {
-  requireDirectory(env, [...USER_READ, ...ROLE_READ]);
+  requireDirectory(env, MEMBERSHIP_READ);
   const user = getUserOrThrow(env, idOrUpn);
-  let items: Record<string, unknown>[];
-  if (cast === null) items = transitiveMemberships(env, user, null);
-  else if (cast === 'microsoft.graph.directoryrole') items = transitiveMemberships(env, user, 'directoryRole');
-  else if (cast === 'microsoft.graph.group') items = transitiveMemberships(env, user, 'group');
-  else if (cast === 'microsoft.graph.administrativeunit') items = [];
-  else throw badRequest(`Resource not found for the segment '${cast}'.`, 'BadRequest');
+  const items = transitiveMemberships(env, user, membershipCast(cast));
   if (countOnly) {
-    if (!hasConsistencyEventual(env.req)) throw badRequest('$count is not currently supported.');
+    requireCountSegmentConsistency(env);
     return textResponse(env.req, 200, String(items.length));
   }
   const { page, nextLink } = pageOf(env, items);
-  const entitySet = cast === null ? 'directoryObjects' : cast === 'microsoft.graph.directoryrole' ? 'directoryRoles' : 'groups';
+  const entitySet =
+    cast === null ? 'directoryObjects' : cast === 'microsoft.graph.directoryrole' ? 'directoryRoles' : cast === 'microsoft.graph.administrativeunit' ? 'administrativeUnits' : 'groups';
   const body: Record<string, unknown> = { '@odata.context': `${graphRoot(env.ctx, env.req.version)}/$metadata#${entitySet}` };
   if (env.req.query.get('$count')?.toLowerCase() === 'true' && env.req.query.get('$skiptoken') === undefined) body['@odata.count'] = items.length;
   if (nextLink !== null) body['@odata.nextLink'] = nextLink;
@@ -37,73 +35,14 @@ export function listTransitiveMemberOf(env: GraphEnv, idOrUpn: string, cast: str
   return jsonResponse(env.req, 200, body);
 }
 
-function guidBytes(guid: string): Buffer {
-  return Buffer.from(guid.replace(/-/g, ''), 'hex');
-}
-
-/** Entra's assignment ids look like base64url(roleDefinitionId) + base64url(principalId) + `-1`. */
-function assignmentId(templateId: string, principalId: string): string {
-  return `${guidBytes(templateId).toString('base64url')}${guidBytes(principalId).toString('base64url')}-1`;
-}
-
-interface Assignment {
-  id: string;
-  principalId: string;
-  resourceScope: string;
-  directoryScopeId: string;
-  roleDefinitionId: string;
-}
-
-function allAssignments(env: GraphEnv): Assignment[] {
-  const out: Assignment[] = [];
-  for (const u of env.ctx.directory.users.values()) {
-    for (const t of u.directoryRoleTemplateIds) {
-      // Built-in role definitions use their template id as their id.
-      out.push({ id: assignmentId(t, u.id), principalId: u.id, resourceScope: '/', directoryScopeId: '/', roleDefinitionId: t });
-    }
-  }
-  for (const g of env.ctx.directory.groups.values()) {
-    for (const t of g.directoryRoleTemplateIds) {
-      out.push({ id: assignmentId(t, g.id), principalId: g.id, resourceScope: '/', directoryScopeId: '/', roleDefinitionId: t });
-    }
-  }
-  return out;
-}
-
-const ASSIGNMENT_FILTERABLE = ['principalId', 'roleDefinitionId', 'directoryScopeId'] as const;
-
-function filteredAssignments(env: GraphEnv): Assignment[] {
-  const raw = env.req.query.get('$filter');
-  if (raw === undefined || raw.trim() === '') {
-    // Facts §4: a $filter on principalId or roleDefinitionId is required; the message is ours.
-    throw badRequest('A $filter on principalId or roleDefinitionId is required.', 'BadRequest');
-  }
-  const conditions = parseFilter(raw).map((c) => {
-    const canonical = ASSIGNMENT_FILTERABLE.find((f) => f.toLowerCase() === c.property.toLowerCase());
-    if (canonical === undefined) throw badRequest('Unsupported Query.', 'Request_UnsupportedQuery');
-    return { ...c, property: canonical };
-  });
-  if (!conditions.some((c) => c.property === 'principalId' || c.property === 'roleDefinitionId')) {
-    throw badRequest('A $filter on principalId or roleDefinitionId is required.', 'BadRequest');
-  }
-  return allAssignments(env).filter((a) =>
-    conditions.every((c) => c.values.some((v) => typeof v === 'string' && a[c.property as keyof Assignment].toLowerCase() === v.toLowerCase())),
-  );
-}
-
-function assignmentsBody(env: GraphEnv, entitySet: string, items: Assignment[]): GraphResponse {
-  const { page, nextLink } = pageOf(env, items);
-  const body: Record<string, unknown> = { '@odata.context': `${graphRoot(env.ctx, env.req.version)}/$metadata#${entitySet}` };
-  if (env.req.query.get('$count')?.toLowerCase() === 'true' && env.req.query.get('$skiptoken') === undefined) body['@odata.count'] = items.length;
-  if (nextLink !== null) body['@odata.nextLink'] = nextLink;
-  body['value'] = page;
-  return jsonResponse(env.req, 200, body);
-}
-
-/** v1.0 `GET /roleManagement/directory/roleAssignments?$filter=principalId eq '…'`. */
+/**
+ * v1.0 `GET /roleManagement/directory/roleAssignments?$filter=principalId eq '…'`: ACTIVE
+ * assignments of built-in (roleDefinitionId = template id) and custom roles, at any scope, of
+ * users and groups (a group-held role names the group). PIM-eligible ones are not here.
+ */
 export function listRoleAssignments(env: GraphEnv): GraphResponse {
   requireDirectory(env, ROLE_READ);
-  return assignmentsBody(env, 'roleManagement/directory/roleAssignments', filteredAssignments(env));
+  return roleAssignmentsResponse(env, 'roleManagement/directory/roleAssignments');
 }
 
 /**
@@ -119,5 +58,5 @@ export function listTransitiveRoleAssignments(env: GraphEnv): GraphResponse {
     // Facts §4: `$count=true` is required too; the message is ours.
     throw badRequest('$count=true is required for transitiveRoleAssignments.', 'BadRequest');
   }
-  return assignmentsBody(env, 'roleManagement/directory/transitiveRoleAssignments', filteredAssignments(env));
+  return roleAssignmentsResponse(env, 'roleManagement/directory/transitiveRoleAssignments');
 }

@@ -6,8 +6,12 @@
 import type { GraphCaller, TenantContext } from '../types';
 import { runBatch } from './batch';
 import { GraphHttpError, badRequest, errorResponse, type GraphEnv, type GraphRequest, type GraphResponse } from './http';
+import { parseCastSegment } from './odata';
 import { getGroup, listDirectoryRoleMembers, listDirectoryRoles, listGroupMembers, listGroups, listMemberOf } from './groups';
 import { listRoleAssignments, listTransitiveMemberOf, listTransitiveRoleAssignments } from './role-routes';
+import { parseMembershipTail, resolveDirectoryRoute } from './directory-routes';
+import { listGroupOwners, listOwnedObjects } from './owners';
+import { getRoleDefinition, listRoleAssignmentScheduleInstances, listRoleDefinitions, listRoleEligibilityScheduleInstances } from './role-management';
 import { createTap, deleteTap, getTap, listTaps } from './tap-methods';
 import { sendMail } from './mail';
 import { getTapPolicy, isTapConfigurationId, patchTapPolicy } from './tap-policy';
@@ -55,16 +59,17 @@ function userRoute(req: GraphRequest, userRef: string, rest: string[]): Route {
     throw segmentNotFound(b);
   }
   if (eq(a, 'directReports')) {
-    // `directReports`, `directReports/$count`, `directReports/microsoft.graph.user[/$count]`.
-    const afterCast = eq(b, 'microsoft.graph.user') ? c : b;
-    const tail = eq(b, 'microsoft.graph.user') ? d : c;
+    // `directReports`, `directReports/$count`, `directReports/microsoft.graph.user[/$count]` (or `graph.user`).
+    const isUserCast = parseCastSegment(b) === 'microsoft.graph.user';
+    const afterCast = isUserCast ? c : b;
+    const tail = isUserCast ? d : c;
     if (tail !== undefined) throw segmentNotFound(tail);
     if (afterCast === undefined) return byMethod(m, { GET: (e) => listDirectReports(e, userRef, false) });
     if (afterCast === '$count') return byMethod(m, { GET: (e) => listDirectReports(e, userRef, true) });
     throw segmentNotFound(afterCast);
   }
   if (eq(a, 'transitiveMemberOf')) {
-    const cast = b !== undefined && b !== '$count' ? b.toLowerCase() : null;
+    const cast = b !== undefined && b !== '$count' ? (parseCastSegment(b) ?? b) : null;
     const countSeg = cast === null ? b : c;
     const tail = cast === null ? c : d;
     if (tail !== undefined) throw segmentNotFound(tail);
@@ -72,8 +77,12 @@ function userRoute(req: GraphRequest, userRef: string, rest: string[]): Route {
     return byMethod(m, { GET: (e) => listTransitiveMemberOf(e, userRef, cast, countSeg === '$count') });
   }
   if (eq(a, 'memberOf')) {
-    if (b !== undefined) throw segmentNotFound(b);
-    return byMethod(m, { GET: (e) => listMemberOf(e, userRef) });
+    const { cast, countOnly } = parseMembershipTail(rest.slice(1));
+    return byMethod(m, { GET: (e) => listMemberOf(e, userRef, cast, countOnly) });
+  }
+  if (eq(a, 'ownedObjects')) {
+    const { cast, countOnly } = parseMembershipTail(rest.slice(1));
+    return byMethod(m, { GET: (e) => listOwnedObjects(e, userRef, cast, countOnly) });
   }
   if (eq(a, 'transitiveReports') && req.version === 'beta') {
     // Beta only, and only as a count (facts §3).
@@ -121,6 +130,7 @@ function resolve(req: GraphRequest, caller: GraphCaller): Route {
     if (coll === undefined) return byMethod(req.method, { GET: (e) => getGroup(e, groupId) });
     if (eq(coll, 'members')) return byMethod(req.method, { GET: (e) => listGroupMembers(e, groupId, false) });
     if (eq(coll, 'transitiveMembers')) return byMethod(req.method, { GET: (e) => listGroupMembers(e, groupId, true) });
+    if (eq(coll, 'owners')) return byMethod(req.method, { GET: (e) => listGroupOwners(e, groupId) });
     throw segmentNotFound(coll);
   }
   if (eq(first, 'directoryRoles')) {
@@ -133,8 +143,13 @@ function resolve(req: GraphRequest, caller: GraphCaller): Route {
   if (eq(first, 'roleManagement')) {
     const [dirSeg, coll, extra] = rest;
     if (!eq(dirSeg, 'directory')) throw segmentNotFound(dirSeg ?? first);
+    if (eq(coll, 'roleDefinitions') && rest.length <= 3) {
+      return byMethod(req.method, { GET: extra === undefined ? listRoleDefinitions : (e) => getRoleDefinition(e, extra) });
+    }
     if (extra !== undefined) throw segmentNotFound(extra);
     if (eq(coll, 'roleAssignments')) return byMethod(req.method, { GET: listRoleAssignments });
+    if (eq(coll, 'roleAssignmentScheduleInstances')) return byMethod(req.method, { GET: listRoleAssignmentScheduleInstances });
+    if (eq(coll, 'roleEligibilityScheduleInstances')) return byMethod(req.method, { GET: listRoleEligibilityScheduleInstances });
     if (eq(coll, 'transitiveRoleAssignments') && req.version === 'beta') return byMethod(req.method, { GET: listTransitiveRoleAssignments });
     throw segmentNotFound(coll ?? dirSeg ?? first);
   }
@@ -150,6 +165,8 @@ function resolve(req: GraphRequest, caller: GraphCaller): Route {
     }
     return byMethod(req.method, { GET: getTapPolicy, PATCH: patchTapPolicy });
   }
+  const directoryRoute = resolveDirectoryRoute(req, first, rest);
+  if (directoryRoute !== null) return directoryRoute;
   throw segmentNotFound(first);
 }
 

@@ -19,7 +19,16 @@ import {
   type GraphEnv,
   type GraphResponse,
 } from './http';
-import { pageOf, parseFilter, parseManagerExpand, parseSelect, type FilterCondition, type ManagerExpand } from './odata';
+import {
+  advancedQueryRequired,
+  pageOf,
+  parseFilter,
+  parseManagerExpand,
+  parseSelect,
+  requireCountSegmentConsistency,
+  type FilterCondition,
+  type ManagerExpand,
+} from './odata';
 import { USER_READ, USER_WRITE, requireDirectory } from './permissions';
 
 /** `GET /users/{id}` without `$select` returns only these (facts §3). */
@@ -135,10 +144,9 @@ function expandManager(env: GraphEnv, user: DirectoryUser, expand: ManagerExpand
   let nested: Record<string, unknown> | null = null;
   for (let i = chain.length - 1; i >= 0; i--) {
     const mgr = chain[i] as DirectoryUser;
-    // With `$levels` Graph nests exactly the selected properties (facts §3 sample); a plain
-    // one-level expand carries the object's type annotation like any expanded directoryObject.
-    const obj: Record<string, unknown> =
-      expand.levels === null ? { '@odata.type': `#${USER_TYPE}`, ...projectUser(mgr, expand.select) } : projectUser(mgr, expand.select);
+    // `manager` is declared as a directoryObject, so every level carries its concrete type, with
+    // or without `$levels`; typed clients (Kiota SDKs) cannot walk the chain without it.
+    const obj: Record<string, unknown> = { '@odata.type': `#${USER_TYPE}`, ...projectUser(mgr, expand.select) };
     if (nested !== null) obj['manager'] = nested;
     nested = obj;
   }
@@ -151,6 +159,10 @@ export function getUser(env: GraphEnv, idOrUpn: string): GraphResponse {
   const user = getUserOrThrow(env, idOrUpn);
   const select = selectOf(env);
   const expand = parseManagerExpand(env.req.query.get('$expand'), USER_PROPERTIES);
+  if (expand !== null && expand.levels !== null && !hasConsistencyEventual(env.req)) {
+    // The transitive manager chain is served by the advanced-query index.
+    throw advancedQueryRequired('$levels', false);
+  }
   const body: Record<string, unknown> = { '@odata.context': contextFor(env, 'users', select, true), ...projectUser(user, select) };
   if (expand !== null) {
     const mgr = expandManager(env, user, expand);
@@ -202,8 +214,11 @@ export function listUsers(env: GraphEnv): GraphResponse {
   const select = selectOf(env);
   const expand = parseManagerExpand(env.req.query.get('$expand'), USER_PROPERTIES);
   if (expand !== null && expand.levels !== null) {
-    // Facts §3: `$levels` works only on a single user. The exact error is undocumented.
-    throw badRequest('$levels is only supported on a single user (/users/{id} or /me).', 'BadRequest');
+    // Graph's own answer to `$levels` on the list (header or not).
+    throw badRequest(
+      "Transitive manager's list is only supported on a single user, send the $expand request on /users/{id} endpoint",
+      'Request_Unsupported',
+    );
   }
   const users = applyUserFilter(env, [...env.ctx.directory.users.values()]);
   return collectionBody(env, contextFor(env, 'users', select, false), users, (u) => {
@@ -230,13 +245,6 @@ export function getManager(env: GraphEnv, idOrUpn: string): GraphResponse {
   });
 }
 
-function requireCountConsistency(env: GraphEnv): void {
-  if (!hasConsistencyEventual(env.req)) {
-    // `/$count` on directory objects is an advanced query (facts §3).
-    throw badRequest('$count is not currently supported.', 'Request_BadRequest');
-  }
-}
-
 function directReportsOf(env: GraphEnv, user: DirectoryUser): DirectoryUser[] {
   const dir = env.ctx.directory;
   return getDirectReportIds(dir, user.id)
@@ -250,7 +258,7 @@ export function listDirectReports(env: GraphEnv, idOrUpn: string, countOnly: boo
   const user = getUserOrThrow(env, idOrUpn);
   const reports = applyUserFilter(env, directReportsOf(env, user));
   if (countOnly) {
-    requireCountConsistency(env);
+    requireCountSegmentConsistency(env);
     return textResponse(env.req, 200, String(reports.length));
   }
   const select = selectOf(env);
@@ -264,7 +272,7 @@ export function listDirectReports(env: GraphEnv, idOrUpn: string, countOnly: boo
 export function countTransitiveReports(env: GraphEnv, idOrUpn: string): GraphResponse {
   requireDirectory(env, USER_READ);
   const user = getUserOrThrow(env, idOrUpn);
-  requireCountConsistency(env);
+  requireCountSegmentConsistency(env);
   const seen = new Set<string>([user.id]);
   const queue = [user.id];
   let count = 0;
@@ -283,7 +291,7 @@ export function countTransitiveReports(env: GraphEnv, idOrUpn: string): GraphRes
 /** `GET /users/$count` (an advanced query: ConsistencyLevel eventual, text/plain). */
 export function countUsers(env: GraphEnv): GraphResponse {
   requireDirectory(env, USER_READ);
-  requireCountConsistency(env);
+  requireCountSegmentConsistency(env);
   return textResponse(env.req, 200, String(applyUserFilter(env, [...env.ctx.directory.users.values()]).length));
 }
 

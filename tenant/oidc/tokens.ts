@@ -4,7 +4,11 @@
  * Shapes follow Entra's v2 tokens (reference/entra-graph-facts.md §6, §10.7):
  * - id token: aud = client id, nonce, oid, sub (pairwise), tid, name, preferred_username, ver 2.0
  *   (no `roles`: the app roles live on the API registration);
- * - portal API access token: aud = the API's client id GUID (never `api://…`), scp, roles, ver 2.0;
+ * - portal API access token: aud = the API's client id GUID (never `api://…`), azp = the client
+ *   app, scp, roles (the user's own app roles and those of their groups), ver 2.0 — or, when the
+ *   seed sets `portal.accessTokenVersion: 1`, Entra's v1 shape: iss `https://sts.windows.net/{tid}/`,
+ *   aud `api://{apiClientId}`, `appid` instead of `azp`, ver 1.0 (what an API registration left at
+ *   `requestedAccessTokenVersion` null gets);
  * - Graph tokens: aud `https://graph.microsoft.com`, v1-style like the real ones (Graph's
  *   tokens are v1 whatever the client asked); app-only tokens carry `roles` and no `scp`.
  * All are RS256 with `kid` (and `x5t`) naming the one signing key published in the JWKS.
@@ -14,6 +18,7 @@
  */
 import { createHash, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { getEffectiveAppRoles } from '../directory';
 import type { ConfidentialClient, DirectoryUser, GraphCaller, TenantContext } from '../types';
 
 /** The `aud` of Graph tokens, and Graph's well-known application id (also accepted as audience). */
@@ -26,6 +31,14 @@ export const ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
 /** The v2 issuer, byte-identical in discovery and in every v2 token. */
 export function issuerOf(ctx: TenantContext): string {
   return `${ctx.baseUrl}/${ctx.directory.tenantId}/v2.0`;
+}
+
+/**
+ * The issuer of v1 access tokens for the portal API when its registration asks for v1 tokens:
+ * Entra's own v1 issuer, byte for byte, because that is what a v2-only API meets in production.
+ */
+export function stsV1IssuerOf(ctx: TenantContext): string {
+  return `https://sts.windows.net/${ctx.directory.tenantId}/`;
 }
 
 /** The v1 issuer that Graph tokens carry (Entra: `https://sts.windows.net/{tid}/`). */
@@ -120,6 +133,31 @@ export interface UserAccessTokenInput {
 export async function createUserAccessToken(ctx: TenantContext, input: UserAccessTokenInput): Promise<string> {
   const { user } = input;
   if (input.resource === 'portal-api') {
+    const roles = getEffectiveAppRoles(ctx.directory, user);
+    if (ctx.directory.portal.accessTokenVersion === 1) {
+      const claims: JWTPayload & Record<string, unknown> = {
+        aud: `api://${ctx.directory.portal.apiClientId}`,
+        iss: stsV1IssuerOf(ctx),
+        ...timeClaims(ACCESS_TOKEN_LIFETIME_SECONDS),
+        acr: '1',
+        aio: opaque(),
+        amr: ['pwd'],
+        appid: input.clientId,
+        appidacr: '0',
+        name: user.displayName,
+        oid: user.id,
+        rh: `0.${opaque()}.`,
+        scp: input.scp,
+        sub: pairwiseSubject(user.id, ctx.directory.portal.apiClientId),
+        tid: ctx.directory.tenantId,
+        unique_name: user.userPrincipalName,
+        upn: user.userPrincipalName,
+        uti: opaque(),
+        ver: '1.0',
+      };
+      if (roles.length > 0) claims.roles = roles;
+      return signToken(ctx, claims);
+    }
     const aud = ctx.directory.portal.apiClientId;
     const claims: JWTPayload & Record<string, unknown> = {
       aud,
@@ -138,7 +176,7 @@ export async function createUserAccessToken(ctx: TenantContext, input: UserAcces
       uti: opaque(),
       ver: '2.0',
     };
-    if (user.appRoles.length > 0) claims.roles = [...user.appRoles];
+    if (roles.length > 0) claims.roles = roles;
     return signToken(ctx, claims);
   }
   return signToken(ctx, {
@@ -201,6 +239,24 @@ export async function createAppApiToken(
   client: ConfidentialClient,
   credential: 'secret' | 'certificate' = 'secret',
 ): Promise<string> {
+  if (ctx.directory.portal.accessTokenVersion === 1) {
+    return signToken(ctx, {
+      aud: `api://${ctx.directory.portal.apiClientId}`,
+      iss: stsV1IssuerOf(ctx),
+      ...timeClaims(ACCESS_TOKEN_LIFETIME_SECONDS),
+      aio: opaque(),
+      appid: client.clientId,
+      appidacr: credential === 'certificate' ? '2' : '1',
+      idp: stsV1IssuerOf(ctx),
+      idtyp: 'app',
+      oid: client.servicePrincipalId,
+      rh: `0.${opaque()}.`,
+      sub: client.servicePrincipalId,
+      tid: ctx.directory.tenantId,
+      uti: opaque(),
+      ver: '1.0',
+    });
+  }
   return signToken(ctx, {
     aud: ctx.directory.portal.apiClientId,
     iss: issuerOf(ctx),
