@@ -2,14 +2,16 @@
  * Next.js boot hook: validates the portal's configuration once, before the first request, so a
  * misconfigured portal stops at start with a message listing every bad variable instead of
  * failing later, request by request. Then starts the background reconciler (lib/jobs), which
- * resolves issuances a crash left `issuing` and expires stale requests — not during `next build`,
- * which also loads this hook.
+ * resolves issuances a crash left `issuing` and expires stale requests, and logs once what the
+ * broker's Graph permissions leave broken — neither during `next build`, which also loads this hook.
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
-  const { validateEnvAtBoot } = await import('@/lib/env-boot');
+  const { validateEnvAtBoot, reportBrokerAccessAtBoot } = await import('@/lib/env-boot');
   validateEnvAtBoot();
   if (process.env.NEXT_PHASE === 'phase-production-build') return;
   const { startBackgroundJobs } = await import('@/lib/jobs/background-jobs');
   startBackgroundJobs();
+  // In the background: Graph may be slow or down, and the portal serves what it can meanwhile.
+  void reportBrokerAccessAtBoot();
 }

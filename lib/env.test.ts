@@ -44,7 +44,13 @@ describe('parseEnv', () => {
       jwksUri: `https://localhost:8443/${TENANT}/discovery/v2.0/keys`,
       knownAuthorities: ['localhost:8443'],
     });
-    expect(env.api).toEqual({ clientId: API, scope: `api://${API}/access_as_user`, scopeName: 'access_as_user' });
+    expect(env.api).toEqual({
+      clientId: API,
+      scope: `api://${API}/access_as_user`,
+      scopeName: 'access_as_user',
+      applicationIdUri: `api://${API}`,
+      allowedClientIds: ['22222222-2222-4222-8222-222222222222'],
+    });
     expect(env.graph).toEqual({ baseUrl: 'https://localhost:8443/graph', host: 'localhost', scope: 'https://localhost:8443/.default' });
     expect(env.broker.credential).toEqual({ kind: 'secret', clientSecret: 'super-secret-value' });
   });
@@ -95,10 +101,20 @@ describe('parseEnv', () => {
     ['PORT', '70000'],
     ['GRAPH_SCOPE', 'https://graph.microsoft.com/User.Read'],
     ['ALLOW_INSECURE_LOCAL_TENANT', 'yes'],
+    ['API_ALLOWED_CLIENT_IDS', 'automation-app'],
+    ['API_ALLOWED_CLIENT_IDS', '44444444-4444-4444-8444-444444444444;55555555-5555-4555-8555-555555555555'],
   ])('refuses %s=%s', (name, value) => {
     const issues = issuesOf(base({ [name]: value }));
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatch(new RegExp(`^${name}: `));
+  });
+
+  it('accepts tokens from the portal client plus API_ALLOWED_CLIENT_IDS (comma-separated, trimmed, lower-cased, deduplicated)', () => {
+    const env = parseEnv(
+      base({ API_ALLOWED_CLIENT_IDS: ' 44444444-4444-4444-8444-44444444444A, ,22222222-2222-4222-8222-222222222222,44444444-4444-4444-8444-44444444444a' }),
+    );
+    expect(env.api.allowedClientIds).toEqual(['22222222-2222-4222-8222-222222222222', '44444444-4444-4444-8444-44444444444a']);
+    expect(parseEnv(base({ API_ALLOWED_CLIENT_IDS: '' })).api.allowedClientIds).toEqual(['22222222-2222-4222-8222-222222222222']);
   });
 
   it('requires exactly one broker credential', () => {

@@ -55,6 +55,13 @@ export interface Env {
     scope: string;
     /** Last path segment of `scope`: what appears in the token's `scp`. */
     scopeName: string;
+    /** `scope` without its last segment: the Application ID URI, the `aud` of a v1 token for the API. */
+    applicationIdUri: string;
+    /**
+     * Client apps whose tokens the API accepts (`azp`): the portal SPA first, then
+     * API_ALLOWED_CLIENT_IDS. Lower case, no duplicates.
+     */
+    allowedClientIds: string[];
   };
   broker: { clientId: string; credential: BrokerCredential };
   graph: {
@@ -121,6 +128,12 @@ const rawSchema = z
     ENTRA_TENANT_ID: required(guid),
     PORTAL_CLIENT_ID: required(guid),
     API_CLIENT_ID: required(guid),
+    API_ALLOWED_CLIENT_IDS: optional(z.string()).transform((v, ctx) => {
+      const list = (v ?? '').split(',').map((id) => id.trim()).filter((id) => id !== '');
+      const bad = list.filter((id) => !GUID_RE.test(id));
+      if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `must be comma-separated client ids (GUIDs) (not: ${bad.join(', ')})` });
+      return list.map((id) => id.toLowerCase());
+    }),
     API_SCOPE: required(
       z
         .string({ error: 'is required' })
@@ -263,6 +276,8 @@ export function parseEnv(source: RawEnv): Env {
       clientId: raw.API_CLIENT_ID.toLowerCase(),
       scope: raw.API_SCOPE,
       scopeName: raw.API_SCOPE.slice(raw.API_SCOPE.lastIndexOf('/') + 1),
+      applicationIdUri: raw.API_SCOPE.slice(0, raw.API_SCOPE.lastIndexOf('/')),
+      allowedClientIds: [...new Set([raw.PORTAL_CLIENT_ID.toLowerCase(), ...raw.API_ALLOWED_CLIENT_IDS])],
     },
     broker: { clientId: raw.BROKER_CLIENT_ID.toLowerCase(), credential },
     graph: {

@@ -77,11 +77,19 @@ export const auditCatalogue = {
     decidedBy: id,
     reason: z.string().min(1),
   }),
-  /** An approval or a pending request ran out of time (the reconciler, or a late issue attempt). */
+  /**
+   * An approval or a pending request ran out of time (the reconciler, or a late issue attempt), or
+   * an automatic approval lapsed because the policy in force now wants an approver
+   * (`reason: 'policy-tightened'` when the policy changed, `'reporting-line-changed'` when the
+   * target now sits deeper below the requester): `policyVersion` is the policy that decided,
+   * `approvedUnderPolicyVersion` the one the request was approved under.
+   */
   'tap_request.expired': z.strictObject({
     ...evidence,
     previousStatus: requestStatus,
     reason: z.string().optional(),
+    approvedUnderPolicyVersion: z.number().int().min(0).optional(),
+    requireApproval: z.enum(['always', 'never', 'indirect-only']).optional(),
   }),
   /** A denied attempt: nothing changed except, possibly, the request being marked failed. */
   'tap_request.refused': z.strictObject({

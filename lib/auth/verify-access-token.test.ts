@@ -1,14 +1,17 @@
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { SignJWT, type JWTPayload } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAccessToken } from '@/lib/auth/verify-access-token';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { resetV1TokenWarningForTests, V1_TOKEN_DETAIL, verifyAccessToken } from '@/lib/auth/verify-access-token';
 import { BrokerError } from '@/lib/broker/errors';
 import { resetEnvForTests } from '@/lib/env';
+import { logger } from '@/lib/log';
 import {
   buildTestSeed,
   getTestDataDir,
   startLocalTenant,
   TEST_API_CLIENT_ID,
+  TEST_AUTOMATION_CLIENT_ID,
+  TEST_BROKER_CLIENT_ID,
   TEST_PORTAL_CLIENT_ID,
   TEST_TENANT_ID,
   type LocalTenant,
@@ -162,7 +165,7 @@ describe('verifyAccessToken against the local tenant', () => {
     ['the api:// URI as audience', { aud: `api://${TEST_API_CLIENT_ID}` }],
     ['Graph as audience', { aud: 'https://graph.microsoft.com' }],
     ['another issuer', { iss: `https://login.microsoftonline.com/${TEST_TENANT_ID}/v2.0` }],
-    ['the v1 issuer', { iss: `https://sts.windows.net/${TEST_TENANT_ID}/` }],
+    ['the v1 issuer of another tenant', { iss: 'https://sts.windows.net/99999999-0000-4000-8000-000000000009/' }],
     ['another tenant', { tid: '99999999-0000-4000-8000-000000000009' }],
     ['another scope', { scp: 'User.Read' }],
     ['a scope that only contains the name', { scp: 'access_as_user_extra' }],
@@ -206,6 +209,122 @@ describe('verifyAccessToken against the local tenant', () => {
     } finally {
       process.env.ENTRA_AUTHORITY_HOST = saved;
       resetEnvForTests();
+    }
+  });
+});
+
+describe('only the portal’s own client (azp) is accepted', () => {
+  it('refuses a real token another app registration of the tenant obtained for the same user', async () => {
+    const token = await local.getUserToken('boss', { client: 'automation' });
+    // The token is otherwise perfect: the tenant's key, the API audience and scope, an admin's roles.
+    const [, payload] = token.split('.');
+    expect(JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8'))).toMatchObject({
+      azp: TEST_AUTOMATION_CLIENT_ID,
+      aud: TEST_API_CLIENT_ID,
+      scp: 'access_as_user',
+      roles: ['TapBroker.Admin'],
+    });
+    const error = await refusal(`Bearer ${token}`);
+    expect(error.code).toBe('unauthenticated');
+    expect(error.detail).toBe('The access token is invalid.');
+  });
+
+  it.each([
+    ['another client id', { azp: TEST_BROKER_CLIENT_ID }],
+    ['no azp', { azp: undefined }],
+    ['an empty azp', { azp: '' }],
+    ['a v1-style appid naming the portal instead of azp', { azp: undefined, appid: TEST_PORTAL_CLIENT_ID }],
+  ])('refuses %s', async (_name, overrides) => {
+    const claims: Record<string, unknown> = { ...validClaims(), ...overrides };
+    for (const [key, value] of Object.entries(overrides)) if (value === undefined) delete claims[key];
+    const error = await refusal(`Bearer ${await sign(claims)}`);
+    expect(error.code).toBe('unauthenticated');
+    expect(error.detail).toBe('The access token is invalid.');
+  });
+
+  it('accepts the portal client id in any case', async () => {
+    const actor = await verifyAccessToken(`Bearer ${await sign({ ...validClaims(), azp: TEST_PORTAL_CLIENT_ID.toUpperCase() })}`);
+    expect(actor.id).toBe(local.userId('worker'));
+  });
+
+  it('accepts a client an admin listed in API_ALLOWED_CLIENT_IDS, and only while it is listed', async () => {
+    const token = await local.getUserToken('boss', { client: 'automation' });
+    const saved = process.env.API_ALLOWED_CLIENT_IDS;
+    process.env.API_ALLOWED_CLIENT_IDS = ` 0f0f0f0f-0000-4000-8000-0000000000ff, ${TEST_AUTOMATION_CLIENT_ID.toUpperCase()} `;
+    resetEnvForTests();
+    try {
+      const actor = await verifyAccessToken(`Bearer ${token}`);
+      expect(actor).toMatchObject({ id: local.userId('boss'), roles: ['TapBroker.Admin'] });
+      // The portal itself stays allowed; a third client does not become so.
+      expect((await verifyAccessToken(`Bearer ${await local.getUserToken('worker')}`)).id).toBe(local.userId('worker'));
+      expect((await refusal(`Bearer ${await sign({ ...validClaims(), azp: TEST_BROKER_CLIENT_ID })}`)).code).toBe('unauthenticated');
+    } finally {
+      if (saved === undefined) delete process.env.API_ALLOWED_CLIENT_IDS;
+      else process.env.API_ALLOWED_CLIENT_IDS = saved;
+      resetEnvForTests();
+    }
+    expect((await refusal(`Bearer ${token}`)).code).toBe('unauthenticated');
+  });
+});
+
+describe('v1.0 access tokens', () => {
+  /** Claims like Entra's v1 access token for the portal API (an API registration at version 1). */
+  function v1Claims(): Record<string, unknown> {
+    const { azp: _azp, ...rest } = validClaims();
+    return { ...rest, iss: `https://sts.windows.net/${TEST_TENANT_ID}/`, aud: `api://${TEST_API_CLIENT_ID}`, appid: TEST_PORTAL_CLIENT_ID, ver: '1.0' };
+  }
+
+  it('refuses a real v1 token from a tenant whose API registration is left at version 1, saying why', async () => {
+    local.tenant.ctx.directory.portal.accessTokenVersion = 1;
+    let token: string;
+    try {
+      token = await local.getUserToken('boss');
+    } finally {
+      local.tenant.ctx.directory.portal.accessTokenVersion = 2;
+    }
+    const error = await refusal(`Bearer ${token}`);
+    expect(error.code).toBe('unauthenticated');
+    expect(error.detail).toBe(V1_TOKEN_DETAIL);
+  });
+
+  it.each([
+    ['Entra’s v1 shape (sts.windows.net issuer, api:// audience, appid, ver 1.0)', {}],
+    ['the local tenant’s v1 issuer', { iss: '<local>' }],
+    ['a v1 issuer with the client id as audience', { aud: TEST_API_CLIENT_ID }],
+    ['ver 1.0 under the v2 issuer and an api:// audience', { iss: '<v2>' }],
+    ['an expired one (refreshing would not help)', { iat: now() - 7200, nbf: now() - 7200, exp: now() - 3600 }],
+  ])('refuses %s, saying the API registration must issue v2 tokens', async (_name, overrides) => {
+    const claims: Record<string, unknown> = { ...v1Claims(), ...overrides };
+    if (claims.iss === '<local>') claims.iss = `${local.url}/${TEST_TENANT_ID}/`;
+    if (claims.iss === '<v2>') claims.iss = `${local.url}/${TEST_TENANT_ID}/v2.0`;
+    const error = await refusal(`Bearer ${await sign(claims)}`);
+    expect(error.code).toBe('unauthenticated');
+    expect(error.status).toBe(401);
+    expect(error.detail).toBe(V1_TOKEN_DETAIL);
+    expect(error.detail).toContain('requestedAccessTokenVersion');
+  });
+
+  it.each([
+    ['signed by another key', 'other-key', {}],
+    ['for another tenant', 'tenant-key', { tid: '99999999-0000-4000-8000-000000000009', iss: 'https://sts.windows.net/99999999-0000-4000-8000-000000000009/' }],
+    ['for another resource (Graph)', 'tenant-key', { aud: 'https://graph.microsoft.com' }],
+  ])('a v1 token %s gets no such hint', async (_name, key, overrides) => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const token = await sign({ ...v1Claims(), ...overrides }, key === 'other-key' ? privateKey : signingKey.privateKey);
+    const error = await refusal(`Bearer ${token}`);
+    expect(error.code).toBe('unauthenticated');
+    expect(error.detail).not.toBe(V1_TOKEN_DETAIL);
+  });
+
+  it('warns in the log once per process, not once per request', async () => {
+    resetV1TokenWarningForTests();
+    const warn = vi.spyOn(logger, 'warn');
+    try {
+      for (let i = 0; i < 3; i += 1) expect((await refusal(`Bearer ${await sign(v1Claims())}`)).detail).toBe(V1_TOKEN_DETAIL);
+      const v1Warnings = warn.mock.calls.filter((call) => call.some((arg) => typeof arg === 'string' && arg.includes('requestedAccessTokenVersion')));
+      expect(v1Warnings).toHaveLength(1);
+    } finally {
+      warn.mockRestore();
     }
   });
 });

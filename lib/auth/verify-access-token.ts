@@ -1,8 +1,9 @@
 import 'server-only';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { BrokerError } from '@/lib/broker/errors';
-import { getEnv } from '@/lib/env';
+import { getEnv, type Env } from '@/lib/env';
 import { isAppRole, type Actor } from '@/lib/auth/actor';
+import { logger } from '@/lib/log';
 
 /** Access tokens from Entra are a few KB; anything far larger is refused before parsing. */
 const MAX_TOKEN_LENGTH = 16 * 1024;
@@ -31,18 +32,67 @@ function stringClaim(payload: JWTPayload, name: string): string | undefined {
 }
 
 /**
+ * The one refusal besides expiry that names its cause: an API registration left at access token
+ * version 1 makes Entra issue v1 tokens to every client, which this API refuses, and only an
+ * administrator can fix that. It reveals nothing the caller could not read in their own token.
+ */
+export const V1_TOKEN_DETAIL =
+  'The access token is a v1.0 token. The portal API accepts only v2.0 access tokens: set "requestedAccessTokenVersion": 2 ' +
+  '(accessTokenAcceptedVersion in older manifests) in the API app registration\'s manifest, then sign in again.';
+
+let v1Warned = false;
+
+/**
+ * Whether a token whose issuer or audience check failed is this tenant's v1 token for this API:
+ * `ver` 1.0 or a v1 issuer (`https://sts.windows.net/{tid}/`, or the authority host with the
+ * tenant and no `/v2.0`), our tenant, and our API as audience (client id or Application ID URI).
+ * A v1 token for another resource (Graph) stays a plain refusal.
+ */
+function isV1TokenForThisApi(payload: JWTPayload, env: Env): boolean {
+  const tid = stringClaim(payload, 'tid')?.toLowerCase();
+  if (tid !== env.entra.tenantId) return false;
+  const iss = stringClaim(payload, 'iss')?.toLowerCase();
+  const v1Issuers = [`https://sts.windows.net/${tid}/`, `${env.entra.authorityHost.toLowerCase()}/${tid}/`];
+  if (stringClaim(payload, 'ver') !== '1.0' && (iss === undefined || !v1Issuers.includes(iss))) return false;
+  const audiences = (Array.isArray(payload.aud) ? payload.aud : [payload.aud]).filter((a): a is string => typeof a === 'string');
+  return audiences.some((a) => a.toLowerCase() === env.api.clientId || a.toLowerCase() === env.api.applicationIdUri.toLowerCase());
+}
+
+function refuseV1Token(): BrokerError {
+  if (!v1Warned) {
+    v1Warned = true;
+    // Once per process: every caller gets the same refusal until an administrator changes the
+    // registration, and the log should say so once, not once per request.
+    logger.warn(
+      { component: 'auth' },
+      'refusing v1.0 access tokens for the portal API: set "requestedAccessTokenVersion": 2 in the API app registration manifest',
+    );
+  }
+  return invalid(V1_TOKEN_DETAIL);
+}
+
+/** Tests only: forget that the v1 warning was logged. */
+export function resetV1TokenWarningForTests(): void {
+  v1Warned = false;
+}
+
+/**
  * Verifies a portal API access token and returns the caller.
  *
  * Checks, in order: `Authorization: Bearer` present; RS256 signature against the tenant's JWKS
  * (no other algorithm, so `alg: none` and HS256-with-the-public-key are refused by jose); `iss`
  * equal to the configured v2 issuer; `aud` equal to the API client id; `exp`/`nbf` with 60 s of
- * clock tolerance; `tid` equal to the tenant; a delegated token (`scp` containing the portal
- * scope — app-only tokens have none); and an `oid`.
+ * clock tolerance; `tid` equal to the tenant; `azp` (the client app the token was issued to) on
+ * the allow-list — the portal SPA and API_ALLOWED_CLIENT_IDS, so another app registration of the
+ * tenant cannot act through this API with a user's token; a delegated token (`scp` containing the
+ * portal scope — app-only tokens have none); and an `oid`.
  *
  * Every refusal is `BrokerError('unauthenticated')` with a generic detail: saying which check
  * failed would help someone forging tokens. Only expiry is named, because a legitimate client
- * needs to know to refresh. A JWKS that cannot be fetched is `upstream-unavailable` instead:
- * the token may well be fine.
+ * needs to know to refresh, and a v1.0 token for this API (correctly signed; refused on its
+ * issuer or audience), because only a change to the API registration fixes it
+ * ({@link V1_TOKEN_DETAIL}; logged once per process). A JWKS that cannot be fetched is
+ * `upstream-unavailable` instead: the token may well be fine.
  */
 export async function verifyAccessToken(authorizationHeader: string | null | undefined): Promise<Actor> {
   const env = getEnv();
@@ -62,6 +112,10 @@ export async function verifyAccessToken(authorizationHeader: string | null | und
     }));
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) throw invalid('The access token has expired.');
+    // jose checks the signature before any claim, so these claims come from the tenant's key.
+    if (error instanceof joseErrors.JWTClaimValidationFailed && (error.claim === 'iss' || error.claim === 'aud') && isV1TokenForThisApi(error.payload, env)) {
+      throw refuseV1Token();
+    }
     if (error instanceof joseErrors.JWKSTimeout || isNetworkError(error)) {
       throw new BrokerError('upstream-unavailable', 'The identity provider could not be reached to verify the token.', { cause: error });
     }
@@ -69,6 +123,8 @@ export async function verifyAccessToken(authorizationHeader: string | null | und
   }
 
   if (stringClaim(payload, 'tid')?.toLowerCase() !== env.entra.tenantId) throw invalid();
+  const azp = stringClaim(payload, 'azp')?.toLowerCase();
+  if (azp === undefined || !env.api.allowedClientIds.includes(azp)) throw invalid();
   // App-only tokens carry `roles` but no `scp`; this API serves people, never bare apps.
   const scp = stringClaim(payload, 'scp');
   if (scp === undefined || payload.idtyp === 'app') throw invalid();

@@ -45,7 +45,7 @@ export async function approveTapRequest(
 
   const policy = await getCurrentPolicy(db);
   const facts = await getTargetFacts(request.targetUserId, { log: ctx.log });
-  const ineligibleReasons = facts.target === null ? [] : getTargetIneligibleReasons(facts, request.requesterId);
+  const ineligibleReasons = facts.target === null ? [] : getTargetIneligibleReasons(facts, request.requesterId, policy);
   const check = canRequestTapFor({ id: request.requesterId }, facts.chain, { target: facts.target, ineligibleReasons }, policy);
   const evidence = { chain: facts.chain.map((link) => link.id), policyVersion: policy.version, graphRequestId: facts.graphRequestId };
 

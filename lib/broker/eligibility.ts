@@ -5,9 +5,11 @@ import 'server-only';
  * first (by the caller), then this decides. Every reason that applies is returned, in a fixed
  * order, so the UI can show all of them at once.
  *
- * Issue 3 adds `privileged-role` and the tenant-TAP-policy reasons: they slot in as optional
- * facts on the target and the context — absent means "not checked here", which the issuing path
- * must never accept (it always supplies them).
+ * The rule: a manager may get a pass only for someone whose account gives no more power than a
+ * plain member's. That is stricter than Entra's own helpdesk rule on purpose — Authentication and
+ * Password Administrators can act on other people's credentials, so holding either (or any other
+ * role off the policy's read-only allow-list) makes a target ineligible. Where the broker could
+ * not see a signal the rule needs, the answer is `cannot-verify`, never "no role".
  */
 
 export const INELIGIBLE_REASONS = [
@@ -15,31 +17,51 @@ export const INELIGIBLE_REASONS = [
   'account-disabled',
   'guest',
   'privileged-role',
+  'portal-role',
+  'protected-account',
   'tap-policy-disabled',
   'outside-tap-policy',
+  'cannot-verify',
 ] as const;
 
 export type IneligibleReason = (typeof INELIGIBLE_REASONS)[number];
 
 /**
- * Directory roles that do not make a user an "admin" for authentication-method purposes
- * (facts §4: the roles an Authentication Administrator may still act on). Any other role,
- * built-in or custom, makes the user privileged.
+ * The facts of the rule that depend on what the broker's app registration may read in Graph.
+ * When Graph refuses one (403) or answers without the property the rule needs (the
+ * limited-information rule), the target cannot be verified.
  */
-export const NON_PRIVILEGED_ROLE_TEMPLATE_IDS: ReadonlySet<string> = new Set([
-  'c4e39bd9-1100-46d3-8c65-fb160da0071f', // Authentication Administrator
-  '88d8e3e3-8f55-4a1e-953a-9b9898b8876b', // Directory Readers
-  '95e79109-95c0-4d8e-aee3-d01accf2d47b', // Guest Inviter
-  '790c1fb9-7f7d-4f88-86a1-ef1f95c05c1b', // Message Center Reader
-  '966707d0-3269-4727-9be2-8c3a10f19b9d', // Password Administrator
-  '4a5d8f65-41da-4de4-8968-e035b65339cf', // Reports Reader
-  '27460883-1df1-4691-b032-3b79643e5e63', // User Experience Success Manager
-  '75934031-6c7e-415a-99d7-48dbd49e875e', // Usage Summary Reports Reader
-]);
+export const ELIGIBILITY_SIGNALS = [
+  'directory-roles',
+  'eligible-roles',
+  'group-memberships',
+  'group-ownerships',
+  'administrative-units',
+  'portal-app-roles',
+  'tap-policy',
+] as const;
 
-/** True when any of the role template ids is outside the non-privileged list. */
-export function isPrivilegedRoleSet(roleTemplateIds: readonly string[]): boolean {
-  return roleTemplateIds.some((id) => !NON_PRIVILEGED_ROLE_TEMPLATE_IDS.has(id.toLowerCase()));
+export type EligibilitySignal = (typeof ELIGIBILITY_SIGNALS)[number];
+
+/** Graph's id for the "default access" app role: an assignment that grants no role at all. */
+export const DEFAULT_ACCESS_APP_ROLE_ID = '00000000-0000-0000-0000-000000000000';
+
+/** The parts of the broker policy the rule reads (structurally a `BrokerPolicy`). */
+export interface EligibilityRules {
+  /** Lower-case template ids of the read-only roles a target may hold. */
+  allowedDirectoryRoleTemplateIds: readonly string[];
+  /** Lower-case object ids of groups whose (transitive) members never get a pass. */
+  protectedGroupIds: readonly string[];
+}
+
+/**
+ * True when any of the role definition ids is off the allow-list. Built-in roles are named by
+ * their template id, custom roles by their own id, which no allow-list holds: a custom role is
+ * always privileged.
+ */
+export function isPrivilegedRoleSet(roleDefinitionIds: readonly string[], allowedTemplateIds: readonly string[]): boolean {
+  const allowed = new Set(allowedTemplateIds.map((id) => id.toLowerCase()));
+  return roleDefinitionIds.some((id) => !allowed.has(id.toLowerCase()));
 }
 
 export interface EligibilityTarget {
@@ -48,21 +70,28 @@ export interface EligibilityTarget {
   accountEnabled: boolean | null;
   /** `Member` or `Guest`; anything else (null, unknown) is treated as not a member. */
   userType: string | null;
-  /** Active directory role template ids; undefined when not read. */
-  directoryRoleTemplateIds?: readonly string[];
   /**
-   * Member of a role-assignable group: only Privileged Authentication Administrators may act on
-   * such users in Entra (facts §4), so the broker treats them as privileged; undefined when not read.
+   * Every directory role the target holds or may activate — built-in (template id) or custom
+   * (definition id), active or PIM-eligible, at any scope, directly or through a group.
    */
-  memberOfRoleAssignableGroup?: boolean;
-  /** Whether the tenant TAP policy's include/exclude targets cover the user; undefined when not read. */
-  inTapPolicyScope?: boolean;
+  roleDefinitionIds: readonly string[];
+  /** Member or owner of a role-assignable group: Entra treats both as admins. */
+  inRoleAssignableGroup: boolean;
+  /** Holds an app role of the portal's own API (other than default access), directly or through a group. */
+  holdsPortalRole: boolean;
+  /** Member of a restricted-management administrative unit, or (transitively) of a protected group. */
+  isProtected: boolean;
+  /** Whether the tenant TAP policy's targets cover the user; null when that could not be read. */
+  inTapPolicyScope: boolean | null;
+  /** The signals Graph would not show the broker for this target. */
+  unverifiable: readonly EligibilitySignal[];
 }
 
 export interface EligibilityContext {
   requesterId: string;
-  /** The tenant TAP policy's state; undefined when not read. */
-  tapPolicyState?: 'enabled' | 'disabled';
+  allowedDirectoryRoleTemplateIds: readonly string[];
+  /** The tenant TAP policy's state; null when the broker may not read the policy. */
+  tapPolicyState: 'enabled' | 'disabled' | null;
 }
 
 /** Every reason `target` may not receive a pass requested by `ctx.requesterId`; [] = eligible. */
@@ -73,14 +102,15 @@ export function getIneligibleReasons(target: EligibilityTarget, ctx: Eligibility
   // Fail closed: only an explicit Member is a member. Graph returns null userType for some
   // legacy accounts; those are treated like guests until an admin fixes the attribute.
   if (target.userType !== 'Member') reasons.push('guest');
-  if (
-    (target.directoryRoleTemplateIds !== undefined && isPrivilegedRoleSet(target.directoryRoleTemplateIds)) ||
-    target.memberOfRoleAssignableGroup === true
-  ) {
+  if (isPrivilegedRoleSet(target.roleDefinitionIds, ctx.allowedDirectoryRoleTemplateIds) || target.inRoleAssignableGroup) {
     reasons.push('privileged-role');
   }
+  if (target.holdsPortalRole) reasons.push('portal-role');
+  if (target.isProtected) reasons.push('protected-account');
   if (ctx.tapPolicyState === 'disabled') reasons.push('tap-policy-disabled');
   if (target.inTapPolicyScope === false) reasons.push('outside-tap-policy');
+  // An unknown answer is never read as "no": not seeing a signal refuses like holding it would.
+  if (target.unverifiable.length > 0 || ctx.tapPolicyState === null || target.inTapPolicyScope === null) reasons.push('cannot-verify');
   return reasons;
 }
 
@@ -114,33 +144,140 @@ export function isInTapPolicyScope(groupIds: readonly string[], tapPolicy: TapPo
   return tapPolicy.includeTargets.some((t) => matches(t, false));
 }
 
+/** The group ids (lower case) a TAP policy names as targets, without the `all_users` pseudo-group. */
+export function getTapPolicyGroupIds(tapPolicy: TapPolicyTargeting): string[] {
+  const ids = [...tapPolicy.includeTargets, ...tapPolicy.excludeTargets]
+    .filter((t) => t.targetType.toLowerCase() !== 'user' && t.id.toLowerCase() !== ALL_USERS_TARGET)
+    .map((t) => t.id.toLowerCase());
+  return [...new Set(ids)];
+}
+
+/** An app role assignment on the portal's API (`appRoleAssignedTo` of its service principal). */
+export interface PortalAppRoleAssignment {
+  principalId: string;
+  appRoleId: string;
+}
+
+/** Whether any of `assignments` gives a real app role to one of `principalIds` (the user and their groups). */
+export function holdsPortalAppRole(principalIds: readonly string[], assignments: readonly PortalAppRoleAssignment[]): boolean {
+  const principals = new Set(principalIds.map((id) => id.toLowerCase()));
+  return assignments.some((a) => a.appRoleId.toLowerCase() !== DEFAULT_ACCESS_APP_ROLE_ID && principals.has(a.principalId.toLowerCase()));
+}
+
 /** What `getTargetIneligibleReasons` reads from `TargetFacts` (structurally compatible with it). */
 export interface TargetEligibilityFacts {
   target: { id: string; accountEnabled: boolean | null; userType: string | null } | null;
-  directoryRoleTemplateIds: readonly string[];
+  /** Role definition ids: active and PIM-eligible, any scope, direct and (as directoryRole members) through groups. */
+  roleDefinitionIds: readonly string[];
+  /** Transitive group memberships. */
   groupIds: readonly string[];
-  /** Role-assignable groups the target is in: admins for authentication methods (facts §4). */
-  roleAssignableGroupIds?: readonly string[];
-  tapPolicy: TapPolicyTargeting & { state: 'enabled' | 'disabled' };
+  /** Role-assignable groups the target is a (transitive) member of. */
+  roleAssignableGroupIds: readonly string[];
+  /** Role-assignable groups the target owns. */
+  ownedRoleAssignableGroupIds: readonly string[];
+  /** Restricted-management administrative units the target is a member of. */
+  restrictedAdministrativeUnitIds: readonly string[];
+  /** The portal API's app role assignments whose principal is the target or one of its groups. */
+  portalAppRoleAssignments: readonly PortalAppRoleAssignment[];
+  /** null when the broker may not read the tenant TAP policy. */
+  tapPolicy: (TapPolicyTargeting & { state: 'enabled' | 'disabled' }) | null;
+  unverifiable: readonly EligibilitySignal[];
 }
 
 /**
- * Every reason the target of `facts` may not receive a pass requested by `requesterId`, with all
- * facts supplied (roles, TAP policy state and scope) — the issuing path's check. A `null` target
- * (Graph does not know the id) has no eligibility to judge: callers answer
+ * Every reason the target of `facts` may not receive a pass requested by `requesterId` under the
+ * policy's `rules` — the check of create, approve, issue and the approver's queue. A `null`
+ * target (Graph does not know the id) has no eligibility to judge: callers answer
  * `not-in-reporting-chain` before asking; here it throws rather than return "eligible".
  */
-export function getTargetIneligibleReasons(facts: TargetEligibilityFacts, requesterId: string): IneligibleReason[] {
+export function getTargetIneligibleReasons(facts: TargetEligibilityFacts, requesterId: string, rules: EligibilityRules): IneligibleReason[] {
   if (facts.target === null) throw new TypeError('getTargetIneligibleReasons needs a target that Graph knows');
+  const protectedGroups = new Set(rules.protectedGroupIds.map((id) => id.toLowerCase()));
+  const unverifiable = new Set(facts.unverifiable);
   return getIneligibleReasons(
     {
       id: facts.target.id,
       accountEnabled: facts.target.accountEnabled,
       userType: facts.target.userType,
-      directoryRoleTemplateIds: facts.directoryRoleTemplateIds,
-      memberOfRoleAssignableGroup: (facts.roleAssignableGroupIds?.length ?? 0) > 0,
-      inTapPolicyScope: isInTapPolicyScope(facts.groupIds, facts.tapPolicy, facts.target.id),
+      roleDefinitionIds: facts.roleDefinitionIds,
+      inRoleAssignableGroup: facts.roleAssignableGroupIds.length > 0 || facts.ownedRoleAssignableGroupIds.length > 0,
+      holdsPortalRole: holdsPortalAppRole([facts.target.id, ...facts.groupIds], facts.portalAppRoleAssignments),
+      isProtected: facts.restrictedAdministrativeUnitIds.length > 0 || facts.groupIds.some((id) => protectedGroups.has(id.toLowerCase())),
+      // Without the groups, a policy that targets groups cannot be applied; `all_users` still can.
+      inTapPolicyScope:
+        facts.tapPolicy === null
+          ? null
+          : unverifiable.has('group-memberships') && getTapPolicyGroupIds(facts.tapPolicy).length > 0
+            ? null
+            : isInTapPolicyScope(facts.groupIds, facts.tapPolicy, facts.target.id),
+      unverifiable: [...unverifiable],
     },
-    { requesterId, tapPolicyState: facts.tapPolicy.state },
+    { requesterId, allowedDirectoryRoleTemplateIds: rules.allowedDirectoryRoleTemplateIds, tapPolicyState: facts.tapPolicy?.state ?? null },
+  );
+}
+
+/** What `getReporteeIneligibleReasons` reads from the reportee walk (structurally the graph layer's `ReporteeTree`). */
+export interface ReporteeEligibilityFacts {
+  /** null when the broker may not read the tenant TAP policy. */
+  tapPolicy: (TapPolicyTargeting & { state: 'enabled' | 'disabled' }) | null;
+  /** Role definition ids per user id (lower case): active and eligible, direct and through groups. */
+  roleDefinitionIdsByUser: ReadonlyMap<string, readonly string[]>;
+  /** Members and owners of role-assignable groups (lower-case user ids). */
+  roleAssignableGroupUsers: ReadonlySet<string>;
+  /** Holders of a portal app role, directly or through a group (lower-case user ids). */
+  portalRoleUsers: ReadonlySet<string>;
+  /** Members of restricted-management administrative units (lower-case user ids). */
+  restrictedAdministrativeUnitUsers: ReadonlySet<string>;
+  /** Members of administrative units whose restriction Graph did not show (lower-case user ids). */
+  unverifiableAdministrativeUnitUsers: ReadonlySet<string>;
+  /** Transitive members (lower-case user ids) per group read for the policy: protected groups and TAP policy targets. */
+  groupMembers: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Tenant-wide signals Graph would not show: every reportee is affected. */
+  unverifiable: readonly EligibilitySignal[];
+}
+
+/**
+ * The reasons for one person of the reportee walk, under `rules` — the same rule as
+ * {@link getTargetIneligibleReasons}, judged from tenant-wide reads instead of the target's own.
+ * The policy's protected groups must have been read by the walk (`groupMembers`); one that was
+ * not counts as unverifiable rather than as "not a member".
+ */
+export function getReporteeIneligibleReasons(
+  facts: ReporteeEligibilityFacts,
+  user: { id: string; accountEnabled: boolean | null; userType: string | null },
+  requesterId: string,
+  rules: EligibilityRules,
+): IneligibleReason[] {
+  const key = user.id.toLowerCase();
+  const unverifiable = new Set<EligibilitySignal>(facts.unverifiable);
+  if (facts.unverifiableAdministrativeUnitUsers.has(key)) unverifiable.add('administrative-units');
+  const inGroup = (groupId: string): boolean | null => facts.groupMembers.get(groupId.toLowerCase())?.has(key) ?? null;
+  const protectedMemberships = rules.protectedGroupIds.map(inGroup);
+  if (protectedMemberships.includes(null)) unverifiable.add('group-memberships');
+  let inTapPolicyScope: boolean | null = null;
+  if (facts.tapPolicy !== null) {
+    const policyGroups = getTapPolicyGroupIds(facts.tapPolicy);
+    const memberships = policyGroups.map(inGroup);
+    if (!memberships.includes(null)) {
+      inTapPolicyScope = isInTapPolicyScope(
+        policyGroups.filter((_, index) => memberships[index] === true),
+        facts.tapPolicy,
+        user.id,
+      );
+    }
+  }
+  return getIneligibleReasons(
+    {
+      id: user.id,
+      accountEnabled: user.accountEnabled,
+      userType: user.userType,
+      roleDefinitionIds: facts.roleDefinitionIdsByUser.get(key) ?? [],
+      inRoleAssignableGroup: facts.roleAssignableGroupUsers.has(key),
+      holdsPortalRole: facts.portalRoleUsers.has(key),
+      isProtected: facts.restrictedAdministrativeUnitUsers.has(key) || protectedMemberships.includes(true),
+      inTapPolicyScope,
+      unverifiable: [...unverifiable],
+    },
+    { requesterId, allowedDirectoryRoleTemplateIds: rules.allowedDirectoryRoleTemplateIds, tapPolicyState: facts.tapPolicy?.state ?? null },
   );
 }

@@ -55,8 +55,9 @@ describe('evaluatePendingRequests', () => {
       const eventsBefore = await db.auditEvent.count();
       const before = graphRoundTrips(local);
       const { evaluations } = await evaluatePendingRequests(await actor('approver'), capture.ctx(), { db });
-      // 4 targets × 3 requests + the TAP policy = 13 items: one $batch.
-      expect(graphRoundTrips(local) - before).toBe(1);
+      // 4 targets × 6 reads + 3 shared (TAP policy, portal app roles, owners of role-assignable
+      // groups) = 27 items: two $batch requests, in flight together (one round).
+      expect(graphRoundTrips(local) - before).toBe(2);
       const byId = new Map(evaluations.map((e) => [e.requestId, e]));
       expect(byId.get(stillFine)).toEqual({ requestId: stillFine, approvable: true, code: null, reasons: [], depth: 1 });
       expect(byId.get(deepOk)).toEqual({ requestId: deepOk, approvable: true, code: null, reasons: [], depth: 2 });

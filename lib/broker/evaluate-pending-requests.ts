@@ -60,7 +60,7 @@ export async function evaluatePendingRequests(
     if (f === undefined || f.target === null) {
       return { requestId: request.id, approvable: false, code: 'not-in-reporting-chain', reasons: [], depth: null };
     }
-    const reasons = getTargetIneligibleReasons(f, request.requesterId);
+    const reasons = getTargetIneligibleReasons(f, request.requesterId, policy);
     const check = canRequestTapFor({ id: request.requesterId }, f.chain, { target: f.target, ineligibleReasons: reasons }, policy);
     if (check.ok) return { requestId: request.id, approvable: true, code: null, reasons: [], depth: check.depth };
     const index = f.chain.findIndex((link) => link.id.toLowerCase() === request.requesterId.toLowerCase());

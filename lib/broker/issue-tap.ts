@@ -9,7 +9,8 @@ import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import { checkIssuanceQuota } from '@/lib/broker/quota';
 import { resolveIssuingRequest } from '@/lib/broker/reconcile-tap-requests';
 import { findRequest, inTransaction, resolveDb, sameId, type UseCaseOptions } from '@/lib/broker/tap-request-store';
-import { canRequestTapFor, getLifetimeBounds, isApprovalValid } from '@/lib/broker/tap-request-policy';
+import { canRequestTapFor, getLifetimeBounds, isApprovalValid, needsApproverNow, requiresApproval } from '@/lib/broker/tap-request-policy';
+import type { BrokerPolicy } from '@/lib/broker/policy';
 import type { PrismaClient, TapRequest } from '@/lib/db/generated/client';
 import { getTargetFacts } from '@/lib/graph/get-target-facts';
 import { createTapMethod, deleteTapMethod, TapCreateOutcomeUnknownError, TapCreateRejectedError, type CreatedTap } from '@/lib/graph/tap-methods';
@@ -41,11 +42,13 @@ const UNAVAILABLE = 'Microsoft Graph did not confirm the pass; nothing was issue
  *
  * At most two Graph round trips: (1) `getTargetFacts` with the target's TAP methods, to re-check
  * the chain and eligibility under the CURRENT policy (a refusal fails the request, is audited,
- * and answers 403/422); (2) the create. Between them, the intent transaction: under a
- * per-requester advisory lock it re-reads the request (not `approved` any more → 409), checks the
- * approval has not expired (→ `expired`, 409) and the rolling 24 h quota (→ audited, 429 with
- * Retry-After), then moves `approved → issuing` with an idempotency key and `intent_at`, audited
- * as `tap.issue_started`. Parallel calls serialize on the lock; only the first finds `approved`.
+ * and answers 403/422) — and whether an automatic approval still stands under it (if the policy
+ * now wants an approver at the target's depth, the request expires, audited, 409); (2) the
+ * create. Between them, the intent transaction: under a per-requester advisory lock it re-reads
+ * the request (not `approved` any more → 409), checks the approval has not expired (→
+ * `expired`, 409) and the rolling 24 h quota (→ audited, 429 with Retry-After), then moves
+ * `approved → issuing` with an idempotency key and `intent_at`, audited as `tap.issue_started`.
+ * Parallel calls serialize on the lock; only the first finds `approved`.
  *
  * After the create:
  * - success → `issuing → issued` + `tap.issued` (method id, the method it replaced). If that
@@ -71,7 +74,7 @@ export async function issueTap(actor: Actor, input: IssueTapInput, ctx: RequestC
   // Round trip 1: the facts, under the policy in force now (not the one the request was made under).
   const policy = await getCurrentPolicy(db);
   const facts = await getTargetFacts(request.targetUserId, { includeTapMethods: true, log: ctx.log });
-  const ineligibleReasons = facts.target === null ? [] : getTargetIneligibleReasons(facts, actor.id);
+  const ineligibleReasons = facts.target === null ? [] : getTargetIneligibleReasons(facts, actor.id, policy);
   const check = canRequestTapFor(actor, facts.chain, { target: facts.target, ineligibleReasons }, policy);
   // Evidence: on a refusal, the whole chain as Graph has it now (where the target sits); once
   // allowed, the chain from the target's manager up to the requester, as at creation.
@@ -99,10 +102,20 @@ export async function issueTap(actor: Actor, input: IssueTapInput, ctx: RequestC
   }
   const evidence = { ...seen, chain: check.chain, depth: check.depth };
 
+  // An automatic approval is only as good as the policy that allowed it: judged again under the
+  // policy in force and at the depth Graph reports now. No Graph write happens for it.
+  if (needsApproverNow(request, policy, check.depth)) {
+    await expireAutoApproval(db, request, policy, evidence, ctx);
+    throw new BrokerError('conflict', 'The policy in force now requires an approver for this pass, and nobody approved this request; nothing was issued. Make a new request: an approver must approve it.');
+  }
+
   // The terms were checked at creation; the broker or tenant policy may have narrowed since, and
   // the broker never asks Graph for what the tenant would refuse.
-  const bounds = getLifetimeBounds(policy, facts.tapPolicy);
-  const forcedOnce = policy.isUsableOnce || facts.tapPolicy.isUsableOnce;
+  // An unreadable tenant TAP policy made the target `cannot-verify` above; this only narrows the type.
+  const tapPolicy = facts.tapPolicy;
+  if (tapPolicy === null) throw new BrokerError('target-ineligible', undefined, { reasons: ['cannot-verify'] });
+  const bounds = getLifetimeBounds(policy, tapPolicy);
+  const forcedOnce = policy.isUsableOnce || tapPolicy.isUsableOnce;
   if (request.lifetimeInMinutes < bounds.min || request.lifetimeInMinutes > bounds.max || (forcedOnce && !request.isUsableOnce)) {
     const failureReason = 'The policy changed since the request was made and no longer allows its terms; request a new pass.';
     await failRequest(db, request, actor.id, ctx, {
@@ -278,6 +291,41 @@ async function expireApproval(db: PrismaClient, request: TapRequest, ctx: Reques
       targetId: request.targetUserId,
       requestId: request.id,
       data: { previousStatus: 'approved', reason: 'approval expired before the pass was issued', policyVersion: request.policyVersion },
+      context: ctx,
+    });
+  });
+}
+
+/**
+ * An automatic approval the policy in force would not give: `approved → expired` (conditional, so
+ * a policy change that expired it first wins) with `tap_request.expired` saying why — the policy
+ * tightened since, or the target now sits deeper below the requester.
+ */
+async function expireAutoApproval(
+  db: PrismaClient,
+  request: TapRequest,
+  policy: BrokerPolicy,
+  evidence: { chain: string[]; depth: number; policyVersion: number; graphRequestId: string | null },
+  ctx: RequestContext,
+): Promise<void> {
+  await inTransaction(db, async (tx) => {
+    const { count } = await tx.tapRequest.updateMany({
+      where: { id: request.id, status: 'approved', decidedBy: SYSTEM_ACTOR_ID },
+      data: { status: 'expired' },
+    });
+    if (count !== 1) return;
+    await appendAuditEvent(tx, {
+      type: 'tap_request.expired',
+      actorId: SYSTEM_ACTOR_ID,
+      targetId: request.targetUserId,
+      requestId: request.id,
+      data: {
+        ...evidence,
+        previousStatus: 'approved',
+        reason: requiresApproval(policy, request.depth) ? 'policy-tightened' : 'reporting-line-changed',
+        approvedUnderPolicyVersion: request.policyVersion,
+        requireApproval: policy.requireApproval,
+      },
       context: ctx,
     });
   });

@@ -4,7 +4,7 @@ import { verifyAccessToken } from '@/lib/auth/verify-access-token';
 import { BrokerError } from '@/lib/broker/errors';
 import { listReportees, type ReporteeView } from '@/lib/broker/list-reportees';
 import { getDefaultPolicy } from '@/lib/broker/policy';
-import { buildTestSeed, startLocalTenant, TEST_TENANT_ID, type LocalTenant, type TestSeedUser } from '@/lib/testing/local-tenant';
+import { BROKER_GRAPH_PERMISSIONS, buildTestSeed, startLocalTenant, TEST_TENANT_ID, type LocalTenant, type TestSeedUser } from '@/lib/testing/local-tenant';
 import { setManager } from '@/tenant/directory';
 
 /**
@@ -241,7 +241,7 @@ describe('listReportees eligibility from roles and the TAP policy, without per-p
    *   boss ── a (Global Administrator) ── a1
    *        ├─ b (User Administrator through the role-assignable group "Ops")
    *        ├─ c (in "Pilot", via the nested group "Pilot Inner")
-   *        └─ d (Password Administrator: a non-admin role)
+   *        └─ d (Password Administrator: can reset other people's passwords, so never eligible)
    */
   const users: TestSeedUser[] = [
     { upn: 'boss', displayName: 'Big Boss' },
@@ -256,7 +256,7 @@ describe('listReportees eligibility from roles and the TAP policy, without per-p
     { displayName: 'Pilot', members: ['Pilot Inner'] },
     { displayName: 'Pilot Inner', members: ['c@test.contoso.test'] },
   ];
-  const permissions = ['User.Read.All', 'UserAuthenticationMethod.ReadWrite.All', 'Policy.Read.All', 'RoleManagement.Read.Directory'];
+  const permissions = [...BROKER_GRAPH_PERMISSIONS];
 
   function reasonsByName(reportees: ReporteeView[]): Record<string, string[]> {
     return Object.fromEntries(reportees.map((r) => [r.userPrincipalName.split('@')[0] ?? '', r.ineligibleReasons]));
@@ -269,7 +269,7 @@ describe('listReportees eligibility from roles and the TAP policy, without per-p
 
   describe('with GroupMember.Read.All', () => {
     beforeAll(async () => {
-      local = await startLocalTenant({ ...buildTestSeed([...users, ...bystanders(3000)], { brokerPermissions: [...permissions, 'GroupMember.Read.All'] }), groups });
+      local = await startLocalTenant({ ...buildTestSeed([...users, ...bystanders(3000)], { brokerPermissions: permissions }), groups });
     });
 
     afterAll(async () => {
@@ -279,8 +279,8 @@ describe('listReportees eligibility from roles and the TAP policy, without per-p
     it('flags privileged roles (direct and via a group) in levels + 1 round trips, all batched', async () => {
       const actor = await actorFor('boss');
       const { result, batches, requests } = await measure(() => listReportees(actor, UNLIMITED));
-      expect(reasonsByName(result.reportees)).toEqual({ a: ['privileged-role'], b: ['privileged-role'], c: [], d: [], a1: [] });
-      // Deepest reportee at depth 2 → 3 rounds; the group members ride in round 2.
+      expect(reasonsByName(result.reportees)).toEqual({ a: ['privileged-role'], b: ['privileged-role'], c: [], d: ['privileged-role'], a1: [] });
+      // Deepest reportee at depth 2 → 3 rounds; the members and owners of "Ops" ride in round 2.
       expect(batches).toBe(3);
       expect(requests).toBe(3);
     });
@@ -295,7 +295,7 @@ describe('listReportees eligibility from roles and the TAP policy, without per-p
           a: ['privileged-role', 'outside-tap-policy'],
           b: ['privileged-role', 'outside-tap-policy'],
           c: [],
-          d: ['outside-tap-policy'],
+          d: ['privileged-role', 'outside-tap-policy'],
           a1: ['outside-tap-policy'],
         });
         expect(batches).toBe(3);
@@ -304,7 +304,7 @@ describe('listReportees eligibility from roles and the TAP policy, without per-p
         expect(reasonsByName((await listReportees(actor, UNLIMITED)).reportees).c).toEqual(['outside-tap-policy']);
         policy.excludeTargets = [];
         policy.state = 'disabled';
-        expect(reasonsByName((await listReportees(actor, UNLIMITED)).reportees).d).toEqual(['tap-policy-disabled']);
+        expect(reasonsByName((await listReportees(actor, UNLIMITED)).reportees).c).toEqual(['tap-policy-disabled']);
       } finally {
         Object.assign(policy, { state: 'enabled', includeTargets: [{ targetType: 'group', id: 'all_users', isRegistrationRequired: false }], excludeTargets: [] });
       }
@@ -313,26 +313,36 @@ describe('listReportees eligibility from roles and the TAP policy, without per-p
     it('with maxDepth 1 the group members cost one extra round only because there are reportees to judge', async () => {
       const actor = await actorFor('boss');
       const { result, batches } = await measure(() => listReportees(actor, { policy: { ...getDefaultPolicy(), maxDepth: 1 } }));
-      expect(reasonsByName(result.reportees)).toEqual({ a: ['privileged-role'], b: ['privileged-role'], c: [], d: [] });
+      expect(reasonsByName(result.reportees)).toEqual({ a: ['privileged-role'], b: ['privileged-role'], c: [], d: ['privileged-role'] });
       expect(batches).toBe(2);
       const loner = await actorFor('a1');
       expect((await measure(() => listReportees(loner, UNLIMITED))).batches).toBe(1);
     });
   });
 
-  describe('without GroupMember.Read.All (the contract’s minimal grant)', () => {
+  describe('without GroupMember.Read.All', () => {
     beforeAll(async () => {
-      local = await startLocalTenant({ ...buildTestSeed([...users, ...bystanders(3000)], { brokerPermissions: permissions }), groups });
+      local = await startLocalTenant({
+        ...buildTestSeed([...users, ...bystanders(3000)], { brokerPermissions: permissions.filter((p) => p !== 'GroupMember.Read.All') }),
+        groups,
+      });
     });
 
     afterAll(async () => {
       await local?.close();
     });
 
-    it('still flags direct roles and leaves out only what depends on unreadable groups', async () => {
+    it('never guesses "no role": everyone is cannot-verify, next to what the walk could still see', async () => {
       const actor = await actorFor('boss');
       const { result, batches } = await measure(() => listReportees(actor, UNLIMITED));
-      expect(reasonsByName(result.reportees)).toEqual({ a: ['privileged-role'], b: [], c: [], d: [], a1: [] });
+      // b holds a role through "Ops", whose members cannot be read: only cannot-verify shows.
+      expect(reasonsByName(result.reportees)).toEqual({
+        a: ['privileged-role', 'cannot-verify'],
+        b: ['cannot-verify'],
+        c: ['cannot-verify'],
+        d: ['privileged-role', 'cannot-verify'],
+        a1: ['cannot-verify'],
+      });
       expect(batches).toBe(3);
     });
   });
@@ -368,22 +378,24 @@ describe('listReportees reads the whole directory when a level gets wide', () =>
   });
 
   it('in a larger tenant: a wide level switches to the scan, and the answer is the same', async () => {
-    // boss → 400 leads → one engineer each; 3,000 bystanders make the directory 4 pages.
+    // boss → 1,000 leads, the first 100 with one engineer each: 1,101 people, 12 scan pages of 100
+    // (Graph's page cap with $expand). Listing the leads' reports alone would take 13 rounds.
     const users: TestSeedUser[] = [{ upn: 'boss', displayName: 'Big Boss' }];
-    for (let i = 0; i < 400; i += 1) {
+    for (let i = 0; i < 1000; i += 1) {
       users.push({ upn: `lead${i}`, displayName: `Lead ${i}`, manager: 'boss' });
-      users.push({ upn: `eng${i}`, displayName: `Engineer ${i}`, manager: `lead${i}` });
+      if (i < 100) users.push({ upn: `eng${i}`, displayName: `Engineer ${i}`, manager: `lead${i}` });
     }
-    local = await startLocalTenant(buildTestSeed([...users, ...bystanders(3000)]));
+    local = await startLocalTenant(buildTestSeed(users));
     const { result, batches } = await measure(async () => listReportees(await actorFor('boss'), UNLIMITED));
-    expect(result.reportees).toHaveLength(800);
-    expect(result.reportees.filter((r) => r.depth === 1)).toHaveLength(400);
+    expect(result.reportees).toHaveLength(1100);
+    expect(result.reportees.filter((r) => r.depth === 1)).toHaveLength(1000);
     const byName = new Map(result.reportees.map((r) => [r.userPrincipalName.split('@')[0] ?? '', r]));
-    for (let i = 0; i < 400; i += 1) {
+    for (let i = 0; i < 100; i += 1) {
       expect(byName.get(`eng${i}`)).toMatchObject({ depth: 2, managerId: local.userId(`lead${i}`) });
     }
-    // Listing 400 leads' reports would take 20 batches in 5 rounds, and as many again below; the
-    // 3,801-person directory is 4 pages. Round 1, then the scan: 1 + 4 round trips instead of 41.
-    expect(batches).toBe(1 + Math.ceil(3801 / 999));
+    // Round 1 (root, 999 reports, the tenant-wide reads), then the scan: 1 + 12 round trips
+    // instead of 1 + 13 + 2.
+    expect(batches).toBe(1 + Math.ceil(1101 / 100));
+    expect(local.tenant.ctx.stats.batched['GET /v1.0/users']).toBe(Math.ceil(1101 / 100));
   });
 });

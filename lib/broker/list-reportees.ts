@@ -1,12 +1,12 @@
 import 'server-only';
 import type { Actor } from '@/lib/auth/actor';
-import { getIneligibleReasons, isInTapPolicyScope, type IneligibleReason } from '@/lib/broker/eligibility';
+import { getReporteeIneligibleReasons, type EligibilityRules, type IneligibleReason } from '@/lib/broker/eligibility';
 import { BrokerError } from '@/lib/broker/errors';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import type { BrokerPolicy } from '@/lib/broker/policy';
 import { getDb } from '@/lib/db/client';
 import type { PrismaClient } from '@/lib/db/generated/client';
-import { getReportees } from '@/lib/graph/get-reportees';
+import { getReportees, type ReporteeTree } from '@/lib/graph/get-reportees';
 import type { Logger } from '@/lib/log';
 
 export interface ReporteeView {
@@ -29,47 +29,30 @@ export interface ReporteeView {
 const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
 
 /**
- * Everyone below the caller in the org chart, up to the policy's `maxDepth`, read from Graph
- * under the broker's identity, each with the eligibility verdict the request form will apply.
- *
- * Only an enabled Member user in Graph may act as a manager: a guest, a disabled account or an
- * identity Graph does not know gets `forbidden` (the token alone is not enough — it may outlive
- * the account's disabling by an hour).
- *
- * Eligibility covers every reason the request path checks — disabled, guest, privileged role
- * (direct or through a role-holding group), TAP policy disabled or not targeting the user — read
- * in the walk's own rounds, never per person. The request path re-checks from Graph; this list
- * is what the UI shows beforehand. Where the walk could not read a group's members (the app
- * lacks GroupMember.Read.All), the reasons that depend on that group are left out here rather
- * than guessed; the request path, which reads the target's own memberships, still applies them.
- *
- * Sorted by depth, then display name.
+ * The caller's reportee walk (lib/graph `getReportees`), refused with `forbidden` unless Graph
+ * knows the caller as an enabled Member user (the token alone is not enough — it may outlive the
+ * account's disabling by an hour). `protectedGroupIds` are the groups whose members the walk must
+ * read: every list the caller will judge with.
  */
-export async function listReportees(
+export async function getReporteeTreeOrThrow(
   actor: Actor,
-  options: { log?: Logger; policy?: BrokerPolicy; db?: PrismaClient } = {},
-): Promise<{ reportees: ReporteeView[] }> {
-  // The stored policy's maxDepth bounds the list, as it bounds requests.
-  const policy = options.policy ?? (await getCurrentPolicy(options.db ?? (await getDb())));
-  const tree = await getReportees(actor.id, { maxDepth: policy.maxDepth, ...(options.log ? { log: options.log } : {}) });
+  options: { maxDepth: number | null; protectedGroupIds: readonly string[]; log?: Logger },
+): Promise<ReporteeTree> {
+  const tree = await getReportees(actor.id, {
+    maxDepth: options.maxDepth,
+    protectedGroupIds: options.protectedGroupIds,
+    ...(options.log ? { log: options.log } : {}),
+  });
   if (tree.root === null || tree.root.accountEnabled !== true || tree.root.userType !== 'Member') {
     throw new BrokerError('forbidden', 'Only enabled member accounts can list reportees.');
   }
-  const { tapPolicy } = tree;
-  const unreadable = new Set(tree.unreadableGroupIds);
-  const policyGroupUnreadable =
-    tapPolicy !== null && [...tapPolicy.includeTargets, ...tapPolicy.excludeTargets].some((t) => unreadable.has(t.id.toLowerCase()));
+  return tree;
+}
+
+/** The walked people as the list shows them, each judged under `rules`; sorted by depth, then display name. */
+export function toReporteeViews(tree: ReporteeTree, actor: Pick<Actor, 'id'>, rules: EligibilityRules): ReporteeView[] {
   const reportees = tree.reportees.map((user): ReporteeView => {
-    const key = user.id.toLowerCase();
-    const groupIds = [...tree.policyGroupMembers].filter(([, members]) => members.has(key)).map(([groupId]) => groupId);
-    const ineligibleReasons = getIneligibleReasons(
-      {
-        ...user,
-        directoryRoleTemplateIds: tree.roleTemplateIdsByUser.get(key) ?? [],
-        ...(tapPolicy === null || policyGroupUnreadable ? {} : { inTapPolicyScope: isInTapPolicyScope(groupIds, tapPolicy, user.id) }),
-      },
-      { requesterId: actor.id, ...(tapPolicy === null ? {} : { tapPolicyState: tapPolicy.state }) },
-    );
+    const ineligibleReasons = getReporteeIneligibleReasons(tree, user, actor.id, rules);
     return {
       id: user.id,
       displayName: user.displayName ?? user.userPrincipalName ?? user.id,
@@ -84,5 +67,33 @@ export async function listReportees(
     };
   });
   reportees.sort((a, b) => a.depth - b.depth || collator.compare(a.displayName, b.displayName) || a.id.localeCompare(b.id));
-  return { reportees };
+  return reportees;
+}
+
+/**
+ * Everyone below the caller in the org chart, up to the policy's `maxDepth`, read from Graph
+ * under the broker's identity, each with the eligibility verdict the request form will apply.
+ *
+ * Only an enabled Member user in Graph may act as a manager: a guest, a disabled account or an
+ * identity Graph does not know gets `forbidden`.
+ *
+ * Eligibility is the same rule the request path applies — disabled, guest, privileged role
+ * (active or PIM-eligible, any scope, direct or through a role-assignable group, or owning one),
+ * portal role, protected account, TAP policy disabled or not targeting the user — judged from
+ * tenant-wide reads that ride in the walk's own rounds, never per person. Where Graph refused
+ * the broker one of those reads, every reportee it concerns is `cannot-verify`. The request path
+ * re-checks from Graph; this list is what the UI shows beforehand.
+ */
+export async function listReportees(
+  actor: Actor,
+  options: { log?: Logger; policy?: BrokerPolicy; db?: PrismaClient } = {},
+): Promise<{ reportees: ReporteeView[] }> {
+  // The stored policy's maxDepth bounds the list, as it bounds requests.
+  const policy = options.policy ?? (await getCurrentPolicy(options.db ?? (await getDb())));
+  const tree = await getReporteeTreeOrThrow(actor, {
+    maxDepth: policy.maxDepth,
+    protectedGroupIds: policy.protectedGroupIds,
+    ...(options.log ? { log: options.log } : {}),
+  });
+  return { reportees: toReporteeViews(tree, actor, policy) };
 }

@@ -7,7 +7,7 @@ import { listPolicyVersions } from '@/lib/broker/list-policy-versions';
 import { getPolicyReach, previewPolicy } from '@/lib/broker/preview-policy';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import { listReportees, type ReporteeView } from '@/lib/broker/list-reportees';
-import { getDefaultPolicy } from '@/lib/broker/policy';
+import { getDefaultPolicy, POLICY_FIELDS } from '@/lib/broker/policy';
 import { actorsFor, capturingContext, lifecycleSeed } from '@/lib/broker/tap-request-test-support';
 import { updatePolicy } from '@/lib/broker/update-policy';
 import type { PrismaClient } from '@/lib/db/generated/client';
@@ -112,7 +112,7 @@ describe('listPolicyVersions', () => {
     expect(newest?.auditEventId).toBe(event.id);
     const first = versions.at(-1);
     expect(first).toMatchObject({ version: 1, createdBy: 'system', createdByDisplayName: null, auditSeq: null });
-    expect(first?.changedFields).toHaveLength(7);
+    expect(first?.changedFields).toEqual(POLICY_FIELDS);
 
     await expect(listPolicyVersions(await actor('mgr'), capture.ctx(), { db })).rejects.toMatchObject({ code: 'forbidden' });
   });

@@ -3,7 +3,7 @@ import { hasRole, type Actor } from '@/lib/auth/actor';
 import type { RequestContext } from '@/lib/broker/context';
 import { BrokerError, type ValidationIssue } from '@/lib/broker/errors';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
-import { listReportees, type ReporteeView } from '@/lib/broker/list-reportees';
+import { getReporteeTreeOrThrow, toReporteeViews, type ReporteeView } from '@/lib/broker/list-reportees';
 import { brokerPolicyInputSchema, completePolicyInput, getPolicyTenantViolations, type BrokerPolicy, type BrokerPolicyFields } from '@/lib/broker/policy';
 import { readTenantTapPolicy } from '@/lib/broker/read-tenant-tap-policy';
 import { getDb, type PrismaClient } from '@/lib/db/client';
@@ -36,7 +36,7 @@ function needsApproval(policy: BrokerPolicyFields, depth: number): boolean {
   return policy.requireApproval === 'always' || (policy.requireApproval === 'indirect-only' && depth > 1);
 }
 
-function isEligibleUnder(policy: BrokerPolicyFields, person: ReporteeView): boolean {
+function isInReachAndEligible(policy: BrokerPolicyFields, person: ReporteeView): boolean {
   return person.eligible && (policy.maxDepth === null || person.depth <= policy.maxDepth);
 }
 
@@ -50,7 +50,9 @@ export function getPolicyReach(policy: BrokerPolicyFields, people: readonly Repo
 /**
  * The effect of a draft policy on the admin's own org, before saving it ("with maxDepth 1, 14 of
  * the 31 people under you lose eligibility"): one reportee walk at unlimited depth (the same
- * batched walk as `GET /api/reportees`, no per-person calls), then both policies counted over it.
+ * batched walk as `GET /api/reportees`, no per-person calls, reading the protected groups of both
+ * policies), then everyone judged and counted under each — the depth, the role allow-list and
+ * the protected groups all change who is eligible.
  * Writes nothing and audits nothing. Admins only; the draft is validated like `PUT /api/policy`
  * (zod → 400), while the tenant's bounds are reported in `tenantViolations` rather than refused,
  * so the console can show them beside the numbers.
@@ -73,18 +75,28 @@ export async function previewPolicy(
   const db = options.db ?? (await getDb());
   const current: BrokerPolicy = await getCurrentPolicy(db);
   const draft = completePolicyInput(parsed.data, current);
-  const [walk, tenant] = await Promise.all([
-    listReportees(actor, { log: ctx.log, policy: { ...current, maxDepth: null } }),
+  // One walk serves both policies: it reads the protected groups of either.
+  const [tree, tenant] = await Promise.all([
+    getReporteeTreeOrThrow(actor, {
+      maxDepth: null,
+      protectedGroupIds: [...new Set([...current.protectedGroupIds, ...draft.protectedGroupIds])],
+      log: ctx.log,
+    }),
     readTenantTapPolicy(ctx.log),
   ]);
-  const people = walk.reportees;
+  // Eligibility itself depends on the policy (its role allow-list and protected groups).
+  const underCurrent = toReporteeViews(tree, actor, current);
+  const eligibleUnderDraft = new Map(toReporteeViews(tree, actor, draft).map((p) => [p.id, p]));
+  const underDraft = underCurrent.map((p) => eligibleUnderDraft.get(p.id) ?? p);
+  const was = (index: number) => isInReachAndEligible(current, underCurrent[index] as ReporteeView);
+  const willBe = (index: number) => isInReachAndEligible(draft, underDraft[index] as ReporteeView);
   return {
     currentVersion: current.version,
-    totalReportees: people.length,
-    current: getPolicyReach(current, people),
-    draft: getPolicyReach(draft, people),
-    loseEligibility: people.filter((p) => isEligibleUnder(current, p) && !isEligibleUnder(draft, p)).length,
-    gainEligibility: people.filter((p) => !isEligibleUnder(current, p) && isEligibleUnder(draft, p)).length,
+    totalReportees: underCurrent.length,
+    current: getPolicyReach(current, underCurrent),
+    draft: getPolicyReach(draft, underDraft),
+    loseEligibility: underCurrent.filter((_, i) => was(i) && !willBe(i)).length,
+    gainEligibility: underCurrent.filter((_, i) => !was(i) && willBe(i)).length,
     tenantViolations: getPolicyTenantViolations(draft, tenant),
   };
 }

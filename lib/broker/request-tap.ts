@@ -26,11 +26,12 @@ export interface RequestTapInput {
 /**
  * A manager asks for a Temporary Access Pass for someone in their reporting line.
  *
- * One Graph round trip (`getTargetFacts`): the target, its manager chain, roles, groups and the
- * tenant TAP policy. The caller must be in the chain within the stored policy's `maxDepth`
- * (unknown ids and outsiders alike: 403 `not-in-reporting-chain`), the target eligible (422
- * `target-ineligible` with reasons), the terms inside the broker and tenant policies (400). A
- * refusal on the chain or eligibility is audited (`tap_request.refused`) before it is thrown.
+ * One Graph round trip (`getTargetFacts`): the target, its manager chain, every signal of the
+ * eligibility rule and the tenant TAP policy. The caller must be in the chain within the stored
+ * policy's `maxDepth` (unknown ids and outsiders alike: 403 `not-in-reporting-chain`), the
+ * target eligible under the policy's rule (422 `target-ineligible` with reasons), the terms
+ * inside the broker and tenant policies (400). A refusal on the chain or eligibility is audited
+ * (`tap_request.refused`) before it is thrown.
  *
  * On success the request is stored with the chain it saw as evidence and `tap_request.created`
  * in one transaction — plus an automatic `tap_request.approved` (decidedBy `system`) when the
@@ -43,7 +44,7 @@ export async function requestTap(actor: Actor, input: RequestTapInput, ctx: Requ
   const db = await resolveDb(options);
   const policy = await getCurrentPolicy(db);
   const facts = await getTargetFacts(input.targetUserId, { log: ctx.log });
-  const ineligibleReasons = facts.target === null ? [] : getTargetIneligibleReasons(facts, actor.id);
+  const ineligibleReasons = facts.target === null ? [] : getTargetIneligibleReasons(facts, actor.id, policy);
   const decision = canRequestTapFor(actor, facts.chain, { target: facts.target, ineligibleReasons }, policy);
 
   if (!decision.ok) {
@@ -73,9 +74,12 @@ export async function requestTap(actor: Actor, input: RequestTapInput, ctx: Requ
   // Narrowed by canRequestTapFor: a request only exists for a target Graph knows.
   const target = facts.target;
   if (target === null) throw new BrokerError('not-in-reporting-chain');
+  // Likewise: an unreadable tenant TAP policy made the target `cannot-verify` above.
+  const tapPolicy = facts.tapPolicy;
+  if (tapPolicy === null) throw new BrokerError('target-ineligible', undefined, { reasons: ['cannot-verify'] });
 
   const now = new Date();
-  const terms = resolveTapRequestTerms(input, policy, facts.tapPolicy, target, now);
+  const terms = resolveTapRequestTerms(input, policy, tapPolicy, target, now);
   if (!terms.ok) throw new BrokerError('validation-failed', 'The requested pass is outside what policy allows.', { errors: terms.errors });
 
   const needsApproval = requiresApproval(policy, decision.depth);

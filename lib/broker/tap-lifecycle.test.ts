@@ -26,6 +26,7 @@ import {
   storePolicy,
   tapCreates,
 } from '@/lib/broker/tap-request-test-support';
+import { withoutPrivileges } from '@/lib/broker/eligibility-test-support';
 import type { PrismaClient } from '@/lib/db/generated/client';
 import { createTestDb, type TestDb } from '@/lib/db/test-db';
 import { startLocalTenant, type LocalTenant } from '@/lib/testing/local-tenant';
@@ -209,12 +210,19 @@ describe('approval', () => {
 
     await storePolicy(db, { requireApproval: 'always' });
     try {
-      const forApprover = await request('ceo', 'approver');
+      // A pass for an approver is refused outright (portal-role); one filed before they became an
+      // approver still cannot be decided by them, and another approver finds them ineligible now.
+      const approver = await actor('approver');
+      const restore = withoutPrivileges(local, 'approver');
+      const forApprover = await request('ceo', 'approver').finally(restore);
       expect(forApprover.status).toBe('pending_approval');
-      await expect(approveTapRequest(await actor('approver'), { id: forApprover.id }, capture.ctx(), opts())).rejects.toMatchObject({ code: 'forbidden' });
+      await expect(approveTapRequest(approver, { id: forApprover.id }, capture.ctx(), opts())).rejects.toMatchObject({ code: 'forbidden' });
       const refusal2 = await db.auditEvent.findFirstOrThrow({ where: { requestId: forApprover.id, type: 'tap_request.refused' } });
       expect(refusal2.data).toMatchObject({ reasons: ['own-pass'] });
-      expect((await approveTapRequest(await actor('approver2'), { id: forApprover.id }, capture.ctx(), opts())).status).toBe('approved');
+      await expect(approveTapRequest(await actor('approver2'), { id: forApprover.id }, capture.ctx(), opts())).rejects.toMatchObject({
+        code: 'target-ineligible',
+        reasons: ['portal-role'],
+      });
     } finally {
       await storePolicy(db, { requireApproval: 'indirect_only' });
     }
@@ -275,7 +283,8 @@ describe('refusals at creation', () => {
     ['mgr', 'disabled', ['account-disabled']],
     ['mgr', 'globaladmin', ['privileged-role']],
     ['mgr', 'mgr', ['self']],
-    ['ceo', 'ceo', ['self']],
+    // The CEO is the portal's admin: a pass for them is refused for that too.
+    ['ceo', 'ceo', ['self', 'portal-role']],
   ])('%s → %s is 422 target-ineligible %j, audited with the chain', async (requester, target, reasons) => {
     const rows = await countRows();
     const error = await request(requester, target).catch((e: unknown) => e);

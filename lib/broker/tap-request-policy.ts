@@ -1,5 +1,6 @@
 import 'server-only';
 import { hasRole, type Actor } from '@/lib/auth/actor';
+import { SYSTEM_ACTOR_ID } from '@/lib/broker/context';
 import type { IneligibleReason } from '@/lib/broker/eligibility';
 import type { ValidationIssue } from '@/lib/broker/errors';
 import type { BrokerPolicy } from '@/lib/broker/policy';
@@ -82,6 +83,16 @@ export function requiresApproval(policy: Pick<BrokerPolicy, 'requireApproval'>, 
     case 'indirect-only':
       return depth > 1;
   }
+}
+
+/**
+ * Whether an approved request now needs an approver it never had: it was approved automatically
+ * (`decidedBy` is the system) and `policy` — the one in force, not the one it was made under —
+ * would hold a request at `depth` for approval. An approver's decision stays valid whatever the
+ * policy does since; an automatic one is only as good as the policy that allowed it.
+ */
+export function needsApproverNow(request: { decidedBy: string | null }, policy: Pick<BrokerPolicy, 'requireApproval'>, depth: number): boolean {
+  return request.decidedBy === SYSTEM_ACTOR_ID && requiresApproval(policy, depth);
 }
 
 /** The tenant TAP policy fields that bound a request (a subset of A's `TenantTapPolicy`). */

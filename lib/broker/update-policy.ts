@@ -1,7 +1,7 @@
 import 'server-only';
 import { appendAuditEvent } from '@/lib/audit/append-audit-event';
 import { hasRole, type Actor } from '@/lib/auth/actor';
-import type { RequestContext } from '@/lib/broker/context';
+import { SYSTEM_ACTOR_ID, type RequestContext } from '@/lib/broker/context';
 import { BrokerError } from '@/lib/broker/errors';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import {
@@ -16,7 +16,9 @@ import {
   type BrokerPolicyFields,
 } from '@/lib/broker/policy';
 import { readTenantTapPolicy } from '@/lib/broker/read-tenant-tap-policy';
+import { needsApproverNow } from '@/lib/broker/tap-request-policy';
 import { getDb, type PrismaClient } from '@/lib/db/client';
+import type { Prisma } from '@/lib/db/generated/client';
 
 /** Serializes policy changes ("tpol"), so each `policy.updated` names the version it replaced. */
 export const POLICY_LOCK_KEY = 0x74706f6c;
@@ -29,6 +31,12 @@ export const POLICY_LOCK_KEY = 0x74706f6c;
  * TAP policy read from Graph now: default ≤ maximum lifetime, both inside the tenant's
  * [minimum, maximum], one-time use when the tenant forces it. Every call that passes validation
  * writes a new version, even when nothing changed (the audit trail shows an empty `changedFields`).
+ *
+ * A policy that wants an approver where the previous one did not (requireApproval tightened)
+ * expires, in the same transaction, every `approved` request that was approved automatically and
+ * would now be held for approval at its depth — each with `tap_request.expired` (reason
+ * `policy-tightened`), listed in the `policy.updated` event. Pending requests, and requests an
+ * approver approved, are left as they are.
  *
  * @throws BrokerError forbidden (not an admin), validation-failed (with `errors`),
  *   upstream-unavailable (Graph could not be read; nothing was changed).
@@ -69,6 +77,9 @@ export async function updatePolicy(
       data: { version: before.version + 1, ...toStoredPolicyFields(requested), createdBy: actor.id },
     });
     const after = fromStoredPolicy(row);
+    // Before the first audit append: the rows are locked in one statement ahead of the audit
+    // chain's lock, the order the issue path takes them in too, so the two cannot deadlock.
+    const expired = await expireAutoApprovalsNowHeld(tx, after);
     await appendAuditEvent(tx, {
       type: 'policy.updated',
       actorId: actor.id,
@@ -86,12 +97,47 @@ export async function updatePolicy(
             maximumLifetimeInMinutes: tenant.maximumLifetimeInMinutes,
             isUsableOnce: tenant.isUsableOnce,
           },
+          expiredRequestIds: expired.map((request) => request.id),
         },
       },
       context: ctx,
     });
+    for (const request of expired) {
+      await appendAuditEvent(tx, {
+        type: 'tap_request.expired',
+        actorId: actor.id,
+        targetId: request.targetUserId,
+        requestId: request.id,
+        data: {
+          previousStatus: 'approved',
+          reason: 'policy-tightened',
+          policyVersion: after.version,
+          approvedUnderPolicyVersion: request.policyVersion,
+          requireApproval: after.requireApproval,
+          chain: request.chain,
+          depth: request.depth,
+        },
+        context: ctx,
+      });
+    }
     return after;
   });
   ctx.log.info({ policyVersion: saved.version }, 'broker policy updated');
   return saved;
+}
+
+/**
+ * `approved → expired` for every automatic approval `policy` would hold for an approver, in one
+ * conditional statement (an issuance that already moved a row to `issuing` keeps it).
+ */
+async function expireAutoApprovalsNowHeld(tx: Prisma.TransactionClient, policy: BrokerPolicy) {
+  const autoApproved = await tx.tapRequest.findMany({ where: { status: 'approved', decidedBy: SYSTEM_ACTOR_ID }, select: { id: true, decidedBy: true, depth: true } });
+  const ids = autoApproved.filter((request) => needsApproverNow(request, policy, request.depth)).map((request) => request.id);
+  if (ids.length === 0) return [];
+  const expired = await tx.tapRequest.updateManyAndReturn({
+    where: { id: { in: ids }, status: 'approved', decidedBy: SYSTEM_ACTOR_ID },
+    data: { status: 'expired' },
+    select: { id: true, targetUserId: true, chain: true, depth: true, policyVersion: true },
+  });
+  return expired.sort((a, b) => a.id.localeCompare(b.id));
 }

@@ -128,21 +128,24 @@ class TimeoutFetchHandler implements Middleware {
   }
 }
 
+/** The broker's app-only token for Graph (client credentials), from msal-node's cache when it has one. */
+async function acquireBrokerToken(env: Env, msal: ConfidentialClientApplication, skipCache: boolean): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('token request timed out')), TOKEN_TIMEOUT_MS);
+  });
+  try {
+    const result = await Promise.race([msal.acquireTokenByClientCredential({ scopes: [env.graph.scope], skipCache }), timeout]);
+    if (result === null) throw new Error('msal-node returned no token');
+    return result.accessToken;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function createGraphClient(env: Env, msal: ConfidentialClientApplication): Client {
   const authProvider: AuthenticationProvider = {
-    getAccessToken: async () => {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('token request timed out')), TOKEN_TIMEOUT_MS);
-      });
-      try {
-        const result = await Promise.race([msal.acquireTokenByClientCredential({ scopes: [env.graph.scope] }), timeout]);
-        if (result === null) throw new Error('msal-node returned no token');
-        return result.accessToken;
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    getAccessToken: () => acquireBrokerToken(env, msal, false),
   };
   return Client.initWithMiddleware({
     middleware: [
@@ -171,6 +174,17 @@ function getRuntime(): GraphRuntime {
 /** The Graph client (v1.0, base URL from GRAPH_BASE_URL), authenticated as the broker app. */
 export function getGraphClient(): Client {
   return getRuntime().client;
+}
+
+/**
+ * The broker's own app-only Graph token, from the msal-node client the Graph client uses — for
+ * diagnostics that read its `roles` (lib/graph/get-broker-access.ts). `fresh` skips msal's cache,
+ * so permissions granted or removed since the cached token was issued show at once (the new token
+ * then replaces the cached one for Graph calls too). Never log or return the token itself.
+ */
+export function getBrokerGraphToken(options: { fresh?: boolean } = {}): Promise<string> {
+  const { env, msal } = getRuntime();
+  return acquireBrokerToken(env, msal, options.fresh ?? false);
 }
 
 /** The configured Graph base URL with the version, e.g. `https://graph.microsoft.com/v1.0`. */

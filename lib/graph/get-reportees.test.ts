@@ -7,14 +7,18 @@ describe('shouldScanDirectory', () => {
     expect(shouldScanDirectory(0, 50)).toBe(false);
   });
 
-  it('scans a directory of one page as soon as anyone is left to list', () => {
-    expect(shouldScanDirectory(1, 999)).toBe(true);
+  it('scans a directory of one page (100 people: Graph’s page cap with $expand) as soon as anyone is left to list', () => {
+    expect(shouldScanDirectory(1, 100)).toBe(true);
+    expect(shouldScanDirectory(1, 101)).toBe(false);
   });
 
   it('keeps a level on the walk until it alone costs as much as a scan', () => {
-    // 100,000 people: 101 scan pages; a level costs ⌈L / 80⌉ rounds.
-    expect(shouldScanDirectory(8000, 100_000)).toBe(false); // 100 rounds
-    expect(shouldScanDirectory(8001, 100_000)).toBe(true); // 101 rounds
+    // 100,000 people: 1,000 scan pages of 100; a level costs ⌈L / 80⌉ rounds.
+    expect(shouldScanDirectory(79_920, 100_000)).toBe(false); // 999 rounds
+    expect(shouldScanDirectory(79_921, 100_000)).toBe(true); // 1,000 rounds
+    // 3,000 people: 30 pages.
+    expect(shouldScanDirectory(2320, 3000)).toBe(false); // 29 rounds
+    expect(shouldScanDirectory(2321, 3000)).toBe(true); // 30 rounds
     expect(shouldScanDirectory(8, 100_000)).toBe(false);
   });
 });

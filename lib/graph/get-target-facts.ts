@@ -1,9 +1,11 @@
 import 'server-only';
 import { z } from 'zod';
+import type { EligibilitySignal, PortalAppRoleAssignment } from '@/lib/broker/eligibility';
 import { BrokerError } from '@/lib/broker/errors';
 import { graphBatch, type GraphBatchRequest, type GraphBatchResponse, type GraphBatchStats } from '@/lib/graph/batch';
 import { getGraphVersionBase, GraphRequestError, readGraphErrorBody } from '@/lib/graph/client';
 import { toRelativeGraphUrl } from '@/lib/graph/get-reportees';
+import { getEnv } from '@/lib/env';
 import { logger as rootLogger, type Logger } from '@/lib/log';
 
 export interface GraphUserFacts {
@@ -54,30 +56,57 @@ export interface TargetFacts {
    * disabling of its account by up to an hour).
    */
   chain: ChainManager[];
-  /** Active roles, direct and via groups (`transitiveMemberOf/microsoft.graph.directoryRole`). */
-  directoryRoleTemplateIds: string[];
-  /** Transitive group memberships (for the TAP policy's include/exclude targets). */
-  groupIds: string[];
   /**
-   * The memberships that are role-assignable groups: their members count as admins for
-   * authentication methods even when the group holds no role (facts §4). Graph reports
-   * `isAssignableToRole` only to an app that may read groups (GroupMember.Read.All or wider);
-   * under the limited-information rule an unreadable group is not counted here.
+   * Every directory role the target holds or may activate, lower case: built-in roles by template
+   * id, custom roles by definition id; active (`roleAssignments`) and PIM-eligible
+   * (`roleEligibilityScheduleInstances`) direct assignments at any scope, plus the active built-in
+   * roles held through groups (`transitiveMemberOf/microsoft.graph.directoryRole`).
    */
+  roleDefinitionIds: string[];
+  /** Transitive group memberships, lower case (TAP policy targets, protected groups, group-held app roles). */
+  groupIds: string[];
+  /** The memberships that are role-assignable groups: Entra counts their members as admins even when the group holds no role. */
   roleAssignableGroupIds: string[];
-  tapPolicy: TenantTapPolicy;
+  /** Role-assignable groups the target owns: an owner can add themselves or anyone to the group. */
+  ownedRoleAssignableGroupIds: string[];
+  /** Administrative units with restricted management that the target is a member of. */
+  restrictedAdministrativeUnitIds: string[];
+  /** App role assignments on the portal's API whose principal is the target or one of its groups. */
+  portalAppRoleAssignments: PortalAppRoleAssignment[];
+  /** null when Graph refused the broker the TAP policy (403): the target cannot be verified. */
+  tapPolicy: TenantTapPolicy | null;
+  /**
+   * The eligibility signals Graph did not show (a 403, or items under the limited-information rule
+   * without the property the rule needs). Each is logged with the permission that would show it.
+   */
+  unverifiable: EligibilitySignal[];
   /** Only when `includeTapMethods`, else null. */
   tapMethods: TapMethodInfo[] | null;
-  /** Graph `request-id` of the `$batch` response (audit evidence). */
+  /** Graph `request-id` of the first `$batch` response (audit evidence). */
   graphRequestId: string | null;
 }
+
+/**
+ * The permission that would let the broker see each signal (the least privileged one Graph
+ * documents for the read that carries it), for warnings and the health check.
+ */
+export const SIGNAL_PERMISSIONS: Readonly<Record<EligibilitySignal, string>> = {
+  'directory-roles': 'RoleManagement.Read.Directory',
+  'eligible-roles': 'RoleEligibilitySchedule.Read.Directory',
+  'group-memberships': 'GroupMember.Read.All',
+  'group-ownerships': 'GroupMember.Read.All',
+  'administrative-units': 'AdministrativeUnit.Read.All',
+  'portal-app-roles': 'Application.Read.All',
+  'tap-policy': 'Policy.Read.AuthenticationMethod',
+};
 
 const TARGET_SELECT = 'id,displayName,userPrincipalName,jobTitle,department,accountEnabled,userType,employeeHireDate';
 /** Directory collections page at most 999 items. */
 const PAGE_SIZE = 999;
 /** Graph's `$levels` maximum; also bounds our walk of the nested answer. */
 const MAX_CHAIN = 1000;
-// Advanced queries (an OData cast, `$levels`) want this header (facts §3, §4); it is harmless elsewhere.
+// Advanced queries (OData casts, `$count`, `$levels`) need this header, on every page: Graph does
+// not carry it over to `@odata.nextLink` pages by itself.
 const EVENTUAL = { ConsistencyLevel: 'eventual' } as const;
 
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -134,12 +163,11 @@ export const tapMethodInfoSchema = z.looseObject({
 
 const tapMethodsPageSchema = z.object({ value: z.array(tapMethodInfoSchema) });
 
-const roleItemSchema = z.looseObject({ id: z.string().min(1), roleTemplateId: z.string().nullish() });
-const rolesPageSchema = z.object({ value: z.array(roleItemSchema), '@odata.nextLink': z.string().optional() });
-const groupsPageSchema = z.object({
-  value: z.array(z.looseObject({ id: z.string().min(1), isAssignableToRole: z.boolean().nullish() })),
-  '@odata.nextLink': z.string().optional(),
-});
+/** A page of a collection whose items are checked one by one by the reader (property presence matters). */
+const pageSchema = z.object({ value: z.array(z.looseObject({})), '@odata.nextLink': z.string().optional() });
+const idItemSchema = z.looseObject({ id: z.string().min(1) });
+const roleAssignmentItemSchema = z.looseObject({ roleDefinitionId: z.string().min(1).nullish() });
+const appRoleAssignmentItemSchema = z.looseObject({ principalId: z.string().min(1), appRoleId: z.string().min(1) });
 
 /** Strips Graph's annotations: callers get exactly the documented TapMethodInfo fields. */
 export function toTapMethodInfo(m: z.infer<typeof tapMethodInfoSchema>): TapMethodInfo {
@@ -176,6 +204,15 @@ export const TAP_POLICY_REQUEST: GraphBatchRequest = {
   url: '/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass',
 };
 
+/**
+ * Every app role assignment on the portal's own API — users and groups — read through its service
+ * principal (found by the API's client id); shared with the reportee walk.
+ */
+export function getPortalAppRolesRequest(): GraphBatchRequest {
+  const appId = getEnv().api.clientId;
+  return { method: 'GET', url: `/servicePrincipals(appId='${encodeURIComponent(appId)}')/appRoleAssignedTo?$select=principalId,principalType,appRoleId&$top=${PAGE_SIZE}` };
+}
+
 /** Parses the TAP policy answer; 404 (no configuration) reads as disabled, as Entra's default. */
 export function parseTenantTapPolicy(response: GraphBatchResponse): TenantTapPolicy {
   if (response.status === 404) {
@@ -205,6 +242,11 @@ export function parseTenantTapPolicy(response: GraphBatchResponse): TenantTapPol
   };
 }
 
+/** {@link parseTenantTapPolicy} for eligibility: a refusal (403, a missing permission) is null, "cannot verify". */
+export function parseTenantTapPolicyOrNull(response: GraphBatchResponse): TenantTapPolicy | null {
+  return response.status === 403 ? null : parseTenantTapPolicy(response);
+}
+
 /** Walks the nested `manager` objects of a `$levels` expansion; stops on a repeat (cycle) or the target. */
 function readChain(targetId: string, body: unknown): ChainManager[] {
   const chain: ChainManager[] = [];
@@ -221,187 +263,418 @@ function readChain(targetId: string, body: unknown): ChainManager[] {
   return chain;
 }
 
-interface PagedList<T> {
-  items: T[];
-  nextLink: string | undefined;
-}
-
-/** Reads one page; a 404 (the user vanished meanwhile) is an empty list. */
-function readPage<T>(response: GraphBatchResponse, what: string, read: (body: unknown) => PagedList<T>): PagedList<T> {
-  if (response.status === 404) return { items: [], nextLink: undefined };
-  if (response.status !== 200) throw unexpected(what, response);
-  return read(response.body);
-}
-
-const readRoles = (body: unknown): PagedList<string> => {
-  const page = parseOrThrow(rolesPageSchema, body, 'directory roles');
-  // Fail closed: a role Graph returns without its template id (limited information) cannot be
-  // matched against the non-admin list; its object id stands in and counts as privileged.
-  return { items: page.value.map((r) => (r.roleTemplateId ?? r.id).toLowerCase()), nextLink: page['@odata.nextLink'] };
-};
-
-interface GroupMembership {
-  id: string;
-  roleAssignable: boolean;
-}
-
-const readGroups = (body: unknown): PagedList<GroupMembership> => {
-  const page = parseOrThrow(groupsPageSchema, body, 'group memberships');
-  return { items: page.value.map((g) => ({ id: g.id.toLowerCase(), roleAssignable: g.isAssignableToRole === true })), nextLink: page['@odata.nextLink'] };
-};
-
 /**
- * Everything the broker must know about a target, in ONE Graph round trip (`$batch`): the user
- * with its manager chain (`$expand=manager($levels=max)`), its active directory roles (direct and
- * through groups), its transitive groups, the tenant TAP policy and, on request, its TAP methods.
- *
- * Only a user with more than 999 groups or roles costs more: the further pages are read in
- * further batches (rather than judging on a partial list).
- *
- * A reference that is neither a GUID nor UPN-shaped is never sent to Graph: the answer is
- * `target: null` with the tenant policy read alone. Graph unreachable, 5xx, throttled beyond the
- * retry budget → `BrokerError('upstream-unavailable')`; an unexpected 4xx or shape →
- * GraphRequestError (a defect).
+ * One read of a batched walk: the request, and what to do with its answer. `absorb` returns the
+ * answer's `@odata.nextLink`, if any; the next page is fetched with the same headers.
  */
-export async function getTargetFacts(targetId: string, options: { includeTapMethods?: boolean; log?: Logger } = {}): Promise<TargetFacts> {
-  const log = options.log ?? rootLogger;
-  const stats: GraphBatchStats = { httpRequests: 0, requestIds: [] };
-  const includeTapMethods = options.includeTapMethods === true;
-  const own = isUserReference(targetId) ? targetRequests(targetId, includeTapMethods) : [];
-  const responses = await graphBatch([...own, TAP_POLICY_REQUEST], { log, stats });
-  const policyResponse = responses[own.length];
-  if (policyResponse === undefined || responses.length !== own.length + 1) throw new GraphRequestError('Graph $batch lost a response', 200);
-  const tapPolicy = parseTenantTapPolicy(policyResponse);
-  const graphRequestId = stats.requestIds?.[0] ?? null;
-  if (own.length === 0) return unknownTarget(tapPolicy, includeTapMethods, graphRequestId);
-  return completeTargetFacts(responses.slice(0, own.length), { tapPolicy, includeTapMethods, graphRequestId, log, stats });
+export interface PagedRead {
+  request: GraphBatchRequest;
+  absorb(response: GraphBatchResponse): string | undefined;
 }
 
 /**
- * {@link getTargetFacts} for several targets at once, all in the same batched round (the items
- * of every target share `$batch` requests of 20; the TAP policy is read once). For screens that
- * judge many requests together, such as the approver's queue.
+ * Runs `reads` in batched rounds until every page is read: each round sends every pending read
+ * through `$batch` (20 per batch, several in flight), then the next pages and whatever `more()`
+ * adds after the round. `@odata.nextLink` pages keep the headers of the first page.
  */
-export async function getManyTargetFacts(targetIds: readonly string[], options: { log?: Logger } = {}): Promise<Map<string, TargetFacts>> {
-  const log = options.log ?? rootLogger;
-  const stats: GraphBatchStats = { httpRequests: 0, requestIds: [] };
-  const ids = [...new Set(targetIds.filter(isUserReference))];
-  const perTarget = ids.map((id) => targetRequests(id, false));
-  const responses = await graphBatch([...perTarget.flat(), TAP_POLICY_REQUEST], { log, stats });
-  const policyResponse = responses[responses.length - 1];
-  if (policyResponse === undefined || responses.length !== perTarget.length * TARGET_REQUEST_COUNT + 1) {
-    throw new GraphRequestError('Graph $batch lost a response', 200);
+export async function runPagedReads(reads: PagedRead[], ctx: { log: Logger; stats: GraphBatchStats; more?: () => PagedRead[] }): Promise<void> {
+  const versionBase = getGraphVersionBase();
+  let pending = reads;
+  while (pending.length > 0) {
+    const responses = await graphBatch(
+      pending.map((read) => read.request),
+      { log: ctx.log, stats: ctx.stats },
+    );
+    if (responses.length !== pending.length) throw new GraphRequestError('Graph $batch lost a response', 200);
+    const next: PagedRead[] = [];
+    pending.forEach((read, index) => {
+      const nextLink = read.absorb(responses[index] as GraphBatchResponse);
+      if (nextLink === undefined) return;
+      const url = toRelativeGraphUrl(nextLink, versionBase);
+      next.push({ ...read, request: { method: 'GET', url, ...(read.request.headers === undefined ? {} : { headers: read.request.headers }) } });
+    });
+    next.push(...(ctx.more?.() ?? []));
+    pending = next;
   }
-  const tapPolicy = parseTenantTapPolicy(policyResponse);
-  const graphRequestId = stats.requestIds?.[0] ?? null;
-  const result = new Map<string, TargetFacts>();
-  for (const [index, id] of ids.entries()) {
-    const own = responses.slice(index * TARGET_REQUEST_COUNT, (index + 1) * TARGET_REQUEST_COUNT);
-    result.set(id, await completeTargetFacts(own, { tapPolicy, includeTapMethods: false, graphRequestId, log, stats }));
-  }
-  for (const id of targetIds) if (!result.has(id)) result.set(id, unknownTarget(tapPolicy, false, graphRequestId));
-  return result;
 }
 
-/** The requests that describe one target (without the tenant TAP policy, which is shared). */
-const TARGET_REQUEST_COUNT = 3;
-function targetRequests(targetId: string, includeTapMethods: boolean): GraphBatchRequest[] {
-  const user = `/users/${encodeURIComponent(targetId)}`;
-  const requests: GraphBatchRequest[] = [
-    { method: 'GET', url: `${user}?$select=${TARGET_SELECT}&$expand=manager($levels=max;$select=id,displayName,accountEnabled,userType)`, headers: EVENTUAL },
-    {
-      method: 'GET',
-      url: `${user}/transitiveMemberOf/microsoft.graph.directoryRole?$count=true&$select=id,roleTemplateId&$top=${PAGE_SIZE}`,
-      headers: EVENTUAL,
+/** What one target's reads gather. */
+interface TargetState {
+  ref: string;
+  /** Graph answered 404 for the reference. */
+  missing: boolean;
+  user: GraphUserFacts | null;
+  chain: ChainManager[];
+  roleDefinitionIds: Set<string>;
+  groupIds: Set<string>;
+  roleAssignableGroupIds: Set<string>;
+  restrictedAdministrativeUnitIds: Set<string>;
+  /** Signal → the read that could not show it. */
+  unverifiable: Map<EligibilitySignal, string>;
+  tapMethods: TapMethodInfo[] | null;
+}
+
+interface SharedState {
+  tapPolicy: TenantTapPolicy | null | undefined;
+  portalAppRoles: PortalAppRoleAssignment[];
+  portalAppRolesUnverifiable: string | null;
+  /** Owner ids (lower case) of every role-assignable group, by group id. */
+  roleAssignableGroupOwners: Map<string, Set<string>>;
+  ownershipUnverifiable: string | null;
+}
+
+/**
+ * A collection read of one eligibility signal. 403 (a permission the broker lacks) and 404 (the
+ * user vanished meanwhile: nothing to list) are answers, not failures; other statuses are.
+ */
+function signalRead(
+  state: TargetState,
+  request: GraphBatchRequest,
+  what: string,
+  signal: EligibilitySignal,
+  onItem: (item: Record<string, unknown>) => void,
+): PagedRead {
+  return {
+    request,
+    absorb(response) {
+      if (state.missing || response.status === 404) return undefined;
+      if (response.status === 403) {
+        state.unverifiable.set(signal, what);
+        return undefined;
+      }
+      if (response.status !== 200) throw unexpected(what, response);
+      const page = parseOrThrow(pageSchema, response.body, what);
+      for (const item of page.value) onItem(item);
+      return page['@odata.nextLink'];
     },
-    { method: 'GET', url: `${user}/transitiveMemberOf/microsoft.graph.group?$count=true&$select=id,isAssignableToRole&$top=${PAGE_SIZE}`, headers: EVENTUAL },
-  ];
-  if (includeTapMethods) requests.push({ method: 'GET', url: `${user}/authentication/temporaryAccessPassMethods` });
-  return requests;
+  };
 }
 
-function unknownTarget(tapPolicy: TenantTapPolicy, includeTapMethods: boolean, graphRequestId: string | null): TargetFacts {
+/**
+ * Whether a directoryObject item was readable, so that its `property` can be believed. Under the
+ * limited-information rule Graph returns only `@odata.type` and `id` (its docs add that other
+ * properties may read as null) — and null is also what ordinary groups and units carry in these
+ * flags. A boolean flag, or the display name every readable object has, tells them apart.
+ */
+function isReadable(item: Record<string, unknown>, property: string): boolean {
+  return typeof item[property] === 'boolean' || typeof item['displayName'] === 'string';
+}
+
+function lower(value: unknown): string {
+  return String(value).toLowerCase();
+}
+
+/** The reads that work with a UPN as well as an object id (everything but the role filters). */
+function targetReads(state: TargetState, includeTapMethods: boolean, later: PagedRead[]): PagedRead[] {
+  const user = `/users/${encodeURIComponent(state.ref)}`;
+  const reads: PagedRead[] = [
+    {
+      request: {
+        method: 'GET',
+        url: `${user}?$select=${TARGET_SELECT}&$expand=manager($levels=max;$select=id,displayName,accountEnabled,userType)`,
+        headers: EVENTUAL,
+      },
+      absorb(response) {
+        if (response.status === 404) {
+          state.missing = true;
+          return undefined;
+        }
+        if (response.status !== 200) throw unexpected('the target user', response);
+        state.user = parseOrThrow(targetSchema, response.body, 'the target user');
+        state.chain = readChain(state.user.id, response.body);
+        // The role filters need the object id: a UPN reference costs them one more round.
+        if (!GUID_RE.test(state.ref)) later.push(...roleReads(state, state.user.id));
+        return undefined;
+      },
+    },
+    signalRead(
+      state,
+      { method: 'GET', url: `${user}/transitiveMemberOf/microsoft.graph.directoryRole?$count=true&$select=id,roleTemplateId&$top=${PAGE_SIZE}`, headers: EVENTUAL },
+      'directory roles (transitiveMemberOf)',
+      'directory-roles',
+      (item) => {
+        // Limited information: a role without its template id cannot be matched to the allow-list.
+        if (typeof item['roleTemplateId'] === 'string') state.roleDefinitionIds.add(lower(item['roleTemplateId']));
+        else state.unverifiable.set('directory-roles', 'directory roles (transitiveMemberOf)');
+      },
+    ),
+    signalRead(
+      state,
+      { method: 'GET', url: `${user}/transitiveMemberOf/microsoft.graph.group?$count=true&$select=id,displayName,isAssignableToRole&$top=${PAGE_SIZE}`, headers: EVENTUAL },
+      'group memberships',
+      'group-memberships',
+      (item) => {
+        const id = lower(parseOrThrow(idItemSchema, item, 'a group membership').id);
+        state.groupIds.add(id);
+        if (!isReadable(item, 'isAssignableToRole')) state.unverifiable.set('group-memberships', 'group memberships');
+        else if (item['isAssignableToRole'] === true) state.roleAssignableGroupIds.add(id);
+      },
+    ),
+    signalRead(
+      state,
+      { method: 'GET', url: `${user}/memberOf/microsoft.graph.administrativeUnit?$count=true&$select=id,displayName,isMemberManagementRestricted`, headers: EVENTUAL },
+      'administrative units',
+      'administrative-units',
+      (item) => {
+        const id = lower(parseOrThrow(idItemSchema, item, 'an administrative unit').id);
+        if (!isReadable(item, 'isMemberManagementRestricted')) state.unverifiable.set('administrative-units', 'administrative units');
+        else if (item['isMemberManagementRestricted'] === true) state.restrictedAdministrativeUnitIds.add(id);
+      },
+    ),
+  ];
+  if (GUID_RE.test(state.ref)) reads.push(...roleReads(state, state.ref));
+  if (includeTapMethods) {
+    reads.push({
+      request: { method: 'GET', url: `${user}/authentication/temporaryAccessPassMethods` },
+      absorb(response) {
+        if (state.missing) return undefined;
+        if (response.status === 404) state.tapMethods = [];
+        else if (response.status !== 200) throw unexpected('the TAP methods', response);
+        else state.tapMethods = parseOrThrow(tapMethodsPageSchema, response.body, 'TAP methods').value.map(toTapMethodInfo);
+        return undefined;
+      },
+    });
+  }
+  return reads;
+}
+
+/**
+ * Direct role assignments (active, any role, any scope) and PIM eligibilities of the object id.
+ * Roles a group holds name the group as principal; its members are caught as members of a
+ * role-assignable group (only those can hold roles).
+ */
+function roleReads(state: TargetState, objectId: string): PagedRead[] {
+  const filter = `$filter=${encodeURIComponent(`principalId eq '${objectId.toLowerCase()}'`)}&$select=id,principalId,roleDefinitionId,directoryScopeId`;
+  const onRole = (signal: EligibilitySignal, what: string) => (item: Record<string, unknown>) => {
+    const parsed = parseOrThrow(roleAssignmentItemSchema, item, what);
+    if (parsed.roleDefinitionId === null || parsed.roleDefinitionId === undefined) state.unverifiable.set(signal, what);
+    else state.roleDefinitionIds.add(parsed.roleDefinitionId.toLowerCase());
+  };
+  return [
+    signalRead(
+      state,
+      { method: 'GET', url: `/roleManagement/directory/roleAssignments?${filter}` },
+      'role assignments',
+      'directory-roles',
+      onRole('directory-roles', 'role assignments'),
+    ),
+    signalRead(
+      state,
+      { method: 'GET', url: `/roleManagement/directory/roleEligibilityScheduleInstances?${filter}` },
+      'role eligibilities',
+      'eligible-roles',
+      onRole('eligible-roles', 'role eligibilities'),
+    ),
+  ];
+}
+
+/** An expanded collection (`$expand=owners`) carries at most this many items, and no link to the rest. */
+const EXPAND_PREVIEW_LIMIT = 20;
+/** Graph caps a page at 100 items when the request has `$expand`. */
+const EXPAND_PAGE_SIZE = 100;
+
+const groupWithOwnersSchema = z.looseObject({ id: z.string().min(1), owners: z.array(idItemSchema).nullish() });
+
+/**
+ * The owners of every role-assignable group (there are at most 500 in a tenant). Graph does not
+ * let an app list a user's `ownedObjects`, so ownership is read from the groups' side: their
+ * owners come expanded with the list, and a group whose expansion is full (it may have been cut
+ * at 20) has its owners listed in full in the next round.
+ */
+function roleAssignableOwnersRead(shared: SharedState, later: PagedRead[]): PagedRead {
+  const what = 'owners of role-assignable groups';
+  return {
+    request: {
+      method: 'GET',
+      url: `/groups?$filter=${encodeURIComponent('isAssignableToRole eq true')}&$select=id&$expand=${encodeURIComponent('owners($select=id)')}&$top=${EXPAND_PAGE_SIZE}`,
+    },
+    absorb(response) {
+      if (response.status === 403) {
+        shared.ownershipUnverifiable = what;
+        return undefined;
+      }
+      if (response.status !== 200) throw unexpected(what, response);
+      const page = parseOrThrow(pageSchema, response.body, what);
+      for (const item of page.value) {
+        const group = parseOrThrow(groupWithOwnersSchema, item, 'a role-assignable group');
+        const groupId = group.id.toLowerCase();
+        const owners = new Set((group.owners ?? []).map((o) => o.id.toLowerCase()));
+        shared.roleAssignableGroupOwners.set(groupId, owners);
+        if ((group.owners ?? []).length >= EXPAND_PREVIEW_LIMIT) {
+          later.push({
+            request: { method: 'GET', url: `/groups/${encodeURIComponent(groupId)}/owners?$select=id&$top=${PAGE_SIZE}` },
+            absorb(ownersResponse) {
+              if (ownersResponse.status === 404) return undefined;
+              if (ownersResponse.status === 403) {
+                shared.ownershipUnverifiable = what;
+                return undefined;
+              }
+              if (ownersResponse.status !== 200) throw unexpected(what, ownersResponse);
+              const ownersPage = parseOrThrow(pageSchema, ownersResponse.body, what);
+              for (const owner of ownersPage.value) owners.add(parseOrThrow(idItemSchema, owner, 'a group owner').id.toLowerCase());
+              return ownersPage['@odata.nextLink'];
+            },
+          });
+        }
+      }
+      return page['@odata.nextLink'];
+    },
+  };
+}
+
+/** The reads every target shares: the tenant TAP policy, the portal API's app role assignments, the owners of role-assignable groups. */
+function sharedReads(shared: SharedState, later: PagedRead[]): PagedRead[] {
+  return [
+    roleAssignableOwnersRead(shared, later),
+    {
+      request: TAP_POLICY_REQUEST,
+      absorb(response) {
+        shared.tapPolicy = parseTenantTapPolicyOrNull(response);
+        return undefined;
+      },
+    },
+    {
+      request: getPortalAppRolesRequest(),
+      absorb(response) {
+        // 404: the API has no service principal here, so the portal's configuration does not
+        // match this tenant — nothing about its roles can be vouched for.
+        if (response.status === 403 || response.status === 404) {
+          shared.portalAppRolesUnverifiable = response.status === 403 ? 'portal app role assignments' : 'the portal API service principal (not found)';
+          return undefined;
+        }
+        if (response.status !== 200) throw unexpected('the portal app role assignments', response);
+        const page = parseOrThrow(pageSchema, response.body, 'the portal app role assignments');
+        for (const item of page.value) {
+          const a = parseOrThrow(appRoleAssignmentItemSchema, item, 'an app role assignment');
+          shared.portalAppRoles.push({ principalId: a.principalId.toLowerCase(), appRoleId: a.appRoleId.toLowerCase() });
+        }
+        return page['@odata.nextLink'];
+      },
+    },
+  ];
+}
+
+function newTargetState(ref: string): TargetState {
+  return {
+    ref,
+    missing: false,
+    user: null,
+    chain: [],
+    roleDefinitionIds: new Set(),
+    groupIds: new Set(),
+    roleAssignableGroupIds: new Set(),
+    restrictedAdministrativeUnitIds: new Set(),
+    unverifiable: new Map(),
+    tapMethods: null,
+  };
+}
+
+function unknownTarget(tapPolicy: TenantTapPolicy | null, includeTapMethods: boolean, graphRequestId: string | null): TargetFacts {
   return {
     target: null,
     chain: [],
-    directoryRoleTemplateIds: [],
+    roleDefinitionIds: [],
     groupIds: [],
     roleAssignableGroupIds: [],
+    ownedRoleAssignableGroupIds: [],
+    restrictedAdministrativeUnitIds: [],
+    portalAppRoleAssignments: [],
     tapPolicy,
+    unverifiable: [],
     tapMethods: includeTapMethods ? [] : null,
     graphRequestId,
   };
 }
 
-/** Reads one target's answers; a target with more than 999 roles or groups costs further batches. */
-async function completeTargetFacts(
-  responses: GraphBatchResponse[],
-  ctx: { tapPolicy: TenantTapPolicy; includeTapMethods: boolean; graphRequestId: string | null; log: Logger; stats: GraphBatchStats },
-): Promise<TargetFacts> {
-  const { tapPolicy, includeTapMethods, graphRequestId, log, stats } = ctx;
-  const [userResponse, rolesResponse, groupsResponse, methodsResponse] = responses;
-  if (userResponse === undefined || rolesResponse === undefined || groupsResponse === undefined) {
-    throw new GraphRequestError('Graph $batch lost a response', 200);
-  }
-  if (userResponse.status === 404) return unknownTarget(tapPolicy, includeTapMethods, graphRequestId);
-  if (userResponse.status !== 200) throw unexpected('the target user', userResponse);
-  const target = parseOrThrow(targetSchema, userResponse.body, 'the target user');
-  const chain = readChain(target.id, userResponse.body);
-
-  const roles = readPage(rolesResponse, 'directory roles', readRoles);
-  const groups = readPage(groupsResponse, 'group memberships', readGroups);
-  const roleIds = new Set(roles.items);
-  const groupIds = new Set(groups.items.map((g) => g.id));
-  const roleAssignableGroupIds = new Set(groups.items.filter((g) => g.roleAssignable).map((g) => g.id));
-  const versionBase = getGraphVersionBase();
-  let pending: { kind: 'roles' | 'groups'; url: string }[] = [];
-  if (roles.nextLink !== undefined) pending.push({ kind: 'roles', url: toRelativeGraphUrl(roles.nextLink, versionBase) });
-  if (groups.nextLink !== undefined) pending.push({ kind: 'groups', url: toRelativeGraphUrl(groups.nextLink, versionBase) });
-  while (pending.length > 0) {
-    const more = await graphBatch(
-      pending.map((p) => ({ method: 'GET', url: p.url })),
-      { log, stats },
+function toTargetFacts(state: TargetState, shared: SharedState, ctx: { includeTapMethods: boolean; graphRequestId: string | null; log: Logger }): TargetFacts {
+  const tapPolicy = shared.tapPolicy ?? null;
+  if (state.missing || state.user === null) return unknownTarget(tapPolicy, ctx.includeTapMethods, ctx.graphRequestId);
+  const unverifiable = new Map(state.unverifiable);
+  if (shared.portalAppRolesUnverifiable !== null) unverifiable.set('portal-app-roles', shared.portalAppRolesUnverifiable);
+  if (shared.ownershipUnverifiable !== null) unverifiable.set('group-ownerships', shared.ownershipUnverifiable);
+  if (tapPolicy === null) unverifiable.set('tap-policy', 'the TAP policy');
+  if (unverifiable.size > 0) {
+    ctx.log.warn(
+      {
+        targetId: state.user.id,
+        unverifiable: [...unverifiable].map(([signal, read]) => ({ signal, read, missingPermission: SIGNAL_PERMISSIONS[signal] })),
+      },
+      'Graph did not show the broker every eligibility signal; the target cannot be verified (grant the permissions named here)',
     );
-    const next: typeof pending = [];
-    pending.forEach((p, index) => {
-      const response = more[index] as GraphBatchResponse;
-      let nextLink: string | undefined;
-      if (p.kind === 'roles') {
-        const page = readPage(response, 'directory roles', readRoles);
-        for (const id of page.items) roleIds.add(id);
-        nextLink = page.nextLink;
-      } else {
-        const page = readPage(response, 'group memberships', readGroups);
-        for (const g of page.items) {
-          groupIds.add(g.id);
-          if (g.roleAssignable) roleAssignableGroupIds.add(g.id);
-        }
-        nextLink = page.nextLink;
-      }
-      if (nextLink !== undefined) next.push({ kind: p.kind, url: toRelativeGraphUrl(nextLink, versionBase) });
-    });
-    pending = next;
   }
-
-  let tapMethods: TapMethodInfo[] | null = null;
-  if (includeTapMethods) {
-    if (methodsResponse === undefined) throw new GraphRequestError('Graph $batch lost a response', 200);
-    if (methodsResponse.status === 404) tapMethods = [];
-    else if (methodsResponse.status !== 200) throw unexpected('the TAP methods', methodsResponse);
-    else tapMethods = parseOrThrow(tapMethodsPageSchema, methodsResponse.body, 'TAP methods').value.map(toTapMethodInfo);
-  }
-
-  log.debug({ targetId: target.id, chain: chain.length, roles: roleIds.size, groups: groupIds.size, graphRequests: stats.httpRequests }, 'target facts read');
+  const userKey = state.user.id.toLowerCase();
+  const principals = new Set([userKey, ...state.groupIds]);
   return {
-    target,
-    chain,
-    directoryRoleTemplateIds: [...roleIds],
-    groupIds: [...groupIds],
-    roleAssignableGroupIds: [...roleAssignableGroupIds],
+    target: state.user,
+    chain: state.chain,
+    roleDefinitionIds: [...state.roleDefinitionIds],
+    groupIds: [...state.groupIds],
+    roleAssignableGroupIds: [...state.roleAssignableGroupIds],
+    ownedRoleAssignableGroupIds: [...shared.roleAssignableGroupOwners].filter(([, owners]) => owners.has(userKey)).map(([groupId]) => groupId),
+    restrictedAdministrativeUnitIds: [...state.restrictedAdministrativeUnitIds],
+    portalAppRoleAssignments: shared.portalAppRoles.filter((a) => principals.has(a.principalId)),
     tapPolicy,
-    tapMethods,
-    graphRequestId,
+    unverifiable: [...unverifiable.keys()],
+    tapMethods: ctx.includeTapMethods ? (state.tapMethods ?? []) : null,
+    graphRequestId: ctx.graphRequestId,
   };
+}
+
+/** Reads the facts of every reference in shared batched rounds. */
+async function readTargets(refs: readonly string[], options: { includeTapMethods: boolean; log: Logger }): Promise<Map<string, TargetFacts>> {
+  const { includeTapMethods, log } = options;
+  const stats: GraphBatchStats = { httpRequests: 0, requestIds: [] };
+  const shared: SharedState = {
+    tapPolicy: undefined,
+    portalAppRoles: [],
+    portalAppRolesUnverifiable: null,
+    roleAssignableGroupOwners: new Map(),
+    ownershipUnverifiable: null,
+  };
+  const states = [...new Set(refs.filter(isUserReference))].map(newTargetState);
+  const later: PagedRead[] = [];
+  const reads = [...states.flatMap((state) => targetReads(state, includeTapMethods, later)), ...sharedReads(shared, later)];
+  await runPagedReads(reads, { log, stats, more: () => later.splice(0) });
+  if (shared.tapPolicy === undefined) throw new GraphRequestError('Graph $batch lost a response', 200);
+  const graphRequestId = stats.requestIds?.[0] ?? null;
+  const result = new Map<string, TargetFacts>();
+  for (const state of states) result.set(state.ref, toTargetFacts(state, shared, { includeTapMethods, graphRequestId, log }));
+  for (const ref of refs) if (!result.has(ref)) result.set(ref, unknownTarget(shared.tapPolicy, includeTapMethods, graphRequestId));
+  log.debug({ targets: states.length, graphRequests: stats.httpRequests }, 'target facts read');
+  return result;
+}
+
+/**
+ * Everything the broker must know about a target, in ONE Graph round trip (`$batch`): the user
+ * with its manager chain (`$expand=manager($levels=max)`), every signal of the eligibility rule
+ * — active built-in roles through groups, direct role assignments and PIM eligibilities at any
+ * scope, transitive groups (role-assignable or not), administrative units — and the reads every
+ * target shares: the owners of role-assignable groups, the portal API's app role assignments and
+ * the tenant TAP policy; on request also its TAP methods.
+ *
+ * Further rounds only where one page is not the whole answer, never judging on a partial list: a
+ * UPN reference (the role filters need the object id), a user with more than 999 groups or
+ * roles or 100 units, more than 100 role-assignable groups in the tenant, or one with 20 or more
+ * owners (an `$expand` shows 20). Further pages keep the headers of the first.
+ *
+ * A read Graph refuses (403) or answers without the property the rule needs is not an error: it
+ * is listed in `unverifiable` (the target is then `cannot-verify`) and logged with the
+ * permission to grant. A reference that is neither a GUID nor UPN-shaped is never sent to Graph:
+ * the answer is `target: null`. Graph unreachable, 5xx, throttled beyond the retry budget →
+ * `BrokerError('upstream-unavailable')`; an unexpected 4xx or shape → GraphRequestError (a defect).
+ */
+export async function getTargetFacts(targetId: string, options: { includeTapMethods?: boolean; log?: Logger } = {}): Promise<TargetFacts> {
+  const facts = await readTargets([targetId], { includeTapMethods: options.includeTapMethods === true, log: options.log ?? rootLogger });
+  return facts.get(targetId) as TargetFacts;
+}
+
+/**
+ * {@link getTargetFacts} for several targets at once, all in the same batched round (the items
+ * of every target share `$batch` requests of 20; the shared reads are made once). For screens
+ * that judge many requests together, such as the approver's queue.
+ */
+export async function getManyTargetFacts(targetIds: readonly string[], options: { log?: Logger } = {}): Promise<Map<string, TargetFacts>> {
+  return readTargets(targetIds, { includeTapMethods: false, log: options.log ?? rootLogger });
 }
 
 /** The tenant's TAP policy (facts §2), in one round trip. */

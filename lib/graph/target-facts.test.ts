@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BrokerError } from '@/lib/broker/errors';
 import { getTargetIneligibleReasons } from '@/lib/broker/eligibility';
+import { getDefaultPolicy } from '@/lib/broker/policy';
 import { getTargetFacts, getTenantTapPolicy } from '@/lib/graph/get-target-facts';
 import { createTapMethod, deleteTapMethod, listTapMethods, TapCreateOutcomeUnknownError, TapCreateRejectedError } from '@/lib/graph/tap-methods';
 import { buildTestSeed, startLocalTenant, TEST_DOMAIN, TEST_PORTAL_CLIENT_ID, TEST_TENANT_ID, type LocalTenant, type TestSeedUser } from '@/lib/testing/local-tenant';
@@ -10,8 +11,9 @@ import { defaultFaults } from '@/tenant/faults';
 /**
  *   ceo ── mgr ── t1            t1: plain member
  *           ├──── helper        helper: Helpdesk Administrator through the role-assignable group "Ops"
- *           ├──── reader        reader: Directory Readers (a non-admin role), member of "Pilot"
- *           └──── admin         admin: User Administrator directly
+ *           ├──── reader        reader: Directory Readers (an allow-listed read-only role), member of "Pilot"
+ *           ├──── admin         admin: User Administrator directly
+ *           └──── ops2          ops2: member of the role-assignable group "Tier Zero", which holds no role
  *   loop1 ⇄ loop2               (a manager cycle, made after start)
  */
 const ORG: TestSeedUser[] = [
@@ -28,6 +30,7 @@ const ORG: TestSeedUser[] = [
 const HELPDESK_ADMIN = '729827e3-9c14-49f7-bb1b-9608f156bbb8';
 const USER_ADMIN = 'fe930be7-5e62-47db-91af-98c3a49a38b1';
 const DIRECTORY_READERS = '88d8e3e3-8f55-4a1e-953a-9b9898b8876b';
+const RULES = getDefaultPolicy();
 
 let local: LocalTenant;
 
@@ -79,7 +82,7 @@ beforeEach(() => {
 });
 
 describe('getTargetFacts', () => {
-  it('reads the user, chain, roles, groups and TAP policy in ONE round trip', async () => {
+  it('reads the user, chain, every eligibility signal and the TAP policy in ONE round trip', async () => {
     const { result: facts, roundTrips: trips } = await measure(() => getTargetFacts(local.userId('t1')));
     expect(trips).toBe(1);
     expect(facts.target).toEqual({
@@ -96,8 +99,15 @@ describe('getTargetFacts', () => {
       { id: local.userId('mgr'), displayName: 'Max Manager', accountEnabled: true, userType: 'Member' },
       { id: local.userId('ceo'), displayName: 'Cora CEO', accountEnabled: true, userType: 'Member' },
     ]);
-    expect(facts.directoryRoleTemplateIds).toEqual([]);
+    expect(facts.roleDefinitionIds).toEqual([]);
     expect(facts.groupIds.sort()).toEqual([groupId('Pilot'), groupId('Pilot Inner')].sort());
+    expect(facts).toMatchObject({
+      roleAssignableGroupIds: [],
+      ownedRoleAssignableGroupIds: [],
+      restrictedAdministrativeUnitIds: [],
+      portalAppRoleAssignments: [],
+      unverifiable: [],
+    });
     expect(facts.tapPolicy).toEqual({
       state: 'enabled',
       defaultLifetimeInMinutes: 60,
@@ -110,42 +120,48 @@ describe('getTargetFacts', () => {
     });
     expect(facts.tapMethods).toBeNull();
     expect(facts.graphRequestId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(getTargetIneligibleReasons(facts, local.userId('mgr'))).toEqual([]);
+    expect(getTargetIneligibleReasons(facts, local.userId('mgr'), RULES)).toEqual([]);
   });
 
-  it('sees roles held directly and through a role-assignable group; non-admin roles do not count', async () => {
+  it('sees roles held directly and through a role-assignable group; allow-listed roles do not count', async () => {
     const helper = await getTargetFacts(local.userId('helper'));
-    expect(helper.directoryRoleTemplateIds).toEqual([HELPDESK_ADMIN]);
+    expect(helper.roleDefinitionIds).toEqual([HELPDESK_ADMIN]);
     expect(helper.groupIds).toEqual([groupId('Ops')]);
-    expect(getTargetIneligibleReasons(helper, local.userId('mgr'))).toEqual(['privileged-role']);
-    const admin = await getTargetFacts(`admin@${TEST_DOMAIN}`);
-    expect(admin.directoryRoleTemplateIds).toEqual([USER_ADMIN]);
-    expect(getTargetIneligibleReasons(admin, local.userId('mgr'))).toEqual(['privileged-role']);
+    expect(helper.roleAssignableGroupIds).toEqual([groupId('Ops')]);
+    expect(getTargetIneligibleReasons(helper, local.userId('mgr'), RULES)).toEqual(['privileged-role']);
     const reader = await getTargetFacts(local.userId('reader'));
-    expect(reader.directoryRoleTemplateIds).toEqual([DIRECTORY_READERS]);
+    expect(reader.roleDefinitionIds).toEqual([DIRECTORY_READERS]);
     expect(reader.roleAssignableGroupIds).toEqual([]);
-    expect(getTargetIneligibleReasons(reader, local.userId('mgr'))).toEqual([]);
+    expect(getTargetIneligibleReasons(reader, local.userId('mgr'), RULES)).toEqual([]);
   });
 
-  it('under the contract’s minimal grant, a role-assignable group without a role cannot be seen as such', async () => {
-    // Limited information: without GroupMember.Read.All Graph returns groups as bare ids (see
-    // target-facts-groups.test.ts for the grant that makes such members ineligible).
+  it('a UPN reference costs one more round: the role filters need the object id', async () => {
+    const { result: admin, roundTrips: trips } = await measure(() => getTargetFacts(`admin@${TEST_DOMAIN}`));
+    expect(trips).toBe(2);
+    expect(admin.target?.id).toBe(local.userId('admin'));
+    expect(admin.roleDefinitionIds).toEqual([USER_ADMIN]);
+    expect(getTargetIneligibleReasons(admin, local.userId('mgr'), RULES)).toEqual(['privileged-role']);
+  });
+
+  it('a member of a role-assignable group is privileged even when the group holds no role', async () => {
     const ops2 = await getTargetFacts(local.userId('ops2'));
+    expect(ops2.roleDefinitionIds).toEqual([]);
     expect(ops2.groupIds).toEqual([groupId('Tier Zero')]);
-    expect(ops2.roleAssignableGroupIds).toEqual([]);
+    expect(ops2.roleAssignableGroupIds).toEqual([groupId('Tier Zero')]);
+    expect(getTargetIneligibleReasons(ops2, local.userId('mgr'), RULES)).toEqual(['privileged-role']);
   });
 
   it('applies the TAP policy state and group targets (exclusion wins)', async () => {
     const policy = local.tenant.ctx.directory.tapPolicy;
     policy.includeTargets = [{ targetType: 'group', id: groupId('Pilot'), isRegistrationRequired: false }];
     const inScope = await getTargetFacts(local.userId('t1'));
-    expect(getTargetIneligibleReasons(inScope, local.userId('mgr'))).toEqual([]);
+    expect(getTargetIneligibleReasons(inScope, local.userId('mgr'), RULES)).toEqual([]);
     const outside = await getTargetFacts(local.userId('admin'));
-    expect(getTargetIneligibleReasons(outside, local.userId('mgr'))).toEqual(['privileged-role', 'outside-tap-policy']);
+    expect(getTargetIneligibleReasons(outside, local.userId('mgr'), RULES)).toEqual(['privileged-role', 'outside-tap-policy']);
     policy.excludeTargets = [{ targetType: 'group', id: groupId('Pilot Inner') }];
-    expect(getTargetIneligibleReasons(await getTargetFacts(local.userId('t1')), local.userId('mgr'))).toEqual(['outside-tap-policy']);
+    expect(getTargetIneligibleReasons(await getTargetFacts(local.userId('t1')), local.userId('mgr'), RULES)).toEqual(['outside-tap-policy']);
     policy.state = 'disabled';
-    expect(getTargetIneligibleReasons(await getTargetFacts(local.userId('reader')), local.userId('mgr'))).toEqual(['tap-policy-disabled']);
+    expect(getTargetIneligibleReasons(await getTargetFacts(local.userId('reader')), local.userId('mgr'), RULES)).toEqual(['tap-policy-disabled']);
     expect(await getTenantTapPolicy()).toMatchObject({ state: 'disabled', includeTargets: [{ targetType: 'group', id: groupId('Pilot') }] });
   });
 
@@ -160,12 +176,12 @@ describe('getTargetFacts', () => {
 
   it('answers target null for unknown ids, and sends nothing user-shaped to Graph for malformed ones', async () => {
     const unknown = await getTargetFacts('00000000-0000-4000-8000-00000000dead');
-    expect(unknown).toMatchObject({ target: null, chain: [], directoryRoleTemplateIds: [], groupIds: [] });
+    expect(unknown).toMatchObject({ target: null, chain: [], roleDefinitionIds: [], groupIds: [] });
     const batchedBefore = { ...local.tenant.ctx.stats.batched };
     for (const bad of ['', '../groups', 'x?$select=id', 'a/b@c', `${'a'.repeat(400)}@x`]) {
       const facts = await getTargetFacts(bad);
       expect(facts.target).toBeNull();
-      expect(facts.tapPolicy.state).toBe('enabled');
+      expect(facts.tapPolicy?.state).toBe('enabled');
     }
     const userItems = Object.entries(local.tenant.ctx.stats.batched).filter(([k, n]) => k.includes('/users') && n !== (batchedBefore[k] ?? 0));
     expect(userItems).toEqual([]);

@@ -3,7 +3,10 @@
  * caller: the deny-by-default authorization matrix (CONTRACT.md §1–2).
  *
  * Every route × { no token, wrong-audience token, outsider, manager, approver, auditor, admin }
- * is checked against the contract's status and code. Every refusal re-reads the database:
+ * is checked against the contract's status and code, and refused (401) with a foreign-client
+ * token: the admin's own token for the portal API, obtained by another app registration of the
+ * tenant (the seed's automation client), so only its `azp` is wrong. A sweep over every route
+ * module under app/api checks that last point for routes the matrix does not list. Every refusal re-reads the database:
  * tap_request and policy_version are unchanged, and the audit trail grew by nothing but the
  * caller's own refusal event (`tap_request.refused`) — exactly one where the issue asks for it
  * (not-in-reporting-chain), none for a request without a valid token.
@@ -16,6 +19,7 @@
  * Routes are loaded by path at run time so that one missing route module fails its own test,
  * not the whole file.
  */
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,6 +41,8 @@ let local: LocalTenant;
 const tokens: Record<string, string | undefined> = {};
 const CALLERS = ['none', 'wrong-audience', 'outsider', 'manager', 'approver', 'auditor', 'admin'] as const;
 type Caller = (typeof CALLERS)[number];
+/** Called on every route besides the matrix's callers; always refused. */
+type AnyCaller = Caller | 'foreign-client';
 const SIGNED_IN = ['outsider', 'manager', 'approver', 'auditor', 'admin'] as const;
 const JUSTIFICATION = 'Lost the phone with the authenticator app on it.';
 
@@ -89,6 +95,7 @@ beforeAll(async () => {
   tokens.none = undefined;
   tokens['wrong-audience'] = await local.getUserToken('manager', { scope: 'https://graph.microsoft.com/User.Read' });
   for (const name of SIGNED_IN) tokens[name] = await local.getUserToken(name);
+  tokens['foreign-client'] = await local.getUserToken('admin', { client: 'automation' });
 });
 
 afterAll(async () => {
@@ -97,9 +104,9 @@ afterAll(async () => {
 });
 
 type Handler = (request: Request, context: { params: Promise<Record<string, string | string[] | undefined>> }) => Promise<Response>;
-type RouteModule = Partial<Record<'GET' | 'POST' | 'PUT' | 'DELETE', Handler>>;
+type RouteModule = Partial<Record<'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', Handler>>;
 
-async function route(modulePath: string, method: 'GET' | 'POST' | 'PUT'): Promise<Handler> {
+async function route(modulePath: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE'): Promise<Handler> {
   // A variable specifier: a route that does not exist yet fails here, in its own test.
   const specifier = `@/app/api/${modulePath}/route`;
   const mod = (await import(/* @vite-ignore */ specifier)) as RouteModule;
@@ -119,7 +126,7 @@ interface CallResult {
 async function call(
   handler: Handler,
   pathAndQuery: string,
-  caller: Caller,
+  caller: AnyCaller,
   options: { method?: string; params?: Record<string, string | string[]>; body?: unknown } = {},
 ): Promise<CallResult> {
   const token = tokens[caller];
@@ -157,7 +164,7 @@ type Snapshot = Awaited<ReturnType<typeof snapshot>>;
  * After a refusal: nothing changed but the audit trail, which may only have grown by the
  * caller's refusal events — `refusalEvents` of them when the issue requires it, else at most one.
  */
-async function expectNothingChanged(before: Snapshot, caller: Caller, refusalEvents: 0 | 1 | 'at-most-1', label: string) {
+async function expectNothingChanged(before: Snapshot, caller: AnyCaller, refusalEvents: 0 | 1 | 'at-most-1', label: string) {
   const after = await snapshot();
   expect(after.requests, `${label}: tap_request unchanged`).toEqual(before.requests);
   expect(after.policies, `${label}: policy_version unchanged`).toEqual(before.policies);
@@ -190,7 +197,7 @@ const NOT_IN_CHAIN: Expected = [403, 'not-in-reporting-chain'];
 async function matrix(
   name: string,
   expected: Record<Caller, Expected>,
-  invoke: (caller: Caller, fixture: string | undefined) => Promise<CallResult>,
+  invoke: (caller: AnyCaller, fixture: string | undefined) => Promise<CallResult>,
   options: { prepare?: () => Promise<string>; onSuccess?: (caller: Caller, result: CallResult, fixture: string | undefined) => Promise<void> | void; refusalEvents?: (code: string) => 0 | 1 | 'at-most-1' } = {},
 ) {
   for (const caller of CALLERS) {
@@ -208,6 +215,11 @@ async function matrix(
     const events = want[1] === 'unauthenticated' ? 0 : (options.refusalEvents?.(want[1]) ?? 'at-most-1');
     await expectNothingChanged(before, caller, events, label);
   }
+  const fixture = options.prepare ? await options.prepare() : undefined;
+  const before = await snapshot();
+  const result = await invoke('foreign-client', fixture);
+  expectProblem(result, 401, 'unauthenticated', `${name} as foreign-client`);
+  await expectNothingChanged(before, 'foreign-client', 0, `${name} as foreign-client`);
 }
 
 // ---- fixtures, made through the routes themselves -------------------------------------------
@@ -273,6 +285,29 @@ describe('foundation API routes', () => {
       expect(status, caller).toBe(200);
       expect(body).toEqual({ status: 'ok' });
     }
+  });
+
+  it('GET /api/health/details: admins only; the configuration checks, each with its status and fix', async () => {
+    const details = await route('health/details', 'GET');
+    await matrix(
+      'GET /api/health/details',
+      { none: UNAUTHENTICATED, 'wrong-audience': UNAUTHENTICATED, outsider: FORBIDDEN, manager: FORBIDDEN, approver: FORBIDDEN, auditor: FORBIDDEN, admin: 200 },
+      (caller) => call(details, '/api/health/details', caller),
+      {
+        refusalEvents: () => 0,
+        onSuccess: (_caller, result) => {
+          expect(Object.keys(result.body)).toEqual(['checks']);
+          const checks = result.body.checks as Record<string, unknown>[];
+          for (const check of checks) {
+            expect(Object.keys(check).sort()).toEqual(['detail', 'fix', 'id', 'status']);
+            expect(['ok', 'warn', 'fail']).toContain(check.status);
+            expect(check.fix === null || typeof check.fix === 'string').toBe(true);
+          }
+          expect(checks.find((check) => check.id === 'broker-credential')).toMatchObject({ status: 'ok' });
+          expect(checks.find((check) => check.id === 'users-and-org-chart')).toMatchObject({ status: 'ok' });
+        },
+      },
+    );
   });
 
   it('GET /api/me: 401 without a valid token, the caller otherwise', async () => {
@@ -653,5 +688,66 @@ describe('audit and policy routes', () => {
     const before = await snapshot();
     expectProblem(await call(put, '/api/policy', 'admin', { method: 'PUT', body: { ...policy, maxLifetimeInMinutes: 100_000 } }), 400, 'validation-failed', 'over the tenant maximum');
     await expectNothingChanged(before, 'admin', 'at-most-1', 'an invalid policy');
+  });
+});
+
+// ---- every route module ---------------------------------------------------------------------------
+
+describe('every route under app/api', () => {
+  /** Routes that read no token (CONTRACT.md §2), and the catch-all 404. Anything else must demand one. */
+  const OPEN_ROUTES = new Set(['config', 'health', 'openapi.json', 'audit/public-key', '[...path]']);
+  const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+  function routeModules(): string[] {
+    const root = path.join(process.cwd(), 'app/api');
+    return (readdirSync(root, { recursive: true }) as string[])
+      .filter((file) => path.basename(file) === 'route.ts')
+      .map((file) => path.dirname(file).split(path.sep).join('/'))
+      .sort();
+  }
+
+  it('refuses a token the portal API did not issue to the portal (another azp) on every route, and none is open by accident', async () => {
+    const modules = routeModules();
+    expect(modules).toEqual(expect.arrayContaining(['me', 'policy', 'tap-requests/[id]/issue', 'health/details']));
+    let checked = 0;
+    for (const modulePath of modules) {
+      const mod = (await import(/* @vite-ignore */ `@/app/api/${modulePath}/route`)) as RouteModule;
+      // Made-up values for dynamic segments: authentication comes before any lookup.
+      const params: Record<string, string | string[]> = {};
+      const urlPath = modulePath
+        .split('/')
+        .map((segment) => {
+          const catchAll = /^\[\.\.\.(\w+)\]$/.exec(segment);
+          if (catchAll) {
+            params[catchAll[1]!] = ['nope'];
+            return 'nope';
+          }
+          const dynamic = /^\[(\w+)\]$/.exec(segment);
+          if (dynamic) {
+            params[dynamic[1]!] = '6f1d2c3b-4a5e-4f60-8718-293a4b5c6d7e';
+            return params[dynamic[1]!] as string;
+          }
+          return segment;
+        })
+        .join('/');
+      for (const method of METHODS) {
+        const handler = mod[method];
+        if (handler === undefined) continue;
+        const label = `${method} /api/${modulePath}`;
+        const body = method === 'GET' || method === 'DELETE' ? undefined : {};
+        const anonymous = await call(handler, `/api/${urlPath}`, 'none', { method, params, body });
+        if (anonymous.status !== 401) {
+          expect(OPEN_ROUTES.has(modulePath), `${label} answers ${anonymous.status} without a token`).toBe(true);
+          continue;
+        }
+        const before = await snapshot();
+        const foreign = await call(handler, `/api/${urlPath}`, 'foreign-client', { method, params, body });
+        expectProblem(foreign, 401, 'unauthenticated', `${label} as foreign-client`);
+        expect(foreign.body.detail, label).toBe('The access token is invalid.');
+        await expectNothingChanged(before, 'foreign-client', 0, `${label} as foreign-client`);
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(20);
   });
 });

@@ -14,7 +14,7 @@ import type { PrismaClient } from '@/lib/db/generated/client';
 import { createTestDb, type TestDb } from '@/lib/db/test-db';
 import { resetEnvForTests } from '@/lib/env';
 import { dispatchNotifications, NOTIFICATION_MAX_ATTEMPTS } from '@/lib/notify/dispatch-notifications';
-import { buildTestSeed, startLocalTenant, TEST_DOMAIN, type LocalTenant } from '@/lib/testing/local-tenant';
+import { BROKER_GRAPH_PERMISSIONS, buildTestSeed, startLocalTenant, TEST_DOMAIN, type LocalTenant } from '@/lib/testing/local-tenant';
 import { defaultFaults } from '@/tenant/faults';
 import { getMailLog, type SentMail } from '@/tenant/mail-log';
 
@@ -44,7 +44,7 @@ function setMailEnv(on: boolean): void {
 beforeAll(async () => {
   local = await startLocalTenant(
     buildTestSeed([...LIFECYCLE_USERS, { upn: 'mailer', displayName: 'TAP Broker Mail', accountEnabled: false }], {
-      brokerPermissions: ['User.Read.All', 'UserAuthenticationMethod.ReadWrite.All', 'Policy.Read.All', 'RoleManagement.Read.Directory', 'Mail.Send'],
+      brokerPermissions: [...BROKER_GRAPH_PERMISSIONS, 'Mail.Send'],
     }),
   );
   setMailEnv(true);

@@ -38,6 +38,20 @@ export interface TestSeedUser {
   directoryRoles?: string[];
 }
 
+/**
+ * The application permissions the broker needs for every feature (least privilege per call; the
+ * README's permission list). Tests that take one away pass their own list.
+ */
+export const BROKER_GRAPH_PERMISSIONS = [
+  'User.Read.All',
+  'UserAuthenticationMethod.ReadWrite.All',
+  'Policy.Read.AuthenticationMethod',
+  'RoleManagement.Read.Directory',
+  'GroupMember.Read.All',
+  'AdministrativeUnit.Read.All',
+  'Application.Read.All',
+] as const;
+
 /** A seed in the contract's format (CONTRACT.md §3); users given by short names `x` → `x@test.contoso.test`. */
 export function buildTestSeed(users: TestSeedUser[], options: { brokerPermissions?: string[] } = {}): Record<string, unknown> {
   const upn = (name: string) => (name.includes('@') ? name : `${name}@${TEST_DOMAIN}`);
@@ -47,7 +61,7 @@ export function buildTestSeed(users: TestSeedUser[], options: { brokerPermission
     broker: {
       clientId: TEST_BROKER_CLIENT_ID,
       clientSecret: TEST_BROKER_SECRET,
-      graphPermissions: options.brokerPermissions ?? ['User.Read.All', 'UserAuthenticationMethod.ReadWrite.All', 'Policy.Read.All', 'RoleManagement.Read.Directory'],
+      graphPermissions: options.brokerPermissions ?? [...BROKER_GRAPH_PERMISSIONS],
     },
     automation: { clientId: TEST_AUTOMATION_CLIENT_ID, clientSecret: TEST_AUTOMATION_SECRET, graphPermissions: ['User.ReadWrite.All'] },
     tapPolicy: { state: 'enabled', defaultLifetimeInMinutes: 60, minimumLifetimeInMinutes: 60, maximumLifetimeInMinutes: 480, defaultLength: 8, isUsableOnce: false },
@@ -74,8 +88,11 @@ export interface LocalTenant {
   apiScope: string;
   /** The user's object id in the tenant. */
   userId(name: string): string;
-  /** An access token for the portal API obtained with the password grant (ROPC), like the SPA would get. */
-  getUserToken(name: string, options?: { scope?: string }): Promise<string>;
+  /**
+   * An access token for the portal API obtained with the password grant (ROPC), like the SPA would
+   * get; `client: 'automation'` asks as the seed's automation app instead (another `azp`).
+   */
+  getUserToken(name: string, options?: { scope?: string; client?: 'portal' | 'automation' }): Promise<string>;
   /** An app-only token (client credentials) for `scope`, as the broker or automation client. */
   getAppToken(scope: string, client?: 'broker' | 'automation'): Promise<string>;
   close(): Promise<void>;
@@ -150,7 +167,9 @@ export async function startLocalTenant(seed: Record<string, unknown>): Promise<L
     getUserToken(name, options = {}) {
       return postToken(tokenUrl, {
         grant_type: 'password',
-        client_id: TEST_PORTAL_CLIENT_ID,
+        ...(options.client === 'automation'
+          ? { client_id: TEST_AUTOMATION_CLIENT_ID, client_secret: TEST_AUTOMATION_SECRET }
+          : { client_id: TEST_PORTAL_CLIENT_ID }),
         scope: options.scope ?? apiScope,
         username: name.includes('@') ? name : `${name}@${TEST_DOMAIN}`,
         password: TEST_PASSWORD,

@@ -1,0 +1,8 @@
+import { getHealthDetails } from '@/lib/broker/get-health-details';
+import { defineRoute } from '@/lib/http/route';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+
+/** The configuration checks (`ok` / `warn` / `fail`, each with its fix); admins only. `GET /api/health` stays the bare liveness answer. */
+export const GET = defineRoute({ allow: ['admin'] }, async ({ actor, context }) => ({ ...(await getHealthDetails(actor, context)) }));
