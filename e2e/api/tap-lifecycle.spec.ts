@@ -304,6 +304,7 @@ test('ineligible targets in the chain: 422 with the reason, nothing created, the
     ['lynne.robbins@contoso.test', 'emily.braun@contoso.test', 'account-disabled'],
     ['pradeep.gupta@contoso.test', 'alex_fabrikam.test#EXT#@contoso.test', 'guest'],
     ['adele.vance@contoso.test', 'debra.berger@contoso.test', 'privileged-role'],
+    ['adele.vance@contoso.test', 'raul.razo@contoso.test', 'privileged-role'],
     ['bianca.pisani@contoso.test', 'bianca.pisani@contoso.test', 'self'],
   ];
   // The demo org's role-assignable group holding a privileged role (design: A): its member is
@@ -327,9 +328,9 @@ test('ineligible targets in the chain: 422 with the reason, nothing created, the
     expect(refused.some((e) => e.targetId === targetId && JSON.stringify(e.data).includes(reason)), `${manager} → ${target} audited`).toBe(true);
   }
 
-  // A non-admin directory role (Password Administrator) does not make anyone ineligible.
-  const raul = await createTapRequest(request, 'adele.vance@contoso.test', 'raul.razo@contoso.test');
-  expect(raul.status).toBe('approved');
+  // A read-only role on the policy's allow-list (Reports Reader) does not make anyone ineligible.
+  const nora = await createTapRequest(request, 'adele.vance@contoso.test', 'nora.blake@contoso.test');
+  expect(nora.status).toBe('approved');
 });
 
 test('the target moves to another manager between approval and issuance: issue is 403 and the auditor sees why', async ({ request }) => {

@@ -31,7 +31,7 @@ async function shownSeqs(page: Page): Promise<number[]> {
 
 test('an auditor filters the trail, opens an event with its chain evidence, and pages on', async ({ page, request }) => {
   // A request of our own to look for: its events are known exactly through the API.
-  const created = await createTapRequest(request, 'adele.vance@contoso.test', 'raul.razo@contoso.test');
+  const created = await createTapRequest(request, 'adele.vance@contoso.test', 'nora.blake@contoso.test');
   const ofRequest: AuditEventView[] = await readAudit(request, AUDITOR, { requestId: created.id });
   expect(ofRequest.length).toBeGreaterThan(0);
 

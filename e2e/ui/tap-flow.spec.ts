@@ -124,3 +124,23 @@ test('an indirect report waits for an approver, who approves in the UI; then the
   await expect(page.getByText('This pass will not be shown again.')).toBeVisible();
   expect((await getTapRequest(page.request, manager.userPrincipalName, requestId)).status).toBe('issued');
 });
+
+test('the team page names why each stronger account gets no pass, in plain words, with who can help', async ({ page }) => {
+  await signIn(page, userByUpn(seed, 'adele.vance@contoso.test'));
+  const expectations: [string, string, RegExp][] = [
+    ['farah.aziz@contoso.test', 'privileged-role', /Authentication Administrator or Privileged Authentication Administrator/],
+    ['cameron.white@contoso.test', 'portal-role', /approver, auditor or admin of this portal/],
+    ['breakglass01@contoso.test', 'protected-account', /restricted administrative unit/],
+  ];
+  for (const [upn, reason, explanation] of expectations) {
+    const row = page.getByTestId('reportee-row').filter({ visible: true }).filter({ hasText: upn });
+    await expect(row).toHaveCount(1);
+    const shown = row.locator(`[data-testid="ineligible-reason"][data-reason="${reason}"]`);
+    await expect(shown).toBeVisible();
+    await expect(shown).toContainText(explanation);
+    await expect(row.getByRole('button', { name: 'Request pass' })).toBeDisabled();
+  }
+  // Only a read-only role on the allow-list: the request button is there to use.
+  const nora = page.getByTestId('reportee-row').filter({ visible: true }).filter({ hasText: 'nora.blake@contoso.test' });
+  await expect(nora.getByRole('button', { name: 'Request pass' })).toBeEnabled();
+});
