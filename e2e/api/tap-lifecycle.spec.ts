@@ -248,8 +248,14 @@ test('approvers never decide their own request, nor one for themselves', async (
   await expectProblem(await isaiah.post(`/api/tap-requests/${own.id}/deny`, { reason: 'Changed my mind about this.' }), 403, 'forbidden');
   expect((await getTapRequest(request, 'isaiah.langer@contoso.test', own.id)).status).toBe('pending_approval');
 
-  // Megan requests a pass for Kim (an approver, three levels down): Kim cannot approve it.
+  // Megan requests a pass for Kim (three levels down) while Kim holds no portal role — nobody can
+  // request one for an approver — and Kim is an approver again by the time it is decided: she
+  // cannot approve a request for herself.
+  const kimWithoutRole = structuredClone(demo);
+  for (const group of kimWithoutRole.groups ?? []) group.members = group.members.filter((m) => m !== 'kim.akers@contoso.test');
+  await replaceDirectory(kimWithoutRole);
   const forKim = await createTapRequest(request, 'megan.bowen@contoso.test', 'kim.akers@contoso.test');
+  await replaceDirectory(demo);
   expect(forKim.status).toBe('pending_approval');
   const kim = asUser(request, 'kim.akers@contoso.test');
   await expectProblem(await kim.post(`/api/tap-requests/${forKim.id}/approve`, {}), 403, 'forbidden');

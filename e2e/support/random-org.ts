@@ -31,7 +31,7 @@ export function randomOrg(base: Seed, count: number, prngSeed: number): Seed {
       appRoles: [],
     });
   }
-  // Only the apps, tenant and TAP policy carry over: the base's groups name its own people.
-  const { groups: _groups, ...apps } = base;
+  // Only the apps, tenant and TAP policy carry over: the base's groups and units name its own people.
+  const { groups: _groups, administrativeUnits: _units, customRoles: _roles, ...apps } = base;
   return { ...apps, users };
 }
