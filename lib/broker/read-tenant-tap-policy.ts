@@ -1,5 +1,6 @@
 import 'server-only';
 import { BrokerError, isBrokerError } from '@/lib/broker/errors';
+import { GraphRequestError } from '@/lib/graph/client';
 import { getTenantTapPolicy, type TenantTapPolicy } from '@/lib/graph/get-target-facts';
 import type { Logger } from '@/lib/log';
 
@@ -14,8 +15,10 @@ export async function readTenantTapPolicy(log: Logger): Promise<TenantTapPolicy>
     return await getTenantTapPolicy({ log });
   } catch (error) {
     if (isBrokerError(error)) throw error;
-    throw new BrokerError('upstream-unavailable', "The tenant's Temporary Access Pass policy could not be read from Graph.", {
-      cause: error,
-    });
+    const detail =
+      error instanceof GraphRequestError && error.status === 403
+        ? "The tenant's Temporary Access Pass policy could not be read: the broker's app registration needs the Graph application permission Policy.Read.AuthenticationMethod (Policy.Read.All is not enough for it)."
+        : "The tenant's Temporary Access Pass policy could not be read from Graph.";
+    throw new BrokerError('upstream-unavailable', detail, { cause: error });
   }
 }

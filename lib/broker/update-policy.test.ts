@@ -10,6 +10,7 @@ import { getDefaultPolicy } from '@/lib/broker/policy';
 import { updatePolicy } from '@/lib/broker/update-policy';
 import type { Prisma } from '@/lib/db/generated/client';
 import { createTestDb, type TestDb } from '@/lib/db/test-db';
+import { getBrokerGraphToken } from '@/lib/graph/client';
 import { buildTestSeed, startLocalTenant, TEST_TENANT_ID, type LocalTenant } from '@/lib/testing/local-tenant';
 
 // Graph is real (the local tenant, for the tenant's TAP policy); the database is a fresh PGlite or,
@@ -146,6 +147,22 @@ describe('updatePolicy', () => {
       code: 'upstream-unavailable',
       status: 503,
     });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  test('a broker without Policy.Read.AuthenticationMethod: 503 naming the permission, nothing changed', async () => {
+    const before = await snapshot();
+    const granted = [...local.tenant.ctx.directory.broker.graphPermissions];
+    local.tenant.ctx.directory.broker.graphPermissions = [...granted.filter((p) => p !== 'Policy.Read.AuthenticationMethod'), 'Policy.Read.All'];
+    await getBrokerGraphToken({ fresh: true });
+    try {
+      const error = await refusal(updatePolicy(ADMIN, { ...DEFAULTS, maxDepth: 3 }, testRequestContext(), { db: db.prisma }));
+      expect(error).toMatchObject({ code: 'upstream-unavailable', status: 503 });
+      expect(error.message).toContain('Policy.Read.AuthenticationMethod');
+    } finally {
+      local.tenant.ctx.directory.broker.graphPermissions = granted;
+      await getBrokerGraphToken({ fresh: true });
+    }
     expect(await snapshot()).toEqual(before);
   });
 
