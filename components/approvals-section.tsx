@@ -10,13 +10,38 @@ import { ProblemAlert } from '@/components/problem-alert';
 import { RequestTerms } from '@/components/request-details';
 import { ListSkeleton, SectionHeading } from '@/components/section-parts';
 import { formatDateTime, formatElapsed } from '@/lib/client/format';
+import { StepUpRequiredError } from '@/lib/client/api-fetch';
 import { useMe } from '@/lib/client/me-context';
+import { InteractionRedirectingError } from '@/lib/client/msal';
 import { canReviewRequests } from '@/lib/client/navigation';
-import { parsePendingEvaluations, parseTapRequestList, type PendingEvaluation, type TapRequest } from '@/lib/client/portal-types';
+import { STEP_UP_NOTES, type PendingStepUp } from '@/lib/client/pending-step-up';
+import {
+  parsePendingEvaluations,
+  parseTapRequest,
+  parseTapRequestList,
+  type PendingEvaluation,
+  type TapRequest,
+} from '@/lib/client/portal-types';
 import { useNow } from '@/lib/client/use-now';
-import { usePortalApi, usePortalQuery, type QueryState } from '@/lib/client/use-portal-api';
+import { usePortalApi, usePortalQuery, type PortalApiCall, type QueryState } from '@/lib/client/use-portal-api';
+import { useRequestLimits } from '@/lib/client/use-request-limits';
+import { useResumeStepUp, useStepUp } from '@/lib/client/use-step-up';
 
 type Decision = 'approve' | 'deny';
+
+/** A decision interrupted by the second factor, being retried after it, or why that failed. */
+type ResumedDecision = { requestId: string; decision: Decision; text: string } & (
+  | { phase: 'running' }
+  | { phase: 'failed'; error: unknown }
+);
+
+async function postDecision(call: PortalApiCall, requestId: string, decision: Decision, text: string): Promise<TapRequest> {
+  const body = await call(`/api/tap-requests/${encodeURIComponent(requestId)}/${decision}`, {
+    method: 'POST',
+    body: decision === 'deny' ? { reason: text } : text === '' ? {} : { comment: text },
+  });
+  return parseTapRequest(body);
+}
 
 function oldestFirst(a: TapRequest, b: TapRequest): number {
   return a.createdAt.localeCompare(b.createdAt);
@@ -42,10 +67,10 @@ export function ApprovalsSection() {
     );
   }
   // A failed profile falls through: the API decides whether this user may see the queue.
-  return <PendingQueue meId={me.status === 'success' ? me.data.id : null} />;
+  return <PendingQueue meId={me.status === 'success' ? me.data.id : null} roles={me.status === 'success' ? me.data.roles : []} />;
 }
 
-function PendingQueue({ meId }: { meId: string | null }) {
+function PendingQueue({ meId, roles }: { meId: string | null; roles: readonly string[] }) {
   const pending = usePortalQuery('/api/tap-requests?scope=pending', parseTapRequestList);
   // Re-judged against the directory now, for all pending requests in one batched read.
   const evaluation = usePortalQuery('/api/tap-requests/evaluation', parsePendingEvaluations);
@@ -56,6 +81,9 @@ function PendingQueue({ meId }: { meId: string | null }) {
     [pending, decided],
   );
 
+  const stepUp = useStepUp();
+  const [resumed, setResumed] = useState<ResumedDecision | null>(null);
+
   const onDecided = (request: TapRequest, decision: Decision) => {
     const target = request.targetDisplayName ?? 'this person';
     setAnnouncement(decision === 'approve' ? `Approved the request for ${target}.` : `Denied the request for ${target}.`);
@@ -63,6 +91,21 @@ function PendingQueue({ meId }: { meId: string | null }) {
     pending.refresh();
     evaluation.refresh();
   };
+
+  // Back from the second factor: the same decision, with the same comment, retried once.
+  useResumeStepUp(['approve', 'deny'], (interrupted: Extract<PendingStepUp, { kind: Decision }>) => {
+    const base = { requestId: interrupted.requestId, decision: interrupted.kind, text: interrupted.text };
+    setResumed({ ...base, phase: 'running' });
+    stepUp.retry(interrupted, (call) => postDecision(call, base.requestId, base.decision, base.text)).then(
+      (request) => {
+        setResumed(null);
+        onDecided(request, base.decision);
+      },
+      (error: unknown) => setResumed({ ...base, phase: 'failed', error }),
+    );
+  });
+  // A retried decision whose request is no longer in the queue reports here instead of in its row.
+  const unlisted = resumed !== null && pending.status === 'success' && !shown.some((request) => request.id === resumed.requestId);
   const refreshAll = () => {
     pending.refresh();
     evaluation.refresh();
@@ -89,6 +132,8 @@ function PendingQueue({ meId }: { meId: string | null }) {
           </p>
         )}
       </div>
+      {unlisted && resumed.phase === 'failed' && <ProblemAlert error={resumed.error} />}
+      {shown.length > 0 && <DecisionStepUpNote roles={roles} />}
 
       {pending.status === 'loading' && <ListSkeleton label="Loading the requests waiting for approval…" />}
       {pending.status === 'error' && (
@@ -111,13 +156,32 @@ function PendingQueue({ meId }: { meId: string | null }) {
           </p>
           <ul className="space-y-3" aria-label="Requests waiting for approval">
             {shown.map((request) => (
-              <PendingRow key={request.id} request={request} meId={meId} onDecided={onDecided} evaluation={evaluationFor(evaluation, request.id)} />
+              <PendingRow
+                key={request.id}
+                request={request}
+                meId={meId}
+                onDecided={onDecided}
+                evaluation={evaluationFor(evaluation, request.id)}
+                resumed={resumed?.requestId === request.id ? resumed : null}
+                onDeciding={() => setResumed(null)}
+              />
             ))}
           </ul>
         </>
       )}
       <ApprovalHistory meId={meId} refreshKey={decided.size} />
     </section>
+  );
+}
+
+/** Said above the queue when the policy asks for a second factor before a decision. */
+function DecisionStepUpNote({ roles }: { roles: readonly string[] }) {
+  const limits = useRequestLimits(roles);
+  if (limits.status !== 'known' || !limits.limits.stepUpRequiredFor.includes('approve')) return null;
+  return (
+    <p className="rounded-md border border-blue-200 bg-blue-50 p-3 text-sm text-blue-950" data-testid="step-up-note">
+      {STEP_UP_NOTES.decide}
+    </p>
   );
 }
 
@@ -165,19 +229,33 @@ function PendingRow({
   meId,
   onDecided,
   evaluation,
+  resumed,
+  onDeciding,
 }: {
   request: TapRequest;
   meId: string | null;
   onDecided: (request: TapRequest, decision: Decision) => void;
   evaluation: RowEvaluation;
+  /** This row's decision, back from the second factor. */
+  resumed: ResumedDecision | null;
+  onDeciding: () => void;
 }) {
   const call = usePortalApi();
+  const stepUp = useStepUp();
   const commentId = useId();
   const commentRef = useRef<HTMLTextAreaElement>(null);
-  const [comment, setComment] = useState('');
+  const [comment, setComment] = useState(resumed?.text ?? '');
   const [commentError, setCommentError] = useState<string | null>(null);
-  const [busy, setBusy] = useState<Decision | null>(null);
-  const [failure, setFailure] = useState<unknown>(null);
+  const [ownBusy, setBusy] = useState<Decision | null>(null);
+  const [ownFailure, setFailure] = useState<unknown>(null);
+  // The comment typed before the second factor comes back with the row.
+  const [shownResume, setShownResume] = useState(resumed);
+  if (resumed !== shownResume) {
+    setShownResume(resumed);
+    if (resumed !== null) setComment(resumed.text);
+  }
+  const busy = ownBusy ?? (resumed?.phase === 'running' ? resumed.decision : null);
+  const failure = ownFailure ?? (resumed?.phase === 'failed' ? resumed.error : null);
 
   const target = personName(request.targetDisplayName, request.targetUserPrincipalName, request.targetUserId, meId);
   const requester = personName(request.requesterDisplayName, request.requesterUserPrincipalName, request.requesterId, meId);
@@ -195,14 +273,19 @@ function PendingRow({
     }
     setCommentError(null);
     setFailure(null);
+    onDeciding();
     setBusy(decision);
     try {
-      await call(`/api/tap-requests/${encodeURIComponent(request.id)}/${decision}`, {
-        method: 'POST',
-        body: decision === 'deny' ? { reason: text } : text === '' ? {} : { comment: text },
-      });
+      try {
+        await postDecision(call, request.id, decision, text);
+      } catch (error) {
+        if (error instanceof StepUpRequiredError) await stepUp.begin({ kind: decision, requestId: request.id, text }, error);
+        throw error;
+      }
       onDecided(request, decision);
     } catch (error) {
+      // Leaving for the second factor: the decision is retried when the user is back.
+      if (error instanceof InteractionRedirectingError) return;
       setFailure(error);
       setBusy(null);
     }

@@ -1,20 +1,23 @@
 'use client';
 
 import Link from 'next/link';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { StatusBadge } from '@/components/badge';
 import { Button } from '@/components/button';
-import { useIssuePass } from '@/components/pass-reveal-provider';
+import { useIssuePass, useResumedIssueCount } from '@/components/pass-reveal-provider';
 import { IssuedPassesSection, PassStateBadge, usePassStatuses, type PassStatus } from '@/components/pass-tracking';
 import { ProblemAlert } from '@/components/problem-alert';
 import { ListSkeleton, SectionHeading } from '@/components/section-parts';
 import { describeDecision, RequestTerms } from '@/components/request-details';
 import { formatDateTime, formatReason } from '@/lib/client/format';
 import { useMe } from '@/lib/client/me-context';
+import { InteractionRedirectingError } from '@/lib/client/msal';
 import { APP_ROLES } from '@/lib/client/navigation';
+import { STEP_UP_NOTES } from '@/lib/client/pending-step-up';
 import { parseTapRequestList, type TapRequest } from '@/lib/client/portal-types';
 import { useNow } from '@/lib/client/use-now';
 import { usePortalApi, usePortalQuery } from '@/lib/client/use-portal-api';
+import { useRequestLimits } from '@/lib/client/use-request-limits';
 
 type Notice = { kind: 'done'; text: string } | { kind: 'failed'; error: unknown };
 
@@ -35,6 +38,14 @@ export function MyRequestsSection() {
   const refreshTracking = tracking.refresh;
   const [busyId, setBusyId] = useState<string | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
+  // A pass issued on the way back from the second factor: the list loaded meanwhile is stale.
+  const resumedIssues = useResumedIssueCount();
+  const refreshRequests = requests.refresh;
+  useEffect(() => {
+    if (resumedIssues === 0) return;
+    refreshRequests();
+    refreshTracking();
+  }, [resumedIssues, refreshRequests, refreshTracking]);
   const sorted = useMemo(() => (requests.status === 'success' ? [...requests.data].sort(newestFirst) : []), [requests]);
 
   const run = async (request: TapRequest, action: () => Promise<string | null>) => {
@@ -44,6 +55,8 @@ export function MyRequestsSection() {
       const done = await action();
       if (done !== null) setNotice({ kind: 'done', text: done });
     } catch (error) {
+      // Leaving for the second factor: the pass is shown when the user is back.
+      if (error instanceof InteractionRedirectingError) return;
       setNotice({ kind: 'failed', error });
     } finally {
       setBusyId(null);
@@ -97,6 +110,8 @@ export function MyRequestsSection() {
       </div>
       {notice?.kind === 'failed' && <ProblemAlert error={notice.error} />}
 
+      {me.status === 'success' && sorted.some((request) => request.status === 'approved') && <StepUpNote roles={me.data.roles} />}
+
       {requests.status === 'loading' && <ListSkeleton label="Loading your requests…" />}
       {requests.status === 'error' && (
         <div className="space-y-3">
@@ -133,6 +148,20 @@ export function MyRequestsSection() {
       )}
       {isAdmin && <IssuedPassesSection />}
     </section>
+  );
+}
+
+/**
+ * Said before "Get pass" when the policy asks for a second factor first. Loaded only while a pass
+ * is waiting to be fetched: the limits cost the broker a Graph read.
+ */
+function StepUpNote({ roles }: { roles: readonly string[] }) {
+  const limits = useRequestLimits(roles);
+  if (limits.status !== 'known' || !limits.limits.stepUpRequiredFor.includes('issue')) return null;
+  return (
+    <p className="rounded-md border border-blue-200 bg-blue-50 p-3 text-sm text-blue-950" data-testid="step-up-note">
+      {STEP_UP_NOTES.issue}
+    </p>
   );
 }
 

@@ -11,6 +11,7 @@ import {
   samePolicy,
   toDraft,
   toggleRole,
+  toggleStepUpAction,
   validateDraft,
   type PolicyFields,
 } from '@/components/policy-api';
@@ -32,6 +33,8 @@ const POLICY: PolicyFields = {
   maxIssuancesPerManagerPerDay: 20,
   allowedDirectoryRoleTemplateIds: [DIRECTORY_READERS, REPORTS_READER],
   protectedGroupIds: [],
+  stepUpAuthContextId: null,
+  stepUpActions: [],
 };
 
 describe('parsing the policy', () => {
@@ -137,6 +140,56 @@ describe('editing the lists', () => {
     const { policy: back } = validateDraft(toDraft(policy), null);
     expect(back).not.toBeNull();
     expect(samePolicy(back!, policy)).toBe(true);
+  });
+});
+
+describe('step-up in the policy', () => {
+  it('reads the context and the actions, and treats a server without them as off', () => {
+    const parsed = parsePolicySettings({ ...POLICY, stepUpAuthContextId: 'c7', stepUpActions: ['policy', 'approve', 'issue'], version: 2 });
+    expect(parsed.stepUpAuthContextId).toBe('c7');
+    // Known actions only, in their fixed order ("issue" is implied, never listed).
+    expect(parsed.stepUpActions).toEqual(['approve', 'policy']);
+    const { stepUpAuthContextId: _c, stepUpActions: _a, ...older } = POLICY;
+    const old = parsePolicySettings({ ...older, version: 1 });
+    expect(old.stepUpAuthContextId).toBeNull();
+    expect(old.stepUpActions).toEqual([]);
+    expect(parsePolicySettings({ ...POLICY, stepUpAuthContextId: 'c100', version: 1 }).stepUpAuthContextId).toBeNull();
+  });
+
+  it('turns an empty field into "off" and a context id into one the server accepts', () => {
+    const off = validateDraft({ ...toDraft(POLICY), stepUpAuthContextId: '  ' }, null);
+    expect(off.policy?.stepUpAuthContextId).toBeNull();
+    const on = validateDraft({ ...toDraft(POLICY), stepUpAuthContextId: ' C12 ', stepUpActions: ['approve'] }, null);
+    expect(on.errors).toEqual({});
+    expect(on.policy).toMatchObject({ stepUpAuthContextId: 'c12', stepUpActions: ['approve'] });
+    const server = brokerPolicyInputSchema.safeParse(on.policy);
+    expect(server.success).toBe(true);
+    expect(server.data).toMatchObject({ stepUpAuthContextId: 'c12', stepUpActions: ['approve'] });
+  });
+
+  it('refuses what is not c1 to c99, beside the field', () => {
+    for (const typed of ['c0', 'c100', 'c01', 'context1', '1']) {
+      const { policy, errors } = validateDraft({ ...toDraft(POLICY), stepUpAuthContextId: typed }, null);
+      expect(policy, typed).toBeNull();
+      expect(errors.stepUpAuthContextId).toBe('Enter an authentication context id from c1 to c99, or leave it empty to turn step-up off.');
+    }
+  });
+
+  it('ticks actions in a fixed order and compares them as a set', () => {
+    expect(toggleStepUpAction(['policy'], 'approve', true)).toEqual(['approve', 'policy']);
+    expect(toggleStepUpAction(['approve', 'policy'], 'approve', false)).toEqual(['policy']);
+    expect(samePolicy({ ...POLICY, stepUpActions: ['approve', 'policy'] }, { ...POLICY, stepUpActions: ['policy', 'approve'] })).toBe(true);
+    expect(getChangedFields(POLICY, { ...POLICY, stepUpAuthContextId: 'c1', stepUpActions: ['approve'] })).toEqual([
+      'stepUpAuthContextId',
+      'stepUpActions',
+    ]);
+  });
+
+  it('says it in words for the history', () => {
+    expect(formatPolicyValue('stepUpAuthContextId', POLICY)).toBe('off');
+    expect(formatPolicyValue('stepUpAuthContextId', { ...POLICY, stepUpAuthContextId: 'c1' })).toBe('c1');
+    expect(formatPolicyValue('stepUpActions', POLICY)).toBe('nothing else');
+    expect(formatPolicyValue('stepUpActions', { ...POLICY, stepUpActions: ['approve', 'policy'] })).toBe('approve and deny, policy changes');
   });
 });
 

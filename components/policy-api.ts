@@ -8,6 +8,13 @@ import { formatDirectoryRole } from '@/lib/client/directory-roles';
 
 export type RequireApproval = 'always' | 'never' | 'indirect-only';
 
+/** What can ask for the second factor besides issuing a pass, which always does when a context is set. */
+export const STEP_UP_OPTIONAL_ACTIONS = ['approve', 'policy'] as const;
+export type StepUpOptionalAction = (typeof STEP_UP_OPTIONAL_ACTIONS)[number];
+
+/** A Conditional Access authentication context id as Entra names them (lib/broker/policy.ts). */
+export const AUTH_CONTEXT_ID_PATTERN = /^c([1-9]|[1-9][0-9])$/;
+
 export interface PolicyFields {
   maxDepth: number | null;
   requireApproval: RequireApproval;
@@ -20,6 +27,10 @@ export interface PolicyFields {
   allowedDirectoryRoleTemplateIds: string[];
   /** Object ids of groups whose members never get a pass. */
   protectedGroupIds: string[];
+  /** The authentication context (`c1` … `c99`) a token must prove to issue a pass; null = no step-up. */
+  stepUpAuthContextId: string | null;
+  /** What else needs it, in a fixed order. */
+  stepUpActions: StepUpOptionalAction[];
 }
 
 export type PolicyListField = 'allowedDirectoryRoleTemplateIds' | 'protectedGroupIds';
@@ -41,6 +52,8 @@ export const POLICY_FIELD_NAMES: readonly (keyof PolicyFields)[] = [
   'maxIssuancesPerManagerPerDay',
   'allowedDirectoryRoleTemplateIds',
   'protectedGroupIds',
+  'stepUpAuthContextId',
+  'stepUpActions',
 ];
 
 export const POLICY_FIELD_LABELS: Record<keyof PolicyFields, string> = {
@@ -53,6 +66,8 @@ export const POLICY_FIELD_LABELS: Record<keyof PolicyFields, string> = {
   maxIssuancesPerManagerPerDay: 'Passes per manager per day',
   allowedDirectoryRoleTemplateIds: 'Allowed read-only roles',
   protectedGroupIds: 'Protected groups',
+  stepUpAuthContextId: 'Step-up authentication context',
+  stepUpActions: 'Step-up also for',
 };
 
 export interface TenantTapPolicyView {
@@ -121,6 +136,12 @@ function idList(record: JsonRecord, key: string, what: string): string[] {
   return value.map((id) => id.toLowerCase());
 }
 
+/** Known actions only, in their fixed order. */
+function stepUpActionList(value: unknown): StepUpOptionalAction[] {
+  const list = Array.isArray(value) ? value : [];
+  return STEP_UP_OPTIONAL_ACTIONS.filter((action) => list.includes(action));
+}
+
 function parseFields(record: JsonRecord, what: string): PolicyFields {
   const maxDepth = record.maxDepth;
   const requireApproval = record.requireApproval;
@@ -137,7 +158,16 @@ function parseFields(record: JsonRecord, what: string): PolicyFields {
     maxIssuancesPerManagerPerDay: int(record, 'maxIssuancesPerManagerPerDay', what),
     allowedDirectoryRoleTemplateIds: idList(record, 'allowedDirectoryRoleTemplateIds', what),
     protectedGroupIds: idList(record, 'protectedGroupIds', what),
+    // Absent from a server (or a stored version) older than step-up: off.
+    stepUpAuthContextId:
+      typeof record.stepUpAuthContextId === 'string' && AUTH_CONTEXT_ID_PATTERN.test(record.stepUpAuthContextId) ? record.stepUpAuthContextId : null,
+    stepUpActions: stepUpActionList(record.stepUpActions),
   };
+}
+
+/** The editable fields of a policy (a saved draft, a version), checked like the policy itself. */
+export function parsePolicyFields(value: unknown): PolicyFields {
+  return parseFields(asRecord(value, 'policy'), 'policy');
 }
 
 export function parsePolicySettings(value: unknown): PolicySettingsView {
@@ -228,10 +258,20 @@ export function formatPolicyValue(field: keyof PolicyFields, policy: PolicyField
       return policy.isUsableOnce ? 'yes' : 'no';
     case 'maxIssuancesPerManagerPerDay':
       return String(policy.maxIssuancesPerManagerPerDay);
+    case 'stepUpAuthContextId':
+      return policy.stepUpAuthContextId ?? 'off';
+    case 'stepUpActions':
+      return policy.stepUpActions.length === 0 ? 'nothing else' : policy.stepUpActions.map((action) => STEP_UP_ACTION_LABELS[action].toLowerCase()).join(', ');
     default:
       return formatMinutes(policy[field]);
   }
 }
+
+/** The console's names for the optional step-up actions. */
+export const STEP_UP_ACTION_LABELS: Record<StepUpOptionalAction, string> = {
+  approve: 'Approve and deny',
+  policy: 'Policy changes',
+};
 
 export function formatMinutes(minutes: number): string {
   if (minutes % 1440 === 0) return `${minutes / 1440} day${minutes === 1440 ? '' : 's'}`;
@@ -253,6 +293,9 @@ export interface PolicyDraft {
   allowedDirectoryRoleTemplateIds: string[];
   /** The text area: one object id per line (commas, semicolons and spaces also separate). */
   protectedGroupIds: string;
+  /** Empty = no step-up. */
+  stepUpAuthContextId: string;
+  stepUpActions: StepUpOptionalAction[];
 }
 
 export function toDraft(policy: PolicyFields): PolicyDraft {
@@ -267,7 +310,14 @@ export function toDraft(policy: PolicyFields): PolicyDraft {
     maxIssuancesPerManagerPerDay: String(policy.maxIssuancesPerManagerPerDay),
     allowedDirectoryRoleTemplateIds: [...policy.allowedDirectoryRoleTemplateIds],
     protectedGroupIds: policy.protectedGroupIds.join('\n'),
+    stepUpAuthContextId: policy.stepUpAuthContextId ?? '',
+    stepUpActions: [...policy.stepUpActions],
   };
+}
+
+/** A draft's step-up actions with one ticked or unticked, in their fixed order. */
+export function toggleStepUpAction(actions: readonly StepUpOptionalAction[], action: StepUpOptionalAction, on: boolean): StepUpOptionalAction[] {
+  return STEP_UP_OPTIONAL_ACTIONS.filter((item) => (item === action ? on : actions.includes(item)));
 }
 
 /** A draft with one role ticked or unticked (an id is never listed twice). */
@@ -324,7 +374,15 @@ export function validateDraft(draft: PolicyDraft, tenant: TenantTapPolicyView | 
     maxIssuancesPerManagerPerDay: readInt(draft.maxIssuancesPerManagerPerDay, 0, 10_000, errors, 'maxIssuancesPerManagerPerDay'),
     allowedDirectoryRoleTemplateIds: [...new Set(draft.allowedDirectoryRoleTemplateIds.map((id) => id.toLowerCase()))],
     protectedGroupIds: [],
+    stepUpAuthContextId: null,
+    stepUpActions: stepUpActionList(draft.stepUpActions),
   };
+  const context = draft.stepUpAuthContextId.trim().toLowerCase();
+  if (context !== '' && !AUTH_CONTEXT_ID_PATTERN.test(context)) {
+    errors.stepUpAuthContextId = 'Enter an authentication context id from c1 to c99, or leave it empty to turn step-up off.';
+  } else {
+    policy.stepUpAuthContextId = context === '' ? null : context;
+  }
   const groups = parseGroupIds(draft.protectedGroupIds);
   if (groups.error !== null) errors.protectedGroupIds = groups.error;
   else policy.protectedGroupIds = groups.ids;
@@ -348,6 +406,9 @@ function sameValue(field: keyof PolicyFields, a: PolicyFields, b: PolicyFields):
   if (isPolicyListField(field)) {
     const change = getListChange(a[field], b[field]);
     return change.added.length === 0 && change.removed.length === 0;
+  }
+  if (field === 'stepUpActions') {
+    return a.stepUpActions.length === b.stepUpActions.length && a.stepUpActions.every((action) => b.stepUpActions.includes(action));
   }
   return a[field] === b[field];
 }

@@ -8,27 +8,36 @@ import {
   formatMinutes,
   getChangedFields,
   getServerFieldErrors,
+  parsePolicyFields,
   parsePolicyPreview,
   parsePolicySettings,
   samePolicy,
+  STEP_UP_ACTION_LABELS,
+  STEP_UP_OPTIONAL_ACTIONS,
   toDraft,
   toggleRole,
+  toggleStepUpAction,
   validateDraft,
   type DraftErrors,
   type PolicyDraft,
   type PolicyFields,
   type PolicyPreviewView,
   type PolicySettingsView,
+  type StepUpOptionalAction,
   type TenantTapPolicyView,
 } from '@/components/policy-api';
 import { PolicyChangeList } from '@/components/policy-change-list';
 import { PolicyHistory } from '@/components/policy-history';
 import { ProblemAlert } from '@/components/problem-alert';
 import { ListSkeleton, SectionHeading } from '@/components/section-parts';
+import { StepUpRequiredError } from '@/lib/client/api-fetch';
 import { READ_ONLY_DIRECTORY_ROLE_NAMES } from '@/lib/client/directory-roles';
 import { useMe } from '@/lib/client/me-context';
+import { InteractionRedirectingError } from '@/lib/client/msal';
 import { APP_ROLES } from '@/lib/client/navigation';
-import { usePortalApi, usePortalQuery } from '@/lib/client/use-portal-api';
+import { STEP_UP_NOTES } from '@/lib/client/pending-step-up';
+import { usePortalApi, usePortalQuery, type PortalApiCall } from '@/lib/client/use-portal-api';
+import { useResumeStepUp, useStepUp } from '@/lib/client/use-step-up';
 
 /** "Policy": the broker policy, editable by admins, with the tenant's bounds, a preview and the history. */
 export function PolicyConsole() {
@@ -47,10 +56,46 @@ export function PolicyConsole() {
   return <PolicyEditor />;
 }
 
+async function putPolicy(call: PortalApiCall, policy: PolicyFields): Promise<number> {
+  return parsePolicySettings(await call('/api/policy', { method: 'PUT', body: policy })).version;
+}
+
+/** A save interrupted by the second factor, being retried after it, or why that failed (with the draft). */
+type ResumedSave = { phase: 'running' } | { phase: 'failed'; error: unknown; draft: PolicyFields | null };
+
 function PolicyEditor() {
   const settings = usePortalQuery('/api/policy', parsePolicySettings);
   const [historyKey, setHistoryKey] = useState(0);
   const [saved, setSaved] = useState<number | null>(null);
+  const stepUp = useStepUp();
+  const [resumed, setResumed] = useState<ResumedSave | null>(null);
+  const refreshSettings = settings.refresh;
+
+  const onSaved = (version: number) => {
+    setSaved(version);
+    setHistoryKey((n) => n + 1);
+    refreshSettings();
+  };
+
+  // Back from the second factor: the same draft is saved once more with the stepped-up token.
+  useResumeStepUp(['policy'], (interrupted) => {
+    let draft: PolicyFields;
+    try {
+      draft = parsePolicyFields(interrupted.policy);
+    } catch (error) {
+      setResumed({ phase: 'failed', error, draft: null });
+      return;
+    }
+    setResumed({ phase: 'running' });
+    stepUp.retry(interrupted, (call) => putPolicy(call, draft)).then(
+      (version) => {
+        setResumed(null);
+        onSaved(version);
+      },
+      (error: unknown) => setResumed({ phase: 'failed', error, draft }),
+    );
+  });
+  const restoredDraft = resumed?.phase === 'failed' ? resumed.draft : null;
 
   return (
     <section aria-labelledby="policy-title" className="space-y-6">
@@ -70,6 +115,12 @@ function PolicyEditor() {
           </p>
         )}
       </div>
+      {resumed?.phase === 'running' && (
+        <p role="status" className="rounded-md border border-slate-200 bg-slate-50 p-3 text-sm text-slate-700">
+          Checking your second factor and saving the policy…
+        </p>
+      )}
+      {resumed?.phase === 'failed' && <ProblemAlert error={resumed.error} />}
       {settings.status === 'loading' && <ListSkeleton label="Loading the policy…" />}
       {settings.status === 'error' && (
         <div className="space-y-3">
@@ -82,13 +133,11 @@ function PolicyEditor() {
       {settings.status === 'success' && (
         <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_18rem]">
           <PolicyForm
-            key={settings.data.version}
+            // A draft that failed its step-up comes back into a fresh form.
+            key={`${settings.data.version}${restoredDraft === null ? '' : '-restored'}`}
             settings={settings.data}
-            onSaved={(version) => {
-              setSaved(version);
-              setHistoryKey((n) => n + 1);
-              settings.refresh();
-            }}
+            initialDraft={restoredDraft}
+            onSaved={onSaved}
             onEdited={() => setSaved(null)}
           />
           <TenantPolicyCard tenant={settings.data.tenantTapPolicy} />
@@ -139,16 +188,19 @@ function TenantRow({ label, children }: { label: string; children: ReactNode }) 
 
 function PolicyForm({
   settings,
+  initialDraft,
   onSaved,
   onEdited,
 }: {
   settings: PolicySettingsView;
+  initialDraft: PolicyFields | null;
   onSaved: (version: number) => void;
   onEdited: () => void;
 }) {
   const call = usePortalApi();
+  const stepUp = useStepUp();
   const baseId = useId();
-  const [draft, setDraft] = useState<PolicyDraft>(() => toDraft(settings));
+  const [draft, setDraft] = useState<PolicyDraft>(() => toDraft(initialDraft ?? settings));
   const [showErrors, setShowErrors] = useState(false);
   const [saving, setSaving] = useState(false);
   const [failure, setFailure] = useState<{ error: unknown; sent: PolicyFields } | null>(null);
@@ -182,9 +234,17 @@ function PolicyForm({
     setSaving(true);
     setFailure(null);
     try {
-      const body = await call('/api/policy', { method: 'PUT', body: policy });
-      onSaved(parsePolicySettings(body).version);
+      let version: number;
+      try {
+        version = await putPolicy(call, policy);
+      } catch (error) {
+        if (error instanceof StepUpRequiredError) await stepUp.begin({ kind: 'policy', policy: { ...policy } }, error);
+        throw error;
+      }
+      onSaved(version);
     } catch (error) {
+      // Leaving for the second factor: the draft is saved when the admin is back.
+      if (error instanceof InteractionRedirectingError) return;
       setFailure({ error, sent: policy });
       setSaving(false);
       const first = Object.keys(getServerFieldErrors(error, policy))[0];
@@ -343,7 +403,21 @@ function PolicyForm({
         onGroupsChange={(text) => update('protectedGroupIds', text)}
       />
 
+      <StepUpFields
+        fieldId={fieldId}
+        describedBy={describedBy}
+        draft={draft}
+        errors={liveErrors}
+        onContextChange={(text) => update('stepUpAuthContextId', text)}
+        onActionsChange={(actions) => update('stepUpActions', actions)}
+      />
+
       <PolicyPreviewPanel draft={policy} current={settings} unchanged={unchanged} />
+      {settings.stepUpAuthContextId !== null && settings.stepUpActions.includes('policy') && (
+        <p className="rounded-md border border-blue-200 bg-blue-50 p-3 text-sm text-blue-950" data-testid="step-up-note">
+          {STEP_UP_NOTES.policy}
+        </p>
+      )}
 
       {failure !== null && <ProblemAlert error={failure.error} />}
       <div className="flex flex-col gap-2 border-t border-slate-100 pt-4 sm:flex-row sm:items-center sm:justify-end">
@@ -439,6 +513,80 @@ function EligibilityFields({
         />
         <FieldError id={groupsId} error={errors.protectedGroupIds} />
       </div>
+    </div>
+  );
+}
+
+/**
+ * Step-up: the Conditional Access authentication context a second-factor sign-in proves (empty =
+ * off), and which actions besides issuing a pass ask for it.
+ */
+function StepUpFields({
+  fieldId,
+  describedBy,
+  draft,
+  errors,
+  onContextChange,
+  onActionsChange,
+}: {
+  fieldId: (field: keyof PolicyFields) => string;
+  describedBy: (field: keyof PolicyFields) => string;
+  draft: PolicyDraft;
+  errors: DraftErrors;
+  onContextChange: (text: string) => void;
+  onActionsChange: (actions: StepUpOptionalAction[]) => void;
+}) {
+  const contextId = fieldId('stepUpAuthContextId');
+  const actionsId = fieldId('stepUpActions');
+  return (
+    <div className="space-y-4 border-t border-slate-100 pt-6" data-testid="policy-step-up">
+      <div className="space-y-1.5 text-sm">
+        <label htmlFor={contextId} className="block font-medium text-slate-900">
+          Step-up authentication context
+        </label>
+        <div id={`${contextId}-hint`} className="space-y-1 text-slate-600">
+          <p>
+            The Conditional Access authentication context (c1 to c99) that asks for a second factor right before a pass is
+            shown. Create it and the Conditional Access policy that protects it in Entra first. Leave empty to turn step-up off.
+          </p>
+          <p className="font-medium text-slate-800">Strongly recommended in production: without it, anyone holding a manager’s open session can get passes.</p>
+        </div>
+        <input
+          id={contextId}
+          value={draft.stepUpAuthContextId}
+          onChange={(event) => onContextChange(event.target.value)}
+          spellCheck={false}
+          autoComplete="off"
+          placeholder="Off"
+          aria-invalid={errors.stepUpAuthContextId !== undefined}
+          aria-describedby={describedBy('stepUpAuthContextId')}
+          className={`${inputClassName} w-32 font-mono`}
+        />
+        <FieldError id={contextId} error={errors.stepUpAuthContextId} />
+      </div>
+
+      <fieldset className="space-y-2" aria-describedby={`${actionsId}-hint`}>
+        <legend className="text-sm font-medium text-slate-900">Also ask for it before</legend>
+        <p id={`${actionsId}-hint`} className="text-sm text-slate-600">
+          Issuing a pass always needs it when a context is set.
+        </p>
+        <div className="flex flex-wrap gap-x-6 gap-y-1">
+          {STEP_UP_OPTIONAL_ACTIONS.map((action, index) => (
+            <label key={action} className="inline-flex min-h-10 items-center gap-2 text-sm text-slate-900">
+              <input
+                id={index === 0 ? actionsId : undefined}
+                type="checkbox"
+                value={action}
+                checked={draft.stepUpActions.includes(action)}
+                onChange={(event) => onActionsChange(toggleStepUpAction(draft.stepUpActions, action, event.target.checked))}
+                className="size-4 shrink-0 accent-blue-700"
+              />
+              {STEP_UP_ACTION_LABELS[action]}
+            </label>
+          ))}
+        </div>
+        <FieldError id={actionsId} error={errors.stepUpActions} />
+      </fieldset>
     </div>
   );
 }

@@ -10,6 +10,8 @@ import { useIssuePass } from '@/components/pass-reveal-provider';
 import { ProblemAlert } from '@/components/problem-alert';
 import { formatDateTime, formatLifetime, formatUpcomingStart, toDateTimeLocalValue } from '@/lib/client/format';
 import { useMe } from '@/lib/client/me-context';
+import { InteractionRedirectingError } from '@/lib/client/msal';
+import { STEP_UP_NOTES } from '@/lib/client/pending-step-up';
 import { parseTapRequest, type Reportee, type RequestLimits, type TapRequest } from '@/lib/client/portal-types';
 import {
   checkJustification,
@@ -41,7 +43,12 @@ export function RequestPassDialog({ reportee, onClose }: { reportee: Reportee; o
       {created === null ? (
         <RequestPassForm reportee={reportee} limits={limits} onCreated={setCreated} onCancel={onClose} />
       ) : (
-        <RequestOutcome request={created} targetName={reportee.displayName} onClose={onClose} />
+        <RequestOutcome
+          request={created}
+          targetName={reportee.displayName}
+          stepUp={limits.status === 'known' && limits.limits.stepUpRequiredFor.includes('issue')}
+          onClose={onClose}
+        />
       )}
     </ModalDialog>
   );
@@ -352,8 +359,21 @@ function RequestPassForm({
   );
 }
 
-/** After submitting: approved → get the pass now; pending → where to follow it. */
-function RequestOutcome({ request, targetName, onClose }: { request: TapRequest; targetName: string; onClose: () => void }) {
+/**
+ * After submitting: approved → get the pass now; pending → where to follow it. `stepUp`: the
+ * policy asks for a second factor before a pass, so the user is told before the click.
+ */
+function RequestOutcome({
+  request,
+  targetName,
+  stepUp,
+  onClose,
+}: {
+  request: TapRequest;
+  targetName: string;
+  stepUp: boolean;
+  onClose: () => void;
+}) {
   const issue = useIssuePass();
   const [issuing, setIssuing] = useState(false);
   const [failure, setFailure] = useState<unknown>(null);
@@ -365,6 +385,8 @@ function RequestOutcome({ request, targetName, onClose }: { request: TapRequest;
       await issue({ id: request.id, targetName });
       onClose();
     } catch (error) {
+      // Leaving for the second factor: the dialog comes back with the pass after it.
+      if (error instanceof InteractionRedirectingError) return;
       setFailure(error);
       setIssuing(false);
     }
@@ -379,6 +401,11 @@ function RequestOutcome({ request, targetName, onClose }: { request: TapRequest;
             it, and shown once.
             {request.approvalExpiresAt !== null && <> Get it before {formatDateTime(request.approvalExpiresAt)}.</>}
           </p>
+          {stepUp && (
+            <p className="rounded-md border border-blue-200 bg-blue-50 p-3 text-blue-950" data-testid="step-up-note">
+              {STEP_UP_NOTES.issue}
+            </p>
+          )}
           {failure !== null && <ProblemAlert error={failure} />}
           <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
             <Button variant="secondary" onClick={onClose}>

@@ -1,11 +1,21 @@
 /**
  * `npm start`: builds the portal if needed, applies migrations, starts the local tenant and the
- * portal wired to it, and prints the URL and the demo accounts. `npm run dev` does the same with
- * `next dev`. Configuration: PORT, TENANT_PORT, TENANT_SEED, DATABASE_URL, DATA_DIR (README).
+ * portal wired to it, and prints the URL and the demo accounts with their passwords and
+ * authenticator secrets. `npm run dev` does the same with `next dev`. Configuration: PORT,
+ * TENANT_PORT, TENANT_SEED, DATABASE_URL, DATA_DIR (README).
+ *
+ * When the seed defines the authentication context `c1` (the demo org does, protected by a second
+ * factor), the first start also turns the policy's step-up on for issue with it — only while the
+ * stored policy is still the built-in version 1, as `system`, audited. The test stacks
+ * (scripts/test.ts) never do this: they keep the default, no step-up, unless a test sets it.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { demoSeedPath, isBuildStale, runNextBuild, startStack } from './lib/stack';
+import { demoSeedPath, isBuildStale, repoRoot, runNextBuild, startStack } from './lib/stack';
+
+/** The authentication context the demo turns on for issue. */
+const DEMO_AUTH_CONTEXT_ID = 'c1';
 
 function portFrom(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -19,15 +29,80 @@ function portFrom(name: string, fallback: number): number {
 
 type DemoSeed = {
   demoAccounts?: { password?: string; signInAs?: { user: string; why: string }[] };
+  authContexts?: { id?: unknown }[];
+  users?: { userPrincipalName?: unknown; mfa?: { totpSecret?: unknown } }[];
 };
 
-function printDemoAccounts(seedPath: string) {
-  const seed = JSON.parse(readFileSync(seedPath, 'utf8')) as DemoSeed;
+function readDemoSeed(seedPath: string): DemoSeed {
+  return JSON.parse(readFileSync(seedPath, 'utf8')) as DemoSeed;
+}
+
+/** The base32 secret of the user's authenticator app in the seed, if any. */
+function totpSecretOf(seed: DemoSeed, upn: string): string | null {
+  const user = seed.users?.find((u) => typeof u.userPrincipalName === 'string' && u.userPrincipalName.toLowerCase() === upn.toLowerCase());
+  const secret = user?.mfa?.totpSecret;
+  return typeof secret === 'string' && secret !== '' ? secret : null;
+}
+
+function printDemoAccounts(seed: DemoSeed) {
   const accounts = seed.demoAccounts?.signInAs ?? [];
   if (accounts.length === 0) return;
+  const password = seed.demoAccounts?.password;
   console.log('\n  Demo accounts:');
-  for (const a of accounts) console.log(`    ${a.user.padEnd(32)} ${a.why}`);
-  if (seed.demoAccounts?.password) console.log(`\n  Password for every demo account: ${seed.demoAccounts.password}`);
+  for (const a of accounts) {
+    const secret = totpSecretOf(seed, a.user);
+    console.log(`    ${a.user.padEnd(32)} ${password ? `password ${password}   ` : ''}${secret ? `authenticator (TOTP) secret ${secret}` : 'no authenticator app'}`);
+    console.log(`    ${''.padEnd(32)} ${a.why}`);
+  }
+  console.log('\n  When the sign-in asks for a code, add the secret to an authenticator app, or get the current');
+  console.log('  codes: npm run totp -- <upn>');
+}
+
+interface StepUpState {
+  changed: boolean;
+  stepUpAuthContextId: string | null;
+  stepUpRequiredFor: string[];
+}
+
+/**
+ * Turns step-up on for the demo (see the file comment) in a child process: the broker's core
+ * loads only under the `react-server` condition, and the embedded database must be released
+ * again before the portal opens it.
+ */
+function enableDemoStepUp(dataDir: string, databaseUrl: string | undefined): Promise<StepUpState> {
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+    if (databaseUrl) env.DATABASE_URL = databaseUrl;
+    else delete env.DATABASE_URL;
+    const child = spawn(
+      process.execPath,
+      ['--conditions=react-server', '--import', 'tsx', path.join('scripts', 'lib', 'enable-demo-step-up.ts'), DEMO_AUTH_CONTEXT_ID],
+      { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const last = out.trim().split('\n').at(-1) ?? '';
+      if (code !== 0) return reject(new Error(`could not set the demo's step-up policy (exit code ${code})`));
+      try {
+        resolve(JSON.parse(last) as StepUpState);
+      } catch {
+        reject(new Error(`unexpected output while setting the demo's step-up policy: ${last.slice(0, 200)}`));
+      }
+    });
+  });
+}
+
+function printStepUp(state: StepUpState) {
+  if (state.stepUpAuthContextId === null) {
+    console.log('\n  Step-up: off (the policy asks for no second factor; an admin can turn it on in the policy console).');
+    return;
+  }
+  console.log(
+    `\n  Step-up: ${state.stepUpRequiredFor.join(', ')} ask${state.stepUpRequiredFor.length === 1 ? 's' : ''} for a second factor ` +
+      `(authentication context ${state.stepUpAuthContextId})${state.changed ? ' — turned on now, as policy version 2 saved by "system"' : ''}.`,
+  );
 }
 
 async function main() {
@@ -43,7 +118,16 @@ async function main() {
     await runNextBuild();
   }
 
-  const stack = await startStack({ portalPort, tenantPort, dataDir, seedPath, databaseUrl, dev });
+  const seed = readDemoSeed(seedPath);
+  const demoStepUp = (seed.authContexts ?? []).some((context) => context.id === DEMO_AUTH_CONTEXT_ID);
+  let stepUp: StepUpState | undefined;
+  const beforePortal = demoStepUp
+    ? async () => {
+        stepUp = await enableDemoStepUp(dataDir, databaseUrl);
+      }
+    : undefined;
+
+  const stack = await startStack({ portalPort, tenantPort, dataDir, seedPath, databaseUrl, dev, beforePortal });
 
   console.log(`\n  TAP Broker is running: ${stack.portalUrl}`);
   console.log(`  Local tenant (Entra ID + Microsoft Graph stand-in): ${stack.tenantUrl}/ (tenant ${stack.tenantId})`);
@@ -53,7 +137,8 @@ async function main() {
       `\n  The first time, your browser will ask you to accept it; the portal shows a link when it is needed.`,
   );
   if (stack.portalEnv.MAIL_SENDER) console.log(`  Mail the portal sends (notifications): ${stack.tenantUrl}/_tenant/mail.html`);
-  if (seedPath === demoSeedPath) printDemoAccounts(seedPath);
+  if (seedPath === demoSeedPath) printDemoAccounts(seed);
+  if (stepUp) printStepUp(stepUp);
   console.log('\n  Press Ctrl+C to stop.\n');
 
   let stopping = false;

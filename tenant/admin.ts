@@ -119,6 +119,8 @@ export async function handleAdmin(
       ctx.oidc.codes.clear();
       ctx.oidc.refreshTokens.clear();
       ctx.oidc.sessions.clear();
+      ctx.oidc.pendingSecondFactors.clear();
+      ctx.oidc.lastTotpCounters.clear();
       sendJson(res, 200, { tenantId: ctx.directory.tenantId, users: ctx.directory.users.size });
       return true;
     }

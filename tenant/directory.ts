@@ -11,6 +11,7 @@
  */
 import type {
   AdministrativeUnit,
+  AuthContextDefinition,
   ConfidentialClient,
   CustomRoleDefinition,
   Directory,
@@ -35,6 +36,7 @@ export interface DirectoryInput {
   roleAssignments?: DirectoryRoleAssignment[];
   customRoles?: CustomRoleDefinition[];
   administrativeUnits?: AdministrativeUnit[];
+  authContexts?: AuthContextDefinition[];
 }
 
 export class DirectoryError extends Error {
@@ -80,6 +82,7 @@ export function buildDirectory(input: DirectoryInput): Directory {
     roleAssignments: [...(input.roleAssignments ?? [])],
     customRoles: new Map((input.customRoles ?? []).map((r) => [r.id, r])),
     administrativeUnits: new Map((input.administrativeUnits ?? []).map((a) => [a.id, a])),
+    authContexts: new Map((input.authContexts ?? []).map((c) => [c.id, c])),
   };
 }
 

@@ -25,14 +25,19 @@
  *   and `administrativeUnits: [{ id?, displayName, description?, isMemberManagementRestricted?,
  *   members: [user UPN | group displayName] }]`.
  * - `portal.accessTokenVersion`: 1 | 2 (default 2), the API registration's requested token version.
+ * - optional top-level `authContexts: [{ id: "c1"…"c99", displayName?, requireMfa, signInFrequencyMinutes? }]`:
+ *   Conditional Access authentication contexts and what their policy demands (ids unique);
+ *   a user's optional `mfa: { totpSecret: "<base32>" }` is their authenticator app (RFC 6238).
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { buildDirectory } from './directory';
+import { normalizeTotpSecret } from './mfa';
 import { BUILT_IN_DIRECTORY_ROLES, resolveDirectoryRole } from './roles';
 import type {
   AdministrativeUnit,
+  AuthContextDefinition,
   ConfidentialClient,
   CustomRoleDefinition,
   Directory,
@@ -140,6 +145,27 @@ type SeedRoleEntry = z.output<typeof roleEntrySchema>;
 
 const appRoleSchema = z.enum(PORTAL_APP_ROLES, { error: `must be one of ${PORTAL_APP_ROLES.join(', ')}` });
 
+/** Entra's authentication context ids: `c1` … `c99`. */
+export const AUTH_CONTEXT_ID_PATTERN = /^c([1-9]|[1-9][0-9])$/;
+
+const authContextSchema = z.object({
+  id: z.string().regex(AUTH_CONTEXT_ID_PATTERN, 'must be an authentication context id, c1 … c99'),
+  displayName: z.string().trim().min(1, 'must not be empty').optional(),
+  requireMfa: z.boolean({ error: 'must be true or false' }),
+  signInFrequencyMinutes: z.number().int().min(1).max(525_600).optional(),
+});
+
+const totpSecretSchema = z
+  .string()
+  .transform((raw, c) => {
+    const secret = normalizeTotpSecret(raw);
+    if (secret === null) {
+      c.addIssue({ code: 'custom', message: 'must be a base32 secret (letters A-Z and digits 2-7) of at least 16 characters' });
+      return z.NEVER;
+    }
+    return secret;
+  });
+
 const userSchema = z.object({
   id: guid.optional(),
   userPrincipalName: z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must look like name@domain'),
@@ -163,6 +189,8 @@ const userSchema = z.object({
   createdDateTime: dateTime.optional(),
   directoryRoles: z.array(roleEntrySchema).default([]),
   appRoles: z.array(appRoleSchema).default([]),
+  /** The user's authenticator app; absent or null: the user cannot pass a second factor. */
+  mfa: z.object({ totpSecret: totpSecretSchema }).nullable().optional(),
 });
 
 const groupSchema = z.object({
@@ -222,6 +250,7 @@ export const seedSchema = z.object({
   groups: z.array(z.unknown()).optional(),
   customRoles: z.array(z.unknown()).optional(),
   administrativeUnits: z.array(z.unknown()).optional(),
+  authContexts: z.array(z.unknown()).optional(),
 });
 
 /** A `directoryRoles` entry as written in a seed file. */
@@ -234,6 +263,7 @@ export type SeedFile = z.input<typeof seedSchema> & {
   groups?: WithRoles<z.input<typeof groupSchema>>[];
   customRoles?: z.input<typeof customRoleSchema>[];
   administrativeUnits?: z.input<typeof administrativeUnitSchema>[];
+  authContexts?: z.input<typeof authContextSchema>[];
 };
 type SeedUser = z.output<typeof userSchema>;
 
@@ -369,11 +399,13 @@ export function parseSeed(raw: unknown, source = '(inline)'): Directory {
         user.createdDateTime ??
         (hire !== null ? new Date(Date.parse(hire) - 14 * 86_400_000).toISOString().replace('.000Z', 'Z') : '2020-01-01T08:00:00Z'),
       password: user.password ?? '',
+      totpSecret: user.mfa?.totpSecret ?? null,
       managerId,
       appRoles: [...new Set(user.appRoles)],
     });
   }
   const customRoles = parseCustomRoles(seed.customRoles ?? [], problems);
+  const authContexts = parseAuthContexts(seed.authContexts ?? [], problems);
   const takenIds = new Set(labelById.keys());
   const { groups, roleEntries: groupRoleEntries } = parseGroups(seed.groups ?? [], idByUpn, takenIds, problems);
   const groupIdByName = new Map(groups.map((g) => [g.displayName.toLowerCase(), g.id]));
@@ -404,6 +436,7 @@ export function parseSeed(raw: unknown, source = '(inline)'): Directory {
     roleAssignments,
     customRoles,
     administrativeUnits,
+    authContexts,
   });
 }
 
@@ -411,6 +444,31 @@ function entryLabel(kind: string, index: number, raw: unknown): string {
   const name =
     typeof raw === 'object' && raw !== null && 'displayName' in raw && typeof raw.displayName === 'string' ? ` (${raw.displayName})` : '';
   return `${kind}[${index}]${name}`;
+}
+
+/** Validates `authContexts`; ids are unique (tokens and claims requests name contexts by id). */
+function parseAuthContexts(raw: unknown[], problems: string[]): AuthContextDefinition[] {
+  const out: AuthContextDefinition[] = [];
+  raw.forEach((item, index) => {
+    const id = typeof item === 'object' && item !== null && 'id' in item && typeof item.id === 'string' ? ` (${item.id})` : '';
+    const label = `authContexts[${index}]${id}`;
+    const r = authContextSchema.safeParse(item);
+    if (!r.success) {
+      problems.push(...formatIssues(label, r.error.issues));
+      return;
+    }
+    if (out.some((c) => c.id === r.data.id)) {
+      problems.push(`${label}: duplicate id ${r.data.id}`);
+      return;
+    }
+    out.push({
+      id: r.data.id,
+      displayName: r.data.displayName ?? null,
+      requireMfa: r.data.requireMfa,
+      signInFrequencyMinutes: r.data.signInFrequencyMinutes ?? null,
+    });
+  });
+  return out;
 }
 
 /** Validates `customRoles`; a custom role may not reuse a built-in role's name or template id. */

@@ -31,6 +31,12 @@ export interface DirectoryUser {
   createdDateTime: string;
   /** The seeded password; only the OIDC half reads it. */
   password: string;
+  /**
+   * The RFC 6238 secret (base32, upper case, no padding) of the user's authenticator app, from
+   * the seed's `mfa.totpSecret`; null when the user has none and so cannot pass a second factor.
+   * Only the OIDC half and local tooling read it; Graph never returns it.
+   */
+  totpSecret: string | null;
   managerId: string | null;
   /**
    * Portal app roles (`TapBroker.Approver` …) assigned to this user directly on the portal API.
@@ -145,6 +151,23 @@ export interface PortalApp {
   accessTokenVersion: 1 | 2;
 }
 
+/**
+ * A Conditional Access authentication context (seed `authContexts`), with the local stand-in for
+ * the policy that protects it: what a sign-in must prove before a token may carry its id in `acrs`.
+ */
+export interface AuthContextDefinition {
+  /** `c1` … `c99`, as Entra names them. */
+  id: string;
+  displayName: string | null;
+  /** The policy's grant control "Require multifactor authentication": a second factor (TOTP). */
+  requireMfa: boolean;
+  /**
+   * The policy's sign-in frequency: how long a proof stays good, in minutes; null means it lasts
+   * as long as the session and the refresh tokens that carry it.
+   */
+  signInFrequencyMinutes: number | null;
+}
+
 export interface Directory {
   tenantId: string;
   portal: PortalApp;
@@ -166,6 +189,8 @@ export interface Directory {
   customRoles: Map<string, CustomRoleDefinition>;
   /** Administrative units by id. */
   administrativeUnits: Map<string, AdministrativeUnit>;
+  /** Authentication contexts by id (`c1` …); empty when the seed defines none. */
+  authContexts: Map<string, AuthContextDefinition>;
 }
 
 /** What the Graph half learns about the caller from a verified app-only access token. */

@@ -14,6 +14,8 @@ export interface SeedUser {
   employeeHireDate?: string | null;
   directoryRoles: SeedRoleAssignment[];
   appRoles: string[];
+  /** Local tenant extension: the user's authenticator app (RFC 6238, base32 secret). */
+  mfa?: { totpSecret: string };
 }
 
 /** A role name or template id (active, tenant-wide), or an assignment with its scope and kind. */

@@ -50,8 +50,21 @@ const policySnapshot = z.strictObject({
   maxIssuancesPerManagerPerDay: z.number().int(),
   allowedDirectoryRoleTemplateIds: z.array(z.string()),
   protectedGroupIds: z.array(z.string()),
+  // Optional: snapshots written before step-up existed lack them.
+  stepUpAuthContextId: z.string().nullable().optional(),
+  stepUpActions: z.array(z.string()).optional(),
   version: z.number().int(),
 });
+
+/**
+ * A refusal for want of step-up: the policy's authentication context (`authContextId`) was not
+ * among those the caller's access token proved (`presentedAuthContexts`, from its `acrs`; the
+ * token itself is never recorded). Nothing else changed.
+ */
+const stepUpEvidence = {
+  authContextId: z.string().min(1).optional(),
+  presentedAuthContexts: z.array(z.string()).optional(),
+};
 
 export const auditCatalogue = {
   /** A manager asked for a pass; `status` is what the request started as. */
@@ -95,8 +108,9 @@ export const auditCatalogue = {
   'tap_request.refused': z.strictObject({
     ...evidence,
     stage,
-    code: z.enum(['not-in-reporting-chain', 'target-ineligible', 'rate-limited', 'forbidden', 'conflict', 'validation-failed']),
+    code: z.enum(['not-in-reporting-chain', 'target-ineligible', 'rate-limited', 'forbidden', 'conflict', 'validation-failed', 'step-up-required']),
     reasons: z.array(z.string()).optional(),
+    ...stepUpEvidence,
     /** Set when the refusal moved the request to another status (e.g. failed). */
     newStatus: requestStatus.optional(),
     retryAfterSeconds: z.number().int().min(0).optional(),
@@ -173,6 +187,12 @@ export const auditCatalogue = {
     changedFields: z.array(z.string()),
     before: policySnapshot.nullable(),
     after: policySnapshot,
+  }),
+  /** A policy change refused before anything was stored (today: for want of step-up). */
+  'policy.update_refused': z.strictObject({
+    ...evidence,
+    code: z.enum(['step-up-required']),
+    ...stepUpEvidence,
   }),
   /** Issue 4: a compliance export. */
   'audit.exported': z.strictObject({

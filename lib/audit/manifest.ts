@@ -26,6 +26,8 @@ export interface ManifestPolicyVersion {
   maxIssuancesPerManagerPerDay: number;
   allowedDirectoryRoleTemplateIds: string[];
   protectedGroupIds: string[];
+  stepUpAuthContextId: string | null;
+  stepUpActions: string[];
 }
 
 /**
@@ -152,5 +154,7 @@ async function getPolicyVersionsInForce(db: PrismaClient, start: Date, end: Date
     maxIssuancesPerManagerPerDay: v.maxIssuancesPerManagerPerDay,
     allowedDirectoryRoleTemplateIds: v.allowedDirectoryRoleTemplateIds ?? [],
     protectedGroupIds: v.protectedGroupIds ?? [],
+    stepUpAuthContextId: v.stepUpAuthContextId,
+    stepUpActions: v.stepUpActions ?? [],
   }));
 }

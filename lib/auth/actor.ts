@@ -28,6 +28,11 @@ export interface Actor {
   userPrincipalName: string;
   /** Only the portal's known app roles, as assigned in the tenant; unknown roles are dropped. */
   roles: AppRole[];
+  /**
+   * The Conditional Access authentication contexts (`c1` …) this sign-in satisfied: the token's
+   * `acrs` claim, empty when it has none. Step-up checks read it (lib/broker/step-up.ts).
+   */
+  authContexts: string[];
 }
 
 /**

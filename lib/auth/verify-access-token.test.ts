@@ -89,6 +89,8 @@ describe('verifyAccessToken against the local tenant', () => {
       displayName: 'Boss Person',
       userPrincipalName: 'boss@test.contoso.test',
       roles: ['TapBroker.Admin'],
+      // The password grant never satisfies an authentication context.
+      authContexts: [],
     });
     const worker = await verifyAccessToken(`bearer ${await local.getUserToken('worker')}`);
     expect(worker.roles).toEqual([]);
@@ -97,6 +99,13 @@ describe('verifyAccessToken against the local tenant', () => {
   it('accepts a correctly forged-by-the-tenant-key token (baseline for the cases below)', async () => {
     const actor = await verifyAccessToken(`Bearer ${await sign(validClaims())}`);
     expect(actor.id).toBe(local.userId('worker'));
+  });
+
+  it('keeps the authentication contexts of acrs (strings only, once each); none without the claim', async () => {
+    const actor = await verifyAccessToken(`Bearer ${await sign({ ...validClaims(), acrs: ['c1', 'c7', 'c1', 3, ''] })}`);
+    expect(actor.authContexts).toEqual(['c1', 'c7']);
+    expect((await verifyAccessToken(`Bearer ${await sign(validClaims())}`)).authContexts).toEqual([]);
+    expect((await verifyAccessToken(`Bearer ${await sign({ ...validClaims(), acrs: 'c1' })}`)).authContexts).toEqual([]);
   });
 
   it('keeps only the known app roles', async () => {

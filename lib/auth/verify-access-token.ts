@@ -85,7 +85,8 @@ export function resetV1TokenWarningForTests(): void {
  * clock tolerance; `tid` equal to the tenant; `azp` (the client app the token was issued to) on
  * the allow-list — the portal SPA and API_ALLOWED_CLIENT_IDS, so another app registration of the
  * tenant cannot act through this API with a user's token; a delegated token (`scp` containing the
- * portal scope — app-only tokens have none); and an `oid`.
+ * portal scope — app-only tokens have none); and an `oid`. The authentication contexts in `acrs`
+ * are kept on the actor for the step-up checks, not judged here.
  *
  * Every refusal is `BrokerError('unauthenticated')` with a generic detail: saying which check
  * failed would help someone forging tokens. Only expiry is named, because a legitimate client
@@ -133,12 +134,15 @@ export async function verifyAccessToken(authorizationHeader: string | null | und
   if (oid === undefined) throw invalid();
 
   const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
+  // Entra lists the satisfied authentication contexts in `acrs`; anything malformed counts as none.
+  const acrs = Array.isArray(payload.acrs) ? payload.acrs.filter((c): c is string => typeof c === 'string' && c !== '') : [];
   return {
     id: oid.toLowerCase(),
     tenantId: env.entra.tenantId,
     displayName: stringClaim(payload, 'name') ?? stringClaim(payload, 'preferred_username') ?? oid,
     userPrincipalName: stringClaim(payload, 'preferred_username') ?? stringClaim(payload, 'upn') ?? '',
     roles: [...new Set(roles.filter(isAppRole))],
+    authContexts: [...new Set(acrs)],
   };
 }
 

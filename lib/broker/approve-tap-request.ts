@@ -32,6 +32,9 @@ export interface ApproveTapRequestInput {
  * is no longer an enabled member); 422 `target-ineligible` with the reasons when the target
  * became ineligible.
  *
+ * When the policy's step-up covers decisions (`stepUpActions` has `approve`), a token without its
+ * authentication context gets 401 `step-up-required` (audited) before anything else happens.
+ *
  * The approval is valid for the policy's `approvalValidityMinutes`.
  */
 export async function approveTapRequest(

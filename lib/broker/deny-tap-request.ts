@@ -17,9 +17,10 @@ export interface DenyTapRequestInput {
 
 /**
  * An approver denies a pending request, with a reason. The same guards as approval (approver
- * role; never their own request or a pass for themselves → 403, audited) and the same
- * conditional transition (`pending_approval → denied`; a request decided meanwhile → 409).
- * No Graph call: refusing a pass needs no proof from the org chart.
+ * role; never their own request or a pass for themselves → 403, audited; step-up when the policy
+ * covers decisions → 401, audited) and the same conditional transition
+ * (`pending_approval → denied`; a request decided meanwhile → 409). No Graph call: refusing a
+ * pass needs no proof from the org chart.
  */
 export async function denyTapRequest(actor: Actor, input: DenyTapRequestInput, ctx: RequestContext, options: UseCaseOptions = {}): Promise<TapRequestView> {
   const reason = input.reason.trim();

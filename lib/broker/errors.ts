@@ -16,6 +16,7 @@ export const BROKER_ERROR_STATUS = {
   'not-found': 404,
   conflict: 409,
   'rate-limited': 429,
+  'step-up-required': 401,
   'upstream-unavailable': 503,
 } as const;
 
@@ -34,6 +35,11 @@ export interface BrokerErrorExtra {
   reasons?: string[];
   /** Seconds, for `rate-limited` (and optionally `upstream-unavailable`): sent as `Retry-After`. */
   retryAfterSeconds?: number;
+  /**
+   * For `step-up-required`: the authentication context the action needs (`c1` …); the response
+   * names it and carries the claims challenge for it.
+   */
+  authContextId?: string;
   /** Internal cause, logged but never sent to the caller. */
   cause?: unknown;
 }
@@ -47,6 +53,7 @@ const DEFAULT_DETAIL: Record<BrokerErrorCode, string> = {
   'not-found': 'Not found.',
   conflict: 'The request is not in a state that allows this action.',
   'rate-limited': 'Too many requests; try again later.',
+  'step-up-required': 'This action needs a second factor: sign in again with it, then retry.',
   'upstream-unavailable': 'A service the portal depends on is unavailable; nothing was changed. Try again later.',
 };
 
@@ -58,6 +65,7 @@ export class BrokerError extends Error {
   readonly errors: ValidationIssue[] | undefined;
   readonly reasons: string[] | undefined;
   readonly retryAfterSeconds: number | undefined;
+  readonly authContextId: string | undefined;
 
   constructor(code: BrokerErrorCode, detail?: string, extra: BrokerErrorExtra = {}) {
     super(detail ?? DEFAULT_DETAIL[code], extra.cause === undefined ? undefined : { cause: extra.cause });
@@ -67,6 +75,7 @@ export class BrokerError extends Error {
     this.errors = extra.errors;
     this.reasons = extra.reasons;
     this.retryAfterSeconds = extra.retryAfterSeconds;
+    this.authContextId = extra.authContextId;
   }
 }
 

@@ -2,6 +2,8 @@ import 'server-only';
 import type { Actor } from '@/lib/auth/actor';
 import type { RequestContext } from '@/lib/broker/context';
 import { BrokerError } from '@/lib/broker/errors';
+import { getCurrentPolicy } from '@/lib/broker/get-policy';
+import { requireStepUp } from '@/lib/broker/require-step-up';
 import { auditAlone, findRequest } from '@/lib/broker/tap-request-store';
 import { canApprove } from '@/lib/broker/tap-request-policy';
 import type { PrismaClient, TapRequest } from '@/lib/db/generated/client';
@@ -9,8 +11,10 @@ import type { PrismaClient, TapRequest } from '@/lib/db/generated/client';
 /**
  * The request an approver is about to decide (`approve` or `deny`), or the refusal: unknown →
  * 404; not an approver, their own request, or a pass for themselves → 403 with a
- * `tap_request.refused` event; no longer pending → 409. The decision itself re-checks the
- * status in its conditional update, so two deciders at once still produce one decision.
+ * `tap_request.refused` event; the policy wants step-up for decisions and the token lacks its
+ * authentication context → 401 `step-up-required`, audited; no longer pending → 409. The
+ * decision itself re-checks the status in its conditional update, so two deciders at once still
+ * produce one decision.
  */
 export async function getDecidableRequestOrThrow(
   db: PrismaClient,
@@ -36,6 +40,9 @@ export async function getDecidableRequestOrThrow(
       allowed.why === 'not-an-approver' ? `Only approvers may ${stage} requests.` : 'Nobody may decide their own request or a pass for themselves.',
     );
   }
+  // After the role checks (no second factor is asked for a decision the caller may not make),
+  // before the status: a session without the second factor learns nothing about the request's state.
+  await requireStepUp(db, actor, await getCurrentPolicy(db), stage, { request }, ctx);
   if (request.status !== 'pending_approval') {
     throw new BrokerError('conflict', `The request is ${request.status}; only a pending request can be ${stage === 'approve' ? 'approved' : 'denied'}.`);
   }

@@ -4,6 +4,7 @@ import type { RequestContext } from '@/lib/broker/context';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import type { BrokerPolicy } from '@/lib/broker/policy';
 import { readTenantTapPolicy } from '@/lib/broker/read-tenant-tap-policy';
+import { getStepUpRequiredFor, type StepUpAction } from '@/lib/broker/step-up';
 import { getDb, type PrismaClient } from '@/lib/db/client';
 
 /** `GET /api/policy/limits` (extension): what the request form needs, for any signed-in user. */
@@ -17,11 +18,15 @@ export interface PolicyLimits {
   isUsableOnce: boolean;
   requireApproval: BrokerPolicy['requireApproval'];
   maxDepth: number | null;
+  /** The authentication context step-up asks for (`c1` …), or null when there is no step-up. */
+  stepUpAuthContextId: string | null;
+  /** The actions that need it (`issue` first), so the SPA can say so before the click; empty without step-up. */
+  stepUpRequiredFor: StepUpAction[];
   version: number;
 }
 
 /**
- * The lifetime bounds and approval rule a request is held to, from the current policy and the
+ * The lifetime bounds, approval rule and step-up a request is held to, from the current policy and the
  * tenant's TAP policy (read from Graph now, one round trip). Nothing here is secret: any signed-in
  * user may see the rules they are subject to.
  *
@@ -42,6 +47,8 @@ export async function getPolicyLimits(
     isUsableOnce: policy.isUsableOnce || tenant.isUsableOnce,
     requireApproval: policy.requireApproval,
     maxDepth: policy.maxDepth,
+    stepUpAuthContextId: policy.stepUpAuthContextId,
+    stepUpRequiredFor: getStepUpRequiredFor(policy),
     version: policy.version,
   };
 }

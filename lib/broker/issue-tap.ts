@@ -8,6 +8,7 @@ import { BrokerError } from '@/lib/broker/errors';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import { checkIssuanceQuota } from '@/lib/broker/quota';
 import { resolveIssuingRequest } from '@/lib/broker/reconcile-tap-requests';
+import { requireStepUp } from '@/lib/broker/require-step-up';
 import { findRequest, inTransaction, resolveDb, sameId, type UseCaseOptions } from '@/lib/broker/tap-request-store';
 import { canRequestTapFor, getLifetimeBounds, isApprovalValid, needsApproverNow, requiresApproval } from '@/lib/broker/tap-request-policy';
 import type { BrokerPolicy } from '@/lib/broker/policy';
@@ -40,6 +41,10 @@ const UNAVAILABLE = 'Microsoft Graph did not confirm the pass; nothing was issue
 /**
  * The requester obtains the pass of an approved request — once.
  *
+ * First, after finding the caller's own request (anyone else's → 404): when the policy names an
+ * authentication context, the token must prove it (`acrs`), else 401 `step-up-required`, audited,
+ * with nothing changed and no Graph call (`requireStepUp`).
+ *
  * At most two Graph round trips: (1) `getTargetFacts` with the target's TAP methods, to re-check
  * the chain and eligibility under the CURRENT policy (a refusal fails the request, is audited,
  * and answers 403/422) — and whether an automatic approval still stands under it (if the policy
@@ -65,6 +70,10 @@ export async function issueTap(actor: Actor, input: IssueTapInput, ctx: RequestC
   const db = await resolveDb(options);
   const request = await findRequest(db, input.id);
   if (request === null || !sameId(request.requesterId, actor.id)) throw new BrokerError('not-found', 'No such request.');
+  // Step-up before anything else can happen (an approval lapsing included) and before Graph: a
+  // session without the second factor learns nothing beyond its own request existing.
+  const policy = await getCurrentPolicy(db);
+  await requireStepUp(db, actor, policy, 'issue', { request }, ctx);
   if (request.status === 'approved' && !isApprovalValid(request, new Date())) {
     await expireApproval(db, request, ctx);
     throw new BrokerError('conflict', 'The approval has expired; request a new pass.');
@@ -72,7 +81,6 @@ export async function issueTap(actor: Actor, input: IssueTapInput, ctx: RequestC
   if (request.status !== 'approved') throw new BrokerError('conflict', `The request is ${request.status}; only an approved request can be issued.`);
 
   // Round trip 1: the facts, under the policy in force now (not the one the request was made under).
-  const policy = await getCurrentPolicy(db);
   const facts = await getTargetFacts(request.targetUserId, { includeTapMethods: true, log: ctx.log });
   const ineligibleReasons = facts.target === null ? [] : getTargetIneligibleReasons(facts, actor.id, policy);
   const check = canRequestTapFor(actor, facts.chain, { target: facts.target, ineligibleReasons }, policy);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   brokerPolicyInputSchema,
+  completePolicyInput,
   fromStoredPolicy,
   getChangedPolicyFields,
   getDefaultPolicy,
@@ -100,8 +101,8 @@ describe('brokerPolicyInputSchema (the PUT /api/policy body)', () => {
     expect(issuesOf({ ...valid, defaultLifetimeInMinutes: 10, maxLifetimeInMinutes: 43_200 })).toEqual([]);
   });
 
-  test('refuses each field missing (the two lists excepted: absent keeps them), and unknown fields', () => {
-    const keptWhenAbsent: string[] = ['allowedDirectoryRoleTemplateIds', 'protectedGroupIds'];
+  test('refuses each field missing (the two lists and step-up excepted: absent keeps them), and unknown fields', () => {
+    const keptWhenAbsent: string[] = ['allowedDirectoryRoleTemplateIds', 'protectedGroupIds', 'stepUpAuthContextId', 'stepUpActions'];
     for (const field of POLICY_FIELDS.filter((f) => !keptWhenAbsent.includes(f))) {
       const body: Record<string, unknown> = { ...valid };
       delete body[field];
@@ -134,6 +135,15 @@ describe('brokerPolicyInputSchema (the PUT /api/policy body)', () => {
       ['maxIssuancesPerManagerPerDay', 10_001],
       ['protectedGroupIds', 'not-a-list'],
       ['allowedDirectoryRoleTemplateIds', null],
+      ['stepUpAuthContextId', 'c0'],
+      ['stepUpAuthContextId', 'c100'],
+      ['stepUpAuthContextId', 'c01'],
+      ['stepUpAuthContextId', 'C1'],
+      ['stepUpAuthContextId', ' c1'],
+      ['stepUpAuthContextId', ''],
+      ['stepUpAuthContextId', 1],
+      ['stepUpActions', 'approve'],
+      ['stepUpActions', null],
     ];
     for (const [field, value] of refused) expect(issuesOf({ ...valid, [field]: value }), `${field}=${String(value)}`).toEqual([field]);
   });
@@ -152,6 +162,30 @@ describe('brokerPolicyInputSchema (the PUT /api/policy body)', () => {
     expect(ok.allowedDirectoryRoleTemplateIds).toEqual(['88d8e3e3-8f55-4a1e-953a-9b9898b8876b']);
     expect(brokerPolicyInputSchema.safeParse({ ...valid, protectedGroupIds: ['not-a-guid'] }).success).toBe(false);
   });
+
+  test('step-up: c1 to c99 or null; the actions besides issue, de-duplicated in a fixed order', () => {
+    for (const id of ['c1', 'c9', 'c10', 'c42', 'c99', null]) expect(issuesOf({ ...valid, stepUpAuthContextId: id }), String(id)).toEqual([]);
+    const parsed = brokerPolicyInputSchema.parse({ ...valid, stepUpAuthContextId: 'c1', stepUpActions: ['policy', 'approve', 'policy'] });
+    expect(parsed.stepUpActions).toEqual(['approve', 'policy']);
+    // Issue is always covered when a context is set, so it is not an option to list.
+    for (const action of ['issue', 'deny', 'revoke', 'APPROVE']) {
+      expect(issuesOf({ ...valid, stepUpActions: [action] }), action).toEqual(['stepUpActions.0']);
+    }
+  });
+
+  test('absent step-up fields keep what is in force; an explicit null turns step-up off', () => {
+    const current = fields({ stepUpAuthContextId: 'c3', stepUpActions: ['approve'] });
+    const { stepUpAuthContextId: _id, stepUpActions: _actions, ...withoutStepUp } = valid;
+    expect(completePolicyInput(brokerPolicyInputSchema.parse({ ...withoutStepUp, maxDepth: 2 }), current)).toEqual(
+      fields({ maxDepth: 2, stepUpAuthContextId: 'c3', stepUpActions: ['approve'] }),
+    );
+    expect(completePolicyInput(brokerPolicyInputSchema.parse({ ...withoutStepUp, stepUpAuthContextId: null }), current)).toEqual(
+      fields({ stepUpAuthContextId: null, stepUpActions: ['approve'] }),
+    );
+    expect(completePolicyInput(brokerPolicyInputSchema.parse({ ...valid, stepUpAuthContextId: 'c1', stepUpActions: [] }), current)).toEqual(
+      fields({ stepUpAuthContextId: 'c1', stepUpActions: [] }),
+    );
+  });
 });
 
 describe('stored policy mapping', () => {
@@ -163,6 +197,14 @@ describe('stored policy mapping', () => {
     for (const mode of ['always', 'never'] as const) {
       expect(fromStoredPolicy({ ...row, ...toStoredPolicyFields(fields({ requireApproval: mode })) }).requireApproval).toBe(mode);
     }
+  });
+
+  test('step-up round trips; a stored action the broker does not know is dropped', () => {
+    const stepUp = fields({ stepUpAuthContextId: 'c7', stepUpActions: ['approve', 'policy'] });
+    const row = { ...toStoredPolicyFields(stepUp), version: 2, createdAt: new Date(), createdBy: 'admin' };
+    expect(fromStoredPolicy(row)).toEqual({ ...stepUp, version: 2 });
+    expect(fromStoredPolicy({ ...row, stepUpActions: ['policy', 'revoke', 'approve'] }).stepUpActions).toEqual(['approve', 'policy']);
+    expect(getDefaultPolicy()).toMatchObject({ stepUpAuthContextId: null, stepUpActions: [] });
   });
 
   test('getChangedPolicyFields lists exactly the differing fields', () => {

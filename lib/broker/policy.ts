@@ -57,6 +57,19 @@ export function getDisallowedRoleMessage(templateId: string): string {
   return 'is not one of the read-only directory roles the broker allows (custom roles and roles that can change anything are never allowed)';
 }
 
+/**
+ * A Conditional Access authentication context id as Entra names them: `c1` … `c99`. The tenant
+ * admin creates the context and the Conditional Access policy that protects it (README).
+ */
+export const AUTH_CONTEXT_ID_PATTERN = /^c([1-9]|[1-9][0-9])$/;
+
+/**
+ * The actions that can need step-up besides issue, which always does when a context is set:
+ * `approve` covers both decisions (approve and deny), `policy` covers `PUT /api/policy`.
+ */
+export const STEP_UP_OPTIONAL_ACTIONS = ['approve', 'policy'] as const;
+export type StepUpOptionalAction = (typeof STEP_UP_OPTIONAL_ACTIONS)[number];
+
 const objectIdList = z
   .array(z.guid('must be an object id (GUID)').transform((id) => id.toLowerCase()))
   .max(100)
@@ -80,6 +93,16 @@ const policyFields = {
   }),
   /** Groups (object ids) whose members the broker never issues a pass for. */
   protectedGroupIds: objectIdList,
+  /**
+   * The authentication context an access token must carry in `acrs` to issue a pass (and for the
+   * actions in `stepUpActions`); null = no step-up. Strongly recommended in production.
+   */
+  stepUpAuthContextId: z.string().regex(AUTH_CONTEXT_ID_PATTERN, 'must be an authentication context id, c1 to c99').nullable(),
+  /** What needs the context besides issue (which always does when one is set). */
+  stepUpActions: z
+    .array(z.enum(STEP_UP_OPTIONAL_ACTIONS))
+    .max(10)
+    .transform((actions) => STEP_UP_OPTIONAL_ACTIONS.filter((action) => actions.includes(action))),
 };
 
 export const brokerPolicySchema = z.object({ ...policyFields, version: z.number().int().min(0) });
@@ -98,19 +121,35 @@ export const brokerPolicyInputSchema = z.strictObject({
   // omitting them: absent means "keep the list in force" (see `completePolicyInput`).
   allowedDirectoryRoleTemplateIds: policyFields.allowedDirectoryRoleTemplateIds.optional(),
   protectedGroupIds: policyFields.protectedGroupIds.optional(),
+  // Likewise a client that does not know step-up must not switch it off by leaving it out.
+  stepUpAuthContextId: policyFields.stepUpAuthContextId.optional(),
+  stepUpActions: policyFields.stepUpActions.optional(),
   version: z.unknown().optional(),
   tenantTapPolicy: z.unknown().optional(),
 });
 
 export type BrokerPolicyInput = z.infer<typeof brokerPolicyInputSchema>;
 
-/** The whole policy a `PUT /api/policy` body asks for: lists it leaves out stay as in `current`. */
+/**
+ * The whole policy a `PUT /api/policy` body asks for: the lists and step-up fields it leaves out
+ * stay as in `current` (an explicit `stepUpAuthContextId: null` turns step-up off).
+ */
 export function completePolicyInput(input: BrokerPolicyInput, current: BrokerPolicyFields): BrokerPolicyFields {
-  const { version: _version, tenantTapPolicy: _tenantTapPolicy, allowedDirectoryRoleTemplateIds, protectedGroupIds, ...rest } = input;
+  const {
+    version: _version,
+    tenantTapPolicy: _tenantTapPolicy,
+    allowedDirectoryRoleTemplateIds,
+    protectedGroupIds,
+    stepUpAuthContextId,
+    stepUpActions,
+    ...rest
+  } = input;
   return {
     ...rest,
     allowedDirectoryRoleTemplateIds: allowedDirectoryRoleTemplateIds ?? [...current.allowedDirectoryRoleTemplateIds],
     protectedGroupIds: protectedGroupIds ?? [...current.protectedGroupIds],
+    stepUpAuthContextId: stepUpAuthContextId === undefined ? current.stepUpAuthContextId : stepUpAuthContextId,
+    stepUpActions: stepUpActions ?? [...current.stepUpActions],
   };
 }
 
@@ -126,6 +165,10 @@ const DEFAULT_POLICY: BrokerPolicy = Object.freeze({
   maxIssuancesPerManagerPerDay: 20,
   allowedDirectoryRoleTemplateIds: [...DEFAULT_ALLOWED_ROLE_TEMPLATE_IDS],
   protectedGroupIds: [],
+  // Off by default so a fresh install works before the tenant has an authentication context;
+  // the README and the health checks push production towards setting one.
+  stepUpAuthContextId: null,
+  stepUpActions: [],
   version: 1,
 });
 
@@ -135,6 +178,7 @@ export function getDefaultPolicy(): BrokerPolicy {
     ...DEFAULT_POLICY,
     allowedDirectoryRoleTemplateIds: [...DEFAULT_POLICY.allowedDirectoryRoleTemplateIds],
     protectedGroupIds: [...DEFAULT_POLICY.protectedGroupIds],
+    stepUpActions: [...DEFAULT_POLICY.stepUpActions],
   };
 }
 
@@ -151,6 +195,9 @@ export function fromStoredPolicy(row: PolicyVersion): BrokerPolicy {
     // Rows written before these columns existed read as the defaults the migration gave them.
     allowedDirectoryRoleTemplateIds: row.allowedDirectoryRoleTemplateIds ?? [...DEFAULT_ALLOWED_ROLE_TEMPLATE_IDS],
     protectedGroupIds: row.protectedGroupIds ?? [],
+    stepUpAuthContextId: row.stepUpAuthContextId,
+    // Only known actions, in a fixed order, whatever the row holds.
+    stepUpActions: STEP_UP_OPTIONAL_ACTIONS.filter((action) => (row.stepUpActions ?? []).includes(action)),
     version: row.version,
   };
 }
@@ -167,6 +214,8 @@ export function toStoredPolicyFields(policy: BrokerPolicyFields): Omit<PolicyVer
     maxIssuancesPerManagerPerDay: policy.maxIssuancesPerManagerPerDay,
     allowedDirectoryRoleTemplateIds: [...policy.allowedDirectoryRoleTemplateIds],
     protectedGroupIds: [...policy.protectedGroupIds],
+    stepUpAuthContextId: policy.stepUpAuthContextId,
+    stepUpActions: [...policy.stepUpActions],
   };
 }
 

@@ -32,6 +32,8 @@ const policy: BrokerPolicy = {
   maxIssuancesPerManagerPerDay: 20,
   allowedDirectoryRoleTemplateIds: [],
   protectedGroupIds: [],
+  stepUpAuthContextId: null,
+  stepUpActions: [],
   version: 1,
 };
 const tenant = { minimumLifetimeInMinutes: 60, maximumLifetimeInMinutes: 480, isUsableOnce: false };

@@ -150,6 +150,8 @@ export async function storePolicy(
     isUsableOnce: boolean;
     approvalValidityMinutes: number;
     maxIssuancesPerManagerPerDay: number;
+    stepUpAuthContextId: string | null;
+    stepUpActions: string[];
   }>,
 ): Promise<void> {
   const current = await db.policyVersion.findFirstOrThrow({ orderBy: { version: 'desc' } });

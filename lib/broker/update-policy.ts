@@ -16,6 +16,8 @@ import {
   type BrokerPolicyFields,
 } from '@/lib/broker/policy';
 import { readTenantTapPolicy } from '@/lib/broker/read-tenant-tap-policy';
+import { getStepUpEvidence, requireStepUp } from '@/lib/broker/require-step-up';
+import { getStepUpChallenge, getStepUpError, type StepUpChallenge } from '@/lib/broker/step-up';
 import { needsApproverNow } from '@/lib/broker/tap-request-policy';
 import { getDb, type PrismaClient } from '@/lib/db/client';
 import type { Prisma } from '@/lib/db/generated/client';
@@ -38,8 +40,13 @@ export const POLICY_LOCK_KEY = 0x74706f6c;
  * `policy-tightened`), listed in the `policy.updated` event. Pending requests, and requests an
  * approver approved, are left as they are.
  *
- * @throws BrokerError forbidden (not an admin), validation-failed (with `errors`),
- *   upstream-unavailable (Graph could not be read; nothing was changed).
+ * When the policy in force covers policy changes with step-up (`stepUpActions` has `policy`), the
+ * admin's token must prove its authentication context: otherwise 401 `step-up-required` with
+ * `policy.update_refused` audited, before the body is judged or Graph is asked, and again under
+ * the policy lock (a concurrent change may just have asked for it).
+ *
+ * @throws BrokerError forbidden (not an admin), step-up-required, validation-failed (with
+ *   `errors`), upstream-unavailable (Graph could not be read; nothing was changed).
  */
 export async function updatePolicy(
   actor: Actor,
@@ -48,6 +55,8 @@ export async function updatePolicy(
   options: { db?: PrismaClient } = {},
 ): Promise<BrokerPolicy> {
   if (!hasRole(actor, 'admin')) throw new BrokerError('forbidden', 'Only an admin may change the broker policy.');
+  const db = options.db ?? (await getDb());
+  await requireStepUp(db, actor, await getCurrentPolicy(db), 'policy', { policy: true }, ctx);
 
   const parsed = brokerPolicyInputSchema.safeParse(input);
   if (!parsed.success) {
@@ -66,10 +75,14 @@ export async function updatePolicy(
     });
   }
 
-  const db = options.db ?? (await getDb());
-  const saved = await db.$transaction(async (tx) => {
+  const outcome = await db.$transaction(async (tx): Promise<{ saved: BrokerPolicy } | { refused: StepUpChallenge }> => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${POLICY_LOCK_KEY}::bigint)`;
     const before = await getCurrentPolicy(tx);
+    const challenge = getStepUpChallenge(actor, before, 'policy');
+    if (challenge !== null) {
+      await appendAuditEvent(tx, { type: 'policy.update_refused', actorId: actor.id, data: getStepUpEvidence(actor, challenge, before), context: ctx });
+      return { refused: challenge };
+    }
     const requested: BrokerPolicyFields = completePolicyInput(draft, before);
     // Numbered here, under the lock, not by the serial: a sequence skips numbers after a rollback
     // or a crash, and the history should read 1, 2, 3…
@@ -120,8 +133,10 @@ export async function updatePolicy(
         context: ctx,
       });
     }
-    return after;
+    return { saved: after };
   });
+  if ('refused' in outcome) throw getStepUpError(outcome.refused, 'policy');
+  const { saved } = outcome;
   ctx.log.info({ policyVersion: saved.version }, 'broker policy updated');
   return saved;
 }

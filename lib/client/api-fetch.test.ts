@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readApiError, readValidationIssues } from '@/lib/client/api-fetch';
+import { readApiError, readValidationIssues, StepUpRequiredError } from '@/lib/client/api-fetch';
 
 function problem(body: unknown, status = 400): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/problem+json' } });
@@ -41,5 +41,42 @@ describe('reading the API’s refusals', () => {
       { path: 'isUsableOnce', message: 'must be true' },
     ]);
     expect(readValidationIssues([{ field: ['a', 0], detail: 'bad' }, null, 3])).toEqual([{ path: 'a.0', message: 'bad' }]);
+  });
+});
+
+describe('a step-up refusal', () => {
+  const claims = '{"access_token":{"acrs":{"essential":true,"value":"c1"}}}';
+  const body = {
+    type: '/problems/step-up-required',
+    title: 'Step-up required',
+    status: 401,
+    detail: 'Getting a pass needs a second factor.',
+    code: 'step-up-required',
+    authContextId: 'c1',
+  };
+
+  it('becomes a StepUpRequiredError carrying the decoded claims from WWW-Authenticate', async () => {
+    const header = `Bearer realm="", error="insufficient_claims", error_description="A claims challenge is required for this action", claims="${Buffer.from(claims).toString('base64url')}"`;
+    const error = await readApiError(new Response(JSON.stringify(body), { status: 401, headers: { 'WWW-Authenticate': header } }));
+    expect(error).toBeInstanceOf(StepUpRequiredError);
+    const stepUp = error as StepUpRequiredError;
+    expect(stepUp.claims).toBe(claims);
+    expect(stepUp.authContextId).toBe('c1');
+    expect(stepUp.code).toBe('step-up-required');
+    expect(stepUp.title).toBe('Step-up required');
+  });
+
+  it('falls back to the context the body names when the header did not arrive', async () => {
+    const error = await readApiError(new Response(JSON.stringify(body), { status: 401 }));
+    expect(error).toBeInstanceOf(StepUpRequiredError);
+    expect((error as StepUpRequiredError).claims).toBe(claims);
+  });
+
+  it('leaves a plain 401 a plain ApiError', async () => {
+    const error = await readApiError(
+      new Response(JSON.stringify({ title: 'Unauthenticated', code: 'unauthenticated' }), { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } }),
+    );
+    expect(error).not.toBeInstanceOf(StepUpRequiredError);
+    expect(error.code).toBe('unauthenticated');
   });
 });

@@ -2,6 +2,7 @@
  * The browser's client for the portal API: attaches the bearer token and turns RFC 9457
  * problem+json answers into an `ApiError` the UI can show (title and detail).
  */
+import { getClaimsForAuthContext, readClaimsChallenge } from '@/lib/client/claims-challenge';
 
 /** A refusal or failure reported by the portal API (or the network on the way to it). */
 export class ApiError extends Error {
@@ -38,6 +39,22 @@ export class ApiError extends Error {
     this.issues = init.issues ?? [];
     this.errors = this.issues.map(formatIssue);
     this.retryAfterSeconds = init.retryAfterSeconds ?? null;
+  }
+}
+
+/**
+ * `401 step-up-required`: the action needs the policy's authentication context, which the access
+ * token does not prove. `claims` is the decoded claims request to sign in with (MSAL's `claims`).
+ */
+export class StepUpRequiredError extends ApiError {
+  readonly claims: string;
+  readonly authContextId: string | null;
+
+  constructor(init: ConstructorParameters<typeof ApiError>[0] & { claims: string; authContextId: string | null }) {
+    super(init);
+    this.name = 'StepUpRequiredError';
+    this.claims = init.claims;
+    this.authContextId = init.authContextId;
   }
 }
 
@@ -98,7 +115,7 @@ export async function readApiError(response: Response): Promise<ApiError> {
   const reasons = Array.isArray(record.reasons) ? record.reasons.filter((r): r is string => typeof r === 'string') : [];
   const issues = readValidationIssues(record.errors);
   const retryAfter = Number.parseInt(response.headers.get('Retry-After') ?? '', 10);
-  return new ApiError({
+  const init = {
     status: response.status,
     title: stringField(record, 'title') ?? (response.statusText || `Request failed (HTTP ${response.status})`),
     detail: stringField(record, 'detail'),
@@ -106,7 +123,16 @@ export async function readApiError(response: Response): Promise<ApiError> {
     reasons,
     issues,
     retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : null,
-  });
+  };
+  if (response.status === 401) {
+    const authContextId = stringField(record, 'authContextId');
+    // The header is the challenge; the body's context is the fallback when a proxy dropped it.
+    const claims =
+      readClaimsChallenge(response.headers.get('WWW-Authenticate')) ??
+      (init.code === 'step-up-required' && authContextId !== null ? getClaimsForAuthContext(authContextId) : null);
+    if (claims !== null) return new StepUpRequiredError({ ...init, code: 'step-up-required', claims, authContextId });
+  }
+  return new ApiError(init);
 }
 
 export interface ApiFetchOptions {

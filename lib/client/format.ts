@@ -1,5 +1,6 @@
 import { ApiError } from '@/lib/client/api-fetch';
 import { describeReason } from '@/lib/client/ineligibility-reasons';
+import { StepUpNotCompletedError } from '@/lib/client/pending-step-up';
 import type { TapRequestStatus } from '@/lib/client/portal-types';
 
 /** "Direct", "2nd level", "3rd level", "11th level"… */
@@ -87,6 +88,7 @@ export function toDateTimeLocalValue(date: Date): string {
 /** Title and detail to show for any failure: the API's own words when it sent problem+json. */
 export function describeError(error: unknown): { title: string; detail: string | null } {
   if (error instanceof ApiError) return { title: error.title, detail: error.detail };
+  if (error instanceof StepUpNotCompletedError) return { title: error.message, detail: error.hint };
   if (error instanceof Error) return { title: 'Something went wrong', detail: error.message };
   return { title: 'Something went wrong', detail: null };
 }

@@ -54,8 +54,8 @@ export function getSignedInAccount(instance: IPublicClientApplication): AccountI
 
 /** Thrown while the page navigates away to renew the session interactively. */
 export class InteractionRedirectingError extends Error {
-  constructor() {
-    super('Your session has expired; taking you to sign in again.');
+  constructor(message = 'Your session has expired; taking you to sign in again.') {
+    super(message);
     this.name = 'InteractionRedirectingError';
   }
 }
@@ -89,6 +89,33 @@ export async function getApiAccessToken(instance: IPublicClientApplication, scop
     }
     throw error;
   }
+}
+
+/**
+ * Sends the user to the sign-in service to satisfy a claims challenge (the second factor of an
+ * authentication context), keeping their account. Resolves only if the navigation does not happen.
+ */
+export async function redirectForStepUp(instance: IPublicClientApplication, scopes: string[], claims: string): Promise<void> {
+  const account = getSignedInAccount(instance);
+  await instance.acquireTokenRedirect({ scopes, claims, ...(account === null ? {} : { account }) });
+}
+
+/**
+ * An access token that satisfies `claims`, after the step-up redirect. With `claims` set MSAL
+ * skips its access-token cache and redeems the refresh token asking for them, which the sign-in
+ * service grants only if the session proved them; otherwise it throws `InteractionRequiredAuthError`,
+ * and the caller reports the step-up as not completed rather than redirecting again.
+ */
+export async function getStepUpAccessToken(instance: IPublicClientApplication, scopes: string[], claims: string): Promise<string> {
+  const account = getSignedInAccount(instance);
+  if (account === null) throw new InteractionRequiredAuthError('no_account', 'No signed-in account to step up.');
+  const result = await instance.acquireTokenSilent({
+    scopes,
+    claims,
+    account,
+    cacheLookupPolicy: CacheLookupPolicy.AccessTokenAndRefreshToken,
+  });
+  return result.accessToken;
 }
 
 /** The sign-in service's own words for a failed interaction (AADSTS message), for display. */

@@ -231,6 +231,23 @@ export interface RequestLimits {
   /** True when policy or tenant force one-time passes. */
   isUsableOnceForced: boolean;
   requireApproval: 'always' | 'never' | 'indirect-only' | null;
+  /** The actions that ask for a second factor first (`issue`, `approve`, `deny`, `policy`); empty without step-up. */
+  stepUpRequiredFor: string[];
+}
+
+const AUTH_CONTEXT_ID = /^c([1-9]|[1-9][0-9])$/;
+
+/** `stepUpRequiredFor` of the limits, else what the policy's own step-up fields imply (issue always). */
+function readStepUpRequiredFor(record: JsonRecord): string[] {
+  if (Array.isArray(record.stepUpRequiredFor)) return stringList(record, 'stepUpRequiredFor');
+  const context = record.stepUpAuthContextId;
+  if (typeof context !== 'string' || !AUTH_CONTEXT_ID.test(context)) return [];
+  const actions = stringList(record, 'stepUpActions');
+  return [
+    'issue',
+    ...(actions.includes('approve') ? ['approve', 'deny'] : []),
+    ...(actions.includes('policy') ? ['policy'] : []),
+  ];
 }
 
 function parseRequireApproval(value: unknown): RequestLimits['requireApproval'] {
@@ -249,6 +266,7 @@ export function parseRequestLimits(value: unknown): RequestLimits {
     minLifetimeInMinutes: optionalNumber(record, 'minLifetimeInMinutes'),
     isUsableOnceForced: record.isUsableOnce === true,
     requireApproval: parseRequireApproval(record.requireApproval),
+    stepUpRequiredFor: readStepUpRequiredFor(record),
   };
 }
 
@@ -266,6 +284,7 @@ export function parsePolicyAsLimits(value: unknown): RequestLimits {
     minLifetimeInMinutes: tenantRecord === null ? null : optionalNumber(tenantRecord, 'minimumLifetimeInMinutes'),
     isUsableOnceForced: record.isUsableOnce === true || tenantRecord?.isUsableOnce === true,
     requireApproval: parseRequireApproval(record.requireApproval),
+    stepUpRequiredFor: readStepUpRequiredFor(record),
   };
 }
 

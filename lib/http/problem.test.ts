@@ -39,6 +39,13 @@ describe('errorToResponse', () => {
     expect(limited.headers.get('retry-after')).toBe('3');
     const unauthenticated = errorToResponse(new BrokerError('unauthenticated'), log);
     expect(unauthenticated.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    const stepUp = errorToResponse(new BrokerError('step-up-required', undefined, { authContextId: 'c12' }), log);
+    expect(stepUp.status).toBe(401);
+    expect(await stepUp.json()).toMatchObject({ code: 'step-up-required', title: 'Step-up required', authContextId: 'c12' });
+    const claims = Buffer.from('{"access_token":{"acrs":{"essential":true,"value":"c12"}}}').toString('base64url');
+    expect(stepUp.headers.get('www-authenticate')).toBe(
+      `Bearer realm="", error="insufficient_claims", error_description="A claims challenge is required for this action", claims="${claims}"`,
+    );
   });
 
   it('maps a ZodError to validation-failed without echoing the input', async () => {

@@ -1,13 +1,15 @@
 /**
  * RFC 9457 problem details: the one place where errors become HTTP responses.
  *
- * Shape: `{ type, title, status, detail, code }` plus `errors` (validation-failed) or `reasons`
- * (target-ineligible). `type` is a relative URI, `/problems/<code>`, resolved against the portal.
+ * Shape: `{ type, title, status, detail, code }` plus `errors` (validation-failed), `reasons`
+ * (target-ineligible) or `authContextId` (step-up-required, with the claims challenge in
+ * `WWW-Authenticate`). `type` is a relative URI, `/problems/<code>`, resolved against the portal.
  * Anything that is not a BrokerError or a ZodError is an internal error: it is logged in full
  * and answered with a bare 500 that says nothing about the cause.
  */
 import { ZodError } from 'zod';
 import { BrokerError, type BrokerErrorCode, type ValidationIssue } from '@/lib/broker/errors';
+import { getStepUpWwwAuthenticate } from '@/lib/broker/step-up';
 import type { Logger } from '@/lib/log';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -22,6 +24,8 @@ export interface Problem {
   code: ProblemCode;
   errors?: ValidationIssue[];
   reasons?: string[];
+  /** For `step-up-required`: the authentication context the action needs. */
+  authContextId?: string;
 }
 
 const TITLES: Record<ProblemCode, string> = {
@@ -33,6 +37,7 @@ const TITLES: Record<ProblemCode, string> = {
   'not-found': 'Not found',
   conflict: 'Conflict',
   'rate-limited': 'Rate limited',
+  'step-up-required': 'Step-up required',
   'upstream-unavailable': 'Upstream unavailable',
   'internal-error': 'Internal error',
 };
@@ -65,6 +70,10 @@ export function errorToResponse(error: unknown, log: Logger): Response {
     const headers: Record<string, string> = {};
     if (error.retryAfterSeconds !== undefined) headers['Retry-After'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
     if (error.code === 'unauthenticated') headers['WWW-Authenticate'] = 'Bearer error="invalid_token"';
+    // The claims challenge MSAL reads to ask Entra for the missing authentication context.
+    if (error.code === 'step-up-required' && error.authContextId !== undefined) {
+      headers['WWW-Authenticate'] = getStepUpWwwAuthenticate(error.authContextId);
+    }
     const level = error.status >= 500 ? 'error' : 'info';
     log[level]({ code: error.code, status: error.status, ...(error.cause === undefined ? {} : { err: error.cause }) }, 'request refused');
     return problemResponse(
@@ -76,6 +85,7 @@ export function errorToResponse(error: unknown, log: Logger): Response {
         code: error.code,
         ...(error.errors === undefined ? {} : { errors: error.errors }),
         ...(error.reasons === undefined ? {} : { reasons: error.reasons }),
+        ...(error.authContextId === undefined ? {} : { authContextId: error.authContextId }),
       },
       headers,
     );

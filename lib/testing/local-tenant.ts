@@ -12,7 +12,9 @@
  *
  * TLS verification is never switched off.
  */
+import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { resetEnvForTests } from '@/lib/env';
+import { ensureSigningKey } from '@/tenant/cert';
 import { startTenant, type RunningTenant } from '@/tenant/server';
 
 export const TEST_TENANT_ID = '0f0f0f0f-0000-4000-8000-000000000001';
@@ -193,4 +195,19 @@ export async function startLocalTenant(seed: Record<string, unknown>): Promise<L
       resetEnvForTests();
     },
   };
+}
+
+/**
+ * A token the tenant issued (e.g. from `getUserToken`), re-signed with the tenant's own signing
+ * key with `acrs` set to `authContexts`: what a sign-in that satisfied those Conditional Access
+ * authentication contexts would carry, every other claim unchanged. The password grant cannot
+ * prove a context (as in Entra), so API tests of step-up take its token and add the proof here.
+ */
+export async function withAuthContexts(token: string, authContexts: string[]): Promise<string> {
+  const key = await ensureSigningKey(getTestDataDir());
+  const header = decodeProtectedHeader(token);
+  if (header.kid !== key.kid) throw new Error('withAuthContexts: the token was not signed by the local tenant of TEST_DATA_DIR');
+  return new SignJWT({ ...decodeJwt(token), acrs: authContexts })
+    .setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid: key.kid })
+    .sign(key.privateKey);
 }

@@ -37,6 +37,11 @@ export interface StackOptions {
    * counts that specs assert round trips with.
    */
   notifications?: boolean;
+  /**
+   * Runs after the migrations and before the portal starts (the portal then holds the embedded
+   * database for good): `npm start` sets the demo's policy defaults here. The test stacks pass none.
+   */
+  beforePortal?: () => Promise<void>;
 }
 
 export interface Stack {
@@ -134,6 +139,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   let portal: ChildProcess | undefined;
   try {
     await migrateDatabase(opts.databaseUrl ? { kind: 'postgres', url: opts.databaseUrl } : { kind: 'pglite', dataDir });
+    await opts.beforePortal?.();
 
     const portalEnv: Record<string, string> = {
       PORT: String(opts.portalPort),

@@ -10,6 +10,13 @@
  * `prompt`, a live session whose user matches `login_hint` (if any) signs in without the form;
  * `prompt=login|select_account|consent` always shows it; `prompt=none` never does
  * (`login_required` when there is no usable session).
+ *
+ * Step-up: a `claims` request naming an authentication context (see `./step-up.ts`) that needs a
+ * second factor shows the code page after the password, or on its own when the session's user
+ * has not passed a second factor yet. The code page's single-use token binds it to the user and
+ * the session; wrong codes are bounded, then the flow ends with `access_denied`. `prompt=none`
+ * cannot show it (`interaction_required`), and a user without an authenticator app is told so
+ * and sent back with `interaction_required`.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,9 +26,10 @@ import { signInWithTap } from '../tap-passes';
 import type { Directory, DirectoryUser, RequestStats, TenantContext } from '../types';
 import { findClient, redirectUriMatches } from './clients';
 import { correlationIdOf, entraError, entraErrorBody, type EntraError } from './errors';
-import { errorPage, formPostPage, signInPage } from './pages';
+import { errorPage, formPostPage, noSecondFactorPage, SECOND_FACTOR_TEXT, secondFactorPage, signInPage } from './pages';
 import { resolveUserScopes } from './scopes';
-import { sweepExpired } from './state';
+import { sweepExpired, type ProvenAuthContext } from './state';
+import { acceptSecondFactor, MAX_SECOND_FACTOR_FAILURES, mfaRequiredError, parseClaimsRequest, proveWithSession } from './step-up';
 import { nowSeconds } from './tokens';
 
 /** Codes live 10 minutes (Entra: "about 10 minutes"). */
@@ -29,7 +37,8 @@ const CODE_LIFETIME_MS = 10 * 60 * 1000;
 const SESSION_LIFETIME_MS = 24 * 60 * 60 * 1000;
 const FLOW_TOKEN_LIFETIME_MS = 30 * 60 * 1000;
 /** Form fields that are ours, not authorize parameters. */
-const FORM_FIELDS = new Set(['loginfmt', 'passwd', 'flowToken']);
+const FORM_FIELDS = new Set(['loginfmt', 'passwd', 'flowToken', 'otc', 'stepUpToken', 'stepUpCancel']);
+const EXPIRED_FORM = 'Your sign-in session has expired or the page was reloaded. Please sign in again.';
 
 type ResponseMode = 'query' | 'fragment' | 'form_post';
 
@@ -44,6 +53,9 @@ interface ValidatedRequest {
   prompt: string | null;
   loginHint: string | null;
   maxAge: number | null;
+  /** Authentication contexts the `claims` parameter names (all defined in the directory). */
+  authContexts: string[];
+  resource: 'portal-api' | 'graph';
   params: URLSearchParams;
 }
 
@@ -192,6 +204,11 @@ function validate(req: IncomingMessage, res: ServerResponse, ctx: TenantContext,
     );
     return { ok: false, handled: true };
   }
+  const claims = parseClaimsRequest(params.get('claims'), dir);
+  if (!claims.ok) {
+    sendErrorResponse(req, res, ctx, target, claims.error);
+    return { ok: false, handled: true };
+  }
   const maxAgeRaw = params.get('max_age');
   const maxAge = maxAgeRaw !== null && /^\d+$/.test(maxAgeRaw) ? Number(maxAgeRaw) : null;
   return {
@@ -207,6 +224,8 @@ function validate(req: IncomingMessage, res: ServerResponse, ctx: TenantContext,
       prompt: params.get('prompt'),
       loginHint: params.get('login_hint'),
       maxAge,
+      authContexts: claims.authContexts,
+      resource: scopes.resource,
       params,
     },
   };
@@ -223,6 +242,7 @@ function completeSignIn(
   user: DirectoryUser,
   session: { id: string; authTime: number },
   setCookie: string | null,
+  authContexts: ProvenAuthContext[],
 ): void {
   sweepExpired(ctx.oidc);
   const code = randomBytes(48).toString('base64url');
@@ -235,6 +255,7 @@ function completeSignIn(
     nonce: request.nonce,
     authTime: session.authTime,
     sessionId: session.id,
+    authContexts,
     expiresAt: Date.now() + CODE_LIFETIME_MS,
     spa: true,
     redeemed: false,
@@ -254,14 +275,21 @@ function hintMatches(user: DirectoryUser, hint: string | null): boolean {
   return user.userPrincipalName.toLowerCase() === h || (user.mail !== null && user.mail.toLowerCase() === h);
 }
 
-function liveSession(req: IncomingMessage, ctx: TenantContext): { id: string; user: DirectoryUser; authTime: number } | null {
+interface LiveSession {
+  id: string;
+  user: DirectoryUser;
+  authTime: number;
+  mfaTime: number | null;
+}
+
+function liveSession(req: IncomingMessage, ctx: TenantContext): LiveSession | null {
   const id = parseCookies(req).get(sessionCookieName(ctx));
   if (!id) return null;
   const s = ctx.oidc.sessions.get(id);
   if (!s || s.expiresAt <= Date.now()) return null;
   const user = ctx.directory.users.get(s.userId);
   if (!user || !user.accountEnabled) return null;
-  return { id, user, authTime: s.authTime };
+  return { id, user, authTime: s.authTime, mfaTime: s.mfaTime };
 }
 
 function renderForm(
@@ -271,6 +299,7 @@ function renderForm(
   params: URLSearchParams,
   username: string,
   error: string | null,
+  headers: Record<string, string> = {},
 ): void {
   const hidden: [string, string][] = [];
   for (const [k, v] of params) if (!FORM_FIELDS.has(k)) hidden.push([k, v]);
@@ -280,8 +309,104 @@ function renderForm(
     200,
     signInPage({ action, hidden, username, error, tenantLabel: ctx.directory.tenantId, appLabel: 'TAP Broker' }),
     // Entra's sign-in page refuses to be framed; so does this one (clickjacking of the password form).
-    { 'X-Frame-Options': 'DENY' },
+    { ...headers, 'X-Frame-Options': 'DENY' },
   );
+}
+
+/**
+ * Shows the second-factor page (or, for a user without an authenticator app, the page saying so)
+ * under a fresh single-use token that names the user, the session and the failures so far.
+ */
+function renderSecondFactor(
+  res: ServerResponse,
+  ctx: TenantContext,
+  action: string,
+  request: ValidatedRequest,
+  pending: { user: DirectoryUser; sessionId: string; failures: number },
+  error: string | null,
+  setCookie: string | null,
+): void {
+  sweepExpired(ctx.oidc);
+  const token = randomBytes(24).toString('base64url');
+  ctx.oidc.pendingSecondFactors.set(token, {
+    userId: pending.user.id,
+    sessionId: pending.sessionId,
+    failures: pending.failures,
+    expiresAt: Date.now() + FLOW_TOKEN_LIFETIME_MS,
+  });
+  const hidden: [string, string][] = [];
+  for (const [k, v] of request.params) if (!FORM_FIELDS.has(k)) hidden.push([k, v]);
+  hidden.push(['stepUpToken', token]);
+  const page = { action, hidden, userPrincipalName: pending.user.userPrincipalName, tenantLabel: ctx.directory.tenantId };
+  const html = pending.user.totpSecret === null ? noSecondFactorPage(page) : secondFactorPage({ ...page, error });
+  sendHtml(res, 200, html, { ...(setCookie ? { 'Set-Cookie': setCookie } : {}), 'X-Frame-Options': 'DENY' });
+}
+
+/**
+ * Ends a sign-in whose user is known (a session exists): issues the code when the session proves
+ * every context the request names, otherwise asks for what is missing.
+ */
+function finishSignIn(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: TenantContext,
+  action: string,
+  request: ValidatedRequest,
+  session: LiveSession,
+  setCookie: string | null,
+): void {
+  const proofs = proveWithSession(ctx.directory, request.authContexts, session, nowSeconds());
+  if (proofs.needSecondFactor.length === 0 && proofs.needFreshSignIn.length === 0) {
+    completeSignIn(res, ctx, request, session.user, session, setCookie, proofs.proven);
+    return;
+  }
+  if (request.prompt === 'none') {
+    sendErrorResponse(req, res, ctx, request, mfaRequiredError(ctx.directory, request.resource));
+    return;
+  }
+  if (proofs.needFreshSignIn.length > 0) {
+    renderForm(res, ctx, action, request.params, session.user.userPrincipalName, null, setCookie ? { 'Set-Cookie': setCookie } : {});
+    return;
+  }
+  renderSecondFactor(res, ctx, action, request, { user: session.user, sessionId: session.id, failures: 0 }, null, setCookie);
+}
+
+/** Handles a POST of the second-factor page (a code, or the way back for a user without one). */
+function handleSecondFactorPost(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: TenantContext,
+  action: string,
+  request: ValidatedRequest,
+  form: URLSearchParams,
+): void {
+  const token = form.get('stepUpToken');
+  const pending = token === null ? undefined : ctx.oidc.pendingSecondFactors.get(token);
+  if (token !== null) ctx.oidc.pendingSecondFactors.delete(token);
+  const session = liveSession(req, ctx);
+  // The page must come from this tenant, for this browser's session and user (no login CSRF,
+  // no finishing someone else's step-up); otherwise start over.
+  if (!pending || pending.expiresAt <= Date.now() || !session || session.id !== pending.sessionId || session.user.id !== pending.userId) {
+    renderForm(res, ctx, action, request.params, session?.user.userPrincipalName ?? request.loginHint ?? '', EXPIRED_FORM);
+    return;
+  }
+  if (form.has('stepUpCancel') || session.user.totpSecret === null) {
+    sendErrorResponse(req, res, ctx, request, mfaRequiredError(ctx.directory, request.resource));
+    return;
+  }
+  if (!acceptSecondFactor(ctx.oidc, session.user, form.get('otc') ?? '')) {
+    const failures = pending.failures + 1;
+    if (failures >= MAX_SECOND_FACTOR_FAILURES) {
+      sendErrorResponse(req, res, ctx, request, entraError('access_denied', 500121, 'Authentication failed during strong authentication request.'));
+      return;
+    }
+    renderSecondFactor(res, ctx, action, request, { user: session.user, sessionId: session.id, failures }, SECOND_FACTOR_TEXT.wrongCode, null);
+    return;
+  }
+  const stored = ctx.oidc.sessions.get(session.id);
+  const mfaTime = nowSeconds();
+  if (stored) stored.mfaTime = mfaTime;
+  finishSignIn(req, res, ctx, action, request, { ...session, mfaTime }, null);
 }
 
 /**
@@ -319,10 +444,11 @@ export async function handleAuthorize(req: IncomingMessage, res: ServerResponse,
     for (const [k, v] of form) if (!FORM_FIELDS.has(k)) params.append(k, v);
     const v = validate(req, res, ctx, params);
     if (!v.ok) return;
+    if (form.has('stepUpToken')) return handleSecondFactorPost(req, res, ctx, action, v.request, form);
     if (!isCredentialPost) return showFormOrSignIn(req, res, ctx, v.request, action);
     const username = (form.get('loginfmt') ?? '').trim();
     if (!consumeFlowToken(ctx, form.get('flowToken'))) {
-      renderForm(res, ctx, action, params, username, 'Your sign-in session has expired or the page was reloaded. Please sign in again.');
+      renderForm(res, ctx, action, params, username, EXPIRED_FORM);
       return;
     }
     if (username === '') {
@@ -335,11 +461,12 @@ export async function handleAuthorize(req: IncomingMessage, res: ServerResponse,
       renderForm(res, ctx, action, params, username, `AADSTS${err?.code ?? 50126}: ${err?.message ?? ''}`);
       return;
     }
+    // A new sign-in starts a new session: a second factor passed in an earlier one does not carry over.
     const sessionId = randomUUID();
     const authTime = nowSeconds();
-    ctx.oidc.sessions.set(sessionId, { userId: user.id, authTime, expiresAt: Date.now() + SESSION_LIFETIME_MS });
+    ctx.oidc.sessions.set(sessionId, { userId: user.id, authTime, mfaTime: null, expiresAt: Date.now() + SESSION_LIFETIME_MS });
     const cookie = `${sessionCookieName(ctx)}=${sessionId}; Path=/; HttpOnly; Secure; SameSite=None; Max-Age=${SESSION_LIFETIME_MS / 1000}`;
-    completeSignIn(res, ctx, v.request, user, { id: sessionId, authTime }, cookie);
+    finishSignIn(req, res, ctx, action, v.request, { id: sessionId, user, authTime, mfaTime: null }, cookie);
     return;
   }
   if (req.method !== 'GET') {
@@ -365,7 +492,7 @@ function showFormOrSignIn(
   const usable = session !== null && fresh && hintMatches(session.user, request.loginHint);
   if (prompt === 'none') {
     if (session && usable) {
-      completeSignIn(res, ctx, request, session.user, { id: session.id, authTime: session.authTime }, null);
+      finishSignIn(req, res, ctx, action, request, session, null);
       return;
     }
     sendErrorResponse(
@@ -379,7 +506,7 @@ function showFormOrSignIn(
   }
   const forceForm = prompt === 'login' || prompt === 'select_account' || prompt === 'consent' || prompt === 'create';
   if (!forceForm && session && usable) {
-    completeSignIn(res, ctx, request, session.user, { id: session.id, authTime: session.authTime }, null);
+    finishSignIn(req, res, ctx, action, request, session, null);
     return;
   }
   renderForm(res, ctx, action, request.params, request.loginHint ?? '', null);

@@ -17,6 +17,8 @@ export interface EntraError {
   message: string;
   /** HTTP status for the token endpoint (400 unless said otherwise; invalid_client is 401). */
   status?: number;
+  /** Entra's `suberror` (e.g. `basic_action`): tells MSAL that interaction can resolve the error. */
+  suberror?: string;
 }
 
 export function entraError(error: string, code: number, message: string, status?: number): EntraError {
@@ -43,6 +45,7 @@ export interface EntraErrorBody {
   trace_id: string;
   correlation_id: string;
   error_uri: string;
+  suberror?: string;
 }
 
 export function entraErrorBody(e: EntraError, baseUrl: string, correlationId: string): EntraErrorBody {
@@ -57,6 +60,7 @@ export function entraErrorBody(e: EntraError, baseUrl: string, correlationId: st
     trace_id: traceId,
     correlation_id: correlationId,
     error_uri: `${baseUrl}/error?code=${e.code}`,
+    ...(e.suberror === undefined ? {} : { suberror: e.suberror }),
   };
 }
 

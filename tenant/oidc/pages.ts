@@ -2,7 +2,9 @@
  * The few HTML pages of the local tenant. Plain HTML, no script (except the form_post
  * auto-submit, under a per-response CSP nonce). Field names and ids follow Entra's sign-in page
  * (`loginfmt`/`i0116`, `passwd`/`i0118`, submit `idSIButton9`) so browser tests written for one
- * also find their way around the other; labels say "Username" and "Password".
+ * also find their way around the other; labels say "Username" and "Password". The second-factor
+ * page likewise keeps Entra's ids (`otc`/`idTxtBx_SAOTCC_OTC`, submit `idSubmit_SAOTCC_Continue`)
+ * and labels its field "Code" and its button "Verify".
  */
 import { escapeHtml } from '../http-util';
 
@@ -12,6 +14,7 @@ const STYLE = `
   h1 { font-size: 1.5rem; font-weight: 600; margin: 0 0 16px; }
   p.note { font-size: .8rem; color: #555; }
   label { display: block; margin-top: 16px; font-size: .9rem; }
+  p.identity { font-size: .9rem; color: #1b1b1b; margin: 0 0 12px; }
   input[type=text], input[type=email], input[type=password] { width: 100%; box-sizing: border-box; padding: 8px 0; border: 0; border-bottom: 1px solid #666; font-size: 1rem; outline-offset: 2px; }
   button, input[type=submit] { margin-top: 24px; background: #0067b8; color: #fff; border: 0; padding: 8px 32px; font-size: 1rem; cursor: pointer; }
   .error { color: #e81123; margin-top: 12px; font-size: .9rem; }
@@ -53,6 +56,71 @@ ${hidden}
 <input type="password" id="i0118" name="passwd" autocomplete="current-password" required ${input.username ? 'autofocus' : ''}>
 ${error}
 <input type="submit" id="idSIButton9" value="Sign in">
+</form>
+<p class="note">TAP Broker local tenant (${escapeHtml(input.tenantLabel)}) — a stand-in for Microsoft Entra ID on this machine.</p>`,
+  );
+}
+
+/** What the second-factor page says; tests and browser tests match these texts exactly. */
+export const SECOND_FACTOR_TEXT = {
+  title: 'Enter code',
+  prompt: 'Enter the code from your authenticator app',
+  label: 'Code',
+  submit: 'Verify',
+  wrongCode: "That code didn't work. Check the time on your device and try again.",
+  noMethodTitle: 'Verify your identity',
+  noMethod:
+    'This sign-in needs a code from an authenticator app, and no authenticator app is registered for your account. Ask your administrator to register one.',
+  noMethodSubmit: 'Back to the app',
+} as const;
+
+function hiddenInputs(hidden: [string, string][]): string {
+  return hidden.map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`).join('\n');
+}
+
+export interface SecondFactorPageInput {
+  action: string;
+  hidden: [string, string][];
+  /** The signed-in user's UPN, shown so the user knows which account the code is for. */
+  userPrincipalName: string;
+  error: string | null;
+  tenantLabel: string;
+}
+
+/** Asks for the 6-digit code of the user's authenticator app (after the password, or alone). */
+export function secondFactorPage(input: SecondFactorPageInput): string {
+  const t = SECOND_FACTOR_TEXT;
+  const error = input.error
+    ? `<div class="error" id="idSpan_SAOTCC_Error_OTC" role="alert">${escapeHtml(input.error)}</div>`
+    : '';
+  return layout(
+    t.title,
+    `<h1>${escapeHtml(t.title)}</h1>
+<p class="identity" id="displayName">${escapeHtml(input.userPrincipalName)}</p>
+<p id="idDiv_SAOTCC_Description">${escapeHtml(t.prompt)}</p>
+<form method="post" action="${escapeHtml(input.action)}" autocomplete="off" novalidate>
+${hiddenInputs(input.hidden)}
+<label for="idTxtBx_SAOTCC_OTC">${escapeHtml(t.label)}</label>
+<input type="text" id="idTxtBx_SAOTCC_OTC" name="otc" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus${input.error ? ' aria-invalid="true" aria-describedby="idSpan_SAOTCC_Error_OTC"' : ''}>
+${error}
+<input type="submit" id="idSubmit_SAOTCC_Continue" value="${escapeHtml(t.submit)}">
+</form>
+<p class="note">TAP Broker local tenant (${escapeHtml(input.tenantLabel)}) — a stand-in for Microsoft Entra ID on this machine. <code>npm run totp -- ${escapeHtml(input.userPrincipalName)}</code> prints the current code of a demo account.</p>`,
+  );
+}
+
+/** Says that the user has no second factor to offer; the button ends the sign-in with an error. */
+export function noSecondFactorPage(input: Omit<SecondFactorPageInput, 'error'>): string {
+  const t = SECOND_FACTOR_TEXT;
+  return layout(
+    t.noMethodTitle,
+    `<h1>${escapeHtml(t.noMethodTitle)}</h1>
+<p class="identity" id="displayName">${escapeHtml(input.userPrincipalName)}</p>
+<p id="noSecondFactor" role="alert">${escapeHtml(t.noMethod)}</p>
+<form method="post" action="${escapeHtml(input.action)}">
+${hiddenInputs(input.hidden)}
+<input type="hidden" name="stepUpCancel" value="1">
+<input type="submit" id="idSIButton9" value="${escapeHtml(t.noMethodSubmit)}">
 </form>
 <p class="note">TAP Broker local tenant (${escapeHtml(input.tenantLabel)}) — a stand-in for Microsoft Entra ID on this machine.</p>`,
   );

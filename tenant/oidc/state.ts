@@ -5,6 +5,12 @@
  */
 import type { SigningKey } from '../cert';
 
+/** An authentication context a sign-in satisfied, and when (epoch seconds); tokens list the ids in `acrs`. */
+export interface ProvenAuthContext {
+  id: string;
+  provenAt: number;
+}
+
 export interface AuthorizationCode {
   clientId: string;
   redirectUri: string;
@@ -15,6 +21,8 @@ export interface AuthorizationCode {
   nonce: string | null;
   authTime: number;
   sessionId: string;
+  /** The authentication contexts this sign-in satisfied (those the `claims` request named). */
+  authContexts: ProvenAuthContext[];
   /** Epoch ms. */
   expiresAt: number;
   /** Issued to a SPA redirect URI: redemption must be cross-origin (carry `Origin`). */
@@ -30,6 +38,11 @@ export interface RefreshTokenRecord {
   scope: string;
   authTime: number;
   sessionId: string;
+  /**
+   * What the original sign-in proved, carried down the chain as Entra does: a refresh may yield
+   * `acrs` for these while they are within the context's sign-in frequency, never for others.
+   */
+  authContexts: ProvenAuthContext[];
   /** Epoch ms. SPA refresh tokens are capped at 24 h, like Entra's. */
   expiresAt: number;
   spa: boolean;
@@ -38,6 +51,22 @@ export interface RefreshTokenRecord {
 export interface SignInSession {
   userId: string;
   authTime: number;
+  /** When the user last passed the second factor in this session (epoch s); null: password only. */
+  mfaTime: number | null;
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
+/**
+ * A sign-in waiting for its second factor. The key is the single-use token the code form
+ * carries; a re-shown form gets a new key with the failures carried over.
+ */
+export interface PendingSecondFactor {
+  userId: string;
+  /** The session the password created or reused: only that browser may complete the step. */
+  sessionId: string;
+  /** Wrong codes so far in this flow. */
+  failures: number;
   /** Epoch ms. */
   expiresAt: number;
 }
@@ -48,10 +77,24 @@ export interface OidcState {
   refreshTokens: Map<string, RefreshTokenRecord>;
   /** Session cookie value → session (the stand-in for Entra's ESTSAUTH cookie). */
   sessions: Map<string, SignInSession>;
+  /** Code-form token → the sign-in waiting for its second factor. */
+  pendingSecondFactors: Map<string, PendingSecondFactor>;
+  /**
+   * User id → the TOTP time step of the last code accepted, so that a code (seen over a shoulder,
+   * or replayed) cannot be used twice: only a later step is accepted.
+   */
+  lastTotpCounters: Map<string, number>;
 }
 
 export function createOidcState(signingKey: SigningKey): OidcState {
-  return { signingKey, codes: new Map(), refreshTokens: new Map(), sessions: new Map() };
+  return {
+    signingKey,
+    codes: new Map(),
+    refreshTokens: new Map(),
+    sessions: new Map(),
+    pendingSecondFactors: new Map(),
+    lastTotpCounters: new Map(),
+  };
 }
 
 /** Drops expired entries; called opportunistically when new ones are added. */
@@ -59,4 +102,5 @@ export function sweepExpired(state: OidcState, now = Date.now()): void {
   for (const [k, v] of state.codes) if (v.expiresAt <= now) state.codes.delete(k);
   for (const [k, v] of state.refreshTokens) if (v.expiresAt <= now) state.refreshTokens.delete(k);
   for (const [k, v] of state.sessions) if (v.expiresAt <= now) state.sessions.delete(k);
+  for (const [k, v] of state.pendingSecondFactors) if (v.expiresAt <= now) state.pendingSecondFactors.delete(k);
 }

@@ -23,7 +23,8 @@ import { credentialError } from './authorize';
 import { findClient, secretMatches, type RegisteredClient } from './clients';
 import { entraError, sendEntraError, type EntraError } from './errors';
 import { resolveAppScope, resolveUserScopes } from './scopes';
-import { sweepExpired } from './state';
+import { sweepExpired, type ProvenAuthContext } from './state';
+import { acrsOf, freshProofs, mfaRequiredError, parseClaimsRequest } from './step-up';
 import {
   ACCESS_TOKEN_LIFETIME_SECONDS,
   createAppApiToken,
@@ -177,16 +178,20 @@ interface UserGrant {
   spa: boolean;
   /** For SPA refresh tokens: the fixed end of the chain (never extended). */
   refreshExpiresAt: number | null;
+  /** Authentication contexts proved (still fresh); they go into `acrs` and the new refresh token. */
+  authContexts: ProvenAuthContext[];
 }
 
 async function userTokenResponse(ctx: TenantContext, g: UserGrant): Promise<Record<string, unknown> | Fail> {
   const scopes = resolveUserScopes(g.scope, ctx.directory);
   if (!scopes.ok) return { fail: scopes.error };
+  const acrs = acrsOf(g.authContexts);
   const accessToken = await createUserAccessToken(ctx, {
     user: g.user,
     clientId: g.clientId,
     resource: scopes.resource,
     scp: scopes.scp,
+    ...(acrs ? { acrs } : {}),
   });
   const body: Record<string, unknown> = {
     token_type: 'Bearer',
@@ -206,6 +211,7 @@ async function userTokenResponse(ctx: TenantContext, g: UserGrant): Promise<Reco
       scope: g.scope,
       authTime: g.authTime,
       sessionId: g.sessionId,
+      authContexts: g.authContexts,
       expiresAt,
       spa: g.spa,
     });
@@ -220,6 +226,7 @@ async function userTokenResponse(ctx: TenantContext, g: UserGrant): Promise<Reco
       authTime: g.authTime,
       sessionId: g.sessionId,
       oidcScopes: scopes.oidc,
+      ...(acrs ? { acrs } : {}),
     });
   }
   body.client_info = clientInfo(g.user.id, ctx.directory.tenantId);
@@ -279,6 +286,8 @@ async function authorizationCodeGrant(req: IncomingMessage, form: URLSearchParam
   }
   const user = userStillAllowed(ctx, record.userId);
   if ('fail' in user) return user;
+  // A `claims` parameter here (MSAL repeats the authorize request's) changes nothing: the code
+  // carries what the sign-in proved, no more.
   return userTokenResponse(ctx, {
     user,
     clientId: record.clientId,
@@ -288,6 +297,7 @@ async function authorizationCodeGrant(req: IncomingMessage, form: URLSearchParam
     sessionId: record.sessionId,
     spa: record.spa,
     refreshExpiresAt: null,
+    authContexts: freshProofs(ctx.directory, record.authContexts, Math.floor(Date.now() / 1000)),
   });
 }
 
@@ -309,6 +319,15 @@ async function refreshTokenGrant(req: IncomingMessage, form: URLSearchParams, ct
   if (record.spa && !req.headers.origin) return { fail: SPA_CROSS_ORIGIN_ONLY };
   const user = userStillAllowed(ctx, record.userId);
   if ('fail' in user) return user;
+  const claims = parseClaimsRequest(form.get('claims'), ctx.directory);
+  if (!claims.ok) return { fail: claims.error };
+  // A refresh token carries what its sign-in proved, while the context's sign-in frequency allows;
+  // a context it never proved needs the user back at the authorize endpoint.
+  const proofs = freshProofs(ctx.directory, record.authContexts, Math.floor(Date.now() / 1000));
+  if (claims.authContexts.some((id) => !proofs.some((p) => p.id === id))) {
+    const scopes = resolveUserScopes(form.get('scope') ?? record.scope, ctx.directory);
+    return { fail: mfaRequiredError(ctx.directory, scopes.ok ? scopes.resource : null) };
+  }
   return userTokenResponse(ctx, {
     user,
     clientId: record.clientId,
@@ -318,6 +337,7 @@ async function refreshTokenGrant(req: IncomingMessage, form: URLSearchParams, ct
     sessionId: record.sessionId,
     spa: record.spa,
     refreshExpiresAt: record.spa ? record.expiresAt : null,
+    authContexts: proofs,
   });
 }
 
@@ -348,6 +368,14 @@ async function passwordGrant(form: URLSearchParams, ctx: TenantContext, client: 
   const user = findUserBySignInName(ctx.directory, username);
   const err = credentialError(user, password, ctx.directory, ctx.stats);
   if (err || !user) return { fail: err ?? entraError('invalid_grant', 50126, 'Error validating credentials due to invalid username or password.') };
+  // ROPC has no page to ask for a second factor on, so it can never satisfy a context (as in
+  // Entra, which answers AADSTS50076 once the password is known to be right).
+  const claims = parseClaimsRequest(form.get('claims'), ctx.directory);
+  if (!claims.ok) return { fail: claims.error };
+  if (claims.authContexts.length > 0) {
+    const scopes = resolveUserScopes(form.get('scope') ?? '', ctx.directory);
+    return { fail: mfaRequiredError(ctx.directory, scopes.ok ? scopes.resource : null) };
+  }
   return userTokenResponse(ctx, {
     user,
     clientId: client.clientId,
@@ -357,6 +385,7 @@ async function passwordGrant(form: URLSearchParams, ctx: TenantContext, client: 
     sessionId: randomBytes(16).toString('hex'),
     spa: false,
     refreshExpiresAt: null,
+    authContexts: [],
   });
 }
 

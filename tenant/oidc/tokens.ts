@@ -92,6 +92,8 @@ export interface IdTokenInput {
   sessionId: string;
   /** Scopes granted; `profile` adds name/preferred_username/oid, `email` adds email. */
   oidcScopes: ReadonlySet<string>;
+  /** Authentication contexts the sign-in proved (`acrs`); absent or empty: no `acrs` claim. */
+  acrs?: readonly string[];
 }
 
 export async function createIdToken(ctx: TenantContext, input: IdTokenInput): Promise<string> {
@@ -116,6 +118,7 @@ export async function createIdToken(ctx: TenantContext, input: IdTokenInput): Pr
   claims.preferred_username = user.userPrincipalName;
   if (input.oidcScopes.has('profile')) claims.name = user.displayName;
   if ((input.oidcScopes.has('email') || user.userType === 'Guest') && user.mail) claims.email = user.mail;
+  if (input.acrs && input.acrs.length > 0) claims.acrs = [...input.acrs];
   // No `roles` here: the portal's app roles are defined on the API's registration, so Entra puts
   // them in the API's access tokens only; the SPA must not take authorization from its id token.
   return signToken(ctx, claims);
@@ -128,10 +131,16 @@ export interface UserAccessTokenInput {
   resource: 'portal-api' | 'graph';
   /** Delegated scopes, space separated, without the resource prefix (`access_as_user`). */
   scp: string;
+  /**
+   * Authentication contexts the sign-in proved. Entra lists them in `acrs`; a token that proved
+   * none has no `acrs` claim at all (not an empty array), which is what APIs test for.
+   */
+  acrs?: readonly string[];
 }
 
 export async function createUserAccessToken(ctx: TenantContext, input: UserAccessTokenInput): Promise<string> {
   const { user } = input;
+  const acrs = input.acrs && input.acrs.length > 0 ? { acrs: [...input.acrs] } : {};
   if (input.resource === 'portal-api') {
     const roles = getEffectiveAppRoles(ctx.directory, user);
     if (ctx.directory.portal.accessTokenVersion === 1) {
@@ -154,6 +163,7 @@ export async function createUserAccessToken(ctx: TenantContext, input: UserAcces
         upn: user.userPrincipalName,
         uti: opaque(),
         ver: '1.0',
+        ...acrs,
       };
       if (roles.length > 0) claims.roles = roles;
       return signToken(ctx, claims);
@@ -175,6 +185,7 @@ export async function createUserAccessToken(ctx: TenantContext, input: UserAcces
       tid: ctx.directory.tenantId,
       uti: opaque(),
       ver: '2.0',
+      ...acrs,
     };
     if (roles.length > 0) claims.roles = roles;
     return signToken(ctx, claims);
@@ -201,6 +212,7 @@ export async function createUserAccessToken(ctx: TenantContext, input: UserAcces
     upn: user.userPrincipalName,
     uti: opaque(),
     ver: '1.0',
+    ...acrs,
   });
 }
 

@@ -1,0 +1,83 @@
+import 'server-only';
+import type { Actor } from '@/lib/auth/actor';
+import { BrokerError } from '@/lib/broker/errors';
+import type { BrokerPolicy } from '@/lib/broker/policy';
+
+/**
+ * Step-up with a Conditional Access authentication context: the policy names a context
+ * (`stepUpAuthContextId`, `c1` … `c99`) that Entra protects with its own rules (MFA, sign-in
+ * frequency, a compliant device…), and the access token proves a sign-in satisfied it by listing
+ * it in `acrs`. An action that needs it and gets a token without it is answered with Entra's
+ * claims challenge (401, `WWW-Authenticate: Bearer error="insufficient_claims", claims="…"`), which
+ * MSAL turns into an interactive sign-in asking for exactly that context.
+ *
+ * Pure functions, no I/O: the use cases call {@link getStepUpChallenge} after finding out that
+ * the action is the caller's to attempt, and before any state change or Graph call — the check
+ * only reads the token, so an idle or stolen session is stopped before anything happens.
+ */
+
+/** What can need step-up: issue always (when a context is set); the others as the policy lists. */
+export type StepUpAction = 'issue' | 'approve' | 'deny' | 'policy';
+
+export interface StepUpChallenge {
+  /** The authentication context the caller's token must prove. */
+  authContextId: string;
+}
+
+/** The actions the policy's step-up covers, `issue` first; empty when no context is set. */
+export function getStepUpRequiredFor(policy: Pick<BrokerPolicy, 'stepUpAuthContextId' | 'stepUpActions'>): StepUpAction[] {
+  if (policy.stepUpAuthContextId === null) return [];
+  const actions: StepUpAction[] = ['issue'];
+  // One choice covers both decisions: a stolen session must not deny everything either.
+  if (policy.stepUpActions.includes('approve')) actions.push('approve', 'deny');
+  if (policy.stepUpActions.includes('policy')) actions.push('policy');
+  return actions;
+}
+
+/**
+ * The challenge `actor` must answer before `action`, or null when the action may go ahead: no
+ * context set, the action not covered, or the token's `acrs` already holds the context.
+ */
+export function getStepUpChallenge(
+  actor: Pick<Actor, 'authContexts'>,
+  policy: Pick<BrokerPolicy, 'stepUpAuthContextId' | 'stepUpActions'>,
+  action: StepUpAction,
+): StepUpChallenge | null {
+  const authContextId = policy.stepUpAuthContextId;
+  if (authContextId === null || !getStepUpRequiredFor(policy).includes(action)) return null;
+  if (actor.authContexts.includes(authContextId)) return null;
+  return { authContextId };
+}
+
+/**
+ * The claims request a client sends to the authorize endpoint (MSAL's `claims`) to get a token
+ * proving `authContextId`, as Entra's claims-challenge pattern specifies it. Key order is fixed.
+ */
+export function getClaimsRequest(authContextId: string): string {
+  return JSON.stringify({ access_token: { acrs: { essential: true, value: authContextId } } });
+}
+
+/**
+ * The `WWW-Authenticate` value of a step-up refusal: the claims request base64url-encoded
+ * (without padding) in `claims`, with the error members Entra's pattern uses.
+ */
+export function getStepUpWwwAuthenticate(authContextId: string): string {
+  const claims = Buffer.from(getClaimsRequest(authContextId), 'utf8').toString('base64url');
+  return `Bearer realm="", error="insufficient_claims", error_description="A claims challenge is required for this action", claims="${claims}"`;
+}
+
+const ACTION_WORDS: Record<StepUpAction, string> = {
+  issue: 'Getting a pass',
+  approve: 'Approving a request',
+  deny: 'Denying a request',
+  policy: 'Changing the broker policy',
+};
+
+/** The refusal for `challenge` (401 `step-up-required`; problem.ts adds the challenge header). */
+export function getStepUpError(challenge: StepUpChallenge, action: StepUpAction): BrokerError {
+  return new BrokerError(
+    'step-up-required',
+    `${ACTION_WORDS[action]} needs a second factor: sign in again with it (authentication context ${challenge.authContextId}), then retry.`,
+    { authContextId: challenge.authContextId },
+  );
+}
