@@ -302,6 +302,7 @@ const TYPE_TONES: Record<string, 'neutral' | 'blue' | 'green' | 'amber' | 'viole
   'tap.revoked': 'neutral',
   'tap.reconciled': 'violet',
   'policy.updated': 'violet',
+  'policy.update_refused': 'amber',
   'notification.failed': 'amber',
 };
 

@@ -107,11 +107,12 @@ export const AUDIT_EVENT_TYPE_OPTIONS: readonly { value: string; label: string }
   { value: 'tap.issued', label: 'Pass issued' },
   { value: 'tap.issue_failed', label: 'Issuance failed' },
   { value: 'tap.revoked', label: 'Pass revoked' },
+  { value: 'tap.outcome_observed', label: 'Pass state observed' },
   { value: 'tap.reconciled', label: 'Issuance reconciled' },
   { value: 'policy.updated', label: 'Policy updated' },
+  { value: 'policy.update_refused', label: 'Policy change refused' },
   { value: 'audit.exported', label: 'Audit exported' },
   { value: 'audit.verified', label: 'Audit verified' },
-  { value: 'notification.sent', label: 'Notification sent' },
   { value: 'notification.failed', label: 'Notification failed' },
 ];
 
