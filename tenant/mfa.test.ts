@@ -74,14 +74,24 @@ describe('seed: authentication contexts and authenticator secrets', () => {
 
   it('loads contexts and normalised secrets; users without one have null', () => {
     const dir = parseSeed(
-      baseSeed({ authContexts: [{ id: 'c1', displayName: 'Step-up', requireMfa: true }, { id: 'c42', requireMfa: false, signInFrequencyMinutes: 15 }] }, [
+      baseSeed(
+        {
+          authContexts: [
+            { id: 'c1', displayName: 'Step-up', requireMfa: true },
+            { id: 'c42', requireMfa: false, signInFrequencyMinutes: 15 },
+            { id: 'c99', requireMfa: true, signInFrequency: 'everyTime' },
+          ],
+        },
+        [
         { ...ann, mfa: { totpSecret: 'gezd gnbv gy3t qojq gezd gnbv gy3t qojq' } },
         { userPrincipalName: 'bob@contoso.test', displayName: 'Bob', password: 'pw' },
-      ]),
+        ],
+      ),
     );
     expect([...dir.authContexts.values()]).toEqual([
-      { id: 'c1', displayName: 'Step-up', requireMfa: true, signInFrequencyMinutes: null },
-      { id: 'c42', displayName: null, requireMfa: false, signInFrequencyMinutes: 15 },
+      { id: 'c1', displayName: 'Step-up', requireMfa: true, signInFrequencyMinutes: null, everyTime: false },
+      { id: 'c42', displayName: null, requireMfa: false, signInFrequencyMinutes: 15, everyTime: false },
+      { id: 'c99', displayName: null, requireMfa: true, signInFrequencyMinutes: null, everyTime: true },
     ]);
     expect(findUser(dir, 'ann@contoso.test')?.totpSecret).toBe(RFC_SECRET);
     expect(findUser(dir, 'bob@contoso.test')?.totpSecret).toBeNull();
@@ -99,6 +109,26 @@ describe('seed: authentication contexts and authenticator secrets', () => {
     expect(msg).not.toContain('authContexts[1]');
   });
 
+  it('refuses a sign-in frequency given both as "everyTime" and in minutes, or as another word', () => {
+    const msg = seedError(
+      baseSeed(
+        {
+          authContexts: [
+            { id: 'c1', requireMfa: true, signInFrequency: 'everyTime', signInFrequencyMinutes: 60 },
+            { id: 'c2', requireMfa: true, signInFrequency: 'always' },
+            { id: 'c3', requireMfa: false, signInFrequency: 'everyTime' },
+          ],
+        },
+        [ann],
+      ),
+    );
+    expect(msg).toContain(
+      'authContexts[0] (c1): signInFrequency: cannot be combined with signInFrequencyMinutes: a sign-in frequency is "everyTime" or a number of minutes, not both',
+    );
+    expect(msg).toContain('authContexts[1] (c2): signInFrequency: must be "everyTime" (for a number of minutes, use signInFrequencyMinutes)');
+    expect(msg).not.toContain('authContexts[2]');
+  });
+
   it('names the user whose secret is not base32 or too short', () => {
     const msg = seedError(
       baseSeed({}, [
@@ -110,9 +140,10 @@ describe('seed: authentication contexts and authenticator secrets', () => {
     expect(msg).toContain('users[1] (bob@contoso.test): mfa.totpSecret: must be a base32 secret');
   });
 
-  it('gives every demo account, and every enabled member of the demo org, its own secret; c1 asks for MFA', () => {
+  it('gives every demo account, and every enabled member of the demo org, its own secret; c1 asks for MFA every time', () => {
     const dir = parseSeed(demoOrg);
-    expect(dir.authContexts.get('c1')).toMatchObject({ requireMfa: true, signInFrequencyMinutes: null });
+    // A pass is revealed only after a second factor passed for that very request.
+    expect(dir.authContexts.get('c1')).toMatchObject({ requireMfa: true, signInFrequencyMinutes: null, everyTime: true });
     for (const { user } of demoOrg.demoAccounts.signInAs) expect(findUser(dir, user)?.totpSecret, user).toMatch(/^[A-Z2-7]{32}$/);
     const members = [...dir.users.values()].filter((u) => u.accountEnabled && u.userType === 'Member');
     const secrets = members.map((u) => u.totpSecret);

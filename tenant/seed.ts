@@ -25,9 +25,13 @@
  *   and `administrativeUnits: [{ id?, displayName, description?, isMemberManagementRestricted?,
  *   members: [user UPN | group displayName] }]`.
  * - `portal.accessTokenVersion`: 1 | 2 (default 2), the API registration's requested token version.
- * - optional top-level `authContexts: [{ id: "c1"…"c99", displayName?, requireMfa, signInFrequencyMinutes? }]`:
- *   Conditional Access authentication contexts and what their policy demands (ids unique);
- *   a user's optional `mfa: { totpSecret: "<base32>" }` is their authenticator app (RFC 6238).
+ * - optional top-level `authContexts: [{ id: "c1"…"c99", displayName?, requireMfa,
+ *   signInFrequencyMinutes? | signInFrequency?: "everyTime" }]`: Conditional Access authentication
+ *   contexts and what their policy demands (ids unique). Without a sign-in frequency a proof lasts
+ *   the session and its refresh tokens; with minutes, that long; with "everyTime" (not combinable
+ *   with minutes) every authorize request naming the context asks again and only the code of
+ *   that sign-in carries the proof, never a refresh token. A user's optional
+ *   `mfa: { totpSecret: "<base32>" }` is their authenticator app (RFC 6238).
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -148,12 +152,19 @@ const appRoleSchema = z.enum(PORTAL_APP_ROLES, { error: `must be one of ${PORTAL
 /** Entra's authentication context ids: `c1` … `c99`. */
 export const AUTH_CONTEXT_ID_PATTERN = /^c([1-9]|[1-9][0-9])$/;
 
-const authContextSchema = z.object({
-  id: z.string().regex(AUTH_CONTEXT_ID_PATTERN, 'must be an authentication context id, c1 … c99'),
-  displayName: z.string().trim().min(1, 'must not be empty').optional(),
-  requireMfa: z.boolean({ error: 'must be true or false' }),
-  signInFrequencyMinutes: z.number().int().min(1).max(525_600).optional(),
-});
+const authContextSchema = z
+  .object({
+    id: z.string().regex(AUTH_CONTEXT_ID_PATTERN, 'must be an authentication context id, c1 … c99'),
+    displayName: z.string().trim().min(1, 'must not be empty').optional(),
+    requireMfa: z.boolean({ error: 'must be true or false' }),
+    signInFrequencyMinutes: z.number().int().min(1).max(525_600).optional(),
+    // Graph's signInFrequencySessionControl: a number of minutes (timeBased) or everyTime, never both.
+    signInFrequency: z.literal('everyTime', { error: 'must be "everyTime" (for a number of minutes, use signInFrequencyMinutes)' }).optional(),
+  })
+  .refine((c) => c.signInFrequency === undefined || c.signInFrequencyMinutes === undefined, {
+    path: ['signInFrequency'],
+    error: 'cannot be combined with signInFrequencyMinutes: a sign-in frequency is "everyTime" or a number of minutes, not both',
+  });
 
 const totpSecretSchema = z
   .string()
@@ -466,6 +477,7 @@ function parseAuthContexts(raw: unknown[], problems: string[]): AuthContextDefin
       displayName: r.data.displayName ?? null,
       requireMfa: r.data.requireMfa,
       signInFrequencyMinutes: r.data.signInFrequencyMinutes ?? null,
+      everyTime: r.data.signInFrequency === 'everyTime',
     });
   });
   return out;

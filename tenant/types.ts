@@ -166,6 +166,13 @@ export interface AuthContextDefinition {
    * as long as the session and the refresh tokens that carry it.
    */
   signInFrequencyMinutes: number | null;
+  /**
+   * The policy's sign-in frequency "Every time": each authorize request naming the context asks
+   * again (the second factor, or for a context without `requireMfa` the password), and only its
+   * own authorization code carries the proof; the session and refresh tokens never carry it on.
+   * Excludes `signInFrequencyMinutes`.
+   */
+  everyTime: boolean;
 }
 
 export interface Directory {

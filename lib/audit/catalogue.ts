@@ -59,11 +59,14 @@ const policySnapshot = z.strictObject({
 /**
  * A refusal for want of step-up: the policy's authentication context (`authContextId`) was not
  * among those the caller's access token proved (`presentedAuthContexts`, from its `acrs`; the
- * token itself is never recorded). Nothing else changed.
+ * token itself is never recorded), or the token that proved it was too old (`stepUp` says which,
+ * `proofAgeSeconds` how old the token was). Nothing else changed.
  */
 const stepUpEvidence = {
   authContextId: z.string().min(1).optional(),
   presentedAuthContexts: z.array(z.string()).optional(),
+  stepUp: z.enum(['not-proven', 'too-old']).optional(),
+  proofAgeSeconds: z.number().int().nullable().optional(),
 };
 
 export const auditCatalogue = {

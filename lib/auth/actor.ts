@@ -33,6 +33,11 @@ export interface Actor {
    * `acrs` claim, empty when it has none. Step-up checks read it (lib/broker/step-up.ts).
    */
   authContexts: string[];
+  /**
+   * When the access token was issued (`iat`, epoch seconds), null when it has none. A token that
+   * proves an authentication context is only as fresh as this: step-up wants a recent one.
+   */
+  tokenIssuedAt: number | null;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { SignJWT, type JWTPayload } from 'jose';
+import { decodeJwt, SignJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resetV1TokenWarningForTests, V1_TOKEN_DETAIL, verifyAccessToken } from '@/lib/auth/verify-access-token';
 import { BrokerError } from '@/lib/broker/errors';
@@ -91,7 +91,10 @@ describe('verifyAccessToken against the local tenant', () => {
       roles: ['TapBroker.Admin'],
       // The password grant never satisfies an authentication context.
       authContexts: [],
+      tokenIssuedAt: decodeJwt(token).iat,
     });
+    // Entra (and the tenant) date iat five minutes back for clock skew.
+    expect(actor.tokenIssuedAt).toBeGreaterThan(Date.now() / 1000 - 360);
     const worker = await verifyAccessToken(`bearer ${await local.getUserToken('worker')}`);
     expect(worker.roles).toEqual([]);
   });

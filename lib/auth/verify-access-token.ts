@@ -143,6 +143,7 @@ export async function verifyAccessToken(authorizationHeader: string | null | und
     userPrincipalName: stringClaim(payload, 'preferred_username') ?? stringClaim(payload, 'upn') ?? '',
     roles: [...new Set(roles.filter(isAppRole))],
     authContexts: [...new Set(acrs)],
+    tokenIssuedAt: typeof payload.iat === 'number' && Number.isFinite(payload.iat) ? payload.iat : null,
   };
 }
 

@@ -177,7 +177,7 @@ describe('listReportees against the local tenant', () => {
   it('refuses callers who are not enabled member users in Graph', async () => {
     const guest = await actorFor('g1');
     await expect(listReportees(guest, UNLIMITED)).rejects.toMatchObject({ code: 'forbidden' });
-    const base: Actor = { id: local.userId('a2'), tenantId: TEST_TENANT_ID, displayName: 'x', userPrincipalName: 'x', roles: [], authContexts: [] };
+    const base: Actor = { id: local.userId('a2'), tenantId: TEST_TENANT_ID, displayName: 'x', userPrincipalName: 'x', roles: [], authContexts: [], tokenIssuedAt: null };
     // A token can outlive the account's disabling; Graph is the authority.
     await expect(listReportees(base, UNLIMITED)).rejects.toMatchObject({ code: 'forbidden' });
     await expect(listReportees({ ...base, id: '12345678-0000-4000-8000-00000000dead' }, UNLIMITED)).rejects.toMatchObject({ code: 'forbidden' });

@@ -15,6 +15,8 @@ export function getStepUpEvidence(actor: Pick<Actor, 'authContexts'>, challenge:
     code: 'step-up-required' as const,
     authContextId: challenge.authContextId,
     presentedAuthContexts: [...actor.authContexts],
+    stepUp: challenge.stepUp,
+    proofAgeSeconds: challenge.proofAgeSeconds,
     policyVersion: policy.version,
   };
 }
@@ -52,6 +54,6 @@ export async function requireStepUp(
   } else {
     await auditAlone(db, { type: 'policy.update_refused', actorId: actor.id, data: evidence, context: ctx });
   }
-  ctx.log.info({ action, authContextId: challenge.authContextId }, 'step-up required');
+  ctx.log.info({ action, authContextId: challenge.authContextId, stepUp: challenge.stepUp }, 'step-up required');
   throw getStepUpError(challenge, action);
 }

@@ -19,7 +19,15 @@ import { getPolicyLimits } from '@/lib/broker/get-policy-limits';
 import { issueTap } from '@/lib/broker/issue-tap';
 import { getDefaultPolicy, type BrokerPolicy } from '@/lib/broker/policy';
 import { requestTap } from '@/lib/broker/request-tap';
-import { getClaimsRequest, getStepUpChallenge, getStepUpRequiredFor, getStepUpWwwAuthenticate, type StepUpAction } from '@/lib/broker/step-up';
+import {
+  getClaimsRequest,
+  getStepUpChallenge,
+  getStepUpError,
+  getStepUpRequiredFor,
+  getStepUpWwwAuthenticate,
+  STEP_UP_MAX_AGE_SECONDS,
+  type StepUpAction,
+} from '@/lib/broker/step-up';
 import { capturingContext, dumpDatabaseText, graphRoundTrips, lifecycleSeed, storePolicy, tapCreates } from '@/lib/broker/tap-request-test-support';
 import { updatePolicy } from '@/lib/broker/update-policy';
 import type { PrismaClient } from '@/lib/db/generated/client';
@@ -27,6 +35,8 @@ import { createTestDb, type TestDb } from '@/lib/db/test-db';
 import { startLocalTenant, withAuthContexts, type LocalTenant } from '@/lib/testing/local-tenant';
 
 const ACTIONS: StepUpAction[] = ['issue', 'approve', 'deny', 'policy'];
+const NOW_MS = Date.parse('2026-12-01T09:00:00Z');
+const token = (authContexts: string[], ageSeconds = 30) => ({ authContexts, tokenIssuedAt: NOW_MS / 1000 - ageSeconds });
 const policyWith = (stepUpAuthContextId: string | null, stepUpActions: BrokerPolicy['stepUpActions'] = []) => ({
   ...getDefaultPolicy(),
   stepUpAuthContextId,
@@ -36,7 +46,7 @@ const policyWith = (stepUpAuthContextId: string | null, stepUpActions: BrokerPol
 describe('getStepUpChallenge (pure)', () => {
   it('no context set: nothing ever needs step-up, whatever the actions list says', () => {
     for (const action of ACTIONS) {
-      expect(getStepUpChallenge({ authContexts: [] }, policyWith(null, ['approve', 'policy']), action)).toBeNull();
+      expect(getStepUpChallenge(token([]), policyWith(null, ['approve', 'policy']), action, NOW_MS)).toBeNull();
     }
     expect(getStepUpRequiredFor(policyWith(null, ['approve', 'policy']))).toEqual([]);
   });
@@ -52,13 +62,29 @@ describe('getStepUpChallenge (pure)', () => {
       const policy = policyWith('c4', listed);
       expect(getStepUpRequiredFor(policy)).toEqual(covered);
       for (const action of ACTIONS) {
-        const expected = covered.includes(action) ? { authContextId: 'c4' } : null;
-        expect(getStepUpChallenge({ authContexts: [] }, policy, action), `${listed.join('+')} ${action}`).toEqual(expected);
+        const expected = covered.includes(action) ? { authContextId: 'c4', stepUp: 'not-proven', proofAgeSeconds: 30 } : null;
+        expect(getStepUpChallenge(token([]), policy, action, NOW_MS), `${listed.join('+')} ${action}`).toEqual(expected);
         // The token proving the context passes every action; proving another one passes none.
-        expect(getStepUpChallenge({ authContexts: ['c4'] }, policy, action)).toBeNull();
-        expect(getStepUpChallenge({ authContexts: ['c40', 'c1', 'C4'] }, policy, action)).toEqual(expected);
+        expect(getStepUpChallenge(token(['c4']), policy, action, NOW_MS)).toBeNull();
+        expect(getStepUpChallenge(token(['c40', 'c1', 'C4']), policy, action, NOW_MS)).toEqual(expected);
       }
     }
+  });
+
+  it('the proof must be recent: a token issued more than fifteen minutes ago (Entra backdates iat by five) is challenged again', () => {
+    const policy = policyWith('c1', ['approve']);
+    expect(STEP_UP_MAX_AGE_SECONDS).toBe(900);
+    expect(getStepUpChallenge(token(['c1'], 900), policy, 'issue', NOW_MS)).toBeNull();
+    expect(getStepUpChallenge(token(['c1'], -60), policy, 'approve', NOW_MS)).toBeNull();
+    expect(getStepUpChallenge(token(['c1'], 901), policy, 'issue', NOW_MS)).toEqual({ authContextId: 'c1', stepUp: 'too-old', proofAgeSeconds: 901 });
+    expect(getStepUpChallenge({ authContexts: ['c1'], tokenIssuedAt: null }, policy, 'deny', NOW_MS)).toEqual({
+      authContextId: 'c1',
+      stepUp: 'too-old',
+      proofAgeSeconds: null,
+    });
+    // An old token is no problem where no step-up is asked for.
+    expect(getStepUpChallenge(token([], 3000), policy, 'policy', NOW_MS)).toBeNull();
+    expect(getStepUpError({ authContextId: 'c1', stepUp: 'too-old', proofAgeSeconds: 700 }, 'issue').detail).toContain('recent second factor (within 15 minutes)');
   });
 
   it('the challenge header is exactly the claims-challenge pattern, claims base64url without padding', () => {
@@ -163,6 +189,8 @@ describe('issue with step-up on', () => {
       code: 'step-up-required',
       authContextId: 'c1',
       presentedAuthContexts: [],
+      stepUp: 'not-proven',
+      proofAgeSeconds: expect.any(Number),
       policyVersion,
       context: expect.objectContaining({ userAgent: 'vitest lifecycle' }),
     });
@@ -194,6 +222,28 @@ describe('issue with step-up on', () => {
     const [event] = await eventsAfter(seq);
     expect(event?.data).toMatchObject({ code: 'step-up-required', authContextId: 'c1', presentedAuthContexts: ['c2', 'c10'] });
     expect(await db.tapRequest.findUniqueOrThrow({ where: { id: created.id } })).toMatchObject({ status: 'approved' });
+  });
+
+  it('a proof older than fifteen minutes is challenged again (audited as too-old); a fresh one gets the pass', async () => {
+    await storePolicy(db, { stepUpAuthContextId: 'c1' });
+    const created = await request('mgr', 'report');
+    const seq = await headSeq();
+    const before = await state();
+    const token = await local.getUserToken('mgr');
+    const stale = await verifyAccessToken(`Bearer ${await withAuthContexts(token, ['c1'], { issuedSecondsAgo: 16 * 60 })}`);
+    expect(stale.authContexts).toEqual(['c1']);
+    const error = await refusal(issueTap(stale, { id: created.id }, capture.ctx(), opts()));
+    expect(error).toMatchObject({ code: 'step-up-required', status: 401, authContextId: 'c1' });
+    expect(error.detail).toContain('recent second factor');
+    expect(await state()).toEqual(before);
+    const [event] = await eventsAfter(seq);
+    expect(event?.data).toMatchObject({ code: 'step-up-required', stepUp: 'too-old', presentedAuthContexts: ['c1'] });
+    expect((event?.data as { proofAgeSeconds: number }).proofAgeSeconds).toBeGreaterThanOrEqual(16 * 60);
+
+    const fresh = await verifyAccessToken(`Bearer ${await withAuthContexts(token, ['c1'], { issuedSecondsAgo: 14 * 60 })}`);
+    const issued = await issueTap(fresh, { id: created.id }, capture.ctx(), opts());
+    passes.push(issued.temporaryAccessPass);
+    expect(await db.tapRequest.findUniqueOrThrow({ where: { id: created.id } })).toMatchObject({ status: 'issued' });
   });
 
   it("someone else's or an unknown request is 404 before any challenge (nothing audited)", async () => {

@@ -17,7 +17,7 @@ import { buildTestSeed, startLocalTenant, TEST_TENANT_ID, type LocalTenant } fro
 // with TEST_DATABASE_URL, PostgreSQL. Actors are built directly: these use cases read no user data
 // from Graph, only the tenant policy with the broker's app token.
 function actor(name: string, roles: AppRole[]): Actor {
-  return { id: `00000000-0000-4000-8000-00000000000${name.length}`, tenantId: TEST_TENANT_ID, displayName: name, userPrincipalName: `${name}@test`, roles, authContexts: [] };
+  return { id: `00000000-0000-4000-8000-00000000000${name.length}`, tenantId: TEST_TENANT_ID, displayName: name, userPrincipalName: `${name}@test`, roles, authContexts: [], tokenIssuedAt: null };
 }
 const ADMIN = actor('admin', [APP_ROLES.admin]);
 const APPROVER = actor('approver', [APP_ROLES.approver]);

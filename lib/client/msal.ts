@@ -101,20 +101,17 @@ export async function redirectForStepUp(instance: IPublicClientApplication, scop
 }
 
 /**
- * An access token that satisfies `claims`, after the step-up redirect. With `claims` set MSAL
- * skips its access-token cache and redeems the refresh token asking for them, which the sign-in
- * service grants only if the session proved them; otherwise it throws `InteractionRequiredAuthError`,
- * and the caller reports the step-up as not completed rather than redirecting again.
+ * The access token the step-up redirect brought back, from MSAL's cache, where the redirect stored
+ * it in place of the older one. Not a silent request with `claims`: MSAL would skip the cache and
+ * redeem the refresh token, which a context whose sign-in frequency is "Every time" never
+ * satisfies. Whether the token proves what the API asked is the API's to say; a failure here
+ * (`InteractionRequiredAuthError` and the like) means the step-up did not complete, and the caller
+ * reports that rather than redirecting again.
  */
-export async function getStepUpAccessToken(instance: IPublicClientApplication, scopes: string[], claims: string): Promise<string> {
+export async function getStepUpAccessToken(instance: IPublicClientApplication, scopes: string[]): Promise<string> {
   const account = getSignedInAccount(instance);
   if (account === null) throw new InteractionRequiredAuthError('no_account', 'No signed-in account to step up.');
-  const result = await instance.acquireTokenSilent({
-    scopes,
-    claims,
-    account,
-    cacheLookupPolicy: CacheLookupPolicy.AccessTokenAndRefreshToken,
-  });
+  const result = await instance.acquireTokenSilent({ scopes, account, cacheLookupPolicy: CacheLookupPolicy.AccessTokenAndRefreshToken });
   return result.accessToken;
 }
 

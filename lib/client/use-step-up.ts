@@ -56,7 +56,7 @@ export function useStepUp(): StepUp {
     async (pending, perform) => {
       let token: string;
       try {
-        token = await getStepUpAccessToken(instance, scopes, pending.claims);
+        token = await getStepUpAccessToken(instance, scopes);
       } catch (error) {
         throw new StepUpNotCompletedError(pending.kind, { cause: error });
       }

@@ -202,12 +202,19 @@ export async function startLocalTenant(seed: Record<string, unknown>): Promise<L
  * key with `acrs` set to `authContexts`: what a sign-in that satisfied those Conditional Access
  * authentication contexts would carry, every other claim unchanged. The password grant cannot
  * prove a context (as in Entra), so API tests of step-up take its token and add the proof here.
+ * `issuedSecondsAgo` moves `iat` back (and `nbf` with it): a proof that old.
  */
-export async function withAuthContexts(token: string, authContexts: string[]): Promise<string> {
+export async function withAuthContexts(token: string, authContexts: string[], options: { issuedSecondsAgo?: number } = {}): Promise<string> {
   const key = await ensureSigningKey(getTestDataDir());
   const header = decodeProtectedHeader(token);
   if (header.kid !== key.kid) throw new Error('withAuthContexts: the token was not signed by the local tenant of TEST_DATA_DIR');
-  return new SignJWT({ ...decodeJwt(token), acrs: authContexts })
+  const claims = decodeJwt(token);
+  if (options.issuedSecondsAgo !== undefined) {
+    const iat = Math.floor(Date.now() / 1000) - options.issuedSecondsAgo;
+    claims.iat = iat;
+    if (claims.nbf !== undefined) claims.nbf = iat;
+  }
+  return new SignJWT({ ...claims, acrs: authContexts })
     .setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid: key.kid })
     .sign(key.privateKey);
 }

@@ -16,7 +16,9 @@
  * has not passed a second factor yet. The code page's single-use token binds it to the user and
  * the session; wrong codes are bounded, then the flow ends with `access_denied`. `prompt=none`
  * cannot show it (`interaction_required`), and a user without an authenticator app is told so
- * and sent back with `interaction_required`.
+ * and sent back with `interaction_required`. A context asked for "every time" is shown the code
+ * page (or, without `requireMfa`, the password form) on every request that names it, whatever
+ * the session already proved.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -29,7 +31,7 @@ import { correlationIdOf, entraError, entraErrorBody, type EntraError } from './
 import { errorPage, formPostPage, noSecondFactorPage, SECOND_FACTOR_TEXT, secondFactorPage, signInPage } from './pages';
 import { resolveUserScopes } from './scopes';
 import { sweepExpired, type ProvenAuthContext } from './state';
-import { acceptSecondFactor, MAX_SECOND_FACTOR_FAILURES, mfaRequiredError, parseClaimsRequest, proveWithSession } from './step-up';
+import { acceptSecondFactor, MAX_SECOND_FACTOR_FAILURES, mfaRequiredError, parseClaimsRequest, proveWithSession, type JustProved } from './step-up';
 import { nowSeconds } from './tokens';
 
 /** Codes live 10 minutes (Entra: "about 10 minutes"). */
@@ -38,6 +40,8 @@ const SESSION_LIFETIME_MS = 24 * 60 * 60 * 1000;
 const FLOW_TOKEN_LIFETIME_MS = 30 * 60 * 1000;
 /** Form fields that are ours, not authorize parameters. */
 const FORM_FIELDS = new Set(['loginfmt', 'passwd', 'flowToken', 'otc', 'stepUpToken', 'stepUpCancel']);
+/** A live session signing in without a form: it may prove only what it proved before. */
+const NOTHING_JUST_PROVED: JustProved = { password: false, secondFactor: false };
 const EXPIRED_FORM = 'Your sign-in session has expired or the page was reloaded. Please sign in again.';
 
 type ResponseMode = 'query' | 'fragment' | 'form_post';
@@ -322,7 +326,7 @@ function renderSecondFactor(
   ctx: TenantContext,
   action: string,
   request: ValidatedRequest,
-  pending: { user: DirectoryUser; sessionId: string; failures: number },
+  pending: { user: DirectoryUser; sessionId: string; failures: number; passwordJustEntered: boolean },
   error: string | null,
   setCookie: string | null,
 ): void {
@@ -332,6 +336,7 @@ function renderSecondFactor(
     userId: pending.user.id,
     sessionId: pending.sessionId,
     failures: pending.failures,
+    passwordJustEntered: pending.passwordJustEntered,
     expiresAt: Date.now() + FLOW_TOKEN_LIFETIME_MS,
   });
   const hidden: [string, string][] = [];
@@ -344,7 +349,9 @@ function renderSecondFactor(
 
 /**
  * Ends a sign-in whose user is known (a session exists): issues the code when the session proves
- * every context the request names, otherwise asks for what is missing.
+ * every context the request names, otherwise asks for what is missing. `justProved` is what this
+ * authorize flow itself did (after the password POST, after the code POST, or nothing on a GET
+ * with a live session); only that proves a context asked for "every time".
  */
 function finishSignIn(
   req: IncomingMessage,
@@ -354,8 +361,9 @@ function finishSignIn(
   request: ValidatedRequest,
   session: LiveSession,
   setCookie: string | null,
+  justProved: JustProved,
 ): void {
-  const proofs = proveWithSession(ctx.directory, request.authContexts, session, nowSeconds());
+  const proofs = proveWithSession(ctx.directory, request.authContexts, session, nowSeconds(), justProved);
   if (proofs.needSecondFactor.length === 0 && proofs.needFreshSignIn.length === 0) {
     completeSignIn(res, ctx, request, session.user, session, setCookie, proofs.proven);
     return;
@@ -368,7 +376,15 @@ function finishSignIn(
     renderForm(res, ctx, action, request.params, session.user.userPrincipalName, null, setCookie ? { 'Set-Cookie': setCookie } : {});
     return;
   }
-  renderSecondFactor(res, ctx, action, request, { user: session.user, sessionId: session.id, failures: 0 }, null, setCookie);
+  renderSecondFactor(
+    res,
+    ctx,
+    action,
+    request,
+    { user: session.user, sessionId: session.id, failures: 0, passwordJustEntered: justProved.password },
+    null,
+    setCookie,
+  );
 }
 
 /** Handles a POST of the second-factor page (a code, or the way back for a user without one). */
@@ -400,13 +416,21 @@ function handleSecondFactorPost(
       sendErrorResponse(req, res, ctx, request, entraError('access_denied', 500121, 'Authentication failed during strong authentication request.'));
       return;
     }
-    renderSecondFactor(res, ctx, action, request, { user: session.user, sessionId: session.id, failures }, SECOND_FACTOR_TEXT.wrongCode, null);
+    renderSecondFactor(
+      res,
+      ctx,
+      action,
+      request,
+      { user: session.user, sessionId: session.id, failures, passwordJustEntered: pending.passwordJustEntered },
+      SECOND_FACTOR_TEXT.wrongCode,
+      null,
+    );
     return;
   }
   const stored = ctx.oidc.sessions.get(session.id);
   const mfaTime = nowSeconds();
   if (stored) stored.mfaTime = mfaTime;
-  finishSignIn(req, res, ctx, action, request, { ...session, mfaTime }, null);
+  finishSignIn(req, res, ctx, action, request, { ...session, mfaTime }, null, { password: pending.passwordJustEntered, secondFactor: true });
 }
 
 /**
@@ -466,7 +490,7 @@ export async function handleAuthorize(req: IncomingMessage, res: ServerResponse,
     const authTime = nowSeconds();
     ctx.oidc.sessions.set(sessionId, { userId: user.id, authTime, mfaTime: null, expiresAt: Date.now() + SESSION_LIFETIME_MS });
     const cookie = `${sessionCookieName(ctx)}=${sessionId}; Path=/; HttpOnly; Secure; SameSite=None; Max-Age=${SESSION_LIFETIME_MS / 1000}`;
-    finishSignIn(req, res, ctx, action, v.request, { id: sessionId, user, authTime, mfaTime: null }, cookie);
+    finishSignIn(req, res, ctx, action, v.request, { id: sessionId, user, authTime, mfaTime: null }, cookie, { password: true, secondFactor: false });
     return;
   }
   if (req.method !== 'GET') {
@@ -492,7 +516,7 @@ function showFormOrSignIn(
   const usable = session !== null && fresh && hintMatches(session.user, request.loginHint);
   if (prompt === 'none') {
     if (session && usable) {
-      finishSignIn(req, res, ctx, action, request, session, null);
+      finishSignIn(req, res, ctx, action, request, session, null, NOTHING_JUST_PROVED);
       return;
     }
     sendErrorResponse(
@@ -506,7 +530,7 @@ function showFormOrSignIn(
   }
   const forceForm = prompt === 'login' || prompt === 'select_account' || prompt === 'consent' || prompt === 'create';
   if (!forceForm && session && usable) {
-    finishSignIn(req, res, ctx, action, request, session, null);
+    finishSignIn(req, res, ctx, action, request, session, null, NOTHING_JUST_PROVED);
     return;
   }
   renderForm(res, ctx, action, request.params, request.loginHint ?? '', null);

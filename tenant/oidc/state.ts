@@ -40,7 +40,8 @@ export interface RefreshTokenRecord {
   sessionId: string;
   /**
    * What the original sign-in proved, carried down the chain as Entra does: a refresh may yield
-   * `acrs` for these while they are within the context's sign-in frequency, never for others.
+   * `acrs` for these while they are within the context's sign-in frequency (never for a context
+   * asked for "every time"), never for others.
    */
   authContexts: ProvenAuthContext[];
   /** Epoch ms. SPA refresh tokens are capped at 24 h, like Entra's. */
@@ -67,6 +68,12 @@ export interface PendingSecondFactor {
   sessionId: string;
   /** Wrong codes so far in this flow. */
   failures: number;
+  /**
+   * The flow began with the password form: once the code is accepted, the password counts as
+   * entered in this flow too (for a context asked for "every time"), so the user is not sent
+   * back to the password form they just filled in.
+   */
+  passwordJustEntered: boolean;
   /** Epoch ms. */
   expiresAt: number;
 }

@@ -20,19 +20,30 @@ const MSAL_CLAIMS_C1 = JSON.stringify({ access_token: { xms_cc: { values: ['cp1'
 const claimsFor = (...ids: string[]) => JSON.stringify({ access_token: { acrs: { essential: true, values: ids } } });
 const WRONG_CODE_HTML = SECOND_FACTOR_TEXT.wrongCode.replace("'", '&#39;');
 
+/** The demo org: c1 needs a second factor every time it is asked for. */
 let demo: TestTenant;
-/** A tenant whose API asks for v1 tokens, with a context that must be re-proved every minute and a user without an authenticator. */
+/**
+ * A tenant whose API asks for v1 tokens and a user without an authenticator, with contexts of each
+ * sign-in frequency: c1 a second factor for the whole session, c2 a second factor within a minute,
+ * c3 a second factor every time, c4 the password every time.
+ */
 let own: TestTenant;
 
 beforeAll(async () => {
   demo = await startTestTenant();
   const seed = structuredClone(demoOrg) as unknown as {
     portal: { accessTokenVersion?: number };
-    authContexts: { id: string; requireMfa: boolean; signInFrequencyMinutes?: number }[];
+    authContexts: { id: string; requireMfa: boolean; signInFrequencyMinutes?: number; signInFrequency?: string }[];
     users: { userPrincipalName: string; mfa?: unknown }[];
   };
   seed.portal.accessTokenVersion = 1;
-  seed.authContexts.push({ id: 'c2', requireMfa: true, signInFrequencyMinutes: 1 });
+  const c1 = seed.authContexts.find((c) => c.id === 'c1');
+  if (c1) delete c1.signInFrequency;
+  seed.authContexts.push(
+    { id: 'c2', requireMfa: true, signInFrequencyMinutes: 1 },
+    { id: 'c3', requireMfa: true, signInFrequency: 'everyTime' },
+    { id: 'c4', requireMfa: false, signInFrequency: 'everyTime' },
+  );
   const joni = seed.users.find((u) => u.userPrincipalName === 'joni.sherman@contoso.test');
   if (joni) delete joni.mfa;
   own = await startTestTenant({ seed });
@@ -223,10 +234,19 @@ describe('authorize with a claims request naming an authentication context', () 
     const access = decodeJwt(tokens.access_token);
     expect(access).toMatchObject({ ver: '2.0', aud: demo.ctx.directory.portal.apiClientId, acrs: ['c1'] });
     expect(decodeJwt(tokens.id_token)).toMatchObject({ nonce: flow.nonce, acrs: ['c1'] });
+  });
 
-    // The session now remembers the second factor: a silent request for c1 needs no page.
-    const silent = await open(demo.fetch, authorizeUrl(demo, { claims: MSAL_CLAIMS_C1, prompt: 'none' }).url, cookie);
-    expect(callback(silent).get('code')).toBeTruthy();
+  it('remembers the second factor for the session when the context has no sign-in frequency', async () => {
+    const upn = 'lynne.robbins@contoso.test';
+    const flow = authorizeUrl(own, { claims: claimsFor('c1') });
+    const codePage = await submit(own.fetch, await open(own.fetch, flow.url), { loginfmt: upn, passwd: PASSWORD });
+    const cookie = cookieOf(codePage.cookie);
+    await redeem(own, flow, callback(await submit(own.fetch, codePage, { otc: freshCode(own, upn) }, cookie)));
+
+    // A silent request for c1 needs no page, and its code carries the proof.
+    const silentFlow = authorizeUrl(own, { claims: claimsFor('c1'), prompt: 'none' });
+    const tokens = await redeem(own, silentFlow, callback(await open(own.fetch, silentFlow.url, cookie)));
+    expect(decodeJwt(tokens.access_token).acrs).toEqual(['c1']);
   });
 
   it('asks a user who already has a session for the code only; prompt=none cannot ask and says interaction_required', async () => {
@@ -329,24 +349,24 @@ describe('authorize with a claims request naming an authentication context', () 
 describe('refresh tokens remember what was proved', () => {
   it('keeps acrs on refresh, and answers interaction_required when claims ask for a context never proved', async () => {
     const upn = 'cameron.white@contoso.test';
-    const { cookie, tokens: plain } = await signInWithPassword(demo, upn);
-    const refused = await refresh(demo, plain.refresh_token, MSAL_CLAIMS_C1);
+    const { cookie, tokens: plain } = await signInWithPassword(own, upn);
+    const refused = await refresh(own, plain.refresh_token, MSAL_CLAIMS_C1);
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ error: 'interaction_required', error_codes: [50076], suberror: 'basic_action' });
     expect(String(refused.body.error_description)).toMatch(/^AADSTS50076: .*\r\nTrace ID: /);
-    const noClaims = await refresh(demo, plain.refresh_token);
+    const noClaims = await refresh(own, plain.refresh_token);
     expect(noClaims.status).toBe(200);
     expect(decodeJwt(String(noClaims.body.access_token))).not.toHaveProperty('acrs');
 
-    const flow = authorizeUrl(demo, { claims: MSAL_CLAIMS_C1 });
-    const codePage = await open(demo.fetch, flow.url, cookie);
-    const stepped = await redeem(demo, flow, callback(await submit(demo.fetch, codePage, { otc: freshCode(demo, upn) }, cookie)));
-    const withClaims = await refresh(demo, stepped.refresh_token, MSAL_CLAIMS_C1);
+    const flow = authorizeUrl(own, { claims: MSAL_CLAIMS_C1 });
+    const codePage = await open(own.fetch, flow.url, cookie);
+    const stepped = await redeem(own, flow, callback(await submit(own.fetch, codePage, { otc: freshCode(own, upn) }, cookie)));
+    const withClaims = await refresh(own, stepped.refresh_token, MSAL_CLAIMS_C1);
     expect(withClaims.status).toBe(200);
     expect(decodeJwt(String(withClaims.body.access_token)).acrs).toEqual(['c1']);
     expect(decodeJwt(String(withClaims.body.id_token)).acrs).toEqual(['c1']);
     // The rotated token carries the proof on, with or without claims.
-    const next = await refresh(demo, String(withClaims.body.refresh_token));
+    const next = await refresh(own, String(withClaims.body.refresh_token));
     expect(decodeJwt(String(next.body.access_token)).acrs).toEqual(['c1']);
   });
 
@@ -369,6 +389,89 @@ describe('refresh tokens remember what was proved', () => {
     expect(decodeJwt(String(plain.body.access_token)).acrs).toEqual(['c1']);
     // The session's second factor is too old for c2 as well: the code page again.
     expect(isCodePage(await open(own.fetch, authorizeUrl(own, { claims: claimsFor('c2') }).url, cookie))).toBe(true);
+  });
+});
+
+describe('a context whose sign-in frequency is "every time"', () => {
+  it('asks the same session for the code again on the next request naming it, and each code grant carries acrs', async () => {
+    const upn = 'megan.bowen@contoso.test';
+    expect(demo.ctx.directory.authContexts.get('c1')).toMatchObject({ requireMfa: true, everyTime: true });
+    const first = authorizeUrl(demo, { claims: MSAL_CLAIMS_C1 });
+    const codePage = await submit(demo.fetch, await open(demo.fetch, first.url), { loginfmt: upn, passwd: PASSWORD });
+    const cookie = cookieOf(codePage.cookie);
+    const tokens = await redeem(demo, first, callback(await submit(demo.fetch, codePage, { otc: freshCode(demo, upn) }, cookie)));
+    expect(decodeJwt(tokens.access_token).acrs).toEqual(['c1']);
+
+    // The session passed the second factor a moment ago; that does not count for the next request.
+    const silentFlow = authorizeUrl(demo, { claims: MSAL_CLAIMS_C1, prompt: 'none' });
+    const silent = callback(await open(demo.fetch, silentFlow.url, cookie));
+    expect(silent.get('error')).toBe('interaction_required');
+    expect(silent.get('error_description')).toMatch(/^AADSTS50076: /);
+    expect(silent.get('code')).toBeNull();
+
+    const second = authorizeUrl(demo, { claims: MSAL_CLAIMS_C1 });
+    const again = await open(demo.fetch, second.url, cookie);
+    expect(isCodePage(again)).toBe(true);
+    const secondTokens = await redeem(demo, second, callback(await submit(demo.fetch, again, { otc: freshCode(demo, upn) }, cookie)));
+    expect(decodeJwt(secondTokens.access_token)).toMatchObject({ oid: findUser(demo.ctx.directory, upn)?.id, acrs: ['c1'] });
+    expect(decodeJwt(secondTokens.id_token).acrs).toEqual(['c1']);
+
+    // Without claims the session still signs in silently: only the context is asked for again.
+    const plainFlow = authorizeUrl(demo, { prompt: 'none' });
+    const plain = await redeem(demo, plainFlow, callback(await open(demo.fetch, plainFlow.url, cookie)));
+    expect(decodeJwt(plain.access_token)).not.toHaveProperty('acrs');
+  });
+
+  it('is never carried by a refresh token, while a session-long context proved in the same sign-in is', async () => {
+    const upn = 'alex.wilber@contoso.test';
+    const flow = authorizeUrl(own, { claims: claimsFor('c3', 'c1') });
+    const page = await submit(own.fetch, await open(own.fetch, flow.url), { loginfmt: upn, passwd: PASSWORD });
+    const tokens = await redeem(own, flow, callback(await submit(own.fetch, page, { otc: freshCode(own, upn) }, cookieOf(page.cookie))));
+    expect(decodeJwt(tokens.access_token).acrs).toEqual(['c1', 'c3']);
+
+    const refused = await refresh(own, tokens.refresh_token, claimsFor('c3'));
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ error: 'interaction_required', error_codes: [50076], suberror: 'basic_action' });
+    expect(String(refused.body.error_description)).toMatch(/^AADSTS50076: /);
+
+    const plain = await refresh(own, tokens.refresh_token);
+    expect(plain.status).toBe(200);
+    expect(decodeJwt(String(plain.body.access_token)).acrs).toEqual(['c1']);
+    expect(decodeJwt(String(plain.body.id_token)).acrs).toEqual(['c1']);
+    // Nor down the rotated chain.
+    expect((await refresh(own, String(plain.body.refresh_token), claimsFor('c3'))).status).toBe(400);
+    const withC1 = await refresh(own, String(plain.body.refresh_token), claimsFor('c1'));
+    expect(withC1.status).toBe(200);
+    expect(decodeJwt(String(withC1.body.access_token)).acrs).toEqual(['c1']);
+  });
+
+  it('asks a live session for the password again when the context has no second factor, then the code, without looping', async () => {
+    const upn = 'nestor.wilke@contoso.test';
+    const secret = secretOf(own, upn);
+    const { cookie } = await signInWithPassword(own, upn);
+
+    // c4 wants the password every time: the session's sign-in a moment ago does not count.
+    const flow = authorizeUrl(own, { claims: claimsFor('c4', 'c1') });
+    const form = await open(own.fetch, flow.url, cookie);
+    expect(form.status).toBe(200);
+    expect(form.html).toContain('name="passwd"');
+
+    // The password just typed proves c4; c1 still wants the code. A wrong code re-shows the code
+    // page, and the password typed in this flow still counts after the right one.
+    const codePage = await submit(own.fetch, form, { loginfmt: upn, passwd: PASSWORD }, cookie);
+    expect(isCodePage(codePage)).toBe(true);
+    const newCookie = cookieOf(codePage.cookie);
+    const retry = await submit(own.fetch, codePage, { otc: wrongCode(secret) }, newCookie);
+    expect(isCodePage(retry)).toBe(true);
+    const tokens = await redeem(own, flow, callback(await submit(own.fetch, retry, { otc: freshCode(own, upn) }, newCookie)));
+    expect(decodeJwt(tokens.access_token).acrs).toEqual(['c1', 'c4']);
+
+    // The next request naming c4 asks for the password again, though c1 is remembered.
+    const next = await open(own.fetch, authorizeUrl(own, { claims: claimsFor('c4') }).url, newCookie);
+    expect(next.html).toContain('name="passwd"');
+    const c1Only = authorizeUrl(own, { claims: claimsFor('c1'), prompt: 'none' });
+    const c1Tokens = await redeem(own, c1Only, callback(await open(own.fetch, c1Only.url, newCookie)));
+    expect(decodeJwt(c1Tokens.access_token).acrs).toEqual(['c1']);
   });
 });
 

@@ -8,6 +8,11 @@
  * `requireMfa`, within `signInFrequencyMinutes` when set — before a token may list the context in
  * `acrs`. What a sign-in proved travels with its code and refresh tokens, with the time it was
  * proved, so a refresh can carry it on but never invent it.
+ *
+ * A context whose sign-in frequency is "every time" is proved only by what the user did in the
+ * authorize flow at hand (the code just accepted, or the password just entered): the session's
+ * earlier sign-in does not count, and only that flow's authorization code carries the proof,
+ * never a refresh token. A stolen or left-open session therefore cannot satisfy it.
  */
 import { matchTotpCode } from '../mfa';
 import type { AuthContextDefinition, Directory, DirectoryUser } from '../types';
@@ -80,24 +85,35 @@ export interface SessionProofs {
   needFreshSignIn: AuthContextDefinition[];
 }
 
+/** What the user did in the authorize flow being answered, as opposed to earlier in the session. */
+export interface JustProved {
+  /** The password (or a Temporary Access Pass) was entered in this flow. */
+  password: boolean;
+  /** A second factor was accepted in this flow. */
+  secondFactor: boolean;
+}
+
 /**
  * What a sign-in session proves of the named contexts: a context with `requireMfa` by the
- * session's last second factor, any other by the sign-in itself; each within its sign-in frequency.
+ * session's last second factor, any other by the sign-in itself; each within its sign-in
+ * frequency. A context asked for "every time" counts only what `justProved` says this flow did.
  */
 export function proveWithSession(
   dir: Directory,
   requested: readonly string[],
   session: { authTime: number; mfaTime: number | null },
   nowSeconds: number,
+  justProved: JustProved,
 ): SessionProofs {
   const out: SessionProofs = { proven: [], needSecondFactor: [], needFreshSignIn: [] };
   for (const id of requested) {
     const def = dir.authContexts.get(id);
     if (!def) continue;
     if (def.requireMfa) {
-      if (session.mfaTime !== null && isFresh(def, session.mfaTime, nowSeconds)) out.proven.push({ id, provenAt: session.mfaTime });
+      const passed = def.everyTime ? justProved.secondFactor : session.mfaTime !== null && isFresh(def, session.mfaTime, nowSeconds);
+      if (passed && session.mfaTime !== null) out.proven.push({ id, provenAt: session.mfaTime });
       else out.needSecondFactor.push(def);
-    } else if (isFresh(def, session.authTime, nowSeconds)) {
+    } else if (def.everyTime ? justProved.password : isFresh(def, session.authTime, nowSeconds)) {
       out.proven.push({ id, provenAt: session.authTime });
     } else {
       out.needFreshSignIn.push(def);
@@ -106,11 +122,22 @@ export function proveWithSession(
   return out;
 }
 
-/** The proofs that still hold: contexts the directory still defines, within their sign-in frequency. */
-export function freshProofs(dir: Directory, proofs: readonly ProvenAuthContext[], nowSeconds: number): ProvenAuthContext[] {
+/**
+ * The proofs that still hold: contexts the directory still defines, within their sign-in
+ * frequency. A refresh grant never carries an "every time" proof on: only the authorization code
+ * of the sign-in that made it does.
+ */
+export function freshProofs(
+  dir: Directory,
+  proofs: readonly ProvenAuthContext[],
+  nowSeconds: number,
+  grant: 'authorization_code' | 'refresh_token',
+): ProvenAuthContext[] {
   return proofs.filter((p) => {
     const def = dir.authContexts.get(p.id);
-    return def !== undefined && isFresh(def, p.provenAt, nowSeconds);
+    if (def === undefined) return false;
+    if (def.everyTime && grant === 'refresh_token') return false;
+    return isFresh(def, p.provenAt, nowSeconds);
   });
 }
 

@@ -297,7 +297,7 @@ async function authorizationCodeGrant(req: IncomingMessage, form: URLSearchParam
     sessionId: record.sessionId,
     spa: record.spa,
     refreshExpiresAt: null,
-    authContexts: freshProofs(ctx.directory, record.authContexts, Math.floor(Date.now() / 1000)),
+    authContexts: freshProofs(ctx.directory, record.authContexts, Math.floor(Date.now() / 1000), 'authorization_code'),
   });
 }
 
@@ -321,9 +321,10 @@ async function refreshTokenGrant(req: IncomingMessage, form: URLSearchParams, ct
   if ('fail' in user) return user;
   const claims = parseClaimsRequest(form.get('claims'), ctx.directory);
   if (!claims.ok) return { fail: claims.error };
-  // A refresh token carries what its sign-in proved, while the context's sign-in frequency allows;
-  // a context it never proved needs the user back at the authorize endpoint.
-  const proofs = freshProofs(ctx.directory, record.authContexts, Math.floor(Date.now() / 1000));
+  // A refresh token carries what its sign-in proved, while the context's sign-in frequency allows
+  // (never a context asked for "every time"); a context it does not carry needs the user back at
+  // the authorize endpoint.
+  const proofs = freshProofs(ctx.directory, record.authContexts, Math.floor(Date.now() / 1000), 'refresh_token');
   if (claims.authContexts.some((id) => !proofs.some((p) => p.id === id))) {
     const scopes = resolveUserScopes(form.get('scope') ?? record.scope, ctx.directory);
     return { fail: mfaRequiredError(ctx.directory, scopes.ok ? scopes.resource : null) };
