@@ -77,7 +77,7 @@ export interface Env {
   /** AUDIT_SIGNING_KEY_PATH: Ed25519 PEM signing export manifests; undefined = generated into DATA_DIR (lib/audit/signing-key.ts). */
   auditSigningKeyPath: string | undefined;
   /**
-   * Notification mail through Graph `sendMail` (issue 4). `sender` null = notifications off.
+   * Notification mail through Graph `sendMail`. `sender` null = notifications off.
    * `approverAddresses`: who hears about requests waiting for approval.
    */
   mail: { sender: string | null; approverAddresses: string[] };

@@ -157,7 +157,7 @@ async function main() {
           dataDir,
           databaseUrl,
           onPortalOutput: (chunk) => portalLog.push(chunk),
-          // Issue 4: background notification mail would skew the Graph round-trip counts specs assert.
+          // Background notification mail would skew the Graph round-trip counts specs assert.
           notifications: false,
         });
         const out = path.join(reports, `playwright-${mode}.json`);

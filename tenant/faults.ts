@@ -114,7 +114,7 @@ export function countRequest(bucket: Record<string, number>, key: string): void 
   bucket[key] = (bucket[key] ?? 0) + 1;
 }
 
-/** Graph's 429 body (facts §5). */
+/** Graph's 429 body (docs/graph-behaviours.md#throttling). */
 export function throttledBody(requestId: string, clientRequestIdValue: string): Record<string, unknown> {
   return {
     error: {

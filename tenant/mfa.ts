@@ -11,7 +11,7 @@ import { Secret, TOTP } from 'otpauth';
 
 export const TOTP_PERIOD_SECONDS = 30;
 export const TOTP_DIGITS = 6;
-/** Codes one step early or late are accepted, for clocks that drift (RFC 6238 §5.2). */
+/** Codes one step early or late are accepted, for clocks that drift (RFC 6238, section 5.2). */
 export const TOTP_WINDOW = 1;
 /** 80 bits: below this a secret is guessable; RFC 4226 recommends 160 (32 characters). */
 const MIN_SECRET_CHARS = 16;

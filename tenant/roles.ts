@@ -5,7 +5,7 @@
  * does not name (Entra has far more). Custom roles are separate (`customRoles` in the seed).
  *
  * `nonAdmin` marks the short list of roles that, per Entra's "who can perform sensitive
- * actions" table, leave a user a non-admin (see reference/entra-graph-facts.md §4). Every other
+ * actions" table, leave a user a non-admin (docs/graph-behaviours.md#admin-set). Every other
  * role, including unknown/custom ones, makes its holder an admin.
  */
 export interface BuiltInRole {
@@ -20,7 +20,7 @@ function role(templateId: string, displayName: string, description: string, nonA
 }
 
 export const BUILT_IN_DIRECTORY_ROLES: readonly BuiltInRole[] = [
-  // The non-admin roles (facts §4).
+  // The non-admin roles of Entra's helpdesk rule.
   role('c4e39bd9-1100-46d3-8c65-fb160da0071f', 'Authentication Administrator', 'Can access to view, set and reset authentication method information for any non-admin user.', true),
   role('88d8e3e3-8f55-4a1e-953a-9b9898b8876b', 'Directory Readers', 'Can read basic directory information. Commonly used to grant directory read access to applications and guests.', true),
   role('95e79109-95c0-4d8e-aee3-d01accf2d47b', 'Guest Inviter', 'Can invite guest users independent of the \'members can invite guests\' setting.', true),

@@ -1,6 +1,6 @@
 /**
- * The seed file (CONTRACT.md §3): schema, validation with messages that name the bad entry,
- * and conversion into a {@link Directory}.
+ * The seed file (docs/api-contract.md#seed-file): schema, validation with messages that name the
+ * bad entry, and conversion into a {@link Directory}.
  *
  * Rules beyond the JSON shape:
  * - unknown keys are ignored (`z.object` strips them), so seeds may carry notes such as `demoAccounts`;

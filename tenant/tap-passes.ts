@@ -3,7 +3,7 @@
  * (next to its TapMethod, in memory); the pass itself exists only in Create's 201 response.
  */
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
-import { getTapUsability } from './graph/tap-methods';
+import { getTapUsability } from './tap-usability';
 import type { Directory, DirectoryUser, TapMethod } from './types';
 
 const KEY_LENGTH = 32;

@@ -238,7 +238,7 @@ export interface FaultState {
   dropNext: number;
   /**
    * Answer the next N requests carried inside a `$batch` with 429 + Retry-After, inside a 200
-   * envelope (Graph throttles batch items individually, facts §5).
+   * envelope (Graph throttles batch items individually).
    */
   batchItemThrottleNext: number;
   /** Probability 0..1 of answering a `$batch` item with 429. */

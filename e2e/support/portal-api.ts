@@ -4,7 +4,7 @@ import { tenantId, tenantUrl } from './env';
 import { loadSeed, type Seed } from './seed';
 import { graphAsAutomation, userAccessToken } from './tokens';
 
-/** The contract's request object (CONTRACT.md §2), with the extensions the design adds. */
+/** The contract's request object (docs/api-contract.md#request-object), with the extensions the design adds. */
 export interface TapRequestView {
   id: string;
   status: 'pending_approval' | 'approved' | 'denied' | 'expired' | 'issuing' | 'issued' | 'revoked' | 'failed';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { assertNoSecrets } from '@/lib/audit/assert-no-secrets';
 import { computeAuditEventHash, GENESIS_PREV_HASH, toAuditJson, type AuditJsonObject } from '@/lib/audit/canonical';
 import { auditCatalogue, type AuditContextData, type AuditDataFor, type AuditEventType } from '@/lib/audit/catalogue';
-import type { RequestContext } from '@/lib/broker/context';
+import type { RequestContext } from '@/lib/core/request-context';
 import type { Prisma } from '@/lib/db/generated/client';
 
 export interface AuditEventInput<T extends AuditEventType = AuditEventType> {

@@ -3,10 +3,10 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { appendAuditEvent, AuditWriteError, type AuditEventInput } from '@/lib/audit/append-audit-event';
 import { AuditSecretError } from '@/lib/audit/assert-no-secrets';
 import { computeAuditEventHash, GENESIS_PREV_HASH } from '@/lib/audit/canonical';
-import { DB_KINDS, TEST_CONTEXT, useTestDatabases } from '@/lib/audit/test-support';
+import { DB_KINDS, TEST_CONTEXT, useTestDatabases } from '@/lib/testing/audit';
 import { verifyAuditChain } from '@/lib/audit/verify-audit-chain';
 import { PrismaClient, type Prisma } from '@/lib/db/generated/client';
-import type { TestDb } from '@/lib/db/test-db';
+import type { TestDb } from '@/lib/testing/db';
 
 const ACTOR = 'a0000000-0000-4000-8000-000000000001';
 const TARGET = 'a0000000-0000-4000-8000-000000000002';

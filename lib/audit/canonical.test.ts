@@ -9,8 +9,8 @@ import {
   toAuditJson,
 } from '@/lib/audit/canonical';
 
-// Test vectors for re-implementations (issue 4's offline verifier): if one of these changes, every
-// stored chain breaks.
+// Test vectors for re-implementations (the offline verifier, scripts/audit-verify.ts): if one of
+// these changes, every stored chain breaks.
 const VECTOR_EVENT = {
   seq: 1n,
   id: '6f1c1a9e-3b0e-4c5e-9d7a-0d6c2b1f4e21',

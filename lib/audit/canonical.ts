@@ -2,9 +2,9 @@ import 'server-only';
 import { createHash } from 'node:crypto';
 
 /**
- * The audit chain's canonical encoding and hash. Issue 4's offline verifier re-implements this
- * without the portal, so it is specified here in full and pinned by test vectors in
- * canonical.test.ts; changing anything below breaks every existing chain.
+ * The audit chain's canonical encoding and hash. The offline verifier (scripts/audit-verify.ts)
+ * re-implements this without the portal, so it is specified here in full and pinned by test
+ * vectors in canonical.test.ts; changing anything below breaks every existing chain.
  *
  * For the event with sequence number `seq`:
  *

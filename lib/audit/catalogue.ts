@@ -197,7 +197,7 @@ export const auditCatalogue = {
     code: z.enum(['step-up-required']),
     ...stepUpEvidence,
   }),
-  /** Issue 4: a compliance export. */
+  /** A compliance export. */
   'audit.exported': z.strictObject({
     ...evidence,
     format: z.enum(['csv', 'jsonl']),
@@ -210,7 +210,7 @@ export const auditCatalogue = {
     lastHash: z.string().nullable().optional(),
   }),
   /**
-   * Issue 4: a notification mail could not be sent (one event per failed attempt). The action it
+   * A notification mail could not be sent (one event per failed attempt). The action it
    * announced is done regardless; `willRetry` false means the dispatcher gave up (`gaveUp`).
    */
   'notification.failed': z.strictObject({

@@ -6,10 +6,10 @@ import { createAuditExportStream, getAuditExportOrThrow, startAuditExport, type 
 import type { AuditExportFormat } from '@/lib/audit/export-format';
 import { buildAuditExportManifest, type AuditExportManifest } from '@/lib/audit/manifest';
 import { getAuditSigningKey, type AuditSigningKey } from '@/lib/audit/signing-key';
-import { DB_KINDS, TEST_CONTEXT, useTestDatabases } from '@/lib/audit/test-support';
+import { DB_KINDS, TEST_CONTEXT, useTestDatabases } from '@/lib/testing/audit';
 import { verifyAuditChain } from '@/lib/audit/verify-audit-chain';
 import type { PrismaClient } from '@/lib/db/generated/client';
-import { createTestDb, type TestDb } from '@/lib/db/test-db';
+import { createTestDb, type TestDb } from '@/lib/testing/db';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { AUDIT_CHAIN_LOCK_KEY, appendAuditEvent } from '@/lib/audit/append-audit-event';
 import { encodeExportHeader, encodeExportRow, AUDIT_EXPORT_FORMATS, type AuditExportFormat, type ExportableAuditEvent } from '@/lib/audit/export-format';
 import type { Actor } from '@/lib/auth/actor';
-import type { RequestContext } from '@/lib/broker/context';
-import { BrokerError } from '@/lib/broker/errors';
+import type { RequestContext } from '@/lib/core/request-context';
+import { BrokerError } from '@/lib/core/errors';
 import type { Prisma, PrismaClient } from '@/lib/db/generated/client';
 
 const isoDateTime = z.iso.datetime({ offset: true }).transform((value) => new Date(value));

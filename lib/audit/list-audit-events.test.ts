@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { appendAuditEvent } from '@/lib/audit/append-audit-event';
 import { listAuditEvents, listAuditEventsQuerySchema, type AuditEventView } from '@/lib/audit/list-audit-events';
-import { TEST_CONTEXT } from '@/lib/audit/test-support';
+import { TEST_CONTEXT } from '@/lib/testing/audit';
 import { computeAuditEventHash } from '@/lib/audit/canonical';
-import { BrokerError } from '@/lib/broker/errors';
-import { createTestDb, type TestDb } from '@/lib/db/test-db';
+import { BrokerError } from '@/lib/core/errors';
+import { createTestDb, type TestDb } from '@/lib/testing/db';
 
 const ALICE = 'a0000000-0000-4000-8000-00000000000a';
 const BOB = 'a0000000-0000-4000-8000-00000000000b';

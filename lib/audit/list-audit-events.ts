@@ -1,9 +1,9 @@
 import 'server-only';
 import { z } from 'zod';
-import { BrokerError } from '@/lib/broker/errors';
+import { BrokerError } from '@/lib/core/errors';
 import type { AuditEvent, Prisma, PrismaClient } from '@/lib/db/generated/client';
 
-/** An audit event as the API returns it (CONTRACT.md §2); `targetId`/`requestId` are absent when null. */
+/** An audit event as the API returns it (docs/api-contract.md#audit-event); `targetId`/`requestId` are absent when null. */
 export interface AuditEventView {
   seq: number;
   id: string;

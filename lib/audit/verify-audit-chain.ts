@@ -25,7 +25,7 @@ const DEFAULT_PAGE_SIZE = 1_000;
  * SHA-256 of `prevHash` and the event's canonical encoding (lib/audit/canonical.ts).
  *
  * What it cannot see on its own: the newest events removed from the end. The returned `headHash`
- * (and issue 4's signed export manifest) is the anchor for that; the triggers refuse it anyway.
+ * (and the signed export manifest) is the anchor for that; the triggers refuse it anyway.
  */
 export async function verifyAuditChain(
   db: PrismaClient | Prisma.TransactionClient,

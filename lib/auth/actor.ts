@@ -41,7 +41,7 @@ export interface Actor {
 }
 
 /**
- * Whether the actor holds `role`. Admin implies approver and auditor (CONTRACT.md §1), so
+ * Whether the actor holds `role`. Admin implies approver and auditor (docs/api-contract.md#roles), so
  * callers ask for the capability they need and never compare role strings themselves.
  */
 export function hasRole(actor: Pick<Actor, 'roles'>, role: RoleName): boolean {

@@ -2,7 +2,7 @@ import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypt
 import { decodeJwt, SignJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resetV1TokenWarningForTests, V1_TOKEN_DETAIL, verifyAccessToken } from '@/lib/auth/verify-access-token';
-import { BrokerError } from '@/lib/broker/errors';
+import { BrokerError } from '@/lib/core/errors';
 import { resetEnvForTests } from '@/lib/env';
 import { logger } from '@/lib/log';
 import {

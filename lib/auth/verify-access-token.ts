@@ -1,6 +1,6 @@
 import 'server-only';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import { BrokerError } from '@/lib/broker/errors';
+import { BrokerError } from '@/lib/core/errors';
 import { getEnv, type Env } from '@/lib/env';
 import { isAppRole, type Actor } from '@/lib/auth/actor';
 import { logger } from '@/lib/log';

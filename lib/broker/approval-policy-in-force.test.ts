@@ -20,10 +20,10 @@ import {
   moveUser,
   storePolicy,
   tapCreates,
-} from '@/lib/broker/tap-request-test-support';
+} from '@/lib/testing/tap-requests';
 import { updatePolicy } from '@/lib/broker/update-policy';
 import type { PrismaClient, TapRequest } from '@/lib/db/generated/client';
-import { createTestDb, type TestDb } from '@/lib/db/test-db';
+import { createTestDb, type TestDb } from '@/lib/testing/db';
 import { startLocalTenant, type LocalTenant } from '@/lib/testing/local-tenant';
 
 let local: LocalTenant;

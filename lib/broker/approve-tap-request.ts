@@ -1,17 +1,22 @@
 import 'server-only';
 import { appendAuditEvent } from '@/lib/audit/append-audit-event';
 import type { Actor } from '@/lib/auth/actor';
-import type { RequestContext } from '@/lib/broker/context';
+import type { RequestContext } from '@/lib/core/request-context';
 import { getTargetIneligibleReasons } from '@/lib/broker/eligibility';
-import { BrokerError } from '@/lib/broker/errors';
+import { BrokerError } from '@/lib/core/errors';
 import { getDecidableRequestOrThrow } from '@/lib/broker/get-decidable-request';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
-import { inTransaction, resolveDb, type UseCaseOptions } from '@/lib/broker/tap-request-store';
+import { inTransaction, resolveDb, type UseCaseOptions } from '@/lib/db/transaction';
 import { canRequestTapFor, getApprovalExpiry } from '@/lib/broker/tap-request-policy';
 import { toRequestView, type TapRequestView } from '@/lib/broker/to-request-view';
 import { getTargetFacts } from '@/lib/graph/get-target-facts';
 import { enqueueNotifications } from '@/lib/notify/enqueue-notifications';
 import { kickNotificationDispatcher } from '@/lib/notify/dispatcher-loop';
+
+/**
+ * An approver's yes to a pending request (`approveTapRequest`): re-checked against Graph and the
+ * policy in force, decided once.
+ */
 
 export interface ApproveTapRequestInput {
   id: string;
@@ -102,7 +107,7 @@ export async function approveTapRequest(
       context: ctx,
     });
     const approved = await tx.tapRequest.findUniqueOrThrow({ where: { id: request.id } });
-    // Issue 4: the requester hears about the decision (outbox, same transaction).
+    // The requester hears about the decision (outbox, same transaction).
     await enqueueNotifications(tx, 'request_approved', approved);
     return approved;
   });

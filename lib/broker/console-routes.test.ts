@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDb, getDb } from '@/lib/db/client';
 import { migrateDatabase } from '@/lib/db/migrate';
-import { createScratchPostgresDatabase } from '@/lib/db/test-db';
+import { createScratchPostgresDatabase } from '@/lib/testing/db';
 import { resetEnvForTests } from '@/lib/env';
 import { buildTestSeed, startLocalTenant, type LocalTenant } from '@/lib/testing/local-tenant';
 

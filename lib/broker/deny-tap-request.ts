@@ -1,13 +1,18 @@
 import 'server-only';
 import { appendAuditEvent } from '@/lib/audit/append-audit-event';
 import type { Actor } from '@/lib/auth/actor';
-import type { RequestContext } from '@/lib/broker/context';
-import { BrokerError } from '@/lib/broker/errors';
+import type { RequestContext } from '@/lib/core/request-context';
+import { BrokerError } from '@/lib/core/errors';
 import { getDecidableRequestOrThrow } from '@/lib/broker/get-decidable-request';
-import { inTransaction, resolveDb, type UseCaseOptions } from '@/lib/broker/tap-request-store';
+import { inTransaction, resolveDb, type UseCaseOptions } from '@/lib/db/transaction';
 import { toRequestView, type TapRequestView } from '@/lib/broker/to-request-view';
 import { enqueueNotifications } from '@/lib/notify/enqueue-notifications';
 import { kickNotificationDispatcher } from '@/lib/notify/dispatcher-loop';
+
+/**
+ * An approver's no to a pending request, with the reason the requester will read
+ * (`denyTapRequest`). No Graph call.
+ */
 
 export interface DenyTapRequestInput {
   id: string;
@@ -45,7 +50,7 @@ export async function denyTapRequest(actor: Actor, input: DenyTapRequestInput, c
       context: ctx,
     });
     const denied = await tx.tapRequest.findUniqueOrThrow({ where: { id: request.id } });
-    // Issue 4: the requester hears about the decision and its reason (outbox, same transaction).
+    // The requester hears about the decision and its reason (outbox, same transaction).
     await enqueueNotifications(tx, 'request_denied', denied);
     return denied;
   });

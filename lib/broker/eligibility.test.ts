@@ -1,21 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_ACCESS_APP_ROLE_ID,
-  ELIGIBILITY_SIGNALS,
   getIneligibleReasons,
   getReporteeIneligibleReasons,
-  getTapPolicyGroupIds,
   getTargetIneligibleReasons,
   holdsPortalAppRole,
   INELIGIBLE_REASONS,
   isInTapPolicyScope,
   isPrivilegedRoleSet,
   type EligibilityContext,
-  type EligibilitySignal,
   type EligibilityTarget,
   type ReporteeEligibilityFacts,
   type TargetEligibilityFacts,
 } from '@/lib/broker/eligibility';
+import { DEFAULT_ACCESS_APP_ROLE_ID, ELIGIBILITY_SIGNALS, getTapPolicyGroupIds, type EligibilitySignal } from '@/lib/graph/eligibility-signals';
 import { DEFAULT_ALLOWED_ROLE_TEMPLATE_IDS } from '@/lib/broker/policy';
 
 const REQUESTER = 'aaaaaaaa-0000-4000-8000-000000000001';

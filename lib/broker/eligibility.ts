@@ -1,15 +1,22 @@
 import 'server-only';
+import {
+  ALL_USERS_TARGET,
+  DEFAULT_ACCESS_APP_ROLE_ID,
+  getTapPolicyGroupIds,
+  type EligibilitySignal,
+  type PortalAppRoleAssignment,
+  type TapPolicyTargeting,
+} from '@/lib/graph/eligibility-signals';
 
 /**
  * Target eligibility for a Temporary Access Pass: pure, named reasons, no I/O. Graph is read
  * first (by the caller), then this decides. Every reason that applies is returned, in a fixed
  * order, so the UI can show all of them at once.
  *
- * The rule: a manager may get a pass only for someone whose account gives no more power than a
- * plain member's. That is stricter than Entra's own helpdesk rule on purpose — Authentication and
- * Password Administrators can act on other people's credentials, so holding either (or any other
- * role off the policy's read-only allow-list) makes a target ineligible. Where the broker could
- * not see a signal the rule needs, the answer is `cannot-verify`, never "no role".
+ * The rule (docs/eligibility.md): a manager may get a pass only for someone whose account gives no
+ * more power than a plain member's — stricter than Entra's own helpdesk rule on purpose, because
+ * Authentication and Password Administrators act on other people's credentials. What the broker
+ * could not see is `cannot-verify`, never "no role".
  */
 
 export const INELIGIBLE_REASONS = [
@@ -25,26 +32,6 @@ export const INELIGIBLE_REASONS = [
 ] as const;
 
 export type IneligibleReason = (typeof INELIGIBLE_REASONS)[number];
-
-/**
- * The facts of the rule that depend on what the broker's app registration may read in Graph.
- * When Graph refuses one (403) or answers without the property the rule needs (the
- * limited-information rule), the target cannot be verified.
- */
-export const ELIGIBILITY_SIGNALS = [
-  'directory-roles',
-  'eligible-roles',
-  'group-memberships',
-  'group-ownerships',
-  'administrative-units',
-  'portal-app-roles',
-  'tap-policy',
-] as const;
-
-export type EligibilitySignal = (typeof ELIGIBILITY_SIGNALS)[number];
-
-/** Graph's id for the "default access" app role: an assignment that grants no role at all. */
-export const DEFAULT_ACCESS_APP_ROLE_ID = '00000000-0000-0000-0000-000000000000';
 
 /** The parts of the broker policy the rule reads (structurally a `BrokerPolicy`). */
 export interface EligibilityRules {
@@ -114,15 +101,6 @@ export function getIneligibleReasons(target: EligibilityTarget, ctx: Eligibility
   return reasons;
 }
 
-/** The tenant TAP policy's targeting, as `getTargetFacts` returns it (structural: keeps this file free of I/O imports). */
-export interface TapPolicyTargeting {
-  includeTargets: readonly { targetType: string; id: string }[];
-  excludeTargets: readonly { targetType: string; id: string }[];
-}
-
-/** Graph's pseudo-group id for "every user" in authentication-method policy targets. */
-export const ALL_USERS_TARGET = 'all_users';
-
 /**
  * Whether the tenant TAP policy's targets cover a user with these (transitive) group ids:
  * included through `all_users` or a group they are in, and not excluded — exclusions win, as
@@ -142,20 +120,6 @@ export function isInTapPolicyScope(groupIds: readonly string[], tapPolicy: TapPo
   };
   if (tapPolicy.excludeTargets.some((t) => matches(t, true))) return false;
   return tapPolicy.includeTargets.some((t) => matches(t, false));
-}
-
-/** The group ids (lower case) a TAP policy names as targets, without the `all_users` pseudo-group. */
-export function getTapPolicyGroupIds(tapPolicy: TapPolicyTargeting): string[] {
-  const ids = [...tapPolicy.includeTargets, ...tapPolicy.excludeTargets]
-    .filter((t) => t.targetType.toLowerCase() !== 'user' && t.id.toLowerCase() !== ALL_USERS_TARGET)
-    .map((t) => t.id.toLowerCase());
-  return [...new Set(ids)];
-}
-
-/** An app role assignment on the portal's API (`appRoleAssignedTo` of its service principal). */
-export interface PortalAppRoleAssignment {
-  principalId: string;
-  appRoleId: string;
 }
 
 /** Whether any of `assignments` gives a real app role to one of `principalIds` (the user and their groups). */

@@ -1,9 +1,9 @@
 import 'server-only';
 import { appendAuditEvent } from '@/lib/audit/append-audit-event';
-import { SYSTEM_ACTOR_ID, type RequestContext } from '@/lib/broker/context';
+import { SYSTEM_ACTOR_ID, type RequestContext } from '@/lib/core/request-context';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import { AUTH_CONTEXT_ID_PATTERN, fromStoredPolicy, getChangedPolicyFields, toStoredPolicyFields, type BrokerPolicy } from '@/lib/broker/policy';
-import { inTransaction } from '@/lib/broker/tap-request-store';
+import { inTransaction } from '@/lib/db/transaction';
 import { POLICY_LOCK_KEY } from '@/lib/broker/update-policy';
 import type { PrismaClient } from '@/lib/db/generated/client';
 

@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluatePendingRequests } from '@/lib/broker/evaluate-pending-requests';
 import { requestTap } from '@/lib/broker/request-tap';
-import { actorsFor, capturingContext, graphRoundTrips, lifecycleSeed, moveUser, storePolicy } from '@/lib/broker/tap-request-test-support';
+import { actorsFor, capturingContext, graphRoundTrips, lifecycleSeed, moveUser, storePolicy } from '@/lib/testing/tap-requests';
 import type { PrismaClient } from '@/lib/db/generated/client';
-import { createTestDb, type TestDb } from '@/lib/db/test-db';
+import { createTestDb, type TestDb } from '@/lib/testing/db';
 import { startLocalTenant, type LocalTenant } from '@/lib/testing/local-tenant';
 import { updateUser } from '@/tenant/directory';
 

@@ -1,13 +1,18 @@
 import 'server-only';
 import { hasRole, type Actor } from '@/lib/auth/actor';
-import type { RequestContext } from '@/lib/broker/context';
+import type { RequestContext } from '@/lib/core/request-context';
 import { getTargetIneligibleReasons, type IneligibleReason } from '@/lib/broker/eligibility';
-import { BrokerError, isBrokerError } from '@/lib/broker/errors';
+import { BrokerError, isBrokerError } from '@/lib/core/errors';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import { MAX_LISTED_REQUESTS } from '@/lib/broker/list-tap-requests';
 import { canRequestTapFor } from '@/lib/broker/tap-request-policy';
-import { resolveDb, type UseCaseOptions } from '@/lib/broker/tap-request-store';
+import { resolveDb, type UseCaseOptions } from '@/lib/db/transaction';
 import { getManyTargetFacts } from '@/lib/graph/get-target-facts';
+
+/**
+ * The approver's queue re-judged against Graph now (`GET /api/tap-requests/evaluation`,
+ * `evaluatePendingRequests`). Informational: approval re-checks anyway.
+ */
 
 export interface PendingEvaluation {
   requestId: string;

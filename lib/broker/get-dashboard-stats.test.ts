@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAuditEvent } from '@/lib/audit/append-audit-event';
-import { TEST_CONTEXT } from '@/lib/audit/test-support';
+import { TEST_CONTEXT } from '@/lib/testing/audit';
 import { APP_ROLES } from '@/lib/auth/actor';
-import { BrokerError } from '@/lib/broker/errors';
+import { BrokerError } from '@/lib/core/errors';
 import { DASHBOARD_WINDOW_DAYS, getDashboardStats } from '@/lib/broker/get-dashboard-stats';
-import { createTestDb, type TestDb } from '@/lib/db/test-db';
+import { createTestDb, type TestDb } from '@/lib/testing/db';
 
 const NOW = new Date('2026-03-15T12:00:00.000Z');
 const minutes = (n: number) => n * 60_000;

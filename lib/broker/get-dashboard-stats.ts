@@ -1,8 +1,13 @@
 import 'server-only';
 import { z } from 'zod';
 import { hasAnyRole, type Actor } from '@/lib/auth/actor';
-import { BrokerError } from '@/lib/broker/errors';
+import { BrokerError } from '@/lib/core/errors';
 import type { Prisma, PrismaClient } from '@/lib/db/generated/client';
+
+/**
+ * The figures of the auditors' and admins' dashboard (`GET /api/dashboard`, `getDashboardStats`),
+ * computed by PostgreSQL in one statement.
+ */
 
 /** How far back the dashboard looks, in whole UTC days including today. */
 export const DASHBOARD_WINDOW_DAYS = 30;

@@ -1,7 +1,7 @@
 import 'server-only';
 import type { Actor } from '@/lib/auth/actor';
-import type { RequestContext } from '@/lib/broker/context';
-import { BrokerError } from '@/lib/broker/errors';
+import type { RequestContext } from '@/lib/core/request-context';
+import { BrokerError } from '@/lib/core/errors';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import { requireStepUp } from '@/lib/broker/require-step-up';
 import { auditAlone, findRequest } from '@/lib/broker/tap-request-store';

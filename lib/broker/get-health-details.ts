@@ -1,12 +1,17 @@
 import 'server-only';
 import { hasRole, type Actor } from '@/lib/auth/actor';
-import type { RequestContext } from '@/lib/broker/context';
-import { BrokerError } from '@/lib/broker/errors';
+import type { RequestContext } from '@/lib/core/request-context';
+import { BrokerError } from '@/lib/core/errors';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import type { BrokerPolicy } from '@/lib/broker/policy';
 import { getStepUpRequiredFor } from '@/lib/broker/step-up';
-import { resolveDb, type UseCaseOptions } from '@/lib/broker/tap-request-store';
+import { resolveDb, type UseCaseOptions } from '@/lib/db/transaction';
 import { getBrokerAccess, type HealthCheck } from '@/lib/graph/get-broker-access';
+
+/**
+ * The configuration checks an admin reads at `GET /api/health/details` (`getHealthDetails`): they
+ * explain refusals, they never make one.
+ */
 
 export interface HealthDetails {
   checks: HealthCheck[];

@@ -1,6 +1,10 @@
 import 'server-only';
 import type { Actor, AppRole } from '@/lib/auth/actor';
 
+/**
+ * `GET /api/me`: the signed-in user as the verified token describes them (`getMe`).
+ */
+
 export interface Me {
   id: string;
   displayName: string;

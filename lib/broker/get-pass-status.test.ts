@@ -7,9 +7,9 @@ import { getPassStatuses, toPassState } from '@/lib/broker/get-pass-status';
 import { issueTap } from '@/lib/broker/issue-tap';
 import { requestTap } from '@/lib/broker/request-tap';
 import { revokeTap } from '@/lib/broker/revoke-tap';
-import { actorsFor, capturingContext, lifecycleSeed, signInWithPass as signInWithPassAt } from '@/lib/broker/tap-request-test-support';
+import { actorsFor, capturingContext, lifecycleSeed, signInWithPass as signInWithPassAt } from '@/lib/testing/tap-requests';
 import type { PrismaClient } from '@/lib/db/generated/client';
-import { createTestDb, type TestDb } from '@/lib/db/test-db';
+import { createTestDb, type TestDb } from '@/lib/testing/db';
 import type { TapMethodInfo } from '@/lib/graph/get-target-facts';
 import { startLocalTenant, type LocalTenant } from '@/lib/testing/local-tenant';
 

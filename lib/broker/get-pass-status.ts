@@ -1,9 +1,9 @@
 import 'server-only';
 import { hasRole, type Actor } from '@/lib/auth/actor';
-import type { RequestContext } from '@/lib/broker/context';
-import { BrokerError } from '@/lib/broker/errors';
+import type { RequestContext } from '@/lib/core/request-context';
+import { BrokerError } from '@/lib/core/errors';
 import { MAX_LISTED_REQUESTS } from '@/lib/broker/list-tap-requests';
-import { resolveDb, type UseCaseOptions } from '@/lib/broker/tap-request-store';
+import { resolveDb, type UseCaseOptions } from '@/lib/db/transaction';
 import type { TapMethodInfo } from '@/lib/graph/get-target-facts';
 import { listTapMethodsForUsers } from '@/lib/graph/list-tap-methods-for-users';
 

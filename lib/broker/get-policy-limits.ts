@@ -1,6 +1,6 @@
 import 'server-only';
 import type { Actor } from '@/lib/auth/actor';
-import type { RequestContext } from '@/lib/broker/context';
+import type { RequestContext } from '@/lib/core/request-context';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import type { BrokerPolicy } from '@/lib/broker/policy';
 import { readTenantTapPolicy } from '@/lib/broker/read-tenant-tap-policy';

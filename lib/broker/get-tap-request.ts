@@ -1,7 +1,8 @@
 import 'server-only';
 import { hasAnyRole, type Actor } from '@/lib/auth/actor';
-import { BrokerError } from '@/lib/broker/errors';
-import { findRequest, resolveDb, sameId, type UseCaseOptions } from '@/lib/broker/tap-request-store';
+import { BrokerError } from '@/lib/core/errors';
+import { findRequest, sameId } from '@/lib/broker/tap-request-store';
+import { resolveDb, type UseCaseOptions } from '@/lib/db/transaction';
 import { toRequestView, type TapRequestView } from '@/lib/broker/to-request-view';
 
 /**

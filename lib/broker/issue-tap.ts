@@ -2,14 +2,15 @@ import 'server-only';
 import { randomUUID } from 'node:crypto';
 import { appendAuditEvent } from '@/lib/audit/append-audit-event';
 import type { Actor } from '@/lib/auth/actor';
-import { SYSTEM_ACTOR_ID, type RequestContext } from '@/lib/broker/context';
+import { SYSTEM_ACTOR_ID, type RequestContext } from '@/lib/core/request-context';
 import { getTargetIneligibleReasons } from '@/lib/broker/eligibility';
-import { BrokerError } from '@/lib/broker/errors';
+import { BrokerError } from '@/lib/core/errors';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import { checkIssuanceQuota } from '@/lib/broker/quota';
 import { resolveIssuingRequest } from '@/lib/broker/reconcile-tap-requests';
 import { requireStepUp } from '@/lib/broker/require-step-up';
-import { findRequest, inTransaction, resolveDb, sameId, type UseCaseOptions } from '@/lib/broker/tap-request-store';
+import { findRequest, sameId } from '@/lib/broker/tap-request-store';
+import { inTransaction, resolveDb, type UseCaseOptions } from '@/lib/db/transaction';
 import { canRequestTapFor, getLifetimeBounds, isApprovalValid, needsApproverNow, requiresApproval } from '@/lib/broker/tap-request-policy';
 import type { BrokerPolicy } from '@/lib/broker/policy';
 import type { PrismaClient, TapRequest } from '@/lib/db/generated/client';
@@ -19,8 +20,8 @@ import { enqueueNotifications } from '@/lib/notify/enqueue-notifications';
 import { kickNotificationDispatcher } from '@/lib/notify/dispatcher-loop';
 
 /**
- * What `POST /api/tap-requests/{id}/issue` answers (CONTRACT.md §2). This object is the only
- * place the pass ever exists in the portal: it is returned to the route, sent once with
+ * What `POST /api/tap-requests/{id}/issue` answers (docs/api-contract.md#routes). This object is
+ * the only place the pass ever exists in the portal: it is returned to the route, sent once with
  * `Cache-Control: no-store`, and never stored, logged, audited or put into an error.
  */
 export interface IssuedTap {
@@ -258,7 +259,7 @@ export async function issueTap(actor: Actor, input: IssueTapInput, ctx: RequestC
         },
         context: ctx,
       });
-      // Issue 4: the target hears that a pass was issued for them and by whom — never the pass:
+      // The target hears that a pass was issued for them and by whom — never the pass:
       // the message is rendered from the stored row, which has no field for it.
       await enqueueNotifications(tx, 'pass_issued', await tx.tapRequest.findUniqueOrThrow({ where: { id: request.id } }));
     });

@@ -1,10 +1,15 @@
 import 'server-only';
 import { hasAnyRole, type Actor } from '@/lib/auth/actor';
-import type { RequestContext } from '@/lib/broker/context';
-import { BrokerError } from '@/lib/broker/errors';
+import type { RequestContext } from '@/lib/core/request-context';
+import { BrokerError } from '@/lib/core/errors';
 import { fromStoredPolicy, getChangedPolicyFields, type BrokerPolicy, type BrokerPolicyFields } from '@/lib/broker/policy';
 import { getDb, type PrismaClient } from '@/lib/db/client';
 import { getUserNames } from '@/lib/graph/get-user-names';
+
+/**
+ * The broker policy's version history for the policy console (`GET /api/policy/versions`,
+ * `listPolicyVersions`).
+ */
 
 /** The newest this many versions are listed. */
 export const MAX_LISTED_POLICY_VERSIONS = 100;

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Actor } from '@/lib/auth/actor';
 import { verifyAccessToken } from '@/lib/auth/verify-access-token';
-import { BrokerError } from '@/lib/broker/errors';
+import { BrokerError } from '@/lib/core/errors';
 import { listReportees, type ReporteeView } from '@/lib/broker/list-reportees';
 import { getDefaultPolicy } from '@/lib/broker/policy';
 import { BROKER_GRAPH_PERMISSIONS, buildTestSeed, startLocalTenant, TEST_TENANT_ID, type LocalTenant, type TestSeedUser } from '@/lib/testing/local-tenant';

@@ -1,13 +1,18 @@
 import 'server-only';
 import type { Actor } from '@/lib/auth/actor';
 import { getReporteeIneligibleReasons, type EligibilityRules, type IneligibleReason } from '@/lib/broker/eligibility';
-import { BrokerError } from '@/lib/broker/errors';
+import { BrokerError } from '@/lib/core/errors';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import type { BrokerPolicy } from '@/lib/broker/policy';
 import { getDb } from '@/lib/db/client';
 import type { PrismaClient } from '@/lib/db/generated/client';
 import { getReportees, type ReporteeTree } from '@/lib/graph/get-reportees';
 import type { Logger } from '@/lib/log';
+
+/**
+ * A manager's reportees, each with the eligibility verdict the request form will apply
+ * (`GET /api/reportees`, `listReportees`); the policy preview reuses the same walk.
+ */
 
 export interface ReporteeView {
   id: string;
@@ -77,12 +82,10 @@ export function toReporteeViews(tree: ReporteeTree, actor: Pick<Actor, 'id'>, ru
  * Only an enabled Member user in Graph may act as a manager: a guest, a disabled account or an
  * identity Graph does not know gets `forbidden`.
  *
- * Eligibility is the same rule the request path applies — disabled, guest, privileged role
- * (active or PIM-eligible, any scope, direct or through a role-assignable group, or owning one),
- * portal role, protected account, TAP policy disabled or not targeting the user — judged from
- * tenant-wide reads that ride in the walk's own rounds, never per person. Where Graph refused
- * the broker one of those reads, every reportee it concerns is `cannot-verify`. The request path
- * re-checks from Graph; this list is what the UI shows beforehand.
+ * Eligibility is the rule the request path applies (docs/eligibility.md), judged from tenant-wide
+ * reads that ride in the walk's own rounds, never per person; a read Graph refused makes every
+ * reportee it concerns `cannot-verify`. The request path re-checks from Graph; this list is what
+ * the UI shows beforehand.
  */
 export async function listReportees(
   actor: Actor,

@@ -1,8 +1,12 @@
 import 'server-only';
 import { hasAnyRole, hasRole, type Actor } from '@/lib/auth/actor';
-import { BrokerError } from '@/lib/broker/errors';
-import { resolveDb, type UseCaseOptions } from '@/lib/broker/tap-request-store';
+import { BrokerError } from '@/lib/core/errors';
+import { resolveDb, type UseCaseOptions } from '@/lib/db/transaction';
 import { toRequestView, type TapRequestView } from '@/lib/broker/to-request-view';
+
+/**
+ * Requests listed by scope — mine, pending, all — for `GET /api/tap-requests` (`listTapRequests`).
+ */
 
 export type TapRequestScope = 'mine' | 'pending' | 'all';
 

@@ -1,13 +1,13 @@
 import 'server-only';
 import { z } from 'zod';
-import type { ValidationIssue } from '@/lib/broker/errors';
+import type { ValidationIssue } from '@/lib/core/errors';
 import type { PolicyVersion } from '@/lib/db/generated/client';
 import type { TenantTapPolicy } from '@/lib/graph/get-target-facts';
 
 /**
- * The broker policy (CONTRACT.md §2), stored and versioned in `policy_version`: every change is a
- * new row, the current policy is the highest version (`getCurrentPolicy`), and migration 0002
- * stores the defaults below as version 1.
+ * The broker policy (docs/api-contract.md#policy-object), stored and versioned in
+ * `policy_version`: every change is a new row, the current policy is the highest version
+ * (`getCurrentPolicy`), and migration 0002 stores the defaults below as version 1.
  *
  * Lifetimes are bounded by what Graph accepts for a Temporary Access Pass at all (10 minutes to 30
  * days); the tenant's own TAP policy narrows them further (`getPolicyTenantViolations`).

@@ -8,10 +8,10 @@ import { getPolicyReach, previewPolicy } from '@/lib/broker/preview-policy';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import { listReportees, type ReporteeView } from '@/lib/broker/list-reportees';
 import { getDefaultPolicy, POLICY_FIELDS } from '@/lib/broker/policy';
-import { actorsFor, capturingContext, lifecycleSeed } from '@/lib/broker/tap-request-test-support';
+import { actorsFor, capturingContext, lifecycleSeed } from '@/lib/testing/tap-requests';
 import { updatePolicy } from '@/lib/broker/update-policy';
 import type { PrismaClient } from '@/lib/db/generated/client';
-import { createTestDb, type TestDb } from '@/lib/db/test-db';
+import { createTestDb, type TestDb } from '@/lib/testing/db';
 import { startLocalTenant, type LocalTenant } from '@/lib/testing/local-tenant';
 
 let local: LocalTenant;

@@ -1,12 +1,17 @@
 import 'server-only';
 import { hasRole, type Actor } from '@/lib/auth/actor';
-import type { RequestContext } from '@/lib/broker/context';
-import { BrokerError, type ValidationIssue } from '@/lib/broker/errors';
+import type { RequestContext } from '@/lib/core/request-context';
+import { BrokerError, type ValidationIssue } from '@/lib/core/errors';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import { getReporteeTreeOrThrow, toReporteeViews, type ReporteeView } from '@/lib/broker/list-reportees';
 import { brokerPolicyInputSchema, completePolicyInput, getPolicyTenantViolations, type BrokerPolicy, type BrokerPolicyFields } from '@/lib/broker/policy';
 import { readTenantTapPolicy } from '@/lib/broker/read-tenant-tap-policy';
 import { getDb, type PrismaClient } from '@/lib/db/client';
+
+/**
+ * What a draft policy would change for the admin's own org, before it is saved
+ * (`POST /api/policy/preview`, `previewPolicy`). Writes nothing.
+ */
 
 /** What one policy lets the admin do for the people under them. */
 export interface PolicyReach {

@@ -2,6 +2,11 @@ import 'server-only';
 import type { BrokerPolicy } from '@/lib/broker/policy';
 import type { Prisma } from '@/lib/db/generated/client';
 
+/**
+ * The manager's rolling 24-hour issuance quota: the pure decision, and the count taken under a
+ * lock inside the issue transaction.
+ */
+
 /** The quota's window: a rolling 24 hours. */
 export const QUOTA_WINDOW_MS = 24 * 60 * 60_000;
 

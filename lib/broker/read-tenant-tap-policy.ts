@@ -1,5 +1,5 @@
 import 'server-only';
-import { BrokerError, isBrokerError } from '@/lib/broker/errors';
+import { BrokerError, isBrokerError } from '@/lib/core/errors';
 import { GraphRequestError } from '@/lib/graph/client';
 import { getTenantTapPolicy, type TenantTapPolicy } from '@/lib/graph/get-target-facts';
 import type { Logger } from '@/lib/log';

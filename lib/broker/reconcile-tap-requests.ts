@@ -1,13 +1,20 @@
 import 'server-only';
 import { appendAuditEvent } from '@/lib/audit/append-audit-event';
 import { randomUUID } from 'node:crypto';
-import { SYSTEM_ACTOR_ID, systemContext, type RequestContext } from '@/lib/broker/context';
-import { findRequest, inTransaction, resolveDb, type UseCaseOptions } from '@/lib/broker/tap-request-store';
+import { SYSTEM_ACTOR_ID, systemContext, type RequestContext } from '@/lib/core/request-context';
+import { findRequest } from '@/lib/broker/tap-request-store';
+import { inTransaction, resolveDb, type UseCaseOptions } from '@/lib/db/transaction';
 import { isApprovalValid, PENDING_REQUEST_MAX_AGE_MS } from '@/lib/broker/tap-request-policy';
 import type { PrismaClient } from '@/lib/db/generated/client';
 import type { TapMethodInfo } from '@/lib/graph/get-target-facts';
 import { deleteTapMethod, listTapMethods } from '@/lib/graph/tap-methods';
 import { logger } from '@/lib/log';
+
+/**
+ * The background reconciler (`reconcileTapRequests`), and the resolution of one `issuing` request
+ * that issue also runs inline (`resolveIssuingRequest`): finishes what a crash or an unknown Graph
+ * outcome left behind, and expires stale requests.
+ */
 
 /** Default age of an `issuing` intent before the reconciler touches it: well past any live create (15 s timeout). */
 export const DEFAULT_RECONCILE_AFTER_MS = 2 * 60_000;

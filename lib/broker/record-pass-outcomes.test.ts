@@ -7,9 +7,9 @@ import { verifyAuditChain } from '@/lib/audit/verify-audit-chain';
 import { issueTap } from '@/lib/broker/issue-tap';
 import { recordPassOutcomes } from '@/lib/broker/record-pass-outcomes';
 import { requestTap } from '@/lib/broker/request-tap';
-import { actorsFor, capturingContext, graphRoundTrips, lifecycleSeed, signInWithPass } from '@/lib/broker/tap-request-test-support';
+import { actorsFor, capturingContext, graphRoundTrips, lifecycleSeed, signInWithPass } from '@/lib/testing/tap-requests';
 import type { PrismaClient } from '@/lib/db/generated/client';
-import { createTestDb, type TestDb } from '@/lib/db/test-db';
+import { createTestDb, type TestDb } from '@/lib/testing/db';
 import { startLocalTenant, type LocalTenant } from '@/lib/testing/local-tenant';
 
 let local: LocalTenant;

@@ -1,9 +1,14 @@
 import 'server-only';
 import { appendAuditEvent } from '@/lib/audit/append-audit-event';
-import { SYSTEM_ACTOR_ID, type RequestContext } from '@/lib/broker/context';
+import { SYSTEM_ACTOR_ID, type RequestContext } from '@/lib/core/request-context';
 import { toPassState } from '@/lib/broker/get-pass-status';
-import { inTransaction, resolveDb, type UseCaseOptions } from '@/lib/broker/tap-request-store';
+import { inTransaction, resolveDb, type UseCaseOptions } from '@/lib/db/transaction';
 import { listTapMethodsForUsers } from '@/lib/graph/list-tap-methods-for-users';
+
+/**
+ * What became of issued passes — used, expired, removed — read from Graph by the background job
+ * and recorded once per pass (`recordPassOutcomes`).
+ */
 
 /** Passes looked at per run, oldest issuance first; the next run continues. */
 const BATCH = 500;

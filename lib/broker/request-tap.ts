@@ -1,17 +1,23 @@
 import 'server-only';
 import { appendAuditEvent } from '@/lib/audit/append-audit-event';
 import type { Actor } from '@/lib/auth/actor';
-import type { RequestContext } from '@/lib/broker/context';
+import type { RequestContext } from '@/lib/core/request-context';
 import { getTargetIneligibleReasons } from '@/lib/broker/eligibility';
-import { BrokerError } from '@/lib/broker/errors';
+import { BrokerError } from '@/lib/core/errors';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
-import { auditAlone, inTransaction, resolveDb, type UseCaseOptions } from '@/lib/broker/tap-request-store';
+import { auditAlone } from '@/lib/broker/tap-request-store';
+import { inTransaction, resolveDb, type UseCaseOptions } from '@/lib/db/transaction';
 import { canRequestTapFor, checkJustification, getApprovalExpiry, requiresApproval, resolveTapRequestTerms } from '@/lib/broker/tap-request-policy';
 import { toRequestView, type TapRequestView } from '@/lib/broker/to-request-view';
 import { getTargetFacts, isUserReference } from '@/lib/graph/get-target-facts';
-import { SYSTEM_ACTOR_ID } from '@/lib/broker/context';
+import { SYSTEM_ACTOR_ID } from '@/lib/core/request-context';
 import { enqueueNotifications } from '@/lib/notify/enqueue-notifications';
 import { kickNotificationDispatcher } from '@/lib/notify/dispatcher-loop';
+
+/**
+ * A manager asks for a pass for a reportee (`POST /api/tap-requests`, `requestTap`): chain and
+ * eligibility from Graph, terms from the policies, stored with its evidence.
+ */
 
 export interface RequestTapInput {
   /** The target's object id (or UPN). */
@@ -134,7 +140,7 @@ export async function requestTap(actor: Actor, input: RequestTapInput, ctx: Requ
         context: ctx,
       });
     }
-    // Issue 4: approvers hear about a request that waits for them (outbox, same transaction).
+    // Approvers hear about a request that waits for them (outbox, same transaction).
     if (created.status === 'pending_approval') await enqueueNotifications(tx, 'approval_requested', created);
     return created;
   });

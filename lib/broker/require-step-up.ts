@@ -1,10 +1,15 @@
 import 'server-only';
 import type { Actor } from '@/lib/auth/actor';
-import type { RequestContext } from '@/lib/broker/context';
+import type { RequestContext } from '@/lib/core/request-context';
 import type { BrokerPolicy } from '@/lib/broker/policy';
 import { getStepUpChallenge, getStepUpError, type StepUpAction, type StepUpChallenge } from '@/lib/broker/step-up';
 import { auditAlone } from '@/lib/broker/tap-request-store';
 import type { PrismaClient, TapRequest } from '@/lib/db/generated/client';
+
+/**
+ * Step-up enforced for a use case (`requireStepUp`): the action goes ahead, or the refusal is
+ * audited and thrown as `step-up-required`. The pure rules are in step-up.ts.
+ */
 
 /** What the refused action was about: a TAP request (issue, approve, deny) or the policy. */
 export type StepUpSubject = { request: Pick<TapRequest, 'id' | 'targetUserId'> } | { policy: true };

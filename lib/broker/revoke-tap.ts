@@ -1,11 +1,17 @@
 import 'server-only';
 import { appendAuditEvent } from '@/lib/audit/append-audit-event';
 import { hasRole, type Actor } from '@/lib/auth/actor';
-import type { RequestContext } from '@/lib/broker/context';
-import { BrokerError } from '@/lib/broker/errors';
-import { findRequest, inTransaction, resolveDb, sameId, type UseCaseOptions } from '@/lib/broker/tap-request-store';
+import type { RequestContext } from '@/lib/core/request-context';
+import { BrokerError } from '@/lib/core/errors';
+import { findRequest, sameId } from '@/lib/broker/tap-request-store';
+import { inTransaction, resolveDb, type UseCaseOptions } from '@/lib/db/transaction';
 import { toRequestView, type TapRequestView } from '@/lib/broker/to-request-view';
 import { deleteTapMethod } from '@/lib/graph/tap-methods';
+
+/**
+ * The requester or an admin withdraws an issued pass (`POST /api/tap-requests/{id}/revoke`,
+ * `revokeTap`).
+ */
 
 export interface RevokeTapInput {
   id: string;

@@ -12,26 +12,19 @@ import { verifyAccessToken } from '@/lib/auth/verify-access-token';
 import { approveTapRequest } from '@/lib/broker/approve-tap-request';
 import { denyTapRequest } from '@/lib/broker/deny-tap-request';
 import { enableDefaultStepUp } from '@/lib/broker/enable-default-step-up';
-import { BrokerError } from '@/lib/broker/errors';
+import { BrokerError } from '@/lib/core/errors';
 import { getHealthDetails } from '@/lib/broker/get-health-details';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import { getPolicyLimits } from '@/lib/broker/get-policy-limits';
 import { issueTap } from '@/lib/broker/issue-tap';
 import { getDefaultPolicy, type BrokerPolicy } from '@/lib/broker/policy';
 import { requestTap } from '@/lib/broker/request-tap';
-import {
-  getClaimsRequest,
-  getStepUpChallenge,
-  getStepUpError,
-  getStepUpRequiredFor,
-  getStepUpWwwAuthenticate,
-  STEP_UP_MAX_AGE_SECONDS,
-  type StepUpAction,
-} from '@/lib/broker/step-up';
-import { capturingContext, dumpDatabaseText, graphRoundTrips, lifecycleSeed, storePolicy, tapCreates } from '@/lib/broker/tap-request-test-support';
+import { getStepUpChallenge, getStepUpError, getStepUpRequiredFor, STEP_UP_MAX_AGE_SECONDS, type StepUpAction } from '@/lib/broker/step-up';
+import { getClaimsRequest, getStepUpWwwAuthenticate } from '@/lib/http/claims-challenge';
+import { capturingContext, dumpDatabaseText, graphRoundTrips, lifecycleSeed, storePolicy, tapCreates } from '@/lib/testing/tap-requests';
 import { updatePolicy } from '@/lib/broker/update-policy';
 import type { PrismaClient } from '@/lib/db/generated/client';
-import { createTestDb, type TestDb } from '@/lib/db/test-db';
+import { createTestDb, type TestDb } from '@/lib/testing/db';
 import { startLocalTenant, withAuthContexts, type LocalTenant } from '@/lib/testing/local-tenant';
 
 const ACTIONS: StepUpAction[] = ['issue', 'approve', 'deny', 'policy'];

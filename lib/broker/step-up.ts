@@ -1,6 +1,6 @@
 import 'server-only';
 import type { Actor } from '@/lib/auth/actor';
-import { BrokerError } from '@/lib/broker/errors';
+import { BrokerError } from '@/lib/core/errors';
 import type { BrokerPolicy } from '@/lib/broker/policy';
 
 /**
@@ -70,23 +70,6 @@ export function getStepUpChallenge(
   // A token from the future (clock skew) counts as new; the token check already bounds the skew.
   if (proofAgeSeconds === null || proofAgeSeconds > STEP_UP_MAX_AGE_SECONDS) return { authContextId, stepUp: 'too-old', proofAgeSeconds };
   return null;
-}
-
-/**
- * The claims request a client sends to the authorize endpoint (MSAL's `claims`) to get a token
- * proving `authContextId`, as Entra's claims-challenge pattern specifies it. Key order is fixed.
- */
-export function getClaimsRequest(authContextId: string): string {
-  return JSON.stringify({ access_token: { acrs: { essential: true, value: authContextId } } });
-}
-
-/**
- * The `WWW-Authenticate` value of a step-up refusal: the claims request base64url-encoded
- * (without padding) in `claims`, with the error members Entra's pattern uses.
- */
-export function getStepUpWwwAuthenticate(authContextId: string): string {
-  const claims = Buffer.from(getClaimsRequest(authContextId), 'utf8').toString('base64url');
-  return `Bearer realm="", error="insufficient_claims", error_description="A claims challenge is required for this action", claims="${claims}"`;
 }
 
 const ACTION_WORDS: Record<StepUpAction, string> = {

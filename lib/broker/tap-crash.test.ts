@@ -16,11 +16,11 @@ import { verifyAuditChain } from '@/lib/audit/verify-audit-chain';
 import { issueTap } from '@/lib/broker/issue-tap';
 import { reconcileTapRequests } from '@/lib/broker/reconcile-tap-requests';
 import { requestTap } from '@/lib/broker/request-tap';
-import { actorsFor, auditTypesFor, capturingContext, graphTapMethods, lifecycleSeed, setFaults, tapCreates } from '@/lib/broker/tap-request-test-support';
+import { actorsFor, auditTypesFor, capturingContext, graphTapMethods, lifecycleSeed, setFaults, tapCreates } from '@/lib/testing/tap-requests';
 import { openDb, type DbConfig, type OpenDb } from '@/lib/db/client';
 import { applyMigrations } from '@/lib/db/migrate';
 import { openEmbeddedPglite } from '@/lib/db/embedded-pglite';
-import { createScratchPostgresDatabase } from '@/lib/db/test-db';
+import { createScratchPostgresDatabase } from '@/lib/testing/db';
 import pg from 'pg';
 import { startLocalTenant, type LocalTenant } from '@/lib/testing/local-tenant';
 

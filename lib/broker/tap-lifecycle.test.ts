@@ -25,10 +25,10 @@ import {
   setFaults,
   storePolicy,
   tapCreates,
-} from '@/lib/broker/tap-request-test-support';
-import { withoutPrivileges } from '@/lib/broker/eligibility-test-support';
+} from '@/lib/testing/tap-requests';
+import { withoutPrivileges } from '@/lib/testing/eligibility';
 import type { PrismaClient } from '@/lib/db/generated/client';
-import { createTestDb, type TestDb } from '@/lib/db/test-db';
+import { createTestDb, type TestDb } from '@/lib/testing/db';
 import { startLocalTenant, type LocalTenant } from '@/lib/testing/local-tenant';
 import { updateUser } from '@/tenant/directory';
 import { defaultFaults } from '@/tenant/faults';

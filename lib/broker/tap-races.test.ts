@@ -4,13 +4,13 @@
  * cannot overrun the quota.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DB_KINDS, useTestDatabases } from '@/lib/audit/test-support';
+import { DB_KINDS, useTestDatabases } from '@/lib/testing/audit';
 import { verifyAuditChain } from '@/lib/audit/verify-audit-chain';
 import { approveTapRequest } from '@/lib/broker/approve-tap-request';
 import { issueTap } from '@/lib/broker/issue-tap';
 import { requestTap } from '@/lib/broker/request-tap';
-import { actorsFor, auditTypesFor, capturingContext, graphTapMethods, lifecycleSeed, storePolicy, tapCreates } from '@/lib/broker/tap-request-test-support';
-import type { TestDb } from '@/lib/db/test-db';
+import { actorsFor, auditTypesFor, capturingContext, graphTapMethods, lifecycleSeed, storePolicy, tapCreates } from '@/lib/testing/tap-requests';
+import type { TestDb } from '@/lib/testing/db';
 import { startLocalTenant, type LocalTenant } from '@/lib/testing/local-tenant';
 
 let local: LocalTenant;

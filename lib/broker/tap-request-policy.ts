@@ -1,8 +1,8 @@
 import 'server-only';
 import { hasRole, type Actor } from '@/lib/auth/actor';
-import { SYSTEM_ACTOR_ID } from '@/lib/broker/context';
+import { SYSTEM_ACTOR_ID } from '@/lib/core/request-context';
 import type { IneligibleReason } from '@/lib/broker/eligibility';
-import type { ValidationIssue } from '@/lib/broker/errors';
+import type { ValidationIssue } from '@/lib/core/errors';
 import type { BrokerPolicy } from '@/lib/broker/policy';
 
 /**

@@ -5,20 +5,20 @@
  * issued, and a re-read of the database shows nothing changed but the refusal.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DB_KINDS, useTestDatabases } from '@/lib/audit/test-support';
+import { DB_KINDS, useTestDatabases } from '@/lib/testing/audit';
 import { verifyAuditChain } from '@/lib/audit/verify-audit-chain';
 import { approveTapRequest } from '@/lib/broker/approve-tap-request';
 import type { IneligibleReason } from '@/lib/broker/eligibility';
-import { CASES, CONTROLS, eligibilitySeed, groupIdOf, permissionsWithout, setBrokerPermissions, withoutPrivileges } from '@/lib/broker/eligibility-test-support';
+import { CASES, CONTROLS, eligibilitySeed, groupIdOf, permissionsWithout, setBrokerPermissions, withoutPrivileges } from '@/lib/testing/eligibility';
 import { evaluatePendingRequests } from '@/lib/broker/evaluate-pending-requests';
 import { issueTap } from '@/lib/broker/issue-tap';
 import { listReportees } from '@/lib/broker/list-reportees';
 import { previewPolicy } from '@/lib/broker/preview-policy';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import { requestTap } from '@/lib/broker/request-tap';
-import { actorsFor, capturingContext, graphRoundTrips, graphTapMethods, tapCreates } from '@/lib/broker/tap-request-test-support';
+import { actorsFor, capturingContext, graphRoundTrips, graphTapMethods, tapCreates } from '@/lib/testing/tap-requests';
 import type { PrismaClient } from '@/lib/db/generated/client';
-import type { TestDb } from '@/lib/db/test-db';
+import type { TestDb } from '@/lib/testing/db';
 import { BROKER_GRAPH_PERMISSIONS, startLocalTenant, type LocalTenant } from '@/lib/testing/local-tenant';
 
 const JUSTIFICATION = 'Lost phone, needs to register a new authenticator';

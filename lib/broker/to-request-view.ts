@@ -2,9 +2,9 @@ import 'server-only';
 import type { TapRequest, TapRequestStatus } from '@/lib/db/generated/client';
 
 /**
- * A request object as the API returns it (CONTRACT.md §2), plus extensions: the names as they
- * were when the request was made (`requesterDisplayName`, `targetUserPrincipalName`,
- * `chainDisplayNames`, `decidedByDisplayName`), `depth`,
+ * A request object as the API returns it (docs/api-contract.md#request-object), plus
+ * extensions: the names as they were when the request was made (`requesterDisplayName`,
+ * `targetUserPrincipalName`, `chainDisplayNames`, `decidedByDisplayName`), `depth`,
  * `decisionComment`, `approvalExpiresAt`, `failureCode`, `failureReason`, `policyVersion`,
  * `revokedBy`, `methodId`, `replacedMethodId`.
  *

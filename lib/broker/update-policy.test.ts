@@ -1,15 +1,15 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { testRequestContext } from '@/lib/audit/test-support';
+import { testRequestContext } from '@/lib/testing/audit';
 import { verifyAuditChain } from '@/lib/audit/verify-audit-chain';
 import { APP_ROLES, type Actor, type AppRole } from '@/lib/auth/actor';
-import { BrokerError } from '@/lib/broker/errors';
+import { BrokerError } from '@/lib/core/errors';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import { getPolicyLimits } from '@/lib/broker/get-policy-limits';
 import { getPolicySettings } from '@/lib/broker/get-policy-settings';
 import { getDefaultPolicy } from '@/lib/broker/policy';
 import { updatePolicy } from '@/lib/broker/update-policy';
 import type { Prisma } from '@/lib/db/generated/client';
-import { createTestDb, type TestDb } from '@/lib/db/test-db';
+import { createTestDb, type TestDb } from '@/lib/testing/db';
 import { getBrokerGraphToken } from '@/lib/graph/client';
 import { buildTestSeed, startLocalTenant, TEST_TENANT_ID, type LocalTenant } from '@/lib/testing/local-tenant';
 

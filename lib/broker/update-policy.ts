@@ -1,8 +1,8 @@
 import 'server-only';
 import { appendAuditEvent } from '@/lib/audit/append-audit-event';
 import { hasRole, type Actor } from '@/lib/auth/actor';
-import { SYSTEM_ACTOR_ID, type RequestContext } from '@/lib/broker/context';
-import { BrokerError } from '@/lib/broker/errors';
+import { SYSTEM_ACTOR_ID, type RequestContext } from '@/lib/core/request-context';
+import { BrokerError } from '@/lib/core/errors';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import {
   brokerPolicyInputSchema,
@@ -22,6 +22,10 @@ import { needsApproverNow } from '@/lib/broker/tap-request-policy';
 import { getDb, type PrismaClient } from '@/lib/db/client';
 import type { Prisma } from '@/lib/db/generated/client';
 
+/**
+ * An admin saves a new version of the broker policy (`PUT /api/policy`, `updatePolicy`).
+ */
+
 /** Serializes policy changes ("tpol"), so each `policy.updated` names the version it replaced. */
 export const POLICY_LOCK_KEY = 0x74706f6c;
 
@@ -29,10 +33,11 @@ export const POLICY_LOCK_KEY = 0x74706f6c;
  * Stores a new version of the broker policy (`PUT /api/policy`, admins only) and records
  * `policy.updated` with the previous and new versions and the changed fields, in one transaction.
  *
- * `input` is the whole policy (CONTRACT.md §2); it is validated with zod, then against the tenant's
- * TAP policy read from Graph now: default ≤ maximum lifetime, both inside the tenant's
- * [minimum, maximum], one-time use when the tenant forces it. Every call that passes validation
- * writes a new version, even when nothing changed (the audit trail shows an empty `changedFields`).
+ * `input` is the whole policy (docs/api-contract.md#policy-object); it is validated with zod,
+ * then against the tenant's TAP policy read from Graph now: default ≤ maximum lifetime, both
+ * inside the tenant's [minimum, maximum], one-time use when the tenant forces it. Every call that
+ * passes validation writes a new version, even when nothing changed (the audit trail shows an
+ * empty `changedFields`).
  *
  * A policy that wants an approver where the previous one did not (requireApproval tightened)
  * expires, in the same transaction, every `approved` request that was approved automatically and

@@ -1,5 +1,5 @@
 /**
- * The audit and dashboard answers of the portal API (CONTRACT.md §2, `GET /api/audit`,
+ * The audit and dashboard answers of the portal API (docs/api-contract.md#routes: `GET /api/audit`,
  * `GET /api/audit/verify`, `GET /api/dashboard`) as the browser uses them, checked before they
  * are rendered, like portal-types.ts.
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getStepUpWwwAuthenticate } from '@/lib/broker/step-up';
+import { getStepUpWwwAuthenticate } from '@/lib/http/claims-challenge';
 import { decodeBase64Url, getClaimsForAuthContext, readAuthParams, readClaimsChallenge } from '@/lib/client/claims-challenge';
 
 const CLAIMS = '{"access_token":{"acrs":{"essential":true,"value":"c1"}}}';

@@ -1,6 +1,6 @@
 /**
  * The portal's sections and who sees them. The UI only hides what a role cannot use; the API
- * decides (CONTRACT.md §1), so a hidden link is convenience, never protection.
+ * decides (docs/api-contract.md#roles), so a hidden link is convenience, never protection.
  */
 export const APP_ROLES = {
   approver: 'TapBroker.Approver',

@@ -1,7 +1,7 @@
 /**
- * Shapes of the portal API's answers (CONTRACT.md §2) as the browser uses them, with small
- * parsers: the UI renders only what it has checked, so a changed server fails loudly here
- * instead of rendering `undefined`.
+ * Shapes of the portal API's answers (docs/api-contract.md#routes) as the browser uses them,
+ * with small parsers: the UI renders only what it has checked, so a changed server fails loudly
+ * here instead of rendering `undefined`.
  */
 
 export interface Me {
@@ -103,7 +103,7 @@ const TAP_REQUEST_STATUSES: readonly TapRequestStatus[] = [
   'failed',
 ];
 
-/** A request object (CONTRACT.md §2) plus the extensions the UI shows when the API sends them. */
+/** A request object (docs/api-contract.md#request-object) plus the extensions the UI shows when the API sends them. */
 export interface TapRequest {
   id: string;
   status: TapRequestStatus;

@@ -9,8 +9,8 @@ import { checkDbHealth, closeDb, getDb, openDb, type PrismaClient } from '@/lib/
 import { getDbConfigFromEnv } from '@/lib/db/config';
 import { getLockPath } from '@/lib/db/embedded-lock';
 import { migrateDatabase, readMigrations } from '@/lib/db/migrate';
-import { createScratchPostgresDatabase, createTestDb } from '@/lib/db/test-db';
-import { getTestPostgresServer, type TestPostgresServer } from '@/lib/db/test-postgres-server';
+import { createScratchPostgresDatabase, createTestDb } from '@/lib/testing/db';
+import { getTestPostgresServer, type TestPostgresServer } from '@/lib/testing/postgres-server';
 
 const execFileAsync = promisify(execFile);
 

@@ -12,8 +12,8 @@ import {
   readMigrations,
 } from '@/lib/db/migrate';
 import { getMigrationList, loadSchemaEngine } from '@/lib/db/schema-engine';
-import { createScratchPostgresDatabase } from '@/lib/db/test-db';
-import { getTestPostgresServer, type TestPostgresServer } from '@/lib/db/test-postgres-server';
+import { createScratchPostgresDatabase } from '@/lib/testing/db';
+import { getTestPostgresServer, type TestPostgresServer } from '@/lib/testing/postgres-server';
 
 const NO_FILTERS = { externalTables: [], externalEnums: [] };
 

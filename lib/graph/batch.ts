@@ -1,8 +1,13 @@
 import 'server-only';
 import { z } from 'zod';
-import { BrokerError } from '@/lib/broker/errors';
+import { BrokerError } from '@/lib/core/errors';
 import { createRetryOptions, GraphRequestError, GraphTransportError, parseRetryAfter, sendGraphRaw } from '@/lib/graph/client';
 import { logger as rootLogger, type Logger } from '@/lib/log';
+
+/**
+ * Graph JSON batching, the way every bulk read of the broker reaches Graph: chunks of 20, a few in
+ * flight, throttled items re-sent (docs/graph-behaviours.md#batch).
+ */
 
 /** Graph accepts at most 20 requests per `$batch`. */
 export const GRAPH_BATCH_LIMIT = 20;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRetryAfter } from '@/lib/graph/client';
-import { toRelativeGraphUrl } from '@/lib/graph/get-reportees';
+import { toRelativeGraphUrl } from '@/lib/graph/paged-reads';
 
 describe('parseRetryAfter', () => {
   it.each([

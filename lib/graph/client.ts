@@ -15,7 +15,7 @@ import {
   type ShouldRetry,
 } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
-import { BrokerError } from '@/lib/broker/errors';
+import { BrokerError } from '@/lib/core/errors';
 import { getEnv, type Env } from '@/lib/env';
 import { logger } from '@/lib/log';
 

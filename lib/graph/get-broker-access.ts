@@ -46,7 +46,7 @@ export interface PermissionNeed {
 const DIRECTORY_WIDE = ['Directory.Read.All', 'Directory.ReadWrite.All'] as const;
 
 /**
- * Least privilege per call (README "Graph permissions"). A feature is covered by any of its
+ * Least privilege per call (docs/graph-behaviours.md#permissions). A feature is covered by any of its
  * `accepted` permissions; the fix always names `least`.
  */
 export const BROKER_PERMISSION_NEEDS: readonly PermissionNeed[] = [

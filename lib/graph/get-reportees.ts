@@ -1,16 +1,21 @@
 import 'server-only';
 import { z } from 'zod';
-import { DEFAULT_ACCESS_APP_ROLE_ID, getTapPolicyGroupIds, type EligibilitySignal } from '@/lib/broker/eligibility';
+import { DEFAULT_ACCESS_APP_ROLE_ID, getTapPolicyGroupIds, type EligibilitySignal } from '@/lib/graph/eligibility-signals';
 import { GRAPH_BATCH_CONCURRENCY, GRAPH_BATCH_LIMIT, graphBatch, type GraphBatchRequest, type GraphBatchResponse, type GraphBatchStats } from '@/lib/graph/batch';
 import { getGraphVersionBase, GraphRequestError } from '@/lib/graph/client';
 import {
   getPortalAppRolesRequest,
   parseTenantTapPolicyOrNull,
   TAP_POLICY_REQUEST,
-  type PagedRead,
   type TenantTapPolicy,
 } from '@/lib/graph/get-target-facts';
+import { toRelativeGraphUrl, type PagedRead } from '@/lib/graph/paged-reads';
 import { logger as rootLogger, type Logger } from '@/lib/log';
+
+/**
+ * The reportee walk (`getReportees`): everyone below a manager, with the tenant-wide reads their
+ * eligibility needs, in batched rounds.
+ */
 
 const ROOT_SELECT = 'id,displayName,userPrincipalName,accountEnabled,userType';
 const REPORT_SELECT = 'id,displayName,userPrincipalName,jobTitle,department,accountEnabled,userType,employeeHireDate';
@@ -142,18 +147,6 @@ export function shouldScanDirectory(managersToList: number, tenantUsers: number 
   const levelRounds = Math.ceil(managersToList / (GRAPH_BATCH_LIMIT * GRAPH_BATCH_CONCURRENCY));
   const scanRounds = Math.ceil(tenantUsers / SCAN_PAGE_SIZE);
   return levelRounds >= scanRounds;
-}
-
-/**
- * `@odata.nextLink` is absolute; `$batch` wants URLs relative to the version root. A link that
- * does not point at our own Graph base is refused rather than followed.
- */
-export function toRelativeGraphUrl(nextLink: string, versionBase: string): string {
-  const base = versionBase.replace(/\/+$/, '');
-  if (nextLink.length > base.length && nextLink.toLowerCase().startsWith(`${base.toLowerCase()}/`)) {
-    return nextLink.slice(base.length);
-  }
-  throw new GraphRequestError('Graph returned a nextLink outside the configured Graph base URL', 200);
 }
 
 function failure(what: string, response: GraphBatchResponse): GraphRequestError {
@@ -457,13 +450,11 @@ function parsePageItems(page: z.infer<typeof itemsPageSchema>, what: string): z.
  * Manager data can contain cycles (Graph does not prevent them): a visited set ends the walk,
  * and the root itself is never reported. Non-user direct reports (org contacts) are skipped.
  *
- * Eligibility facts come along without per-person requests: round 1 also reads, for the whole
- * tenant, the TAP policy, every active and PIM-eligible role assignment, the role-assignable
- * groups, the administrative units and the portal API's app role assignments. The members and
- * owners of role-assignable groups, the members of restricted units, and the transitive members
- * of groups holding portal roles, of `protectedGroupIds` and of the TAP policy's target groups
- * are read inside the following rounds (extra rounds only when the walk would otherwise end
- * before them, and only when there is someone to judge). A read Graph refuses (403) is listed in
+ * Eligibility signals come without per-person requests (docs/eligibility.md#where-it-runs):
+ * round 1 also reads the tenant-wide lists (TAP policy, active and eligible role assignments,
+ * role-assignable groups, administrative units, portal app role assignments); the members and
+ * owners they lead to ride in the following rounds, with an extra round only when the walk would
+ * end before them and there is someone to judge. A read Graph refuses (403) is listed in
  * `unverifiable`, and logged with the permission to grant.
  *
  * @param maxDepth deepest level to return (1 = direct reports only); null for no limit.

@@ -1,12 +1,17 @@
 import 'server-only';
 import { z } from 'zod';
-import type { EligibilitySignal, PortalAppRoleAssignment } from '@/lib/broker/eligibility';
-import { BrokerError } from '@/lib/broker/errors';
+import type { EligibilitySignal, PortalAppRoleAssignment } from '@/lib/graph/eligibility-signals';
+import { BrokerError } from '@/lib/core/errors';
 import { graphBatch, type GraphBatchRequest, type GraphBatchResponse, type GraphBatchStats } from '@/lib/graph/batch';
-import { getGraphVersionBase, GraphRequestError, readGraphErrorBody } from '@/lib/graph/client';
-import { toRelativeGraphUrl } from '@/lib/graph/get-reportees';
+import { GraphRequestError, readGraphErrorBody } from '@/lib/graph/client';
+import { runPagedReads, type PagedRead } from '@/lib/graph/paged-reads';
 import { getEnv } from '@/lib/env';
 import { logger as rootLogger, type Logger } from '@/lib/log';
+
+/**
+ * What the broker must know about a target before it decides — the user, the manager chain, every
+ * eligibility signal, the tenant TAP policy — in one batched round (`getTargetFacts`).
+ */
 
 export interface GraphUserFacts {
   id: string;
@@ -105,8 +110,8 @@ const TARGET_SELECT = 'id,displayName,userPrincipalName,jobTitle,department,acco
 const PAGE_SIZE = 999;
 /** Graph's `$levels` maximum; also bounds our walk of the nested answer. */
 const MAX_CHAIN = 1000;
-// Advanced queries (OData casts, `$count`, `$levels`) need this header, on every page: Graph does
-// not carry it over to `@odata.nextLink` pages by itself.
+// Advanced queries (OData casts, `$count`, `$levels`) need this header on every page: Graph does
+// not carry it over to nextLink pages (docs/graph-behaviours.md#advanced-queries).
 const EVENTUAL = { ConsistencyLevel: 'eventual' } as const;
 
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -198,7 +203,7 @@ function parseOrThrow<T extends z.ZodType>(schema: T, body: unknown, what: strin
   return parsed.data;
 }
 
-/** The request for the tenant TAP policy (facts §2); shared with the reportee walk. */
+/** The request for the tenant TAP policy (docs/graph-behaviours.md#tap-policy); shared with the reportee walk. */
 export const TAP_POLICY_REQUEST: GraphBatchRequest = {
   method: 'GET',
   url: '/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass',
@@ -216,7 +221,7 @@ export function getPortalAppRolesRequest(): GraphBatchRequest {
 /** Parses the TAP policy answer; 404 (no configuration) reads as disabled, as Entra's default. */
 export function parseTenantTapPolicy(response: GraphBatchResponse): TenantTapPolicy {
   if (response.status === 404) {
-    // Undocumented for this configuration; "disabled by default" (facts §2) is the safe reading.
+    // Undocumented for this configuration; "disabled by default" (docs/graph-behaviours.md#tap-policy) is the safe reading.
     return {
       state: 'disabled',
       defaultLifetimeInMinutes: 60,
@@ -261,41 +266,6 @@ function readChain(targetId: string, body: unknown): ChainManager[] {
     next = link.manager;
   }
   return chain;
-}
-
-/**
- * One read of a batched walk: the request, and what to do with its answer. `absorb` returns the
- * answer's `@odata.nextLink`, if any; the next page is fetched with the same headers.
- */
-export interface PagedRead {
-  request: GraphBatchRequest;
-  absorb(response: GraphBatchResponse): string | undefined;
-}
-
-/**
- * Runs `reads` in batched rounds until every page is read: each round sends every pending read
- * through `$batch` (20 per batch, several in flight), then the next pages and whatever `more()`
- * adds after the round. `@odata.nextLink` pages keep the headers of the first page.
- */
-export async function runPagedReads(reads: PagedRead[], ctx: { log: Logger; stats: GraphBatchStats; more?: () => PagedRead[] }): Promise<void> {
-  const versionBase = getGraphVersionBase();
-  let pending = reads;
-  while (pending.length > 0) {
-    const responses = await graphBatch(
-      pending.map((read) => read.request),
-      { log: ctx.log, stats: ctx.stats },
-    );
-    if (responses.length !== pending.length) throw new GraphRequestError('Graph $batch lost a response', 200);
-    const next: PagedRead[] = [];
-    pending.forEach((read, index) => {
-      const nextLink = read.absorb(responses[index] as GraphBatchResponse);
-      if (nextLink === undefined) return;
-      const url = toRelativeGraphUrl(nextLink, versionBase);
-      next.push({ ...read, request: { method: 'GET', url, ...(read.request.headers === undefined ? {} : { headers: read.request.headers }) } });
-    });
-    next.push(...(ctx.more?.() ?? []));
-    pending = next;
-  }
 }
 
 /** What one target's reads gather. */
@@ -351,10 +321,10 @@ function signalRead(
 }
 
 /**
- * Whether a directoryObject item was readable, so that its `property` can be believed. Under the
- * limited-information rule Graph returns only `@odata.type` and `id` (its docs add that other
- * properties may read as null) — and null is also what ordinary groups and units carry in these
- * flags. A boolean flag, or the display name every readable object has, tells them apart.
+ * Whether a directoryObject item was readable, so that its `property` can be believed
+ * (docs/graph-behaviours.md#limited-information). null is also what ordinary groups and units
+ * carry in these flags; a boolean flag, or the display name every readable object has, tells
+ * them apart.
  */
 function isReadable(item: Record<string, unknown>, property: string): boolean {
   return typeof item[property] === 'boolean' || typeof item['displayName'] === 'string';
@@ -677,7 +647,7 @@ export async function getManyTargetFacts(targetIds: readonly string[], options: 
   return readTargets(targetIds, { includeTapMethods: false, log: options.log ?? rootLogger });
 }
 
-/** The tenant's TAP policy (facts §2), in one round trip. */
+/** The tenant's TAP policy, in one round trip. */
 export async function getTenantTapPolicy(options: { log?: Logger } = {}): Promise<TenantTapPolicy> {
   const [response] = await graphBatch([TAP_POLICY_REQUEST], { log: options.log ?? rootLogger });
   if (response === undefined) throw new GraphRequestError('Graph $batch lost a response', 200);

@@ -2,7 +2,7 @@ import 'server-only';
 import { z } from 'zod';
 import { GraphRequestError, GraphTransportError, readGraphErrorBody, sendGraphRaw } from '@/lib/graph/client';
 import { isUserReference } from '@/lib/graph/get-target-facts';
-import { BrokerError } from '@/lib/broker/errors';
+import { BrokerError } from '@/lib/core/errors';
 import { callGraph } from '@/lib/graph/client';
 
 /**

@@ -1,6 +1,6 @@
 import 'server-only';
 import { z } from 'zod';
-import { BrokerError } from '@/lib/broker/errors';
+import { BrokerError } from '@/lib/core/errors';
 import {
   createRetryOptions,
   GraphRequestError,
@@ -15,9 +15,9 @@ import { isUserReference, tapMethodInfoSchema, toTapMethodInfo, type TapMethodIn
 import { logger as rootLogger, type Logger } from '@/lib/log';
 
 /**
- * Temporary Access Pass methods in Graph (facts §1). Security invariant: the pass exists only in
- * the object `createTapMethod` returns. It is never logged, never put into an error message or a
- * cause, and nothing here keeps a reference to it.
+ * Temporary Access Pass methods in Graph: create, list, delete (docs/graph-behaviours.md#tap-methods).
+ * Security invariant: the pass exists only in the object `createTapMethod` returns. It is never
+ * logged, never put into an error message or a cause, and nothing here keeps a reference to it.
  */
 
 export interface CreatedTap extends TapMethodInfo {

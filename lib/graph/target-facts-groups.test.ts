@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getTargetIneligibleReasons } from '@/lib/broker/eligibility';
-import { setBrokerPermissions, permissionsWithout } from '@/lib/broker/eligibility-test-support';
+import { setBrokerPermissions, permissionsWithout } from '@/lib/testing/eligibility';
 import { getDefaultPolicy } from '@/lib/broker/policy';
 import { getTargetFacts } from '@/lib/graph/get-target-facts';
 import { BROKER_GRAPH_PERMISSIONS, buildTestSeed, startLocalTenant, TEST_DOMAIN, type LocalTenant } from '@/lib/testing/local-tenant';

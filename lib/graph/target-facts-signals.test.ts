@@ -8,7 +8,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getTargetIneligibleReasons } from '@/lib/broker/eligibility';
-import { CASES, CONTROLS, eligibilitySeed, groupIdOf, permissionsWithout, setBrokerPermissions } from '@/lib/broker/eligibility-test-support';
+import { CASES, CONTROLS, eligibilitySeed, groupIdOf, permissionsWithout, setBrokerPermissions } from '@/lib/testing/eligibility';
 import { getDefaultPolicy } from '@/lib/broker/policy';
 import { getManyTargetFacts, getTargetFacts } from '@/lib/graph/get-target-facts';
 import { createLogger } from '@/lib/log';

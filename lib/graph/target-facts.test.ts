@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BrokerError } from '@/lib/broker/errors';
+import { BrokerError } from '@/lib/core/errors';
 import { getTargetIneligibleReasons } from '@/lib/broker/eligibility';
 import { getDefaultPolicy } from '@/lib/broker/policy';
 import { getTargetFacts, getTenantTapPolicy } from '@/lib/graph/get-target-facts';

@@ -1,6 +1,6 @@
 /**
  * The real route modules under app/api, called the way Next calls them, with every kind of
- * caller: the deny-by-default authorization matrix (CONTRACT.md §1–2).
+ * caller: the deny-by-default authorization matrix (docs/api-contract.md#routes).
  *
  * Every route × { no token, wrong-audience token, outsider, manager, approver, auditor, admin }
  * is checked against the contract's status and code, and refused (401) with a foreign-client
@@ -26,7 +26,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDb, getDb } from '@/lib/db/client';
 import { migrateDatabase } from '@/lib/db/migrate';
-import { createScratchPostgresDatabase } from '@/lib/db/test-db';
+import { createScratchPostgresDatabase } from '@/lib/testing/db';
 import { resetEnvForTests } from '@/lib/env';
 import {
   buildTestSeed,
@@ -694,7 +694,7 @@ describe('audit and policy routes', () => {
 // ---- every route module ---------------------------------------------------------------------------
 
 describe('every route under app/api', () => {
-  /** Routes that read no token (CONTRACT.md §2), and the catch-all 404. Anything else must demand one. */
+  /** Routes that read no token (docs/api-contract.md#authentication), and the catch-all 404. Anything else must demand one. */
   const OPEN_ROUTES = new Set(['config', 'health', 'openapi.json', 'audit/public-key', '[...path]']);
   const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { BROKER_ERROR_STATUS, BrokerError, type BrokerErrorCode } from '@/lib/broker/errors';
+import { BROKER_ERROR_STATUS, BrokerError, type BrokerErrorCode } from '@/lib/core/errors';
 import { errorToResponse, PROBLEM_CONTENT_TYPE } from '@/lib/http/problem';
 import { createLogger } from '@/lib/log';
 

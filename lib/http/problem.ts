@@ -8,8 +8,8 @@
  * and answered with a bare 500 that says nothing about the cause.
  */
 import { ZodError } from 'zod';
-import { BrokerError, type BrokerErrorCode, type ValidationIssue } from '@/lib/broker/errors';
-import { getStepUpWwwAuthenticate } from '@/lib/broker/step-up';
+import { BrokerError, type BrokerErrorCode, type ValidationIssue } from '@/lib/core/errors';
+import { getStepUpWwwAuthenticate } from '@/lib/http/claims-challenge';
 import type { Logger } from '@/lib/log';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { BrokerError } from '@/lib/broker/errors';
+import { BrokerError } from '@/lib/core/errors';
 import { defineRoute, json, readJsonBody, readQuery } from '@/lib/http/route';
 import { buildTestSeed, startLocalTenant, type LocalTenant } from '@/lib/testing/local-tenant';
 

@@ -15,8 +15,8 @@
 import { z } from 'zod';
 import { hasAnyRole, type Actor, type RoleName } from '@/lib/auth/actor';
 import { verifyAccessToken } from '@/lib/auth/verify-access-token';
-import type { RequestContext } from '@/lib/broker/context';
-import { BrokerError } from '@/lib/broker/errors';
+import type { RequestContext } from '@/lib/core/request-context';
+import { BrokerError } from '@/lib/core/errors';
 import { errorToResponse, toValidationIssues } from '@/lib/http/problem';
 import { getRequestId, getRequestLogger, type Logger } from '@/lib/log';
 

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDb, getDb } from '@/lib/db/client';
 import { migrateDatabase } from '@/lib/db/migrate';
-import { createScratchPostgresDatabase } from '@/lib/db/test-db';
+import { createScratchPostgresDatabase } from '@/lib/testing/db';
 import { resetEnvForTests } from '@/lib/env';
 import { buildTestSeed, startLocalTenant, TEST_PASSWORD, TEST_PORTAL_CLIENT_ID, TEST_TENANT_ID, withAuthContexts, type LocalTenant } from '@/lib/testing/local-tenant';
 import { currentTotpCode } from '@/tenant/mfa';

@@ -1,6 +1,6 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
-import { systemContext } from '@/lib/broker/context';
+import { systemContext } from '@/lib/core/request-context';
 import { recordPassOutcomes } from '@/lib/broker/record-pass-outcomes';
 import { reconcileTapRequests } from '@/lib/broker/reconcile-tap-requests';
 import { logger } from '@/lib/log';
@@ -72,7 +72,7 @@ export function startBackgroundJobs(): void {
   store[STATE_KEY] = state;
   void runOnce(state);
   logger.info({ component: 'reconciler', intervalMs: RECONCILE_INTERVAL_MS }, 'background reconciler started');
-  // Issue 4: the notification outbox dispatcher (logs once and stays off without MAIL_SENDER).
+  // The notification outbox dispatcher (logs once and stays off without MAIL_SENDER).
   try {
     startNotificationDispatcher();
   } catch (error) {

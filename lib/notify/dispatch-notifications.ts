@@ -1,8 +1,8 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
 import { appendAuditEvent } from '@/lib/audit/append-audit-event';
-import { SYSTEM_ACTOR_ID, systemContext } from '@/lib/broker/context';
-import { inTransaction, resolveDb } from '@/lib/broker/tap-request-store';
+import { SYSTEM_ACTOR_ID, systemContext } from '@/lib/core/request-context';
+import { inTransaction, resolveDb } from '@/lib/db/transaction';
 import type { Notification, PrismaClient } from '@/lib/db/generated/client';
 import { getEnv } from '@/lib/env';
 import { getUserMailAddress, MailSendError, sendMail } from '@/lib/graph/send-mail';

@@ -1,4 +1,4 @@
-/** MAIL_SENDER and APPROVER_NOTIFICATION_ADDRESSES as lib/env.ts validates them (issue 4). */
+/** MAIL_SENDER and APPROVER_NOTIFICATION_ADDRESSES as lib/env.ts validates them. */
 import { describe, expect, it } from 'vitest';
 import { EnvError, parseEnv } from '@/lib/env';
 

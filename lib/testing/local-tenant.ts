@@ -1,14 +1,10 @@
 /**
  * Tests only: starts the local tenant in-process and points the portal's configuration at it.
  *
- * TLS: the tenant's certificate must be trusted by this process, and Node reads
- * NODE_EXTRA_CA_CERTS only at start-up. `npm test` therefore generates the certificate first
- * (`ensureCertificate(dataDir)`) and starts vitest with
- * `NODE_EXTRA_CA_CERTS=<dataDir>/tenant/tls-cert.pem TEST_DATA_DIR=<dataDir>`. By hand:
- *
- *   npx tsx -e "import('./tenant/cert.ts').then(m=>m.ensureCertificate('/tmp/tb-test-data'))"
- *   NODE_EXTRA_CA_CERTS=/tmp/tb-test-data/tenant/tls-cert.pem TEST_DATA_DIR=/tmp/tb-test-data \
- *     npx vitest run --project unit lib
+ * It needs TEST_DATA_DIR (the tenant's key material) and a process that trusts the tenant's
+ * certificate through NODE_EXTRA_CA_CERTS, which Node reads only at start-up. Under vitest both
+ * are in place before any test runs: `npm test` sets them, and otherwise the global setup
+ * (`vitest-global-setup.ts` beside this file) prepares them, so `npx vitest run <file>` works as is.
  *
  * TLS verification is never switched off.
  */
@@ -54,7 +50,7 @@ export const BROKER_GRAPH_PERMISSIONS = [
   'Application.Read.All',
 ] as const;
 
-/** A seed in the contract's format (CONTRACT.md §3); users given by short names `x` → `x@test.contoso.test`. */
+/** A seed in the contract's format (docs/api-contract.md#seed-file); users given by short names `x` → `x@test.contoso.test`. */
 export function buildTestSeed(users: TestSeedUser[], options: { brokerPermissions?: string[] } = {}): Record<string, unknown> {
   const upn = (name: string) => (name.includes('@') ? name : `${name}@${TEST_DOMAIN}`);
   return {
@@ -119,7 +115,7 @@ export function getTestDataDir(): string {
   const dir = process.env.TEST_DATA_DIR;
   if (dir === undefined || dir === '') {
     throw new Error(
-      'TEST_DATA_DIR is not set. Run the tests through `npm test`, or see lib/testing/local-tenant.ts for running them by hand with NODE_EXTRA_CA_CERTS.',
+      'TEST_DATA_DIR is not set: run the tests with vitest (`npx vitest run <file>` or `npm test`), whose global setup lib/testing/vitest-global-setup.ts sets it and NODE_EXTRA_CA_CERTS.',
     );
   }
   return dir;

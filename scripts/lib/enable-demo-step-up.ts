@@ -11,7 +11,7 @@
  * line: `{ "changed", "stepUpAuthContextId", "stepUpRequiredFor" }` of the policy now in force.
  */
 import { randomUUID } from 'node:crypto';
-import { systemContext } from '../../lib/broker/context';
+import { systemContext } from '../../lib/core/request-context';
 import { enableDefaultStepUp } from '../../lib/broker/enable-default-step-up';
 import { getCurrentPolicy } from '../../lib/broker/get-policy';
 import { getStepUpRequiredFor } from '../../lib/broker/step-up';

@@ -31,7 +31,7 @@ export interface StackOptions {
   onPortalOutput?: (chunk: string) => void;
   logLevel?: string;
   /**
-   * Issue 4: notification mail through the local tenant's sendMail (default true; see
+   * Notification mail through the local tenant's sendMail (default true; see
    * `localMailEnv`). The e2e run turns it off: the dispatcher's Graph calls (address look-ups,
    * sendMail) run in the background right after commits and would land in the tenant's request
    * counts that specs assert round trips with.
@@ -213,7 +213,7 @@ export function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Issue 4: notifications for the local tenant — when the seed grants the broker `Mail.Send` and
+ * Notifications for the local tenant — when the seed grants the broker `Mail.Send` and
  * has a `tap-broker@…` mailbox, the portal sends as it, and the approvers (app role Approver or
  * Admin, enabled accounts) hear about waiting requests. Otherwise notifications stay off.
  */

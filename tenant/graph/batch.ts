@@ -1,6 +1,6 @@
 /**
- * JSON batching (`POST /$batch`, facts §5): ≤ 20 requests with unique (case-insensitive) ids and
- * relative urls, `dependsOn` ordering (a failed dependency yields 424), a 200 envelope with
+ * JSON batching (`POST /$batch`, docs/graph-behaviours.md#batch): ≤ 20 requests with unique
+ * (case-insensitive) ids and relative urls, `dependsOn` ordering (a failed dependency yields 424), a 200 envelope with
  * per-item `{id, status, headers, body}`. Each item runs through the same dispatcher with the
  * batch's caller, and is counted in `ctx.stats.batched` by route template.
  */

@@ -286,7 +286,7 @@ function parseMembersExpand(value: string | undefined): { select: string[] | nul
 
 /**
  * `GET /directoryRoles[?$expand=members]`: the activated roles. Directory roles do not page
- * (facts §3), and neither does their expanded `members` here.
+ * (docs/graph-behaviours.md#paging), and neither does their expanded `members` here.
  */
 export function listDirectoryRoles(env: GraphEnv): GraphResponse {
   requireDirectory(env, DIRECTORY_ROLE_READ);

@@ -1,6 +1,7 @@
 /**
  * Application-permission checks on the Graph token's `roles` (delegated tokens: `scp`).
- * Each set lists every permission the real service accepts for the operation (facts §1–§4).
+ * Each set lists every permission the real service accepts for the operation
+ * (docs/graph-behaviours.md#permissions).
  */
 import { GraphHttpError, type GraphEnv } from './http';
 
@@ -8,7 +9,8 @@ export const USER_READ = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read
 export const USER_WRITE = ['User.ReadWrite.All', 'Directory.ReadWrite.All'] as const;
 /**
  * Reading directory roles themselves. With only `User.Read.All`, Graph's limited-information rule
- * applies to directoryRole objects in `transitiveMemberOf` (facts §4, an inference there).
+ * applies to directoryRole objects in `transitiveMemberOf` (an inference from that rule:
+ * docs/graph-behaviours.md#limited-information).
  */
 export const ROLE_READ = ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'RoleManagement.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All'] as const;
 /** `/directoryRoles` and their members: the role table without `RoleManagement.Read.All`. */
@@ -55,7 +57,7 @@ export function requireDirectory(env: GraphEnv, accepted: readonly string[]): vo
   }
 }
 
-/** Authentication-methods APIs answer a missing permission differently (facts §1). */
+/** Authentication-methods APIs answer a missing permission differently (docs/graph-behaviours.md#tap-methods). */
 export function requireAuthMethods(env: GraphEnv, accepted: readonly string[]): void {
   if (!hasAnyPermission(env, accepted)) {
     throw new GraphHttpError(403, 'accessDenied', 'Request Authorization failed');

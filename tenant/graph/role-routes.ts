@@ -1,9 +1,9 @@
 /**
- * Does a user hold directory roles? (facts §4) — `transitiveMemberOf/microsoft.graph.directoryRole`
- * (v1.0), `roleManagement/directory/roleAssignments` (v1.0) and beta
+ * Does a user hold directory roles? (docs/graph-behaviours.md#directory-roles) —
+ * `transitiveMemberOf/microsoft.graph.directoryRole` (v1.0), `roleManagement/directory/roleAssignments` (v1.0) and beta
  * `roleManagement/directory/transitiveRoleAssignments`. Roles are assigned to users directly or to
  * role-assignable groups (seed extension); group assignments name the group as `principalId` and
- * show in the members' `transitiveMemberOf` (facts §4).
+ * show in the members' `transitiveMemberOf`.
  */
 import { GraphHttpError, badRequest, graphRoot, hasConsistencyEventual, jsonResponse, textResponse, type GraphEnv, type GraphResponse } from './http';
 import { membershipCast, transitiveMemberships } from './groups';
@@ -47,7 +47,7 @@ export function listRoleAssignments(env: GraphEnv): GraphResponse {
 
 /**
  * Beta `GET /roleManagement/directory/transitiveRoleAssignments`: 404 without
- * `ConsistencyLevel: eventual` (facts §4; the error body is undocumented, ours names the segment).
+ * `ConsistencyLevel: eventual` (the error body is undocumented; ours names the segment).
  */
 export function listTransitiveRoleAssignments(env: GraphEnv): GraphResponse {
   if (!hasConsistencyEventual(env.req)) {
@@ -55,7 +55,7 @@ export function listTransitiveRoleAssignments(env: GraphEnv): GraphResponse {
   }
   requireDirectory(env, ROLE_READ);
   if (env.req.query.get('$count')?.toLowerCase() !== 'true') {
-    // Facts §4: `$count=true` is required too; the message is ours.
+    // Graph requires `$count=true` here too; the message is ours.
     throw badRequest('$count=true is required for transitiveRoleAssignments.', 'BadRequest');
   }
   return roleAssignmentsResponse(env, 'roleManagement/directory/transitiveRoleAssignments');

@@ -17,7 +17,7 @@ export function directoryRoleObjectId(tenantId: string, templateId: string): str
   return derivedGuid('directoryRole', tenantId, templateId.toLowerCase());
 }
 
-/** A `#microsoft.graph.directoryRole` as listed by `transitiveMemberOf` (facts §4). */
+/** A `#microsoft.graph.directoryRole` as listed by `transitiveMemberOf` (docs/graph-behaviours.md#directory-roles). */
 export function directoryRoleObject(tenantId: string, templateId: string): Record<string, unknown> {
   const info = getDirectoryRoleInfo(templateId);
   return {

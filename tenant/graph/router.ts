@@ -85,7 +85,7 @@ function userRoute(req: GraphRequest, userRef: string, rest: string[]): Route {
     return byMethod(m, { GET: (e) => listOwnedObjects(e, userRef, cast, countOnly) });
   }
   if (eq(a, 'transitiveReports') && req.version === 'beta') {
-    // Beta only, and only as a count (facts §3).
+    // Beta only, and only as a count (docs/graph-behaviours.md#direct-reports).
     if (b === '$count' && c === undefined) return byMethod(m, { GET: (e) => countTransitiveReports(e, userRef) });
     throw segmentNotFound(b ?? a);
   }

@@ -1,7 +1,8 @@
 /** TAP usability and pass generation: states the HTTP tests cannot reach without real time passing. */
 import { describe, expect, it } from 'vitest';
 import type { TapMethod, TapPolicy } from '../types';
-import { generateTemporaryAccessPass, getTapUsability } from './tap-methods';
+import { getTapUsability } from '../tap-usability';
+import { generateTemporaryAccessPass } from './tap-methods';
 
 const policy: TapPolicy = {
   state: 'enabled',

@@ -1,12 +1,13 @@
 /**
- * `temporaryAccessPassMethods` (facts §1). Security invariant: the pass value exists only in
- * the 201 response of Create. It is never stored (`TapMethod` has no field for it), never
+ * `temporaryAccessPassMethods` (docs/graph-behaviours.md#tap-methods). Security invariant: the
+ * pass value exists only in the 201 response of Create. It is never stored (`TapMethod` has no field for it), never
  * logged, and GET/List report `temporaryAccessPass: null`.
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { getTransitiveGroupIds } from '../directory';
 import { hashPass } from '../tap-passes';
 import type { DirectoryUser, TapMethod, TapPolicy, TenantContext } from '../types';
+import { getTapUsability } from '../tap-usability';
 import {
   GraphHttpError,
   graphRoot,
@@ -25,24 +26,6 @@ import { getUserOrThrow } from './users';
 const TAP_TYPE = '#microsoft.graph.temporaryAccessPassAuthenticationMethod';
 const LIFETIME_FLOOR = 10;
 const LIFETIME_CEILING = 43200;
-
-export type MethodUsabilityReason = 'EnabledByPolicy' | 'DisabledByPolicy' | 'Expired' | 'NotYetValid' | 'OneTimeUsed';
-
-/**
- * Computes `isUsable` / `methodUsabilityReason`. Graph does not document the precedence when
- * several reasons hold; ours: Expired, then OneTimeUsed, then DisabledByPolicy, then NotYetValid.
- */
-export function getTapUsability(m: TapMethod, policy: TapPolicy, now: number = Date.now()): { isUsable: boolean; methodUsabilityReason: MethodUsabilityReason } {
-  const start = Date.parse(m.startDateTime);
-  const end = start + m.lifetimeInMinutes * 60_000;
-  let reason: MethodUsabilityReason;
-  if (now >= end) reason = 'Expired';
-  else if (m.isUsableOnce && m.usedDateTime !== null) reason = 'OneTimeUsed';
-  else if (policy.state !== 'enabled') reason = 'DisabledByPolicy';
-  else if (now < start) reason = 'NotYetValid';
-  else reason = 'EnabledByPolicy';
-  return { isUsable: reason === 'EnabledByPolicy', methodUsabilityReason: reason };
-}
 
 /** Graph prints whole-second times without fractions (`2022-06-05T00:00:00Z`). */
 function graphTimestamp(ms: number): string {
@@ -109,7 +92,7 @@ export function createTap(env: GraphEnv, idOrUpn: string): GraphResponse {
     throw serviceUnavailable();
   }
   if (!isJsonContentType(env.req)) {
-    // Facts §1: Content-Type application/json is required. Graph's exact answer is undocumented.
+    // Graph requires Content-Type application/json; its exact answer without it is undocumented.
     throw new GraphHttpError(415, 'UnsupportedMediaType', "A supported MIME type could not be found that matches the content type of the response. Content-Type must be 'application/json'.");
   }
   const user = getUserOrThrow(env, idOrUpn);
@@ -135,7 +118,7 @@ export function createTap(env: GraphEnv, idOrUpn: string): GraphResponse {
 
   const policy = env.ctx.directory.tapPolicy;
   if (policy.state !== 'enabled' || !isTargeted(env.ctx, policy, user)) {
-    // Observed message (facts §1); the status is undocumented. We answer 400 badRequest, the
+    // Graph's observed message; the status is undocumented. We answer 400 badRequest, the
     // most conservative reading: the request is refused and nothing is created.
     throw tapBadRequest('Converged UserCredentialPolicy does not allow creating or updating this authentication method. AuthMethodType [TemporaryAccessPass].');
   }
@@ -163,7 +146,7 @@ export function createTap(env: GraphEnv, idOrUpn: string): GraphResponse {
     usedDateTime: null,
     passHash: hashPass(pass),
   };
-  // A user has at most one pass: Create replaces the previous one (current v1.0 docs, facts §1).
+  // A user has at most one pass: Create replaces the previous one (current v1.0 docs).
   env.ctx.directory.tapMethods.set(user.id, [method]);
   countEvent(env.ctx, 'tapMethod.created');
   // Crash-test faults: the pass exists now, but the caller will not learn of it.
@@ -198,7 +181,7 @@ export function listTaps(env: GraphEnv, idOrUpn: string): GraphResponse {
 
 function getMethodOrThrow(env: GraphEnv, userId: string, methodId: string): TapMethod {
   const m = methodsOf(env, userId).find((x) => x.id.toLowerCase() === methodId.toLowerCase());
-  // The error code for auth-method lookups is unverified (facts §1); we use the directory's 404.
+  // Graph's error code for auth-method lookups is unverified; we use the directory's 404.
   if (m === undefined) throw notFoundResource(methodId);
   return m;
 }

@@ -1,7 +1,7 @@
 /**
  * `GET|PATCH /policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass`
- * (facts §2). The segment is matched case-insensitively: the docs spell it `temporaryAccessPass`,
- * the returned id is `TemporaryAccessPass`.
+ * (docs/graph-behaviours.md#tap-policy). The segment is matched case-insensitively: the docs
+ * spell it `temporaryAccessPass`, the returned id is `TemporaryAccessPass`.
  */
 import type { TapPolicy } from '../types';
 import { GraphHttpError, graphRoot, isPlainObject, jsonResponse, noContent, parseJsonBody, type GraphEnv, type GraphResponse } from './http';

@@ -31,7 +31,7 @@ import {
 } from './odata';
 import { USER_READ, USER_WRITE, requireDirectory } from './permissions';
 
-/** `GET /users/{id}` without `$select` returns only these (facts §3). */
+/** `GET /users/{id}` without `$select` returns only these (docs/graph-behaviours.md#users). */
 export const DEFAULT_USER_PROPERTIES = [
   'businessPhones',
   'displayName',
@@ -231,7 +231,7 @@ export function listUsers(env: GraphEnv): GraphResponse {
   });
 }
 
-/** `GET /users/{id}/manager`: 404 by design when no manager is set (facts §3). */
+/** `GET /users/{id}/manager`: 404 by design when no manager is set, never a null body. */
 export function getManager(env: GraphEnv, idOrUpn: string): GraphResponse {
   requireDirectory(env, USER_READ);
   const user = getUserOrThrow(env, idOrUpn);

@@ -1,7 +1,7 @@
 /**
  * `/{tenant}/oauth2/v2.0/authorize`: the authorization endpoint with a username + password form.
  *
- * Validation order follows OAuth 2.0 (RFC 6749 §4.1.2.1): a bad or unregistered client or
+ * Validation order follows OAuth 2.0 (RFC 6749, section 4.1.2.1): a bad or unregistered client or
  * redirect URI is shown on an error page (never redirected to), anything else is sent back to
  * the client's redirect URI as `error=…` in the requested response mode. The form's hidden
  * fields are re-validated on POST; nothing in them is trusted.

@@ -1,5 +1,5 @@
 /**
- * Entra-shaped OAuth errors (reference/entra-graph-facts.md §6):
+ * Entra-shaped OAuth errors (docs/graph-behaviours.md#sign-in-endpoints):
  * `{ error, error_description: "AADSTSnnnn: …\r\nTrace ID: …\r\nCorrelation ID: …\r\nTimestamp: …",
  *    error_codes: [n], timestamp: "YYYY-MM-DD hh:mm:ssZ", trace_id, correlation_id, error_uri }`.
  * MSAL reads the AADSTS number from `error_codes[0]`.

@@ -23,7 +23,7 @@ import { handleToken } from './token';
 import { issuerOf } from './tokens';
 import { parseCookies } from '../http-util';
 
-/** The OpenID configuration document, shaped like Entra's (facts §6) with this tenant's URLs. */
+/** The OpenID configuration document, shaped like Entra's (docs/graph-behaviours.md#sign-in-endpoints) with this tenant's URLs. */
 export function openIdConfiguration(ctx: TenantContext): Record<string, unknown> {
   const tid = ctx.directory.tenantId;
   const base = `${ctx.baseUrl}/${tid}`;

@@ -1,7 +1,7 @@
 /**
  * `/{tenant}/oauth2/v2.0/token`: grants `authorization_code` (PKCE S256), `refresh_token`,
  * `client_credentials` (client secret) and `password` (ROPC), answered and refused the way
- * Entra does (reference/entra-graph-facts.md §6, §8).
+ * Entra does (docs/graph-behaviours.md#sign-in-endpoints).
  *
  * Security notes:
  * - codes are single-use: the first redemption attempt by the right client consumes the code,
@@ -48,7 +48,7 @@ function basicCredentials(req: IncomingMessage): { id: string; secret: string } 
   const decoded = Buffer.from(h.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
   const i = decoded.indexOf(':');
   if (i < 0) return null;
-  // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
+  // RFC 6749, section 2.3.1: both parts are form-urlencoded before base64.
   const dec = (s: string): string => decodeURIComponent(s.replace(/\+/g, ' '));
   try {
     return { id: dec(decoded.slice(0, i)), secret: dec(decoded.slice(i + 1)) };

@@ -1,7 +1,7 @@
 /**
  * Token minting and verification for the local tenant.
  *
- * Shapes follow Entra's v2 tokens (reference/entra-graph-facts.md §6, §10.7):
+ * Shapes follow Entra's v2 tokens (docs/graph-behaviours.md#tokens):
  * - id token: aud = client id, nonce, oid, sub (pairwise), tid, name, preferred_username, ver 2.0
  *   (no `roles`: the app roles live on the API registration);
  * - portal API access token: aud = the API's client id GUID (never `api://…`), azp = the client

@@ -1,4 +1,4 @@
-import { BrokerError } from '@/lib/broker/errors';
+import { BrokerError } from '@/lib/core/errors';
 import { defineRoute } from '@/lib/http/route';
 
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
 import { checkDbHealth } from '@/lib/db/client';
-import { BrokerError } from '@/lib/broker/errors';
+import { BrokerError } from '@/lib/core/errors';
 import { defineRoute } from '@/lib/http/route';
 
 export const dynamic = 'force-dynamic';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Actor } from '@/lib/auth/actor';
 import { verifyAccessToken } from '@/lib/auth/verify-access-token';
-import type { RequestContext } from '@/lib/broker/context';
+import type { RequestContext } from '@/lib/core/request-context';
 import type { PrismaClient } from '@/lib/db/generated/client';
 import { createLogger } from '@/lib/log';
 import { buildTestSeed, TEST_DOMAIN, TEST_PORTAL_CLIENT_ID, TEST_TENANT_ID, type LocalTenant, type TestSeedUser } from '@/lib/testing/local-tenant';

@@ -1,7 +1,8 @@
 /**
  * Tests only: an org with one reportee per case of the eligibility rule, written in the seed
- * format of CONTRACT.md §3 (role objects with scope and assignment, custom roles, administrative
- * units, group owners and group app roles), and helpers that change what the broker may see.
+ * format (docs/api-contract.md#seed-file: role objects with scope and assignment, custom roles,
+ * administrative units, group owners and group app roles), and helpers that change what the
+ * broker may see.
  *
  *   ceo (TapBroker.Admin)
  *   ├─ mgr ── plain, reader, custom, auscoped, pim, viagroup, owner, authadmin, pwdadmin,

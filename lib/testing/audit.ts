@@ -6,9 +6,9 @@ import 'server-only';
  * where the two could differ.
  */
 import { afterAll, beforeAll } from 'vitest';
-import type { RequestContext } from '@/lib/broker/context';
-import { createPostgresTestDb, createTestDb, type TestDb } from '@/lib/db/test-db';
-import { getTestPostgresServer, type TestPostgresServer } from '@/lib/db/test-postgres-server';
+import type { RequestContext } from '@/lib/core/request-context';
+import { createPostgresTestDb, createTestDb, type TestDb } from '@/lib/testing/db';
+import { getTestPostgresServer, type TestPostgresServer } from '@/lib/testing/postgres-server';
 import { logger } from '@/lib/log';
 
 export const TEST_CONTEXT: Pick<RequestContext, 'requestId' | 'ip' | 'userAgent'> = {

@@ -1,8 +1,8 @@
 import 'server-only';
 
 /**
- * The error vocabulary of the portal API (CONTRACT.md §2). Core code throws `BrokerError`;
- * `lib/http/problem.ts` is the one place that turns it into an RFC 9457 response.
+ * The error vocabulary of the portal API (docs/api-contract.md#problems). Core code throws
+ * `BrokerError`; `lib/http/problem.ts` is the one place that turns it into an RFC 9457 response.
  *
  * `detail` is shown to the caller: it must never carry a token, a secret, a pass, or anything
  * that tells an outsider more than the code already does (for instance whether a user exists).
