@@ -1,0 +1,8 @@
+import { getOpenApiDocument } from '@/lib/contract/openapi';
+import { defineRoute } from '@/lib/http/route';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+
+/** The OpenAPI 3.1 document of this API, built from the contract's route table. Public: it describes, it reveals nothing. */
+export const GET = defineRoute({ allow: 'anyone' }, async () => getOpenApiDocument());

@@ -1,0 +1,172 @@
+/**
+ * The audit trail as the API shows it: the event, the catalogue of event types with their labels,
+ * the page and export queries, the chain verification, and the signed export manifest with the
+ * public key that checks it.
+ */
+import { z } from 'zod';
+import { isoDateTimeSchema, jsonObjectSchema, pathIdSchema, uuidSchema } from '@/lib/contract/common';
+
+/** Every event type the broker writes (`noun.past_tense`), with the label people read. */
+export const AUDIT_EVENT_LABELS = {
+  'tap_request.created': 'Request created',
+  'tap_request.approved': 'Request approved',
+  'tap_request.denied': 'Request denied',
+  'tap_request.expired': 'Request expired',
+  'tap_request.refused': 'Request refused',
+  'tap.issue_started': 'Issuance started',
+  'tap.issued': 'Pass issued',
+  'tap.issue_failed': 'Issuance failed',
+  'tap.revoked': 'Pass revoked',
+  'tap.outcome_observed': 'Pass state observed',
+  'tap.reconciled': 'Issuance reconciled',
+  'policy.updated': 'Policy updated',
+  'policy.update_refused': 'Policy change refused',
+  'audit.exported': 'Audit exported',
+  'notification.failed': 'Notification failed',
+  'audit.verified': 'Audit verified',
+} as const;
+
+export type AuditEventType = keyof typeof AUDIT_EVENT_LABELS;
+
+export const AUDIT_EVENT_TYPES = Object.keys(AUDIT_EVENT_LABELS) as [AuditEventType, ...AuditEventType[]];
+
+export const auditEventTypeSchema = z.enum(AUDIT_EVENT_TYPES);
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+
+/**
+ * One event of the hash chain. `type` is kept as text: the trail is immutable, so it may hold a
+ * type a later catalogue no longer writes; the broker writes only {@link AUDIT_EVENT_TYPES}.
+ */
+export const auditEventSchema = z.object({
+  seq: z.number().int().min(1),
+  id: uuidSchema,
+  at: isoDateTimeSchema,
+  type: z.string().meta({ description: `\`noun.past_tense\`; the broker writes ${AUDIT_EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}.` }),
+  actorId: z.string().meta({ description: "The actor's object id, or `system`." }),
+  targetId: z.string().optional().meta({ description: 'Left out when the event concerns nobody in particular.' }),
+  requestId: uuidSchema.optional().meta({ description: 'The TAP request, when the event concerns one.' }),
+  data: jsonObjectSchema.meta({ description: "The event's evidence; its shape depends on `type`. Never a pass, token or secret." }),
+  prevHash: sha256Hex.meta({ description: "The previous event's `hash` (64 zeros for the first)." }),
+  hash: sha256Hex.meta({ description: 'SHA-256 over `prevHash` and the canonical encoding of the event.' }),
+});
+
+export type AuditEvent = z.infer<typeof auditEventSchema>;
+
+export const auditPageSchema = z.object({
+  events: z.array(auditEventSchema).meta({ description: 'Newest first.' }),
+  nextCursor: z.string().nullable().meta({ description: 'Continues with older events; null on the last page.' }),
+});
+
+export const MAX_AUDIT_PAGE_SIZE = 500;
+export const DEFAULT_AUDIT_PAGE_SIZE = 100;
+
+const timestamp = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .transform((value) => new Date(value))
+  .meta({ description: 'ISO 8601 date and time with an offset, or a date (midnight UTC).' });
+
+/**
+ * `GET /api/audit`: `from` inclusive, `to` exclusive. Unknown parameters are refused, so a
+ * misspelt filter cannot silently return the unfiltered trail.
+ */
+export const listAuditEventsQuerySchema = z.strictObject({
+  from: timestamp.optional(),
+  to: timestamp.optional(),
+  type: z.string().min(1).max(100).optional(),
+  actorId: z.string().min(1).max(256).optional(),
+  targetId: z.string().min(1).max(256).optional(),
+  requestId: z.uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_AUDIT_PAGE_SIZE).optional().meta({ description: `1–${MAX_AUDIT_PAGE_SIZE}; ${DEFAULT_AUDIT_PAGE_SIZE} when left out.` }),
+  cursor: z.string().min(1).max(64).optional().meta({ description: 'The `nextCursor` of the previous page.' }),
+});
+
+export const AUDIT_EXPORT_FORMATS = ['csv', 'jsonl'] as const;
+export type AuditExportFormat = (typeof AUDIT_EXPORT_FORMATS)[number];
+
+export const AUDIT_EXPORT_CONTENT_TYPES: Record<AuditExportFormat, string> = {
+  csv: 'text/csv; charset=utf-8; header=present',
+  jsonl: 'application/x-ndjson; charset=utf-8',
+};
+
+const exportTimestamp = z.iso
+  .datetime({ offset: true })
+  .transform((value) => new Date(value))
+  .meta({ description: 'ISO 8601 date and time with an offset.' });
+
+/** `GET /api/audit/export`: `from` inclusive, `to` exclusive, `from` before `to`. */
+export const auditExportQuerySchema = z
+  .strictObject({
+    format: z.enum(AUDIT_EXPORT_FORMATS),
+    from: exportTimestamp.optional(),
+    to: exportTimestamp.optional(),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, { message: '`from` must be before `to`', path: ['to'] });
+
+export const auditExportParamsSchema = z.object({ exportId: pathIdSchema.meta({ description: 'The `X-Export-Id` of the export.' }) });
+
+export const auditVerificationSchema = z.object({
+  ok: z.boolean(),
+  count: z.number().int().min(0).meta({ description: 'Events read (the whole trail).' }),
+  headHash: sha256Hex.nullable().meta({ description: 'The hash of the last event; null for an empty trail. Anchor it elsewhere to detect a cut-off tail.' }),
+  firstBrokenSeq: z.number().int().min(1).optional().meta({ description: 'The first `seq` at which the chain does not hold; left out when it holds.' }),
+});
+
+/** The public half of the manifest signing key, as a JWK. */
+export const auditPublicJwkSchema = z.object({
+  kty: z.literal('OKP'),
+  crv: z.literal('Ed25519'),
+  x: z.string(),
+  kid: z.string(),
+  alg: z.literal('EdDSA'),
+  use: z.literal('sig'),
+});
+
+export const auditPublicKeySchema = z.object({
+  alg: z.literal('Ed25519'),
+  keyId: z.string().meta({ description: '`sha256:` and the hex SHA-256 of the DER public key.' }),
+  jwk: auditPublicJwkSchema,
+  pem: z.string(),
+});
+
+const manifestPolicyVersionSchema = z.object({
+  version: z.number().int(),
+  createdAt: isoDateTimeSchema,
+  createdBy: z.string(),
+  maxDepth: z.number().int().nullable(),
+  requireApproval: z.string(),
+  defaultLifetimeInMinutes: z.number().int(),
+  maxLifetimeInMinutes: z.number().int(),
+  isUsableOnce: z.boolean(),
+  approvalValidityMinutes: z.number().int(),
+  maxIssuancesPerManagerPerDay: z.number().int(),
+  allowedDirectoryRoleTemplateIds: z.array(z.string()),
+  protectedGroupIds: z.array(z.string()),
+  stepUpAuthContextId: z.string().nullable(),
+  stepUpActions: z.array(z.string()),
+});
+
+/**
+ * The signed description of one export (format version 1). `signature.value` is the Ed25519
+ * signature (base64url) over the canonical JSON of the manifest without `signature`.
+ */
+export const auditExportManifestSchema = z.object({
+  kind: z.literal('tap-broker/audit-export-manifest'),
+  manifestVersion: z.literal(1),
+  exportId: uuidSchema,
+  format: z.enum(AUDIT_EXPORT_FORMATS),
+  range: z.object({ from: isoDateTimeSchema.nullable(), to: isoDateTimeSchema.nullable() }),
+  count: z.number().int().min(0),
+  firstSeq: z.number().int().nullable(),
+  lastSeq: z.number().int().nullable(),
+  firstHash: sha256Hex.nullable(),
+  lastHash: sha256Hex.nullable(),
+  anchorPrevHash: sha256Hex.nullable().meta({ description: '`prevHash` of the first exported event: where the piece hangs in the whole chain.' }),
+  policyVersions: z.array(manifestPolicyVersionSchema).meta({ description: 'Every policy version in force between the first and the last exported event.' }),
+  generatedBy: z.string(),
+  generatedAt: isoDateTimeSchema,
+  exportEvent: z.object({ seq: z.number().int(), hash: sha256Hex }),
+  file: z.object({ name: z.string(), contentType: z.string(), bytes: z.number().int().min(0), sha256: sha256Hex }),
+  signedAt: isoDateTimeSchema,
+  signature: z.object({ alg: z.literal('Ed25519'), keyId: z.string(), publicKeyJwk: auditPublicJwkSchema, value: z.string() }),
+});

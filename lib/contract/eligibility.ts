@@ -1,0 +1,21 @@
+/**
+ * Why a person may not get a Temporary Access Pass (docs/eligibility.md#reasons). Every reason
+ * that applies is listed, in this order.
+ */
+import { z } from 'zod';
+
+export const INELIGIBLE_REASONS = [
+  'self',
+  'account-disabled',
+  'guest',
+  'privileged-role',
+  'portal-role',
+  'protected-account',
+  'tap-policy-disabled',
+  'outside-tap-policy',
+  'cannot-verify',
+] as const;
+
+export type IneligibleReason = (typeof INELIGIBLE_REASONS)[number];
+
+export const ineligibleReasonSchema = z.enum(INELIGIBLE_REASONS);

@@ -1,0 +1,208 @@
+/**
+ * The broker policy (docs/api-contract.md#policy-object): the object `GET /api/policy` returns and
+ * `PUT /api/policy` takes whole, its version history, the limits a request is held to, and the
+ * preview of a draft. Every change is a new version; version 1 holds the defaults.
+ */
+import { z } from 'zod';
+import { isoDateTimeSchema, uuidSchema } from '@/lib/contract/common';
+import { validationIssueSchema } from '@/lib/contract/problem';
+
+/** What Graph accepts for a Temporary Access Pass's lifetime at all; the tenant's policy narrows it. */
+export const MIN_TAP_LIFETIME_MINUTES = 10;
+export const MAX_TAP_LIFETIME_MINUTES = 43_200;
+
+/** How many ids each of the policy's lists may hold. */
+export const MAX_POLICY_LIST_ITEMS = 100;
+
+/**
+ * Directory roles (template ids) a target may hold and still get a pass: only roles that read and
+ * change nothing about other accounts. Authentication, Password and Helpdesk Administrators are
+ * left out on purpose: a pass for one of them lets its holder reset other people's credentials.
+ */
+export const READ_ONLY_DIRECTORY_ROLES: ReadonlyMap<string, string> = new Map([
+  ['88d8e3e3-8f55-4a1e-953a-9b9898b8876b', 'Directory Readers'],
+  ['4a5d8f65-41da-4de4-8968-e035b65339cf', 'Reports Reader'],
+  ['790c1fb9-7f7d-4f88-86a1-ef1f95c05c1b', 'Message Center Reader'],
+  ['75934031-6c7e-415a-99d7-48dbd49e875e', 'Usage Summary Reports Reader'],
+  ['27460883-1df1-4691-b032-3b79643e5e63', 'User Experience Success Manager'],
+]);
+
+/** The default allow-list: the four reader roles. */
+export const DEFAULT_ALLOWED_ROLE_TEMPLATE_IDS: readonly string[] = [
+  '88d8e3e3-8f55-4a1e-953a-9b9898b8876b',
+  '4a5d8f65-41da-4de4-8968-e035b65339cf',
+  '790c1fb9-7f7d-4f88-86a1-ef1f95c05c1b',
+  '75934031-6c7e-415a-99d7-48dbd49e875e',
+];
+
+/** Roles named in refusals because people expect them to be harmless. */
+const CREDENTIAL_ROLES: ReadonlyMap<string, string> = new Map([
+  ['c4e39bd9-1100-46d3-8c65-fb160da0071f', 'Authentication Administrator'],
+  ['966707d0-3269-4727-9be2-8c3a10f19b9d', 'Password Administrator'],
+  ['729827e3-9c14-49f7-bb1b-9608f156bbb8', 'Helpdesk Administrator'],
+  ['7be44c8a-adaf-4e2a-84d6-ab2649e08a13', 'Privileged Authentication Administrator'],
+  ['fe930be7-5e62-47db-91af-98c3a49a38b1', 'User Administrator'],
+  ['62e90394-69f5-4237-9190-012177145e10', 'Global Administrator'],
+]);
+
+/** Why a role id may not be on the allow-list, in words an admin can act on. */
+export function getDisallowedRoleMessage(templateId: string): string {
+  const name = CREDENTIAL_ROLES.get(templateId);
+  if (name !== undefined) {
+    return `${name} can act on other people's sign-in methods or passwords; a pass for its holder would let a manager take over that power`;
+  }
+  return 'is not one of the read-only directory roles the broker allows (custom roles and roles that can change anything are never allowed)';
+}
+
+/** A Conditional Access authentication context id as Entra names them: `c1` … `c99`. */
+export const AUTH_CONTEXT_ID_PATTERN = /^c([1-9]|[1-9][0-9])$/;
+
+/**
+ * What can need step-up besides issuing a pass, which always does when a context is set:
+ * `approve` covers both decisions, `policy` covers `PUT /api/policy`.
+ */
+export const STEP_UP_OPTIONAL_ACTIONS = ['approve', 'policy'] as const;
+export type StepUpOptionalAction = (typeof STEP_UP_OPTIONAL_ACTIONS)[number];
+
+/** Every action step-up can cover, as `GET /api/policy/limits` lists them (`issue` first). */
+export const STEP_UP_ACTIONS = ['issue', 'approve', 'deny', 'policy'] as const;
+
+export const REQUIRE_APPROVAL_VALUES = ['always', 'never', 'indirect-only'] as const;
+
+const objectIdList = z
+  .array(z.guid('must be an object id (GUID)').transform((id) => id.toLowerCase()))
+  .max(MAX_POLICY_LIST_ITEMS)
+  .transform((ids) => [...new Set(ids)]);
+
+const policyFields = {
+  maxDepth: z.number().int().min(1).max(100).nullable(),
+  requireApproval: z.enum(REQUIRE_APPROVAL_VALUES),
+  defaultLifetimeInMinutes: z.number().int().min(MIN_TAP_LIFETIME_MINUTES).max(MAX_TAP_LIFETIME_MINUTES),
+  maxLifetimeInMinutes: z.number().int().min(MIN_TAP_LIFETIME_MINUTES).max(MAX_TAP_LIFETIME_MINUTES),
+  isUsableOnce: z.boolean(),
+  approvalValidityMinutes: z.number().int().min(1).max(43_200),
+  maxIssuancesPerManagerPerDay: z.number().int().min(0).max(10_000),
+  allowedDirectoryRoleTemplateIds: objectIdList.superRefine((ids, ctx) => {
+    ids.forEach((id, index) => {
+      if (!READ_ONLY_DIRECTORY_ROLES.has(id)) ctx.addIssue({ code: 'custom', path: [index], message: getDisallowedRoleMessage(id) });
+    });
+  }),
+  protectedGroupIds: objectIdList,
+  stepUpAuthContextId: z.string().regex(AUTH_CONTEXT_ID_PATTERN, 'must be an authentication context id, c1 to c99').nullable(),
+  stepUpActions: z
+    .array(z.enum(STEP_UP_OPTIONAL_ACTIONS))
+    .max(10)
+    .transform((actions) => STEP_UP_OPTIONAL_ACTIONS.filter((action) => actions.includes(action))),
+};
+
+const descriptions = {
+  maxDepth: 'How far below a manager requests reach (1 = direct reports); null for unlimited.',
+  requireApproval: '`indirect-only`: an approver for depth > 1.',
+  approvalValidityMinutes: 'How long an approval may be issued.',
+  maxIssuancesPerManagerPerDay: 'Per rolling 24 hours; 0 stops issuance.',
+  allowedDirectoryRoleTemplateIds: 'Read-only directory roles (template ids) that leave a target eligible.',
+  protectedGroupIds: 'Groups (object ids) whose members never get a pass.',
+  stepUpAuthContextId: 'The authentication context (`c1` … `c99`) a token must carry in `acrs` to issue a pass; null = no step-up.',
+  stepUpActions: 'What needs the context besides issuing.',
+} as const;
+
+function withDescriptions<T extends Record<string, z.ZodType>>(fields: T): T {
+  return Object.fromEntries(
+    Object.entries(fields).map(([key, schema]) => {
+      const description = (descriptions as Record<string, string>)[key];
+      return [key, description === undefined ? schema : schema.meta({ description })];
+    }),
+  ) as T;
+}
+
+/** The policy object as the API returns it: the input's lists already normalized (lower case, no duplicates, fixed order). */
+export const policySchema = z.object({
+  ...withDescriptions({
+    ...policyFields,
+    allowedDirectoryRoleTemplateIds: z.array(z.guid()).max(MAX_POLICY_LIST_ITEMS),
+    protectedGroupIds: z.array(z.guid()).max(MAX_POLICY_LIST_ITEMS),
+    stepUpActions: z.array(z.enum(STEP_UP_OPTIONAL_ACTIONS)),
+  }),
+  version: z.number().int().min(0).meta({ description: 'Read-only: every change is a new version.' }),
+});
+
+export type Policy = z.infer<typeof policySchema>;
+export type PolicyFields = Omit<Policy, 'version'>;
+
+/**
+ * The body of `PUT /api/policy` (and `POST /api/policy/preview`): the whole policy. `version` and
+ * `tenantTapPolicy` are ignored, so a client can send back what it read; any other unknown key is
+ * refused. Leaving out the lists or the step-up fields keeps what is in force.
+ */
+export const policyInputSchema = z.strictObject({
+  ...withDescriptions(policyFields),
+  allowedDirectoryRoleTemplateIds: policyFields.allowedDirectoryRoleTemplateIds.optional(),
+  protectedGroupIds: policyFields.protectedGroupIds.optional(),
+  stepUpAuthContextId: policyFields.stepUpAuthContextId.optional(),
+  stepUpActions: policyFields.stepUpActions.optional(),
+  version: z.unknown().optional(),
+  tenantTapPolicy: z.unknown().optional(),
+});
+
+export type PolicyInput = z.input<typeof policyInputSchema>;
+
+/** The tenant's own TAP policy, which bounds the broker's. */
+export const tenantTapPolicySchema = z.object({
+  state: z.enum(['enabled', 'disabled']),
+  minimumLifetimeInMinutes: z.number().int(),
+  maximumLifetimeInMinutes: z.number().int(),
+  defaultLifetimeInMinutes: z.number().int(),
+  isUsableOnce: z.boolean(),
+});
+
+/** `GET /api/policy`: the policy object with (extension) the tenant's TAP policy beside it. */
+export const policySettingsSchema = policySchema.extend({ tenantTapPolicy: tenantTapPolicySchema });
+
+/** `GET /api/policy/limits`: what a request is held to, for any signed-in user. */
+export const policyLimitsSchema = z.object({
+  defaultLifetimeInMinutes: z.number().int(),
+  maxLifetimeInMinutes: z.number().int().meta({ description: "The broker's maximum, never above the tenant's." }),
+  minLifetimeInMinutes: z.number().int().meta({ description: "The tenant's minimum." }),
+  isUsableOnce: z.boolean().meta({ description: 'true = every pass is one-time (the broker or the tenant forces it).' }),
+  requireApproval: z.enum(REQUIRE_APPROVAL_VALUES),
+  maxDepth: z.number().int().min(1).nullable(),
+  stepUpAuthContextId: z.string().nullable(),
+  stepUpRequiredFor: z.array(z.enum(STEP_UP_ACTIONS)).meta({ description: 'The actions that need step-up, `issue` first; empty without step-up.' }),
+  version: z.number().int(),
+});
+
+const policyFieldNameSchema = z.enum(Object.keys(policyFields) as [keyof typeof policyFields, ...(keyof typeof policyFields)[]]);
+
+export const POLICY_FIELD_NAMES = policyFieldNameSchema.options;
+
+export const policyVersionSchema = z.object({
+  version: z.number().int(),
+  policy: policySchema,
+  createdAt: isoDateTimeSchema,
+  createdBy: z.string().meta({ description: "The admin's object id, or `system` for the built-in defaults (version 1)." }),
+  createdByDisplayName: z.string().nullable(),
+  changedFields: z.array(policyFieldNameSchema).meta({ description: 'Fields that differ from the previous version (every field for the first).' }),
+  auditSeq: z.string().nullable().meta({ description: 'The `seq` (as a string) of the `policy.updated` event that recorded it; null for version 1.' }),
+  auditEventId: uuidSchema.nullable(),
+});
+
+export const policyVersionListSchema = z.object({
+  versions: z.array(policyVersionSchema).meta({ description: 'Newest first, at most 100.' }),
+});
+
+const policyReachSchema = z.object({
+  inReach: z.number().int().min(0).meta({ description: "People within the policy's depth." }),
+  eligible: z.number().int().min(0),
+  needApproval: z.number().int().min(0).meta({ description: 'Of the eligible, requests that would wait for an approver.' }),
+});
+
+/** `POST /api/policy/preview`: a draft's effect on the admin's own org; nothing is written. */
+export const policyPreviewSchema = z.object({
+  currentVersion: z.number().int(),
+  totalReportees: z.number().int().min(0),
+  current: policyReachSchema,
+  draft: policyReachSchema,
+  loseEligibility: z.number().int().min(0),
+  gainEligibility: z.number().int().min(0),
+  tenantViolations: z.array(validationIssueSchema).meta({ description: "Where the draft asks for what the tenant's TAP policy refuses; a save would be refused." }),
+});
