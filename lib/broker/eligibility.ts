@@ -1,4 +1,5 @@
 import 'server-only';
+import { INELIGIBLE_REASONS, type IneligibleReason } from '@/lib/contract/eligibility';
 import {
   ALL_USERS_TARGET,
   DEFAULT_ACCESS_APP_ROLE_ID,
@@ -19,19 +20,8 @@ import {
  * could not see is `cannot-verify`, never "no role".
  */
 
-export const INELIGIBLE_REASONS = [
-  'self',
-  'account-disabled',
-  'guest',
-  'privileged-role',
-  'portal-role',
-  'protected-account',
-  'tap-policy-disabled',
-  'outside-tap-policy',
-  'cannot-verify',
-] as const;
-
-export type IneligibleReason = (typeof INELIGIBLE_REASONS)[number];
+// The reasons and their order are part of the API: the contract owns them.
+export { INELIGIBLE_REASONS, type IneligibleReason };
 
 /** The parts of the broker policy the rule reads (structurally a `BrokerPolicy`). */
 export interface EligibilityRules {

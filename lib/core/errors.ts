@@ -1,4 +1,5 @@
 import 'server-only';
+import { PROBLEM_STATUS } from '@/lib/contract/problem';
 
 /**
  * The error vocabulary of the portal API (docs/api-contract.md#problems). Core code throws
@@ -7,18 +8,9 @@ import 'server-only';
  * `detail` is shown to the caller: it must never carry a token, a secret, a pass, or anything
  * that tells an outsider more than the code already does (for instance whether a user exists).
  */
-export const BROKER_ERROR_STATUS = {
-  unauthenticated: 401,
-  forbidden: 403,
-  'not-in-reporting-chain': 403,
-  'target-ineligible': 422,
-  'validation-failed': 400,
-  'not-found': 404,
-  conflict: 409,
-  'rate-limited': 429,
-  'step-up-required': 401,
-  'upstream-unavailable': 503,
-} as const;
+/** Every code the core may throw and its HTTP status: the contract's, less `internal-error` (never thrown on purpose). */
+const { 'internal-error': _internalError, ...BROKER_ERROR_STATUS_FROM_CONTRACT } = PROBLEM_STATUS;
+export const BROKER_ERROR_STATUS = BROKER_ERROR_STATUS_FROM_CONTRACT;
 
 export type BrokerErrorCode = keyof typeof BROKER_ERROR_STATUS;
 
