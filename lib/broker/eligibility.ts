@@ -7,6 +7,9 @@ import {
   type PortalAppRoleAssignment,
   type TapPolicyTargeting,
 } from '@/lib/graph/eligibility-signals';
+import { INELIGIBLE_REASONS, type IneligibleReason } from '@/lib/contract/eligibility';
+
+export { INELIGIBLE_REASONS, type IneligibleReason };
 
 /**
  * Target eligibility for a Temporary Access Pass: pure, named reasons, no I/O. Graph is read
@@ -18,20 +21,6 @@ import {
  * Authentication and Password Administrators act on other people's credentials. What the broker
  * could not see is `cannot-verify`, never "no role".
  */
-
-export const INELIGIBLE_REASONS = [
-  'self',
-  'account-disabled',
-  'guest',
-  'privileged-role',
-  'portal-role',
-  'protected-account',
-  'tap-policy-disabled',
-  'outside-tap-policy',
-  'cannot-verify',
-] as const;
-
-export type IneligibleReason = (typeof INELIGIBLE_REASONS)[number];
 
 /** The parts of the broker policy the rule reads (structurally a `BrokerPolicy`). */
 export interface EligibilityRules {

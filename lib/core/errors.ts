@@ -1,4 +1,5 @@
 import 'server-only';
+import { PROBLEM_STATUS } from '@/lib/contract/problem';
 
 /**
  * The error vocabulary of the portal API (docs/api-contract.md#problems). Core code throws
@@ -7,18 +8,11 @@ import 'server-only';
  * `detail` is shown to the caller: it must never carry a token, a secret, a pass, or anything
  * that tells an outsider more than the code already does (for instance whether a user exists).
  */
-export const BROKER_ERROR_STATUS = {
-  unauthenticated: 401,
-  forbidden: 403,
-  'not-in-reporting-chain': 403,
-  'target-ineligible': 422,
-  'validation-failed': 400,
-  'not-found': 404,
-  conflict: 409,
-  'rate-limited': 429,
-  'step-up-required': 401,
-  'upstream-unavailable': 503,
-} as const;
+// Every problem code but `internal-error`, which only the problem mapper sends, for what is not a BrokerError.
+const { 'internal-error': _internalError, ...brokerErrorStatus } = PROBLEM_STATUS;
+
+/** The codes core code may throw, each with the HTTP status the contract sends it with. */
+export const BROKER_ERROR_STATUS = brokerErrorStatus;
 
 export type BrokerErrorCode = keyof typeof BROKER_ERROR_STATUS;
 
