@@ -62,6 +62,11 @@ export function parsePolicyFields(value: unknown): PolicyFields {
   return parseAnswer(policySchema.omit({ version: true }), value, 'policy');
 }
 
+/** The policy a `PUT /api/policy` answers with: the version now in force (not the settings view). */
+export function parseSavedPolicy(value: unknown): z.infer<typeof policySchema> {
+  return parseAnswer(policySchema, value, 'saved policy');
+}
+
 export function parsePolicySettings(value: unknown): PolicySettingsView {
   return parseAnswer(policySettingsSchema, value, 'policy');
 }

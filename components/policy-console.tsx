@@ -11,6 +11,7 @@ import {
   parsePolicyFields,
   parsePolicyPreview,
   parsePolicySettings,
+  parseSavedPolicy,
   samePolicy,
   STEP_UP_ACTION_LABELS,
   STEP_UP_OPTIONAL_ACTIONS,
@@ -57,7 +58,7 @@ export function PolicyConsole() {
 }
 
 async function putPolicy(call: PortalApiCall, policy: PolicyFields): Promise<number> {
-  return parsePolicySettings(await call('/api/policy', { method: 'PUT', body: policy })).version;
+  return parseSavedPolicy(await call('/api/policy', { method: 'PUT', body: policy })).version;
 }
 
 /** A save interrupted by the second factor, being retried after it, or why that failed (with the draft). */
