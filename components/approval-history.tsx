@@ -40,7 +40,7 @@ export function ApprovalHistory({ meId, refreshKey }: { meId: string | null; ref
   const decided = useMemo(() => {
     if (all.status !== 'success') return [];
     return all.data
-      .filter((r) => r.decidedAt !== null && r.decidedBy !== null)
+      .filter((r) => r.decidedAt !== undefined && r.decidedBy !== undefined)
       .filter((r) =>
         filter === 'all' ? true : filter === 'mine' ? r.decidedBy === meId : decisionOf(r) === filter,
       )
@@ -110,9 +110,9 @@ export function ApprovalHistory({ meId, refreshKey }: { meId: string | null; ref
 
 function DecidedRow({ request, meId }: { request: TapRequest; meId: string | null }) {
   const decision = decisionOf(request);
-  const target = request.targetDisplayName ?? request.targetUserPrincipalName ?? `User ${request.targetUserId.slice(0, 8)}…`;
+  const target = request.targetDisplayName || request.targetUserPrincipalName || `User ${request.targetUserId.slice(0, 8)}…`;
   const requester =
-    request.requesterId === meId ? 'you' : (request.requesterDisplayName ?? request.requesterUserPrincipalName ?? 'a manager');
+    request.requesterId === meId ? 'you' : (request.requesterDisplayName ?? 'a manager');
   const by =
     request.decidedBy === 'system'
       ? 'policy (automatic)'
@@ -128,14 +128,14 @@ function DecidedRow({ request, meId }: { request: TapRequest; meId: string | nul
           </p>
           <p className="mt-0.5 text-slate-700">
             {decision === 'denied' ? 'Denied' : 'Approved'} by <span className="font-medium text-slate-900">{by}</span>
-            {request.decidedAt !== null && (
+            {request.decidedAt !== undefined && (
               <>
                 {' '}
                 · <time dateTime={request.decidedAt}>{formatDateTime(request.decidedAt)}</time>
               </>
             )}
           </p>
-          {request.decisionComment !== null && (
+          {request.decisionComment !== undefined && (
             <p className="mt-1 break-words text-slate-700" data-testid="decided-comment">
               “{request.decisionComment}”
             </p>

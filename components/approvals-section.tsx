@@ -47,9 +47,9 @@ function oldestFirst(a: TapRequest, b: TapRequest): number {
   return a.createdAt.localeCompare(b.createdAt);
 }
 
-function personName(name: string | null, upn: string | null, id: string, meId: string | null): string {
+function personName(name: string | undefined, upn: string | undefined, id: string, meId: string | null): string {
   if (id === meId) return 'You';
-  return name ?? upn ?? `User ${id.slice(0, 8)}…`;
+  return name || upn || `User ${id.slice(0, 8)}…`;
 }
 
 /** "Approvals": the requests waiting for an approver, oldest first. Approvers and admins only. */
@@ -85,7 +85,7 @@ function PendingQueue({ meId, roles }: { meId: string | null; roles: readonly st
   const [resumed, setResumed] = useState<ResumedDecision | null>(null);
 
   const onDecided = (request: TapRequest, decision: Decision) => {
-    const target = request.targetDisplayName ?? 'this person';
+    const target = request.targetDisplayName || 'this person';
     setAnnouncement(decision === 'approve' ? `Approved the request for ${target}.` : `Denied the request for ${target}.`);
     setDecided((previous) => new Set(previous).add(request.id));
     pending.refresh();
@@ -258,7 +258,7 @@ function PendingRow({
   const failure = ownFailure ?? (resumed?.phase === 'failed' ? resumed.error : null);
 
   const target = personName(request.targetDisplayName, request.targetUserPrincipalName, request.targetUserId, meId);
-  const requester = personName(request.requesterDisplayName, request.requesterUserPrincipalName, request.requesterId, meId);
+  const requester = personName(request.requesterDisplayName, undefined, request.requesterId, meId);
   const ownRequest = meId !== null && request.requesterId === meId;
   const aboutMe = meId !== null && request.targetUserId === meId;
   const titleId = `pending-${request.id}-title`;
@@ -304,7 +304,7 @@ function PendingRow({
           <h3 id={titleId} className="font-semibold text-slate-900">
             Pass for {target}
           </h3>
-          {request.targetUserPrincipalName !== null && (
+          {request.targetUserPrincipalName !== undefined && (
             <p className="break-all text-xs text-slate-600">{request.targetUserPrincipalName}</p>
           )}
           <p className="mt-1 text-sm text-slate-700">
@@ -312,7 +312,7 @@ function PendingRow({
           </p>
         </div>
         <div className="flex flex-wrap items-center gap-2 sm:justify-end">
-          {request.depth !== null && <DepthBadge depth={request.depth} />}
+          <DepthBadge depth={request.depth} />
           {ownRequest && <Badge tone="violet">Your own request</Badge>}
           {aboutMe && !ownRequest && <Badge tone="violet">A pass for you</Badge>}
           <span className="text-xs text-slate-600" title={formatDateTime(request.createdAt)}>

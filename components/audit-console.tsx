@@ -85,9 +85,9 @@ type ListState =
 function namesFromRequests(requests: readonly TapRequest[]): ReadonlyMap<string, string> {
   const names = new Map<string, string>([['system', 'TAP Broker (automatic)']]);
   for (const r of requests) {
-    if (r.requesterDisplayName !== null) names.set(r.requesterId, r.requesterDisplayName);
-    if (r.targetDisplayName !== null) names.set(r.targetUserId, r.targetDisplayName);
-    if (r.decidedBy !== null && r.decidedByDisplayName !== null) names.set(r.decidedBy, r.decidedByDisplayName);
+    if (r.requesterDisplayName !== undefined) names.set(r.requesterId, r.requesterDisplayName);
+    if (r.targetDisplayName !== '') names.set(r.targetUserId, r.targetDisplayName);
+    if (r.decidedBy !== undefined && r.decidedByDisplayName !== undefined) names.set(r.decidedBy, r.decidedByDisplayName);
     r.chain.forEach((id, index) => {
       const name = r.chainDisplayNames[index];
       if (name !== undefined && r.chainDisplayNames.length === r.chain.length) names.set(id, name);
@@ -341,7 +341,7 @@ function AuditRow({
           <span className="truncate font-mono text-xs text-slate-600">{event.type}</span>
           <span className="min-w-0 truncate text-xs text-slate-700">
             by {names.get(event.actorId) ?? `${event.actorId.slice(0, 8)}…`}
-            {event.targetId !== null && <> · for {names.get(event.targetId) ?? `${event.targetId.slice(0, 8)}…`}</>}
+            {event.targetId !== undefined && <> · for {names.get(event.targetId) ?? `${event.targetId.slice(0, 8)}…`}</>}
           </span>
         </span>
         <span className="col-span-2 text-xs font-medium text-blue-800 sm:col-span-1">

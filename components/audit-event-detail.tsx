@@ -74,7 +74,7 @@ export function AuditEventDetail({
           <FilterLink onClick={() => onFilter('actorId', event.actorId)} what="by this actor" />
         </Field>
         <Field label="Target">
-          {event.targetId === null ? (
+          {event.targetId === undefined ? (
             <span className="text-slate-600">None</span>
           ) : (
             <>
@@ -85,7 +85,7 @@ export function AuditEventDetail({
           )}
         </Field>
         <Field label="TAP request">
-          {event.requestId === null ? (
+          {event.requestId === undefined ? (
             <span className="text-slate-600">None</span>
           ) : (
             <>

@@ -58,7 +58,7 @@ export function AuditVerifyBadge() {
       <>
         <p className="font-semibold">
           <span aria-hidden="true">✕ </span>Chain broken
-          {verify.data.firstBrokenSeq !== null && <> at seq {verify.data.firstBrokenSeq}</>}
+          {verify.data.firstBrokenSeq !== undefined && <> at seq {verify.data.firstBrokenSeq}</>}
         </p>
         <p className="mt-0.5 text-xs">
           {verify.data.count.toLocaleString()} events read; events from the first broken one on cannot be trusted.

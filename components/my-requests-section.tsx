@@ -66,7 +66,7 @@ export function MyRequestsSection() {
     }
   };
 
-  const targetName = (request: TapRequest) => request.targetDisplayName ?? request.targetUserPrincipalName ?? 'this person';
+  const targetName = (request: TapRequest) => request.targetDisplayName || request.targetUserPrincipalName || 'this person';
 
   const getPass = (request: TapRequest) =>
     run(request, async () => {
@@ -182,10 +182,10 @@ function MyRequestRow({
   onGetPass: (request: TapRequest) => void;
   onRevoke: (request: TapRequest) => void;
 }) {
-  const name = request.targetDisplayName ?? request.targetUserPrincipalName ?? request.targetUserId;
+  const name = request.targetDisplayName || request.targetUserPrincipalName || request.targetUserId;
   const nameId = `request-${request.id}-name`;
   const now = useNow();
-  const expired = request.expiresDateTime !== null && new Date(request.expiresDateTime).getTime() <= now;
+  const expired = request.expiresDateTime !== undefined && new Date(request.expiresDateTime).getTime() <= now;
   const decision = describeDecision(request, meId);
   return (
     <li
@@ -203,7 +203,7 @@ function MyRequestRow({
             <StatusBadge status={request.status} />
             {passStatus !== undefined && request.status === 'issued' && <PassStateBadge status={passStatus} />}
           </div>
-          {request.targetUserPrincipalName !== null && (
+          {request.targetUserPrincipalName !== undefined && (
             <p className="break-all text-xs text-slate-600">{request.targetUserPrincipalName}</p>
           )}
           <p className="mt-1 text-xs text-slate-600">Requested {formatDateTime(request.createdAt)}</p>
@@ -214,7 +214,7 @@ function MyRequestRow({
               <Button onClick={() => onGetPass(request)} disabled={anyBusy} aria-describedby={nameId}>
                 {busy ? 'Creating the pass…' : 'Get pass'}
               </Button>
-              {request.approvalExpiresAt !== null && (
+              {request.approvalExpiresAt !== undefined && (
                 <p className="text-xs text-slate-600">Before {formatDateTime(request.approvalExpiresAt)}</p>
               )}
             </>
@@ -232,10 +232,10 @@ function MyRequestRow({
 
       <div className="mt-3 space-y-1 text-sm text-slate-700">
         {decision !== null && <p data-testid="request-decision">{decision}</p>}
-        {request.issuedAt !== null && (
+        {request.issuedAt !== undefined && (
           <p>
             Issued {formatDateTime(request.issuedAt)}
-            {request.expiresDateTime !== null && (
+            {request.expiresDateTime !== undefined && (
               <>
                 {' '}
                 · {expired ? 'expired' : 'expires'} {formatDateTime(request.expiresDateTime)}
@@ -243,8 +243,8 @@ function MyRequestRow({
             )}
           </p>
         )}
-        {request.revokedAt !== null && <p>Revoked {formatDateTime(request.revokedAt)}</p>}
-        {(request.failureReason ?? request.failureCode) !== null && (
+        {request.revokedAt !== undefined && <p>Revoked {formatDateTime(request.revokedAt)}</p>}
+        {(request.failureReason ?? request.failureCode) !== undefined && (
           <p className="text-red-800">{request.failureReason ?? formatReason(request.failureCode ?? '')}</p>
         )}
       </div>

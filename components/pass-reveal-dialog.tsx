@@ -61,10 +61,10 @@ export function PassRevealDialog({ pass, targetName, onClose }: { pass: IssuedPa
 
         <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2">
           <dt className="font-medium text-slate-900">Valid from</dt>
-          <dd data-testid="tap-pass-start">{pass.startDateTime === null ? 'Now' : formatDateTime(pass.startDateTime)}</dd>
+          <dd data-testid="tap-pass-start">{formatDateTime(pass.startDateTime)}</dd>
           <dt className="font-medium text-slate-900">Expires</dt>
           <dd data-testid="tap-pass-expires">
-            {pass.expiresDateTime === null ? `${formatLifetime(pass.lifetimeInMinutes)} after it starts` : formatDateTime(pass.expiresDateTime)}
+            {formatDateTime(pass.expiresDateTime)}
           </dd>
           <dt className="font-medium text-slate-900">Use</dt>
           <dd data-testid="tap-pass-usage">

@@ -8,35 +8,17 @@ import { ListSkeleton } from '@/components/section-parts';
 import { formatDateTime } from '@/lib/client/format';
 import { parseTapRequestList, type TapRequest } from '@/lib/client/portal-types';
 import { usePortalApi, usePortalQuery } from '@/lib/client/use-portal-api';
+import { parseAnswer } from '@/lib/client/parse-answer';
+import { passStatusListSchema, type passStatusSchema, type PassState } from '@/lib/contract/tap-requests';
+import type { z } from 'zod';
 
 /** `GET /api/tap-requests/pass-status` (extension): where each issued pass stands in Graph now. */
-export type PassState = 'usable' | 'not-yet-valid' | 'expired' | 'used' | 'disabled-by-policy' | 'revoked' | 'gone' | 'unknown';
-
-export interface PassStatus {
-  requestId: string;
-  state: PassState;
-  methodUsabilityReason: string | null;
-  revocable: boolean;
-}
-
-const STATES: readonly PassState[] = ['usable', 'not-yet-valid', 'expired', 'used', 'disabled-by-policy', 'revoked', 'gone', 'unknown'];
+export type PassStatus = z.infer<typeof passStatusSchema>;
+export type { PassState };
 
 export function parsePassStatuses(value: unknown): Map<string, PassStatus> {
-  const list = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>).statuses : undefined;
-  if (!Array.isArray(list)) throw new Error('Unexpected pass status list from the portal API.');
-  const statuses = new Map<string, PassStatus>();
-  for (const item of list) {
-    if (typeof item !== 'object' || item === null) continue;
-    const record = item as Record<string, unknown>;
-    if (typeof record.requestId !== 'string' || !(STATES as readonly unknown[]).includes(record.state)) continue;
-    statuses.set(record.requestId, {
-      requestId: record.requestId,
-      state: record.state as PassState,
-      methodUsabilityReason: typeof record.methodUsabilityReason === 'string' ? record.methodUsabilityReason : null,
-      revocable: record.revocable === true,
-    });
-  }
-  return statuses;
+  const { statuses } = parseAnswer(passStatusListSchema, value, 'pass status list');
+  return new Map(statuses.map((status) => [status.requestId, status]));
 }
 
 const LABELS: Record<PassState, { text: string; tone: 'green' | 'blue' | 'neutral' | 'amber' | 'red' | 'violet'; hint: string }> = {
@@ -94,7 +76,7 @@ export function IssuedPassesSection() {
     setNotice(null);
     try {
       await call(`/api/tap-requests/${encodeURIComponent(request.id)}/revoke`, { method: 'POST', body: {} });
-      setNotice({ kind: 'done', text: `The pass for ${request.targetDisplayName ?? 'this person'} is revoked.` });
+      setNotice({ kind: 'done', text: `The pass for ${request.targetDisplayName || 'this person'} is revoked.` });
     } catch (error) {
       setNotice({ kind: 'failed', error });
     } finally {
@@ -147,12 +129,12 @@ export function IssuedPassesSection() {
               <li key={request.id} data-testid="issued-pass-row" data-request-id={request.id} className="flex flex-col gap-2 p-4 text-sm sm:flex-row sm:items-center sm:justify-between">
                 <div className="min-w-0">
                   <p id={nameId} className="font-medium text-slate-900">
-                    {request.targetDisplayName ?? request.targetUserPrincipalName ?? request.targetUserId}
+                    {request.targetDisplayName || request.targetUserPrincipalName || request.targetUserId}
                   </p>
                   <p className="text-slate-600">
                     Issued by {request.requesterDisplayName ?? 'a manager'}
-                    {request.issuedAt !== null && <> · {formatDateTime(request.issuedAt)}</>}
-                    {request.expiresDateTime !== null && <> · until {formatDateTime(request.expiresDateTime)}</>}
+                    {request.issuedAt !== undefined && <> · {formatDateTime(request.issuedAt)}</>}
+                    {request.expiresDateTime !== undefined && <> · until {formatDateTime(request.expiresDateTime)}</>}
                   </p>
                 </div>
                 <div className="flex shrink-0 flex-wrap items-center gap-2">

@@ -37,36 +37,44 @@ const POLICY: PolicyFields = {
   stepUpActions: [],
 };
 
+const TENANT = { state: 'enabled', minimumLifetimeInMinutes: 10, maximumLifetimeInMinutes: 480, defaultLifetimeInMinutes: 60, isUsableOnce: false };
+
 describe('parsing the policy', () => {
-  it('reads both lists, lower-casing the ids', () => {
-    const parsed = parsePolicySettings({ ...POLICY, protectedGroupIds: [GROUP_B.toUpperCase()], version: 4, tenantTapPolicy: null });
+  it('reads the policy, its version and the tenant policy beside it', () => {
+    const parsed = parsePolicySettings({ ...POLICY, protectedGroupIds: [GROUP_B], version: 4, tenantTapPolicy: TENANT });
     expect(parsed.allowedDirectoryRoleTemplateIds).toEqual([DIRECTORY_READERS, REPORTS_READER]);
     expect(parsed.protectedGroupIds).toEqual([GROUP_B]);
     expect(parsed.version).toBe(4);
+    expect(parsed.tenantTapPolicy.defaultLifetimeInMinutes).toBe(60);
   });
 
-  it('fails loudly when a list is missing or holds something else than ids', () => {
+  it('fails loudly, naming the field, when a list or the tenant policy is missing or holds something else', () => {
     const { protectedGroupIds: _omitted, ...withoutGroups } = POLICY;
-    expect(() => parsePolicySettings({ ...withoutGroups, version: 1 })).toThrow('"protectedGroupIds" is missing');
-    expect(() => parsePolicySettings({ ...POLICY, allowedDirectoryRoleTemplateIds: [1], version: 1 })).toThrow(
-      '"allowedDirectoryRoleTemplateIds" is missing',
+    expect(() => parsePolicySettings({ ...withoutGroups, version: 1, tenantTapPolicy: TENANT })).toThrow(
+      /^Unexpected policy from the portal API: "protectedGroupIds"/,
     );
+    expect(() => parsePolicySettings({ ...POLICY, allowedDirectoryRoleTemplateIds: [1], version: 1, tenantTapPolicy: TENANT })).toThrow(
+      '"allowedDirectoryRoleTemplateIds.0"',
+    );
+    expect(() => parsePolicySettings({ ...POLICY, version: 1, tenantTapPolicy: null })).toThrow('"tenantTapPolicy"');
   });
 
-  it('keeps the list fields among the changed fields of a version', () => {
-    const [entry] = parsePolicyVersions({
-      versions: [
-        {
-          version: 3,
-          policy: POLICY,
-          createdAt: '2026-11-30T10:00:00.000Z',
-          createdBy: 'system',
-          changedFields: ['protectedGroupIds', 'allowedDirectoryRoleTemplateIds', 'somethingNew'],
-          auditSeq: '7',
-        },
-      ],
-    });
+  it('keeps the list fields among the changed fields of a version, and refuses a field the contract does not know', () => {
+    const version = {
+      version: 3,
+      policy: { ...POLICY, version: 3 },
+      createdAt: '2026-11-30T10:00:00.000Z',
+      createdBy: 'system',
+      createdByDisplayName: null,
+      changedFields: ['protectedGroupIds', 'allowedDirectoryRoleTemplateIds'],
+      auditSeq: '7',
+      auditEventId: null,
+    };
+    const [entry] = parsePolicyVersions({ versions: [version] });
     expect(entry?.changedFields).toEqual(['protectedGroupIds', 'allowedDirectoryRoleTemplateIds']);
+    expect(() => parsePolicyVersions({ versions: [{ ...version, changedFields: ['somethingNew'] }] })).toThrow(
+      /^Unexpected policy history from the portal API: "versions\.0\.changedFields\.0"/,
+    );
   });
 });
 
@@ -144,16 +152,13 @@ describe('editing the lists', () => {
 });
 
 describe('step-up in the policy', () => {
-  it('reads the context and the actions, and treats a server without them as off', () => {
-    const parsed = parsePolicySettings({ ...POLICY, stepUpAuthContextId: 'c7', stepUpActions: ['policy', 'approve', 'issue'], version: 2 });
+  it('reads the context and the actions, and refuses an action or a context the contract does not know', () => {
+    const parsed = parsePolicySettings({ ...POLICY, stepUpAuthContextId: 'c7', stepUpActions: ['approve', 'policy'], version: 2, tenantTapPolicy: TENANT });
     expect(parsed.stepUpAuthContextId).toBe('c7');
-    // Known actions only, in their fixed order ("issue" is implied, never listed).
     expect(parsed.stepUpActions).toEqual(['approve', 'policy']);
-    const { stepUpAuthContextId: _c, stepUpActions: _a, ...older } = POLICY;
-    const old = parsePolicySettings({ ...older, version: 1 });
-    expect(old.stepUpAuthContextId).toBeNull();
-    expect(old.stepUpActions).toEqual([]);
-    expect(parsePolicySettings({ ...POLICY, stepUpAuthContextId: 'c100', version: 1 }).stepUpAuthContextId).toBeNull();
+    // "issue" is implied by a context, never listed.
+    expect(() => parsePolicySettings({ ...POLICY, stepUpActions: ['issue'], version: 2, tenantTapPolicy: TENANT })).toThrow('"stepUpActions.0"');
+    expect(() => parsePolicySettings({ ...POLICY, stepUpAuthContextId: 'c100', version: 1, tenantTapPolicy: TENANT })).toThrow('"stepUpAuthContextId"');
   });
 
   it('turns an empty field into "off" and a context id into one the server accepts', () => {

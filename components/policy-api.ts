@@ -1,60 +1,41 @@
 /**
  * The policy console's view of `GET /api/policy`, `GET /api/policy/versions` and
- * `POST /api/policy/preview`, with small parsers (the UI renders only what it has checked), and
- * the console's own validation of a draft, which mirrors the server's (the server decides).
+ * `POST /api/policy/preview`, read with the contract's schemas (the UI renders only what it has
+ * checked), and the console's own validation of a draft, which mirrors the server's (the server
+ * decides).
  */
+import type { z } from 'zod';
 import { ApiError } from '@/lib/client/api-fetch';
 import { formatDirectoryRole } from '@/lib/client/directory-roles';
+import { parseAnswer } from '@/lib/client/parse-answer';
+import {
+  AUTH_CONTEXT_ID_PATTERN,
+  MAX_POLICY_LIST_ITEMS,
+  MAX_TAP_LIFETIME_MINUTES,
+  MIN_TAP_LIFETIME_MINUTES,
+  POLICY_FIELD_NAMES,
+  policyPreviewSchema,
+  policySchema,
+  policySettingsSchema,
+  policyVersionListSchema,
+  REQUIRE_APPROVAL_VALUES,
+  STEP_UP_OPTIONAL_ACTIONS,
+  type PolicyFields,
+  type StepUpOptionalAction,
+  type tenantTapPolicySchema,
+  type policyVersionSchema,
+} from '@/lib/contract/policy';
 
-export type RequireApproval = 'always' | 'never' | 'indirect-only';
+export { AUTH_CONTEXT_ID_PATTERN, MAX_POLICY_LIST_ITEMS, POLICY_FIELD_NAMES, STEP_UP_OPTIONAL_ACTIONS };
+export type { PolicyFields, StepUpOptionalAction };
 
-/** What can ask for the second factor besides issuing a pass, which always does when a context is set. */
-export const STEP_UP_OPTIONAL_ACTIONS = ['approve', 'policy'] as const;
-export type StepUpOptionalAction = (typeof STEP_UP_OPTIONAL_ACTIONS)[number];
-
-/** A Conditional Access authentication context id as Entra names them (lib/broker/policy.ts). */
-export const AUTH_CONTEXT_ID_PATTERN = /^c([1-9]|[1-9][0-9])$/;
-
-export interface PolicyFields {
-  maxDepth: number | null;
-  requireApproval: RequireApproval;
-  defaultLifetimeInMinutes: number;
-  maxLifetimeInMinutes: number;
-  isUsableOnce: boolean;
-  approvalValidityMinutes: number;
-  maxIssuancesPerManagerPerDay: number;
-  /** Template ids of the read-only directory roles a target may hold and stay eligible. */
-  allowedDirectoryRoleTemplateIds: string[];
-  /** Object ids of groups whose members never get a pass. */
-  protectedGroupIds: string[];
-  /** The authentication context (`c1` … `c99`) a token must prove to issue a pass; null = no step-up. */
-  stepUpAuthContextId: string | null;
-  /** What else needs it, in a fixed order. */
-  stepUpActions: StepUpOptionalAction[];
-}
+export type RequireApproval = (typeof REQUIRE_APPROVAL_VALUES)[number];
 
 export type PolicyListField = 'allowedDirectoryRoleTemplateIds' | 'protectedGroupIds';
 
 export function isPolicyListField(field: keyof PolicyFields): field is PolicyListField {
   return field === 'allowedDirectoryRoleTemplateIds' || field === 'protectedGroupIds';
 }
-
-/** The server's limit on each list (lib/broker/policy.ts). */
-export const MAX_POLICY_LIST_ITEMS = 100;
-
-export const POLICY_FIELD_NAMES: readonly (keyof PolicyFields)[] = [
-  'maxDepth',
-  'requireApproval',
-  'defaultLifetimeInMinutes',
-  'maxLifetimeInMinutes',
-  'isUsableOnce',
-  'approvalValidityMinutes',
-  'maxIssuancesPerManagerPerDay',
-  'allowedDirectoryRoleTemplateIds',
-  'protectedGroupIds',
-  'stepUpAuthContextId',
-  'stepUpActions',
-];
 
 export const POLICY_FIELD_LABELS: Record<keyof PolicyFields, string> = {
   maxDepth: 'Reporting depth',
@@ -70,161 +51,32 @@ export const POLICY_FIELD_LABELS: Record<keyof PolicyFields, string> = {
   stepUpActions: 'Step-up also for',
 };
 
-export interface TenantTapPolicyView {
-  state: string;
-  minimumLifetimeInMinutes: number;
-  maximumLifetimeInMinutes: number;
-  defaultLifetimeInMinutes: number | null;
-  isUsableOnce: boolean;
-}
+export type TenantTapPolicyView = z.infer<typeof tenantTapPolicySchema>;
+export type PolicySettingsView = z.infer<typeof policySettingsSchema>;
+export type PolicyVersionEntry = z.infer<typeof policyVersionSchema>;
+export type PolicyPreviewView = z.infer<typeof policyPreviewSchema>;
+export type PolicyReachView = PolicyPreviewView['current'];
 
-export interface PolicySettingsView extends PolicyFields {
-  version: number;
-  tenantTapPolicy: TenantTapPolicyView | null;
-}
-
-export interface PolicyVersionEntry {
-  version: number;
-  policy: PolicyFields;
-  createdAt: string;
-  createdBy: string;
-  createdByDisplayName: string | null;
-  changedFields: (keyof PolicyFields)[];
-  auditSeq: string | null;
-}
-
-export interface PolicyReachView {
-  inReach: number;
-  eligible: number;
-  needApproval: number;
-}
-
-export interface PolicyPreviewView {
-  currentVersion: number;
-  totalReportees: number;
-  current: PolicyReachView;
-  draft: PolicyReachView;
-  loseEligibility: number;
-  gainEligibility: number;
-  tenantViolations: { path: string; message: string }[];
-}
-
-type JsonRecord = Record<string, unknown>;
-
-function asRecord(value: unknown, what: string): JsonRecord {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`Unexpected ${what} from the portal API.`);
-  return value as JsonRecord;
-}
-
-function int(record: JsonRecord, key: string, what: string): number {
-  const value = record[key];
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new Error(`Unexpected ${what} from the portal API: "${key}" is missing.`);
-  return value;
-}
-
-function str(record: JsonRecord, key: string, what: string): string {
-  const value = record[key];
-  if (typeof value !== 'string') throw new Error(`Unexpected ${what} from the portal API: "${key}" is missing.`);
-  return value;
-}
-
-function idList(record: JsonRecord, key: string, what: string): string[] {
-  const value = record[key];
-  if (!Array.isArray(value) || !value.every((item): item is string => typeof item === 'string')) {
-    throw new Error(`Unexpected ${what} from the portal API: "${key}" is missing.`);
-  }
-  return value.map((id) => id.toLowerCase());
-}
-
-/** Known actions only, in their fixed order. */
-function stepUpActionList(value: unknown): StepUpOptionalAction[] {
-  const list = Array.isArray(value) ? value : [];
-  return STEP_UP_OPTIONAL_ACTIONS.filter((action) => list.includes(action));
-}
-
-function parseFields(record: JsonRecord, what: string): PolicyFields {
-  const maxDepth = record.maxDepth;
-  const requireApproval = record.requireApproval;
-  if (requireApproval !== 'always' && requireApproval !== 'never' && requireApproval !== 'indirect-only') {
-    throw new Error(`Unexpected ${what} from the portal API: "requireApproval" is unknown.`);
-  }
-  return {
-    maxDepth: maxDepth === null ? null : int(record, 'maxDepth', what),
-    requireApproval,
-    defaultLifetimeInMinutes: int(record, 'defaultLifetimeInMinutes', what),
-    maxLifetimeInMinutes: int(record, 'maxLifetimeInMinutes', what),
-    isUsableOnce: record.isUsableOnce === true,
-    approvalValidityMinutes: int(record, 'approvalValidityMinutes', what),
-    maxIssuancesPerManagerPerDay: int(record, 'maxIssuancesPerManagerPerDay', what),
-    allowedDirectoryRoleTemplateIds: idList(record, 'allowedDirectoryRoleTemplateIds', what),
-    protectedGroupIds: idList(record, 'protectedGroupIds', what),
-    // Absent from a server (or a stored version) older than step-up: off.
-    stepUpAuthContextId:
-      typeof record.stepUpAuthContextId === 'string' && AUTH_CONTEXT_ID_PATTERN.test(record.stepUpAuthContextId) ? record.stepUpAuthContextId : null,
-    stepUpActions: stepUpActionList(record.stepUpActions),
-  };
-}
-
-/** The editable fields of a policy (a saved draft, a version), checked like the policy itself. */
+/** The editable fields of a policy the console saved itself (a draft interrupted by step-up). */
 export function parsePolicyFields(value: unknown): PolicyFields {
-  return parseFields(asRecord(value, 'policy'), 'policy');
+  return parseAnswer(policySchema.omit({ version: true }), value, 'policy');
+}
+
+/** The policy a `PUT /api/policy` answers with: the version now in force (not the settings view). */
+export function parseSavedPolicy(value: unknown): z.infer<typeof policySchema> {
+  return parseAnswer(policySchema, value, 'saved policy');
 }
 
 export function parsePolicySettings(value: unknown): PolicySettingsView {
-  const record = asRecord(value, 'policy');
-  const tenant = record.tenantTapPolicy;
-  let tenantTapPolicy: TenantTapPolicyView | null = null;
-  if (typeof tenant === 'object' && tenant !== null && !Array.isArray(tenant)) {
-    const t = tenant as JsonRecord;
-    tenantTapPolicy = {
-      state: typeof t.state === 'string' ? t.state : 'unknown',
-      minimumLifetimeInMinutes: int(t, 'minimumLifetimeInMinutes', 'tenant policy'),
-      maximumLifetimeInMinutes: int(t, 'maximumLifetimeInMinutes', 'tenant policy'),
-      defaultLifetimeInMinutes: typeof t.defaultLifetimeInMinutes === 'number' ? t.defaultLifetimeInMinutes : null,
-      isUsableOnce: t.isUsableOnce === true,
-    };
-  }
-  return { ...parseFields(record, 'policy'), version: int(record, 'version', 'policy'), tenantTapPolicy };
+  return parseAnswer(policySettingsSchema, value, 'policy');
 }
 
 export function parsePolicyVersions(value: unknown): PolicyVersionEntry[] {
-  const list = asRecord(value, 'policy history').versions;
-  if (!Array.isArray(list)) throw new Error('Unexpected policy history from the portal API.');
-  return list.map((item) => {
-    const record = asRecord(item, 'policy version');
-    const changed = Array.isArray(record.changedFields) ? record.changedFields : [];
-    return {
-      version: int(record, 'version', 'policy version'),
-      policy: parseFields(asRecord(record.policy, 'policy version'), 'policy version'),
-      createdAt: str(record, 'createdAt', 'policy version'),
-      createdBy: str(record, 'createdBy', 'policy version'),
-      createdByDisplayName: typeof record.createdByDisplayName === 'string' ? record.createdByDisplayName : null,
-      changedFields: changed.filter((f): f is keyof PolicyFields => (POLICY_FIELD_NAMES as readonly unknown[]).includes(f)),
-      auditSeq: typeof record.auditSeq === 'string' ? record.auditSeq : null,
-    };
-  });
-}
-
-function parseReach(value: unknown): PolicyReachView {
-  const record = asRecord(value, 'preview');
-  return { inReach: int(record, 'inReach', 'preview'), eligible: int(record, 'eligible', 'preview'), needApproval: int(record, 'needApproval', 'preview') };
+  return parseAnswer(policyVersionListSchema, value, 'policy history').versions;
 }
 
 export function parsePolicyPreview(value: unknown): PolicyPreviewView {
-  const record = asRecord(value, 'preview');
-  const violations = Array.isArray(record.tenantViolations) ? record.tenantViolations : [];
-  return {
-    currentVersion: int(record, 'currentVersion', 'preview'),
-    totalReportees: int(record, 'totalReportees', 'preview'),
-    current: parseReach(record.current),
-    draft: parseReach(record.draft),
-    loseEligibility: int(record, 'loseEligibility', 'preview'),
-    gainEligibility: int(record, 'gainEligibility', 'preview'),
-    tenantViolations: violations.map((v) => {
-      const r = asRecord(v, 'preview');
-      return { path: typeof r.path === 'string' ? r.path : '', message: typeof r.message === 'string' ? r.message : '' };
-    }),
-  };
+  return parseAnswer(policyPreviewSchema, value, 'preview');
 }
 
 /** One entry of a policy list in words: a role by its name, a group by its object id. */
@@ -359,7 +211,7 @@ function readInt(text: string, min: number, max: number, errors: DraftErrors, fi
 }
 
 /**
- * The draft as a policy, or the reasons it is not one: the server's bounds (lib/broker/policy.ts)
+ * The draft as a policy, or the reasons it is not one: the contract's bounds
  * and the tenant's TAP policy, so the admin sees the problem beside the field before saving.
  */
 export function validateDraft(draft: PolicyDraft, tenant: TenantTapPolicyView | null): { policy: PolicyFields | null; errors: DraftErrors } {
@@ -367,15 +219,15 @@ export function validateDraft(draft: PolicyDraft, tenant: TenantTapPolicyView | 
   const policy: PolicyFields = {
     maxDepth: draft.unlimitedDepth ? null : readInt(draft.maxDepth, 1, 100, errors, 'maxDepth'),
     requireApproval: draft.requireApproval,
-    defaultLifetimeInMinutes: readInt(draft.defaultLifetimeInMinutes, 10, 43_200, errors, 'defaultLifetimeInMinutes'),
-    maxLifetimeInMinutes: readInt(draft.maxLifetimeInMinutes, 10, 43_200, errors, 'maxLifetimeInMinutes'),
+    defaultLifetimeInMinutes: readInt(draft.defaultLifetimeInMinutes, MIN_TAP_LIFETIME_MINUTES, MAX_TAP_LIFETIME_MINUTES, errors, 'defaultLifetimeInMinutes'),
+    maxLifetimeInMinutes: readInt(draft.maxLifetimeInMinutes, MIN_TAP_LIFETIME_MINUTES, MAX_TAP_LIFETIME_MINUTES, errors, 'maxLifetimeInMinutes'),
     isUsableOnce: draft.isUsableOnce,
     approvalValidityMinutes: readInt(draft.approvalValidityMinutes, 1, 43_200, errors, 'approvalValidityMinutes'),
     maxIssuancesPerManagerPerDay: readInt(draft.maxIssuancesPerManagerPerDay, 0, 10_000, errors, 'maxIssuancesPerManagerPerDay'),
     allowedDirectoryRoleTemplateIds: [...new Set(draft.allowedDirectoryRoleTemplateIds.map((id) => id.toLowerCase()))],
     protectedGroupIds: [],
     stepUpAuthContextId: null,
-    stepUpActions: stepUpActionList(draft.stepUpActions),
+    stepUpActions: STEP_UP_OPTIONAL_ACTIONS.filter((action) => draft.stepUpActions.includes(action)),
   };
   const context = draft.stepUpAuthContextId.trim().toLowerCase();
   if (context !== '' && !AUTH_CONTEXT_ID_PATTERN.test(context)) {

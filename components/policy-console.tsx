@@ -11,6 +11,7 @@ import {
   parsePolicyFields,
   parsePolicyPreview,
   parsePolicySettings,
+  parseSavedPolicy,
   samePolicy,
   STEP_UP_ACTION_LABELS,
   STEP_UP_OPTIONAL_ACTIONS,
@@ -57,7 +58,7 @@ export function PolicyConsole() {
 }
 
 async function putPolicy(call: PortalApiCall, policy: PolicyFields): Promise<number> {
-  return parsePolicySettings(await call('/api/policy', { method: 'PUT', body: policy })).version;
+  return parseSavedPolicy(await call('/api/policy', { method: 'PUT', body: policy })).version;
 }
 
 /** A save interrupted by the second factor, being retried after it, or why that failed (with the draft). */
@@ -148,7 +149,7 @@ function PolicyEditor() {
   );
 }
 
-function TenantPolicyCard({ tenant }: { tenant: TenantTapPolicyView | null }) {
+function TenantPolicyCard({ tenant }: { tenant: TenantTapPolicyView }) {
   return (
     <aside
       aria-labelledby="tenant-policy-title"
@@ -159,20 +160,16 @@ function TenantPolicyCard({ tenant }: { tenant: TenantTapPolicyView | null }) {
         Tenant TAP policy
       </h3>
       <p className="mt-1 text-slate-600">Set in Entra ID. The broker policy must stay inside it.</p>
-      {tenant === null ? (
-        <p className="mt-3 text-slate-700">Not available right now.</p>
-      ) : (
-        <dl className="mt-3 space-y-2">
-          <TenantRow label="State">
-            <Badge tone={tenant.state === 'enabled' ? 'green' : 'red'}>{tenant.state === 'enabled' ? 'Enabled' : 'Disabled'}</Badge>
-          </TenantRow>
-          <TenantRow label="Lifetime">
-            {formatMinutes(tenant.minimumLifetimeInMinutes)} – {formatMinutes(tenant.maximumLifetimeInMinutes)}
-          </TenantRow>
-          {tenant.defaultLifetimeInMinutes !== null && <TenantRow label="Default">{formatMinutes(tenant.defaultLifetimeInMinutes)}</TenantRow>}
-          <TenantRow label="One-time use">{tenant.isUsableOnce ? 'Required' : 'Optional'}</TenantRow>
-        </dl>
-      )}
+      <dl className="mt-3 space-y-2">
+        <TenantRow label="State">
+          <Badge tone={tenant.state === 'enabled' ? 'green' : 'red'}>{tenant.state === 'enabled' ? 'Enabled' : 'Disabled'}</Badge>
+        </TenantRow>
+        <TenantRow label="Lifetime">
+          {formatMinutes(tenant.minimumLifetimeInMinutes)} – {formatMinutes(tenant.maximumLifetimeInMinutes)}
+        </TenantRow>
+        <TenantRow label="Default">{formatMinutes(tenant.defaultLifetimeInMinutes)}</TenantRow>
+        <TenantRow label="One-time use">{tenant.isUsableOnce ? 'Required' : 'Optional'}</TenantRow>
+      </dl>
     </aside>
   );
 }
@@ -256,8 +253,7 @@ function PolicyForm({
   const describedBy = (field: keyof PolicyFields) =>
     `${fieldId(field)}-hint${liveErrors[field] !== undefined ? ` ${fieldId(field)}-error` : ''}`;
   const tenant = settings.tenantTapPolicy;
-  const lifetimeHint =
-    tenant === null ? 'Minutes.' : `Minutes; the tenant allows ${tenant.minimumLifetimeInMinutes} to ${tenant.maximumLifetimeInMinutes}.`;
+  const lifetimeHint = `Minutes; the tenant allows ${tenant.minimumLifetimeInMinutes} to ${tenant.maximumLifetimeInMinutes}.`;
 
   return (
     <form
@@ -388,7 +384,7 @@ function PolicyForm({
         </label>
         <p id={`${fieldId('isUsableOnce')}-hint`} className="text-sm text-slate-600">
           A one-time pass signs in once; otherwise it works until it expires.
-          {tenant?.isUsableOnce === true ? ' The tenant requires it.' : ''}
+          {tenant.isUsableOnce ? ' The tenant requires it.' : ''}
         </p>
         <FieldError id={fieldId('isUsableOnce')} error={liveErrors.isUsableOnce} />
       </div>

@@ -3,17 +3,17 @@ import type { TapRequest } from '@/lib/client/portal-types';
 
 /** Who decided and how, in a sentence; null while nobody has. */
 export function describeDecision(request: TapRequest, meId: string | null): string | null {
-  if (request.decidedBy === null) {
+  if (request.decidedBy === undefined) {
     return request.status === 'expired' ? 'Expired before anyone decided.' : null;
   }
-  const when = request.decidedAt === null ? '' : `, ${formatDateTime(request.decidedAt)}`;
+  const when = request.decidedAt === undefined ? '' : `, ${formatDateTime(request.decidedAt)}`;
   const who =
     request.decidedBy === 'system'
       ? null
       : request.decidedBy === meId
         ? 'you'
         : (request.decidedByDisplayName ?? 'an approver');
-  const comment = request.decisionComment === null ? '' : ` — “${request.decisionComment}”`;
+  const comment = request.decisionComment === undefined ? '' : ` — “${request.decisionComment}”`;
   if (request.status === 'denied') return `Denied by ${who ?? 'policy'}${when}${comment}`;
   if (who === null) return `Approved automatically by policy${when}.`;
   return `Approved by ${who}${when}${comment}`;

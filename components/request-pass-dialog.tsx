@@ -399,7 +399,7 @@ function RequestOutcome({
           <p role="status">
             <span className="font-semibold text-green-800">Approved.</span> The pass for {targetName} is created when you get
             it, and shown once.
-            {request.approvalExpiresAt !== null && <> Get it before {formatDateTime(request.approvalExpiresAt)}.</>}
+            {request.approvalExpiresAt !== undefined && <> Get it before {formatDateTime(request.approvalExpiresAt)}.</>}
           </p>
           {stepUp && (
             <p className="rounded-md border border-blue-200 bg-blue-50 p-3 text-blue-950" data-testid="step-up-note">

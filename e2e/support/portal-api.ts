@@ -1,51 +1,18 @@
 import { expect, type APIRequestContext, type APIResponse } from '@playwright/test';
+import { auditPageSchema, type AuditEvent } from '@/lib/contract/audit';
+import { issuedTapSchema, tapRequestSchema, type IssuedTap, type TapRequest } from '@/lib/contract/tap-requests';
 import { recordIssuedPass } from './issued-passes';
 import { tenantId, tenantUrl } from './env';
 import { loadSeed, type Seed } from './seed';
 import { graphAsAutomation, userAccessToken } from './tokens';
 
-/** The contract's request object (docs/api-contract.md#request-object), with the extensions the design adds. */
-export interface TapRequestView {
-  id: string;
-  status: 'pending_approval' | 'approved' | 'denied' | 'expired' | 'issuing' | 'issued' | 'revoked' | 'failed';
-  requesterId: string;
-  targetUserId: string;
-  targetDisplayName: string;
-  justification: string;
-  lifetimeInMinutes: number;
-  isUsableOnce: boolean;
-  startDateTime: string | null;
-  createdAt: string;
-  decidedBy?: string | null;
-  decidedAt?: string | null;
-  issuedAt?: string | null;
-  expiresDateTime?: string | null;
-  revokedAt?: string | null;
-  chain: string[];
-  depth?: number;
-}
-
-export interface IssuedPass {
-  temporaryAccessPass: string;
-  startDateTime: string;
-  lifetimeInMinutes: number;
-  isUsableOnce: boolean;
-  expiresDateTime: string;
-  methodId: string;
-}
-
-export interface AuditEventView {
-  seq: number;
-  id: string;
-  at: string;
-  type: string;
-  actorId: string;
-  targetId?: string | null;
-  requestId?: string | null;
-  data: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-}
+/**
+ * The answers as the contract describes them: the helpers parse every answer with the contract's
+ * schemas, so an end-to-end run also proves the server keeps to the contract.
+ */
+export type TapRequestView = TapRequest;
+export type IssuedPass = IssuedTap;
+export type AuditEventView = AuditEvent;
 
 export const JUSTIFICATION = 'Lost their phone and needs to register a new authenticator today.';
 
@@ -105,7 +72,7 @@ export async function createTapRequest(
     ...extra,
   });
   expect(res.status(), `create ${managerUpn} → ${targetUpn}: ${await res.text()}`).toBe(201);
-  return (await res.json()) as TapRequestView;
+  return tapRequestSchema.parse(await res.json());
 }
 
 /** `POST /api/tap-requests/{id}/issue` as `upn`. A pass in the answer is recorded for the leak check at once. */
@@ -120,13 +87,13 @@ export async function issueTapOk(request: APIRequestContext, upn: string, reques
   const res = await issueTap(request, upn, requestId);
   expect(res.status(), `issue ${requestId} as ${upn}: ${await res.text()}`).toBe(201);
   expect(res.headers()['cache-control']).toContain('no-store');
-  return (await res.json()) as IssuedPass;
+  return issuedTapSchema.parse(await res.json());
 }
 
 export async function getTapRequest(request: APIRequestContext, upn: string, id: string): Promise<TapRequestView> {
   const res = await asUser(request, upn).get(`/api/tap-requests/${id}`);
   expect(res.status(), await res.text()).toBe(200);
-  return (await res.json()) as TapRequestView;
+  return tapRequestSchema.parse(await res.json());
 }
 
 /** Audit events (newest first) as an auditor, following `nextCursor` until the filter is exhausted. */
@@ -137,7 +104,7 @@ export async function readAudit(request: APIRequestContext, auditorUpn: string, 
     const params = new URLSearchParams({ ...query, limit: '500', ...(cursor ? { cursor } : {}) });
     const res = await asUser(request, auditorUpn).get(`/api/audit?${params}`);
     expect(res.status(), await res.text()).toBe(200);
-    const body = (await res.json()) as { events: AuditEventView[]; nextCursor: string | null };
+    const body = auditPageSchema.parse(await res.json());
     events.push(...body.events);
     cursor = body.nextCursor;
     if (!cursor) return events;

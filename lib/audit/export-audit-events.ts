@@ -4,19 +4,12 @@ import { AUDIT_CHAIN_LOCK_KEY, appendAuditEvent } from '@/lib/audit/append-audit
 import { encodeExportHeader, encodeExportRow, AUDIT_EXPORT_FORMATS, type AuditExportFormat, type ExportableAuditEvent } from '@/lib/audit/export-format';
 import type { Actor } from '@/lib/auth/actor';
 import type { RequestContext } from '@/lib/core/request-context';
+import { auditExportQuerySchema } from '@/lib/contract/audit';
 import { BrokerError } from '@/lib/core/errors';
 import type { Prisma, PrismaClient } from '@/lib/db/generated/client';
 
-const isoDateTime = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
-
-/** `GET /api/audit/export?format=csv|jsonl&from&to`: `from` inclusive, `to` exclusive, both optional ISO 8601. */
-export const auditExportQuerySchema = z
-  .strictObject({
-    format: z.enum(AUDIT_EXPORT_FORMATS),
-    from: isoDateTime.optional(),
-    to: isoDateTime.optional(),
-  })
-  .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, { message: '`from` must be before `to`', path: ['to'] });
+/** `GET /api/audit/export?format=csv|jsonl&from&to`, as the contract declares it. */
+export { auditExportQuerySchema };
 export type AuditExportQuery = z.infer<typeof auditExportQuerySchema>;
 
 /**

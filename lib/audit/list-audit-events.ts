@@ -1,5 +1,6 @@
 import 'server-only';
 import { z } from 'zod';
+import { DEFAULT_AUDIT_PAGE_SIZE, listAuditEventsQuerySchema, MAX_AUDIT_PAGE_SIZE } from '@/lib/contract/audit';
 import { BrokerError } from '@/lib/core/errors';
 import type { AuditEvent, Prisma, PrismaClient } from '@/lib/db/generated/client';
 
@@ -17,28 +18,11 @@ export interface AuditEventView {
   hash: string;
 }
 
-export const MAX_AUDIT_PAGE_SIZE = 500;
-export const DEFAULT_AUDIT_PAGE_SIZE = 100;
-
-const timestamp = z
-  .union([z.iso.datetime({ offset: true }), z.iso.date()])
-  .transform((value) => new Date(value));
-
 /**
- * The query of `GET /api/audit`. `from` is inclusive and `to` exclusive (`from ≤ at < to`); a bare
- * date means midnight UTC. Unknown parameters are refused, so a misspelt filter cannot silently
- * return the unfiltered trail.
+ * The query of `GET /api/audit`, as the contract declares it: `from` inclusive, `to` exclusive, a
+ * bare date meaning midnight UTC, unknown parameters refused.
  */
-export const listAuditEventsQuerySchema = z.strictObject({
-  from: timestamp.optional(),
-  to: timestamp.optional(),
-  type: z.string().min(1).max(100).optional(),
-  actorId: z.string().min(1).max(256).optional(),
-  targetId: z.string().min(1).max(256).optional(),
-  requestId: z.uuid().optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_AUDIT_PAGE_SIZE).optional(),
-  cursor: z.string().min(1).max(64).optional(),
-});
+export { DEFAULT_AUDIT_PAGE_SIZE, listAuditEventsQuerySchema, MAX_AUDIT_PAGE_SIZE };
 
 export type ListAuditEventsInput = z.infer<typeof listAuditEventsQuerySchema>;
 

@@ -5,14 +5,9 @@
  * user may act as a manager, and the core checks member-ness and the org chart in Graph.
  */
 
-export const APP_ROLES = {
-  approver: 'TapBroker.Approver',
-  auditor: 'TapBroker.Auditor',
-  admin: 'TapBroker.Admin',
-} as const;
+import { APP_ROLES, type AppRole, type RoleName } from '@/lib/contract/roles';
 
-export type RoleName = keyof typeof APP_ROLES;
-export type AppRole = (typeof APP_ROLES)[RoleName];
+export { APP_ROLES, type AppRole, type RoleName };
 
 const KNOWN_APP_ROLES: ReadonlySet<string> = new Set(Object.values(APP_ROLES));
 

@@ -1,5 +1,4 @@
 import 'server-only';
-import { INELIGIBLE_REASONS, type IneligibleReason } from '@/lib/contract/eligibility';
 import {
   ALL_USERS_TARGET,
   DEFAULT_ACCESS_APP_ROLE_ID,
@@ -8,6 +7,9 @@ import {
   type PortalAppRoleAssignment,
   type TapPolicyTargeting,
 } from '@/lib/graph/eligibility-signals';
+import { INELIGIBLE_REASONS, type IneligibleReason } from '@/lib/contract/eligibility';
+
+export { INELIGIBLE_REASONS, type IneligibleReason };
 
 /**
  * Target eligibility for a Temporary Access Pass: pure, named reasons, no I/O. Graph is read
@@ -19,9 +21,6 @@ import {
  * Authentication and Password Administrators act on other people's credentials. What the broker
  * could not see is `cannot-verify`, never "no role".
  */
-
-// The reasons and their order are part of the API: the contract owns them.
-export { INELIGIBLE_REASONS, type IneligibleReason };
 
 /** The parts of the broker policy the rule reads (structurally a `BrokerPolicy`). */
 export interface EligibilityRules {

@@ -19,7 +19,8 @@ export const uuidSchema = z.guid();
 export const jsonObjectSchema = z.record(z.string(), z.unknown());
 
 /**
- * Path parameters are opaque to the contract: an id that is not a UUID is simply not found (404),
- * never a 400, so the API says nothing about which ids could exist.
+ * An id in a path. Only a UUID can name anything, so anything else is 404 before it reaches the
+ * core, like a well-formed id that does not exist or that the caller may not see: the answer says
+ * nothing about which ids exist.
  */
-export const pathIdSchema = z.string().meta({ description: 'A UUID; anything else is answered 404 like an unknown id.' });
+export const pathIdSchema = z.guid().meta({ description: 'A UUID; anything else is 404 `not-found`.' });

@@ -8,9 +8,11 @@ import { PROBLEM_STATUS } from '@/lib/contract/problem';
  * `detail` is shown to the caller: it must never carry a token, a secret, a pass, or anything
  * that tells an outsider more than the code already does (for instance whether a user exists).
  */
-/** Every code the core may throw and its HTTP status: the contract's, less `internal-error` (never thrown on purpose). */
-const { 'internal-error': _internalError, ...BROKER_ERROR_STATUS_FROM_CONTRACT } = PROBLEM_STATUS;
-export const BROKER_ERROR_STATUS = BROKER_ERROR_STATUS_FROM_CONTRACT;
+// Every problem code but `internal-error`, which only the problem mapper sends, for what is not a BrokerError.
+const { 'internal-error': _internalError, ...brokerErrorStatus } = PROBLEM_STATUS;
+
+/** The codes core code may throw, each with the HTTP status the contract sends it with. */
+export const BROKER_ERROR_STATUS = brokerErrorStatus;
 
 export type BrokerErrorCode = keyof typeof BROKER_ERROR_STATUS;
 

@@ -150,9 +150,70 @@ describe('defineRoute', () => {
     }
   });
 
-  it('passes awaited route params', async () => {
-    const route = defineRoute<'anyone', { id: string }>({ allow: 'anyone' }, async ({ params }) => ({ id: params.id }));
-    const response = await route(new Request('http://localhost:3000/api/x/abc'), { params: Promise.resolve({ id: 'abc' }) });
-    expect(await response.json()).toEqual({ id: 'abc' });
+  it('takes allow, path parameters, query and body from the named operation, parsed before the handler runs', async () => {
+    const seen: unknown[] = [];
+    const deny = defineRoute('denyTapRequest', async ({ actor, params, body }) => {
+      seen.push({ params, body });
+      return { actor: actor.id, id: params.id, reason: body.reason };
+    });
+    const id = '6F1D2C3B-4A5E-4F60-8718-293A4B5C6D7E';
+    const post = (token: string, routeId: string, body: string) =>
+      deny(new Request(`http://localhost:3000/api/tap-requests/${routeId}/deny`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body }), {
+        params: Promise.resolve({ id: routeId }),
+      });
+    const approver = await local.getUserToken('approver');
+
+    const ok = await post(approver, id, '{"reason":"  not now  "}');
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ actor: local.userId('approver'), id, reason: 'not now' });
+
+    // `allow` is the table's (approvers): a member is refused before anything is parsed.
+    const forbidden = await post(await local.getUserToken('member'), 'not-a-uuid', '{}');
+    expect(forbidden.status).toBe(403);
+
+    // A path id that is not a UUID names nothing: 404, as an unknown id, before the body is read.
+    const unknown = await post(approver, 'not-a-uuid', '{"reason":"no"}');
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { code: string }).code).toBe('not-found');
+
+    for (const [routeId, body, path] of [
+      [id, '{"reason":"   "}', 'reason'],
+      [id, '{"reason":"no","extra":1}', ''],
+    ] as const) {
+      const refused = await post(approver, routeId, body);
+      expect(refused.status, `${routeId} ${body}`).toBe(400);
+      const problem = (await refused.json()) as { code: string; errors: { path: string }[] };
+      expect(problem.code).toBe('validation-failed');
+      expect(problem.errors[0]?.path).toBe(path);
+    }
+    expect(seen).toHaveLength(1);
+  });
+
+  it('reads an optional body as {} and a declared query with its defaults', async () => {
+    const approve = defineRoute('approveTapRequest', async ({ body }) => ({ body }));
+    const list = defineRoute('listTapRequests', async ({ query }) => ({ query }));
+    const token = await local.getUserToken('admin');
+    const id = '6f1d2c3b-4a5e-4f60-8718-293a4b5c6d7e';
+    const approved = await approve(new Request(`http://localhost:3000/api/tap-requests/${id}/approve`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }), {
+      params: Promise.resolve({ id }),
+    });
+    expect(await approved.json()).toEqual({ body: {} });
+    const listed = await list(new Request('http://localhost:3000/api/tap-requests', { headers: { authorization: `Bearer ${token}` } }), noParams);
+    expect(await listed.json()).toEqual({ query: { scope: 'mine' } });
+    const bogus = await list(new Request('http://localhost:3000/api/tap-requests?scope=bogus', { headers: { authorization: `Bearer ${token}` } }), noParams);
+    expect(bogus.status).toBe(400);
+  });
+
+  it('hands an unparsed body to the use case when the route says so, still as JSON', async () => {
+    const update = defineRoute({ operation: 'updatePolicy', body: 'unparsed' }, async ({ body }) => ({ body }));
+    const token = await local.getUserToken('admin');
+    const put = (body: string, type = 'application/json') =>
+      update(new Request('http://localhost:3000/api/policy', { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body }), noParams);
+    expect(await (await put('{"colour":"blue"}')).json()).toEqual({ body: { colour: 'blue' } });
+    expect((await put('{"colour":"blue"}', 'text/plain')).status).toBe(400);
+  });
+
+  it('refuses to define a route for an operation the contract does not have', () => {
+    expect(() => defineRoute('listWidgets' as 'getMe', async () => ({}))).toThrow(/listWidgets/);
   });
 });

@@ -1,40 +1,45 @@
 /**
- * The route wrapper every API handler goes through. A route cannot exist without saying who may
- * call it (`allow` is required, and there is no default), and the wrapper does the rest the same
- * way everywhere: request id → authenticate → authorize → handler → JSON response, with
+ * The route wrapper every API handler goes through. A route names its operation in the contract's
+ * table (lib/contract/routes.ts), and the table says the rest: who may call it (`allow`), its path
+ * parameters, query and body, each parsed before the handler runs (a malformed one is
+ * `validation-failed`, 400). The wrapper does the rest the same way everywhere: request id →
+ * authenticate → authorize → parse input → handler → JSON response, with
  * `Cache-Control: no-store` and `x-request-id` on every answer and every error mapped to
- * problem+json in one place.
+ * problem+json in one place. What each operation answers is held to its response schemas by the
+ * route tests, not at run time.
  *
  * `allow` only gates on the token. Authorization that depends on data (the org chart, who owns a
  * request) lives in the core, which re-checks it against Graph and the database.
  *
  * ```ts
- * export const GET = defineRoute({ allow: ['approver', 'auditor'] }, async ({ actor, log }) => listX(actor));
+ * export const POST = defineRoute('denyTapRequest', async ({ actor, params, body, context }) =>
+ *   denyTapRequest(actor, { id: params.id, reason: body.reason }, context));
  * ```
  */
 import { z } from 'zod';
-import { hasAnyRole, type Actor, type RoleName } from '@/lib/auth/actor';
+import { hasAnyRole, type Actor } from '@/lib/auth/actor';
+import { operations, type Allow, type Operation } from '@/lib/contract/routes';
 import { verifyAccessToken } from '@/lib/auth/verify-access-token';
 import type { RequestContext } from '@/lib/core/request-context';
 import { BrokerError } from '@/lib/core/errors';
 import { errorToResponse, toValidationIssues } from '@/lib/http/problem';
 import { getRequestId, getRequestLogger, type Logger } from '@/lib/log';
 
-/**
- * - `'anyone'`: no token is read (health, config).
- * - `'signed-in'`: any valid token for the portal API — the manager routes; member-ness and the
- *   org chart are checked by the core in Graph.
- * - a list of roles: the caller must hold at least one (admin implies approver and auditor).
- */
-export type Access = 'anyone' | 'signed-in' | readonly [RoleName, ...RoleName[]];
+/** Who may call a route; see the contract's `Allow`. */
+export type Access = Allow;
 
 type Params = Record<string, string | string[] | undefined>;
 
-export interface RouteContext<A extends Access, P extends Params> {
+export interface RouteContext<A extends Access, P, Q = undefined, B = undefined> {
   request: Request;
   /** `null` only on `allow: 'anyone'` routes, which never look at the token. */
   actor: A extends 'anyone' ? null : Actor;
+  /** The path parameters, parsed with the operation's `params` schema. */
   params: P;
+  /** The query, parsed with the operation's `query` schema (`undefined` when it declares none). */
+  query: Q;
+  /** The body, parsed with the operation's `body` schema (`undefined` when it declares none). */
+  body: B;
   log: Logger;
   requestId: string;
   /** What the core's use cases record about the call (audit context); built by {@link getRequestContext}. */
@@ -44,10 +49,31 @@ export interface RouteContext<A extends Access, P extends Params> {
 /** What a handler returns: a Response as is (status, streaming), or a value sent as JSON 200. */
 export type RouteResult = Response | Record<string, unknown> | readonly unknown[];
 
-export type RouteHandler<A extends Access, P extends Params> = (ctx: RouteContext<A, P>) => Promise<RouteResult>;
+export type RouteHandler<A extends Access, P, Q = undefined, B = undefined> = (ctx: RouteContext<A, P, Q, B>) => Promise<RouteResult>;
 
 /** Next's handler signature: `(request, { params: Promise<…> })`. */
-export type NextRouteHandler<P extends Params> = (request: Request, context: { params: Promise<P> }) => Promise<Response>;
+export type NextRouteHandler = (request: Request, context: { params: Promise<Params> }) => Promise<Response>;
+
+type OperationTable = typeof operations;
+/** The id of an operation in the contract's table. */
+export type OperationId = OperationTable[number]['id'];
+type OperationById<I extends OperationId> = Extract<OperationTable[number], { id: I }>;
+type Parsed<O, K extends string, Absent> = O extends { readonly [P in K]: infer S extends z.ZodType } ? z.output<S> : Absent;
+
+/** The handler context of operation `I`, typed from the table. */
+export type OperationContext<I extends OperationId, B = Parsed<OperationById<I>, 'body', undefined>> = RouteContext<
+  OperationById<I>['allow'],
+  Parsed<OperationById<I>, 'params', Record<string, never>>,
+  Parsed<OperationById<I>, 'query', undefined>,
+  B
+>;
+
+/**
+ * How a route names its operation. `body: 'unparsed'` hands the handler the JSON body as it came
+ * (`unknown`): for the use cases that validate it themselves after checks that must come first
+ * (the admin's role and step-up before a policy body), so a refusal does not depend on the body.
+ */
+export type RouteDeclaration<I extends OperationId> = I | { operation: I; body?: 'parsed' | 'unparsed' };
 
 /** A JSON response with an explicit status (e.g. 201). */
 export function json(body: unknown, init: { status?: number; headers?: Record<string, string> } = {}): Response {
@@ -87,7 +113,7 @@ function withStandardHeaders(response: Response, requestId: string): Response {
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
-async function authenticate<A extends Access>(allow: A, request: Request): Promise<Actor | null> {
+async function authenticate(allow: Access, request: Request): Promise<Actor | null> {
   if (allow === 'anyone') return null;
   const actor = await verifyAccessToken(request.headers.get('authorization'));
   if (allow !== 'signed-in' && !hasAnyRole(actor, allow)) {
@@ -96,12 +122,33 @@ async function authenticate<A extends Access>(allow: A, request: Request): Promi
   return actor;
 }
 
-/** Declares an API route: who may call it, and the handler. See the module comment. */
-export function defineRoute<const A extends Access, P extends Params = Params>(
-  options: { allow: A },
-  handler: RouteHandler<A, P>,
-): NextRouteHandler<P> {
-  const { allow } = options;
+interface InputSpec {
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  /** `false`: an empty body reads as `{}`. */
+  bodyRequired?: boolean;
+}
+
+/** Parses what the spec declares, in URL order: path, query, then body. */
+async function readInput(spec: InputSpec, request: Request, rawParams: Params): Promise<{ params: unknown; query: unknown; body: unknown }> {
+  // A path that names nothing is not found (as an id that does not exist), not a malformed request.
+  const params = spec.params === undefined ? rawParams : parsePathOrThrow(spec.params, rawParams);
+  const query = spec.query === undefined ? undefined : readQuery(request, spec.query);
+  let body: unknown;
+  if (spec.body !== undefined) {
+    body = spec.bodyRequired === false ? await readOptionalJsonBody(request, spec.body) : await readJsonBody(request, spec.body);
+  }
+  return { params, query, body };
+}
+
+function parsePathOrThrow(schema: z.ZodType, params: Params): unknown {
+  const result = schema.safeParse(params);
+  if (!result.success) throw new BrokerError('not-found');
+  return result.data;
+}
+
+function createHandler(allow: Access, input: InputSpec, handler: (ctx: RouteContext<Access, unknown, unknown, unknown>) => Promise<RouteResult>): NextRouteHandler {
   if (allow !== 'anyone' && allow !== 'signed-in' && (!Array.isArray(allow) || allow.length === 0)) {
     throw new Error('defineRoute: `allow` must be "anyone", "signed-in" or a non-empty list of roles');
   }
@@ -113,12 +160,14 @@ export function defineRoute<const A extends Access, P extends Params = Params>(
     let response: Response;
     try {
       const actor = await authenticate(allow, request);
-      const params = await context.params;
+      const { params, query, body } = await readInput(input, request, await context.params);
       const handlerLog = actor === null ? log : log.child({ actorId: actor.id });
       const result = await handler({
         request,
-        actor: actor as RouteContext<A, P>['actor'],
+        actor,
         params,
+        query,
+        body,
         log: handlerLog,
         requestId,
         context: getRequestContext(request, requestId, handlerLog),
@@ -130,6 +179,39 @@ export function defineRoute<const A extends Access, P extends Params = Params>(
     log.info({ status: response.status, durationMs: Math.round(performance.now() - started) }, 'request completed');
     return withStandardHeaders(response, requestId);
   };
+}
+
+/** The operation `id` of the contract's table; throws (at module load) for an id it does not have. */
+export function getOperation(id: string): Operation {
+  const operation = (operations as readonly Operation[]).find((candidate) => candidate.id === id);
+  if (operation === undefined) throw new Error(`defineRoute: the contract has no operation ${id}`);
+  return operation;
+}
+
+/** Declares an API route by its operation in the contract; the handler gets its input parsed. See the module comment. */
+export function defineRoute<const I extends OperationId>(declaration: I | { operation: I; body?: 'parsed' }, handler: (ctx: OperationContext<I>) => Promise<RouteResult>): NextRouteHandler;
+export function defineRoute<const I extends OperationId>(declaration: { operation: I; body: 'unparsed' }, handler: (ctx: OperationContext<I, unknown>) => Promise<RouteResult>): NextRouteHandler;
+/**
+ * A route outside the contract, which still says who may call it: only the catch-all that answers
+ * 404 for paths no operation claims.
+ */
+export function defineRoute<const A extends Access>(declaration: { allow: A }, handler: RouteHandler<A, Params>): NextRouteHandler;
+export function defineRoute(
+  declaration: RouteDeclaration<OperationId> | { allow: Access },
+  handler: (ctx: RouteContext<Access, never, never, never>) => Promise<RouteResult>,
+): NextRouteHandler {
+  const run = handler as (ctx: RouteContext<Access, unknown, unknown, unknown>) => Promise<RouteResult>;
+  if (typeof declaration === 'object' && 'allow' in declaration) return createHandler(declaration.allow, {}, run);
+  const { operation: id, body: bodyMode = 'parsed' } = typeof declaration === 'string' ? { operation: declaration } : declaration;
+  const operation = getOperation(id);
+  const input: InputSpec = {
+    params: operation.params,
+    query: operation.query,
+    // Unparsed still reads the body as JSON: only its shape is left to the use case.
+    body: operation.body === undefined ? undefined : bodyMode === 'unparsed' ? z.unknown() : operation.body,
+    bodyRequired: operation.bodyRequired,
+  };
+  return createHandler(operation.allow, input, run);
 }
 
 const MAX_JSON_BODY_BYTES = 64 * 1024;

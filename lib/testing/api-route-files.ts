@@ -1,6 +1,6 @@
 /**
  * The API routes as the files under app/api declare them, read from their source: each
- * `export const GET|POST|PUT|PATCH|DELETE` and the `allow` its `defineRoute` names. Tests hold the
+ * `export const GET|POST|PUT|PATCH|DELETE` and the contract operation its `defineRoute` names. Tests hold the
  * contract's route table (lib/contract/routes.ts) to this, so a route cannot exist without an
  * operation, or an operation without a route. Read as text rather than imported: importing a route
  * module loads the whole server, and the declaration is all that is compared.
@@ -17,13 +17,14 @@ export interface DeclaredRoute {
   path: string;
   /** The `[name]` segments of the file's folder, in order. */
   params: string[];
-  /** `'anyone'`, `'signed-in'`, a list of role names, or null when the source does not say it literally. */
-  allow: 'anyone' | 'signed-in' | string[] | null;
+  /** The operation id `defineRoute` names (`'getMe'`), or null when the source does not name one literally. */
+  operation: string | null;
 }
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const EXPORTED_METHOD = /export\s+const\s+(GET|POST|PUT|PATCH|DELETE)\s*=\s*([^;]*)/g;
-const ALLOW = /^defineRoute\s*(?:<[^>]*>)?\s*\(\s*\{\s*allow:\s*('anyone'|'signed-in'|\[[^\]]*\])/;
+// `defineRoute('getMe', …)` or `defineRoute({ operation: 'updatePolicy', … }, …)`.
+const OPERATION = /^defineRoute\s*\(\s*(?:\{\s*operation:\s*)?'([A-Za-z]+)'/;
 
 function listRouteFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -31,13 +32,6 @@ function listRouteFiles(dir: string): string[] {
     if (entry.isDirectory()) return listRouteFiles(full);
     return entry.name === 'route.ts' ? [full] : [];
   });
-}
-
-function parseAllow(literal: string | undefined): DeclaredRoute['allow'] {
-  if (literal === undefined) return null;
-  if (literal === "'anyone'") return 'anyone';
-  if (literal === "'signed-in'") return 'signed-in';
-  return [...literal.matchAll(/'([a-z-]+)'/g)].map((match) => match[1] as string);
 }
 
 /**
@@ -59,7 +53,7 @@ export function listDeclaredApiRoutes(root: string = ROOT): DeclaredRoute[] {
           method: match[1] as string,
           path: routePath,
           params,
-          allow: parseAllow(ALLOW.exec((match[2] ?? '').trim())?.[1]),
+          operation: OPERATION.exec((match[2] ?? '').trim())?.[1] ?? null,
         }),
       );
     })

@@ -8,7 +8,7 @@ export const runtime = 'nodejs';
  * What the browser needs to configure MSAL, served at run time so one build serves any tenant.
  * All of it is public (client ids, authority); no secret is in the env fields read here.
  */
-export const GET = defineRoute({ allow: 'anyone' }, async () => {
+export const GET = defineRoute('getConfig', async () => {
   const env = getEnv();
   return {
     authority: env.entra.authority,

@@ -6,7 +6,7 @@ export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 
 /** Liveness plus the one dependency the portal cannot work without: its database. */
-export const GET = defineRoute({ allow: 'anyone' }, async ({ log }) => {
+export const GET = defineRoute('getHealth', async ({ log }) => {
   let healthy: boolean;
   try {
     healthy = await checkDbHealth();

@@ -4,4 +4,4 @@ import { defineRoute } from '@/lib/http/route';
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 
-export const GET = defineRoute({ allow: 'signed-in' }, async ({ actor }) => ({ ...getMe(actor) }));
+export const GET = defineRoute('getMe', async ({ actor }) => ({ ...getMe(actor) }));

@@ -5,4 +5,4 @@ export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 
 /** The OpenAPI 3.1 document of this API, built from the contract's route table. Public: it describes, it reveals nothing. */
-export const GET = defineRoute({ allow: 'anyone' }, async () => getOpenApiDocument());
+export const GET = defineRoute('getOpenApiDocument', async () => getOpenApiDocument());

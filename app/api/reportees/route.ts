@@ -5,4 +5,4 @@ export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 
 /** Any signed-in user may ask; the core checks in Graph that they are an enabled member. */
-export const GET = defineRoute({ allow: 'signed-in' }, async ({ actor, log }) => listReportees(actor, { log }));
+export const GET = defineRoute('listReportees', async ({ actor, log }) => listReportees(actor, { log }));

@@ -1,7 +1,7 @@
-import { auditExportQuerySchema, createAuditExportStream, getAuditExportFileName, startAuditExport } from '@/lib/audit/export-audit-events';
+import { createAuditExportStream, getAuditExportFileName, startAuditExport } from '@/lib/audit/export-audit-events';
 import { AUDIT_EXPORT_CONTENT_TYPES } from '@/lib/audit/export-format';
 import { getDb } from '@/lib/db/client';
-import { defineRoute, readQuery } from '@/lib/http/route';
+import { defineRoute } from '@/lib/http/route';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
@@ -11,8 +11,7 @@ export const runtime = 'nodejs';
  * audited (`audit.exported`) before the first byte; its signed manifest is at the URL in
  * `X-Export-Manifest-Url` (also a `Link: rel="describedby"`).
  */
-export const GET = defineRoute({ allow: ['auditor', 'admin'] }, async ({ request, actor, context }) => {
-  const query = readQuery(request, auditExportQuerySchema);
+export const GET = defineRoute('exportAuditEvents', async ({ actor, query, context }) => {
   const db = await getDb();
   const record = await startAuditExport(db, actor, query, context);
   const manifestUrl = `/api/audit/export/${record.exportId}/manifest`;

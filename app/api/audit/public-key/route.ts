@@ -8,7 +8,7 @@ export const runtime = 'nodejs';
  * The public half of the export-manifest signing key, `{ alg, keyId, jwk, pem }`. Public on
  * purpose (`anyone`): an outside auditor pins it to check manifests offline; it reveals nothing.
  */
-export const GET = defineRoute({ allow: 'anyone' }, async () => {
+export const GET = defineRoute('getAuditPublicKey', async () => {
   const key = getPortalAuditSigningKey();
   return { alg: 'Ed25519', keyId: key.keyId, jwk: key.publicKeyJwk, pem: key.publicKeyPem };
 });

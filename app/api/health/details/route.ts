@@ -5,4 +5,4 @@ export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 
 /** The configuration checks (`ok` / `warn` / `fail`, each with its fix); admins only. `GET /api/health` stays the bare liveness answer. */
-export const GET = defineRoute({ allow: ['admin'] }, async ({ actor, context }) => ({ ...(await getHealthDetails(actor, context)) }));
+export const GET = defineRoute('getHealthDetails', async ({ actor, context }) => ({ ...(await getHealthDetails(actor, context)) }));

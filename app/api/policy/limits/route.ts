@@ -5,6 +5,6 @@ export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 
 /** Extension: the limits a TAP request is held to, for the request form (any signed-in user). */
-export const GET = defineRoute({ allow: 'signed-in' }, async ({ actor, context }) => ({
+export const GET = defineRoute('getPolicyLimits', async ({ actor, context }) => ({
   ...(await getPolicyLimits(actor, context)),
 }));

@@ -5,6 +5,6 @@ export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 
 /** The policy's version history, newest first (extension; the readers of GET /api/policy). */
-export const GET = defineRoute({ allow: ['approver', 'auditor', 'admin'] }, async ({ actor, context }) =>
+export const GET = defineRoute('listPolicyVersions', async ({ actor, context }) =>
   listPolicyVersions(actor, context),
 );

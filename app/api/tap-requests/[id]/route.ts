@@ -5,6 +5,6 @@ export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 
 /** Its requester, approvers, auditors (admins); everyone else gets 404 from the core. */
-export const GET = defineRoute<'signed-in', { id: string }>({ allow: 'signed-in' }, async ({ actor, params }) => ({
+export const GET = defineRoute('getTapRequest', async ({ actor, params }) => ({
   ...(await getTapRequest(actor, { id: params.id })),
 }));

@@ -5,4 +5,4 @@ export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 
 /** The approver's queue re-judged against Graph now (extension; approvers and admins). */
-export const GET = defineRoute({ allow: ['approver'] }, async ({ actor, context }) => evaluatePendingRequests(actor, context));
+export const GET = defineRoute('evaluatePendingRequests', async ({ actor, context }) => evaluatePendingRequests(actor, context));

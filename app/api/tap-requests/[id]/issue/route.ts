@@ -9,6 +9,6 @@ export const runtime = 'nodejs';
  * once, never cached (`no-store` is set on every API answer; `Pragma` for HTTP/1.0 caches), and
  * never logged — the route wrapper logs only status and timing.
  */
-export const POST = defineRoute<'signed-in', { id: string }>({ allow: 'signed-in' }, async ({ actor, params, context }) =>
+export const POST = defineRoute('issueTap', async ({ actor, params, context }) =>
   json(await issueTap(actor, { id: params.id }, context), { status: 201, headers: { Pragma: 'no-cache' } }),
 );

@@ -5,6 +5,6 @@ export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 
 /** The requester or an admin; checked in the core (others who may see the request get 403, the rest 404). */
-export const POST = defineRoute<'signed-in', { id: string }>({ allow: 'signed-in' }, async ({ actor, params, context }) => ({
+export const POST = defineRoute('revokeTap', async ({ actor, params, context }) => ({
   ...(await revokeTap(actor, { id: params.id }, context)),
 }));

@@ -7,7 +7,7 @@ export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 
 /** The Ed25519-signed manifest of export `exportId` (the `X-Export-Id` of the export response), as a JSON attachment. */
-export const GET = defineRoute<['auditor', 'admin'], { exportId: string }>({ allow: ['auditor', 'admin'] }, async ({ params }) => {
+export const GET = defineRoute('getAuditExportManifest', async ({ params }) => {
   const manifest = await buildAuditExportManifest(await getDb(), params.exportId, getPortalAuditSigningKey());
   return json(manifest, {
     headers: { 'Content-Disposition': `attachment; filename="${manifest.file.name}.manifest.json"` },
