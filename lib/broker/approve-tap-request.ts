@@ -2,12 +2,12 @@ import 'server-only';
 import { appendAuditEvent } from '@/lib/audit/append-audit-event';
 import type { Actor } from '@/lib/auth/actor';
 import type { RequestContext } from '@/lib/core/request-context';
-import { getTargetIneligibleReasons } from '@/lib/broker/eligibility';
 import { BrokerError } from '@/lib/core/errors';
 import { getDecidableRequestOrThrow } from '@/lib/broker/get-decidable-request';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import { inTransaction, resolveDb, type UseCaseOptions } from '@/lib/db/transaction';
-import { canRequestTapFor, getApprovalExpiry } from '@/lib/broker/tap-request-policy';
+import { getApprovalExpiry, judgeTapRequest } from '@/lib/broker/tap-request-policy';
+import { refuseTapRequest } from '@/lib/broker/refuse-tap-request';
 import { toRequestView, type TapRequestView } from '@/lib/broker/to-request-view';
 import { getTargetFacts } from '@/lib/graph/get-target-facts';
 import { enqueueNotifications } from '@/lib/notify/enqueue-notifications';
@@ -53,40 +53,15 @@ export async function approveTapRequest(
 
   const policy = await getCurrentPolicy(db);
   const facts = await getTargetFacts(request.targetUserId, { log: ctx.log });
-  const ineligibleReasons = facts.target === null ? [] : getTargetIneligibleReasons(facts, request.requesterId, policy);
-  const check = canRequestTapFor({ id: request.requesterId }, facts.chain, { target: facts.target, ineligibleReasons }, policy);
+  const check = judgeTapRequest({ id: request.requesterId }, facts, policy);
   const evidence = { chain: facts.chain.map((link) => link.id), policyVersion: policy.version, graphRequestId: facts.graphRequestId };
-
   if (!check.ok) {
-    const failureCode = check.code === 'forbidden' ? check.why : check.code;
-    const failureReason =
-      check.code === 'target-ineligible'
-        ? `The target is no longer eligible (${check.reasons.join(', ')}).`
-        : check.code === 'forbidden'
-          ? 'The requester’s account is no longer an enabled member account.'
-          : 'The requester is no longer in the target’s reporting chain.';
-    await inTransaction(db, async (tx) => {
-      const { count } = await tx.tapRequest.updateMany({
-        where: { id: request.id, status: 'pending_approval' },
-        data: { status: 'failed', failureCode, failureReason },
-      });
-      await appendAuditEvent(tx, {
-        type: 'tap_request.refused',
-        actorId: actor.id,
-        targetId: request.targetUserId,
-        requestId: request.id,
-        data: {
-          ...evidence,
-          stage: 'approve',
-          code: check.code === 'forbidden' ? 'conflict' : check.code,
-          ...(check.code === 'target-ineligible' ? { reasons: check.reasons } : check.code === 'forbidden' ? { reasons: [check.why] } : {}),
-          ...(count === 1 ? { newStatus: 'failed' as const } : {}),
-        },
-        context: ctx,
-      });
-    });
-    if (check.code === 'target-ineligible') throw new BrokerError('target-ineligible', failureReason, { reasons: check.reasons });
-    throw new BrokerError('conflict', `${failureReason} The request has failed.`);
+    throw await refuseTapRequest(
+      db,
+      check,
+      { stage: 'approve', actorId: actor.id, targetId: request.targetUserId, request: { id: request.id, status: 'pending_approval' }, evidence },
+      ctx,
+    );
   }
 
   const decidedAt = new Date();

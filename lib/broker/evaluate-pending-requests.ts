@@ -1,11 +1,11 @@
 import 'server-only';
 import { hasRole, type Actor } from '@/lib/auth/actor';
 import type { RequestContext } from '@/lib/core/request-context';
-import { getTargetIneligibleReasons, type IneligibleReason } from '@/lib/broker/eligibility';
+import type { IneligibleReason } from '@/lib/broker/eligibility';
 import { BrokerError, isBrokerError } from '@/lib/core/errors';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import { MAX_LISTED_REQUESTS } from '@/lib/broker/list-tap-requests';
-import { canRequestTapFor } from '@/lib/broker/tap-request-policy';
+import { judgeTapRequest } from '@/lib/broker/tap-request-policy';
 import { resolveDb, type UseCaseOptions } from '@/lib/db/transaction';
 import { getManyTargetFacts } from '@/lib/graph/get-target-facts';
 
@@ -65,8 +65,7 @@ export async function evaluatePendingRequests(
     if (f === undefined || f.target === null) {
       return { requestId: request.id, approvable: false, code: 'not-in-reporting-chain', reasons: [], depth: null };
     }
-    const reasons = getTargetIneligibleReasons(f, request.requesterId, policy);
-    const check = canRequestTapFor({ id: request.requesterId }, f.chain, { target: f.target, ineligibleReasons: reasons }, policy);
+    const check = judgeTapRequest({ id: request.requesterId }, f, policy);
     if (check.ok) return { requestId: request.id, approvable: true, code: null, reasons: [], depth: check.depth };
     const index = f.chain.findIndex((link) => link.id.toLowerCase() === request.requesterId.toLowerCase());
     return {

@@ -2,12 +2,11 @@ import 'server-only';
 import { appendAuditEvent } from '@/lib/audit/append-audit-event';
 import type { Actor } from '@/lib/auth/actor';
 import type { RequestContext } from '@/lib/core/request-context';
-import { getTargetIneligibleReasons } from '@/lib/broker/eligibility';
 import { BrokerError } from '@/lib/core/errors';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
-import { auditAlone } from '@/lib/broker/tap-request-store';
+import { refuseTapRequest } from '@/lib/broker/refuse-tap-request';
 import { inTransaction, resolveDb, type UseCaseOptions } from '@/lib/db/transaction';
-import { canRequestTapFor, checkJustification, getApprovalExpiry, requiresApproval, resolveTapRequestTerms } from '@/lib/broker/tap-request-policy';
+import { checkJustification, judgeTapRequest, getApprovalExpiry, requiresApproval, resolveTapRequestTerms } from '@/lib/broker/tap-request-policy';
 import { toRequestView, type TapRequestView } from '@/lib/broker/to-request-view';
 import { getTargetFacts, isUserReference } from '@/lib/graph/get-target-facts';
 import { SYSTEM_ACTOR_ID } from '@/lib/core/request-context';
@@ -50,32 +49,21 @@ export async function requestTap(actor: Actor, input: RequestTapInput, ctx: Requ
   const db = await resolveDb(options);
   const policy = await getCurrentPolicy(db);
   const facts = await getTargetFacts(input.targetUserId, { log: ctx.log });
-  const ineligibleReasons = facts.target === null ? [] : getTargetIneligibleReasons(facts, actor.id, policy);
-  const decision = canRequestTapFor(actor, facts.chain, { target: facts.target, ineligibleReasons }, policy);
-
+  const decision = judgeTapRequest(actor, facts, policy);
   if (!decision.ok) {
-    // The audit records what was asked about; a reference that is not id- or UPN-shaped is not
-    // stored (it named nobody, and the audit writer refuses anything secret-shaped).
-    await auditAlone(db, {
-      type: 'tap_request.refused',
-      actorId: actor.id,
-      targetId: facts.target?.id ?? (isUserReference(input.targetUserId) ? input.targetUserId : null),
-      data: {
+    throw await refuseTapRequest(
+      db,
+      decision,
+      {
         stage: 'create',
-        code: decision.code,
-        ...(decision.code === 'target-ineligible' ? { reasons: decision.reasons } : decision.code === 'forbidden' ? { reasons: [decision.why] } : {}),
-        policyVersion: policy.version,
-        graphRequestId: facts.graphRequestId,
-        // Evidence only where it is the caller's own line: an outsider's refusal keeps no chain.
-        ...(decision.code === 'target-ineligible' ? { chain: facts.chain.map((link) => link.id) } : {}),
+        actorId: actor.id,
+        // What was asked about; a reference that is neither id- nor UPN-shaped named nobody and is not stored.
+        targetId: facts.target?.id ?? (isUserReference(input.targetUserId) ? input.targetUserId : null),
+        // The chain is evidence only where it is the caller's own line: an outsider's refusal keeps none.
+        evidence: { policyVersion: policy.version, graphRequestId: facts.graphRequestId, ...(decision.code === 'target-ineligible' ? { chain: facts.chain.map((link) => link.id) } : {}) },
       },
-      context: ctx,
-    });
-    if (decision.code === 'target-ineligible') {
-      throw new BrokerError('target-ineligible', undefined, { reasons: decision.reasons });
-    }
-    if (decision.code === 'forbidden') throw new BrokerError('forbidden', 'Only enabled member accounts can request passes.');
-    throw new BrokerError('not-in-reporting-chain');
+      ctx,
+    );
   }
   // Narrowed by canRequestTapFor: a request only exists for a target Graph knows.
   const target = facts.target;

@@ -1,7 +1,7 @@
 import 'server-only';
 import { hasRole, type Actor } from '@/lib/auth/actor';
 import { SYSTEM_ACTOR_ID } from '@/lib/core/request-context';
-import type { IneligibleReason } from '@/lib/broker/eligibility';
+import { getTargetIneligibleReasons, type EligibilityRules, type IneligibleReason, type TargetEligibilityFacts } from '@/lib/broker/eligibility';
 import type { ValidationIssue } from '@/lib/core/errors';
 import type { BrokerPolicy } from '@/lib/broker/policy';
 
@@ -71,6 +71,20 @@ export function canRequestTapFor(
   }
   if (facts.ineligibleReasons.length > 0) return { ok: false, code: 'target-ineligible', reasons: [...facts.ineligibleReasons] };
   return { ok: true, depth, chain: chain.slice(0, depth).map((link) => link.id) };
+}
+
+/**
+ * The check every state change repeats against one fresh read of Graph: the target's eligibility
+ * under the policy's rule, then `canRequestTapFor` — the reporting line first, so an outsider
+ * never learns the reasons.
+ */
+export function judgeTapRequest(
+  requester: Pick<Actor, 'id'>,
+  facts: TargetEligibilityFacts & { chain: readonly ChainLink[] },
+  policy: EligibilityRules & Pick<BrokerPolicy, 'maxDepth'>,
+): CanRequestResult {
+  const ineligibleReasons = facts.target === null ? [] : getTargetIneligibleReasons(facts, requester.id, policy);
+  return canRequestTapFor(requester, facts.chain, { target: facts.target, ineligibleReasons }, policy);
 }
 
 /** Whether a request at `depth` (1 = direct report) needs an approver under `policy`. */
