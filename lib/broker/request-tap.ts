@@ -1,16 +1,14 @@
 import 'server-only';
-import { appendAuditEvent } from '@/lib/audit/append-audit-event';
 import type { Actor } from '@/lib/auth/actor';
 import type { RequestContext } from '@/lib/core/request-context';
 import { BrokerError } from '@/lib/core/errors';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import { refuseTapRequest } from '@/lib/broker/refuse-tap-request';
-import { inTransaction, resolveDb, type UseCaseOptions } from '@/lib/db/transaction';
-import { checkJustification, judgeTapRequest, getApprovalExpiry, requiresApproval, resolveTapRequestTerms } from '@/lib/broker/tap-request-policy';
+import { recordTapRequest } from '@/lib/broker/record-tap-request';
+import { resolveDb, type UseCaseOptions } from '@/lib/db/transaction';
+import { checkJustification, judgeTapRequest, resolveTapRequestTerms } from '@/lib/broker/tap-request-policy';
 import { toRequestView, type TapRequestView } from '@/lib/broker/to-request-view';
 import { getTargetFacts, isUserReference } from '@/lib/graph/get-target-facts';
-import { SYSTEM_ACTOR_ID } from '@/lib/core/request-context';
-import { enqueueNotifications } from '@/lib/notify/enqueue-notifications';
 import { kickNotificationDispatcher } from '@/lib/notify/dispatcher-loop';
 
 /**
@@ -76,62 +74,11 @@ export async function requestTap(actor: Actor, input: RequestTapInput, ctx: Requ
   const terms = resolveTapRequestTerms(input, policy, tapPolicy, target, now);
   if (!terms.ok) throw new BrokerError('validation-failed', 'The requested pass is outside what policy allows.', { errors: terms.errors });
 
-  const needsApproval = requiresApproval(policy, decision.depth);
-  const approvalExpiresAt = needsApproval ? null : getApprovalExpiry(policy, now);
-  const targetDisplayName = target.displayName ?? target.userPrincipalName ?? target.id;
-
-  const row = await inTransaction(db, async (tx) => {
-    const created = await tx.tapRequest.create({
-      data: {
-        status: needsApproval ? 'pending_approval' : 'approved',
-        requesterId: actor.id,
-        targetUserId: target.id,
-        targetDisplayName,
-        requesterDisplayName: actor.displayName,
-        targetUserPrincipalName: target.userPrincipalName,
-        chainDisplayNames: facts.chain.slice(0, decision.depth).map((link) => link.displayName ?? link.id),
-        justification: justification.value,
-        lifetimeInMinutes: terms.terms.lifetimeInMinutes,
-        isUsableOnce: terms.terms.isUsableOnce,
-        startDateTime: terms.terms.startDateTime,
-        chain: decision.chain,
-        depth: decision.depth,
-        policyVersion: policy.version,
-        createdAt: now,
-        ...(needsApproval ? {} : { decidedBy: SYSTEM_ACTOR_ID, decidedAt: now, approvalExpiresAt }),
-      },
-    });
-    const evidence = { chain: decision.chain, depth: decision.depth, policyVersion: policy.version, graphRequestId: facts.graphRequestId };
-    await appendAuditEvent(tx, {
-      type: 'tap_request.created',
-      actorId: actor.id,
-      targetId: target.id,
-      requestId: created.id,
-      data: {
-        ...evidence,
-        status: created.status === 'approved' ? 'approved' : 'pending_approval',
-        targetDisplayName,
-        justification: justification.value,
-        lifetimeInMinutes: created.lifetimeInMinutes,
-        isUsableOnce: created.isUsableOnce,
-        startDateTime: created.startDateTime,
-      },
-      context: ctx,
-    });
-    if (approvalExpiresAt !== null) {
-      await appendAuditEvent(tx, {
-        type: 'tap_request.approved',
-        actorId: SYSTEM_ACTOR_ID,
-        targetId: target.id,
-        requestId: created.id,
-        data: { ...evidence, decidedBy: SYSTEM_ACTOR_ID, auto: true, approvalExpiresAt },
-        context: ctx,
-      });
-    }
-    // Approvers hear about a request that waits for them (outbox, same transaction).
-    if (created.status === 'pending_approval') await enqueueNotifications(tx, 'approval_requested', created);
-    return created;
-  });
+  const row = await recordTapRequest(
+    db,
+    { actor, target, chain: facts.chain, decision, justification: justification.value, terms: terms.terms, policy, graphRequestId: facts.graphRequestId, now },
+    ctx,
+  );
   kickNotificationDispatcher();
   ctx.log.info({ tapRequestId: row.id, status: row.status, depth: row.depth }, 'TAP request created');
   return toRequestView(row);
