@@ -67,7 +67,7 @@ describe('parsing the policy', () => {
       createdBy: 'system',
       createdByDisplayName: null,
       changedFields: ['protectedGroupIds', 'allowedDirectoryRoleTemplateIds'],
-      auditSeq: '7',
+      auditSeq: 7,
       auditEventId: null,
     };
     const [entry] = parsePolicyVersions({ versions: [version] });

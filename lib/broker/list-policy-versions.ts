@@ -25,7 +25,7 @@ export interface PolicyVersionView {
   /** Fields that differ from the previous version (every field for the first one). */
   changedFields: (keyof BrokerPolicyFields)[];
   /** The `policy.updated` audit event that recorded this version (null for version 1, stored by the migration). */
-  auditSeq: string | null;
+  auditSeq: number | null;
   auditEventId: string | null;
 }
 
@@ -77,7 +77,7 @@ export async function listPolicyVersions(
       createdBy: row.createdBy,
       createdByDisplayName: names.get(row.createdBy)?.displayName ?? null,
       changedFields: getChangedPolicyFields(previous === undefined ? null : fromStoredPolicy(previous), policy),
-      auditSeq: event === undefined ? null : event.seq.toString(),
+      auditSeq: event === undefined ? null : Number(event.seq),
       auditEventId: event?.id ?? null,
     };
   });

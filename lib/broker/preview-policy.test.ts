@@ -108,7 +108,7 @@ describe('listPolicyVersions', () => {
     expect(newest?.policy).toMatchObject({ maxDepth: 1, requireApproval: 'always' });
     expect(previous).toMatchObject({ changedFields: ['maxDepth'] });
     const event = await db.auditEvent.findFirstOrThrow({ where: { type: 'policy.updated' }, orderBy: { seq: 'desc' } });
-    expect(newest?.auditSeq).toBe(event.seq.toString());
+    expect(newest?.auditSeq).toBe(Number(event.seq));
     expect(newest?.auditEventId).toBe(event.id);
     const first = versions.at(-1);
     expect(first).toMatchObject({ version: 1, createdBy: 'system', createdByDisplayName: null, auditSeq: null });

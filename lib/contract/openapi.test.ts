@@ -138,6 +138,12 @@ describe('the route table', () => {
     }
     expect(missing).toEqual([]);
   });
+
+  it('refuses a query parameter an operation does not declare, on every operation with a query', () => {
+    const lenient = table.filter((op) => op.query !== undefined && !(op.query.safeParse({ undeclared: '1' }).error?.issues ?? []).some((issue) => issue.code === 'unrecognized_keys'));
+    expect(lenient.map((op) => op.id)).toEqual([]);
+    expect(table.filter((op) => op.query !== undefined).length).toBeGreaterThanOrEqual(4);
+  });
 });
 
 describe('the OpenAPI document', () => {

@@ -182,7 +182,7 @@ export const policyVersionSchema = z.object({
   createdBy: z.string().meta({ description: "The admin's object id, or `system` for the built-in defaults (version 1)." }),
   createdByDisplayName: z.string().nullable(),
   changedFields: z.array(policyFieldNameSchema).meta({ description: 'Fields that differ from the previous version (every field for the first).' }),
-  auditSeq: z.string().nullable().meta({ description: 'The `seq` (as a string) of the `policy.updated` event that recorded it; null for version 1.' }),
+  auditSeq: z.number().int().min(1).nullable().meta({ description: 'The `seq` of the `policy.updated` event that recorded it; null for version 1.' }),
   auditEventId: uuidSchema.nullable(),
 });
 

@@ -66,7 +66,7 @@ export const TAP_REQUEST_SCOPES = ['mine', 'pending', 'all'] as const;
 export type TapRequestScope = (typeof TAP_REQUEST_SCOPES)[number];
 
 /** `?scope=`: mine (anyone signed in), pending (approvers), all (approvers, auditors). */
-export const listTapRequestsQuerySchema = z.object({ scope: z.enum(TAP_REQUEST_SCOPES).default('mine') });
+export const listTapRequestsQuerySchema = z.strictObject({ scope: z.enum(TAP_REQUEST_SCOPES).default('mine') });
 
 /**
  * The body of `POST /api/tap-requests`. The core checks the justification (10–1000 characters

@@ -202,6 +202,9 @@ describe('defineRoute', () => {
     expect(await listed.json()).toEqual({ query: { scope: 'mine' } });
     const bogus = await list(new Request('http://localhost:3000/api/tap-requests?scope=bogus', { headers: { authorization: `Bearer ${token}` } }), noParams);
     expect(bogus.status).toBe(400);
+    // Every query is strict: a parameter the operation does not declare is a 400, not ignored.
+    const unknown = await list(new Request('http://localhost:3000/api/tap-requests?scope=mine&status=issued', { headers: { authorization: `Bearer ${token}` } }), noParams);
+    expect(unknown.status).toBe(400);
   });
 
   it('hands an unparsed body to the use case when the route says so, still as JSON', async () => {
