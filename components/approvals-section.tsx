@@ -1,55 +1,23 @@
 'use client';
 
-import { useId, useMemo, useRef, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { ApprovalHistory } from '@/components/approval-history';
-import { Badge, DepthBadge } from '@/components/badge';
+import { DecisionStepUpNote } from '@/components/approvals/decision-step-up-note';
+import { evaluationFor } from '@/components/approvals/evaluation-note';
+import { PendingRow } from '@/components/approvals/pending-row';
+import { postDecision, type Decision, type ResumedDecision } from '@/components/approvals/post-decision';
 import { Button } from '@/components/button';
-import { inputClassName } from '@/components/form-field';
-import { IneligibleReasons } from '@/components/ineligible-reasons';
 import { ProblemAlert } from '@/components/problem-alert';
-import { RequestTerms } from '@/components/request-details';
 import { ListSkeleton, SectionHeading } from '@/components/section-parts';
-import { formatDateTime, formatElapsed } from '@/lib/client/format';
-import { StepUpRequiredError } from '@/lib/client/api-fetch';
 import { useMe } from '@/lib/client/me-context';
-import { InteractionRedirectingError } from '@/lib/client/msal';
 import { canReviewRequests } from '@/lib/client/navigation';
-import { STEP_UP_NOTES, type PendingStepUp } from '@/lib/client/pending-step-up';
-import {
-  parsePendingEvaluations,
-  parseTapRequest,
-  parseTapRequestList,
-  type PendingEvaluation,
-  type TapRequest,
-} from '@/lib/client/portal-types';
-import { useNow } from '@/lib/client/use-now';
-import { usePortalApi, usePortalQuery, type PortalApiCall, type QueryState } from '@/lib/client/use-portal-api';
-import { useRequestLimits } from '@/lib/client/use-request-limits';
+import type { PendingStepUp } from '@/lib/client/pending-step-up';
+import { parsePendingEvaluations, parseTapRequestList, type TapRequest } from '@/lib/client/portal-types';
+import { usePortalQuery } from '@/lib/client/use-portal-api';
 import { useResumeStepUp, useStepUp } from '@/lib/client/use-step-up';
-
-type Decision = 'approve' | 'deny';
-
-/** A decision interrupted by the second factor, being retried after it, or why that failed. */
-type ResumedDecision = { requestId: string; decision: Decision; text: string } & (
-  | { phase: 'running' }
-  | { phase: 'failed'; error: unknown }
-);
-
-async function postDecision(call: PortalApiCall, requestId: string, decision: Decision, text: string): Promise<TapRequest> {
-  const body = await call(`/api/tap-requests/${encodeURIComponent(requestId)}/${decision}`, {
-    method: 'POST',
-    body: decision === 'deny' ? { reason: text } : text === '' ? {} : { comment: text },
-  });
-  return parseTapRequest(body);
-}
 
 function oldestFirst(a: TapRequest, b: TapRequest): number {
   return a.createdAt.localeCompare(b.createdAt);
-}
-
-function personName(name: string | undefined, upn: string | undefined, id: string, meId: string | null): string {
-  if (id === meId) return 'You';
-  return name || upn || `User ${id.slice(0, 8)}…`;
 }
 
 /** "Approvals": the requests waiting for an approver, oldest first. Approvers and admins only. */
@@ -171,212 +139,5 @@ function PendingQueue({ meId, roles }: { meId: string | null; roles: readonly st
       )}
       <ApprovalHistory meId={meId} refreshKey={decided.size} />
     </section>
-  );
-}
-
-/** Said above the queue when the policy asks for a second factor before a decision. */
-function DecisionStepUpNote({ roles }: { roles: readonly string[] }) {
-  const limits = useRequestLimits(roles);
-  if (limits.status !== 'known' || !limits.limits.stepUpRequiredFor.includes('approve')) return null;
-  return (
-    <p className="rounded-md border border-blue-200 bg-blue-50 p-3 text-sm text-blue-950" data-testid="step-up-note">
-      {STEP_UP_NOTES.decide}
-    </p>
-  );
-}
-
-type RowEvaluation = { status: 'loading' } | { status: 'error' } | { status: 'done'; value: PendingEvaluation | null };
-
-function evaluationFor(state: QueryState<Map<string, PendingEvaluation>>, requestId: string): RowEvaluation {
-  if (state.status === 'loading') return { status: 'loading' };
-  if (state.status === 'error') return { status: 'error' };
-  return { status: 'done', value: state.data.get(requestId) ?? null };
-}
-
-/** What the directory says now, before the approver decides (approval re-checks anyway). */
-function EvaluationNote({ evaluation }: { evaluation: RowEvaluation }) {
-  if (evaluation.status === 'loading') {
-    return <p className="mt-2 text-xs text-slate-600">Checking against the directory…</p>;
-  }
-  if (evaluation.status === 'error' || evaluation.value === null) {
-    return <p className="mt-2 text-xs text-slate-600">Could not check against the directory just now; approving checks again.</p>;
-  }
-  const e = evaluation.value;
-  const ineligible = e.code === 'target-ineligible';
-  const text = e.approvable
-    ? 'Checked now: the requester is still in the reporting line and the person is eligible.'
-    : ineligible
-      ? e.reasons.length > 0
-        ? 'Checked now: not eligible any more, so approving will fail:'
-        : 'Checked now: not eligible any more. Approving will fail.'
-      : e.code === 'forbidden'
-        ? 'Checked now: the requester’s account is no longer an enabled member. Approving will fail.'
-        : 'Checked now: the requester is no longer in this person’s reporting line. Approving will fail.';
-  return (
-    <div
-      data-testid="pending-evaluation"
-      data-approvable={e.approvable ? 'true' : 'false'}
-      className={`mt-2 rounded-md px-2 py-1 text-xs ring-1 ring-inset ${e.approvable ? 'bg-green-50 text-green-900 ring-green-200' : 'bg-amber-50 text-amber-950 ring-amber-300'}`}
-    >
-      <p>{text}</p>
-      {ineligible && e.reasons.length > 0 && <IneligibleReasons reasons={e.reasons} className="mt-1.5 pb-1" />}
-    </div>
-  );
-}
-
-function PendingRow({
-  request,
-  meId,
-  onDecided,
-  evaluation,
-  resumed,
-  onDeciding,
-}: {
-  request: TapRequest;
-  meId: string | null;
-  onDecided: (request: TapRequest, decision: Decision) => void;
-  evaluation: RowEvaluation;
-  /** This row's decision, back from the second factor. */
-  resumed: ResumedDecision | null;
-  onDeciding: () => void;
-}) {
-  const call = usePortalApi();
-  const stepUp = useStepUp();
-  const commentId = useId();
-  const commentRef = useRef<HTMLTextAreaElement>(null);
-  const [comment, setComment] = useState(resumed?.text ?? '');
-  const [commentError, setCommentError] = useState<string | null>(null);
-  const [ownBusy, setBusy] = useState<Decision | null>(null);
-  const [ownFailure, setFailure] = useState<unknown>(null);
-  // The comment typed before the second factor comes back with the row.
-  const [shownResume, setShownResume] = useState(resumed);
-  if (resumed !== shownResume) {
-    setShownResume(resumed);
-    if (resumed !== null) setComment(resumed.text);
-  }
-  const busy = ownBusy ?? (resumed?.phase === 'running' ? resumed.decision : null);
-  const failure = ownFailure ?? (resumed?.phase === 'failed' ? resumed.error : null);
-
-  const target = personName(request.targetDisplayName, request.targetUserPrincipalName, request.targetUserId, meId);
-  const requester = personName(request.requesterDisplayName, undefined, request.requesterId, meId);
-  const ownRequest = meId !== null && request.requesterId === meId;
-  const aboutMe = meId !== null && request.targetUserId === meId;
-  const titleId = `pending-${request.id}-title`;
-  const now = useNow();
-
-  const decide = async (decision: Decision) => {
-    const text = comment.trim();
-    if (decision === 'deny' && text === '') {
-      setCommentError('Give a reason to deny; the requester sees it.');
-      commentRef.current?.focus();
-      return;
-    }
-    setCommentError(null);
-    setFailure(null);
-    onDeciding();
-    setBusy(decision);
-    try {
-      try {
-        await postDecision(call, request.id, decision, text);
-      } catch (error) {
-        if (error instanceof StepUpRequiredError) await stepUp.begin({ kind: decision, requestId: request.id, text }, error);
-        throw error;
-      }
-      onDecided(request, decision);
-    } catch (error) {
-      // Leaving for the second factor: the decision is retried when the user is back.
-      if (error instanceof InteractionRedirectingError) return;
-      setFailure(error);
-      setBusy(null);
-    }
-  };
-
-  return (
-    <li
-      data-testid="pending-row"
-      data-request-id={request.id}
-      data-own={ownRequest || undefined}
-      aria-labelledby={titleId}
-      className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:p-5"
-    >
-      <div className="flex flex-col gap-2 sm:flex-row sm:items-start sm:justify-between">
-        <div className="min-w-0">
-          <h3 id={titleId} className="font-semibold text-slate-900">
-            Pass for {target}
-          </h3>
-          {request.targetUserPrincipalName !== undefined && (
-            <p className="break-all text-xs text-slate-600">{request.targetUserPrincipalName}</p>
-          )}
-          <p className="mt-1 text-sm text-slate-700">
-            Requested by <span className="font-medium text-slate-900">{requester}</span>
-          </p>
-        </div>
-        <div className="flex flex-wrap items-center gap-2 sm:justify-end">
-          <DepthBadge depth={request.depth} />
-          {ownRequest && <Badge tone="violet">Your own request</Badge>}
-          {aboutMe && !ownRequest && <Badge tone="violet">A pass for you</Badge>}
-          <span className="text-xs text-slate-600" title={formatDateTime(request.createdAt)}>
-            Waiting {formatElapsed(request.createdAt, new Date(now))}
-          </span>
-        </div>
-      </div>
-
-      <RequestTerms request={request} className="mt-3" />
-      <EvaluationNote evaluation={evaluation} />
-      {request.chainDisplayNames.length > 0 && request.chainDisplayNames.length === request.chain.length ? (
-        <p className="mt-2 text-xs text-slate-600" data-testid="pending-chain">
-          <span className="font-medium text-slate-700">Reporting line:</span> {target} →{' '}
-          {request.chainDisplayNames.join(' → ')}
-        </p>
-      ) : (
-        request.chain.length > 1 && (
-          <p className="mt-2 text-xs text-slate-600">
-            {request.chain.length - 1} manager{request.chain.length === 2 ? '' : 's'} between the requester and the person.
-          </p>
-        )
-      )}
-
-      {ownRequest || aboutMe ? (
-        <p className="mt-4 rounded-md bg-slate-50 p-3 text-sm text-slate-700">
-          {ownRequest ? 'You made this request, so' : 'This pass would be for you, so'} another approver has to decide it.
-        </p>
-      ) : (
-        <div className="mt-4 space-y-3 border-t border-slate-100 pt-4">
-          <div>
-            <label htmlFor={commentId} className="block text-sm font-medium text-slate-900">
-              Comment or reason
-            </label>
-            <p id={`${commentId}-hint`} className="mb-1.5 text-sm text-slate-600">
-              Optional when you approve; required when you deny. The requester sees it.
-            </p>
-            <textarea
-              ref={commentRef}
-              id={commentId}
-              value={comment}
-              onChange={(event) => setComment(event.target.value)}
-              rows={2}
-              maxLength={1000}
-              aria-invalid={commentError !== null}
-              aria-describedby={`${commentId}-hint${commentError !== null ? ` ${commentId}-error` : ''}`}
-              className={`${inputClassName} h-auto min-h-16 w-full py-2`}
-            />
-            {commentError !== null && (
-              <p id={`${commentId}-error`} className="mt-1 text-sm font-medium text-red-700">
-                {commentError}
-              </p>
-            )}
-          </div>
-          {failure !== null && <ProblemAlert error={failure} />}
-          <div className="flex flex-col gap-2 sm:flex-row sm:justify-end">
-            <Button variant="secondary" onClick={() => decide('deny')} disabled={busy !== null} aria-describedby={titleId}>
-              {busy === 'deny' ? 'Denying…' : 'Deny'}
-            </Button>
-            <Button onClick={() => decide('approve')} disabled={busy !== null} aria-describedby={titleId}>
-              {busy === 'approve' ? 'Approving…' : 'Approve'}
-            </Button>
-          </div>
-        </div>
-      )}
-    </li>
   );
 }

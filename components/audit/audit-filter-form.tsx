@@ -1,0 +1,84 @@
+// The audit trail's filter bar: period, event type and the ids, applied together on submit.
+'use client';
+
+import { useId, type FormEvent } from 'react';
+import type { AuditFilters } from '@/components/audit/audit-filters';
+import { Button } from '@/components/button';
+import { inputClassName } from '@/components/form-field';
+import { AUDIT_EVENT_TYPE_OPTIONS } from '@/lib/client/audit-types';
+
+/** `draft`: the filters as typed, not yet applied; `onApply` applies them. */
+export function AuditFilterForm({
+  draft,
+  onDraftChange,
+  onApply,
+  onReset,
+}: {
+  draft: AuditFilters;
+  onDraftChange: (update: (previous: AuditFilters) => AuditFilters) => void;
+  onApply: (event: FormEvent) => void;
+  onReset: () => void;
+}) {
+  const formId = useId();
+  const field = (key: keyof AuditFilters) => ({
+    id: `${formId}-${key}`,
+    value: draft[key],
+    onChange: (event: { target: { value: string } }) => onDraftChange((previous) => ({ ...previous, [key]: event.target.value })),
+  });
+
+  return (
+    <form onSubmit={onApply} aria-label="Filter the audit trail" data-testid="audit-filters" className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+      <div className="grid gap-3 text-sm sm:grid-cols-2 lg:grid-cols-3">
+        <div>
+          <label htmlFor={`${formId}-from`} className="block font-medium text-slate-900">
+            From
+          </label>
+          <input type="datetime-local" className={`${inputClassName} mt-1 w-full`} {...field('from')} />
+        </div>
+        <div>
+          <label htmlFor={`${formId}-to`} className="block font-medium text-slate-900">
+            Until
+          </label>
+          <input type="datetime-local" className={`${inputClassName} mt-1 w-full`} {...field('to')} />
+        </div>
+        <div>
+          <label htmlFor={`${formId}-type`} className="block font-medium text-slate-900">
+            Event type
+          </label>
+          <select className={`${inputClassName} mt-1 w-full`} {...field('type')}>
+            <option value="">Any type</option>
+            {AUDIT_EVENT_TYPE_OPTIONS.map((option) => (
+              <option key={option.value} value={option.value}>
+                {option.label} ({option.value})
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor={`${formId}-actorId`} className="block font-medium text-slate-900">
+            Actor id
+          </label>
+          <input className={`${inputClassName} mt-1 w-full font-mono`} spellCheck={false} autoComplete="off" {...field('actorId')} />
+        </div>
+        <div>
+          <label htmlFor={`${formId}-targetId`} className="block font-medium text-slate-900">
+            Target id
+          </label>
+          <input className={`${inputClassName} mt-1 w-full font-mono`} spellCheck={false} autoComplete="off" {...field('targetId')} />
+        </div>
+        <div>
+          <label htmlFor={`${formId}-requestId`} className="block font-medium text-slate-900">
+            Request id
+          </label>
+          <input className={`${inputClassName} mt-1 w-full font-mono`} spellCheck={false} autoComplete="off" {...field('requestId')} />
+        </div>
+      </div>
+      <div className="mt-4 flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
+        <Button variant="ghost" onClick={onReset}>
+          Clear filters
+        </Button>
+        <Button type="submit">Apply filters</Button>
+      </div>
+    </form>
+  );
+}
