@@ -114,7 +114,18 @@ describe('listAuditEventsQuerySchema (GET /api/audit)', () => {
     expect(result.data).toMatchObject({ limit: 25, from: new Date('2025-01-01T00:00:00Z'), to: new Date('2025-01-02T10:00:00Z') });
   });
   test('refuses unknown parameters, bad limits, timestamps and request ids', () => {
-    const refused: Record<string, string>[] = [{ actorid: ALICE }, { limit: '0' }, { limit: '501' }, { limit: 'ten' }, { from: 'yesterday' }, { requestId: 'nope' }, { type: '' }];
+    const refused: Record<string, string>[] = [
+      { actorid: ALICE },
+      { limit: '0' },
+      { limit: '501' },
+      { limit: 'ten' },
+      { from: 'yesterday' },
+      { from: '2025-01-01T10:00:00' },
+      { from: '2025-01-02', to: '2025-01-01' },
+      { from: '2025-01-01', to: '2025-01-01T00:00:00Z' },
+      { requestId: 'nope' },
+      { type: '' },
+    ];
     for (const query of refused) {
       expect(parse(query).success, JSON.stringify(query)).toBe(false);
     }

@@ -4,6 +4,7 @@ import { SYSTEM_ACTOR_ID } from '@/lib/core/request-context';
 import { getTargetIneligibleReasons, type EligibilityRules, type IneligibleReason, type TargetEligibilityFacts } from '@/lib/broker/eligibility';
 import type { ValidationIssue } from '@/lib/core/errors';
 import type { BrokerPolicy } from '@/lib/broker/policy';
+import { getJustificationProblem, JUSTIFICATION_MAX_CHARS, JUSTIFICATION_MIN_CHARS, START_MAX_AHEAD_DAYS, START_PAST_TOLERANCE_MINUTES } from '@/lib/contract/tap-request-rules';
 
 /**
  * The request lifecycle's rules: pure functions of what Graph and the database said, no I/O.
@@ -131,9 +132,9 @@ export interface TapRequestTerms {
 }
 
 /** How far back a requested start may lie (clock skew between the browser and us). */
-export const START_PAST_TOLERANCE_MS = 5 * 60_000;
+export const START_PAST_TOLERANCE_MS = START_PAST_TOLERANCE_MINUTES * 60_000;
 /** How far ahead a pass may be requested. */
-export const START_MAX_AHEAD_MS = 30 * 24 * 60 * 60_000;
+export const START_MAX_AHEAD_MS = START_MAX_AHEAD_DAYS * 24 * 60 * 60_000;
 
 /** The lifetimes a request may ask for: the broker policy's maximum inside the tenant's bounds. */
 export function getLifetimeBounds(
@@ -240,16 +241,15 @@ export function getApprovalExpiry(policy: Pick<BrokerPolicy, 'approvalValidityMi
   return new Date(decidedAt.getTime() + policy.approvalValidityMinutes * 60_000);
 }
 
-/**
- * The justification rule: trimmed, 10–1000 characters and at least two words — a sentence, not
- * "x". Returns the trimmed text or the validation issue.
- */
+const JUSTIFICATION_MESSAGES = {
+  'too-short': `must be at least ${JUSTIFICATION_MIN_CHARS} characters`,
+  'too-long': `must be at most ${JUSTIFICATION_MAX_CHARS} characters`,
+  'one-word': 'must be at least two words',
+} as const;
+
+/** The justification rule (`getJustificationProblem`): the trimmed text, or the validation issue. */
 export function checkJustification(raw: string): { ok: true; value: string } | { ok: false; issue: ValidationIssue } {
-  const value = raw.trim();
-  if (value.length < 10) return { ok: false, issue: { path: 'justification', message: 'must be at least 10 characters' } };
-  if (value.length > 1000) return { ok: false, issue: { path: 'justification', message: 'must be at most 1000 characters' } };
-  if (value.split(/\s+/u).filter((word) => /[\p{L}\p{N}]/u.test(word)).length < 2) {
-    return { ok: false, issue: { path: 'justification', message: 'must be at least two words' } };
-  }
-  return { ok: true, value };
+  const problem = getJustificationProblem(raw);
+  if (problem !== null) return { ok: false, issue: { path: 'justification', message: JUSTIFICATION_MESSAGES[problem] } };
+  return { ok: true, value: raw.trim() };
 }

@@ -1,23 +1,22 @@
 /**
- * The request form's rules, mirrored from the broker so people learn of a mistake before they
- * submit. The API stays the judge: whatever it refuses comes back as `validation-failed`.
+ * The request form's rules, in the form's words (the rules themselves are the contract's, so people
+ * learn of a mistake before they submit). The API stays the judge: whatever it refuses comes back
+ * as `validation-failed`.
  */
+import { getJustificationProblem, JUSTIFICATION_MAX_CHARS, JUSTIFICATION_MIN_CHARS, START_MAX_AHEAD_DAYS } from '@/lib/contract/tap-request-rules';
 
-export const JUSTIFICATION_MIN_CHARS = 10;
-export const JUSTIFICATION_MAX_CHARS = 1000;
+export { JUSTIFICATION_MAX_CHARS, JUSTIFICATION_MIN_CHARS };
 /** The broker accepts a start at most this far ahead. */
-export const MAX_START_AHEAD_DAYS = 30;
+export const MAX_START_AHEAD_DAYS = START_MAX_AHEAD_DAYS;
 /** Graph's own floor for a pass's lifetime, used when the tenant's minimum is not known. */
 export const GRAPH_MIN_LIFETIME_MINUTES = 10;
 
 /** Null when acceptable, else what is wrong, in the form's words. */
 export function checkJustification(text: string): string | null {
-  const trimmed = text.trim();
-  if (trimmed === '') return 'Say why this person needs a pass.';
-  if (trimmed.length < JUSTIFICATION_MIN_CHARS || trimmed.split(/\s+/).length < 2) {
-    return `Write at least ${JUSTIFICATION_MIN_CHARS} characters and two words.`;
-  }
-  if (trimmed.length > JUSTIFICATION_MAX_CHARS) return `Keep it under ${JUSTIFICATION_MAX_CHARS} characters.`;
+  if (text.trim() === '') return 'Say why this person needs a pass.';
+  const problem = getJustificationProblem(text);
+  if (problem === 'too-long') return `Keep it under ${JUSTIFICATION_MAX_CHARS} characters.`;
+  if (problem !== null) return `Write at least ${JUSTIFICATION_MIN_CHARS} characters and two words.`;
   return null;
 }
 

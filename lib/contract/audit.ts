@@ -61,25 +61,34 @@ export const auditPageSchema = z.object({
 export const MAX_AUDIT_PAGE_SIZE = 500;
 export const DEFAULT_AUDIT_PAGE_SIZE = 100;
 
+/** Both audit queries read a time window the same way: `from` inclusive, `to` exclusive. */
 const timestamp = z
   .union([z.iso.datetime({ offset: true }), z.iso.date()])
   .transform((value) => new Date(value))
   .meta({ description: 'ISO 8601 date and time with an offset, or a date (midnight UTC).' });
 
+/** An empty or inverted window is a mistake to report, not an empty answer to give. */
+function isOrderedWindow(query: { from?: Date | undefined; to?: Date | undefined }): boolean {
+  return query.from === undefined || query.to === undefined || query.from < query.to;
+}
+const WINDOW_ORDER = { message: '`from` must be before `to`', path: ['to'] };
+
 /**
  * `GET /api/audit`: `from` inclusive, `to` exclusive. Unknown parameters are refused, so a
  * misspelt filter cannot silently return the unfiltered trail.
  */
-export const listAuditEventsQuerySchema = z.strictObject({
-  from: timestamp.optional(),
-  to: timestamp.optional(),
-  type: z.string().min(1).max(100).optional(),
-  actorId: z.string().min(1).max(256).optional(),
-  targetId: z.string().min(1).max(256).optional(),
-  requestId: z.uuid().optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_AUDIT_PAGE_SIZE).optional().meta({ description: `1–${MAX_AUDIT_PAGE_SIZE}; ${DEFAULT_AUDIT_PAGE_SIZE} when left out.` }),
-  cursor: z.string().min(1).max(64).optional().meta({ description: 'The `nextCursor` of the previous page.' }),
-});
+export const listAuditEventsQuerySchema = z
+  .strictObject({
+    from: timestamp.optional(),
+    to: timestamp.optional(),
+    type: z.string().min(1).max(100).optional(),
+    actorId: z.string().min(1).max(256).optional(),
+    targetId: z.string().min(1).max(256).optional(),
+    requestId: z.uuid().optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_AUDIT_PAGE_SIZE).optional().meta({ description: `1–${MAX_AUDIT_PAGE_SIZE}; ${DEFAULT_AUDIT_PAGE_SIZE} when left out.` }),
+    cursor: z.string().min(1).max(64).optional().meta({ description: 'The `nextCursor` of the previous page.' }),
+  })
+  .refine(isOrderedWindow, WINDOW_ORDER);
 
 export const AUDIT_EXPORT_FORMATS = ['csv', 'jsonl'] as const;
 export type AuditExportFormat = (typeof AUDIT_EXPORT_FORMATS)[number];
@@ -89,19 +98,14 @@ export const AUDIT_EXPORT_CONTENT_TYPES: Record<AuditExportFormat, string> = {
   jsonl: 'application/x-ndjson; charset=utf-8',
 };
 
-const exportTimestamp = z.iso
-  .datetime({ offset: true })
-  .transform((value) => new Date(value))
-  .meta({ description: 'ISO 8601 date and time with an offset.' });
-
 /** `GET /api/audit/export`: `from` inclusive, `to` exclusive, `from` before `to`. */
 export const auditExportQuerySchema = z
   .strictObject({
     format: z.enum(AUDIT_EXPORT_FORMATS),
-    from: exportTimestamp.optional(),
-    to: exportTimestamp.optional(),
+    from: timestamp.optional(),
+    to: timestamp.optional(),
   })
-  .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, { message: '`from` must be before `to`', path: ['to'] });
+  .refine(isOrderedWindow, WINDOW_ORDER);
 
 export const auditExportParamsSchema = z.object({ exportId: pathIdSchema.meta({ description: 'The `X-Export-Id` of the export.' }) });
 
