@@ -1,7 +1,8 @@
 /**
  * The OpenAPI 3.1 document of the portal API, built from the route table (`routes.ts`) and the
  * contract's zod schemas with zod's own JSON Schema output (draft 2020-12, the dialect OpenAPI 3.1
- * uses). Served at `GET /api/openapi.json`; paste it into any OpenAPI viewer to read it.
+ * uses). Served at `GET /api/openapi.json`; paste it into any OpenAPI viewer to read it, or read
+ * `docs/api-reference.md`, its rendering (`openapi-markdown.ts`).
  *
  * Responses are converted as the server sends them (`io: 'output'`), parameters and bodies as a
  * client writes them (`io: 'input'`: defaults make a field optional, transforms show their input).
