@@ -1,13 +1,11 @@
 import 'server-only';
-import { appendAuditEvent } from '@/lib/audit/append-audit-event';
 import type { Actor } from '@/lib/auth/actor';
-import { SYSTEM_ACTOR_ID, type RequestContext } from '@/lib/core/request-context';
+import type { RequestContext } from '@/lib/core/request-context';
 import { BrokerError } from '@/lib/core/errors';
-import { expireApproval } from '@/lib/broker/expire-approval';
+import { expireApproval, expireAutoApproval } from '@/lib/broker/expire-approval';
 import type { BrokerPolicy } from '@/lib/broker/policy';
 import { refuseTapRequest, type RefusalEvidence } from '@/lib/broker/refuse-tap-request';
-import { getLifetimeBounds, isApprovalValid, judgeTapRequest, needsApproverNow, requiresApproval } from '@/lib/broker/tap-request-policy';
-import { inTransaction } from '@/lib/db/transaction';
+import { getLifetimeBounds, isApprovalValid, judgeTapRequest, needsApproverNow } from '@/lib/broker/tap-request-policy';
 import type { PrismaClient, TapRequest } from '@/lib/db/generated/client';
 import { getTargetFacts } from '@/lib/graph/get-target-facts';
 
@@ -67,33 +65,4 @@ export async function checkIssue(db: PrismaClient, actor: Actor, request: TapReq
     throw await refuseTapRequest(db, { ok: false, code: 'terms-outside-policy' }, { ...refusalSubject, evidence }, ctx);
   }
   return { evidence, replacingMethodId: facts.tapMethods?.[0]?.id ?? null };
-}
-
-/**
- * An automatic approval the policy in force would not give: `approved → expired` (conditional, so
- * a policy change that expired it first wins) with `tap_request.expired` saying why — the policy
- * tightened since, or the target now sits deeper below the requester.
- */
-async function expireAutoApproval(db: PrismaClient, request: TapRequest, policy: BrokerPolicy, evidence: IssueCheck['evidence'], ctx: RequestContext): Promise<void> {
-  await inTransaction(db, async (tx) => {
-    const { count } = await tx.tapRequest.updateMany({
-      where: { id: request.id, status: 'approved', decidedBy: SYSTEM_ACTOR_ID },
-      data: { status: 'expired' },
-    });
-    if (count !== 1) return;
-    await appendAuditEvent(tx, {
-      type: 'tap_request.expired',
-      actorId: SYSTEM_ACTOR_ID,
-      targetId: request.targetUserId,
-      requestId: request.id,
-      data: {
-        ...evidence,
-        previousStatus: 'approved',
-        reason: requiresApproval(policy, request.depth) ? 'policy-tightened' : 'reporting-line-changed',
-        approvedUnderPolicyVersion: request.policyVersion,
-        requireApproval: policy.requireApproval,
-      },
-      context: ctx,
-    });
-  });
 }
