@@ -4,8 +4,9 @@
  * the same code as `npm run audit:verify`. Every export is on the audit trail.
  */
 import { expect, test } from '@playwright/test';
+import { auditExportManifestSchema, auditPublicKeySchema } from '@/lib/contract/audit';
 import { expectProblem } from '../support/problem';
-import { asUser, readAudit, userIdOf } from '../support/portal-api';
+import { asUser, parseAnswer, readAudit, userIdOf } from '../support/portal-api';
 import { readPublicKey, verifyAuditExport } from '../../scripts/audit-verify';
 
 const AUDITOR = 'henrietta.mueller@contoso.test';
@@ -26,16 +27,18 @@ for (const format of ['csv', 'jsonl'] as const) {
 
     const manifestRes = await auditor.get(headers['x-export-manifest-url'] ?? '');
     expect(manifestRes.status(), await manifestRes.text()).toBe(200);
-    const manifest = (await manifestRes.json()) as Record<string, unknown>;
+    // The signature covers the manifest as sent, every member: the verifier gets it unparsed.
+    const sentManifest: unknown = await manifestRes.json();
+    const manifest = auditExportManifestSchema.parse(sentManifest);
     expect(manifest).toMatchObject({ exportId, format, generatedBy: await userIdOf(AUDITOR), file: { bytes: bytes.length } });
 
     // The public key needs no token: an outside auditor pins it.
     const keyRes = await request.get('/api/audit/public-key');
     expect(keyRes.status()).toBe(200);
-    const key = (await keyRes.json()) as { alg: string; keyId: string; pem: string; jwk: { kty: string } };
+    const key = await parseAnswer(keyRes, auditPublicKeySchema);
     expect(key).toMatchObject({ alg: 'Ed25519', jwk: { kty: 'OKP', crv: 'Ed25519' } });
 
-    const result = await verifyAuditExport([bytes], { manifest, publicKey: readPublicKey(await keyRes.text()) });
+    const result = await verifyAuditExport([bytes], { manifest: sentManifest, publicKey: readPublicKey(await keyRes.text()) });
     expect(result, result.problem).toMatchObject({ ok: true, format, keySource: 'pinned', keyId: key.keyId });
     expect(result.count).toBe(manifest.count);
 

@@ -1,5 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
+import { meSchema, portalConfigSchema } from '@/lib/contract/session';
+import { parseAnswer } from '../support/portal-api';
 import { expectProblem } from '../support/problem';
 import { findManagerWithIndirectReports, loadSeed } from '../support/seed';
 import { appToken, userAccessToken, userIdToken } from '../support/tokens';
@@ -15,7 +17,7 @@ test('health and config need no token', async ({ request }) => {
 
   const config = await request.get('/api/config');
   expect(config.status()).toBe(200);
-  const body = await config.json();
+  const body = await parseAnswer(config, portalConfigSchema);
   expect(body.clientId).toBe(seed.portal.clientId);
   expect(body.authority).toContain(seed.tenantId);
   expect(body.scopes).toEqual([`api://${seed.portal.apiClientId}/${seed.portal.scope}`]);
@@ -27,7 +29,7 @@ test('a valid token gets the caller from /api/me', async ({ request }) => {
   const res = await request.get('/api/me', { headers: { authorization: `Bearer ${token}` } });
   expect(res.status()).toBe(200);
   expect(res.headers()['cache-control']).toContain('no-store');
-  const me = await res.json();
+  const me = await parseAnswer(res, meSchema);
   expect(me.userPrincipalName.toLowerCase()).toBe(manager.userPrincipalName.toLowerCase());
   expect(me.displayName).toBe(manager.displayName);
   expect(me.roles).toEqual(manager.appRoles);

@@ -11,8 +11,12 @@
  * given a role while a request waits.
  */
 import { expect, test, type APIRequestContext } from '@playwright/test';
+import type { IneligibleReason } from '@/lib/contract/eligibility';
+import type { PolicyFields } from '@/lib/contract/policy';
+import { reporteeListSchema } from '@/lib/contract/reportees';
 import { expectProblem } from '../support/problem';
-import { asUser, createTapRequest, issueTap, JUSTIFICATION, readAudit, userIdOf, type TapRequestView } from '../support/portal-api';
+import { getPolicySettings, savePolicy } from '../support/policy-api';
+import { asUser, createTapRequest, getTapRequest, issueTap, JUSTIFICATION, listTapRequests, parseAnswer, readAudit, userIdOf } from '../support/portal-api';
 import { loadSeed, type Seed, type SeedUser } from '../support/seed';
 import { replaceDirectory } from '../support/tenant-admin';
 import { tenantUrl } from '../support/env';
@@ -20,12 +24,11 @@ import { tenantUrl } from '../support/env';
 const demo = loadSeed();
 const MANAGER = 'adele.vance@contoso.test';
 const APPROVER = 'kim.akers@contoso.test';
-const ADMIN = 'cameron.white@contoso.test';
 const AUDITOR = 'henrietta.mueller@contoso.test';
 /** Adele's direct report who holds only Reports Reader (an allowed read-only role): eligible. */
 const TARGET = 'nora.blake@contoso.test';
 
-type Reason = 'privileged-role' | 'portal-role' | 'protected-account';
+type Reason = Extract<IneligibleReason, 'privileged-role' | 'portal-role' | 'protected-account'>;
 
 interface Case {
   name: string;
@@ -100,16 +103,10 @@ async function tapCreations(): Promise<number> {
   return stats.events?.['tapMethod.created'] ?? 0;
 }
 
-async function policyEditable(request: APIRequestContext): Promise<Record<string, unknown>> {
-  const res = await asUser(request, ADMIN).get('/api/policy');
-  expect(res.status(), await res.text()).toBe(200);
-  const { version: _version, tenantTapPolicy: _tenant, ...editable } = (await res.json()) as Record<string, unknown>;
+/** The whole policy in force as a PUT takes it back: every field, lists and step-up included. */
+async function policyEditable(request: APIRequestContext): Promise<PolicyFields> {
+  const { version: _version, tenantTapPolicy: _tenant, ...editable } = await getPolicySettings(request);
   return editable;
-}
-
-async function putPolicy(request: APIRequestContext, body: Record<string, unknown>): Promise<void> {
-  const res = await asUser(request, ADMIN).put('/api/policy', body);
-  expect(res.status(), await res.text()).toBe(200);
 }
 
 test.afterEach(async () => {
@@ -119,7 +116,7 @@ test.afterEach(async () => {
 test('the demo org shows every case on the reportee list, each with its named reason', async ({ request }) => {
   const res = await asUser(request, MANAGER).get('/api/reportees');
   expect(res.status(), await res.text()).toBe(200);
-  const { reportees } = (await res.json()) as { reportees: { userPrincipalName: string; eligible: boolean; ineligibleReasons: string[] }[] };
+  const { reportees } = await parseAnswer(res, reporteeListSchema);
   const byUpn = new Map(reportees.map((r) => [r.userPrincipalName.toLowerCase(), r]));
   for (const c of CASES.filter((c) => c.demoTarget !== undefined)) {
     const row = byUpn.get(c.demoTarget!);
@@ -151,7 +148,7 @@ test('every stronger account in the demo org is refused at create: 422 with the 
     );
     expect(body.reasons, `${manager} → ${target}`).toContain('portal-role');
   }
-  const mine = ((await (await api.get('/api/tap-requests?scope=mine')).json()) as { requests: TapRequestView[] }).requests;
+  const mine = await listTapRequests(request, MANAGER);
   const refusedIds = await Promise.all(CASES.filter((c) => c.demoTarget !== undefined).map((c) => userIdOf(c.demoTarget!)));
   expect(mine.filter((r) => refusedIds.includes(r.targetUserId))).toEqual([]);
   expect(await tapCreations()).toBe(created);
@@ -174,31 +171,31 @@ test('each case made after the request is refused at create, at approve and at i
 
       // Approve: the request waits for an approver while the target becomes stronger.
       await replaceDirectory(demo);
-      await putPolicy(request, { ...original, requireApproval: 'always' });
+      await savePolicy(request, { ...original, requireApproval: 'always' });
       const pending = await createTapRequest(request, MANAGER, TARGET);
       expect(pending.status).toBe('pending_approval');
       await replaceDirectory(strongerSeed(c.apply));
       const atApprove = await expectProblem(await asUser(request, APPROVER).post(`/api/tap-requests/${pending.id}/approve`, {}), 422, 'target-ineligible');
       expect(atApprove.reasons, `approve: ${c.name}`).toContain(c.reason);
-      const afterApprove = (await (await asUser(request, MANAGER).get(`/api/tap-requests/${pending.id}`)).json()) as TapRequestView;
+      const afterApprove = await getTapRequest(request, MANAGER, pending.id);
       expect(afterApprove.status, `approve: ${c.name}`).toBe('failed');
 
       // Issue: approved (a direct report, no approval needed), then the target becomes stronger.
       await replaceDirectory(demo);
-      await putPolicy(request, { ...original, requireApproval: 'indirect-only' });
+      await savePolicy(request, { ...original, requireApproval: 'indirect-only' });
       const approved = await createTapRequest(request, MANAGER, TARGET);
       expect(approved.status).toBe('approved');
       await replaceDirectory(strongerSeed(c.apply));
       const atIssue = await expectProblem(await issueTap(request, MANAGER, approved.id), 422, 'target-ineligible');
       expect(atIssue.reasons, `issue: ${c.name}`).toContain(c.reason);
-      const afterIssue = (await (await asUser(request, MANAGER).get(`/api/tap-requests/${approved.id}`)).json()) as TapRequestView;
+      const afterIssue = await getTapRequest(request, MANAGER, approved.id);
       expect(afterIssue.status, `issue: ${c.name}`).toBe('failed');
 
       const refusals = await readAudit(request, AUDITOR, { requestId: approved.id, type: 'tap_request.refused' });
       expect(refusals.some((e) => JSON.stringify(e.data).includes(c.reason)), `issue refusal audited: ${c.name}`).toBe(true);
     }
   } finally {
-    await putPolicy(request, original);
+    await savePolicy(request, original);
   }
   // Not one pass was created in Graph for any of them.
   expect(await tapCreations()).toBe(created);
@@ -216,13 +213,13 @@ test('a protected group on the policy makes its members ineligible; off the poli
   const before = await create();
   expect(before.status(), await before.text()).toBe(201);
   try {
-    await putPolicy(request, { ...original, protectedGroupIds: [protectedGroup.id] });
+    await savePolicy(request, { ...original, protectedGroupIds: [protectedGroup.id!] });
     const body = await expectProblem(await create(), 422, 'target-ineligible');
     expect(body.reasons).toEqual(['protected-account']);
-    const listed = (await (await asUser(request, MANAGER).get('/api/reportees')).json()) as { reportees: { id: string; ineligibleReasons: string[] }[] };
+    const listed = await parseAnswer(await asUser(request, MANAGER).get('/api/reportees'), reporteeListSchema);
     expect(listed.reportees.find((r) => r.id === targetId)?.ineligibleReasons).toEqual(['protected-account']);
   } finally {
-    await putPolicy(request, original);
+    await savePolicy(request, original);
   }
   const after = await create();
   expect(after.status(), await after.text()).toBe(201);

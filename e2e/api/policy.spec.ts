@@ -6,52 +6,27 @@
  * because the specs share one database: later files expect the defaults.
  */
 import { expect, test, type APIRequestContext } from '@playwright/test';
+import { policyLimitsSchema } from '@/lib/contract/policy';
+import { reporteeListSchema } from '@/lib/contract/reportees';
 import { expectProblem } from '../support/problem';
-import { asUser, createTapRequest, issueTap, issueTapOk, JUSTIFICATION, readAudit, userIdOf } from '../support/portal-api';
-
-const ADMIN = 'cameron.white@contoso.test';
-const POLICY_FIELDS = [
-  'maxDepth',
-  'requireApproval',
-  'defaultLifetimeInMinutes',
-  'maxLifetimeInMinutes',
-  'isUsableOnce',
-  'approvalValidityMinutes',
-  'maxIssuancesPerManagerPerDay',
-] as const;
-type Policy = { [K in (typeof POLICY_FIELDS)[number]]: unknown } & { version: number };
-
-async function getPolicy(request: APIRequestContext, upn = ADMIN): Promise<Policy & Record<string, unknown>> {
-  const res = await asUser(request, upn).get('/api/policy');
-  expect(res.status(), await res.text()).toBe(200);
-  return (await res.json()) as Policy & Record<string, unknown>;
-}
-
-function editable(policy: Policy): Record<string, unknown> {
-  return Object.fromEntries(POLICY_FIELDS.map((k) => [k, policy[k]]));
-}
-
-async function putPolicy(request: APIRequestContext, body: Record<string, unknown>): Promise<Policy> {
-  const res = await asUser(request, ADMIN).put('/api/policy', body);
-  expect(res.status(), await res.text()).toBe(200);
-  return (await res.json()) as Policy;
-}
+import { editablePolicy, getPolicySettings, POLICY_ADMIN as ADMIN, savePolicy, type EditablePolicy } from '../support/policy-api';
+import { asUser, createTapRequest, getTapRequest, issueTap, issueTapOk, JUSTIFICATION, parseAnswer, readAudit, userIdOf } from '../support/portal-api';
 
 /** Runs `body` under a changed policy, then saves the original values again. */
-async function withPolicy(request: APIRequestContext, change: Record<string, unknown>, body: () => Promise<void>): Promise<void> {
-  const original = await getPolicy(request);
-  await putPolicy(request, { ...editable(original), ...change });
+async function withPolicy(request: APIRequestContext, change: Partial<EditablePolicy>, body: () => Promise<void>): Promise<void> {
+  const original = await getPolicySettings(request);
+  await savePolicy(request, { ...editablePolicy(original), ...change });
   try {
     await body();
   } finally {
-    const restored = await putPolicy(request, editable(original));
-    expect(editable(restored)).toEqual(editable(original));
+    const restored = await savePolicy(request, editablePolicy(original));
+    expect(editablePolicy(restored)).toEqual(editablePolicy(original));
   }
 }
 
 test('the defaults, and who may read the policy and the limits', async ({ request }) => {
-  const policy = await getPolicy(request);
-  expect(editable(policy)).toEqual({
+  const policy = await getPolicySettings(request);
+  expect(editablePolicy(policy)).toEqual({
     maxDepth: null,
     requireApproval: 'indirect-only',
     defaultLifetimeInMinutes: 60,
@@ -65,14 +40,14 @@ test('the defaults, and who may read the policy and the limits', async ({ reques
   expect(policy.tenantTapPolicy).toMatchObject({ state: 'enabled', minimumLifetimeInMinutes: 60, maximumLifetimeInMinutes: 480 });
 
   for (const upn of ['kim.akers@contoso.test', 'henrietta.mueller@contoso.test']) {
-    expect(editable(await getPolicy(request, upn))).toEqual(editable(policy));
+    expect(editablePolicy(await getPolicySettings(request, upn))).toEqual(editablePolicy(policy));
   }
   await expectProblem(await asUser(request, 'joni.sherman@contoso.test').get('/api/policy'), 403, 'forbidden');
 
   // What the request form needs, for any signed-in user.
   const limits = await asUser(request, 'joni.sherman@contoso.test').get('/api/policy/limits');
   expect(limits.status(), await limits.text()).toBe(200);
-  expect(await limits.json()).toMatchObject({
+  expect(await parseAnswer(limits, policyLimitsSchema)).toMatchObject({
     defaultLifetimeInMinutes: 60,
     maxLifetimeInMinutes: 480,
     minLifetimeInMinutes: 60,
@@ -84,33 +59,33 @@ test('the defaults, and who may read the policy and the limits', async ({ reques
 });
 
 test('only an admin changes the policy; every change is a new version and an audit event', async ({ request }) => {
-  const before = await getPolicy(request);
-  const change = { ...editable(before), approvalValidityMinutes: 720 };
+  const before = await getPolicySettings(request);
+  const change = { ...editablePolicy(before), approvalValidityMinutes: 720 };
   for (const upn of ['kim.akers@contoso.test', 'henrietta.mueller@contoso.test', 'joni.sherman@contoso.test']) {
     await expectProblem(await asUser(request, upn).put('/api/policy', change), 403, 'forbidden');
   }
-  expect((await getPolicy(request)).version).toBe(before.version);
+  expect((await getPolicySettings(request)).version).toBe(before.version);
 
   const updatesBefore = await readAudit(request, 'henrietta.mueller@contoso.test', { type: 'policy.updated' });
-  const saved = await putPolicy(request, change);
+  const saved = await savePolicy(request, change);
   try {
     expect(saved.version).toBe(before.version + 1);
-    expect(editable(saved)).toEqual(change);
-    expect(editable(await getPolicy(request, 'kim.akers@contoso.test'))).toEqual(change);
+    expect(editablePolicy(saved)).toEqual(change);
+    expect(editablePolicy(await getPolicySettings(request, 'kim.akers@contoso.test'))).toEqual(change);
     // Exactly one new policy.updated event (the refused PUTs above wrote none), by the admin.
     const updates = await readAudit(request, 'henrietta.mueller@contoso.test', { type: 'policy.updated' });
     expect(updates).toHaveLength(updatesBefore.length + 1);
     expect(updates[0]!.actorId).toBe(await userIdOf(ADMIN));
     expect(JSON.stringify(updates[0]!.data)).toContain('approvalValidityMinutes');
   } finally {
-    const restored = await putPolicy(request, editable(before));
+    const restored = await savePolicy(request, editablePolicy(before));
     expect(restored.version).toBe(before.version + 2);
   }
 });
 
 test('an invalid policy is refused with validation-failed and saves nothing', async ({ request }) => {
-  const before = await getPolicy(request);
-  const base = editable(before);
+  const before = await getPolicySettings(request);
+  const base = editablePolicy(before);
   const bad: [string, Record<string, unknown>][] = [
     ['default above max', { ...base, defaultLifetimeInMinutes: 240, maxLifetimeInMinutes: 120 }],
     ['max above the tenant maximum (480)', { ...base, maxLifetimeInMinutes: 600 }],
@@ -126,7 +101,7 @@ test('an invalid policy is refused with validation-failed and saves nothing', as
     expect(res.status(), `${name}: ${await res.text()}`).toBe(400);
     await expectProblem(res, 400, 'validation-failed');
   }
-  expect((await getPolicy(request)).version).toBe(before.version);
+  expect((await getPolicySettings(request)).version).toBe(before.version);
 });
 
 test('requireApproval "always" makes even a direct report wait; maxDepth 1 puts indirect reports out of reach', async ({ request }) => {
@@ -142,7 +117,7 @@ test('requireApproval "always" makes even a direct report wait; maxDepth 1 puts 
     await expectProblem(res, 403, 'not-in-reporting-chain');
     const reportees = await asUser(request, 'megan.bowen@contoso.test').get('/api/reportees');
     expect(reportees.status()).toBe(200);
-    const list = ((await reportees.json()) as { reportees: { depth: number }[] }).reportees;
+    const list = (await parseAnswer(reportees, reporteeListSchema)).reportees;
     expect(list.length).toBeGreaterThan(0);
     expect(list.every((r) => r.depth === 1)).toBe(true);
   });
@@ -163,7 +138,6 @@ test('the daily issuance quota: the issue over the limit is 429 with Retry-After
     expect(Number.isInteger(retryAfter)).toBe(true);
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(24 * 3600);
-    const after = await asUser(request, 'megan.bowen@contoso.test').get(`/api/tap-requests/${second.id}`);
-    expect(((await after.json()) as { status: string }).status).toBe('approved');
+    expect((await getTapRequest(request, 'megan.bowen@contoso.test', second.id)).status).toBe('approved');
   });
 });

@@ -1,16 +1,17 @@
 import { expect, test } from '@playwright/test';
+import { reporteeListSchema, type Reportee } from '@/lib/contract/reportees';
+import { meSchema } from '@/lib/contract/session';
+import { parseAnswer } from '../support/portal-api';
 import { randomOrg } from '../support/random-org';
 import { expectedReportees, findManagerWithIndirectReports, findUserWithoutReports, loadSeed, userByUpn, type Seed } from '../support/seed';
 import { graphStats, replaceDirectory, resetGraphStats, totalGraphRoundTrips } from '../support/tenant-admin';
 import { graphAsAutomation, userAccessToken } from '../support/tokens';
 
-type Reportee = { id: string; displayName: string; userPrincipalName: string; jobTitle: string | null; depth: number; eligible: boolean; ineligibleReasons: string[] };
-
 async function getReportees(request: import('@playwright/test').APIRequestContext, upn: string, seed?: Seed): Promise<Reportee[]> {
   const token = await userAccessToken(upn, seed);
   const res = await request.get('/api/reportees', { headers: { authorization: `Bearer ${token}` } });
   expect(res.status(), await res.text()).toBe(200);
-  return ((await res.json()) as { reportees: Reportee[] }).reportees;
+  return (await parseAnswer(res, reporteeListSchema)).reportees;
 }
 
 function asDepthMap(reportees: Reportee[]): Map<string, number> {
@@ -50,7 +51,7 @@ test('the walk costs one Graph round trip per level, batched, never one per pers
   await resetGraphStats();
   const res = await request.get('/api/reportees', { headers: { authorization: `Bearer ${token}` } });
   expect(res.status()).toBe(200);
-  expect(asDepthMap((await res.json()).reportees)).toEqual(expected);
+  expect(asDepthMap((await parseAnswer(res, reporteeListSchema)).reportees)).toEqual(expected);
   const stats = await graphStats();
   // The first batch reads the caller and their direct reports; each further level is one batch
   // round (≤ 20 managers per batch; this org has fewer than 20 managers per level).
@@ -77,7 +78,7 @@ test('a move in the directory shows at once, and a management cycle ends the wal
   const manager = findManagerWithIndirectReports(demo);
   const before = await getReportees(request, manager.userPrincipalName);
   const direct = before.find((r) => r.depth === 1)!;
-  const me = await (await request.get('/api/me', { headers: { authorization: `Bearer ${await userAccessToken(manager.userPrincipalName)}` } })).json();
+  const me = await parseAnswer(await request.get('/api/me', { headers: { authorization: `Bearer ${await userAccessToken(manager.userPrincipalName)}` } }), meSchema);
 
   // The manager now reports to one of their own direct reports: a management cycle.
   const res = await graphAsAutomation('PUT', `/users/${me.id}/manager/$ref`, {

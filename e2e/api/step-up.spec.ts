@@ -8,11 +8,12 @@
  * (below megan.bowen). The policy is set at the start of each test and put back at its end.
  */
 import { expect, test } from '@playwright/test';
-import { tenantId, tenantUrl } from '../support/env';
-import { asUser, createTapRequest, getTapRequest, issueTap, readAudit, tokenFor, userIdOf } from '../support/portal-api';
+import { policyLimitsSchema } from '@/lib/contract/policy';
+import { asUser, createTapRequest, getTapRequest, issueTap, parseAnswer, readAudit, tokenFor, userIdOf } from '../support/portal-api';
 import { expectProblem } from '../support/problem';
 import { loadSeed, userByUpn } from '../support/seed';
 import { C1_CLAIMS, expectedChallenge, withStepUp } from '../support/step-up';
+import { requestPasswordGrant } from '../support/tokens';
 
 const seed = loadSeed();
 const AUDITOR = 'henrietta.mueller@contoso.test';
@@ -30,7 +31,7 @@ test('issue without the authentication context: 401 with the exact claims challe
   await withStepUp(request, { stepUpAuthContextId: 'c1', stepUpActions: [] }, async () => {
     // Any signed-in user can see that a pass will need the second factor.
     const limits = await asUser(request, manager).get('/api/policy/limits');
-    expect(await limits.json()).toMatchObject({ stepUpAuthContextId: 'c1', stepUpRequiredFor: ['issue'] });
+    expect(await parseAnswer(limits, policyLimitsSchema)).toMatchObject({ stepUpAuthContextId: 'c1', stepUpRequiredFor: ['issue'] });
 
     const created = await createTapRequest(request, manager, 'zrinka.makovac@contoso.test');
     expect(created.status).toBe('approved');
@@ -67,20 +68,8 @@ test('issue without the authentication context: 401 with the exact claims challe
 
 test('the password grant cannot satisfy an authentication context, as in Entra', async () => {
   const manager = userByUpn(seed, 'pradeep.gupta@contoso.test');
-  const res = await fetch(`${tenantUrl}/${tenantId}/oauth2/v2.0/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'password',
-      client_id: seed.portal.clientId,
-      username: manager.userPrincipalName,
-      password: manager.password,
-      scope: `api://${seed.portal.apiClientId}/${seed.portal.scope} openid profile`,
-      claims: C1_CLAIMS,
-    }),
-  });
-  expect(res.status).toBe(400);
-  const body = (await res.json()) as Record<string, unknown>;
+  const { status, body } = await requestPasswordGrant(manager.userPrincipalName, manager.password, { seed, claims: C1_CLAIMS });
+  expect(status).toBe(400);
   expect(body.error).toBe('interaction_required');
   expect(String(body.error_description)).toMatch(/^AADSTS50076:/);
   expect(body).not.toHaveProperty('access_token');
@@ -91,7 +80,7 @@ test('approve and deny need the context when the policy says so; nothing is deci
   expect(pending.status).toBe('pending_approval');
   await withStepUp(request, { stepUpAuthContextId: 'c1', stepUpActions: ['approve'] }, async () => {
     const limits = await asUser(request, APPROVER).get('/api/policy/limits');
-    expect(await limits.json()).toMatchObject({ stepUpRequiredFor: ['issue', 'approve', 'deny'] });
+    expect(await parseAnswer(limits, policyLimitsSchema)).toMatchObject({ stepUpRequiredFor: ['issue', 'approve', 'deny'] });
 
     const approver = asUser(request, APPROVER);
     for (const [action, body] of [

@@ -10,6 +10,8 @@
  *   joni.sherman: nobody reports to her.
  */
 import { expect, test } from '@playwright/test';
+import { auditVerificationSchema } from '@/lib/contract/audit';
+import { tapRequestListSchema, tapRequestSchema } from '@/lib/contract/tap-requests';
 import { readIssuedPasses } from '../support/issued-passes';
 import { expectProblem } from '../support/problem';
 import {
@@ -19,13 +21,14 @@ import {
   issueTap,
   issueTapOk,
   JUSTIFICATION,
+  listTapRequests,
   moveUser,
+  parseAnswer,
   readAudit,
   signInWithPass,
   tokenFor,
   userIdOf,
   type AuditEventView,
-  type TapRequestView,
 } from '../support/portal-api';
 import { loadSeed } from '../support/seed';
 import { graphStats, replaceDirectory, resetGraphStats, totalGraphRoundTrips } from '../support/tenant-admin';
@@ -85,7 +88,7 @@ test('a direct report: auto-approved, issued once with no-store, never shown aga
   expect(seen.status()).toBe(200);
   const seenText = await seen.text();
   expect(seenText).not.toContain(pass.temporaryAccessPass);
-  const issued = JSON.parse(seenText) as TapRequestView;
+  const issued = tapRequestSchema.parse(JSON.parse(seenText));
   expect(issued.status).toBe('issued');
   expect(Date.parse(issued.issuedAt ?? '')).not.toBeNaN();
   expect(Date.parse(issued.expiresDateTime ?? '')).toBe(Date.parse(pass.expiresDateTime));
@@ -93,7 +96,7 @@ test('a direct report: auto-approved, issued once with no-store, never shown aga
   expect(mine.status()).toBe(200);
   const mineText = await mine.text();
   expect(mineText).not.toContain(pass.temporaryAccessPass);
-  expect((JSON.parse(mineText) as { requests: TapRequestView[] }).requests.find((r) => r.id === created.id)?.status).toBe('issued');
+  expect(tapRequestListSchema.parse(JSON.parse(mineText)).requests.find((r) => r.id === created.id)?.status).toBe('issued');
 
   // The pass is real: the target signs in with it — once, since it is a one-time pass.
   const first = await signInWithPass(target, pass.temporaryAccessPass);
@@ -122,7 +125,7 @@ test('request terms: justification, lifetime bounds and unknown fields are valid
   const manager = 'bianca.pisani@contoso.test';
   const api = asUser(request, manager);
   const targetUserId = await userIdOf('lee.gu@contoso.test');
-  const before = ((await (await api.get('/api/tap-requests?scope=mine')).json()) as { requests: TapRequestView[] }).requests.length;
+  const before = (await listTapRequests(request, manager)).length;
 
   const bad: [string, Record<string, unknown>][] = [
     ['no justification', { targetUserId }],
@@ -151,7 +154,7 @@ test('request terms: justification, lifetime bounds and unknown fields are valid
   });
   await expectProblem(notJson, 400, 'validation-failed');
 
-  const after = ((await (await api.get('/api/tap-requests?scope=mine')).json()) as { requests: TapRequestView[] }).requests.length;
+  const after = (await listTapRequests(request, manager)).length;
   expect(after).toBe(before);
 
   // Within bounds: the terms are kept.
@@ -194,7 +197,7 @@ test('an indirect report waits for an approver; the manager cannot approve, the 
 
   const pending = await asUser(request, approver).get('/api/tap-requests?scope=pending');
   expect(pending.status()).toBe(200);
-  const pendingList = ((await pending.json()) as { requests: TapRequestView[] }).requests;
+  const pendingList = (await parseAnswer(pending, tapRequestListSchema)).requests;
   expect(pendingList.some((r) => r.id === created.id)).toBe(true);
   expect(pendingList.every((r) => r.status === 'pending_approval')).toBe(true);
   // Oldest first.
@@ -203,7 +206,7 @@ test('an indirect report waits for an approver; the manager cannot approve, the 
 
   const approved = await asUser(request, approver).post(`/api/tap-requests/${created.id}/approve`, { comment: 'Confirmed with Lee by phone.' });
   expect(approved.status(), await approved.text()).toBe(200);
-  const decided = (await approved.json()) as TapRequestView;
+  const decided = await parseAnswer(approved, tapRequestSchema);
   expect(decided).toMatchObject({ id: created.id, status: 'approved', decidedBy: await userIdOf(approver) });
   expect(Date.parse(decided.decidedAt ?? '')).not.toBeNaN();
 
@@ -232,7 +235,7 @@ test('deny: a reason is required, the denial is final and nothing can be issued'
 
   const denied = await api.post(`/api/tap-requests/${created.id}/deny`, { reason: 'Please ask the service desk instead.' });
   expect(denied.status(), await denied.text()).toBe(200);
-  expect(await denied.json()).toMatchObject({ id: created.id, status: 'denied', decidedBy: await userIdOf(approver) });
+  expect(await parseAnswer(denied, tapRequestSchema)).toMatchObject({ id: created.id, status: 'denied', decidedBy: await userIdOf(approver) });
 
   await expectProblem(await asUser(request, 'kim.akers@contoso.test').post(`/api/tap-requests/${created.id}/approve`, {}), 409, 'conflict');
   await expectProblem(await issueTap(request, manager, created.id), 409, 'conflict');
@@ -264,7 +267,7 @@ test('approvers never decide their own request, nor one for themselves', async (
   // Another approver can decide both.
   const other = await asUser(request, 'cameron.white@contoso.test').post(`/api/tap-requests/${own.id}/approve`, {});
   expect(other.status(), await other.text()).toBe(200);
-  expect(((await other.json()) as TapRequestView).status).toBe('approved');
+  expect((await parseAnswer(other, tapRequestSchema)).status).toBe('approved');
 });
 
 test('outside the reporting chain: the same 403 for real people and ids that do not exist; others’ requests are invisible', async ({ request }) => {
@@ -297,7 +300,7 @@ test('outside the reporting chain: the same 403 for real people and ids that do 
 
   // Nothing was created for Joni, and every refused attempt is in the audit trail.
   const joniId = await userIdOf('joni.sherman@contoso.test');
-  expect(((await (await joni.get('/api/tap-requests?scope=mine')).json()) as { requests: unknown[] }).requests).toEqual([]);
+  expect(await listTapRequests(request, 'joni.sherman@contoso.test')).toEqual([]);
   const refusals = (await readAudit(request, AUDITOR, { actorId: joniId, type: 'tap_request.refused' })).filter((e) =>
     JSON.stringify(e.data).includes('not-in-reporting-chain'),
   );
@@ -328,7 +331,7 @@ test('ineligible targets in the chain: 422 with the reason, nothing created, the
     const targetId = await userIdOf(target);
     const body = await expectProblem(await api.post('/api/tap-requests', { targetUserId: targetId, justification: JUSTIFICATION }), 422, 'target-ineligible');
     expect(body.reasons, `${manager} → ${target}`).toContain(reason);
-    const mine = ((await (await api.get('/api/tap-requests?scope=mine')).json()) as { requests: TapRequestView[] }).requests;
+    const mine = await listTapRequests(request, manager);
     expect(mine.some((r) => r.targetUserId === targetId)).toBe(false);
     const refused = await readAudit(request, AUDITOR, { actorId: await userIdOf(manager), type: 'tap_request.refused' });
     expect(refused.some((e) => e.targetId === targetId && JSON.stringify(e.data).includes(reason)), `${manager} → ${target} audited`).toBe(true);
@@ -380,7 +383,7 @@ test('revoke: the requester revokes, the pass stops working; an admin can revoke
   await expectProblem(await asUser(request, 'kim.akers@contoso.test').post(`/api/tap-requests/${forLena.id}/revoke`), 403, 'forbidden');
   const revoked = await lynne.post(`/api/tap-requests/${forLena.id}/revoke`);
   expect(revoked.status(), await revoked.text()).toBe(200);
-  const revokedBody = (await revoked.json()) as TapRequestView;
+  const revokedBody = await parseAnswer(revoked, tapRequestSchema);
   expect(revokedBody.status).toBe('revoked');
   expect(Date.parse(revokedBody.revokedAt ?? '')).not.toBeNaN();
   const refusedSignIn = await signInWithPass('lena.fischer@contoso.test', lenaPass.temporaryAccessPass);
@@ -399,7 +402,7 @@ test('revoke: the requester revokes, the pass stops working; an admin can revoke
   // An admin may revoke someone else's pass.
   const byAdmin = await asUser(request, 'cameron.white@contoso.test').post(`/api/tap-requests/${forAllan.id}/revoke`);
   expect(byAdmin.status(), await byAdmin.text()).toBe(200);
-  expect(((await byAdmin.json()) as TapRequestView).status).toBe('revoked');
+  expect((await parseAnswer(byAdmin, tapRequestSchema)).status).toBe('revoked');
 
   const trail = eventsFor(await readAudit(request, AUDITOR, { targetId: await userIdOf('lena.fischer@contoso.test') }), forLena.id);
   expect(trail.filter((e) => e.type === 'tap.revoked')).toHaveLength(1);
@@ -411,7 +414,7 @@ test('the audit trail verifies after all that, is closed to non-auditors, and ho
 
   const verify = await asUser(request, AUDITOR).get('/api/audit/verify');
   expect(verify.status(), await verify.text()).toBe(200);
-  const result = (await verify.json()) as { ok: boolean; count: number; headHash: string | null; firstBrokenSeq?: number };
+  const result = await parseAnswer(verify, auditVerificationSchema);
   expect(result.ok).toBe(true);
   expect(result.firstBrokenSeq).toBeUndefined();
 

@@ -4,8 +4,9 @@
  * one pass is created in Graph (counted by the local tenant).
  */
 import { expect, test, type APIResponse } from '@playwright/test';
+import { issuedTapSchema, tapRequestSchema } from '@/lib/contract/tap-requests';
 import { expectProblem } from '../support/problem';
-import { asUser, createTapRequest, getTapRequest, issueTap, readAudit, signInWithPass, userIdOf, type IssuedPass, type TapRequestView } from '../support/portal-api';
+import { asUser, createTapRequest, getTapRequest, issueTap, parseAnswer, readAudit, signInWithPass, userIdOf } from '../support/portal-api';
 import { graphStats, resetGraphStats } from '../support/tenant-admin';
 
 /** How many TAP creations Graph served (POST …/temporaryAccessPassMethods, direct or inside a $batch). */
@@ -32,7 +33,7 @@ test('eight parallel issue calls on one request: one 201, seven 409, one pass cr
   expect(tapCreates(await graphStats())).toBe(1);
 
   const winner = responses.find((r) => r.status() === 201)!;
-  const pass = (await winner.json()) as IssuedPass;
+  const pass = await parseAnswer(winner, issuedTapSchema);
   const after = await getTapRequest(request, manager, created.id);
   expect(after.status).toBe('issued');
   expect(Date.parse(after.expiresDateTime ?? '')).toBe(Date.parse(pass.expiresDateTime));
@@ -54,7 +55,7 @@ test('five approvers approve at once: one 200, four 409, one decision', async ({
   for (const res of responses.filter((r) => r.status() === 409)) await expectProblem(res, 409, 'conflict');
 
   const winnerIndex = responses.findIndex((r) => r.status() === 200);
-  const decided = (await responses[winnerIndex]!.json()) as TapRequestView;
+  const decided = await parseAnswer(responses[winnerIndex]!, tapRequestSchema);
   expect(decided.decidedBy).toBe(await userIdOf(approvers[winnerIndex]!));
   const after = await getTapRequest(request, 'alex.wilber@contoso.test', created.id);
   expect(after).toMatchObject({ status: 'approved', decidedBy: decided.decidedBy, decidedAt: decided.decidedAt });

@@ -1,10 +1,17 @@
 import { expect, type APIRequestContext, type APIResponse } from '@playwright/test';
+import type { z } from 'zod';
 import { auditPageSchema, type AuditEvent } from '@/lib/contract/audit';
-import { issuedTapSchema, tapRequestSchema, type IssuedTap, type TapRequest } from '@/lib/contract/tap-requests';
+import {
+  issuedTapSchema,
+  tapRequestListSchema,
+  tapRequestSchema,
+  type IssuedTap,
+  type TapRequest,
+  type TapRequestScope,
+} from '@/lib/contract/tap-requests';
 import { recordIssuedPass } from './issued-passes';
-import { tenantId, tenantUrl } from './env';
 import { loadSeed, type Seed } from './seed';
-import { graphAsAutomation, userAccessToken } from './tokens';
+import { graphAsAutomation, requestPasswordGrant, userAccessToken } from './tokens';
 
 /**
  * The answers as the contract describes them: the helpers parse every answer with the contract's
@@ -48,6 +55,14 @@ export function userIdOf(upn: string): Promise<string> {
   return id;
 }
 
+/**
+ * The body of a portal API answer, parsed with the schema `lib/contract/routes.ts` declares for it:
+ * an answer that strays from the contract fails the test here rather than as an odd value later.
+ */
+export async function parseAnswer<T>(res: APIResponse, schema: z.ZodType<T>): Promise<T> {
+  return schema.parse(await res.json());
+}
+
 /** Calls the portal API as `upn`. */
 export function asUser(request: APIRequestContext, upn: string) {
   const headers = async (): Promise<Record<string, string>> => ({ authorization: `Bearer ${await tokenFor(upn)}` });
@@ -72,14 +87,20 @@ export async function createTapRequest(
     ...extra,
   });
   expect(res.status(), `create ${managerUpn} → ${targetUpn}: ${await res.text()}`).toBe(201);
-  return tapRequestSchema.parse(await res.json());
+  return parseAnswer(res, tapRequestSchema);
 }
 
 /** `POST /api/tap-requests/{id}/issue` as `upn`. A pass in the answer is recorded for the leak check at once. */
 export async function issueTap(request: APIRequestContext, upn: string, requestId: string): Promise<APIResponse> {
   const res = await asUser(request, upn).post(`/api/tap-requests/${requestId}/issue`);
-  if (res.status() === 201) recordIssuedPass(((await res.json()) as Partial<IssuedPass>).temporaryAccessPass);
+  // Recorded before the answer is checked against the contract, so an off-contract answer still has its pass checked.
+  if (res.status() === 201) recordIssuedPass(issuedPassOf(await res.json()));
   return res;
+}
+
+/** The pass in an issue answer, whatever else the answer holds; the leak check takes anything. */
+function issuedPassOf(body: unknown): unknown {
+  return typeof body === 'object' && body !== null && 'temporaryAccessPass' in body ? body.temporaryAccessPass : undefined;
 }
 
 /** Issues and asserts the contract's 201: the pass and its terms, `Cache-Control: no-store`. */
@@ -87,13 +108,20 @@ export async function issueTapOk(request: APIRequestContext, upn: string, reques
   const res = await issueTap(request, upn, requestId);
   expect(res.status(), `issue ${requestId} as ${upn}: ${await res.text()}`).toBe(201);
   expect(res.headers()['cache-control']).toContain('no-store');
-  return issuedTapSchema.parse(await res.json());
+  return parseAnswer(res, issuedTapSchema);
 }
 
 export async function getTapRequest(request: APIRequestContext, upn: string, id: string): Promise<TapRequestView> {
   const res = await asUser(request, upn).get(`/api/tap-requests/${id}`);
   expect(res.status(), await res.text()).toBe(200);
-  return tapRequestSchema.parse(await res.json());
+  return parseAnswer(res, tapRequestSchema);
+}
+
+/** `GET /api/tap-requests?scope=…` as `upn`; asserts 200 and returns the requests. */
+export async function listTapRequests(request: APIRequestContext, upn: string, scope: TapRequestScope = 'mine'): Promise<TapRequestView[]> {
+  const res = await asUser(request, upn).get(`/api/tap-requests?scope=${scope}`);
+  expect(res.status(), await res.text()).toBe(200);
+  return (await parseAnswer(res, tapRequestListSchema)).requests;
 }
 
 /** Audit events (newest first) as an auditor, following `nextCursor` until the filter is exhausted. */
@@ -104,7 +132,7 @@ export async function readAudit(request: APIRequestContext, auditorUpn: string, 
     const params = new URLSearchParams({ ...query, limit: '500', ...(cursor ? { cursor } : {}) });
     const res = await asUser(request, auditorUpn).get(`/api/audit?${params}`);
     expect(res.status(), await res.text()).toBe(200);
-    const body = auditPageSchema.parse(await res.json());
+    const body = await parseAnswer(res, auditPageSchema);
     events.push(...body.events);
     cursor = body.nextCursor;
     if (!cursor) return events;
@@ -117,19 +145,8 @@ export async function readAudit(request: APIRequestContext, auditorUpn: string, 
  * (the local tenant accepts a usable TAP there, as Entra's sign-in does) — proof that a pass
  * works, or no longer does.
  */
-export async function signInWithPass(upn: string, pass: string, seed: Seed = demo): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${tenantUrl}/${tenantId}/oauth2/v2.0/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'password',
-      client_id: seed.portal.clientId,
-      username: upn,
-      password: pass,
-      scope: `api://${seed.portal.apiClientId}/${seed.portal.scope} openid profile`,
-    }),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+export function signInWithPass(upn: string, pass: string, seed: Seed = demo): Promise<{ status: number; body: Record<string, unknown> }> {
+  return requestPasswordGrant(upn, pass, { seed });
 }
 
 /** Moves `upn` under `newManagerUpn` in the directory, as an HR system would (Graph, automation client). */

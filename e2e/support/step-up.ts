@@ -1,10 +1,8 @@
 import { expect, type APIRequestContext } from '@playwright/test';
 import { Secret, TOTP } from 'otpauth';
-import { asUser } from './portal-api';
+import type { Policy } from '@/lib/contract/policy';
+import { editablePolicy, getPolicySettings, savePolicy } from './policy-api';
 import type { SeedUser } from './seed';
-
-/** The admin whose ROPC token changes the policy in these specs (it proves no authentication context). */
-export const POLICY_ADMIN = 'cameron.white@contoso.test';
 
 /** The claims request the API's challenge must carry for `c1`, written out here independently of the portal. */
 export const C1_CLAIMS = '{"access_token":{"acrs":{"essential":true,"value":"c1"}}}';
@@ -15,29 +13,7 @@ export function expectedChallenge(claims: string): string {
   return `Bearer realm="", error="insufficient_claims", error_description="A claims challenge is required for this action", claims="${encoded}"`;
 }
 
-const EDITABLE = [
-  'maxDepth',
-  'requireApproval',
-  'defaultLifetimeInMinutes',
-  'maxLifetimeInMinutes',
-  'isUsableOnce',
-  'approvalValidityMinutes',
-  'maxIssuancesPerManagerPerDay',
-] as const;
-
-type StepUpFields = { stepUpAuthContextId: string | null; stepUpActions: string[] };
-
-export async function getPolicy(request: APIRequestContext): Promise<Record<string, unknown> & StepUpFields> {
-  const res = await asUser(request, POLICY_ADMIN).get('/api/policy');
-  expect(res.status(), await res.text()).toBe(200);
-  return (await res.json()) as Record<string, unknown> & StepUpFields;
-}
-
-async function putPolicy(request: APIRequestContext, body: Record<string, unknown>): Promise<Record<string, unknown> & StepUpFields> {
-  const res = await asUser(request, POLICY_ADMIN).put('/api/policy', body);
-  expect(res.status(), await res.text()).toBe(200);
-  return (await res.json()) as Record<string, unknown> & StepUpFields;
-}
+type StepUpFields = Pick<Policy, 'stepUpAuthContextId' | 'stepUpActions'>;
 
 /**
  * Runs `body` with the policy's step-up set to `change` (or as `body` sets it, for null), then
@@ -46,17 +22,17 @@ async function putPolicy(request: APIRequestContext, body: Record<string, unknow
  * to restore it.
  */
 export async function withStepUp(request: APIRequestContext, change: StepUpFields | null, body: () => Promise<void>): Promise<void> {
-  const before = await getPolicy(request);
-  const editable = Object.fromEntries(EDITABLE.map((key) => [key, before[key]]));
+  const before = await getPolicySettings(request);
+  const editable = editablePolicy(before);
   if (change !== null) {
     expect(change.stepUpActions, 'a ROPC admin could not restore a policy that needs step-up for policy changes').not.toContain('policy');
-    const saved = await putPolicy(request, { ...editable, ...change });
+    const saved = await savePolicy(request, { ...editable, ...change });
     expect({ stepUpAuthContextId: saved.stepUpAuthContextId, stepUpActions: saved.stepUpActions }).toEqual(change);
   }
   try {
     await body();
   } finally {
-    const restored = await putPolicy(request, { ...editable, stepUpAuthContextId: before.stepUpAuthContextId, stepUpActions: before.stepUpActions });
+    const restored = await savePolicy(request, { ...editable, stepUpAuthContextId: before.stepUpAuthContextId, stepUpActions: before.stepUpActions });
     expect(restored.stepUpAuthContextId).toBe(before.stepUpAuthContextId);
   }
 }

@@ -10,7 +10,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { asUser, createTapRequest, readAudit, type AuditEventView } from '../support/portal-api';
+import { dashboardStatsSchema } from '@/lib/contract/dashboard';
+import { asUser, createTapRequest, parseAnswer, readAudit, type AuditEventView } from '../support/portal-api';
 import { loadSeed, userByUpn } from '../support/seed';
 import { signIn } from '../support/sign-in';
 
@@ -150,11 +151,7 @@ test('the dashboard shows the figures of the API to admins and auditors only', a
   await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
   const res = await asUser(request, AUDITOR).get('/api/dashboard');
   expect(res.status()).toBe(200);
-  const stats = (await res.json()) as {
-    issuedPerDay: { count: number }[];
-    approvalsWaiting: { count: number };
-    requestsByOutcome: { status: string; count: number }[];
-  };
+  const stats = await parseAnswer(res, dashboardStatsSchema);
   expect(stats.issuedPerDay).toHaveLength(30);
   await expect(page.getByTestId('stat-approvals-waiting')).toHaveAttribute('data-value', String(stats.approvalsWaiting.count));
   await expect(page.getByTestId('stat-passes-issued')).toHaveAttribute('data-value', String(stats.issuedPerDay.reduce((s, d) => s + d.count, 0)));

@@ -9,41 +9,20 @@
  * Targets used only here: rachel.kim and miriam.graham (direct reports of isaiah.langer), and
  * adele.vance's request by megan.bowen (an indirect report: waits for an approver).
  */
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { asUser, createTapRequest, getTapRequest, issueTapOk, signInWithPass } from '../support/portal-api';
+import { expect, test, type Page } from '@playwright/test';
+import { createTapRequest, getTapRequest, issueTapOk, signInWithPass } from '../support/portal-api';
+import { editablePolicy, getPolicySettings, POLICY_ADMIN as ADMIN, savePolicy } from '../support/policy-api';
 import { loadSeed, userByUpn } from '../support/seed';
 import { signIn } from '../support/sign-in';
 
 const seed = loadSeed();
-const ADMIN = 'cameron.white@contoso.test';
-const EDITABLE = [
-  'maxDepth',
-  'requireApproval',
-  'defaultLifetimeInMinutes',
-  'maxLifetimeInMinutes',
-  'isUsableOnce',
-  'approvalValidityMinutes',
-  'maxIssuancesPerManagerPerDay',
-] as const;
-
-type Policy = Record<(typeof EDITABLE)[number], unknown> & { version: number };
-
-async function getPolicy(request: APIRequestContext): Promise<Policy> {
-  const res = await asUser(request, ADMIN).get('/api/policy');
-  expect(res.status()).toBe(200);
-  return (await res.json()) as Policy;
-}
-
-function editable(policy: Policy): Record<string, unknown> {
-  return Object.fromEntries(EDITABLE.map((key) => [key, policy[key]]));
-}
 
 async function goTo(page: Page, section: string): Promise<void> {
   await page.getByRole('link', { name: section, exact: true }).filter({ visible: true }).first().click();
 }
 
 test('an admin edits the policy beside the tenant bounds, previews it, saves a new version and sees it in the history', async ({ page, request }) => {
-  const before = await getPolicy(request);
+  const before = await getPolicySettings(request);
   const validity = Number(before.approvalValidityMinutes);
   const changed = validity === 1440 ? 720 : 1440;
   try {
@@ -75,10 +54,9 @@ test('an admin edits the policy beside the tenant bounds, previews it, saves a n
     await expect(newest).toHaveAttribute('data-version', String(before.version + 1));
     await expect(newest).toContainText('by you');
     await expect(newest.getByTestId('policy-change')).toHaveAttribute('data-field', 'approvalValidityMinutes');
-    expect((await getPolicy(request)).approvalValidityMinutes).toBe(changed);
+    expect((await getPolicySettings(request)).approvalValidityMinutes).toBe(changed);
   } finally {
-    const restore = await asUser(request, ADMIN).put('/api/policy', editable(before));
-    expect(restore.status()).toBe(200);
+    await savePolicy(request, editablePolicy(before));
   }
 });
 

@@ -17,7 +17,8 @@ import { recordIssuedPass } from '../support/issued-passes';
 import { createTapRequest, getTapRequest, JUSTIFICATION, readAudit, userIdOf } from '../support/portal-api';
 import { loadSeed, userByUpn, type SeedUser } from '../support/seed';
 import { signIn } from '../support/sign-in';
-import { currentCode, getPolicy, POLICY_ADMIN, withStepUp, wrongCode } from '../support/step-up';
+import { getPolicySettings, POLICY_ADMIN } from '../support/policy-api';
+import { currentCode, withStepUp, wrongCode } from '../support/step-up';
 
 const seed = loadSeed();
 const AUDITOR = 'henrietta.mueller@contoso.test';
@@ -168,7 +169,7 @@ test('an approver’s approve asks for the code when the policy says so, and kee
 
 test('an admin turns step-up on in the policy console: the context, what else needs it, and why', async ({ page, request }) => {
   await withStepUp(request, null, async () => {
-    const before = await getPolicy(request);
+    const before = await getPolicySettings(request);
     expect(before.stepUpAuthContextId, 'the e2e stack starts without step-up').toBeNull();
     await signIn(page, userByUpn(seed, POLICY_ADMIN));
     await page.getByRole('link', { name: 'Policy', exact: true }).filter({ visible: true }).first().click();
@@ -188,13 +189,13 @@ test('an admin turns step-up on in the policy console: the context, what else ne
     await form.getByTestId('policy-save').click();
     await expect(context).toHaveAttribute('aria-invalid', 'true');
     await expect(section).toContainText('Enter an authentication context id from c1 to c99, or leave it empty to turn step-up off.');
-    expect((await getPolicy(request)).version).toBe(before.version);
+    expect((await getPolicySettings(request)).version).toBe(before.version);
 
     await context.fill('c1');
     await approve.check();
     await form.getByTestId('policy-save').click();
     await expect(page.getByTestId('policy-saved')).toHaveText(`Saved. Version ${Number(before.version) + 1} is now in force.`);
-    const after = await getPolicy(request);
+    const after = await getPolicySettings(request);
     expect(after).toMatchObject({ stepUpAuthContextId: 'c1', stepUpActions: ['approve'] });
     const newest = page.getByTestId('policy-version').first();
     await expect(newest.locator('[data-testid="policy-change"][data-field="stepUpAuthContextId"]')).toContainText('off');

@@ -2,7 +2,8 @@ import 'server-only';
 import { randomUUID } from 'node:crypto';
 import { assertNoSecrets } from '@/lib/audit/assert-no-secrets';
 import { computeAuditEventHash, GENESIS_PREV_HASH, toAuditJson, type AuditJsonObject } from '@/lib/audit/canonical';
-import { auditCatalogue, type AuditContextData, type AuditDataFor, type AuditEventType } from '@/lib/audit/catalogue';
+import { auditCatalogue, type AuditContextData, type AuditDataFor } from '@/lib/audit/catalogue';
+import type { AuditEventType } from '@/lib/contract/audit';
 import type { RequestContext } from '@/lib/core/request-context';
 import type { Prisma } from '@/lib/db/generated/client';
 

@@ -1,8 +1,15 @@
 import 'server-only';
 import { z } from 'zod';
+import { AUDIT_EXPORT_FORMATS, auditPolicyRecordSchema, type AuditEventType } from '@/lib/contract/audit';
+import { REQUIRE_APPROVAL_VALUES } from '@/lib/contract/policy';
+import { problemCodeSchema } from '@/lib/contract/problem';
+import { PASS_OUTCOMES, TAP_REQUEST_STATUSES } from '@/lib/contract/tap-requests';
 
 /**
- * The audit event catalogue: every event type the broker writes, and the shape of its `data`.
+ * The audit event catalogue: the shape of each event type's `data`. The event types, their labels
+ * and the vocabularies `data` uses (request statuses, approval rules, pass outcomes, export formats,
+ * problem codes) are the contract's (lib/contract), so the catalogue cannot name a type the API
+ * does not list, nor miss one.
  * `appendAuditEvent` parses `data` with the type's schema (strict: unknown keys are refused), so a
  * misspelt field fails loudly in the transaction instead of leaving a gap in the record.
  *
@@ -34,25 +41,19 @@ const evidence = {
   details: z.record(z.string(), json).optional(),
 };
 
-const requestStatus = z.enum(['pending_approval', 'approved', 'denied', 'expired', 'issuing', 'issued', 'revoked', 'failed']);
+const requestStatus = z.enum(TAP_REQUEST_STATUSES);
+const requireApproval = z.enum(REQUIRE_APPROVAL_VALUES);
 
 /** Where in the lifecycle a refusal or failure happened. */
 export const AUDIT_STAGES = ['create', 'approve', 'deny', 'issue', 'revoke', 'reconcile', 'policy'] as const;
 const stage = z.enum(AUDIT_STAGES);
 
 const policySnapshot = z.strictObject({
-  maxDepth: z.number().int().nullable(),
-  requireApproval: z.enum(['always', 'never', 'indirect-only']),
-  defaultLifetimeInMinutes: z.number().int(),
-  maxLifetimeInMinutes: z.number().int(),
-  isUsableOnce: z.boolean(),
-  approvalValidityMinutes: z.number().int(),
-  maxIssuancesPerManagerPerDay: z.number().int(),
-  allowedDirectoryRoleTemplateIds: z.array(z.string()),
-  protectedGroupIds: z.array(z.string()),
+  ...auditPolicyRecordSchema.shape,
+  requireApproval,
   // Optional: snapshots written before step-up existed lack them.
-  stepUpAuthContextId: z.string().nullable().optional(),
-  stepUpActions: z.array(z.string()).optional(),
+  stepUpAuthContextId: auditPolicyRecordSchema.shape.stepUpAuthContextId.optional(),
+  stepUpActions: auditPolicyRecordSchema.shape.stepUpActions.optional(),
   version: z.number().int(),
 });
 
@@ -73,7 +74,7 @@ export const auditCatalogue = {
   /** A manager asked for a pass; `status` is what the request started as. */
   'tap_request.created': z.strictObject({
     ...evidence,
-    status: z.enum(['pending_approval', 'approved']),
+    status: requestStatus.extract(['pending_approval', 'approved']),
     targetDisplayName: z.string().nullable(),
     justification: z.string(),
     lifetimeInMinutes: z.number().int(),
@@ -105,13 +106,13 @@ export const auditCatalogue = {
     previousStatus: requestStatus,
     reason: z.string().optional(),
     approvedUnderPolicyVersion: z.number().int().min(0).optional(),
-    requireApproval: z.enum(['always', 'never', 'indirect-only']).optional(),
+    requireApproval: requireApproval.optional(),
   }),
   /** A denied attempt: nothing changed except, possibly, the request being marked failed. */
   'tap_request.refused': z.strictObject({
     ...evidence,
     stage,
-    code: z.enum(['not-in-reporting-chain', 'target-ineligible', 'rate-limited', 'forbidden', 'conflict', 'validation-failed', 'step-up-required']),
+    code: problemCodeSchema.extract(['not-in-reporting-chain', 'target-ineligible', 'rate-limited', 'forbidden', 'conflict', 'validation-failed', 'step-up-required']),
     reasons: z.array(z.string()).optional(),
     ...stepUpEvidence,
     /** Set when the refusal moved the request to another status (e.g. failed). */
@@ -169,7 +170,7 @@ export const auditCatalogue = {
   'tap.outcome_observed': z.strictObject({
     ...evidence,
     methodId: z.string().min(1),
-    outcome: z.enum(['used', 'expired', 'removed']),
+    outcome: z.enum(PASS_OUTCOMES),
     methodUsabilityReason: z.string().nullable(),
     observedAt: isoDateTime,
   }),
@@ -194,13 +195,13 @@ export const auditCatalogue = {
   /** A policy change refused before anything was stored (today: for want of step-up). */
   'policy.update_refused': z.strictObject({
     ...evidence,
-    code: z.enum(['step-up-required']),
+    code: problemCodeSchema.extract(['step-up-required']),
     ...stepUpEvidence,
   }),
   /** A compliance export. */
   'audit.exported': z.strictObject({
     ...evidence,
-    format: z.enum(['csv', 'jsonl']),
+    format: z.enum(AUDIT_EXPORT_FORMATS),
     from: isoDateTime.nullable(),
     to: isoDateTime.nullable(),
     count: z.number().int().min(0).optional(),
@@ -232,20 +233,13 @@ export const auditCatalogue = {
     headHash: z.string().nullable(),
     firstBrokenSeq: z.number().int().optional(),
   }),
-} as const;
+} as const satisfies Record<AuditEventType, z.ZodType>;
 
 export type AuditCatalogue = typeof auditCatalogue;
-export type AuditEventType = keyof AuditCatalogue;
 /** What callers pass as `data` for an event of type `T` (timestamps as ISO strings or Dates). */
 export type AuditDataFor<T extends AuditEventType> = z.input<AuditCatalogue[T]>;
 /** The stored `data` of an event of type `T`, without the writer-added `context`. */
 export type AuditStoredDataFor<T extends AuditEventType> = z.output<AuditCatalogue[T]>;
-
-export const AUDIT_EVENT_TYPES = Object.keys(auditCatalogue) as AuditEventType[];
-
-export function isAuditEventType(value: string): value is AuditEventType {
-  return Object.hasOwn(auditCatalogue, value);
-}
 
 /** What the writer adds to every event's `data`: where the call came from. */
 export interface AuditContextData {

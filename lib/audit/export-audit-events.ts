@@ -1,10 +1,10 @@
 import 'server-only';
 import { z } from 'zod';
 import { AUDIT_CHAIN_LOCK_KEY, appendAuditEvent } from '@/lib/audit/append-audit-event';
-import { encodeExportHeader, encodeExportRow, AUDIT_EXPORT_FORMATS, type AuditExportFormat, type ExportableAuditEvent } from '@/lib/audit/export-format';
+import { encodeExportHeader, encodeExportRow, type ExportableAuditEvent } from '@/lib/audit/export-format';
 import type { Actor } from '@/lib/auth/actor';
 import type { RequestContext } from '@/lib/core/request-context';
-import { auditExportQuerySchema } from '@/lib/contract/audit';
+import { AUDIT_EXPORT_FORMATS, auditExportQuerySchema, type AuditExportFormat } from '@/lib/contract/audit';
 import { BrokerError } from '@/lib/core/errors';
 import type { Prisma, PrismaClient } from '@/lib/db/generated/client';
 
@@ -188,18 +188,8 @@ export function createAuditExportStream(
   );
 }
 
-interface RawExportRow {
-  seq: bigint | number | string;
-  id: string;
-  at: Date | string;
-  type: string;
-  actorId: string;
-  targetId: string | null;
-  requestId: string | null;
-  data: unknown;
-  prevHash: string;
-  hash: string;
-}
+/** A row as the raw query hands it over, before `seq` and `at` are normalized. */
+type RawExportRow = Omit<ExportableAuditEvent, 'seq' | 'at'> & { seq: bigint | number | string; at: Date | string };
 
 /**
  * One keyset page, `from ≤ seq ≤ to`, in seq order. A raw query rather than `findMany`: it reads

@@ -1,5 +1,6 @@
 import 'server-only';
 import { canonicalJson, formatAuditTimestamp } from '@/lib/audit/canonical';
+import type { AuditExportFormat } from '@/lib/contract/audit';
 
 /**
  * The byte format of audit exports. scripts/audit-verify.ts re-implements it without the portal and
@@ -16,16 +17,10 @@ import { canonicalJson, formatAuditTimestamp } from '@/lib/audit/canonical';
  * - CSV (RFC 4180, `text/csv`): a header row with the column names, then one row per event; rows end
  *   with CRLF; `seq` unquoted; every string field quoted (`"` doubled); `null` is an empty unquoted
  *   field, so an empty string (`""`) and null stay distinguishable; `data` is a quoted JSON string.
+ *
+ * The formats and their content types are the API's, in lib/contract/audit.ts.
  */
-export const AUDIT_EXPORT_FORMATS = ['csv', 'jsonl'] as const;
-export type AuditExportFormat = (typeof AUDIT_EXPORT_FORMATS)[number];
-
 export const AUDIT_EXPORT_COLUMNS = ['seq', 'id', 'at', 'type', 'actorId', 'targetId', 'requestId', 'prevHash', 'hash', 'data'] as const;
-
-export const AUDIT_EXPORT_CONTENT_TYPES: Record<AuditExportFormat, string> = {
-  csv: 'text/csv; charset=utf-8; header=present',
-  jsonl: 'application/x-ndjson; charset=utf-8',
-};
 
 /** An audit_event row as Prisma returns it. */
 export interface ExportableAuditEvent {

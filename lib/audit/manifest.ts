@@ -7,66 +7,20 @@ import {
   getAuditExportOrThrow,
   type AuditExportRecord,
 } from '@/lib/audit/export-audit-events';
-import { AUDIT_EXPORT_CONTENT_TYPES, type AuditExportFormat } from '@/lib/audit/export-format';
+import {
+  AUDIT_EXPORT_CONTENT_TYPES,
+  AUDIT_EXPORT_MANIFEST_KIND,
+  type AuditExportManifest,
+  type ManifestPolicyVersion,
+} from '@/lib/contract/audit';
 import { signWithAuditKey, type AuditSigningKey } from '@/lib/audit/signing-key';
 import type { PrismaClient } from '@/lib/db/generated/client';
 
-export const AUDIT_EXPORT_MANIFEST_KIND = 'tap-broker/audit-export-manifest';
-
-export interface ManifestPolicyVersion {
-  version: number;
-  createdAt: string;
-  createdBy: string;
-  maxDepth: number | null;
-  requireApproval: string;
-  defaultLifetimeInMinutes: number;
-  maxLifetimeInMinutes: number;
-  isUsableOnce: boolean;
-  approvalValidityMinutes: number;
-  maxIssuancesPerManagerPerDay: number;
-  allowedDirectoryRoleTemplateIds: string[];
-  protectedGroupIds: string[];
-  stepUpAuthContextId: string | null;
-  stepUpActions: string[];
-}
-
 /**
- * The signed description of one export (format version 1). Everything but `signature` is signed:
+ * Builds and signs the manifest of export `exportId` (`not-found` if there is none), in the
+ * contract's shape (`auditExportManifestSchema`). Everything but `signature` is signed:
  * `signature.value` is the Ed25519 signature (base64url) over the UTF-8 bytes of
- * `canonicalJson(manifest without "signature")` (lib/audit/canonical.ts's encoding).
- */
-export interface AuditExportManifest {
-  kind: typeof AUDIT_EXPORT_MANIFEST_KIND;
-  manifestVersion: 1;
-  exportId: string;
-  format: AuditExportFormat;
-  /** The requested time range: `from` inclusive, `to` exclusive; null = open. */
-  range: { from: string | null; to: string | null };
-  count: number;
-  firstSeq: number | null;
-  lastSeq: number | null;
-  firstHash: string | null;
-  lastHash: string | null;
-  /** `prevHash` of the first exported event: where the piece hangs in the whole chain (64 zeros from seq 1). */
-  anchorPrevHash: string | null;
-  /** Every broker policy version in force at some point between the first and the last exported event. */
-  policyVersions: ManifestPolicyVersion[];
-  generatedBy: string;
-  generatedAt: string;
-  /** The `audit.exported` event recording this export (it follows `lastSeq` in the trail). */
-  exportEvent: { seq: number; hash: string };
-  file: { name: string; contentType: string; bytes: number; sha256: string };
-  signedAt: string;
-  signature: {
-    alg: 'Ed25519';
-    keyId: string;
-    publicKeyJwk: AuditSigningKey['publicKeyJwk'];
-    value: string;
-  };
-}
-
-/**
- * Builds and signs the manifest of export `exportId` (`not-found` if there is none). The export's
+ * `canonicalJson(manifest without "signature")` (lib/audit/canonical.ts's encoding). The export's
  * bytes are a pure function of its immutable seq range, so they are regenerated here through the
  * same stream the download used and hashed on the way (constant memory) — nothing is stored, and
  * any instance can answer for any export.

@@ -3,7 +3,7 @@ import type { PrismaClient } from '@/lib/db/client';
 import type { Prisma, TapRequest } from '@/lib/db/generated/client';
 import { inTransaction } from '@/lib/db/transaction';
 import { appendAuditEvent, type AuditEventInput } from '@/lib/audit/append-audit-event';
-import type { AuditEventType } from '@/lib/audit/catalogue';
+import type { AuditEventType } from '@/lib/contract/audit';
 
 /**
  * Store functions shared by the request-lifecycle use cases (request, approve, deny, issue,

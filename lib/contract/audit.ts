@@ -133,10 +133,12 @@ export const auditPublicKeySchema = z.object({
   pem: z.string(),
 });
 
-const manifestPolicyVersionSchema = z.object({
-  version: z.number().int(),
-  createdAt: isoDateTimeSchema,
-  createdBy: z.string(),
+/**
+ * A policy version's settings as the audit records keep them (the export manifest's
+ * `policyVersions`, the snapshots in `policy.updated` events): plain values rather than the
+ * policy's current rules, since a record outlives the rules it was written under.
+ */
+export const auditPolicyRecordSchema = z.object({
   maxDepth: z.number().int().nullable(),
   requireApproval: z.string(),
   defaultLifetimeInMinutes: z.number().int(),
@@ -150,12 +152,23 @@ const manifestPolicyVersionSchema = z.object({
   stepUpActions: z.array(z.string()),
 });
 
+const manifestPolicyVersionSchema = z.object({
+  version: z.number().int(),
+  createdAt: isoDateTimeSchema,
+  createdBy: z.string(),
+  ...auditPolicyRecordSchema.shape,
+});
+
+export type ManifestPolicyVersion = z.infer<typeof manifestPolicyVersionSchema>;
+
+export const AUDIT_EXPORT_MANIFEST_KIND = 'tap-broker/audit-export-manifest';
+
 /**
  * The signed description of one export (format version 1). `signature.value` is the Ed25519
  * signature (base64url) over the canonical JSON of the manifest without `signature`.
  */
 export const auditExportManifestSchema = z.object({
-  kind: z.literal('tap-broker/audit-export-manifest'),
+  kind: z.literal(AUDIT_EXPORT_MANIFEST_KIND),
   manifestVersion: z.literal(1),
   exportId: uuidSchema,
   format: z.enum(AUDIT_EXPORT_FORMATS),
@@ -174,3 +187,5 @@ export const auditExportManifestSchema = z.object({
   signedAt: isoDateTimeSchema,
   signature: z.object({ alg: z.literal('Ed25519'), keyId: z.string(), publicKeyJwk: auditPublicJwkSchema, value: z.string() }),
 });
+
+export type AuditExportManifest = z.infer<typeof auditExportManifestSchema>;

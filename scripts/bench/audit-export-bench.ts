@@ -20,7 +20,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { computeAuditEventHash, GENESIS_PREV_HASH } from '../../lib/audit/canonical';
 import { createAuditExportStream, startAuditExport } from '../../lib/audit/export-audit-events';
-import type { AuditExportFormat } from '../../lib/audit/export-format';
+import type { AuditExportFormat } from '../../lib/contract/audit';
 import { buildAuditExportManifest } from '../../lib/audit/manifest';
 import { getAuditSigningKey } from '../../lib/audit/signing-key';
 import { PrismaClient } from '../../lib/db/generated/client';

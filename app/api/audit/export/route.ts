@@ -1,5 +1,5 @@
 import { createAuditExportStream, getAuditExportFileName, startAuditExport } from '@/lib/audit/export-audit-events';
-import { AUDIT_EXPORT_CONTENT_TYPES } from '@/lib/audit/export-format';
+import { AUDIT_EXPORT_CONTENT_TYPES } from '@/lib/contract/audit';
 import { getDb } from '@/lib/db/client';
 import { defineRoute } from '@/lib/http/route';
 
