@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readApiError, readValidationIssues, StepUpRequiredError } from '@/lib/client/api-fetch';
+import { readApiError, StepUpRequiredError } from '@/lib/client/api-fetch';
 
 function problem(body: unknown, status = 400): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/problem+json' } });
@@ -9,8 +9,10 @@ describe('reading the API’s refusals', () => {
   it('keeps validation issues with their paths, and as readable lines', async () => {
     const error = await readApiError(
       problem({
+        type: '/problems/validation-failed',
         title: 'The policy is not valid.',
         status: 400,
+        detail: 'The policy was not saved.',
         code: 'validation-failed',
         errors: [
           { path: 'allowedDirectoryRoleTemplateIds.1', message: 'Password Administrator can act on other people’s passwords' },
@@ -28,19 +30,18 @@ describe('reading the API’s refusals', () => {
 
   it('reads the reasons of a target-ineligible refusal', async () => {
     const error = await readApiError(
-      problem({ title: 'Not eligible', status: 422, code: 'target-ineligible', reasons: ['portal-role', 7, 'cannot-verify'] }, 422),
+      problem({ type: '/problems/target-ineligible', title: 'Target ineligible', status: 422, detail: 'No.', code: 'target-ineligible', reasons: ['portal-role', 'cannot-verify'] }, 422),
     );
     expect(error.reasons).toEqual(['portal-role', 'cannot-verify']);
+    expect(error.detail).toBe('No.');
     expect(error.issues).toEqual([]);
   });
 
-  it('accepts the other shapes of `errors`', () => {
-    expect(readValidationIssues(['plain'])).toEqual([{ path: '', message: 'plain' }]);
-    expect(readValidationIssues({ maxDepth: ['too big', ''], isUsableOnce: 'must be true' })).toEqual([
-      { path: 'maxDepth', message: 'too big' },
-      { path: 'isUsableOnce', message: 'must be true' },
-    ]);
-    expect(readValidationIssues([{ field: ['a', 0], detail: 'bad' }, null, 3])).toEqual([{ path: 'a.0', message: 'bad' }]);
+  it('reads a body that is not the contract’s problem as the status line only', async () => {
+    for (const body of [{ title: 'Bad', code: 'forbidden', reasons: ['portal-role', 7] }, { errors: ['plain'] }, '<html>Bad gateway</html>']) {
+      const error = await readApiError(new Response(typeof body === 'string' ? body : JSON.stringify(body), { status: 502, statusText: 'Bad Gateway' }));
+      expect(error).toMatchObject({ status: 502, title: 'Bad Gateway', detail: null, code: 'http-502', reasons: [], issues: [] });
+    }
   });
 });
 
@@ -74,7 +75,7 @@ describe('a step-up refusal', () => {
 
   it('leaves a plain 401 a plain ApiError', async () => {
     const error = await readApiError(
-      new Response(JSON.stringify({ title: 'Unauthenticated', code: 'unauthenticated' }), { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } }),
+      new Response(JSON.stringify({ type: '/problems/unauthenticated', title: 'Unauthenticated', status: 401, detail: 'Sign in.', code: 'unauthenticated' }), { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } }),
     );
     expect(error).not.toBeInstanceOf(StepUpRequiredError);
     expect(error.code).toBe('unauthenticated');

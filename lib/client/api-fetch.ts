@@ -3,6 +3,7 @@
  * problem+json answers into an `ApiError` the UI can show (title and detail).
  */
 import { getClaimsForAuthContext, readClaimsChallenge } from '@/lib/client/claims-challenge';
+import { problemSchema, type ValidationIssue } from '@/lib/contract/problem';
 
 /** A refusal or failure reported by the portal API (or the network on the way to it). */
 export class ApiError extends Error {
@@ -58,74 +59,39 @@ export class StepUpRequiredError extends ApiError {
   }
 }
 
-function stringField(record: Record<string, unknown>, key: string): string | null {
-  const value = record[key];
-  return typeof value === 'string' && value !== '' ? value : null;
-}
-
 /** One problem a validation failure names: where (`maxDepth`, `protectedGroupIds.2`, or '' for the body) and what. */
-export interface ValidationIssue {
-  path: string;
-  message: string;
-}
-
-/**
- * `errors` of a validation failure, whatever its exact shape: a list of strings, a list of
- * `{ path, message }` issues, or an object of field → message(s).
- */
-export function readValidationIssues(value: unknown): ValidationIssue[] {
-  const describe = (path: unknown, message: unknown): ValidationIssue | null => {
-    if (typeof message !== 'string' || message === '') return null;
-    const where = Array.isArray(path) ? path.join('.') : typeof path === 'string' ? path : '';
-    return { path: where, message };
-  };
-  if (Array.isArray(value)) {
-    return value
-      .map((item) => {
-        if (typeof item === 'string') return item === '' ? null : { path: '', message: item };
-        if (typeof item !== 'object' || item === null) return null;
-        const issue = item as Record<string, unknown>;
-        return describe(issue.path ?? issue.field ?? issue.pointer, issue.message ?? issue.detail);
-      })
-      .filter((issue): issue is ValidationIssue => issue !== null);
-  }
-  if (typeof value === 'object' && value !== null) {
-    return Object.entries(value as Record<string, unknown>).flatMap(([field, messages]) =>
-      (Array.isArray(messages) ? messages : [messages])
-        .map((message) => describe(field, message))
-        .filter((issue): issue is ValidationIssue => issue !== null),
-    );
-  }
-  return [];
-}
+export type { ValidationIssue };
 
 function formatIssue(issue: ValidationIssue): string {
   return issue.path === '' ? issue.message : `${issue.path}: ${issue.message}`;
 }
 
-/** Reads a failed response into an `ApiError`, whether or not it carries problem+json. */
+/**
+ * Reads a failed response into an `ApiError`. A body that is the contract's problem gives its
+ * title, detail, code, reasons and issues; anything else (a proxy's HTML page, an empty body, a
+ * gateway's own JSON) gives the status line only — it is not ours to interpret.
+ */
 export async function readApiError(response: Response): Promise<ApiError> {
   let body: unknown = null;
   try {
     body = await response.json();
   } catch {
-    // Not JSON (a proxy's HTML page, an empty body): fall back to the status line.
+    // Not JSON: the status line is all there is.
   }
-  const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-  const reasons = Array.isArray(record.reasons) ? record.reasons.filter((r): r is string => typeof r === 'string') : [];
-  const issues = readValidationIssues(record.errors);
+  const parsed = problemSchema.safeParse(body);
+  const problem = parsed.success ? parsed.data : null;
   const retryAfter = Number.parseInt(response.headers.get('Retry-After') ?? '', 10);
   const init = {
     status: response.status,
-    title: stringField(record, 'title') ?? (response.statusText || `Request failed (HTTP ${response.status})`),
-    detail: stringField(record, 'detail'),
-    code: stringField(record, 'code') ?? `http-${response.status}`,
-    reasons,
-    issues,
+    title: problem?.title || response.statusText || `Request failed (HTTP ${response.status})`,
+    detail: problem?.detail || null,
+    code: problem?.code ?? `http-${response.status}`,
+    reasons: problem?.reasons ?? [],
+    issues: problem?.errors ?? [],
     retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : null,
   };
   if (response.status === 401) {
-    const authContextId = stringField(record, 'authContextId');
+    const authContextId = problem?.authContextId ?? null;
     // The header is the challenge; the body's context is the fallback when a proxy dropped it.
     const claims =
       readClaimsChallenge(response.headers.get('WWW-Authenticate')) ??

@@ -1,4 +1,5 @@
 import 'server-only';
+import type { IneligibleReason } from '@/lib/contract/eligibility';
 import { PROBLEM_STATUS } from '@/lib/contract/problem';
 
 /**
@@ -26,7 +27,7 @@ export interface BrokerErrorExtra {
   /** For `validation-failed`. */
   errors?: ValidationIssue[];
   /** For `target-ineligible`: the named eligibility reasons. */
-  reasons?: string[];
+  reasons?: IneligibleReason[];
   /** Seconds, for `rate-limited` (and optionally `upstream-unavailable`): sent as `Retry-After`. */
   retryAfterSeconds?: number;
   /**
@@ -57,7 +58,7 @@ export class BrokerError extends Error {
   readonly status: number;
   readonly detail: string;
   readonly errors: ValidationIssue[] | undefined;
-  readonly reasons: string[] | undefined;
+  readonly reasons: IneligibleReason[] | undefined;
   readonly retryAfterSeconds: number | undefined;
   readonly authContextId: string | undefined;
 

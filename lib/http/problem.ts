@@ -8,25 +8,12 @@
  * and answered with a bare 500 that says nothing about the cause.
  */
 import { ZodError } from 'zod';
-import { BrokerError, type BrokerErrorCode, type ValidationIssue } from '@/lib/core/errors';
+import { PROBLEM_CONTENT_TYPE, type Problem, type ProblemCode } from '@/lib/contract/problem';
+import { BrokerError, type ValidationIssue } from '@/lib/core/errors';
 import { getStepUpWwwAuthenticate } from '@/lib/http/claims-challenge';
 import type { Logger } from '@/lib/log';
 
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-
-export type ProblemCode = BrokerErrorCode | 'internal-error';
-
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: ProblemCode;
-  errors?: ValidationIssue[];
-  reasons?: string[];
-  /** For `step-up-required`: the authentication context the action needs. */
-  authContextId?: string;
-}
+export { PROBLEM_CONTENT_TYPE, type Problem, type ProblemCode };
 
 const TITLES: Record<ProblemCode, string> = {
   unauthenticated: 'Unauthenticated',
