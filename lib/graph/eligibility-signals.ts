@@ -2,7 +2,7 @@ import 'server-only';
 
 /**
  * The Graph vocabulary the eligibility rule (`lib/broker/eligibility.ts`) and the reads that feed
- * it (`get-target-facts.ts`, `get-reportees.ts`) share: which signals a read can fail to show,
+ * it (`get-target-facts.ts`, `tenant-eligibility-reads.ts`) share: which signals a read can fail to show,
  * and the ids and shapes of app role assignments and TAP policy targets. Pure, no I/O.
  */
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCountBody, shouldScanDirectory } from '@/lib/graph/get-reportees';
+import { parseCountBody, shouldScanDirectory } from '@/lib/graph/should-scan-directory';
 
 describe('shouldScanDirectory', () => {
   it('never scans without a directory size or with nobody left to list', () => {
