@@ -3,6 +3,11 @@ import type { ReactNode } from 'react';
 import { ClientRoot } from '@/components/client-root';
 import './globals.css';
 
+/**
+ * The HTML shell every page shares: metadata, the skip link, and the browser app that stays mounted
+ * while the user moves between pages.
+ */
+
 export const metadata: Metadata = {
   title: { default: 'TAP Broker', template: '%s · TAP Broker' },
   description: 'Temporary Access Passes for the people who report to you, checked against policy and audited.',

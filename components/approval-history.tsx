@@ -1,3 +1,5 @@
+// The approvals page's "Decided" list: past decisions, filterable, so approvers can see what was
+// decided, by whom and why.
 'use client';
 
 import { useEffect, useId, useMemo, useState } from 'react';

@@ -1,3 +1,5 @@
+// The approvals page: the pending requests an approver decides on, with the decisions already made
+// below them.
 'use client';
 
 import { useMemo, useState } from 'react';

@@ -1,3 +1,4 @@
+// One audit event opened in full, with the evidence that links it into the hash chain.
 'use client';
 
 import type { ReactNode } from 'react';

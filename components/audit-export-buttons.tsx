@@ -1,3 +1,4 @@
+// The audit console's downloads: the export (CSV or JSON Lines) and its signed manifest.
 'use client';
 
 import { useMsal } from '@azure/msal-react';

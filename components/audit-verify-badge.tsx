@@ -1,3 +1,4 @@
+// The audit console's verdict on the whole hash chain, so tampering is visible at a glance.
 'use client';
 
 import { Button } from '@/components/button';

@@ -3,6 +3,8 @@ import { IneligibleReasons } from '@/components/ineligible-reasons';
 import { formatDepth, formatRole, formatStatus } from '@/lib/client/format';
 import type { TapRequestStatus } from '@/lib/client/portal-types';
 
+/** The portal's small labels (roles, depths, eligibility, request statuses) in one set of tones. */
+
 type Tone = 'neutral' | 'blue' | 'green' | 'amber' | 'violet' | 'red';
 
 const TONES: Record<Tone, string> = {

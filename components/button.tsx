@@ -1,5 +1,10 @@
 import type { ButtonHTMLAttributes } from 'react';
 
+/**
+ * The portal's one button, in three variants; `type="button"` by default so it never submits a form
+ * by accident.
+ */
+
 type Variant = 'primary' | 'secondary' | 'ghost';
 
 const VARIANTS: Record<Variant, string> = {

@@ -1,3 +1,4 @@
+// The dashboard page: passes, requests and refusals of the last 30 days, for auditors and admins.
 'use client';
 
 import type { ReactNode } from 'react';

@@ -1,5 +1,9 @@
 import type { ReactNode } from 'react';
 
+/**
+ * The shared input style, and the label, hint and error around each control of the portal's forms.
+ */
+
 export const inputClassName =
   'block h-10 rounded-md border border-slate-300 bg-white px-3 text-sm text-slate-900 placeholder:text-slate-500 focus:border-blue-700 aria-[invalid=true]:border-red-600';
 

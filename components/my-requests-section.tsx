@@ -1,3 +1,5 @@
+// The "My requests" page: the signed-in user's requests, getting or revoking their passes, and
+// tracking the passes issued.
 'use client';
 
 import Link from 'next/link';

@@ -1,3 +1,5 @@
+// The browser app's root: load the runtime configuration, check the sign-in service can be reached,
+// then start MSAL around the portal.
 'use client';
 
 import type { PublicClientApplication } from '@azure/msal-browser';

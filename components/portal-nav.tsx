@@ -1,3 +1,4 @@
+// The tabs between the portal's sections, each shown only to the roles it serves.
 'use client';
 
 import Link from 'next/link';

@@ -1,3 +1,4 @@
+// What a signed-out visitor sees: what TAP Broker does, and the way to sign in.
 'use client';
 
 import { InteractionStatus } from '@azure/msal-browser';

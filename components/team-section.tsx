@@ -1,3 +1,4 @@
+// The "Your team" home page: the signed-in manager's reportees, where a pass request starts.
 'use client';
 
 import { useDeferredValue, useId, useMemo, useState } from 'react';

@@ -6,6 +6,11 @@ import { expectProblem } from '../support/problem';
 import { findManagerWithIndirectReports, loadSeed } from '../support/seed';
 import { appToken, userAccessToken, userIdToken } from '../support/tokens';
 
+/**
+ * API authentication end to end: what needs no token, what a valid token gets, and the 401 problem
+ * every protected route answers to a bad one.
+ */
+
 const protectedRoutes = ['/api/me', '/api/reportees'];
 const seed = loadSeed();
 const manager = findManagerWithIndirectReports(seed);

@@ -7,6 +7,11 @@ import { expectedReportees, findManagerWithIndirectReports, findUserWithoutRepor
 import { graphStats, replaceDirectory, resetGraphStats, totalGraphRoundTrips } from '../support/tenant-admin';
 import { graphAsAutomation, userAccessToken } from '../support/tokens';
 
+/**
+ * `GET /api/reportees` against the local tenant: exactly the people below the caller, in few Graph
+ * round trips, on seeded and random org charts and after the directory changes.
+ */
+
 async function getReportees(request: import('@playwright/test').APIRequestContext, upn: string, seed?: Seed): Promise<Reportee[]> {
   const token = await userAccessToken(upn, seed);
   const res = await request.get('/api/reportees', { headers: { authorization: `Bearer ${token}` } });

@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { seedPath } from './env';
 
+/**
+ * The local tenant's seed as specs read it (users, apps, roles, who reports to whom), and the
+ * answers the portal should give for it.
+ */
+
 export interface SeedUser {
   id?: string;
   userPrincipalName: string;

@@ -1,6 +1,10 @@
 import { tenantId, tenantUrl } from './env';
 import { loadSeed, type Seed } from './seed';
 
+/**
+ * Tokens from the local tenant for specs that call the API or Graph directly, without a browser.
+ */
+
 const tokenEndpoint = `${tenantUrl}/${tenantId}/oauth2/v2.0/token`;
 
 /** The token endpoint's answer as it is, refusals included. */

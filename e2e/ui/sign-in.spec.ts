@@ -2,6 +2,11 @@ import { expect, test } from '@playwright/test';
 import { signIn } from '../support/sign-in';
 import { expectedReportees, findManagerWithIndirectReports, findUserWithoutReports, loadSeed } from '../support/seed';
 
+/**
+ * Sign-in through the real MSAL redirect, the team list it leads to, and sign-out, at desktop and
+ * phone width.
+ */
+
 const seed = loadSeed();
 
 test('a manager signs in through MSAL and sees everyone who reports to them', async ({ page }) => {

@@ -7,6 +7,11 @@ import type { AuditEventType } from '@/lib/contract/audit';
 import type { RequestContext } from '@/lib/core/request-context';
 import type { Prisma } from '@/lib/db/generated/client';
 
+/**
+ * The one writer of the audit trail: each event checked for secrets and hash-chained to the one
+ * before it, inside the caller's transaction.
+ */
+
 export interface AuditEventInput<T extends AuditEventType = AuditEventType> {
   type: T;
   /** Who acted: a user's object id, or `SYSTEM_ACTOR_ID` for the broker itself. */

@@ -2,6 +2,11 @@ import 'server-only';
 import { computeAuditEventHash, GENESIS_PREV_HASH } from '@/lib/audit/canonical';
 import type { Prisma, PrismaClient } from '@/lib/db/generated/client';
 
+/**
+ * The audit trail's tamper check (`GET /api/audit/verify`): does every stored event still chain to
+ * the one before it.
+ */
+
 export interface AuditChainVerification {
   ok: boolean;
   /** Events read (the whole table). */

@@ -9,8 +9,6 @@ import {
 } from '@/lib/graph/eligibility-signals';
 import { INELIGIBLE_REASONS, type IneligibleReason } from '@/lib/contract/eligibility';
 
-export { INELIGIBLE_REASONS, type IneligibleReason };
-
 /**
  * Target eligibility for a Temporary Access Pass: pure, named reasons, no I/O. Graph is read
  * first (by the caller), then this decides. Every reason that applies is returned, in a fixed
@@ -21,6 +19,8 @@ export { INELIGIBLE_REASONS, type IneligibleReason };
  * Authentication and Password Administrators act on other people's credentials. What the broker
  * could not see is `cannot-verify`, never "no role".
  */
+
+export { INELIGIBLE_REASONS, type IneligibleReason };
 
 /** The parts of the broker policy the rule reads (structurally a `BrokerPolicy`). */
 export interface EligibilityRules {

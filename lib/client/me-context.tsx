@@ -1,3 +1,4 @@
+// The signed-in user's profile, shared by the portal's pages so `/api/me` is loaded once.
 'use client';
 
 import { createContext, useContext } from 'react';

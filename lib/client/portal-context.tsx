@@ -1,3 +1,4 @@
+// The runtime configuration, shared with everything below the boot sequence.
 'use client';
 
 import { createContext, useContext } from 'react';

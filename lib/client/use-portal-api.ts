@@ -1,3 +1,5 @@
+// How components call the portal API: with the signed-in user's token, and as a loading, error or
+// data state.
 'use client';
 
 import { useMsal } from '@azure/msal-react';

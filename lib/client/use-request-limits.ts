@@ -1,3 +1,5 @@
+// The rules the request form checks a pass's lifetime against, from whichever source the user may
+// read.
 'use client';
 
 import { useEffect, useState } from 'react';

@@ -1,3 +1,5 @@
+// Step-up in the browser: send the user to prove a second factor, and retry the refused action when
+// they come back.
 'use client';
 
 import { InteractionStatus } from '@azure/msal-browser';

@@ -4,6 +4,10 @@ import { getDbConfigFromEnv, type DbConfig } from '@/lib/db/config';
 import { openEmbeddedPglite } from '@/lib/db/embedded-pglite';
 import { PrismaClient } from '@/lib/db/generated/client';
 
+/**
+ * The app's database: PostgreSQL or embedded PGlite as configured, one Prisma client per process.
+ */
+
 export { PrismaClient };
 export type Db = PrismaClient;
 export { getDbConfigFromEnv, type DbConfig } from '@/lib/db/config';

@@ -3,6 +3,11 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { acquireEmbeddedLock, type EmbeddedLock } from '@/lib/db/embedded-lock';
 
+/**
+ * The embedded database for running without a PostgreSQL server: PGlite in the data folder, one
+ * process at a time.
+ */
+
 export interface EmbeddedPglite {
   readonly pglite: PGlite;
   readonly dataDir: string;

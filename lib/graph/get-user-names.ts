@@ -4,6 +4,11 @@ import { graphBatch } from '@/lib/graph/batch';
 import { isUserReference } from '@/lib/graph/get-target-facts';
 import type { Logger } from '@/lib/log';
 
+/**
+ * Display names for user ids the broker stored (such as who saved a policy version), so answers
+ * name people, not bare ids.
+ */
+
 const userSchema = z.looseObject({
   id: z.string().min(1),
   displayName: z.string().nullish(),

@@ -4,6 +4,11 @@ import { graphBatch, type GraphBatchRequest } from '@/lib/graph/batch';
 import { isUserReference, tapMethodInfoSchema, toTapMethodInfo, type TapMethodInfo } from '@/lib/graph/get-target-facts';
 import type { Logger } from '@/lib/log';
 
+/**
+ * The TAP methods of many users at once, for tracking issued passes without one Graph call per
+ * person.
+ */
+
 const listSchema = z.object({ value: z.array(tapMethodInfoSchema) });
 
 /**

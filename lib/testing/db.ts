@@ -6,6 +6,11 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '@/lib/db/generated/client';
 import { applyMigrations } from '@/lib/db/migrate';
 
+/**
+ * Throwaway migrated databases for tests: in-memory PGlite, or a scratch database on a real
+ * PostgreSQL server.
+ */
+
 export interface TestDb {
   readonly kind: 'pglite' | 'postgres';
   readonly prisma: PrismaClient;

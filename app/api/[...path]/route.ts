@@ -1,6 +1,11 @@
 import { BrokerError } from '@/lib/core/errors';
 import { defineRoute } from '@/lib/http/route';
 
+/**
+ * Catch-all for `/api/*` paths no route handles, any method: a problem+json 404, so an API client
+ * never gets Next's HTML page.
+ */
+
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 

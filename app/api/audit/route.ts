@@ -2,6 +2,11 @@ import { listAuditEvents } from '@/lib/audit/list-audit-events';
 import { getDb } from '@/lib/db/client';
 import { defineRoute } from '@/lib/http/route';
 
+/**
+ * `GET /api/audit`: the audit trail for the audit console, a filtered page at a time (auditors,
+ * admins).
+ */
+
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 

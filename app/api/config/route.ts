@@ -1,6 +1,10 @@
 import { getEnv } from '@/lib/env';
 import { defineRoute } from '@/lib/http/route';
 
+/**
+ * `GET /api/config`: the public settings the browser configures MSAL with, before anyone signs in.
+ */
+
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 

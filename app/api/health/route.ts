@@ -2,6 +2,8 @@ import { checkDbHealth } from '@/lib/db/client';
 import { BrokerError } from '@/lib/core/errors';
 import { defineRoute } from '@/lib/http/route';
 
+/** `GET /api/health`: liveness for probes, ok while the database answers (no token needed). */
+
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 

@@ -1,6 +1,8 @@
 import { getOpenApiDocument } from '@/lib/contract/openapi';
 import { defineRoute } from '@/lib/http/route';
 
+/** `GET /api/openapi.json`: this API's OpenAPI 3.1 document, for readers and client generators. */
+
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 

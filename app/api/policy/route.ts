@@ -2,6 +2,11 @@ import { getPolicySettings } from '@/lib/broker/get-policy-settings';
 import { updatePolicy } from '@/lib/broker/update-policy';
 import { defineRoute } from '@/lib/http/route';
 
+/**
+ * `GET` and `PUT /api/policy`: the broker policy in force, read by the consoles and saved by admins
+ * as a new version.
+ */
+
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 

@@ -1,6 +1,11 @@
 import { listReportees } from '@/lib/broker/list-reportees';
 import { defineRoute } from '@/lib/http/route';
 
+/**
+ * `GET /api/reportees`: the caller's team, everyone below them up to the policy's depth, each with
+ * their eligibility for a pass.
+ */
+
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 

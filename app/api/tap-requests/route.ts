@@ -2,6 +2,11 @@ import { listTapRequests } from '@/lib/broker/list-tap-requests';
 import { requestTap } from '@/lib/broker/request-tap';
 import { defineRoute, json } from '@/lib/http/route';
 
+/**
+ * `POST /api/tap-requests` asks for a pass for a reportee; `GET /api/tap-requests` lists requests
+ * by scope (mine, pending, all).
+ */
+
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 

@@ -3,6 +3,11 @@ import { AUDIT_EXPORT_CONTENT_TYPES } from '@/lib/contract/audit';
 import { getDb } from '@/lib/db/client';
 import { defineRoute } from '@/lib/http/route';
 
+/**
+ * `GET /api/audit/export`: the compliance export, every audit event in a range as a streamed CSV or
+ * JSON Lines file (auditors, admins).
+ */
+
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 

@@ -1,6 +1,11 @@
 import { getPortalAuditSigningKey } from '@/lib/audit/signing-key';
 import { defineRoute } from '@/lib/http/route';
 
+/**
+ * `GET /api/audit/public-key` (extension): the key an outside auditor pins to check export
+ * manifests offline.
+ */
+
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 

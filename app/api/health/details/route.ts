@@ -1,6 +1,8 @@
 import { getHealthDetails } from '@/lib/broker/get-health-details';
 import { defineRoute } from '@/lib/http/route';
 
+/** `GET /api/health/details`: the configuration checks an admin reads to put a deployment right. */
+
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 

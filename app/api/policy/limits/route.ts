@@ -1,6 +1,11 @@
 import { getPolicyLimits } from '@/lib/broker/get-policy-limits';
 import { defineRoute } from '@/lib/http/route';
 
+/**
+ * `GET /api/policy/limits` (extension): the bounds a TAP request is held to, so the request form
+ * can apply them before sending.
+ */
+
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 

@@ -1,6 +1,11 @@
 import { previewPolicy } from '@/lib/broker/preview-policy';
 import { defineRoute } from '@/lib/http/route';
 
+/**
+ * `POST /api/policy/preview` (extension): what a draft policy would change for the admin's own org,
+ * before it is saved.
+ */
+
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 

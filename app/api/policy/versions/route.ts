@@ -1,6 +1,11 @@
 import { listPolicyVersions } from '@/lib/broker/list-policy-versions';
 import { defineRoute } from '@/lib/http/route';
 
+/**
+ * `GET /api/policy/versions` (extension): the policy's history, who saved each version and what
+ * changed.
+ */
+
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 

@@ -1,6 +1,8 @@
 import { getTapRequest } from '@/lib/broker/get-tap-request';
 import { defineRoute } from '@/lib/http/route';
 
+/** `GET /api/tap-requests/{id}`: one TAP request, for its requester, approvers and auditors. */
+
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 

@@ -1,6 +1,11 @@
 import { getPassStatuses } from '@/lib/broker/get-pass-status';
 import { defineRoute } from '@/lib/http/route';
 
+/**
+ * `GET /api/tap-requests/pass-status` (extension): where each issued pass stands now, read from
+ * Graph, for tracking after issuance.
+ */
+
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 

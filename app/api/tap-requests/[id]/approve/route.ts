@@ -1,6 +1,8 @@
 import { approveTapRequest } from '@/lib/broker/approve-tap-request';
 import { defineRoute } from '@/lib/http/route';
 
+/** `POST /api/tap-requests/{id}/approve`: an approver approves a pending request. */
+
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 

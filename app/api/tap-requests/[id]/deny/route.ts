@@ -1,6 +1,8 @@
 import { denyTapRequest } from '@/lib/broker/deny-tap-request';
 import { defineRoute } from '@/lib/http/route';
 
+/** `POST /api/tap-requests/{id}/deny`: an approver denies a pending request, with a reason. */
+
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 

@@ -1,6 +1,11 @@
 import { issueTap } from '@/lib/broker/issue-tap';
 import { defineRoute, json } from '@/lib/http/route';
 
+/**
+ * `POST /api/tap-requests/{id}/issue`: the requester gets the pass of an approved request, created
+ * in Graph now and shown in this answer only.
+ */
+
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 

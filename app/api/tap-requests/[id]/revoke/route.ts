@@ -1,6 +1,8 @@
 import { revokeTap } from '@/lib/broker/revoke-tap';
 import { defineRoute } from '@/lib/http/route';
 
+/** `POST /api/tap-requests/{id}/revoke`: withdraw an issued pass (its requester, or an admin). */
+
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 

@@ -3,6 +3,11 @@ import { getPortalAuditSigningKey } from '@/lib/audit/signing-key';
 import { getDb } from '@/lib/db/client';
 import { defineRoute, json } from '@/lib/http/route';
 
+/**
+ * `GET /api/audit/export/{exportId}/manifest` (extension): an export's signed manifest, so an
+ * auditor can check the exported file offline.
+ */
+
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 
