@@ -10,7 +10,7 @@ import { parseTapRequestList, type TapRequest } from '@/lib/client/portal-types'
 import { usePortalApi, usePortalQuery } from '@/lib/client/use-portal-api';
 import { parseAnswer } from '@/lib/client/parse-answer';
 import { passStatusListSchema, type passStatusSchema, type PassState } from '@/lib/contract/tap-requests';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 
 /** `GET /api/tap-requests/pass-status` (extension): where each issued pass stands in Graph now. */
 export type PassStatus = z.infer<typeof passStatusSchema>;

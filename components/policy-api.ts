@@ -4,7 +4,7 @@
  * checked), and the console's own validation of a draft, which mirrors the server's (the server
  * decides).
  */
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 import { ApiError } from '@/lib/client/api-fetch';
 import { formatDirectoryRole } from '@/lib/client/directory-roles';
 import { parseAnswer } from '@/lib/client/parse-answer';
@@ -59,7 +59,7 @@ export type PolicyReachView = PolicyPreviewView['current'];
 
 /** The editable fields of a policy the console saved itself (a draft interrupted by step-up). */
 export function parsePolicyFields(value: unknown): PolicyFields {
-  return parseAnswer(policySchema.omit({ version: true }), value, 'policy');
+  return parseAnswer(z.omit(policySchema, { version: true }), value, 'policy');
 }
 
 /** The policy a `PUT /api/policy` answers with: the version now in force (not the settings view). */

@@ -4,7 +4,7 @@
  * found again afterwards, and `editablePolicy` is what it sends back.
  */
 import { expect, type APIRequestContext } from '@playwright/test';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { policySchema, policySettingsSchema, type Policy, type PolicyInput } from '@/lib/contract/policy';
 import { asUser, parseAnswer } from './portal-api';
 

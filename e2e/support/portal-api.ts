@@ -1,5 +1,5 @@
 import { expect, type APIRequestContext, type APIResponse } from '@playwright/test';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { auditPageSchema, type AuditEvent } from '@/lib/contract/audit';
 import {
   issuedTapSchema,
@@ -59,8 +59,8 @@ export function userIdOf(upn: string): Promise<string> {
  * The body of a portal API answer, parsed with the schema `lib/contract/routes.ts` declares for it:
  * an answer that strays from the contract fails the test here rather than as an odd value later.
  */
-export async function parseAnswer<T>(res: APIResponse, schema: z.ZodType<T>): Promise<T> {
-  return schema.parse(await res.json());
+export async function parseAnswer<T>(res: APIResponse, schema: z.core.$ZodType<T>): Promise<T> {
+  return z.parse(schema, await res.json());
 }
 
 /** Calls the portal API as `upn`. */

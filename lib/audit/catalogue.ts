@@ -2,7 +2,7 @@ import 'server-only';
 import { z } from 'zod';
 import { AUDIT_EXPORT_FORMATS, auditPolicyRecordSchema, type AuditEventType } from '@/lib/contract/audit';
 import { REQUIRE_APPROVAL_VALUES } from '@/lib/contract/policy';
-import { problemCodeSchema } from '@/lib/contract/problem';
+import type { ProblemCode } from '@/lib/contract/problem';
 import { PASS_OUTCOMES, TAP_REQUEST_STATUSES } from '@/lib/contract/tap-requests';
 
 /**
@@ -42,6 +42,11 @@ const evidence = {
 };
 
 const requestStatus = z.enum(TAP_REQUEST_STATUSES);
+
+/** The problem codes an event may record: a subset of the contract's, checked by the type. */
+function problemCodesSchema<const C extends readonly [ProblemCode, ...ProblemCode[]]>(...codes: C) {
+  return z.enum(codes);
+}
 const requireApproval = z.enum(REQUIRE_APPROVAL_VALUES);
 
 /** Where in the lifecycle a refusal or failure happened. */
@@ -52,8 +57,8 @@ const policySnapshot = z.strictObject({
   ...auditPolicyRecordSchema.shape,
   requireApproval,
   // Optional: snapshots written before step-up existed lack them.
-  stepUpAuthContextId: auditPolicyRecordSchema.shape.stepUpAuthContextId.optional(),
-  stepUpActions: auditPolicyRecordSchema.shape.stepUpActions.optional(),
+  stepUpAuthContextId: z.optional(auditPolicyRecordSchema.shape.stepUpAuthContextId),
+  stepUpActions: z.optional(auditPolicyRecordSchema.shape.stepUpActions),
   version: z.number().int(),
 });
 
@@ -112,7 +117,7 @@ export const auditCatalogue = {
   'tap_request.refused': z.strictObject({
     ...evidence,
     stage,
-    code: problemCodeSchema.extract(['not-in-reporting-chain', 'target-ineligible', 'rate-limited', 'forbidden', 'conflict', 'validation-failed', 'step-up-required']),
+    code: problemCodesSchema('not-in-reporting-chain', 'target-ineligible', 'rate-limited', 'forbidden', 'conflict', 'validation-failed', 'step-up-required'),
     reasons: z.array(z.string()).optional(),
     ...stepUpEvidence,
     /** Set when the refusal moved the request to another status (e.g. failed). */
@@ -195,7 +200,7 @@ export const auditCatalogue = {
   /** A policy change refused before anything was stored (today: for want of step-up). */
   'policy.update_refused': z.strictObject({
     ...evidence,
-    code: problemCodeSchema.extract(['step-up-required']),
+    code: problemCodesSchema('step-up-required'),
     ...stepUpEvidence,
   }),
   /** A compliance export. */

@@ -1,5 +1,6 @@
 import 'server-only';
 import { z } from 'zod';
+import { omit, required } from 'zod/mini';
 import {
   AUTH_CONTEXT_ID_PATTERN,
   DEFAULT_ALLOWED_ROLE_TEMPLATE_IDS,
@@ -42,7 +43,7 @@ export const brokerPolicyInputSchema = policyInputSchema;
 
 /** A whole stored policy: every field of the input required, plus its version. */
 export const brokerPolicySchema = z.object({
-  ...policyInputSchema.omit({ version: true, tenantTapPolicy: true }).required().shape,
+  ...required(omit(policyInputSchema, { version: true, tenantTapPolicy: true })).shape,
   version: z.number().int().min(0),
 });
 

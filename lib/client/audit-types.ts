@@ -13,7 +13,7 @@ import {
 } from '@/lib/contract/audit';
 import { dashboardStatsSchema } from '@/lib/contract/dashboard';
 import { parseAnswer } from '@/lib/client/parse-answer';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 
 export type { AuditEvent };
 export type AuditPage = z.infer<typeof auditPageSchema>;

@@ -3,7 +3,7 @@
  * against the contract's schemas: the UI renders only what it has checked, so a changed server
  * fails loudly here instead of rendering `undefined`.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { policyLimitsSchema, policySettingsSchema, STEP_UP_ACTIONS } from '@/lib/contract/policy';
 import { reporteeListSchema, type Reportee } from '@/lib/contract/reportees';
 import { meSchema, type Me } from '@/lib/contract/session';

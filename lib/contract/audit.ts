@@ -3,7 +3,7 @@
  * the page and export queries, the chain verification, and the signed export manifest with the
  * public key that checks it.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isoDateTimeSchema, jsonObjectSchema, pathIdSchema, uuidSchema } from '@/lib/contract/common';
 
 /** Every event type the broker writes (`noun.past_tense`), with the label people read. */
@@ -32,30 +32,30 @@ export const AUDIT_EVENT_TYPES = Object.keys(AUDIT_EVENT_LABELS) as [AuditEventT
 
 export const auditEventTypeSchema = z.enum(AUDIT_EVENT_TYPES);
 
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+const sha256Hex = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 
 /**
  * One event of the hash chain. `type` is kept as text: the trail is immutable, so it may hold a
  * type a later catalogue no longer writes; the broker writes only {@link AUDIT_EVENT_TYPES}.
  */
 export const auditEventSchema = z.object({
-  seq: z.number().int().min(1),
+  seq: z.int().check(z.minimum(1)),
   id: uuidSchema,
   at: isoDateTimeSchema,
-  type: z.string().meta({ description: `\`noun.past_tense\`; the broker writes ${AUDIT_EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}.` }),
-  actorId: z.string().meta({ description: "The actor's object id, or `system`." }),
-  targetId: z.string().optional().meta({ description: 'Left out when the event concerns nobody in particular.' }),
-  requestId: uuidSchema.optional().meta({ description: 'The TAP request, when the event concerns one.' }),
-  data: jsonObjectSchema.meta({ description: "The event's evidence; its shape depends on `type`. Never a pass, token or secret." }),
-  prevHash: sha256Hex.meta({ description: "The previous event's `hash` (64 zeros for the first)." }),
-  hash: sha256Hex.meta({ description: 'SHA-256 over `prevHash` and the canonical encoding of the event.' }),
+  type: z.string().check(z.describe(`\`noun.past_tense\`; the broker writes ${AUDIT_EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}.`)),
+  actorId: z.string().check(z.describe("The actor's object id, or `system`.")),
+  targetId: z.optional(z.string()).check(z.describe('Left out when the event concerns nobody in particular.')),
+  requestId: z.optional(uuidSchema).check(z.describe('The TAP request, when the event concerns one.')),
+  data: jsonObjectSchema.check(z.describe("The event's evidence; its shape depends on `type`. Never a pass, token or secret.")),
+  prevHash: sha256Hex.check(z.describe("The previous event's `hash` (64 zeros for the first).")),
+  hash: sha256Hex.check(z.describe('SHA-256 over `prevHash` and the canonical encoding of the event.')),
 });
 
 export type AuditEvent = z.infer<typeof auditEventSchema>;
 
 export const auditPageSchema = z.object({
-  events: z.array(auditEventSchema).meta({ description: 'Newest first.' }),
-  nextCursor: z.string().nullable().meta({ description: 'Continues with older events; null on the last page.' }),
+  events: z.array(auditEventSchema).check(z.describe('Newest first.')),
+  nextCursor: z.nullable(z.string()).check(z.describe('Continues with older events; null on the last page.')),
 });
 
 export const MAX_AUDIT_PAGE_SIZE = 500;
@@ -63,9 +63,11 @@ export const DEFAULT_AUDIT_PAGE_SIZE = 100;
 
 /** Both audit queries read a time window the same way: `from` inclusive, `to` exclusive. */
 const timestamp = z
-  .union([z.iso.datetime({ offset: true }), z.iso.date()])
-  .transform((value) => new Date(value))
-  .meta({ description: 'ISO 8601 date and time with an offset, or a date (midnight UTC).' });
+  .pipe(
+    z.union([z.iso.datetime({ offset: true }), z.iso.date()]),
+    z.transform((value: string) => new Date(value)),
+  )
+  .check(z.describe('ISO 8601 date and time with an offset, or a date (midnight UTC).'));
 
 /** An empty or inverted window is a mistake to report, not an empty answer to give. */
 function isOrderedWindow(query: { from?: Date | undefined; to?: Date | undefined }): boolean {
@@ -79,16 +81,16 @@ const WINDOW_ORDER = { message: '`from` must be before `to`', path: ['to'] };
  */
 export const listAuditEventsQuerySchema = z
   .strictObject({
-    from: timestamp.optional(),
-    to: timestamp.optional(),
-    type: z.string().min(1).max(100).optional(),
-    actorId: z.string().min(1).max(256).optional(),
-    targetId: z.string().min(1).max(256).optional(),
-    requestId: z.uuid().optional(),
-    limit: z.coerce.number().int().min(1).max(MAX_AUDIT_PAGE_SIZE).optional().meta({ description: `1–${MAX_AUDIT_PAGE_SIZE}; ${DEFAULT_AUDIT_PAGE_SIZE} when left out.` }),
-    cursor: z.string().min(1).max(64).optional().meta({ description: 'The `nextCursor` of the previous page.' }),
+    from: z.optional(timestamp),
+    to: z.optional(timestamp),
+    type: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+    actorId: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+    targetId: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+    requestId: z.optional(z.uuid()),
+    limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_AUDIT_PAGE_SIZE))).check(z.describe(`1–${MAX_AUDIT_PAGE_SIZE}; ${DEFAULT_AUDIT_PAGE_SIZE} when left out.`)),
+    cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(64))).check(z.describe('The `nextCursor` of the previous page.')),
   })
-  .refine(isOrderedWindow, WINDOW_ORDER);
+  .check(z.refine(isOrderedWindow, WINDOW_ORDER));
 
 export const AUDIT_EXPORT_FORMATS = ['csv', 'jsonl'] as const;
 export type AuditExportFormat = (typeof AUDIT_EXPORT_FORMATS)[number];
@@ -102,18 +104,18 @@ export const AUDIT_EXPORT_CONTENT_TYPES: Record<AuditExportFormat, string> = {
 export const auditExportQuerySchema = z
   .strictObject({
     format: z.enum(AUDIT_EXPORT_FORMATS),
-    from: timestamp.optional(),
-    to: timestamp.optional(),
+    from: z.optional(timestamp),
+    to: z.optional(timestamp),
   })
-  .refine(isOrderedWindow, WINDOW_ORDER);
+  .check(z.refine(isOrderedWindow, WINDOW_ORDER));
 
-export const auditExportParamsSchema = z.object({ exportId: pathIdSchema.meta({ description: 'The `X-Export-Id` of the export.' }) });
+export const auditExportParamsSchema = z.object({ exportId: pathIdSchema.check(z.describe('The `X-Export-Id` of the export.')) });
 
 export const auditVerificationSchema = z.object({
   ok: z.boolean(),
-  count: z.number().int().min(0).meta({ description: 'Events read (the whole trail).' }),
-  headHash: sha256Hex.nullable().meta({ description: 'The hash of the last event; null for an empty trail. Anchor it elsewhere to detect a cut-off tail.' }),
-  firstBrokenSeq: z.number().int().min(1).optional().meta({ description: 'The first `seq` at which the chain does not hold; left out when it holds.' }),
+  count: z.int().check(z.minimum(0), z.describe('Events read (the whole trail).')),
+  headHash: z.nullable(sha256Hex).check(z.describe('The hash of the last event; null for an empty trail. Anchor it elsewhere to detect a cut-off tail.')),
+  firstBrokenSeq: z.optional(z.int().check(z.minimum(1))).check(z.describe('The first `seq` at which the chain does not hold; left out when it holds.')),
 });
 
 /** The public half of the manifest signing key, as a JWK. */
@@ -128,7 +130,7 @@ export const auditPublicJwkSchema = z.object({
 
 export const auditPublicKeySchema = z.object({
   alg: z.literal('Ed25519'),
-  keyId: z.string().meta({ description: '`sha256:` and the hex SHA-256 of the DER public key.' }),
+  keyId: z.string().check(z.describe('`sha256:` and the hex SHA-256 of the DER public key.')),
   jwk: auditPublicJwkSchema,
   pem: z.string(),
 });
@@ -139,21 +141,21 @@ export const auditPublicKeySchema = z.object({
  * policy's current rules, since a record outlives the rules it was written under.
  */
 export const auditPolicyRecordSchema = z.object({
-  maxDepth: z.number().int().nullable(),
+  maxDepth: z.nullable(z.int()),
   requireApproval: z.string(),
-  defaultLifetimeInMinutes: z.number().int(),
-  maxLifetimeInMinutes: z.number().int(),
+  defaultLifetimeInMinutes: z.int(),
+  maxLifetimeInMinutes: z.int(),
   isUsableOnce: z.boolean(),
-  approvalValidityMinutes: z.number().int(),
-  maxIssuancesPerManagerPerDay: z.number().int(),
+  approvalValidityMinutes: z.int(),
+  maxIssuancesPerManagerPerDay: z.int(),
   allowedDirectoryRoleTemplateIds: z.array(z.string()),
   protectedGroupIds: z.array(z.string()),
-  stepUpAuthContextId: z.string().nullable(),
+  stepUpAuthContextId: z.nullable(z.string()),
   stepUpActions: z.array(z.string()),
 });
 
 const manifestPolicyVersionSchema = z.object({
-  version: z.number().int(),
+  version: z.int(),
   createdAt: isoDateTimeSchema,
   createdBy: z.string(),
   ...auditPolicyRecordSchema.shape,
@@ -172,18 +174,18 @@ export const auditExportManifestSchema = z.object({
   manifestVersion: z.literal(1),
   exportId: uuidSchema,
   format: z.enum(AUDIT_EXPORT_FORMATS),
-  range: z.object({ from: isoDateTimeSchema.nullable(), to: isoDateTimeSchema.nullable() }),
-  count: z.number().int().min(0),
-  firstSeq: z.number().int().nullable(),
-  lastSeq: z.number().int().nullable(),
-  firstHash: sha256Hex.nullable(),
-  lastHash: sha256Hex.nullable(),
-  anchorPrevHash: sha256Hex.nullable().meta({ description: '`prevHash` of the first exported event: where the piece hangs in the whole chain.' }),
-  policyVersions: z.array(manifestPolicyVersionSchema).meta({ description: 'Every policy version in force between the first and the last exported event.' }),
+  range: z.object({ from: z.nullable(isoDateTimeSchema), to: z.nullable(isoDateTimeSchema) }),
+  count: z.int().check(z.minimum(0)),
+  firstSeq: z.nullable(z.int()),
+  lastSeq: z.nullable(z.int()),
+  firstHash: z.nullable(sha256Hex),
+  lastHash: z.nullable(sha256Hex),
+  anchorPrevHash: z.nullable(sha256Hex).check(z.describe('`prevHash` of the first exported event: where the piece hangs in the whole chain.')),
+  policyVersions: z.array(manifestPolicyVersionSchema).check(z.describe('Every policy version in force between the first and the last exported event.')),
   generatedBy: z.string(),
   generatedAt: isoDateTimeSchema,
-  exportEvent: z.object({ seq: z.number().int(), hash: sha256Hex }),
-  file: z.object({ name: z.string(), contentType: z.string(), bytes: z.number().int().min(0), sha256: sha256Hex }),
+  exportEvent: z.object({ seq: z.int(), hash: sha256Hex }),
+  file: z.object({ name: z.string(), contentType: z.string(), bytes: z.int().check(z.minimum(0)), sha256: sha256Hex }),
   signedAt: isoDateTimeSchema,
   signature: z.object({ alg: z.literal('Ed25519'), keyId: z.string(), publicKeyJwk: auditPublicJwkSchema, value: z.string() }),
 });

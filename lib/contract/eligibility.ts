@@ -2,7 +2,7 @@
  * Why a person may not get a Temporary Access Pass (docs/eligibility.md#reasons). Every reason
  * that applies is listed, in this order.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 export const INELIGIBLE_REASONS = [
   'self',

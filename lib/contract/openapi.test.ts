@@ -60,8 +60,8 @@ import { createTestDb, type TestDb } from '@/lib/testing/db';
 const table = operations as readonly Operation[];
 
 /** Parses `value` with `schema` and checks nothing was dropped or changed: the schema declares every field the server sent. */
-function expectExactly(schema: z.ZodType, value: unknown): void {
-  const result = schema.safeParse(value);
+function expectExactly(schema: z.core.$ZodType, value: unknown): void {
+  const result = z.safeParse(schema, value);
   expect(result.success ? null : result.error.issues).toBeNull();
   expect(result.data).toEqual(value);
 }
@@ -82,7 +82,7 @@ function compareRoutesWithTable(routes: readonly DeclaredRoute[], ops: readonly 
     if (route.operation !== op.id) {
       problems.push(`${key(route.method, route.path)}: ${route.file} names operation ${String(route.operation)}, the table ${op.id}`);
     }
-    const params = Object.keys(op.params?.shape ?? {});
+    const params = Object.keys(op.params?._zod.def.shape ?? {});
     if (JSON.stringify(params) !== JSON.stringify(route.params)) {
       problems.push(`${key(route.method, route.path)}: path parameters ${JSON.stringify(route.params)} in ${route.file}, ${JSON.stringify(params)} in the operation`);
     }
@@ -122,7 +122,7 @@ describe('the route table', () => {
     for (const op of table) {
       const codes = (status: number): readonly ProblemCode[] => {
         const spec = op.responses[status];
-        return spec !== undefined && !(spec instanceof z.ZodType) && spec.kind === 'problem' ? spec.codes : [];
+        return spec !== undefined && !(spec instanceof z.core.$ZodType) && spec.kind === 'problem' ? spec.codes : [];
       };
       if (!Object.keys(op.responses).some((status) => Number(status) >= 200 && Number(status) < 300)) missing.push(`${op.id}: no success`);
       if (op.allow !== 'anyone' && !codes(401).includes('unauthenticated')) missing.push(`${op.id}: 401 unauthenticated`);
@@ -131,7 +131,7 @@ describe('the route table', () => {
       if ((op.query !== undefined || op.body !== undefined) && !codes(400).includes('validation-failed')) missing.push(`${op.id}: 400 validation-failed`);
       if (op.params !== undefined && !codes(404).includes('not-found')) missing.push(`${op.id}: 404 not-found`);
       for (const [status, spec] of Object.entries(op.responses)) {
-        if (!(spec instanceof z.ZodType) && spec.kind === 'problem') {
+        if (!(spec instanceof z.core.$ZodType) && spec.kind === 'problem') {
           for (const code of spec.codes) if (PROBLEM_STATUS[code] !== Number(status)) missing.push(`${op.id}: ${code} under ${status}`);
         }
       }
@@ -140,7 +140,7 @@ describe('the route table', () => {
   });
 
   it('refuses a query parameter an operation does not declare, on every operation with a query', () => {
-    const lenient = table.filter((op) => op.query !== undefined && !(op.query.safeParse({ undeclared: '1' }).error?.issues ?? []).some((issue) => issue.code === 'unrecognized_keys'));
+    const lenient = table.filter((op) => op.query !== undefined && !(z.safeParse(op.query, { undeclared: '1' }).error?.issues ?? []).some((issue) => issue.code === 'unrecognized_keys'));
     expect(lenient.map((op) => op.id)).toEqual([]);
     expect(table.filter((op) => op.query !== undefined).length).toBeGreaterThanOrEqual(4);
   });
@@ -214,7 +214,7 @@ describe('the OpenAPI document', () => {
 
   it('refuses a problem listed under a status it is never sent with', () => {
     const getHealth = table.find((op) => op.id === 'getHealth') as Operation;
-    expect(() => buildOpenApiDocument([{ ...getHealth, responses: { 200: getHealth.responses[200] as z.ZodType, 500: problem('upstream-unavailable') } }])).toThrow(
+    expect(() => buildOpenApiDocument([{ ...getHealth, responses: { 200: getHealth.responses[200] as z.core.$ZodType, 500: problem('upstream-unavailable') } }])).toThrow(
       /upstream-unavailable is not sent with status 500/,
     );
   });
@@ -226,7 +226,7 @@ describe('the OpenAPI document', () => {
     const body: unknown = await response.json();
     expect(body).toEqual(JSON.parse(JSON.stringify(document)));
     const declared = table.find((op) => op.id === 'getOpenApiDocument')?.responses[200];
-    expect(declared !== undefined && !(declared instanceof z.ZodType) && declared.kind === 'json' && declared.schema.safeParse(body).success).toBe(true);
+    expect(declared !== undefined && !(declared instanceof z.core.$ZodType) && declared.kind === 'json' && z.safeParse(declared.schema, body).success).toBe(true);
   });
 });
 

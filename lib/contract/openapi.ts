@@ -8,7 +8,7 @@
  * client writes them (`io: 'input'`: defaults make a field optional, transforms show their input).
  * The shapes most answers share are named components; the rest are inlined in their operation.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { auditEventSchema, auditExportManifestSchema } from '@/lib/contract/audit';
 import { healthCheckSchema } from '@/lib/contract/session';
 import { policyInputSchema, policySchema, policyVersionSchema } from '@/lib/contract/policy';
@@ -36,7 +36,7 @@ export const OPENAPI_VERSION = '3.1.0';
 export const API_VERSION = '1.0.0';
 
 /** Answers (io: output) worth a name: they recur, or a client will want a type for them. */
-const OUTPUT_COMPONENTS: Record<string, z.ZodType> = {
+const OUTPUT_COMPONENTS: Record<string, z.core.$ZodType> = {
   Problem: problemSchema,
   ValidationIssue: validationIssueSchema,
   TapRequest: tapRequestSchema,
@@ -50,7 +50,7 @@ const OUTPUT_COMPONENTS: Record<string, z.ZodType> = {
 };
 
 /** Inputs (io: input) worth a name. */
-const INPUT_COMPONENTS: Record<string, z.ZodType> = {
+const INPUT_COMPONENTS: Record<string, z.core.$ZodType> = {
   PolicyInput: policyInputSchema,
 };
 
@@ -79,8 +79,8 @@ const DESCRIPTION = [
   '**Errors** are RFC 9457 `application/problem+json` with a `code` (see the `Problem` schema). Every answer carries `Cache-Control: no-store` and `x-request-id` (the caller\'s, if it sent a sane one).',
 ].join('\n');
 
-function isZodSchema(value: unknown): value is z.ZodType {
-  return value instanceof z.ZodType;
+function isZodSchema(value: unknown): value is z.core.$ZodType {
+  return value instanceof z.core.$ZodType;
 }
 
 /** Drops what a standalone conversion adds but an embedded schema must not carry. */
@@ -105,9 +105,9 @@ function collectRefs(value: unknown, into: Set<string>): Set<string> {
  * Converts every schema of `named` and `anonymous` in one pass, so shared named schemas become
  * `$ref`s. Anonymous ones come back inline unless something refers to them.
  */
-function convert(named: Record<string, z.ZodType>, anonymous: Map<z.ZodType, string>, io: 'input' | 'output') {
+function convert(named: Record<string, z.core.$ZodType>, anonymous: Map<z.core.$ZodType, string>, io: 'input' | 'output') {
   const registry = z.registry<{ id: string }>();
-  const idOf = new Map<z.ZodType, string>();
+  const idOf = new Map<z.core.$ZodType, string>();
   for (const [id, schema] of Object.entries(named)) {
     registry.add(schema, { id });
     idOf.set(schema, id);
@@ -181,7 +181,7 @@ function responseObject(
   operation: Operation,
   status: number,
   spec: ResponseSpec,
-  schemaFor: (schema: z.ZodType) => JsonObject,
+  schemaFor: (schema: z.core.$ZodType) => JsonObject,
   problems: Map<string, JsonObject>,
 ): JsonObject {
   if (isZodSchema(spec)) {
@@ -236,8 +236,8 @@ function inputName(operation: Operation, part: string): string {
 
 /** Builds the document from the route table. Pure; `getOpenApiDocument` keeps the result. */
 export function buildOpenApiDocument(table: readonly Operation[] = operations): OpenApiDocument {
-  const outputs = new Map<z.ZodType, string>();
-  const inputs = new Map<z.ZodType, string>();
+  const outputs = new Map<z.core.$ZodType, string>();
+  const inputs = new Map<z.core.$ZodType, string>();
   for (const operation of table) {
     for (const [status, spec] of Object.entries(operation.responses)) {
       const schema = isZodSchema(spec) ? spec : spec.kind === 'json' ? spec.schema : undefined;
@@ -257,14 +257,14 @@ export function buildOpenApiDocument(table: readonly Operation[] = operations): 
   const referenced = collectRefs(all, new Set());
   const named = new Set([...Object.keys(OUTPUT_COMPONENTS), ...Object.keys(INPUT_COMPONENTS)]);
   const keep = (id: string) => named.has(id) || referenced.has(`${COMPONENT_REF}${id}`);
-  const schemaFor = (converted: typeof out) => (schema: z.ZodType): JsonObject => {
+  const schemaFor = (converted: typeof out) => (schema: z.core.$ZodType): JsonObject => {
     const id = converted.idOf.get(schema);
     if (id === undefined) throw new Error('a schema of the route table was not converted');
     return keep(id) ? { $ref: `${COMPONENT_REF}${id}` } : (converted.schemas[id] as JsonObject);
   };
   const outputSchema = schemaFor(out);
   const inputSchema = schemaFor(inp);
-  const inputJson = (schema: z.ZodType): JsonObject => inp.schemas[inp.idOf.get(schema) ?? ''] as JsonObject;
+  const inputJson = (schema: z.core.$ZodType): JsonObject => inp.schemas[inp.idOf.get(schema) ?? ''] as JsonObject;
 
   const paths: OpenApiDocument['paths'] = {};
   const problems = new Map<string, JsonObject>();

@@ -3,7 +3,7 @@
  * `PUT /api/policy` takes whole, its version history, the limits a request is held to, and the
  * preview of a draft. Every change is a new version; version 1 holds the defaults.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isoDateTimeSchema, uuidSchema } from '@/lib/contract/common';
 import { validationIssueSchema } from '@/lib/contract/problem';
 
@@ -69,30 +69,34 @@ export const STEP_UP_ACTIONS = ['issue', 'approve', 'deny', 'policy'] as const;
 
 export const REQUIRE_APPROVAL_VALUES = ['always', 'never', 'indirect-only'] as const;
 
-const objectIdList = z
-  .array(z.guid('must be an object id (GUID)').transform((id) => id.toLowerCase()))
-  .max(MAX_POLICY_LIST_ITEMS)
-  .transform((ids) => [...new Set(ids)]);
+const objectId = z.pipe(z.guid('must be an object id (GUID)'), z.transform((id: string) => id.toLowerCase()));
+
+const objectIdList = z.pipe(
+  z.array(objectId).check(z.maxLength(MAX_POLICY_LIST_ITEMS)),
+  z.transform((ids: string[]) => [...new Set(ids)]),
+);
 
 const policyFields = {
-  maxDepth: z.number().int().min(1).max(100).nullable(),
+  maxDepth: z.nullable(z.int().check(z.minimum(1), z.maximum(100))),
   requireApproval: z.enum(REQUIRE_APPROVAL_VALUES),
-  defaultLifetimeInMinutes: z.number().int().min(MIN_TAP_LIFETIME_MINUTES).max(MAX_TAP_LIFETIME_MINUTES),
-  maxLifetimeInMinutes: z.number().int().min(MIN_TAP_LIFETIME_MINUTES).max(MAX_TAP_LIFETIME_MINUTES),
+  defaultLifetimeInMinutes: z.int().check(z.minimum(MIN_TAP_LIFETIME_MINUTES), z.maximum(MAX_TAP_LIFETIME_MINUTES)),
+  maxLifetimeInMinutes: z.int().check(z.minimum(MIN_TAP_LIFETIME_MINUTES), z.maximum(MAX_TAP_LIFETIME_MINUTES)),
   isUsableOnce: z.boolean(),
-  approvalValidityMinutes: z.number().int().min(1).max(43_200),
-  maxIssuancesPerManagerPerDay: z.number().int().min(0).max(10_000),
-  allowedDirectoryRoleTemplateIds: objectIdList.superRefine((ids, ctx) => {
-    ids.forEach((id, index) => {
-      if (!READ_ONLY_DIRECTORY_ROLES.has(id)) ctx.addIssue({ code: 'custom', path: [index], message: getDisallowedRoleMessage(id) });
-    });
-  }),
+  approvalValidityMinutes: z.int().check(z.minimum(1), z.maximum(43_200)),
+  maxIssuancesPerManagerPerDay: z.int().check(z.minimum(0), z.maximum(10_000)),
+  allowedDirectoryRoleTemplateIds: objectIdList.check(
+    z.superRefine((ids, ctx) => {
+      ids.forEach((id, index) => {
+        if (!READ_ONLY_DIRECTORY_ROLES.has(id)) ctx.addIssue({ code: 'custom', path: [index], message: getDisallowedRoleMessage(id) });
+      });
+    }),
+  ),
   protectedGroupIds: objectIdList,
-  stepUpAuthContextId: z.string().regex(AUTH_CONTEXT_ID_PATTERN, 'must be an authentication context id, c1 to c99').nullable(),
-  stepUpActions: z
-    .array(z.enum(STEP_UP_OPTIONAL_ACTIONS))
-    .max(10)
-    .transform((actions) => STEP_UP_OPTIONAL_ACTIONS.filter((action) => actions.includes(action))),
+  stepUpAuthContextId: z.nullable(z.string().check(z.regex(AUTH_CONTEXT_ID_PATTERN, 'must be an authentication context id, c1 to c99'))),
+  stepUpActions: z.pipe(
+    z.array(z.enum(STEP_UP_OPTIONAL_ACTIONS)).check(z.maxLength(10)),
+    z.transform((actions: StepUpOptionalAction[]) => STEP_UP_OPTIONAL_ACTIONS.filter((action) => actions.includes(action))),
+  ),
 };
 
 const descriptions = {
@@ -106,11 +110,11 @@ const descriptions = {
   stepUpActions: 'What needs the context besides issuing.',
 } as const;
 
-function withDescriptions<T extends Record<string, z.ZodType>>(fields: T): T {
+function withDescriptions<T extends Record<string, z.ZodMiniType>>(fields: T): T {
   return Object.fromEntries(
     Object.entries(fields).map(([key, schema]) => {
       const description = (descriptions as Record<string, string>)[key];
-      return [key, description === undefined ? schema : schema.meta({ description })];
+      return [key, description === undefined ? schema : schema.check(z.describe(description))];
     }),
   ) as T;
 }
@@ -119,11 +123,11 @@ function withDescriptions<T extends Record<string, z.ZodType>>(fields: T): T {
 export const policySchema = z.object({
   ...withDescriptions({
     ...policyFields,
-    allowedDirectoryRoleTemplateIds: z.array(z.guid()).max(MAX_POLICY_LIST_ITEMS),
-    protectedGroupIds: z.array(z.guid()).max(MAX_POLICY_LIST_ITEMS),
+    allowedDirectoryRoleTemplateIds: z.array(z.guid()).check(z.maxLength(MAX_POLICY_LIST_ITEMS)),
+    protectedGroupIds: z.array(z.guid()).check(z.maxLength(MAX_POLICY_LIST_ITEMS)),
     stepUpActions: z.array(z.enum(STEP_UP_OPTIONAL_ACTIONS)),
   }),
-  version: z.number().int().min(0).meta({ description: 'Read-only: every change is a new version.' }),
+  version: z.int().check(z.minimum(0), z.describe('Read-only: every change is a new version.')),
 });
 
 export type Policy = z.infer<typeof policySchema>;
@@ -136,12 +140,12 @@ export type PolicyFields = Omit<Policy, 'version'>;
  */
 export const policyInputSchema = z.strictObject({
   ...withDescriptions(policyFields),
-  allowedDirectoryRoleTemplateIds: policyFields.allowedDirectoryRoleTemplateIds.optional(),
-  protectedGroupIds: policyFields.protectedGroupIds.optional(),
-  stepUpAuthContextId: policyFields.stepUpAuthContextId.optional(),
-  stepUpActions: policyFields.stepUpActions.optional(),
-  version: z.unknown().optional(),
-  tenantTapPolicy: z.unknown().optional(),
+  allowedDirectoryRoleTemplateIds: z.optional(policyFields.allowedDirectoryRoleTemplateIds),
+  protectedGroupIds: z.optional(policyFields.protectedGroupIds),
+  stepUpAuthContextId: z.optional(policyFields.stepUpAuthContextId),
+  stepUpActions: z.optional(policyFields.stepUpActions),
+  version: z.optional(z.unknown()),
+  tenantTapPolicy: z.optional(z.unknown()),
 });
 
 export type PolicyInput = z.input<typeof policyInputSchema>;
@@ -149,26 +153,26 @@ export type PolicyInput = z.input<typeof policyInputSchema>;
 /** The tenant's own TAP policy, which bounds the broker's. */
 export const tenantTapPolicySchema = z.object({
   state: z.enum(['enabled', 'disabled']),
-  minimumLifetimeInMinutes: z.number().int(),
-  maximumLifetimeInMinutes: z.number().int(),
-  defaultLifetimeInMinutes: z.number().int(),
+  minimumLifetimeInMinutes: z.int(),
+  maximumLifetimeInMinutes: z.int(),
+  defaultLifetimeInMinutes: z.int(),
   isUsableOnce: z.boolean(),
 });
 
 /** `GET /api/policy`: the policy object with (extension) the tenant's TAP policy beside it. */
-export const policySettingsSchema = policySchema.extend({ tenantTapPolicy: tenantTapPolicySchema });
+export const policySettingsSchema = z.extend(policySchema, { tenantTapPolicy: tenantTapPolicySchema });
 
 /** `GET /api/policy/limits`: what a request is held to, for any signed-in user. */
 export const policyLimitsSchema = z.object({
-  defaultLifetimeInMinutes: z.number().int(),
-  maxLifetimeInMinutes: z.number().int().meta({ description: "The broker's maximum, never above the tenant's." }),
-  minLifetimeInMinutes: z.number().int().meta({ description: "The tenant's minimum." }),
-  isUsableOnce: z.boolean().meta({ description: 'true = every pass is one-time (the broker or the tenant forces it).' }),
+  defaultLifetimeInMinutes: z.int(),
+  maxLifetimeInMinutes: z.int().check(z.describe("The broker's maximum, never above the tenant's.")),
+  minLifetimeInMinutes: z.int().check(z.describe("The tenant's minimum.")),
+  isUsableOnce: z.boolean().check(z.describe('true = every pass is one-time (the broker or the tenant forces it).')),
   requireApproval: z.enum(REQUIRE_APPROVAL_VALUES),
-  maxDepth: z.number().int().min(1).nullable(),
-  stepUpAuthContextId: z.string().nullable(),
-  stepUpRequiredFor: z.array(z.enum(STEP_UP_ACTIONS)).meta({ description: 'The actions that need step-up, `issue` first; empty without step-up.' }),
-  version: z.number().int(),
+  maxDepth: z.nullable(z.int().check(z.minimum(1))),
+  stepUpAuthContextId: z.nullable(z.string()),
+  stepUpRequiredFor: z.array(z.enum(STEP_UP_ACTIONS)).check(z.describe('The actions that need step-up, `issue` first; empty without step-up.')),
+  version: z.int(),
 });
 
 const policyFieldNameSchema = z.enum(Object.keys(policyFields) as [keyof typeof policyFields, ...(keyof typeof policyFields)[]]);
@@ -176,33 +180,33 @@ const policyFieldNameSchema = z.enum(Object.keys(policyFields) as [keyof typeof 
 export const POLICY_FIELD_NAMES = policyFieldNameSchema.options;
 
 export const policyVersionSchema = z.object({
-  version: z.number().int(),
+  version: z.int(),
   policy: policySchema,
   createdAt: isoDateTimeSchema,
-  createdBy: z.string().meta({ description: "The admin's object id, or `system` for the built-in defaults (version 1)." }),
-  createdByDisplayName: z.string().nullable(),
-  changedFields: z.array(policyFieldNameSchema).meta({ description: 'Fields that differ from the previous version (every field for the first).' }),
-  auditSeq: z.number().int().min(1).nullable().meta({ description: 'The `seq` of the `policy.updated` event that recorded it; null for version 1.' }),
-  auditEventId: uuidSchema.nullable(),
+  createdBy: z.string().check(z.describe("The admin's object id, or `system` for the built-in defaults (version 1).")),
+  createdByDisplayName: z.nullable(z.string()),
+  changedFields: z.array(policyFieldNameSchema).check(z.describe('Fields that differ from the previous version (every field for the first).')),
+  auditSeq: z.nullable(z.int().check(z.minimum(1))).check(z.describe('The `seq` of the `policy.updated` event that recorded it; null for version 1.')),
+  auditEventId: z.nullable(uuidSchema),
 });
 
 export const policyVersionListSchema = z.object({
-  versions: z.array(policyVersionSchema).meta({ description: 'Newest first, at most 100.' }),
+  versions: z.array(policyVersionSchema).check(z.describe('Newest first, at most 100.')),
 });
 
 const policyReachSchema = z.object({
-  inReach: z.number().int().min(0).meta({ description: "People within the policy's depth." }),
-  eligible: z.number().int().min(0),
-  needApproval: z.number().int().min(0).meta({ description: 'Of the eligible, requests that would wait for an approver.' }),
+  inReach: z.int().check(z.minimum(0), z.describe("People within the policy's depth.")),
+  eligible: z.int().check(z.minimum(0)),
+  needApproval: z.int().check(z.minimum(0), z.describe('Of the eligible, requests that would wait for an approver.')),
 });
 
 /** `POST /api/policy/preview`: a draft's effect on the admin's own org; nothing is written. */
 export const policyPreviewSchema = z.object({
-  currentVersion: z.number().int(),
-  totalReportees: z.number().int().min(0),
+  currentVersion: z.int(),
+  totalReportees: z.int().check(z.minimum(0)),
   current: policyReachSchema,
   draft: policyReachSchema,
-  loseEligibility: z.number().int().min(0),
-  gainEligibility: z.number().int().min(0),
-  tenantViolations: z.array(validationIssueSchema).meta({ description: "Where the draft asks for what the tenant's TAP policy refuses; a save would be refused." }),
+  loseEligibility: z.int().check(z.minimum(0)),
+  gainEligibility: z.int().check(z.minimum(0)),
+  tenantViolations: z.array(validationIssueSchema).check(z.describe("Where the draft asks for what the tenant's TAP policy refuses; a save would be refused.")),
 });

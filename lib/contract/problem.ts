@@ -5,7 +5,7 @@
  * upstream-unavailable when Graph sent one) and the claims challenge of a step-up refusal
  * (`WWW-Authenticate`) are headers, not body members.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ineligibleReasonSchema } from '@/lib/contract/eligibility';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -49,21 +49,21 @@ export const problemCodeSchema = z.enum(PROBLEM_CODES);
 
 /** One validation problem: where, and what is wrong — never the rejected value. */
 export const validationIssueSchema = z.object({
-  path: z.string().meta({ description: 'Dotted path into the body, query or path parameters, e.g. `lifetimeInMinutes` or `chain.0`; empty for the whole body.' }),
+  path: z.string().check(z.describe('Dotted path into the body, query or path parameters, e.g. `lifetimeInMinutes` or `chain.0`; empty for the whole body.')),
   message: z.string(),
 });
 
 export type ValidationIssue = z.infer<typeof validationIssueSchema>;
 
 export const problemSchema = z.object({
-  type: z.string().meta({ description: 'A relative URI, `/problems/<code>`.' }),
+  type: z.string().check(z.describe('A relative URI, `/problems/<code>`.')),
   title: z.string(),
-  status: z.number().int(),
-  detail: z.string().meta({ description: 'For people; never carries a token, a secret, a pass, or whether a user exists.' }),
+  status: z.int(),
+  detail: z.string().check(z.describe('For people; never carries a token, a secret, a pass, or whether a user exists.')),
   code: problemCodeSchema,
-  errors: z.array(validationIssueSchema).optional().meta({ description: 'For `validation-failed`.' }),
-  reasons: z.array(ineligibleReasonSchema).optional().meta({ description: 'For `target-ineligible`: the named eligibility reasons.' }),
-  authContextId: z.string().optional().meta({ description: 'For `step-up-required`: the authentication context (`c1` … `c99`) the token must prove.' }),
+  errors: z.optional(z.array(validationIssueSchema)).check(z.describe('For `validation-failed`.')),
+  reasons: z.optional(z.array(ineligibleReasonSchema)).check(z.describe('For `target-ineligible`: the named eligibility reasons.')),
+  authContextId: z.optional(z.string()).check(z.describe('For `step-up-required`: the authentication context (`c1` … `c99`) the token must prove.')),
 });
 
 export type Problem = z.infer<typeof problemSchema>;

@@ -2,25 +2,25 @@
  * `GET /api/reportees`: everyone below the caller up to the policy's depth, each with the
  * eligibility verdict a request would meet.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { objectIdSchema } from '@/lib/contract/common';
 import { ineligibleReasonSchema } from '@/lib/contract/eligibility';
 
 export const reporteeSchema = z.object({
   id: objectIdSchema,
   displayName: z.string(),
-  userPrincipalName: z.string().meta({ description: 'Empty when Graph did not show one.' }),
-  jobTitle: z.string().nullable(),
-  department: z.string().nullable().meta({ description: 'Extension.' }),
-  employeeHireDate: z.string().nullable().meta({ description: 'Extension: as Graph has it (ISO 8601); lets new hires stand out.' }),
-  managerId: objectIdSchema.meta({ description: "Extension: the reportee's direct manager." }),
-  depth: z.number().int().min(1).meta({ description: '1 = direct report.' }),
+  userPrincipalName: z.string().check(z.describe('Empty when Graph did not show one.')),
+  jobTitle: z.nullable(z.string()),
+  department: z.nullable(z.string()).check(z.describe('Extension.')),
+  employeeHireDate: z.nullable(z.string()).check(z.describe('Extension: as Graph has it (ISO 8601); lets new hires stand out.')),
+  managerId: objectIdSchema.check(z.describe("Extension: the reportee's direct manager.")),
+  depth: z.int().check(z.minimum(1), z.describe('1 = direct report.')),
   eligible: z.boolean(),
-  ineligibleReasons: z.array(ineligibleReasonSchema).meta({ description: 'Empty when eligible.' }),
+  ineligibleReasons: z.array(ineligibleReasonSchema).check(z.describe('Empty when eligible.')),
 });
 
 export type Reportee = z.infer<typeof reporteeSchema>;
 
 export const reporteeListSchema = z.object({
-  reportees: z.array(reporteeSchema).meta({ description: 'By depth, then display name.' }),
+  reportees: z.array(reporteeSchema).check(z.describe('By depth, then display name.')),
 });

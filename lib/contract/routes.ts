@@ -8,7 +8,7 @@
  * (the org chart, who owns a request, the scope asked for) is the core's, and shows here as the
  * 403/404 answers an operation can give.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   auditExportManifestSchema,
   auditExportParamsSchema,
@@ -58,7 +58,7 @@ export type Allow = 'anyone' | 'signed-in' | readonly [RoleName, ...RoleName[]];
 /** A JSON answer. */
 export interface JsonResponse {
   kind: 'json';
-  schema: z.ZodType;
+  schema: z.core.$ZodType;
   description?: string;
   /** Header name → what it carries, beyond the ones every answer has. */
   headers?: Readonly<Record<string, string>>;
@@ -78,7 +78,7 @@ export interface FileResponse {
   headers?: Readonly<Record<string, string>>;
 }
 
-export type ResponseSpec = z.ZodType | JsonResponse | ProblemResponse | FileResponse;
+export type ResponseSpec = z.core.$ZodType | JsonResponse | ProblemResponse | FileResponse;
 
 export interface Operation {
   /** The OpenAPI operationId: the use case's name where there is one. */
@@ -90,9 +90,9 @@ export interface Operation {
   summary: string;
   description?: string;
   tag: string;
-  params?: z.ZodObject;
-  query?: z.ZodType;
-  body?: z.ZodType;
+  params?: z.core.$ZodObject;
+  query?: z.core.$ZodType;
+  body?: z.core.$ZodType;
   /** Only `false` matters: a body the caller may leave out (approve with no comment). */
   bodyRequired?: boolean;
   responses: Readonly<Record<number, ResponseSpec>>;
@@ -103,7 +103,7 @@ export function problem(...codes: [ProblemCode, ...ProblemCode[]]): ProblemRespo
   return { kind: 'problem', codes };
 }
 
-function json(schema: z.ZodType, options: { description?: string; headers?: Record<string, string> } = {}): JsonResponse {
+function json(schema: z.core.$ZodType, options: { description?: string; headers?: Record<string, string> } = {}): JsonResponse {
   return { kind: 'json', schema, ...options };
 }
 

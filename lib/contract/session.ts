@@ -2,15 +2,15 @@
  * What the browser needs before and right after sign-in, and the liveness answers:
  * `GET /api/config`, `GET /api/me`, `GET /api/health`, `GET /api/health/details`.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { objectIdSchema } from '@/lib/contract/common';
 import { appRoleSchema } from '@/lib/contract/roles';
 
 /** What MSAL needs, served at run time so one build serves any tenant. All of it is public. */
 export const portalConfigSchema = z.object({
-  authority: z.string().meta({ description: 'The tenant authority, e.g. `https://login.microsoftonline.com/<tenant id>/`.' }),
-  clientId: z.string().meta({ description: "The portal SPA's client id." }),
-  scopes: z.array(z.string()).meta({ description: "The portal API's scope, `api://<api client id>/access_as_user`." }),
+  authority: z.string().check(z.describe('The tenant authority, e.g. `https://login.microsoftonline.com/<tenant id>/`.')),
+  clientId: z.string().check(z.describe("The portal SPA's client id.")),
+  scopes: z.array(z.string()).check(z.describe("The portal API's scope, `api://<api client id>/access_as_user`.")),
   knownAuthorities: z.array(z.string()),
 });
 
@@ -19,7 +19,7 @@ export const meSchema = z.object({
   id: objectIdSchema,
   displayName: z.string(),
   userPrincipalName: z.string(),
-  roles: z.array(appRoleSchema).meta({ description: 'The portal app roles in the token, sorted.' }),
+  roles: z.array(appRoleSchema).check(z.describe('The portal app roles in the token, sorted.')),
 });
 
 export type Me = z.infer<typeof meSchema>;
@@ -29,10 +29,10 @@ export const healthSchema = z.object({ status: z.literal('ok') });
 export const HEALTH_CHECK_STATUSES = ['ok', 'warn', 'fail'] as const;
 
 export const healthCheckSchema = z.object({
-  id: z.string().meta({ description: 'Stable, kebab-case: what is checked.' }),
+  id: z.string().check(z.describe('Stable, kebab-case: what is checked.')),
   status: z.enum(HEALTH_CHECK_STATUSES),
-  detail: z.string().meta({ description: 'What was found, and what breaks when it is not ok.' }),
-  fix: z.string().nullable().meta({ description: 'What an administrator does about it; null when nothing needs doing.' }),
+  detail: z.string().check(z.describe('What was found, and what breaks when it is not ok.')),
+  fix: z.nullable(z.string()).check(z.describe('What an administrator does about it; null when nothing needs doing.')),
 });
 
 export const healthDetailsSchema = z.object({ checks: z.array(healthCheckSchema) });

@@ -247,8 +247,8 @@ function expectDeclaredAnswer(id: OperationId, result: CallResult, label: string
   const spec = getTableOperation(id).responses[result.status];
   expect(spec, `${label}: ${id} does not declare ${result.status}`).toBeDefined();
   if (spec === undefined) return;
-  if (spec instanceof z.ZodType || spec.kind === 'json') {
-    const parsed = (spec instanceof z.ZodType ? spec : spec.schema).safeParse(result.body);
+  if (spec instanceof z.core.$ZodType || spec.kind === 'json') {
+    const parsed = z.safeParse(spec instanceof z.core.$ZodType ? spec : spec.schema, result.body);
     expect(parsed.success ? null : parsed.error.issues, `${label}: the answer does not parse with ${id}'s ${result.status} schema`).toBeNull();
   } else if (spec.kind === 'problem') {
     const parsed = problemSchema.safeParse(result.body);

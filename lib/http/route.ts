@@ -17,6 +17,7 @@
  * ```
  */
 import { z } from 'zod';
+import en from 'zod/v4/locales/en.js';
 import { hasAnyRole, type Actor } from '@/lib/auth/actor';
 import { operations, type Allow, type Operation } from '@/lib/contract/routes';
 import { verifyAccessToken } from '@/lib/auth/verify-access-token';
@@ -24,6 +25,10 @@ import type { RequestContext } from '@/lib/core/request-context';
 import { BrokerError } from '@/lib/core/errors';
 import { errorToResponse, toValidationIssues } from '@/lib/http/problem';
 import { getRequestId, getRequestLogger, type Logger } from '@/lib/log';
+
+// The contract's schemas are zod/mini, which loads no locale, and classic zod sets English only
+// once it builds a schema of its own: set it here, where validation messages reach callers.
+z.config(en());
 
 /** Who may call a route; see the contract's `Allow`. */
 export type Access = Allow;
@@ -58,7 +63,7 @@ type OperationTable = typeof operations;
 /** The id of an operation in the contract's table. */
 export type OperationId = OperationTable[number]['id'];
 type OperationById<I extends OperationId> = Extract<OperationTable[number], { id: I }>;
-type Parsed<O, K extends string, Absent> = O extends { readonly [P in K]: infer S extends z.ZodType } ? z.output<S> : Absent;
+type Parsed<O, K extends string, Absent> = O extends { readonly [P in K]: infer S extends z.core.$ZodType } ? z.output<S> : Absent;
 
 /** The handler context of operation `I`, typed from the table. */
 export type OperationContext<I extends OperationId, B = Parsed<OperationById<I>, 'body', undefined>> = RouteContext<
@@ -123,9 +128,9 @@ async function authenticate(allow: Access, request: Request): Promise<Actor | nu
 }
 
 interface InputSpec {
-  params?: z.ZodType;
-  query?: z.ZodType;
-  body?: z.ZodType;
+  params?: z.core.$ZodType;
+  query?: z.core.$ZodType;
+  body?: z.core.$ZodType;
   /** `false`: an empty body reads as `{}`. */
   bodyRequired?: boolean;
 }
@@ -142,8 +147,8 @@ async function readInput(spec: InputSpec, request: Request, rawParams: Params): 
   return { params, query, body };
 }
 
-function parsePathOrThrow(schema: z.ZodType, params: Params): unknown {
-  const result = schema.safeParse(params);
+function parsePathOrThrow(schema: z.core.$ZodType, params: Params): unknown {
+  const result = z.safeParse(schema, params);
   if (!result.success) throw new BrokerError('not-found');
   return result.data;
 }
@@ -220,7 +225,7 @@ const MAX_JSON_BODY_BYTES = 64 * 1024;
  * Reads and validates a JSON body. A missing, oversized, unparsable or invalid body is
  * `validation-failed` with the zod issues (never the rejected values) in `errors`.
  */
-export async function readJsonBody<T extends z.ZodType>(request: Request, schema: T): Promise<z.infer<T>> {
+export async function readJsonBody<T extends z.core.$ZodType>(request: Request, schema: T): Promise<z.infer<T>> {
   const type = request.headers.get('content-type') ?? '';
   if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
     throw new BrokerError('validation-failed', 'The body must be JSON (Content-Type: application/json).', {
@@ -244,7 +249,7 @@ export async function readJsonBody<T extends z.ZodType>(request: Request, schema
  * Like {@link readJsonBody} for routes whose body is optional (e.g. approve with no comment): an
  * empty body without a Content-Type reads as `{}`; anything else must be valid JSON for `schema`.
  */
-export async function readOptionalJsonBody<T extends z.ZodType>(request: Request, schema: T): Promise<z.infer<T>> {
+export async function readOptionalJsonBody<T extends z.core.$ZodType>(request: Request, schema: T): Promise<z.infer<T>> {
   if (request.headers.get('content-type') === null && request.body === null) return parseOrThrow(schema, {});
   if (request.headers.get('content-type') === null) {
     const text = await request.text();
@@ -257,13 +262,13 @@ export async function readOptionalJsonBody<T extends z.ZodType>(request: Request
 }
 
 /** Validates the query string (single-valued parameters) with `schema`. */
-export function readQuery<T extends z.ZodType>(request: Request, schema: T): z.infer<T> {
+export function readQuery<T extends z.core.$ZodType>(request: Request, schema: T): z.infer<T> {
   const query = Object.fromEntries(new URL(request.url).searchParams.entries());
   return parseOrThrow(schema, query);
 }
 
-function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
-  const result = schema.safeParse(input);
+function parseOrThrow<T extends z.core.$ZodType>(schema: T, input: unknown): z.infer<T> {
+  const result = z.safeParse(schema, input);
   if (!result.success) {
     throw new BrokerError('validation-failed', 'The request is malformed.', { errors: toValidationIssues(result.error) });
   }
