@@ -1,4 +1,5 @@
 import 'server-only';
+import { findSecretShape } from '@/lib/contract/text';
 
 /**
  * The audit boundary redacts nothing silently: it refuses. An event whose data has a key that
@@ -25,13 +26,6 @@ const SECRET_KEY_PARTS = [
 ];
 const SECRET_KEYS_EXACT = new Set(['pass', 'tap', 'pin', 'otp', 'key']);
 
-const SECRET_VALUE_PATTERNS: readonly { name: string; pattern: RegExp }[] = [
-  // JWS / JWE compact serialisation: a base64url JSON header ("eyJ") and at least two more segments.
-  { name: 'a JWT', pattern: /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/ },
-  { name: 'a bearer credential', pattern: /\bBearer\s+[A-Za-z0-9._~+/-]{16,}/i },
-  { name: 'a private key', pattern: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/ },
-];
-
 export class AuditSecretError extends Error {
   override readonly name = 'AuditSecretError';
 }
@@ -47,9 +41,8 @@ function isSecretKey(key: string): boolean {
  */
 export function assertNoSecrets(value: unknown, path = 'data'): void {
   if (typeof value === 'string') {
-    for (const { name, pattern } of SECRET_VALUE_PATTERNS) {
-      if (pattern.test(value)) throw new AuditSecretError(`refusing to audit ${path}: it looks like ${name}`);
-    }
+    const shape = findSecretShape(value);
+    if (shape !== null) throw new AuditSecretError(`refusing to audit ${path}: it looks like ${shape}`);
     return;
   }
   if (value === null || typeof value !== 'object') return;

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { isoDateTimeSchema, jsonObjectSchema, pathIdSchema, uuidSchema } from '@/lib/contract/common';
+import { textSchema } from '@/lib/contract/text';
 
 /** Every event type the broker writes (`noun.past_tense`), with the label people read. */
 export const AUDIT_EVENT_LABELS = {
@@ -83,12 +84,12 @@ export const listAuditEventsQuerySchema = z
   .strictObject({
     from: z.optional(timestamp),
     to: z.optional(timestamp),
-    type: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
-    actorId: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
-    targetId: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+    type: z.optional(textSchema({ max: 100 }).check(z.minLength(1))),
+    actorId: z.optional(textSchema({ max: 256 }).check(z.minLength(1))),
+    targetId: z.optional(textSchema({ max: 256 }).check(z.minLength(1))),
     requestId: z.optional(z.uuid()),
     limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_AUDIT_PAGE_SIZE))).check(z.describe(`1–${MAX_AUDIT_PAGE_SIZE}; ${DEFAULT_AUDIT_PAGE_SIZE} when left out.`)),
-    cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(64))).check(z.describe('The `nextCursor` of the previous page.')),
+    cursor: z.optional(textSchema({ max: 64 }).check(z.minLength(1))).check(z.describe('The `nextCursor` of the previous page.')),
   })
   .check(z.refine(isOrderedWindow, WINDOW_ORDER));
 

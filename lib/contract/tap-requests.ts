@@ -6,6 +6,7 @@
 import * as z from 'zod/mini';
 import { isoDateTimeSchema, objectIdSchema, pathIdSchema, uuidSchema } from '@/lib/contract/common';
 import { ineligibleReasonSchema } from '@/lib/contract/eligibility';
+import { textSchema } from '@/lib/contract/text';
 
 export const TAP_REQUEST_STATUSES = ['pending_approval', 'approved', 'denied', 'expired', 'issuing', 'issued', 'revoked', 'failed'] as const;
 export type TapRequestStatus = (typeof TAP_REQUEST_STATUSES)[number];
@@ -75,8 +76,8 @@ export const listTapRequestsQuerySchema = z.strictObject({ scope: z._default(z.e
  * only bounds the input.
  */
 export const createTapRequestBodySchema = z.strictObject({
-  targetUserId: z.string().check(z.trim(), z.minLength(1), z.maxLength(320), z.describe("The target's object id or user principal name.")),
-  justification: z.string().check(z.maxLength(4000), z.describe('At least 10 characters once trimmed (at most 1000) and two words.')),
+  targetUserId: textSchema({ max: 320 }).check(z.trim(), z.minLength(1), z.describe("The target's object id or user principal name.")),
+  justification: textSchema({ max: 4000, multiLine: true }).check(z.describe('At least 10 characters once trimmed (at most 1000) and two words.')),
   lifetimeInMinutes: z.optional(z.int()).check(z.describe("Within the broker and tenant policies; the policy's default when left out.")),
   isUsableOnce: z.optional(z.boolean()).check(z.describe('An explicit `false` where one-time use is forced is refused, not changed.')),
   startDateTime: z.optional(z.iso.datetime({ offset: true })).check(z.describe('ISO 8601 with an offset, at most 5 minutes back and 30 days ahead.')),
@@ -85,9 +86,9 @@ export const createTapRequestBodySchema = z.strictObject({
 export type CreateTapRequestBody = z.infer<typeof createTapRequestBodySchema>;
 
 /** `POST /api/tap-requests/{id}/approve`: the body may be left out. */
-export const approveTapRequestBodySchema = z.strictObject({ comment: z.optional(z.string().check(z.maxLength(1000))) });
+export const approveTapRequestBodySchema = z.strictObject({ comment: z.optional(textSchema({ max: 1000, multiLine: true })) });
 
-export const denyTapRequestBodySchema = z.strictObject({ reason: z.string().check(z.trim(), z.minLength(1), z.maxLength(1000)) });
+export const denyTapRequestBodySchema = z.strictObject({ reason: textSchema({ max: 1000, multiLine: true }).check(z.trim(), z.minLength(1)) });
 
 export const tapRequestIdParamsSchema = z.object({ id: pathIdSchema });
 

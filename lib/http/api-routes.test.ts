@@ -23,8 +23,6 @@
  * not the whole file.
  */
 import { readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -32,11 +30,10 @@ import { problemSchema } from '@/lib/contract/problem';
 import type { RoleName } from '@/lib/contract/roles';
 import { operations, type Operation } from '@/lib/contract/routes';
 import { closeDb, getDb } from '@/lib/db/client';
-import { migrateDatabase } from '@/lib/db/migrate';
-import { createScratchPostgresDatabase } from '@/lib/testing/db';
 import { resetEnvForTests } from '@/lib/env';
 import type { OperationId } from '@/lib/http/route';
 import { listDeclaredApiRoutes } from '@/lib/testing/api-route-files';
+import { loadRouteHandler, useFreshRouteDatabase, type RouteHandler } from '@/lib/testing/route-harness';
 import {
   buildTestSeed,
   startLocalTenant,
@@ -55,38 +52,7 @@ type AnyCaller = Caller | 'foreign-client';
 const SIGNED_IN = ['outsider', 'manager', 'approver', 'auditor', 'admin'] as const;
 const JUSTIFICATION = 'Lost the phone with the authenticator app on it.';
 
-let savedDbEnv: { DATABASE_URL?: string; DATA_DIR?: string } = {};
-let dropScratch: (() => Promise<void>) | undefined;
-let tempDataDir: string | undefined;
-
-/** Points the process-wide database (`getDb()`, what the routes use) at a fresh, migrated one. */
-async function useFreshDatabase(): Promise<void> {
-  savedDbEnv = { DATABASE_URL: process.env.DATABASE_URL, DATA_DIR: process.env.DATA_DIR };
-  await closeDb();
-  if (process.env.TEST_DATABASE_URL) {
-    const scratch = await createScratchPostgresDatabase();
-    dropScratch = scratch.drop;
-    await migrateDatabase({ kind: 'postgres', url: scratch.url });
-    process.env.DATABASE_URL = scratch.url;
-  } else {
-    tempDataDir = await mkdtemp(path.join(os.tmpdir(), 'api-routes-'));
-    await migrateDatabase({ kind: 'pglite', dataDir: tempDataDir });
-    delete process.env.DATABASE_URL;
-    process.env.DATA_DIR = tempDataDir;
-  }
-  resetEnvForTests();
-}
-
-async function dropFreshDatabase(): Promise<void> {
-  await closeDb();
-  for (const [name, value] of Object.entries(savedDbEnv)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  resetEnvForTests();
-  await dropScratch?.();
-  if (tempDataDir) await rm(tempDataDir, { recursive: true, force: true });
-}
+let dropFreshDatabase: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   local = await startLocalTenant(
@@ -100,7 +66,7 @@ beforeAll(async () => {
       { upn: 'outsider', displayName: 'Otto Outsider' },
     ]),
   );
-  await useFreshDatabase();
+  dropFreshDatabase = await useFreshRouteDatabase();
   tokens.none = undefined;
   tokens['wrong-audience'] = await local.getUserToken('manager', { scope: 'https://graph.microsoft.com/User.Read' });
   for (const name of SIGNED_IN) tokens[name] = await local.getUserToken(name);
@@ -108,20 +74,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await dropFreshDatabase();
+  await dropFreshDatabase?.();
   await local?.close();
 });
 
-type Handler = (request: Request, context: { params: Promise<Record<string, string | string[] | undefined>> }) => Promise<Response>;
-type RouteModule = Partial<Record<'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', Handler>>;
+type Handler = RouteHandler;
 
 async function route(modulePath: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE'): Promise<Handler> {
-  // A variable specifier: a route that does not exist yet fails here, in its own test.
-  const specifier = `@/app/api/${modulePath}/route`;
-  const mod = (await import(/* @vite-ignore */ specifier)) as RouteModule;
-  const handler = mod[method];
-  if (!handler) throw new Error(`app/api/${modulePath}/route.ts exports no ${method}`);
-  return handler;
+  return loadRouteHandler(modulePath, method);
 }
 
 interface CallResult {
@@ -813,7 +773,7 @@ describe('every route under app/api', () => {
     expect(modules).toEqual(expect.arrayContaining(['me', 'policy', 'tap-requests/[id]/issue', 'health/details']));
     let checked = 0;
     for (const modulePath of modules) {
-      const mod = (await import(/* @vite-ignore */ `@/app/api/${modulePath}/route`)) as RouteModule;
+      const mod = (await import(/* @vite-ignore */ `@/app/api/${modulePath}/route`)) as Partial<Record<string, RouteHandler>>;
       // Made-up values for dynamic segments: authentication comes before any lookup.
       const params: Record<string, string | string[]> = {};
       const urlPath = modulePath
