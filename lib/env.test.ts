@@ -60,6 +60,7 @@ describe('parseEnv', () => {
     expect(env.port).toBe(3000);
     expect(env.dataDir).toBe(path.resolve('./data'));
     expect(env.logLevel).toBe('info');
+    expect(env.trustedProxyHops).toBe(0);
     expect(env.databaseUrl).toBeUndefined();
     expect(env.allowInsecureLocalTenant).toBe(false);
     expect(env.entra.knownAuthorities).toEqual(['login.microsoftonline.com']);
@@ -72,6 +73,15 @@ describe('parseEnv', () => {
     );
     expect(env.port).toBe(8080);
     expect(env.databaseUrl).toBe('postgresql://u:p@localhost:5432/db');
+  });
+
+  it('reads TRUSTED_PROXY_HOPS as a whole number from 0 to 10', () => {
+    expect(parseEnv(base({ TRUSTED_PROXY_HOPS: '2' })).trustedProxyHops).toBe(2);
+    expect(parseEnv(base({ TRUSTED_PROXY_HOPS: '10' })).trustedProxyHops).toBe(10);
+    expect(parseEnv(base({ TRUSTED_PROXY_HOPS: '' })).trustedProxyHops).toBe(0);
+    for (const bad of ['-1', '11', '1.5', 'one']) {
+      expect(issuesOf(base({ TRUSTED_PROXY_HOPS: bad })), bad).toEqual(['TRUSTED_PROXY_HOPS: must be a whole number from 0 to 10']);
+    }
   });
 
   it('lists every missing variable at once', () => {

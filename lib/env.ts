@@ -4,7 +4,7 @@
  * `getEnv()` parses `process.env` on first use and memoizes the result; `instrumentation.ts`
  * calls it at boot so a misconfigured portal stops before serving a single request, with one
  * message that lists every bad or missing variable. There are no silent defaults for secrets or
- * URLs: only PORT, DATA_DIR and LOG_LEVEL have defaults.
+ * URLs: only PORT, DATA_DIR, LOG_LEVEL and TRUSTED_PROXY_HOPS (0: believe no proxy) have defaults.
  *
  * Secret values (client secret, certificate key) never appear in an error message.
  */
@@ -35,6 +35,11 @@ export interface Env {
   /** `postgres://…` for PostgreSQL; undefined selects the embedded database. */
   databaseUrl: string | undefined;
   logLevel: LogLevel;
+  /**
+   * TRUSTED_PROXY_HOPS: how many reverse proxies in front of the portal append to
+   * `X-Forwarded-For`; 0 = none, so the header is never believed (lib/http/client-address.ts).
+   */
+  trustedProxyHops: number;
   entra: {
     /** Origin of the authority, no trailing slash, e.g. `https://login.microsoftonline.com`. */
     authorityHost: string;
@@ -121,6 +126,9 @@ const rawSchema = z
       z.string().refine((v) => /^postgres(ql)?:\/\/.+/.test(v) && URL.canParse(v), 'must be a postgres:// or postgresql:// URL'),
     ),
     LOG_LEVEL: optional(z.enum(LOG_LEVELS)).transform((v) => v ?? 'info'),
+    TRUSTED_PROXY_HOPS: optional(
+      z.coerce.number({ error: 'must be a whole number from 0 to 10' }).int('must be a whole number from 0 to 10').min(0, 'must be a whole number from 0 to 10').max(10, 'must be a whole number from 0 to 10'),
+    ).transform((v) => v ?? 0),
     ENTRA_AUTHORITY_HOST: required(httpsUrl).refine(
       (v) => !URL.canParse(v) || new URL(v).pathname === '/',
       'must be an origin only, e.g. https://login.microsoftonline.com (the tenant id is added from ENTRA_TENANT_ID)',
@@ -263,6 +271,7 @@ export function parseEnv(source: RawEnv): Env {
     dataDir: raw.DATA_DIR,
     databaseUrl: raw.DATABASE_URL,
     logLevel: raw.LOG_LEVEL,
+    trustedProxyHops: raw.TRUSTED_PROXY_HOPS,
     entra: {
       authorityHost,
       tenantId,

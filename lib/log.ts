@@ -7,7 +7,6 @@
  * bearer token or a JWT, whatever key it hides under. The guard is deliberately over-eager: a
  * masked harmless field costs nothing, a leaked pass or token is an incident.
  */
-import { randomUUID } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { LOG_LEVELS, type LogLevel } from '@/lib/env';
 
@@ -119,17 +118,6 @@ export function createLogger(destination?: pino.DestinationStream, level: LogLev
 }
 
 export const logger: Logger = createLogger();
-
-const SANE_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-
-/**
- * The request id for a call: the caller's `x-request-id` when it is a short plain token (so a
- * gateway's id survives), otherwise a fresh UUID — never an arbitrary string in our logs.
- */
-export function getRequestId(headerValue: string | null | undefined): string {
-  if (headerValue !== null && headerValue !== undefined && SANE_REQUEST_ID.test(headerValue)) return headerValue;
-  return randomUUID();
-}
 
 /** A child logger bound to one API request. */
 export function getRequestLogger(requestId: string, bindings: Record<string, unknown> = {}): Logger {

@@ -1,6 +1,7 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
 import { assertNoSecrets } from '@/lib/audit/assert-no-secrets';
+import { sanitizeClientText } from '@/lib/audit/sanitize-client-text';
 import { computeAuditEventHash, GENESIS_PREV_HASH, toAuditJson, type AuditJsonObject } from '@/lib/audit/canonical';
 import { auditCatalogue, type AuditContextData, type AuditDataFor } from '@/lib/audit/catalogue';
 import type { AuditEventType } from '@/lib/contract/audit';
@@ -21,8 +22,8 @@ export interface AuditEventInput<T extends AuditEventType = AuditEventType> {
   /** The TAP request's id (a UUID), when the event belongs to one. */
   requestId?: string | null;
   data: AuditDataFor<T>;
-  /** Where the call came from; recorded as `data.context`. Only requestId, ip and userAgent are used. */
-  context: Pick<RequestContext, 'requestId' | 'ip' | 'userAgent'>;
+  /** Where the call came from; recorded as `data.context`. Only requestId, ip, userAgent and clientRequestId are used. */
+  context: Pick<RequestContext, 'requestId' | 'ip' | 'userAgent' | 'clientRequestId'>;
 }
 
 export interface AppendedAuditEvent {
@@ -40,6 +41,7 @@ export const AUDIT_CHAIN_LOCK_KEY = 0x74617564;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_USER_AGENT_LENGTH = 512;
+const MAX_CLIENT_REQUEST_ID_LENGTH = 64;
 
 export class AuditWriteError extends Error {
   override readonly name = 'AuditWriteError';
@@ -50,10 +52,12 @@ export class AuditWriteError extends Error {
  * (`db.$transaction(async (tx) => { …change…; await appendAuditEvent(tx, event) })`), so that the
  * change and its record commit or roll back together.
  *
- * Validates `data` against the catalogue (unknown keys refused), adds `data.context`, refuses
- * secret-looking keys and values, then — holding {@link AUDIT_CHAIN_LOCK_KEY} — reads the head and
- * inserts `seq = head + 1`, `prevHash = head hash` and `hash` (lib/audit/canonical.ts). `at` never
- * goes backwards along `seq`, even across instances whose clocks disagree.
+ * Validates `data` against the catalogue (unknown keys refused), adds `data.context` (the client's
+ * own text in it — user agent, client request id — cleaned and redacted rather than refused, see
+ * sanitize-client-text.ts), refuses secret-looking keys and values, then — holding
+ * {@link AUDIT_CHAIN_LOCK_KEY} — reads the head and inserts `seq = head + 1`, `prevHash = head
+ * hash` and `hash` (lib/audit/canonical.ts). `at` never goes backwards along `seq`, even across
+ * instances whose clocks disagree.
  *
  * Use the default READ COMMITTED isolation: under REPEATABLE READ or SERIALIZABLE the head read
  * could predate a concurrent append, and the insert then fails on the unique `seq`.
@@ -105,10 +109,13 @@ function buildData<T extends AuditEventType>(event: AuditEventInput<T>): AuditJs
     const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
     throw new AuditWriteError(`invalid data for audit event ${event.type}: ${issues.join('; ')}`);
   }
+  const clientRequestId = sanitizeClientText(event.context.clientRequestId ?? '', MAX_CLIENT_REQUEST_ID_LENGTH);
   const context: AuditContextData = {
     requestId: event.context.requestId,
     ip: event.context.ip,
-    userAgent: event.context.userAgent === null ? null : event.context.userAgent.slice(0, MAX_USER_AGENT_LENGTH),
+    userAgent: event.context.userAgent === null ? null : sanitizeClientText(event.context.userAgent, MAX_USER_AGENT_LENGTH),
+    // Only when the client sent one, so events without it keep the shape (and hash input) they had.
+    ...(clientRequestId === null ? {} : { clientRequestId }),
   };
   const data = toAuditJson({ ...parsed.data, context });
   if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new AuditWriteError('data must be an object');

@@ -14,7 +14,8 @@ import { PASS_OUTCOMES, TAP_REQUEST_STATUSES } from '@/lib/contract/tap-requests
  * misspelt field fails loudly in the transaction instead of leaving a gap in the record.
  *
  * Conventions for `data`:
- * - `context` ({ requestId, ip, userAgent } of the HTTP call) is added by the writer, never by callers.
+ * - `context` ({ requestId, ip, userAgent, clientRequestId? } of the HTTP call) is added by the writer,
+ *   never by callers.
  * - `policyVersion` wherever a policy decided the outcome; `chain` (ids from the target's manager up
  *   to the requester, as read from Graph) and `depth` wherever the org chart decided it;
  *   `graphRequestId` (Graph's `request-id` header) wherever a Graph call happened.
@@ -248,8 +249,12 @@ export type AuditStoredDataFor<T extends AuditEventType> = z.output<AuditCatalog
 
 /** What the writer adds to every event's `data`: where the call came from. */
 export interface AuditContextData {
-  /** The HTTP request id (x-request-id), not the TAP request's id. */
+  /** The server's own id for the HTTP call (its x-request-id answer), not the TAP request's id. */
   requestId: string;
+  /** The client's address as the trusted proxies vouch for it (TRUSTED_PROXY_HOPS); `null` when none does. */
   ip: string | null;
+  /** As the client sent it: control characters removed, token-shaped text `[redacted]`, capped. */
   userAgent: string | null;
+  /** The x-request-id the client sent, when it sent a plain one: its claim, never ours. */
+  clientRequestId?: string;
 }

@@ -52,7 +52,7 @@ export async function startAuditExport(
   db: PrismaClient,
   actor: Pick<Actor, 'id'>,
   query: AuditExportQuery,
-  context: Pick<RequestContext, 'requestId' | 'ip' | 'userAgent'>,
+  context: Pick<RequestContext, 'requestId' | 'ip' | 'userAgent' | 'clientRequestId'>,
 ): Promise<AuditExportRecord> {
   const from = query.from ?? null;
   const to = query.to ?? null;

@@ -76,7 +76,7 @@ const DESCRIPTION = [
     `\`${APP_ROLES.approver}\`, \`${APP_ROLES.auditor}\` and \`${APP_ROLES.admin}\` (admin implies the other two). ` +
     'Managers hold no role: the org chart in Graph decides for whom they may act.',
   '',
-  '**Errors** are RFC 9457 `application/problem+json` with a `code` (see the `Problem` schema). Every answer carries `Cache-Control: no-store` and `x-request-id` (the caller\'s, if it sent a sane one).',
+  '**Errors** are RFC 9457 `application/problem+json` with a `code` (see the `Problem` schema). Every answer carries `Cache-Control: no-store` and `x-request-id`: the server\'s own id for the call (a UUID), never the caller\'s. A caller\'s own `x-request-id` (at most 64 of `A-Z a-z 0-9 . _ -`) is recorded beside it as `clientRequestId` in the logs and the audit trail.',
 ].join('\n');
 
 function isZodSchema(value: unknown): value is z.core.$ZodType {
@@ -318,7 +318,10 @@ export function buildOpenApiDocument(table: readonly Operation[] = operations): 
         },
       },
       headers: {
-        'x-request-id': { description: "The request's id, as in the logs and the audit trail.", schema: { type: 'string' } },
+        'x-request-id': {
+          description: "The server's own id for this call (a UUID), as in the logs and the audit trail; never the one a caller sent, which is recorded apart as `clientRequestId`.",
+          schema: { type: 'string', format: 'uuid' },
+        },
         'Retry-After': { description: 'Seconds until a retry can succeed.', schema: { type: 'integer', minimum: 1 } },
         'WWW-Authenticate': {
           description:

@@ -3,14 +3,17 @@ import type { Logger } from '@/lib/log';
 
 /**
  * Where a use case was invoked from: what the audit trail records about the call (request id,
- * client IP, user agent) and the request's logger. Route handlers build it from the HTTP request;
- * background jobs (the reconciler) use {@link systemContext}.
+ * client IP, user agent, the caller's own request id) and the request's logger. Route handlers
+ * build it from the HTTP request; background jobs (the reconciler) use {@link systemContext}.
  */
 export interface RequestContext {
+  /** The server's own id for the call (a UUID for API calls); never the client's. */
   requestId: string;
-  /** The client's address as the portal saw it (first X-Forwarded-For hop when behind a proxy). */
+  /** The client's address as far as trusted proxies vouch for it (lib/http/client-address.ts); `null` when nothing does. */
   ip: string | null;
   userAgent: string | null;
+  /** The `x-request-id` the client sent, when plain: its claim, kept apart from `requestId`. Absent for the broker's own work. */
+  clientRequestId?: string | null;
   log: Logger;
 }
 

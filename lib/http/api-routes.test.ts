@@ -30,6 +30,7 @@ import { problemSchema } from '@/lib/contract/problem';
 import type { RoleName } from '@/lib/contract/roles';
 import { operations, type Operation } from '@/lib/contract/routes';
 import { closeDb, getDb } from '@/lib/db/client';
+import { verifyAuditChain } from '@/lib/audit/verify-audit-chain';
 import { resetEnvForTests } from '@/lib/env';
 import type { OperationId } from '@/lib/http/route';
 import { listDeclaredApiRoutes } from '@/lib/testing/api-route-files';
@@ -96,10 +97,10 @@ async function call(
   handler: Handler,
   pathAndQuery: string,
   caller: AnyCaller,
-  options: { method?: string; params?: Record<string, string | string[]>; body?: unknown } = {},
+  options: { method?: string; params?: Record<string, string | string[]>; body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<CallResult> {
   const token = tokens[caller];
-  const headers: Record<string, string> = { 'user-agent': 'api-routes-matrix' };
+  const headers: Record<string, string> = { 'user-agent': 'api-routes-matrix', ...options.headers };
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   const request = new Request(`http://localhost:3000${pathAndQuery}`, {
@@ -750,6 +751,46 @@ describe('audit and policy routes', () => {
         expect(result.body).toHaveProperty('tenantViolations');
       },
     });
+  });
+});
+
+describe("the client's headers in the audit trail", () => {
+  // What a client can put in its headers: a token-shaped user agent, a claimed address and its own request id.
+  const HOSTILE = {
+    'user-agent': 'tool/1 Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl',
+    'x-forwarded-for': '203.0.113.66',
+    'x-request-id': 'client-id-42',
+  };
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+  async function newestEvent(type: string) {
+    const event = await (await getDb()).auditEvent.findFirstOrThrow({ where: { type }, orderBy: { seq: 'desc' } });
+    return { event, context: (event.data as Record<string, unknown>).context };
+  }
+
+  it('an audited call succeeds with them: the server id, no address without a trusted proxy, the user agent redacted', async () => {
+    const result = await call(await route('audit/export', 'GET'), '/api/audit/export?format=jsonl', 'auditor', { headers: HOSTILE });
+    expect(result.status, result.text).toBe(200);
+    const serverId = result.headers.get('x-request-id');
+    expect(serverId).toMatch(UUID);
+    const { event, context } = await newestEvent('audit.exported');
+    expect(context).toEqual({ requestId: serverId, ip: null, userAgent: 'tool/1 Bearer [redacted]', clientRequestId: 'client-id-42' });
+    expect(JSON.stringify(event.data)).not.toMatch(/203\.0\.113\.66|eyJ/);
+    expect(await verifyAuditChain(await getDb())).toMatchObject({ ok: true });
+  });
+
+  it('a refusal is answered and audited the same way, not turned into a 500', async () => {
+    const before = await snapshot();
+    const result = await call(await route('tap-requests', 'POST'), '/api/tap-requests', 'outsider', {
+      method: 'POST',
+      body: { targetUserId: 'd4c3b2a1-0f9e-4d8c-8b7a-6f5e4d3c2b1a', justification: JUSTIFICATION },
+      headers: HOSTILE,
+    });
+    expectProblem(result, 403, 'not-in-reporting-chain', 'hostile headers');
+    await expectNothingChanged(before, 'outsider', 1, 'hostile headers');
+    const { context } = await newestEvent('tap_request.refused');
+    expect(context).toEqual({ requestId: result.headers.get('x-request-id'), ip: null, userAgent: 'tool/1 Bearer [redacted]', clientRequestId: 'client-id-42' });
+    expect(await verifyAuditChain(await getDb())).toMatchObject({ ok: true });
   });
 });
 

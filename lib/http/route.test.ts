@@ -40,13 +40,20 @@ describe('defineRoute', () => {
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('echoes a sane x-request-id and replaces a hostile one', async () => {
-    const route = defineRoute({ allow: 'anyone' }, async ({ requestId }) => ({ requestId }));
-    const echoed = await call(route, { headers: { 'x-request-id': 'gw-42.abc' } });
-    expect(echoed.headers.get('x-request-id')).toBe('gw-42.abc');
-    expect(await echoed.json()).toEqual({ requestId: 'gw-42.abc' });
-    const replaced = await call(route, { headers: { 'x-request-id': '<img src=x>' } });
-    expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  it('always answers with its own request id and keeps a sane client id apart', async () => {
+    const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const route = defineRoute({ allow: 'anyone' }, async ({ requestId, context }) => ({ requestId, contextId: context.requestId, clientRequestId: context.clientRequestId }));
+    const sane = await call(route, { headers: { 'x-request-id': 'gw-42.abc' } });
+    const ours = sane.headers.get('x-request-id');
+    expect(ours).toMatch(UUID);
+    expect(await sane.json()).toEqual({ requestId: ours, contextId: ours, clientRequestId: 'gw-42.abc' });
+    const hostile = await call(route, { headers: { 'x-request-id': '<img src=x>' } });
+    const hostileId = hostile.headers.get('x-request-id');
+    expect(hostileId).toMatch(UUID);
+    expect(await hostile.json()).toEqual({ requestId: hostileId, contextId: hostileId, clientRequestId: null });
+    // A client cannot pick the server's id, not even by sending one shaped like it.
+    const lookalike = await call(route, { headers: { 'x-request-id': ours ?? '' } });
+    expect(lookalike.headers.get('x-request-id')).not.toBe(ours);
   });
 
   it('refuses signed-in routes without a valid token with 401 problem+json', async () => {

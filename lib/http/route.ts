@@ -4,9 +4,9 @@
  * parameters, query and body, each parsed before the handler runs (a malformed one is
  * `validation-failed`, 400). The wrapper does the rest the same way everywhere: request id →
  * authenticate → authorize → parse input → handler → JSON response, with
- * `Cache-Control: no-store` and `x-request-id` on every answer and every error mapped to
- * problem+json in one place. What each operation answers is held to its response schemas by the
- * route tests, not at run time.
+ * `Cache-Control: no-store` and `x-request-id` (always the server's own id) on every answer and
+ * every error mapped to problem+json in one place. What each operation answers is held to its
+ * response schemas by the route tests, not at run time.
  *
  * `allow` only gates on the token. Authorization that depends on data (the org chart, who owns a
  * request) lives in the core, which re-checks it against Graph and the database.
@@ -23,8 +23,11 @@ import { operations, type Allow, type Operation } from '@/lib/contract/routes';
 import { verifyAccessToken } from '@/lib/auth/verify-access-token';
 import type { RequestContext } from '@/lib/core/request-context';
 import { BrokerError } from '@/lib/core/errors';
+import { getEnv } from '@/lib/env';
+import { getClientAddress } from '@/lib/http/client-address';
 import { errorToResponse, toValidationIssues } from '@/lib/http/problem';
-import { getRequestId, getRequestLogger, type Logger } from '@/lib/log';
+import { createRequestId, getClientRequestId } from '@/lib/http/request-id';
+import { getRequestLogger, type Logger } from '@/lib/log';
 
 // The contract's schemas are zod/mini, which loads no locale, and classic zod sets English only
 // once it builds a schema of its own: set it here, where validation messages reach callers.
@@ -89,23 +92,26 @@ export function json(body: unknown, init: { status?: number; headers?: Record<st
 }
 
 const MAX_USER_AGENT_LENGTH = 512;
-// An IPv4 or IPv6 literal (optionally with a zone); anything else in the header is not recorded.
-const IP_LITERAL = /^[0-9a-f:.]{2,39}(?:%[\w.-]{1,16})?$/i;
 
 /**
- * The audit context of an API call. `ip` is the first `X-Forwarded-For` hop: Next fills the
- * header with the socket's address when the client sent none, and a reverse proxy in front of
- * the portal must overwrite it (a client can claim any address when nothing does). Only an IP
- * literal is kept and the user agent is capped, so the audit trail cannot be stuffed through
- * these headers.
+ * The audit context of an API call. `ip` is what the trusted proxies vouch for (TRUSTED_PROXY_HOPS,
+ * see lib/http/client-address.ts), `null` without one; `requestId` is always the server's own and
+ * a plain `x-request-id` from the client is kept apart as `clientRequestId`. The user agent is
+ * capped here; the audit writer also strips control characters and redacts token-shaped text in
+ * it, so a hostile header is cut rather than failing the call.
  */
-export function getRequestContext(request: Request, requestId: string, log: Logger): RequestContext {
-  const first = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? '';
+export function getRequestContext(
+  request: Request,
+  requestId: string,
+  log: Logger,
+  trustedProxyHops: number = getEnv().trustedProxyHops,
+): RequestContext {
   const userAgent = request.headers.get('user-agent');
   return {
     requestId,
-    ip: IP_LITERAL.test(first) ? first : null,
+    ip: getClientAddress(request.headers.get('x-forwarded-for'), trustedProxyHops),
     userAgent: userAgent === null || userAgent === '' ? null : userAgent.slice(0, MAX_USER_AGENT_LENGTH),
+    clientRequestId: getClientRequestId(request.headers.get('x-request-id')),
     log,
   };
 }
@@ -158,15 +164,17 @@ function createHandler(allow: Access, input: InputSpec, handler: (ctx: RouteCont
     throw new Error('defineRoute: `allow` must be "anyone", "signed-in" or a non-empty list of roles');
   }
   return async (request, context) => {
-    const requestId = getRequestId(request.headers.get('x-request-id'));
+    const requestId = createRequestId();
+    const clientRequestId = getClientRequestId(request.headers.get('x-request-id'));
     const url = new URL(request.url);
-    const log = getRequestLogger(requestId, { method: request.method, path: url.pathname });
+    const log = getRequestLogger(requestId, { method: request.method, path: url.pathname, ...(clientRequestId === null ? {} : { clientRequestId }) });
     const started = performance.now();
     let response: Response;
     try {
       const actor = await authenticate(allow, request);
       const { params, query, body } = await readInput(input, request, await context.params);
       const handlerLog = actor === null ? log : log.child({ actorId: actor.id });
+      let requestContext: RequestContext | undefined;
       const result = await handler({
         request,
         actor,
@@ -175,7 +183,12 @@ function createHandler(allow: Access, input: InputSpec, handler: (ctx: RouteCont
         body,
         log: handlerLog,
         requestId,
-        context: getRequestContext(request, requestId, handlerLog),
+        // Built on first use: it reads the configuration (TRUSTED_PROXY_HOPS), which a route that
+        // records nothing about the call (the OpenAPI document) must not depend on.
+        get context() {
+          requestContext ??= getRequestContext(request, requestId, handlerLog);
+          return requestContext;
+        },
       });
       response = result instanceof Response ? result : json(result);
     } catch (error) {
