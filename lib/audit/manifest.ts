@@ -24,6 +24,11 @@ import type { PrismaClient } from '@/lib/db/generated/client';
  * bytes are a pure function of its immutable seq range, so they are regenerated here through the
  * same stream the download used and hashed on the way (constant memory) — nothing is stored, and
  * any instance can answer for any export.
+ *
+ * Two kinds of hash, two inputs: `file.sha256` is over the file's bytes exactly as downloaded (in
+ * CSV, cells with their formula-defusing `'`, lib/audit/export-format.ts), while `firstHash`,
+ * `lastHash`, `anchorPrevHash` and `exportEvent.hash` are chain hashes, over the events' values
+ * (lib/audit/canonical.ts) — a verifier removes the defusing before it recomputes them.
  */
 export async function buildAuditExportManifest(db: PrismaClient, exportId: string, key: AuditSigningKey): Promise<AuditExportManifest> {
   const record = await getAuditExportOrThrow(db, exportId);

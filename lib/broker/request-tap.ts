@@ -8,7 +8,8 @@ import { recordTapRequest } from '@/lib/broker/record-tap-request';
 import { resolveDb, type UseCaseOptions } from '@/lib/db/transaction';
 import { checkJustification, judgeTapRequest, resolveTapRequestTerms } from '@/lib/broker/tap-request-policy';
 import { toRequestView, type TapRequestView } from '@/lib/broker/to-request-view';
-import { getTargetFacts, isUserReference } from '@/lib/graph/get-target-facts';
+import { getTargetFacts } from '@/lib/graph/get-target-facts';
+import { normalizeUserReference } from '@/lib/graph/normalize-user-reference';
 import { kickNotificationDispatcher } from '@/lib/notify/dispatcher-loop';
 
 /**
@@ -55,8 +56,9 @@ export async function requestTap(actor: Actor, input: RequestTapInput, ctx: Requ
       {
         stage: 'create',
         actorId: actor.id,
-        // What was asked about; a reference that is neither id- nor UPN-shaped named nobody and is not stored.
-        targetId: facts.target?.id ?? (isUserReference(input.targetUserId) ? input.targetUserId : null),
+        // What was asked about, as an id: Graph's object id, else the reference normalised (a
+        // lower-case GUID or UPN); anything else named nobody, and raw input is never stored.
+        targetId: facts.target?.id ?? normalizeUserReference(input.targetUserId),
         // The chain is evidence only where it is the caller's own line: an outsider's refusal keeps none.
         evidence: { policyVersion: policy.version, graphRequestId: facts.graphRequestId, ...(decision.code === 'target-ineligible' ? { chain: facts.chain.map((link) => link.id) } : {}) },
       },

@@ -278,6 +278,33 @@ describe('refusals at creation', () => {
     }
   });
 
+  it('a refusal records the target as an id (Graph’s, or the reference normalised), never the raw input', async () => {
+    const cases: [string, string | null][] = [
+      ['=HYPERLINK("x")@x', null],
+      ['=HYPERLINK(A1)@x.test', null],
+      ['=1+1@x.test', null],
+      ['+1+1@x.test', null],
+      ['-1@x.test', null],
+      ['@x.test', null],
+      ['not a user id', null],
+      ['Nobody@Test.Contoso.TEST', 'nobody@test.contoso.test'],
+      ['7D3C6A8E-2B1F-4E9A-8C5D-0F1E2D3C4B5A', '7d3c6a8e-2b1f-4e9a-8c5d-0f1e2d3c4b5a'],
+      // A UPN Graph knows is recorded as the object id Graph answered with.
+      ['GUEST@TEST.CONTOSO.TEST', local.userId('guest')],
+    ];
+    for (const [targetUserId, recorded] of cases) {
+      const rows = await countRows();
+      await expect(requestTap(await actor('mgr'), { targetUserId, justification: JUSTIFICATION }, capture.ctx(), opts()), targetUserId).rejects.toMatchObject({
+        name: 'BrokerError',
+      });
+      expect(await countRows()).toEqual({ requests: rows.requests, events: rows.events + 1 });
+      const event = await db.auditEvent.findFirstOrThrow({ orderBy: { seq: 'desc' } });
+      expect(event, targetUserId).toMatchObject({ type: 'tap_request.refused', targetId: recorded });
+      // Nowhere in the event, not even inside its data.
+      expect(JSON.stringify(event.data)).not.toContain(targetUserId);
+    }
+  });
+
   it.each([
     ['mgr', 'guest', ['guest']],
     ['mgr', 'disabled', ['account-disabled']],
