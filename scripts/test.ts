@@ -172,6 +172,7 @@ async function main() {
             TENANT_SEED_PATH: stack.seedPath,
             NODE_EXTRA_CA_CERTS: stack.certPath,
             E2E_DB_MODE: mode,
+            E2E_PORTAL_PID: String(stack.portalPid),
             ...(databaseUrl ? { E2E_DATABASE_URL: databaseUrl } : {}),
             E2E_ISSUED_PASSES_FILE: passesFile,
             PLAYWRIGHT_JSON_OUTPUT_NAME: out,

@@ -232,7 +232,47 @@ export function defineRoute(
   return createHandler(operation.allow, input, run);
 }
 
-const MAX_JSON_BODY_BYTES = 64 * 1024;
+/** The largest JSON body any route accepts; a reverse proxy in front should refuse larger ones first. */
+export const MAX_JSON_BODY_BYTES = 64 * 1024;
+
+function bodyTooLarge(): BrokerError {
+  return new BrokerError('validation-failed', `The body is too large (at most ${MAX_JSON_BODY_BYTES} bytes).`, { errors: [{ path: '', message: 'body too large' }] });
+}
+
+/**
+ * The body as text, read with a byte cap: a declared `Content-Length` over the cap is refused
+ * before a byte is read, and a body without one (chunked) is read only until it passes the cap,
+ * so a huge body costs at most the cap in memory. Bytes that are not UTF-8 are refused, not
+ * replaced.
+ */
+export async function readBodyText(request: Request, maxBytes = MAX_JSON_BODY_BYTES): Promise<string> {
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    // The server may already be pulling the upload into the body stream: stop it.
+    await request.body?.cancel().catch(() => undefined);
+    throw bodyTooLarge();
+  }
+  if (request.body === null) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      // Stops the upload here; what the client still sends is discarded unread.
+      await reader.cancel().catch(() => undefined);
+      throw bodyTooLarge();
+    }
+    chunks.push(value);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new BrokerError('validation-failed', 'The body is not valid UTF-8.', { errors: [{ path: '', message: 'invalid UTF-8' }] });
+  }
+}
 
 /**
  * Reads and validates a JSON body. A missing, oversized, unparsable or invalid body is
@@ -245,10 +285,7 @@ export async function readJsonBody<T extends z.core.$ZodType>(request: Request, 
       errors: [{ path: '', message: 'expected application/json' }],
     });
   }
-  const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_JSON_BODY_BYTES) {
-    throw new BrokerError('validation-failed', 'The body is too large.', { errors: [{ path: '', message: 'body too large' }] });
-  }
+  const text = await readBodyText(request);
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -265,7 +302,7 @@ export async function readJsonBody<T extends z.core.$ZodType>(request: Request, 
 export async function readOptionalJsonBody<T extends z.core.$ZodType>(request: Request, schema: T): Promise<z.infer<T>> {
   if (request.headers.get('content-type') === null && request.body === null) return parseOrThrow(schema, {});
   if (request.headers.get('content-type') === null) {
-    const text = await request.text();
+    const text = await readBodyText(request);
     if (text.trim() === '') return parseOrThrow(schema, {});
     throw new BrokerError('validation-failed', 'The body must be JSON (Content-Type: application/json).', {
       errors: [{ path: '', message: 'expected application/json' }],

@@ -53,6 +53,8 @@ export interface Stack {
   seedPath: string;
   /** The environment the portal was started with (no secrets are printed from it). */
   portalEnv: Record<string, string>;
+  /** The portal's process id, for tests that read what it costs (memory). */
+  portalPid: number;
   stop(): Promise<void>;
 }
 
@@ -188,6 +190,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       spkiSha256: cert.spkiSha256,
       seedPath,
       portalEnv,
+      portalPid: child.pid ?? 0,
       async stop() {
         await stopChild(child);
         await tenant.close();
