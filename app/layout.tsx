@@ -1,4 +1,5 @@
 import type { Metadata, Viewport } from 'next';
+import { connection } from 'next/server';
 import type { ReactNode } from 'react';
 import { ClientRoot } from '@/components/client-root';
 import './globals.css';
@@ -21,7 +22,9 @@ export const viewport: Viewport = {
   themeColor: '#1d4ed8',
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Rendered per request, so Next can put this response's CSP nonce (from proxy.ts) on its scripts.
+  await connection();
   return (
     <html lang="en">
       <body>
