@@ -174,6 +174,22 @@ describe('listReportees against the local tenant', () => {
     expect(summary(reportees).map(([name]) => name)).not.toContain('x1');
   });
 
+  it('shares one Graph read among identical calls in flight, and reads afresh once it is done', async () => {
+    const actor = await actorFor('m1');
+    const alone = await measure(() => listReportees(actor, UNLIMITED));
+    // Ten tabs at once: one read of the tree, not ten.
+    const together = await measure(() => Promise.all(Array.from({ length: 10 }, () => listReportees(actor, UNLIMITED))));
+    expect(together.requests).toBe(alone.requests);
+    for (const { reportees } of together.result) expect(reportees).toEqual(alone.result.reportees);
+    // A different caller is a different read.
+    const ceo = await actorFor('ceo');
+    const two = await measure(() => Promise.all([listReportees(actor, UNLIMITED), listReportees(ceo, UNLIMITED)]));
+    expect(two.requests).toBeGreaterThan(alone.requests);
+    // Nothing is kept after the call: the next read goes to Graph again.
+    const after = await measure(() => listReportees(actor, UNLIMITED));
+    expect(after.requests).toBe(alone.requests);
+  });
+
   it('refuses callers who are not enabled member users in Graph', async () => {
     const guest = await actorFor('g1');
     await expect(listReportees(guest, UNLIMITED)).rejects.toMatchObject({ code: 'forbidden' });

@@ -1,4 +1,5 @@
 import 'server-only';
+import { joinInFlight } from '@/lib/graph/single-flight';
 import type { GraphBatchStats } from '@/lib/graph/batch';
 import { getGraphVersionBase } from '@/lib/graph/client';
 import type { ReporteeWalk } from '@/lib/graph/direct-reports';
@@ -39,16 +40,27 @@ export type { GraphReportee, GraphRootUser, ReporteeTree, UnverifiableSignal } f
  *
  * @param maxDepth deepest level to return (1 = direct reports only); null for no limit.
  */
-export async function getReportees(
+export function getReportees(
   rootUserId: string,
   options: { maxDepth: number | null; protectedGroupIds?: readonly string[]; log?: Logger },
 ): Promise<ReporteeTree> {
+  const { maxDepth } = options;
+  if (maxDepth !== null && (!Number.isInteger(maxDepth) || maxDepth < 1)) return Promise.reject(new RangeError('maxDepth must be an integer ≥ 1 or null'));
+  // The same tree asked for by several tabs or users at once is read once (lib/graph/single-flight.ts).
+  const groups = [...new Set((options.protectedGroupIds ?? []).map((id) => id.toLowerCase()))].sort();
+  const key = `reportees|${rootUserId.toLowerCase()}|${maxDepth ?? 'all'}|${groups.join(',')}`;
+  return joinInFlight(key, () => readReportees(rootUserId, { ...options, protectedGroupIds: options.protectedGroupIds ?? [] }));
+}
+
+async function readReportees(
+  rootUserId: string,
+  options: { maxDepth: number | null; protectedGroupIds: readonly string[]; log?: Logger },
+): Promise<ReporteeTree> {
   const log = options.log ?? rootLogger;
   const { maxDepth } = options;
-  if (maxDepth !== null && (!Number.isInteger(maxDepth) || maxDepth < 1)) throw new RangeError('maxDepth must be an integer ≥ 1 or null');
   const stats: GraphBatchStats = { httpRequests: 0 };
   const ctx = { log, stats, versionBase: getGraphVersionBase() };
-  const facts = new TenantEligibilityReads(ctx.versionBase, options.protectedGroupIds ?? []);
+  const facts = new TenantEligibilityReads(ctx.versionBase, options.protectedGroupIds);
 
   const first = await readFirstRound(rootUserId, facts, ctx);
   if (first === null) return { ...facts.toFacts(log), root: null, reportees: [], graphRequests: stats.httpRequests, tapPolicy: null };

@@ -1,4 +1,5 @@
 import 'server-only';
+import { joinInFlight } from '@/lib/graph/single-flight';
 import { z } from 'zod';
 import type { EligibilitySignal, PortalAppRoleAssignment } from '@/lib/graph/eligibility-signals';
 import { BrokerError } from '@/lib/core/errors';
@@ -647,9 +648,11 @@ export async function getManyTargetFacts(targetIds: readonly string[], options: 
   return readTargets(targetIds, { includeTapMethods: false, log: options.log ?? rootLogger });
 }
 
-/** The tenant's TAP policy, in one round trip. */
-export async function getTenantTapPolicy(options: { log?: Logger } = {}): Promise<TenantTapPolicy> {
-  const [response] = await graphBatch([TAP_POLICY_REQUEST], { log: options.log ?? rootLogger });
-  if (response === undefined) throw new GraphRequestError('Graph $batch lost a response', 200);
-  return parseTenantTapPolicy(response);
+/** The tenant's TAP policy, in one round trip; callers asking at the same moment share it (single-flight.ts). */
+export function getTenantTapPolicy(options: { log?: Logger } = {}): Promise<TenantTapPolicy> {
+  return joinInFlight('tenant-tap-policy', async () => {
+    const [response] = await graphBatch([TAP_POLICY_REQUEST], { log: options.log ?? rootLogger });
+    if (response === undefined) throw new GraphRequestError('Graph $batch lost a response', 200);
+    return parseTenantTapPolicy(response);
+  });
 }
