@@ -3,23 +3,17 @@
  * default): GET /api/policy/versions, POST /api/policy/preview, GET /api/tap-requests/pass-status.
  * Refusals write nothing: policy versions, requests and the audit trail stay as they were.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDb, getDb } from '@/lib/db/client';
-import { migrateDatabase } from '@/lib/db/migrate';
-import { createScratchPostgresDatabase } from '@/lib/testing/db';
-import { resetEnvForTests } from '@/lib/env';
+import { getDb } from '@/lib/db/client';
 import { buildTestSeed, startLocalTenant, type LocalTenant } from '@/lib/testing/local-tenant';
+import { loadRouteHandler, useFreshRouteDatabase, type RouteHandler } from '@/lib/testing/route-harness';
 
 const CALLERS = ['none', 'wrong-audience', 'outsider', 'manager', 'approver', 'auditor', 'admin'] as const;
 type Caller = (typeof CALLERS)[number];
-type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
+type Handler = RouteHandler;
 
 let local: LocalTenant;
 const tokens: Partial<Record<Caller, string>> = {};
-let saved: { DATABASE_URL?: string; DATA_DIR?: string } = {};
 let cleanup: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
@@ -33,41 +27,18 @@ beforeAll(async () => {
       { upn: 'outsider', displayName: 'Otto Outsider' },
     ]),
   );
-  saved = { DATABASE_URL: process.env.DATABASE_URL, DATA_DIR: process.env.DATA_DIR };
-  await closeDb();
-  if (process.env.TEST_DATABASE_URL) {
-    const scratch = await createScratchPostgresDatabase();
-    await migrateDatabase({ kind: 'postgres', url: scratch.url });
-    process.env.DATABASE_URL = scratch.url;
-    cleanup = scratch.drop;
-  } else {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'console-routes-'));
-    await migrateDatabase({ kind: 'pglite', dataDir: dir });
-    delete process.env.DATABASE_URL;
-    process.env.DATA_DIR = dir;
-    cleanup = () => rm(dir, { recursive: true, force: true });
-  }
-  resetEnvForTests();
+  cleanup = await useFreshRouteDatabase();
   tokens['wrong-audience'] = await local.getUserToken('manager', { scope: 'https://graph.microsoft.com/User.Read' });
   for (const name of ['outsider', 'manager', 'approver', 'auditor', 'admin'] as const) tokens[name] = await local.getUserToken(name);
 });
 
 afterAll(async () => {
-  await closeDb();
-  for (const [name, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  resetEnvForTests();
   await cleanup?.();
   await local?.close();
 });
 
 async function route(modulePath: string, method: 'GET' | 'POST' | 'PUT'): Promise<Handler> {
-  const mod = (await import(/* @vite-ignore */ `@/app/api/${modulePath}/route`)) as Partial<Record<string, Handler>>;
-  const handler = mod[method];
-  if (!handler) throw new Error(`app/api/${modulePath}/route.ts exports no ${method}`);
-  return handler;
+  return loadRouteHandler(modulePath, method);
 }
 
 async function call(handler: Handler, url: string, caller: Caller, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {

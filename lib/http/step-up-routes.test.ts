@@ -7,15 +7,10 @@
  * PostgreSQL with TEST_DATABASE_URL) and re-read after every refusal.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDb, getDb } from '@/lib/db/client';
-import { migrateDatabase } from '@/lib/db/migrate';
-import { createScratchPostgresDatabase } from '@/lib/testing/db';
-import { resetEnvForTests } from '@/lib/env';
+import { getDb } from '@/lib/db/client';
 import { buildTestSeed, startLocalTenant, TEST_PASSWORD, TEST_PORTAL_CLIENT_ID, TEST_TENANT_ID, withAuthContexts, type LocalTenant } from '@/lib/testing/local-tenant';
+import { loadRouteHandler, useFreshRouteDatabase, type RouteHandler } from '@/lib/testing/route-harness';
 import { currentTotpCode } from '@/tenant/mfa';
 import { submitSignInForm, type FetchLike } from '@/tenant/testing';
 
@@ -27,9 +22,7 @@ const SPA_ORIGIN = 'http://localhost:3000';
 
 let local: LocalTenant;
 const tokens: Record<string, string> = {};
-let savedDbEnv: { DATABASE_URL?: string; DATA_DIR?: string } = {};
-let dropScratch: (() => Promise<void>) | undefined;
-let tempDataDir: string | undefined;
+let dropDatabase: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   const seed = buildTestSeed([
@@ -45,20 +38,7 @@ beforeAll(async () => {
   const manager = seed.users.find((user) => user.userPrincipalName.startsWith('manager@'));
   if (manager) manager.mfa = { totpSecret: MANAGER_TOTP_SECRET };
   local = await startLocalTenant(seed);
-  savedDbEnv = { DATABASE_URL: process.env.DATABASE_URL, DATA_DIR: process.env.DATA_DIR };
-  await closeDb();
-  if (process.env.TEST_DATABASE_URL) {
-    const scratch = await createScratchPostgresDatabase();
-    dropScratch = scratch.drop;
-    await migrateDatabase({ kind: 'postgres', url: scratch.url });
-    process.env.DATABASE_URL = scratch.url;
-  } else {
-    tempDataDir = await mkdtemp(path.join(os.tmpdir(), 'step-up-routes-'));
-    await migrateDatabase({ kind: 'pglite', dataDir: tempDataDir });
-    delete process.env.DATABASE_URL;
-    process.env.DATA_DIR = tempDataDir;
-  }
-  resetEnvForTests();
+  dropDatabase = await useFreshRouteDatabase();
   for (const name of ['admin', 'manager', 'approver']) {
     tokens[name] = await local.getUserToken(name);
     tokens[`${name}+c1`] = await withAuthContexts(tokens[name], ['c1']);
@@ -66,25 +46,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await closeDb();
-  for (const [name, value] of Object.entries(savedDbEnv)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  resetEnvForTests();
-  await dropScratch?.();
-  if (tempDataDir) await rm(tempDataDir, { recursive: true, force: true });
+  await dropDatabase?.();
   await local?.close();
 });
 
-type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
+type Handler = RouteHandler;
 
 async function route(modulePath: string, method: 'GET' | 'POST' | 'PUT'): Promise<Handler> {
-  const specifier = `@/app/api/${modulePath}/route`;
-  const mod = (await import(/* @vite-ignore */ specifier)) as Partial<Record<string, Handler>>;
-  const handler = mod[method];
-  if (!handler) throw new Error(`app/api/${modulePath}/route.ts exports no ${method}`);
-  return handler;
+  return loadRouteHandler(modulePath, method);
 }
 
 interface Answer {
