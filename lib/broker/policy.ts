@@ -125,7 +125,7 @@ export function fromStoredPolicy(row: PolicyVersion): BrokerPolicy {
 }
 
 /** The column values of a new `policy_version` row (without version, created_at, created_by). */
-export function toStoredPolicyFields(policy: BrokerPolicyFields): Omit<PolicyVersion, 'version' | 'createdAt' | 'createdBy'> {
+export function toStoredPolicyFields(policy: BrokerPolicyFields): Omit<PolicyVersion, 'version' | 'createdAt' | 'createdBy' | 'maxPendingRequestsPerRequester'> {
   return {
     maxDepth: policy.maxDepth,
     requireApproval: policy.requireApproval === 'indirect-only' ? 'indirect_only' : policy.requireApproval,
