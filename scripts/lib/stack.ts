@@ -42,6 +42,8 @@ export interface StackOptions {
    * database for good): `npm start` sets the demo's policy defaults here. The test stacks pass none.
    */
   beforePortal?: () => Promise<void>;
+  /** More portal configuration (e.g. the e2e run's budgets), on top of what the stack sets. */
+  env?: Record<string, string>;
 }
 
 export interface Stack {
@@ -163,6 +165,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     };
     if (opts.databaseUrl) portalEnv.DATABASE_URL = opts.databaseUrl;
     if (opts.notifications !== false) Object.assign(portalEnv, localMailEnv(dir));
+    Object.assign(portalEnv, opts.env);
 
     const baseEnv = { ...process.env };
     delete baseEnv.DATABASE_URL;
