@@ -248,7 +248,7 @@ export const auditCatalogue = {
  */
 export const DIRECTORY_TEXT_FIELDS: Partial<Record<AuditEventType, Readonly<Record<string, string>>>> = {
   // record-tap-request.ts: the displayName, else the userPrincipalName, else the object id.
-  'tap_request.created': { 'data.targetDisplayName': "the target user's displayName (their userPrincipalName when they have none)" },
+  'tap_request.created': { 'data.targetDisplayName': "the target user's displayName or, lacking one, userPrincipalName" },
 };
 
 export type AuditCatalogue = typeof auditCatalogue;
