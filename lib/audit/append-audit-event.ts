@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { assertNoSecrets } from '@/lib/audit/assert-no-secrets';
 import { sanitizeClientText } from '@/lib/audit/sanitize-client-text';
 import { computeAuditEventHash, GENESIS_PREV_HASH, toAuditJson, type AuditJsonObject } from '@/lib/audit/canonical';
-import { auditCatalogue, type AuditContextData, type AuditDataFor } from '@/lib/audit/catalogue';
+import { auditCatalogue, DIRECTORY_TEXT_FIELDS, type AuditContextData, type AuditDataFor } from '@/lib/audit/catalogue';
 import type { AuditEventType } from '@/lib/contract/audit';
 import type { RequestContext } from '@/lib/core/request-context';
 import type { Prisma } from '@/lib/db/generated/client';
@@ -63,6 +63,8 @@ export class AuditWriteError extends Error {
  * could predate a concurrent append, and the insert then fails on the unique `seq`.
  *
  * Throws (and so aborts the caller's transaction) on invalid data, a secret, or a database error.
+ * Secret-shaped text is a `validation-failed` BrokerError (`AuditSecretError`), since it came from
+ * a caller or the directory; the rest are defects or outages.
  */
 export async function appendAuditEvent<T extends AuditEventType>(
   tx: Prisma.TransactionClient,
@@ -119,6 +121,6 @@ function buildData<T extends AuditEventType>(event: AuditEventInput<T>): AuditJs
   };
   const data = toAuditJson({ ...parsed.data, context });
   if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new AuditWriteError('data must be an object');
-  assertNoSecrets(data);
+  assertNoSecrets(data, DIRECTORY_TEXT_FIELDS[event.type]);
   return data;
 }

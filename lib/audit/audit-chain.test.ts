@@ -1,8 +1,9 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { afterEach, describe, expect, test } from 'vitest';
 import { appendAuditEvent, AuditWriteError, type AuditEventInput } from '@/lib/audit/append-audit-event';
-import { AuditSecretError } from '@/lib/audit/assert-no-secrets';
+import { AuditSecretError, AuditSecretKeyError } from '@/lib/audit/assert-no-secrets';
 import { computeAuditEventHash, GENESIS_PREV_HASH } from '@/lib/audit/canonical';
+import { BrokerError } from '@/lib/core/errors';
 import { DB_KINDS, TEST_CONTEXT, useTestDatabases } from '@/lib/testing/audit';
 import { verifyAuditChain } from '@/lib/audit/verify-audit-chain';
 import { PrismaClient, type Prisma } from '@/lib/db/generated/client';
@@ -223,7 +224,7 @@ describe.each(DB_KINDS)('the audit trail on %s', (kind) => {
         });
         await appendAuditEvent(tx, { ...denied(2), data: { ...denied(2).data, details: { clientSecret: 'x' } } });
       }),
-    ).rejects.toThrow(AuditSecretError);
+    ).rejects.toThrow(AuditSecretKeyError);
     await expect(
       db.prisma.$transaction(async (tx) => {
         await appendAuditEvent(tx, denied(3));
@@ -271,21 +272,33 @@ describe('appendAuditEvent refuses', () => {
   test('secret-looking keys and values anywhere in data, naming the path and not the value', async () => {
     db = await databases.open('pglite');
     const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
-    const refused: [AuditEventInput, RegExp][] = [
+    // Keys are the portal's own code: a defect (500), never blamed on the caller.
+    const refusedKeys: [AuditEventInput, RegExp][] = [
       [{ ...denied(1), data: { ...denied(1).data, details: { temporaryAccessPass: 'Abcd1234' } } }, /data\.details\.temporaryAccessPass: the key names a secret/],
       [{ ...denied(1), data: { ...denied(1).data, details: { nested: [{ access_token: 'x' }] } } }, /data\.details\.nested\.0\.access_token/],
       [{ ...denied(1), data: { ...denied(1).data, details: { Password: 'x' } } }, /Password/],
       [{ ...denied(1), data: { ...denied(1).data, details: { pass: 'x' } } }, /details\.pass:/],
       [{ ...denied(1), data: { ...denied(1).data, details: { clientSecret: null } } }, /clientSecret/],
-      [{ ...denied(1), data: { ...denied(1).data, reason: `pasted ${jwt} by mistake` } }, /data\.reason: it looks like a JWT/],
-      [{ ...denied(1), data: { ...denied(1).data, details: { header: 'Bearer abcdefghijklmnopqrstuvwxyz' } } }, /bearer credential/],
-      [{ ...denied(1), data: { ...denied(1).data, details: { pem: '-----BEGIN PRIVATE KEY-----\nMII' } } }, /private key/],
     ];
-    for (const [event, message] of refused) {
+    for (const [event, message] of refusedKeys) {
       const attempt = append(db.prisma, event);
-      await expect(attempt).rejects.toThrow(AuditSecretError);
+      await expect(attempt).rejects.toThrow(AuditSecretKeyError);
+      await expect(attempt).rejects.not.toBeInstanceOf(BrokerError);
       await expect(attempt).rejects.toThrow(message);
-      await expect(attempt).rejects.not.toThrow(/Abcd1234|eyJ/);
+      await expect(attempt).rejects.not.toThrow(/Abcd1234/);
+    }
+    // Values came from outside: a 400 naming the path and the shape, never the value.
+    const refusedValues: [AuditEventInput, string, RegExp][] = [
+      [{ ...denied(1), data: { ...denied(1).data, reason: `pasted ${jwt} by mistake` } }, 'data.reason', /looks like a JWT: remove it/],
+      [{ ...denied(1), data: { ...denied(1).data, details: { header: 'Bearer abcdefghijklmnopqrstuvwxyz' } } }, 'data.details.header', /bearer credential/],
+      [{ ...denied(1), data: { ...denied(1).data, details: { pem: ['-----BEGIN PRIVATE KEY-----\nMII'] } } }, 'data.details.pem.0', /private key/],
+    ];
+    for (const [event, path, message] of refusedValues) {
+      const error: unknown = await append(db.prisma, event).catch((thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(AuditSecretError);
+      expect(error).toMatchObject({ code: 'validation-failed', status: 400, errors: [{ path, message: expect.stringMatching(message) }] });
+      expect((error as BrokerError).detail).toContain(path);
+      expect(JSON.stringify({ ...(error as BrokerError), message: (error as Error).message })).not.toMatch(/eyJ|abcdefghijklmnop|MII/);
     }
     expect(await db.prisma.auditEvent.count()).toBe(0);
     // Look-alikes that are not secrets pass.

@@ -241,6 +241,16 @@ export const auditCatalogue = {
   }),
 } as const satisfies Record<AuditEventType, z.ZodType>;
 
+/**
+ * The text fields whose value is the directory's, not the caller's (`data.…` path → the directory
+ * attribute it was read from), so that a refusal of token-shaped text there
+ * (assert-no-secrets.ts) tells the caller an administrator must fix the directory — they cannot.
+ */
+export const DIRECTORY_TEXT_FIELDS: Partial<Record<AuditEventType, Readonly<Record<string, string>>>> = {
+  // record-tap-request.ts: the displayName, else the userPrincipalName, else the object id.
+  'tap_request.created': { 'data.targetDisplayName': "the target user's displayName or, lacking one, userPrincipalName" },
+};
+
 export type AuditCatalogue = typeof auditCatalogue;
 /** What callers pass as `data` for an event of type `T` (timestamps as ISO strings or Dates). */
 export type AuditDataFor<T extends AuditEventType> = z.input<AuditCatalogue[T]>;

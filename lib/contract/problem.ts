@@ -35,7 +35,8 @@ export const PROBLEM_DESCRIPTIONS: Record<ProblemCode, string> = {
   forbidden: "The caller's role or account does not allow this action.",
   'not-in-reporting-chain': 'The target is not below the caller within the allowed depth (also for ids that do not exist).',
   'target-ineligible': 'The target is in the chain but the eligibility rule refuses; `reasons` lists why.',
-  'validation-failed': 'A malformed body, query (unknown keys included) or path parameter; `errors` lists the problems.',
+  'validation-failed':
+    'A malformed body, query (unknown keys included) or path parameter, or token-shaped text the audit trail refuses to record (from the caller or the directory; nothing was changed); `errors` lists the problems.',
   'not-found': 'A request the caller may not see, an id that does not exist, an unknown route.',
   conflict: 'The request is not in a state that allows the action (already decided, issued, expired…).',
   'rate-limited': "The manager's daily issuance quota is used up; `Retry-After` says when a slot frees.",
@@ -49,7 +50,11 @@ export const problemCodeSchema = z.enum(PROBLEM_CODES);
 
 /** One validation problem: where, and what is wrong — never the rejected value. */
 export const validationIssueSchema = z.object({
-  path: z.string().check(z.describe('Dotted path into the body, query or path parameters, e.g. `lifetimeInMinutes` or `chain.0`; empty for the whole body.')),
+  path: z.string().check(
+    z.describe(
+      'Dotted path into the body, query or path parameters, e.g. `lifetimeInMinutes` or `chain.0`; empty for the whole body. `data.…` names a field of the audit event the action would have written, when the audit trail refused its text (e.g. `data.targetDisplayName`, token-shaped text from the directory).',
+    ),
+  ),
   message: z.string(),
 });
 

@@ -18,7 +18,7 @@ export const BROKER_ERROR_STATUS = brokerErrorStatus;
 export type BrokerErrorCode = keyof typeof BROKER_ERROR_STATUS;
 
 export interface ValidationIssue {
-  /** Dotted path into the body or query, e.g. `lifetimeInMinutes` or `chain.0`. */
+  /** Dotted path into the body or query, e.g. `lifetimeInMinutes` or `chain.0`; `data.…` for an audit field whose text was refused. */
   path: string;
   message: string;
 }

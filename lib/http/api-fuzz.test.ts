@@ -4,6 +4,7 @@
  * trail still verifies afterwards. The generator is seeded: a failure names its case and repeats.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Problem } from '@/lib/contract/problem';
 import { operations } from '@/lib/contract/routes';
 import { verifyAuditChain } from '@/lib/audit/verify-audit-chain';
 import { getDb } from '@/lib/db/client';
@@ -11,6 +12,7 @@ import { buildTestSeed, startLocalTenant, type LocalTenant } from '@/lib/testing
 import { loadRouteHandler, useFreshRouteDatabase } from '@/lib/testing/route-harness';
 
 const CASES_PER_OPERATION = 24;
+const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
 
 let local: LocalTenant;
 let dropDatabase: (() => Promise<void>) | undefined;
@@ -22,6 +24,8 @@ beforeAll(async () => {
       { upn: 'admin', displayName: 'Ann Admin', appRoles: ['TapBroker.Admin'] },
       { upn: 'manager', displayName: 'Max Manager', manager: 'admin' },
       { upn: 'report', displayName: 'Rita Report', manager: 'manager' },
+      // Directory text the audit trail refuses: the caller did nothing wrong, and cannot fix it.
+      { upn: 'tokenname', displayName: JWT, manager: 'manager' },
       { upn: 'approver', displayName: 'Al Approver', appRoles: ['TapBroker.Approver'] },
       { upn: 'auditor', displayName: 'Aud Auditor', appRoles: ['TapBroker.Auditor'] },
     ]),
@@ -46,7 +50,6 @@ function random(seed: number): () => number {
   };
 }
 
-const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
 const STRINGS = [
   '',
   ' ',
@@ -134,7 +137,7 @@ function nearlyValid(next: () => number, operationId: string): Record<string, un
   const text = () => pick(next, STRINGS);
   switch (operationId) {
     case 'createTapRequest':
-      return { targetUserId: pick(next, [local.userId('report'), text()]), justification: pick(next, [text(), 'Lost the phone with the authenticator on it.']) };
+      return { targetUserId: pick(next, [local.userId('report'), local.userId('tokenname'), text()]), justification: pick(next, [text(), 'Lost the phone with the authenticator on it.']) };
     case 'approveTapRequest':
       return { comment: text() };
     case 'denyTapRequest':
@@ -165,6 +168,32 @@ function query(next: () => number): string {
 }
 
 const pathId = (next: () => number) => pick(next, ['6f1d2c3b-4a5e-4f60-8718-293a4b5c6d7e', 'not-a-uuid', '%00', '..', 'x'.repeat(300), '6F1D2C3B-4A5E-4F60-8718-293A4B5C6D7E']);
+
+describe('token-shaped text from the directory', () => {
+  it('refuses a request for a user whose displayName looks like a JWT with a 400 naming the field, and changes nothing', async () => {
+    const db = await getDb();
+    const before = { requests: await db.tapRequest.count(), events: await db.auditEvent.count() };
+    const create = await loadRouteHandler('tap-requests', 'POST');
+    const response = await create(
+      new Request('http://localhost:3000/api/tap-requests', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens[2]}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ targetUserId: local.userId('tokenname'), justification: 'Lost the phone with the authenticator on it.' }),
+      }),
+      { params: Promise.resolve({}) },
+    );
+    const text = await response.text();
+    expect(response.status).toBe(400);
+    const problem = JSON.parse(text) as Problem;
+    expect(problem).toMatchObject({ code: 'validation-failed', errors: [{ path: 'data.targetDisplayName', message: expect.stringMatching(/JWT.*administrator/) }] });
+    // Which attribute, and that an administrator — not the caller — must fix it.
+    expect(problem.detail).toMatch(/displayName.*directory administrator must correct/);
+    expect(text).not.toContain('eyJ');
+    expect({ requests: await db.tapRequest.count(), events: await db.auditEvent.count() }).toEqual(before);
+    expect(await db.tapRequest.count({ where: { targetUserId: local.userId('tokenname') } })).toBe(0);
+    expect((await verifyAuditChain(db)).ok).toBe(true);
+  });
+});
 
 describe('every route under hostile input', () => {
   it('never answers 5xx, and the audit trail verifies afterwards', async () => {
