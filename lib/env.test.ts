@@ -84,6 +84,16 @@ describe('parseEnv', () => {
     }
   });
 
+  it('reads REFUSAL_MEMORY_SECONDS as whole seconds from 0 (off) to 600, 30 when unset', () => {
+    expect(parseEnv(base({})).refusalMemorySeconds).toBe(30);
+    expect(parseEnv(base({ REFUSAL_MEMORY_SECONDS: '' })).refusalMemorySeconds).toBe(30);
+    expect(parseEnv(base({ REFUSAL_MEMORY_SECONDS: '0' })).refusalMemorySeconds).toBe(0);
+    expect(parseEnv(base({ REFUSAL_MEMORY_SECONDS: '600' })).refusalMemorySeconds).toBe(600);
+    for (const bad of ['-1', '601', '2.5', 'thirty']) {
+      expect(issuesOf(base({ REFUSAL_MEMORY_SECONDS: bad })), bad).toEqual(['REFUSAL_MEMORY_SECONDS: must be a whole number of seconds from 0 to 600']);
+    }
+  });
+
   it('lists every missing variable at once', () => {
     const issues = issuesOf({});
     for (const name of ['ENTRA_AUTHORITY_HOST', 'ENTRA_TENANT_ID', 'PORTAL_CLIENT_ID', 'API_CLIENT_ID', 'API_SCOPE', 'BROKER_CLIENT_ID', 'GRAPH_BASE_URL', 'BROKER_CLIENT_SECRET']) {

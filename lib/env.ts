@@ -4,7 +4,8 @@
  * `getEnv()` parses `process.env` on first use and memoizes the result; `instrumentation.ts`
  * calls it at boot so a misconfigured portal stops before serving a single request, with one
  * message that lists every bad or missing variable. There are no silent defaults for secrets or
- * URLs: only PORT, DATA_DIR, LOG_LEVEL and TRUSTED_PROXY_HOPS (0: believe no proxy) have defaults.
+ * URLs: only PORT, DATA_DIR, LOG_LEVEL, TRUSTED_PROXY_HOPS (0: believe no proxy) and
+ * REFUSAL_MEMORY_SECONDS have defaults.
  *
  * Secret values (client secret, certificate key) never appear in an error message.
  */
@@ -40,6 +41,11 @@ export interface Env {
    * `X-Forwarded-For`; 0 = none, so the header is never believed (lib/http/client-address.ts).
    */
   trustedProxyHops: number;
+  /**
+   * REFUSAL_MEMORY_SECONDS: how long a request refused on what Graph said is answered again from
+   * the audit trail instead of a new Graph read (lib/broker/find-remembered-refusal.ts); 0 = off.
+   */
+  refusalMemorySeconds: number;
   entra: {
     /** Origin of the authority, no trailing slash, e.g. `https://login.microsoftonline.com`. */
     authorityHost: string;
@@ -129,6 +135,13 @@ const rawSchema = z
     TRUSTED_PROXY_HOPS: optional(
       z.coerce.number({ error: 'must be a whole number from 0 to 10' }).int('must be a whole number from 0 to 10').min(0, 'must be a whole number from 0 to 10').max(10, 'must be a whole number from 0 to 10'),
     ).transform((v) => v ?? 0),
+    REFUSAL_MEMORY_SECONDS: optional(
+      z.coerce
+        .number({ error: 'must be a whole number of seconds from 0 to 600' })
+        .int('must be a whole number of seconds from 0 to 600')
+        .min(0, 'must be a whole number of seconds from 0 to 600')
+        .max(600, 'must be a whole number of seconds from 0 to 600'),
+    ).transform((v) => v ?? 30),
     ENTRA_AUTHORITY_HOST: required(httpsUrl).refine(
       (v) => !URL.canParse(v) || new URL(v).pathname === '/',
       'must be an origin only, e.g. https://login.microsoftonline.com (the tenant id is added from ENTRA_TENANT_ID)',
@@ -272,6 +285,7 @@ export function parseEnv(source: RawEnv): Env {
     databaseUrl: raw.DATABASE_URL,
     logLevel: raw.LOG_LEVEL,
     trustedProxyHops: raw.TRUSTED_PROXY_HOPS,
+    refusalMemorySeconds: raw.REFUSAL_MEMORY_SECONDS,
     entra: {
       authorityHost,
       tenantId,

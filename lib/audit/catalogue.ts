@@ -124,6 +124,16 @@ export const auditCatalogue = {
     /** Set when the refusal moved the request to another status (e.g. failed). */
     newStatus: requestStatus.optional(),
     retryAfterSeconds: z.number().int().min(0).optional(),
+    /**
+     * At creation, the reference the caller asked about (normalised) when Graph resolved it to
+     * another id (a UPN to an object id): what a repeat of the request is matched on.
+     */
+    targetReference: id.optional(),
+    /**
+     * The refusal was answered from this earlier event (same caller, target and policy version,
+     * within REFUSAL_MEMORY_SECONDS) and Graph was not read again.
+     */
+    rememberedFromSeq: z.number().int().min(1).optional(),
   }),
   /** The intent, recorded before the Graph call (status approved → issuing). */
   'tap.issue_started': z.strictObject({

@@ -58,8 +58,14 @@ export function describeRefusal(refusal: TapRequestRefusal, stage: RefusalStage)
   }
 }
 
-/** The refusal's evidence in the audit trail: what Graph and the policy showed when the broker said no. */
-export type RefusalEvidence = Pick<AuditDataFor<'tap_request.refused'>, 'chain' | 'depth' | 'policyVersion' | 'graphRequestId'>;
+/**
+ * The refusal's evidence in the audit trail: what Graph and the policy showed when the broker said
+ * no, or the earlier refusal it was answered from (lib/broker/find-remembered-refusal.ts).
+ */
+export type RefusalEvidence = Pick<
+  AuditDataFor<'tap_request.refused'>,
+  'chain' | 'depth' | 'policyVersion' | 'graphRequestId' | 'targetReference' | 'rememberedFromSeq'
+>;
 
 export interface RefusalSubject {
   stage: RefusalStage;

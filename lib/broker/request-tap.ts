@@ -2,6 +2,8 @@ import 'server-only';
 import type { Actor } from '@/lib/auth/actor';
 import type { RequestContext } from '@/lib/core/request-context';
 import { BrokerError } from '@/lib/core/errors';
+import { getEnv } from '@/lib/env';
+import { findRememberedRefusal } from '@/lib/broker/find-remembered-refusal';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import { refuseTapRequest } from '@/lib/broker/refuse-tap-request';
 import { recordTapRequest } from '@/lib/broker/record-tap-request';
@@ -35,32 +37,53 @@ export interface RequestTapInput {
  * policy's `maxDepth` (unknown ids and outsiders alike: 403 `not-in-reporting-chain`), the
  * target eligible under the policy's rule (422 `target-ineligible` with reasons), the terms
  * inside the broker and tenant policies (400). A refusal on the chain or eligibility is audited
- * (`tap_request.refused`) before it is thrown.
+ * (`tap_request.refused`) before it is thrown. The same caller asking again for the same target
+ * under the same policy within REFUSAL_MEMORY_SECONDS gets that refusal again without a Graph read
+ * (`findRememberedRefusal`; its event carries `rememberedFromSeq`); a success is never remembered.
  *
  * On success the request is stored with the chain it saw as evidence and `tap_request.created`
  * in one transaction — plus an automatic `tap_request.approved` (decidedBy `system`) when the
  * policy needs no approver at this depth.
  */
-export async function requestTap(actor: Actor, input: RequestTapInput, ctx: RequestContext, options: UseCaseOptions = {}): Promise<TapRequestView> {
+export async function requestTap(actor: Actor, input: RequestTapInput, ctx: RequestContext, options: UseCaseOptions & { now?: Date } = {}): Promise<TapRequestView> {
   const justification = checkJustification(input.justification);
   if (!justification.ok) throw new BrokerError('validation-failed', 'The justification must be a sentence (at least 10 characters and two words).', { errors: [justification.issue] });
 
   const db = await resolveDb(options);
   const policy = await getCurrentPolicy(db);
+  // What was asked about, as an id: a lower-case GUID or UPN; anything else names nobody, and
+  // raw input is never stored.
+  const reference = normalizeUserReference(input.targetUserId);
+  const remembered = await findRememberedRefusal(
+    db,
+    { actorId: actor.id, reference, policyVersion: policy.version },
+    { seconds: getEnv().refusalMemorySeconds, now: options.now ?? new Date() },
+  );
+  if (remembered !== null) {
+    ctx.log.info({ rememberedFromSeq: remembered.evidence.rememberedFromSeq }, 'TAP request refused again from the audit trail, without reading Graph');
+    throw await refuseTapRequest(db, remembered.refusal, { stage: 'create', actorId: actor.id, targetId: remembered.targetId, evidence: remembered.evidence }, ctx);
+  }
+
   const facts = await getTargetFacts(input.targetUserId, { log: ctx.log });
   const decision = judgeTapRequest(actor, facts, policy);
   if (!decision.ok) {
+    // Graph's object id when it knows the target, else the reference itself.
+    const targetId = facts.target?.id ?? reference;
     throw await refuseTapRequest(
       db,
       decision,
       {
         stage: 'create',
         actorId: actor.id,
-        // What was asked about, as an id: Graph's object id, else the reference normalised (a
-        // lower-case GUID or UPN); anything else named nobody, and raw input is never stored.
-        targetId: facts.target?.id ?? normalizeUserReference(input.targetUserId),
-        // The chain is evidence only where it is the caller's own line: an outsider's refusal keeps none.
-        evidence: { policyVersion: policy.version, graphRequestId: facts.graphRequestId, ...(decision.code === 'target-ineligible' ? { chain: facts.chain.map((link) => link.id) } : {}) },
+        targetId,
+        evidence: {
+          policyVersion: policy.version,
+          graphRequestId: facts.graphRequestId,
+          // The chain is evidence only where it is the caller's own line: an outsider's refusal keeps none.
+          ...(decision.code === 'target-ineligible' ? { chain: facts.chain.map((link) => link.id) } : {}),
+          // A repeat of the request names the target as the caller did (a UPN Graph resolved).
+          ...(reference === null || reference === targetId ? {} : { targetReference: reference }),
+        },
       },
       ctx,
     );
@@ -72,7 +95,7 @@ export async function requestTap(actor: Actor, input: RequestTapInput, ctx: Requ
   const tapPolicy = facts.tapPolicy;
   if (tapPolicy === null) throw new BrokerError('target-ineligible', undefined, { reasons: ['cannot-verify'] });
 
-  const now = new Date();
+  const now = options.now ?? new Date();
   const terms = resolveTapRequestTerms(input, policy, tapPolicy, target, now);
   if (!terms.ok) throw new BrokerError('validation-failed', 'The requested pass is outside what policy allows.', { errors: terms.errors });
 

@@ -394,8 +394,10 @@ describe('the org chart is re-read at every state change', () => {
     updateUser(local.tenant.ctx.directory, local.userId('mgr'), { accountEnabled: false });
     try {
       const rows = await countRows();
+      // A target no other test here asks mgr for: this refusal is remembered (REFUSAL_MEMORY_SECONDS)
+      // and would answer their requests too, though mgr is enabled again by then.
       await expect(
-        requestTap(mgrActor, { targetUserId: local.userId('report'), justification: JUSTIFICATION }, capture.ctx(), opts()),
+        requestTap(mgrActor, { targetUserId: local.userId('report3'), justification: JUSTIFICATION }, capture.ctx(), opts()),
       ).rejects.toMatchObject({ code: 'forbidden', status: 403 });
       expect((await countRows()).requests).toBe(rows.requests);
       const creates = tapCreates(local);
