@@ -22,13 +22,13 @@ import { GRAPH_BUDGET_WINDOW_MS, GraphBudgetExhaustedError, GraphBudgetHandler }
 import { parseRetryAfter } from '@/lib/graph/retry-after';
 import { logger } from '@/lib/log';
 
-export { parseRetryAfter } from '@/lib/graph/retry-after';
-
 /**
  * The broker's own identity and its Graph client. This module (with the rest of lib/graph) is
  * the only code that talks to Graph, and it only ever sends the broker's app-only token
  * (client credentials): no user token reaches Graph.
  */
+
+export { parseRetryAfter } from '@/lib/graph/retry-after';
 
 /** Per attempt; a hung connection must not hold an API request open indefinitely. */
 export const GRAPH_TIMEOUT_MS = 15_000;
