@@ -61,6 +61,7 @@ describe('parseEnv', () => {
     expect(env.dataDir).toBe(path.resolve('./data'));
     expect(env.logLevel).toBe('info');
     expect(env.trustedProxyHops).toBe(0);
+    expect(env.graphBudget).toEqual({ perSecond: 100, maxWaitSeconds: 10 });
     expect(env.databaseUrl).toBeUndefined();
     expect(env.allowInsecureLocalTenant).toBe(false);
     expect(env.entra.knownAuthorities).toEqual(['login.microsoftonline.com']);
@@ -91,6 +92,18 @@ describe('parseEnv', () => {
     expect(parseEnv(base({ REFUSAL_MEMORY_SECONDS: '600' })).refusalMemorySeconds).toBe(600);
     for (const bad of ['-1', '601', '2.5', 'thirty']) {
       expect(issuesOf(base({ REFUSAL_MEMORY_SECONDS: bad })), bad).toEqual(['REFUSAL_MEMORY_SECONDS: must be a whole number of seconds from 0 to 600']);
+    }
+  });
+
+  it('reads the Graph budget: whole requests per second (0 = off) and a wait in seconds', () => {
+    expect(parseEnv(base({ GRAPH_BUDGET_PER_SECOND: '20', GRAPH_BUDGET_MAX_WAIT_SECONDS: '2.5' })).graphBudget).toEqual({ perSecond: 20, maxWaitSeconds: 2.5 });
+    expect(parseEnv(base({ GRAPH_BUDGET_PER_SECOND: '0', GRAPH_BUDGET_MAX_WAIT_SECONDS: '0' })).graphBudget).toEqual({ perSecond: 0, maxWaitSeconds: 0 });
+    expect(parseEnv(base({ GRAPH_BUDGET_PER_SECOND: ' ', GRAPH_BUDGET_MAX_WAIT_SECONDS: '' })).graphBudget).toEqual({ perSecond: 100, maxWaitSeconds: 10 });
+    for (const bad of ['-1', '1.5', 'many', '100001']) {
+      expect(issuesOf(base({ GRAPH_BUDGET_PER_SECOND: bad })), bad).toEqual(['GRAPH_BUDGET_PER_SECOND: must be a whole number from 0 to 100000']);
+    }
+    for (const bad of ['-1', '121', 'soon']) {
+      expect(issuesOf(base({ GRAPH_BUDGET_MAX_WAIT_SECONDS: bad })), bad).toEqual(['GRAPH_BUDGET_MAX_WAIT_SECONDS: must be a number of seconds from 0 to 120']);
     }
   });
 

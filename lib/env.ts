@@ -4,8 +4,8 @@
  * `getEnv()` parses `process.env` on first use and memoizes the result; `instrumentation.ts`
  * calls it at boot so a misconfigured portal stops before serving a single request, with one
  * message that lists every bad or missing variable. There are no silent defaults for secrets or
- * URLs: only PORT, DATA_DIR, LOG_LEVEL, TRUSTED_PROXY_HOPS (0: believe no proxy) and
- * REFUSAL_MEMORY_SECONDS have defaults.
+ * URLs: only PORT, DATA_DIR, LOG_LEVEL, TRUSTED_PROXY_HOPS (0: believe no proxy), the budgets and
+ * caches (REFUSAL_MEMORY_SECONDS, GRAPH_BUDGET_PER_SECOND, GRAPH_BUDGET_MAX_WAIT_SECONDS) have defaults.
  *
  * Secret values (client secret, certificate key) never appear in an error message.
  */
@@ -83,6 +83,11 @@ export interface Env {
     /** Client-credentials scope, `${origin}/.default` unless GRAPH_SCOPE says otherwise. */
     scope: string;
   };
+  /**
+   * The broker's budget of Graph requests, shared by every instance on one database
+   * (lib/graph/graph-budget.ts). `perSecond` 0 turns it off.
+   */
+  graphBudget: { perSecond: number; maxWaitSeconds: number };
   /** True only when ALLOW_INSECURE_LOCAL_TENANT is exactly "true". */
   allowInsecureLocalTenant: boolean;
   /** AUDIT_SIGNING_KEY_PATH: Ed25519 PEM signing export manifests; undefined = generated into DATA_DIR (lib/audit/signing-key.ts). */
@@ -119,6 +124,19 @@ const httpsUrl = z
   .refine((v) => !URL.canParse(v) || (new URL(v).search === '' && new URL(v).hash === ''), 'must not have a query or fragment')
   .transform((v) => v.replace(/\/+$/, ''));
 
+/**
+ * GRAPH_BUDGET_PER_SECOND default. Graph meters the directory APIs per app and tenant in resource
+ * units, 3,500 per 10 s in a tenant under 50 users (5,000 up to 500 users, 8,000 above); a
+ * request costs 1 to 5 units (a user list 2, group members 3, transitive members 5; `$select`
+ * takes one off), and each request inside a `$batch` counts on its own. 100 requests a second
+ * at the broker's usual 1–3 units stays under even the smallest tenant's 350 units a second, with
+ * room for the odd expensive read; writes (3,000 per 150 s per app and tenant) are a handful per
+ * issuance. docs/graph-behaviours.md#throttling has the figures and where Microsoft publishes them.
+ */
+const DEFAULT_GRAPH_BUDGET_PER_SECOND = 100;
+/** GRAPH_BUDGET_MAX_WAIT_SECONDS default: as long as the Graph client waits across its retries. */
+const DEFAULT_GRAPH_BUDGET_MAX_WAIT_SECONDS = 10;
+
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Deliberately loose (Graph validates recipients): one @, no spaces, a dot-free local part allowed. */
 const MAIL_RE = /^[^\s@,<>"]+@[^\s@,<>"]+$/;
@@ -142,6 +160,12 @@ const rawSchema = z
         .min(0, 'must be a whole number of seconds from 0 to 600')
         .max(600, 'must be a whole number of seconds from 0 to 600'),
     ).transform((v) => v ?? 30),
+    GRAPH_BUDGET_PER_SECOND: optional(
+      z.coerce.number({ error: 'must be a whole number from 0 to 100000' }).int('must be a whole number from 0 to 100000').min(0, 'must be a whole number from 0 to 100000').max(100_000, 'must be a whole number from 0 to 100000'),
+    ).transform((v) => v ?? DEFAULT_GRAPH_BUDGET_PER_SECOND),
+    GRAPH_BUDGET_MAX_WAIT_SECONDS: optional(
+      z.coerce.number({ error: 'must be a number of seconds from 0 to 120' }).min(0, 'must be a number of seconds from 0 to 120').max(120, 'must be a number of seconds from 0 to 120'),
+    ).transform((v) => v ?? DEFAULT_GRAPH_BUDGET_MAX_WAIT_SECONDS),
     ENTRA_AUTHORITY_HOST: required(httpsUrl).refine(
       (v) => !URL.canParse(v) || new URL(v).pathname === '/',
       'must be an origin only, e.g. https://login.microsoftonline.com (the tenant id is added from ENTRA_TENANT_ID)',
@@ -308,6 +332,7 @@ export function parseEnv(source: RawEnv): Env {
       host: graphUrl.hostname.toLowerCase(),
       scope: raw.GRAPH_SCOPE ?? `${graphUrl.origin}/.default`,
     },
+    graphBudget: { perSecond: raw.GRAPH_BUDGET_PER_SECOND, maxWaitSeconds: raw.GRAPH_BUDGET_MAX_WAIT_SECONDS },
     allowInsecureLocalTenant,
     auditSigningKeyPath: raw.AUDIT_SIGNING_KEY_PATH === undefined ? undefined : path.resolve(/*turbopackIgnore: true*/ raw.AUDIT_SIGNING_KEY_PATH),
     mail: { sender: raw.MAIL_SENDER ?? null, approverAddresses: raw.MAIL_SENDER === undefined ? [] : raw.APPROVER_NOTIFICATION_ADDRESSES },

@@ -158,14 +158,15 @@ export const auditCatalogue = {
   /**
    * `rejected`: Graph refused definitively (nothing created); `unknown`: no answer after sending
    * (resolved inline or left for the reconciler); `recorded-failure`: Graph created it but the
-   * outcome could not be recorded (the pass was then deleted).
+   * outcome could not be recorded (the pass was then deleted); `not-sent`: the create stayed
+   * queued behind the broker's Graph budget and was never sent (nothing created).
    */
   'tap.issue_failed': z.strictObject({
     ...evidence,
     idempotencyKey: z.string().min(1).optional(),
     graphStatus: z.number().int().nullable(),
     graphCode: z.string().nullable(),
-    outcome: z.enum(['rejected', 'unknown', 'recorded-failure']),
+    outcome: z.enum(['rejected', 'unknown', 'recorded-failure', 'not-sent']),
     retryable: z.boolean(),
     newStatus: requestStatus.optional(),
     deletedMethodIds: z.array(z.string()).optional(),

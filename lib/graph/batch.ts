@@ -1,7 +1,16 @@
 import 'server-only';
 import { z } from 'zod';
 import { BrokerError } from '@/lib/core/errors';
-import { createRetryOptions, GraphRequestError, GraphTransportError, parseRetryAfter, sendGraphRaw } from '@/lib/graph/client';
+import {
+  createRetryOptions,
+  GraphNotSentError,
+  GraphRequestError,
+  GraphTransportError,
+  holdGraphBudget,
+  parseRetryAfter,
+  sendGraphRaw,
+} from '@/lib/graph/client';
+import { DEFAULT_THROTTLE_HOLD_SECONDS } from '@/lib/graph/graph-budget';
 import { logger as rootLogger, type Logger } from '@/lib/log';
 
 /**
@@ -98,7 +107,10 @@ async function postBatch(requests: readonly GraphBatchRequest[], stats: GraphBat
     );
   } catch (error) {
     if (error instanceof GraphTransportError) {
-      throw new BrokerError('upstream-unavailable', 'Microsoft Graph could not be reached; nothing was changed. Try again later.', { cause: error });
+      throw new BrokerError('upstream-unavailable', 'Microsoft Graph could not be reached; nothing was changed. Try again later.', {
+        cause: error,
+        ...(error instanceof GraphNotSentError ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
+      });
     }
     throw error;
   }
@@ -123,10 +135,23 @@ async function postBatch(requests: readonly GraphBatchRequest[], stats: GraphBat
     }
     out[index] = { status: response.status, headers: response.headers ?? {}, body: response.body };
   }
-  return out.map((response, index) => {
+  const answers = out.map((response, index) => {
     if (response === undefined) throw new GraphRequestError(`Graph $batch left request ${index + 1} unanswered`, 200);
     return response;
   });
+  await holdForThrottledItems(answers);
+  return answers;
+}
+
+/**
+ * Graph throttles `$batch` items one by one inside a 200 envelope, which the client's budget
+ * middleware does not read: a throttled item puts every instance on hold here, for the longest
+ * Retry-After among them.
+ */
+async function holdForThrottledItems(answers: readonly GraphBatchResponse[]): Promise<void> {
+  const throttled = answers.filter((answer) => answer.status === 429);
+  if (throttled.length === 0) return;
+  await holdGraphBudget(Math.max(...throttled.map((answer) => parseRetryAfter(getHeader(answer.headers, 'Retry-After')) ?? DEFAULT_THROTTLE_HOLD_SECONDS)));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRetryAfter } from '@/lib/graph/client';
+import { DEFAULT_THROTTLE_HOLD_SECONDS, getRequestCost, getThrottleHoldSeconds } from '@/lib/graph/graph-budget';
 import { toRelativeGraphUrl } from '@/lib/graph/paged-reads';
 
 describe('parseRetryAfter', () => {
@@ -42,5 +43,28 @@ describe('toRelativeGraphUrl', () => {
     '/users?$skiptoken=a',
   ])('refuses to follow %s', (link) => {
     expect(() => toRelativeGraphUrl(link, base)).toThrow(/nextLink/);
+  });
+});
+
+describe('the Graph budget: cost and hold', () => {
+  const batch = (body: unknown) => ({ request: 'https://localhost:8443/graph/v1.0/$batch', options: { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) } });
+
+  it('costs 1 a request, and a $batch each of its requests (20, the most, when its body cannot be read)', () => {
+    expect(getRequestCost({ request: 'https://localhost:8443/graph/v1.0/users/x', options: { method: 'GET' } })).toBe(1);
+    expect(getRequestCost({ request: 'https://localhost:8443/graph/v1.0/users', options: { method: 'POST', body: '{"requests":[1,2,3]}' } })).toBe(1);
+    expect(getRequestCost(batch({ requests: [{}, {}, {}, {}, {}, {}, {}] }))).toBe(7);
+    expect(getRequestCost(batch({ requests: [] }))).toBe(1);
+    expect(getRequestCost(batch('not json'))).toBe(20);
+    expect(getRequestCost(batch({ items: [] }))).toBe(20);
+  });
+
+  it('holds everyone for a 429 (Retry-After, else the default) and a 503 that says when; nothing else', () => {
+    const answer = (status: number, retryAfter?: string) => new Response(null, { status, headers: retryAfter === undefined ? {} : { 'Retry-After': retryAfter } });
+    expect(getThrottleHoldSeconds(answer(429, '7'))).toBe(7);
+    expect(getThrottleHoldSeconds(answer(429))).toBe(DEFAULT_THROTTLE_HOLD_SECONDS);
+    expect(getThrottleHoldSeconds(answer(503, '4'))).toBe(4);
+    expect(getThrottleHoldSeconds(answer(503))).toBeUndefined();
+    expect(getThrottleHoldSeconds(answer(504, '4'))).toBeUndefined();
+    expect(getThrottleHoldSeconds(answer(200, '4'))).toBeUndefined();
   });
 });

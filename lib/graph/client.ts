@@ -16,7 +16,10 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
 import { BrokerError } from '@/lib/core/errors';
+import { getDb } from '@/lib/db/client';
 import { getEnv, type Env } from '@/lib/env';
+import { GRAPH_BUDGET_WINDOW_MS, GraphBudgetExhaustedError, GraphBudgetHandler } from '@/lib/graph/graph-budget';
+import { parseRetryAfter } from '@/lib/graph/retry-after';
 import { logger } from '@/lib/log';
 
 /**
@@ -24,6 +27,8 @@ import { logger } from '@/lib/log';
  * the only code that talks to Graph, and it only ever sends the broker's app-only token
  * (client credentials): no user token reaches Graph.
  */
+
+export { parseRetryAfter } from '@/lib/graph/retry-after';
 
 /** Per attempt; a hung connection must not hold an API request open indefinitely. */
 export const GRAPH_TIMEOUT_MS = 15_000;
@@ -37,6 +42,8 @@ interface GraphRuntime {
   env: Env;
   msal: ConfidentialClientApplication;
   client: Client;
+  /** Null when GRAPH_BUDGET_PER_SECOND is 0. */
+  budget: GraphBudgetHandler | null;
 }
 
 let runtime: GraphRuntime | undefined;
@@ -75,15 +82,6 @@ function createConfidentialClient(env: Env): ConfidentialClientApplication {
       },
     },
   });
-}
-
-/** Seconds to wait from a `Retry-After` header (delta-seconds or HTTP date); undefined if absent. */
-export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
-  if (value === null || value === undefined || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
 }
 
 /**
@@ -143,14 +141,29 @@ async function acquireBrokerToken(env: Env, msal: ConfidentialClientApplication,
   }
 }
 
-function createGraphClient(env: Env, msal: ConfidentialClientApplication): Client {
+function createBudget(env: Env): GraphBudgetHandler | null {
+  const { perSecond, maxWaitSeconds } = env.graphBudget;
+  if (perSecond === 0) return null;
+  return new GraphBudgetHandler({
+    limit: perSecond,
+    windowMs: GRAPH_BUDGET_WINDOW_MS,
+    maxWaitMs: maxWaitSeconds * 1000,
+    getDb,
+    log: logger.child({ component: 'graph-budget' }),
+  });
+}
+
+function createGraphClient(env: Env, msal: ConfidentialClientApplication, budget: GraphBudgetHandler | null): Client {
   const authProvider: AuthenticationProvider = {
     getAccessToken: () => acquireBrokerToken(env, msal, false),
   };
   return Client.initWithMiddleware({
+    // The budget sits after the RetryHandler so that each retry is budgeted too, and right
+    // before the fetch so that it sees every answer, a 429 the RetryHandler will retry included.
     middleware: [
       new AuthenticationHandler(authProvider),
       new RetryHandler(createRetryOptions({ retryServerErrorsOnWrites: false })),
+      ...(budget === null ? [] : [budget]),
       new TimeoutFetchHandler(),
     ],
     baseUrl: `${env.graph.baseUrl}/`,
@@ -166,7 +179,8 @@ function getRuntime(): GraphRuntime {
   // Keyed on the configuration object so tests that reset the env get a fresh client.
   if (runtime?.env !== env) {
     const msal = createConfidentialClient(env);
-    runtime = { env, msal, client: createGraphClient(env, msal) };
+    const budget = createBudget(env);
+    runtime = { env, msal, client: createGraphClient(env, msal, budget), budget };
   }
   return runtime;
 }
@@ -174,6 +188,14 @@ function getRuntime(): GraphRuntime {
 /** The Graph client (v1.0, base URL from GRAPH_BASE_URL), authenticated as the broker app. */
 export function getGraphClient(): Client {
   return getRuntime().client;
+}
+
+/**
+ * Puts every instance's Graph calls on hold for `seconds`: for throttling the client's own
+ * middleware cannot see, a 429 inside a `$batch` answer. Never throws (see GraphBudgetHandler).
+ */
+export async function holdGraphBudget(seconds: number): Promise<void> {
+  await getRuntime().budget?.hold(seconds);
 }
 
 /**
@@ -206,14 +228,23 @@ export class GraphRequestError extends Error {
   }
 }
 
+/** The request stayed queued behind the Graph budget past its wait; nothing was sent. */
+function budgetRefusal(error: GraphBudgetExhaustedError): BrokerError {
+  return new BrokerError('upstream-unavailable', 'Microsoft Graph is busy; nothing was changed. Try again later.', {
+    cause: error,
+    retryAfterSeconds: error.retryAfterSeconds,
+  });
+}
+
 /**
  * Translates what the Graph SDK throws: no answer (network, timeout, token endpoint down:
- * the SDK reports status -1), 5xx, or a 429 that outlived the retry budget become
- * `upstream-unavailable`; any other status is a GraphRequestError (a defect to log, not the
+ * the SDK reports status -1), 5xx, a 429 that outlived the retry budget, or a request the Graph
+ * budget never let out (lib/graph/graph-budget.ts) become `upstream-unavailable`; any other status is a GraphRequestError (a defect to log, not the
  * caller's fault).
  */
 export function toGraphFailure(error: unknown): Error {
   if (error instanceof BrokerError) return error;
+  if (error instanceof GraphBudgetExhaustedError) return budgetRefusal(error);
   if (error instanceof GraphError) {
     const status = error.statusCode;
     if (status === -1 || status === 429 || status >= 500) {
@@ -269,16 +300,33 @@ export interface GraphRawResponse {
 
 /**
  * No HTTP answer at all: the connection failed or dropped, the per-attempt timeout fired, or the
- * token could not be obtained. For a write this means the outcome is unknown.
+ * token could not be obtained. For a write this means the outcome is unknown — unless it is a
+ * {@link GraphNotSentError}.
  */
 export class GraphTransportError extends Error {
-  override readonly name = 'GraphTransportError';
+  override readonly name: string = 'GraphTransportError';
+}
+
+/**
+ * No answer because nothing was sent: the request stayed queued behind the broker's Graph budget
+ * (lib/graph/graph-budget.ts) past its maximum wait. For a write this is a definite "not done".
+ * A GraphTransportError, so callers that only know "no answer" stay on the safe side.
+ */
+export class GraphNotSentError extends GraphTransportError {
+  override readonly name = 'GraphNotSentError';
+  /** When it is worth asking again, in whole seconds. */
+  readonly retryAfterSeconds: number;
+  constructor(message: string, options: { cause: GraphBudgetExhaustedError }) {
+    super(message, { cause: options.cause });
+    this.retryAfterSeconds = options.cause.retryAfterSeconds;
+  }
 }
 
 /**
  * One Graph request whose answer is returned whatever its status, with its headers — for callers
  * that must classify every outcome themselves (a write whose result decides what the broker
- * records) or need the `request-id`. Throws only {@link GraphTransportError}. The body is never
+ * records) or need the `request-id`. Throws only {@link GraphTransportError} (a
+ * {@link GraphNotSentError} when the budget never let the request out). The body is never
  * put into an error or a log here: it may carry a pass.
  */
 export async function sendGraphRaw(call: GraphCall, options: { middlewareOptions?: MiddlewareOptions[] } = {}): Promise<GraphRawResponse> {
@@ -298,6 +346,7 @@ export async function sendGraphRaw(call: GraphCall, options: { middlewareOptions
     response = raw;
   } catch (error) {
     if (error instanceof GraphTransportError) throw error;
+    if (error instanceof GraphBudgetExhaustedError) throw new GraphNotSentError('not sent: the Graph budget stayed exhausted', { cause: error });
     const detail = error instanceof GraphError ? `${error.code ?? 'error'}: ${error.message}` : error instanceof Error ? error.message : String(error);
     throw new GraphTransportError(`no answer from Graph (${detail})`, { cause: error });
   }

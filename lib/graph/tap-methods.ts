@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { BrokerError } from '@/lib/core/errors';
 import {
   createRetryOptions,
+  GraphNotSentError,
   GraphRequestError,
   GraphTimeoutOption,
   GraphTransportError,
@@ -58,6 +59,20 @@ export class TapCreateOutcomeUnknownError extends Error {
   }
 }
 
+/**
+ * The create was never sent: it stayed queued behind the broker's Graph budget past its wait
+ * (lib/graph/graph-budget.ts). Definitely nothing was created; the caller may try again after
+ * `retryAfterSeconds`.
+ */
+export class TapCreateNotSentError extends Error {
+  override readonly name = 'TapCreateNotSentError';
+  readonly retryAfterSeconds: number;
+  constructor(message: string, options: { cause: GraphNotSentError }) {
+    super(message, { cause: options.cause });
+    this.retryAfterSeconds = options.cause.retryAfterSeconds;
+  }
+}
+
 const createdSchema = tapMethodInfoSchema.extend({
   temporaryAccessPass: z.string().min(1),
   startDateTime: z.string().min(1),
@@ -73,7 +88,8 @@ function methodsUrl(userId: string): string {
 }
 
 function unavailable(what: string, response: GraphRawResponse | null, cause?: unknown): BrokerError {
-  const retryAfterSeconds = response === null ? undefined : parseRetryAfter(response.headers.get('Retry-After'));
+  const retryAfterSeconds =
+    response === null ? (cause instanceof GraphNotSentError ? cause.retryAfterSeconds : undefined) : parseRetryAfter(response.headers.get('Retry-After'));
   return new BrokerError('upstream-unavailable', 'Microsoft Graph could not be reached; nothing was changed. Try again later.', {
     cause: cause ?? new GraphRequestError(`Graph answered ${response?.status ?? 'nothing'} to ${what}`, response?.status ?? -1, null, response?.requestId ?? null),
     ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
@@ -87,6 +103,7 @@ function unavailable(what: string, response: GraphRawResponse | null, cause?: un
  *
  * @returns the created method with the pass, and Graph's request id
  * @throws TapCreateRejectedError on a definitive 4xx (nothing was created)
+ * @throws TapCreateNotSentError when the Graph budget never let the create out (nothing was created)
  * @throws TapCreateOutcomeUnknownError when the outcome is unknown (see the class)
  */
 export async function createTapMethod(
@@ -113,6 +130,10 @@ export async function createTapMethod(
       },
     );
   } catch (error) {
+    if (error instanceof GraphNotSentError) {
+      log.warn({ userId, retryAfterSeconds: error.retryAfterSeconds }, 'TAP create not sent: the Graph budget stayed exhausted');
+      throw new TapCreateNotSentError('The TAP create was not sent: the Graph budget stayed exhausted.', { cause: error });
+    }
     if (!(error instanceof GraphTransportError)) throw error;
     log.warn({ userId, err: error }, 'TAP create got no answer from Graph; outcome unknown');
     throw new TapCreateOutcomeUnknownError('Graph did not answer the TAP create; a pass may or may not exist.', null, { cause: error });

@@ -108,6 +108,8 @@ const PORTAL_VARS = [
   'BROKER_CERTIFICATE_PASSWORD',
   'GRAPH_BASE_URL',
   'GRAPH_SCOPE',
+  'GRAPH_BUDGET_PER_SECOND',
+  'GRAPH_BUDGET_MAX_WAIT_SECONDS',
   'ALLOW_INSECURE_LOCAL_TENANT',
 ] as const;
 
@@ -133,6 +135,9 @@ async function postToken(url: string, form: Record<string, string>): Promise<str
 /**
  * Starts the tenant with `seed` on a free port and sets the portal's environment variables for
  * it (resetting the memoized configuration); `close()` stops it and restores the variables.
+ * The Graph budget is off: it keeps its count in the process-wide database (`getDb()`), which
+ * most tests never open — they pass their own. Budget tests point `getDb()` at a test database
+ * and set GRAPH_BUDGET_PER_SECOND themselves.
  */
 export async function startLocalTenant(seed: Record<string, unknown>): Promise<LocalTenant> {
   const tenant = await startTenant({ port: 0, dataDir: getTestDataDir(), seed, faults: {} });
@@ -148,6 +153,7 @@ export async function startLocalTenant(seed: Record<string, unknown>): Promise<L
     BROKER_CLIENT_ID: TEST_BROKER_CLIENT_ID,
     BROKER_CLIENT_SECRET: TEST_BROKER_SECRET,
     GRAPH_BASE_URL: `${tenant.url}/graph`,
+    GRAPH_BUDGET_PER_SECOND: '0',
   });
   resetEnvForTests();
   const tokenUrl = `${tenant.url}/${TEST_TENANT_ID}/oauth2/v2.0/token`;

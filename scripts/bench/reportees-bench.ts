@@ -35,6 +35,8 @@ async function main() {
     BROKER_CLIENT_ID: dir.broker.clientId,
     BROKER_CLIENT_SECRET: dir.broker.clientSecret,
     GRAPH_BASE_URL: `${tenant.url}/graph`,
+    // The figures are the walk's own: no budget queueing, and no database (the budget's home).
+    GRAPH_BUDGET_PER_SECOND: '0',
   });
   // Imported after the environment is set: the portal validates its configuration once.
   const { getReportees } = await import('../../lib/graph/get-reportees');
