@@ -5,7 +5,8 @@
  * calls it at boot so a misconfigured portal stops before serving a single request, with one
  * message that lists every bad or missing variable. There are no silent defaults for secrets or
  * URLs: only PORT, DATA_DIR, LOG_LEVEL, TRUSTED_PROXY_HOPS (0: believe no proxy), the budgets and
- * caches (REFUSAL_MEMORY_SECONDS, GRAPH_BUDGET_PER_SECOND, GRAPH_BUDGET_MAX_WAIT_SECONDS) have defaults.
+ * caches (REFUSAL_MEMORY_SECONDS, GRAPH_BUDGET_PER_SECOND, GRAPH_BUDGET_MAX_WAIT_SECONDS) and
+ * MAIL_DIGEST_MINUTES have defaults.
  *
  * Secret values (client secret, certificate key) never appear in an error message.
  */
@@ -94,9 +95,11 @@ export interface Env {
   auditSigningKeyPath: string | undefined;
   /**
    * Notification mail through Graph `sendMail`. `sender` null = notifications off.
-   * `approverAddresses`: who hears about requests waiting for approval.
+   * `approverAddresses`: who hears about requests waiting for approval. `digestMinutes`
+   * (MAIL_DIGEST_MINUTES): after an approval mail to an address, further ones wait this long and go
+   * out together as one digest; 0 = one mail per request.
    */
-  mail: { sender: string | null; approverAddresses: string[] };
+  mail: { sender: string | null; approverAddresses: string[]; digestMinutes: number };
 }
 
 export class EnvError extends Error {
@@ -199,6 +202,9 @@ const rawSchema = z
       if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `must be comma-separated mail addresses (not: ${bad.join(', ')})` });
       return [...new Set(list.map((a) => a.toLowerCase()))];
     }),
+    MAIL_DIGEST_MINUTES: optional(
+      z.coerce.number({ error: 'must be a whole number of minutes from 0 to 60' }).int('must be a whole number of minutes from 0 to 60').min(0, 'must be a whole number of minutes from 0 to 60').max(60, 'must be a whole number of minutes from 0 to 60'),
+    ).transform((v) => v ?? 5),
   });
 
 function isLoopbackUrl(url: string): boolean {
@@ -271,6 +277,9 @@ export function parseEnv(source: RawEnv): Env {
   if (isSet('APPROVER_NOTIFICATION_ADDRESSES') && !isSet('MAIL_SENDER')) {
     issues.push('APPROVER_NOTIFICATION_ADDRESSES: is only used with MAIL_SENDER (the mailbox notifications are sent from)');
   }
+  if (isSet('MAIL_DIGEST_MINUTES') && !isSet('MAIL_SENDER')) {
+    issues.push('MAIL_DIGEST_MINUTES: is only used with MAIL_SENDER (the mailbox notifications are sent from)');
+  }
   if (isSet('BROKER_CERTIFICATE_PASSWORD') && !hasCert) {
     issues.push('BROKER_CERTIFICATE_PASSWORD: is only used with BROKER_CERTIFICATE_PATH');
   }
@@ -335,7 +344,11 @@ export function parseEnv(source: RawEnv): Env {
     graphBudget: { perSecond: raw.GRAPH_BUDGET_PER_SECOND, maxWaitSeconds: raw.GRAPH_BUDGET_MAX_WAIT_SECONDS },
     allowInsecureLocalTenant,
     auditSigningKeyPath: raw.AUDIT_SIGNING_KEY_PATH === undefined ? undefined : path.resolve(/*turbopackIgnore: true*/ raw.AUDIT_SIGNING_KEY_PATH),
-    mail: { sender: raw.MAIL_SENDER ?? null, approverAddresses: raw.MAIL_SENDER === undefined ? [] : raw.APPROVER_NOTIFICATION_ADDRESSES },
+    mail: {
+      sender: raw.MAIL_SENDER ?? null,
+      approverAddresses: raw.MAIL_SENDER === undefined ? [] : raw.APPROVER_NOTIFICATION_ADDRESSES,
+      digestMinutes: raw.MAIL_DIGEST_MINUTES,
+    },
   };
 }
 

@@ -3,16 +3,19 @@ import { randomUUID } from 'node:crypto';
 import { appendAuditEvent } from '@/lib/audit/append-audit-event';
 import { SYSTEM_ACTOR_ID, systemContext } from '@/lib/core/request-context';
 import { inTransaction, resolveDb } from '@/lib/db/transaction';
-import type { Notification, PrismaClient } from '@/lib/db/generated/client';
+import type { Notification, Prisma, PrismaClient } from '@/lib/db/generated/client';
 import { getEnv } from '@/lib/env';
 import { getUserMailAddress, MailSendError, sendMail } from '@/lib/graph/send-mail';
 import { logger as rootLogger, type Logger } from '@/lib/log';
+import { renderApprovalDigest } from '@/lib/notify/messages';
 
 /** Attempts per message before the dispatcher gives up (status `failed`). */
 export const NOTIFICATION_MAX_ATTEMPTS = 6;
 /** While an attempt is in flight the row is leased this long, so another instance skips it. */
 export const NOTIFICATION_LEASE_MS = 2 * 60_000;
 const BATCH_LIMIT = 20;
+/** Most requests one approval digest lists; the rest follow in the next mail. */
+export const DIGEST_MAX_REQUESTS = 50;
 
 /** Backoff after failed attempt `attempt` (1-based): 30 s, 1 min, 2 min, 4 min, 8 min… capped at 1 h. */
 export function getNotificationRetryDelayMs(attempt: number): number {
@@ -38,59 +41,132 @@ export interface DispatchResult {
 /**
  * Sends the due notifications of the outbox through Graph `sendMail`, as the MAIL_SENDER mailbox.
  *
- * Multi-instance safe: due rows are claimed with `FOR UPDATE SKIP LOCKED` and leased (their
- * `next_attempt_at` pushed {@link NOTIFICATION_LEASE_MS} ahead) before any mail goes out, so two
- * dispatchers never send the same row at once. Delivery is at least once: if the process dies
- * between Graph's 202 and recording it, the lease runs out and the mail is sent again.
+ * Multi-instance safe: due rows are claimed with `FOR UPDATE SKIP LOCKED` and leased — status
+ * `sending`, `next_attempt_at` pushed {@link NOTIFICATION_LEASE_MS} ahead — before any mail goes
+ * out, so two dispatchers never send the same row at once. Delivery is at least once: if the process
+ * dies between Graph's 202 and recording it, the lease runs out and the mail is sent again.
  *
- * A failed attempt is recorded on the row (attempts, last error, the next due time with
- * exponential backoff) together with a `notification.failed` audit event in one transaction;
- * after {@link NOTIFICATION_MAX_ATTEMPTS} attempts, or at once for a definitive refusal (a 4xx such
- * as an unknown recipient or a missing `Mail.Send` permission), the row becomes `failed`.
+ * Approver digests (MAIL_DIGEST_MINUTES above 0): claiming a due `approval_requested` row for an
+ * address also claims every other pending one for that address, due or not (never one leased by
+ * another dispatcher), up to {@link DIGEST_MAX_REQUESTS}; they leave as one mail listing them all
+ * and share its outcome. A lone row is sent as the single mail queued for it.
+ *
+ * A failed attempt is recorded on each row of the mail (attempts, last error, the next due time
+ * with exponential backoff) together with one `notification.failed` audit event per row — so each
+ * request's trail shows its own mail failing; `details.digestOf` tells how many rows shared the
+ * mail — in one transaction. The rows of a failed digest stay together: they share the next due
+ * time (the backoff of the freshest of them). After {@link NOTIFICATION_MAX_ATTEMPTS} attempts of
+ * a row, or at once for a definitive refusal (a 4xx such as an unknown recipient or a missing
+ * `Mail.Send` permission), the row becomes `failed`.
  * Never throws for a send problem; a database failure propagates (the loop logs and retries).
+ * Counts in the result are rows, not mails.
  */
 export async function dispatchNotifications(options: DispatchNotificationsOptions = {}): Promise<DispatchResult> {
   const result: DispatchResult = { sent: 0, retrying: 0, gaveUp: 0 };
-  const sender = getEnv().mail.sender;
+  const { sender, digestMinutes } = getEnv().mail;
   if (sender === null) return result;
   const db = await resolveDb(options);
   const now = options.now ?? new Date();
   const log = (options.log ?? rootLogger).child({ component: 'notifications' });
 
-  const claimed = await inTransaction(db, async (tx) => {
-    const due = await tx.$queryRaw<{ id: string }[]>`
-      SELECT id::text AS id FROM notification
-      WHERE status = 'pending' AND next_attempt_at <= ${now}
-      ORDER BY next_attempt_at, created_at
-      LIMIT ${options.limit ?? BATCH_LIMIT}
-      FOR UPDATE SKIP LOCKED`;
-    if (due.length === 0) return [];
-    const ids = due.map((row) => row.id);
-    await tx.notification.updateMany({ where: { id: { in: ids } }, data: { nextAttemptAt: new Date(now.getTime() + NOTIFICATION_LEASE_MS) } });
-    return tx.notification.findMany({ where: { id: { in: ids } }, orderBy: { createdAt: 'asc' } });
-  });
-
-  for (const row of claimed) {
-    const outcome = await attempt(sender, row);
+  const claimed = await inTransaction(db, (tx) => claimDue(tx, now, options.limit ?? BATCH_LIMIT, digestMinutes > 0));
+  for (const group of groupIntoMails(claimed, digestMinutes > 0)) {
+    const outcome = await attempt(db, sender, group);
+    const ids = group.map((row) => row.id);
     if (outcome.ok) {
+      const sentAt = new Date();
+      // next_attempt_at = sent_at on a sent row: the pacing of approval mail finds recent sends by it.
       await db.notification.updateMany({
-        where: { id: row.id, status: 'pending' },
-        data: { status: 'sent', sentAt: new Date(), attempts: row.attempts + 1, lastError: null },
+        where: { id: { in: ids }, status: 'sending' },
+        data: { status: 'sent', sentAt, nextAttemptAt: sentAt, attempts: { increment: 1 }, lastError: null },
       });
-      log.info({ notificationId: row.id, kind: row.kind, tapRequestId: row.tapRequestId, graphRequestId: outcome.graphRequestId }, 'notification sent');
-      result.sent += 1;
+      log.info({ notificationIds: ids, kind: group[0]?.kind, tapRequestIds: group.map((row) => row.tapRequestId), graphRequestId: outcome.graphRequestId }, 'notification sent');
+      result.sent += group.length;
       continue;
     }
-    const attemptNo = row.attempts + 1;
-    const willRetry = outcome.error.retryable && attemptNo < NOTIFICATION_MAX_ATTEMPTS;
-    const nextAttemptAt = willRetry ? new Date(now.getTime() + getNotificationRetryDelayMs(attemptNo)) : null;
-    const error = outcome.error.message.slice(0, 500);
-    await inTransaction(db, async (tx) => {
+    const failed = await recordFailure(db, group, outcome, now, log);
+    result.retrying += failed.retrying;
+    result.gaveUp += failed.gaveUp;
+  }
+  return result;
+}
+
+/**
+ * Claims up to `limit` due rows — pending, or `sending` with a lease that ran out — plus, for
+ * digests, the other pending approval rows of the same addresses; leases them all.
+ */
+async function claimDue(tx: Prisma.TransactionClient, now: Date, limit: number, digest: boolean): Promise<Notification[]> {
+  const due = await tx.$queryRaw<{ id: string; kind: string; recipient_address: string | null }[]>`
+    SELECT id::text AS id, kind, recipient_address FROM notification
+    WHERE status IN ('pending', 'sending') AND next_attempt_at <= ${now}
+    ORDER BY next_attempt_at, created_at
+    LIMIT ${limit}
+    FOR UPDATE SKIP LOCKED`;
+  if (due.length === 0) return [];
+  const ids = due.map((row) => row.id);
+  if (digest) {
+    const perAddress = new Map<string, number>();
+    for (const row of due) {
+      if (row.kind === 'approval_requested' && row.recipient_address !== null) perAddress.set(row.recipient_address, (perAddress.get(row.recipient_address) ?? 0) + 1);
+    }
+    for (const [address, taken] of perAddress) {
+      if (taken >= DIGEST_MAX_REQUESTS) continue;
+      // `sending` rows are another dispatcher's while their lease runs; only an expired one is free.
+      const more = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id::text AS id FROM notification
+        WHERE kind = 'approval_requested' AND recipient_address = ${address}
+          AND (status = 'pending' OR (status = 'sending' AND next_attempt_at <= ${now}))
+          AND NOT (id = ANY(${ids}::uuid[]))
+        ORDER BY created_at
+        LIMIT ${DIGEST_MAX_REQUESTS - taken}
+        FOR UPDATE SKIP LOCKED`;
+      ids.push(...more.map((row) => row.id));
+    }
+  }
+  await tx.notification.updateMany({ where: { id: { in: ids } }, data: { status: 'sending', nextAttemptAt: new Date(now.getTime() + NOTIFICATION_LEASE_MS) } });
+  return tx.notification.findMany({ where: { id: { in: ids } }, orderBy: { createdAt: 'asc' } });
+}
+
+/** One mail per row, except approval rows of one address when digests are on: one mail for them all. */
+function groupIntoMails(rows: Notification[], digest: boolean): Notification[][] {
+  const mails: Notification[][] = [];
+  const digests = new Map<string, Notification[]>();
+  for (const row of rows) {
+    if (!digest || row.kind !== 'approval_requested' || row.recipientAddress === null) {
+      mails.push([row]);
+      continue;
+    }
+    let group = digests.get(row.recipientAddress);
+    if (group === undefined) {
+      group = [];
+      digests.set(row.recipientAddress, group);
+      mails.push(group);
+    }
+    group.push(row);
+  }
+  return mails;
+}
+
+async function recordFailure(db: PrismaClient, group: Notification[], outcome: Extract<AttemptOutcome, { ok: false }>, now: Date, log: Logger): Promise<{ retrying: number; gaveUp: number }> {
+  const counts = { retrying: 0, gaveUp: 0 };
+  const error = outcome.error.message.slice(0, 500);
+  const attemptOf = (row: Notification) => row.attempts + 1;
+  const retries = (row: Notification) => outcome.error.retryable && attemptOf(row) < NOTIFICATION_MAX_ATTEMPTS;
+  const freshest = Math.min(...group.filter(retries).map(attemptOf));
+  const nextAttemptAt = Number.isFinite(freshest) ? new Date(now.getTime() + getNotificationRetryDelayMs(freshest)) : null;
+  const details = {
+    ...(outcome.address === null ? {} : { recipientAddress: outcome.address }),
+    ...(group.length > 1 ? { digestOf: group.length } : {}),
+  };
+  await inTransaction(db, async (tx) => {
+    for (const row of group) {
+      const attemptNo = attemptOf(row);
+      const willRetry = nextAttemptAt !== null && retries(row);
       const { count } = await tx.notification.updateMany({
-        where: { id: row.id, status: 'pending' },
-        data: { attempts: attemptNo, lastError: error, ...(nextAttemptAt === null ? { status: 'failed' } : { nextAttemptAt }) },
+        where: { id: row.id, status: 'sending' },
+        data: { attempts: attemptNo, lastError: error, ...(willRetry ? { status: 'pending', nextAttemptAt } : { status: 'failed' }) },
       });
-      if (count !== 1) return;
+      if (count !== 1) continue;
       await appendAuditEvent(tx, {
         type: 'notification.failed',
         actorId: SYSTEM_ACTOR_ID,
@@ -102,33 +178,50 @@ export async function dispatchNotifications(options: DispatchNotificationsOption
           attempt: attemptNo,
           maxAttempts: NOTIFICATION_MAX_ATTEMPTS,
           willRetry,
-          nextAttemptAt,
+          nextAttemptAt: willRetry ? nextAttemptAt : null,
           graphStatus: outcome.error.status,
           graphCode: outcome.error.graphCode,
           graphRequestId: outcome.error.graphRequestId,
           error,
-          ...(outcome.address === null ? {} : { details: { recipientAddress: outcome.address } }),
+          ...(Object.keys(details).length === 0 ? {} : { details }),
         },
         context: systemContext(log, `notify-${randomUUID()}`),
       });
-    });
-    log.warn({ notificationId: row.id, kind: row.kind, attempt: attemptNo, willRetry, graphStatus: outcome.error.status, graphCode: outcome.error.graphCode }, 'notification not sent');
-    if (willRetry) result.retrying += 1;
-    else result.gaveUp += 1;
-  }
-  return result;
+      if (willRetry) counts.retrying += 1;
+      else counts.gaveUp += 1;
+    }
+  });
+  log.warn(
+    { notificationIds: group.map((row) => row.id), kind: group[0]?.kind, ...counts, graphStatus: outcome.error.status, graphCode: outcome.error.graphCode },
+    'notification not sent',
+  );
+  return counts;
 }
 
 type AttemptOutcome = { ok: true; graphRequestId: string | null } | { ok: false; error: MailSendError; address: string | null };
 
-async function attempt(sender: string, row: Notification): Promise<AttemptOutcome> {
-  let address: string | null = row.recipientAddress;
+/** The mail for a group: a lone row's own message, or a digest of the requests as they are now. */
+async function composeMail(db: PrismaClient, group: Notification[]): Promise<{ subject: string; html: string }> {
+  const [only] = group;
+  if (only !== undefined && group.length === 1) return { subject: only.subject, html: only.bodyHtml };
+  const requestIds = group.flatMap((row) => (row.tapRequestId === null ? [] : [row.tapRequestId]));
+  const requests = new Map((await db.tapRequest.findMany({ where: { id: { in: requestIds } } })).map((r) => [r.id, r]));
+  const digest = renderApprovalDigest(
+    group.map((row) => ({ request: (row.tapRequestId === null ? undefined : requests.get(row.tapRequestId)) ?? null, requestId: row.tapRequestId, fallbackSubject: row.subject })),
+  );
+  return { subject: digest.subject, html: digest.html };
+}
+
+async function attempt(db: PrismaClient, sender: string, group: Notification[]): Promise<AttemptOutcome> {
+  const first = group[0];
+  let address: string | null = first?.recipientAddress ?? null;
   try {
-    if (address === null && row.recipientUserId !== null) address = await getUserMailAddress(row.recipientUserId);
+    if (address === null && first?.recipientUserId != null) address = await getUserMailAddress(first.recipientUserId);
     if (address === null) {
       return { ok: false, address: null, error: new MailSendError('the recipient has no mail address in the directory', null, 'no-mail-address', null, false) };
     }
-    const { graphRequestId } = await sendMail(sender, { to: [address], subject: row.subject, html: row.bodyHtml });
+    const mail = await composeMail(db, group);
+    const { graphRequestId } = await sendMail(sender, { to: [address], subject: mail.subject, html: mail.html });
     return { ok: true, graphRequestId };
   } catch (error) {
     if (error instanceof MailSendError) return { ok: false, error, address };

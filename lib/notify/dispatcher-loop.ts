@@ -46,7 +46,7 @@ function run(state: LoopState): void {
 export function startNotificationDispatcher(): void {
   const store = globalThis as Store;
   if (store[STATE_KEY]) return;
-  const { sender, approverAddresses } = getEnv().mail;
+  const { sender, approverAddresses, digestMinutes } = getEnv().mail;
   if (sender === null) {
     log.info('notifications are off: MAIL_SENDER is not set');
     return;
@@ -55,7 +55,7 @@ export function startNotificationDispatcher(): void {
   state.timer.unref();
   store[STATE_KEY] = state;
   run(state);
-  log.info({ sender, approverAddresses: approverAddresses.length, intervalMs: NOTIFY_INTERVAL_MS }, 'notification dispatcher started');
+  log.info({ sender, approverAddresses: approverAddresses.length, digestMinutes, intervalMs: NOTIFY_INTERVAL_MS }, 'notification dispatcher started');
 }
 
 /**

@@ -1,4 +1,4 @@
-/** MAIL_SENDER and APPROVER_NOTIFICATION_ADDRESSES as lib/env.ts validates them. */
+/** MAIL_SENDER, APPROVER_NOTIFICATION_ADDRESSES and MAIL_DIGEST_MINUTES as lib/env.ts validates them. */
 import { describe, expect, it } from 'vitest';
 import { EnvError, parseEnv } from '@/lib/env';
 
@@ -27,16 +27,32 @@ function issuesOf(source: Record<string, string | undefined>): string[] {
 
 describe('notification settings', () => {
   it('are off when MAIL_SENDER is unset or empty', () => {
-    expect(parseEnv(base()).mail).toEqual({ sender: null, approverAddresses: [] });
-    expect(parseEnv(base({ MAIL_SENDER: ' ' })).mail).toEqual({ sender: null, approverAddresses: [] });
+    expect(parseEnv(base()).mail).toEqual({ sender: null, approverAddresses: [], digestMinutes: 5 });
+    expect(parseEnv(base({ MAIL_SENDER: ' ' })).mail).toEqual({ sender: null, approverAddresses: [], digestMinutes: 5 });
   });
 
   it('take a UPN or object id as sender and a de-duplicated address list', () => {
     expect(parseEnv(base({ MAIL_SENDER: 'tap-broker@contoso.com', APPROVER_NOTIFICATION_ADDRESSES: ' a@contoso.com, B@contoso.com,,b@contoso.com ' })).mail).toEqual({
       sender: 'tap-broker@contoso.com',
       approverAddresses: ['a@contoso.com', 'b@contoso.com'],
+      digestMinutes: 5,
     });
-    expect(parseEnv(base({ MAIL_SENDER: '44444444-4444-4444-8444-444444444444' })).mail).toEqual({ sender: '44444444-4444-4444-8444-444444444444', approverAddresses: [] });
+    expect(parseEnv(base({ MAIL_SENDER: '44444444-4444-4444-8444-444444444444' })).mail).toEqual({
+      sender: '44444444-4444-4444-8444-444444444444',
+      approverAddresses: [],
+      digestMinutes: 5,
+    });
+  });
+
+  it('take MAIL_DIGEST_MINUTES as whole minutes from 0 (one mail per request) to 60, default 5', () => {
+    const sender = { MAIL_SENDER: 'tap-broker@contoso.com' };
+    expect(parseEnv(base({ ...sender, MAIL_DIGEST_MINUTES: '0' })).mail.digestMinutes).toBe(0);
+    expect(parseEnv(base({ ...sender, MAIL_DIGEST_MINUTES: '60' })).mail.digestMinutes).toBe(60);
+    expect(parseEnv(base({ ...sender, MAIL_DIGEST_MINUTES: '' })).mail.digestMinutes).toBe(5);
+    for (const bad of ['-1', '61', '2.5', 'five']) {
+      expect(issuesOf(base({ ...sender, MAIL_DIGEST_MINUTES: bad })), bad).toEqual(['MAIL_DIGEST_MINUTES: must be a whole number of minutes from 0 to 60']);
+    }
+    expect(issuesOf(base({ MAIL_DIGEST_MINUTES: '10' }))).toEqual(['MAIL_DIGEST_MINUTES: is only used with MAIL_SENDER (the mailbox notifications are sent from)']);
   });
 
   it('refuse malformed values and approver addresses without a sender', () => {

@@ -7,7 +7,7 @@ import 'server-only';
  *
  * | kind                 | to                                   | when                                   |
  * |----------------------|--------------------------------------|----------------------------------------|
- * | `approval_requested` | APPROVER_NOTIFICATION_ADDRESSES      | a request waits for approval           |
+ * | `approval_requested` | APPROVER_NOTIFICATION_ADDRESSES      | a request waits for approval; several within MAIL_DIGEST_MINUTES go out as one digest ({@link renderApprovalDigest}) |
  * | `request_approved`   | the requester                        | an approver approved it (with comment) |
  * | `request_denied`     | the requester                        | an approver denied it (with reason)    |
  * | `pass_issued`        | the target                           | a pass was issued for them, and by whom (security signal) |
@@ -74,19 +74,21 @@ function terms(r: NotifiableRequest): string {
   return `${r.lifetimeInMinutes} minutes, ${r.isUsableOnce ? 'usable once' : 'usable several times'}`;
 }
 
-/** A paragraph list rendered to both forms; `[label, value]` rows become a small table in HTML. */
-function render(subject: string, intro: string, rows: [string, string][], closing: string[]): RenderedMessage {
-  const text = [intro, '', ...rows.map(([label, value]) => `${label}: ${value}`), '', ...closing, '', '— TAP Broker (automatic message; do not reply)'].join('\n');
-  const html = [
-    '<!doctype html><html><body style="font-family:Segoe UI,Arial,sans-serif;font-size:14px;color:#1b1b1b">',
-    `<p>${escapeHtml(intro)}</p>`,
+const HTML_HEAD = '<!doctype html><html><body style="font-family:Segoe UI,Arial,sans-serif;font-size:14px;color:#1b1b1b">';
+const HTML_FOOT = '<p style="color:#616161;font-size:12px">TAP Broker (automatic message; do not reply)</p>\n</body></html>';
+
+function htmlTable(rows: [string, string][]): string {
+  return [
     '<table style="border-collapse:collapse">',
     ...rows.map(([label, value]) => `<tr><th style="text-align:left;padding:2px 12px 2px 0;vertical-align:top">${escapeHtml(label)}</th><td style="padding:2px 0">${escapeHtml(value)}</td></tr>`),
     '</table>',
-    ...closing.map((line) => `<p>${escapeHtml(line)}</p>`),
-    '<p style="color:#616161;font-size:12px">TAP Broker (automatic message; do not reply)</p>',
-    '</body></html>',
   ].join('\n');
+}
+
+/** A paragraph list rendered to both forms; `[label, value]` rows become a small table in HTML. */
+function render(subject: string, intro: string, rows: [string, string][], closing: string[]): RenderedMessage {
+  const text = [intro, '', ...rows.map(([label, value]) => `${label}: ${value}`), '', ...closing, '', '— TAP Broker (automatic message; do not reply)'].join('\n');
+  const html = [HTML_HEAD, `<p>${escapeHtml(intro)}</p>`, htmlTable(rows), ...closing.map((line) => `<p>${escapeHtml(line)}</p>`), HTML_FOOT].join('\n');
   return { subject: oneLine(`${SUBJECT_PREFIX}${subject}`), text, html };
 }
 
@@ -105,6 +107,66 @@ export function renderApprovalRequested(r: NotifiableRequest): RenderedMessage {
     ],
     ['Approve or deny it under Approvals in the TAP Broker portal. Nobody may decide their own request or a pass for themselves.'],
   );
+}
+
+const EXCERPT_CHARS = 200;
+
+function excerpt(value: string): string {
+  const flat = oneLine(value);
+  return flat.length <= EXCERPT_CHARS ? flat : `${flat.slice(0, EXCERPT_CHARS - 1)}…`;
+}
+
+/**
+ * One request of an approval digest: the request as it is when the digest is sent (its status tells
+ * whether it still waits), or null when its row is gone — then `fallbackSubject`, the subject of
+ * the single mail queued for it, stands in.
+ */
+export interface DigestEntry {
+  request: (NotifiableRequest & { status: string }) | null;
+  requestId: string | null;
+  fallbackSubject: string;
+}
+
+function digestItem(entry: DigestEntry): { heading: string; rows: [string, string][] } {
+  const r = entry.request;
+  if (r === null) return { heading: entry.fallbackSubject, rows: [['Request id', entry.requestId ?? '(unknown)']] };
+  return {
+    heading: `${requesterName(r)} asks for a pass for ${targetName(r)}${r.status === 'pending_approval' ? '' : ` (no longer waiting: ${r.status.replace(/_/g, ' ')})`}`,
+    rows: [
+      ['Justification', excerpt(r.justification)],
+      ['Pass', terms(r)],
+      ['Requested at', utc(r.createdAt)],
+      ['Request id', r.id],
+    ],
+  };
+}
+
+/**
+ * To an approver: several requests that waited together, in one mail (oldest first). Built like the
+ * single mail — the same escaping, nothing the database does not hold, so never a pass.
+ */
+export function renderApprovalDigest(entries: DigestEntry[]): RenderedMessage {
+  const items = entries.map(digestItem);
+  const intro = `${entries.length} requests for a Temporary Access Pass wait for an approver.`;
+  const closing = 'Approve or deny them under Approvals in the TAP Broker portal. Nobody may decide their own request or a pass for themselves.';
+  const text = [
+    intro,
+    '',
+    ...items.flatMap((item, i) => [`${i + 1}. ${item.heading}`, ...item.rows.map(([label, value]) => `   ${label}: ${value}`), '']),
+    closing,
+    '',
+    '— TAP Broker (automatic message; do not reply)',
+  ].join('\n');
+  const html = [
+    HTML_HEAD,
+    `<p>${escapeHtml(intro)}</p>`,
+    '<ol>',
+    ...items.map((item) => `<li><p><strong>${escapeHtml(item.heading)}</strong></p>\n${htmlTable(item.rows)}</li>`),
+    '</ol>',
+    `<p>${escapeHtml(closing)}</p>`,
+    HTML_FOOT,
+  ].join('\n');
+  return { subject: oneLine(`${SUBJECT_PREFIX}${entries.length} requests wait for approval`), text, html };
 }
 
 /** To the requester: an approver approved the request. */

@@ -2,6 +2,7 @@
  * Notifications end to end, in-process: the real use cases queue mail in their transactions, the
  * dispatcher sends it through Graph `sendMail` to the local tenant, and the tenant's mail log shows
  * who received what. Time is moved forward through `now` (no sleeps) to reach retries.
+ * One mail per event here (MAIL_DIGEST_MINUTES=0); approval digests: approval-digest.test.ts.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '@/lib/audit/verify-audit-chain';
@@ -21,7 +22,11 @@ import { getMailLog, type SentMail } from '@/tenant/mail-log';
 const MAILBOX = `mailer@${TEST_DOMAIN}`;
 const APPROVER_ADDRESSES = [`approver@${TEST_DOMAIN}`, `approver2@${TEST_DOMAIN}`];
 const JUSTIFICATION = 'Lost phone, needs to register a new authenticator';
-const saved = { MAIL_SENDER: process.env.MAIL_SENDER, APPROVER_NOTIFICATION_ADDRESSES: process.env.APPROVER_NOTIFICATION_ADDRESSES };
+const saved = {
+  MAIL_SENDER: process.env.MAIL_SENDER,
+  APPROVER_NOTIFICATION_ADDRESSES: process.env.APPROVER_NOTIFICATION_ADDRESSES,
+  MAIL_DIGEST_MINUTES: process.env.MAIL_DIGEST_MINUTES,
+};
 
 let local: LocalTenant;
 let testDb: TestDb;
@@ -34,9 +39,11 @@ function setMailEnv(on: boolean): void {
   if (on) {
     process.env.MAIL_SENDER = MAILBOX;
     process.env.APPROVER_NOTIFICATION_ADDRESSES = APPROVER_ADDRESSES.join(', ');
+    process.env.MAIL_DIGEST_MINUTES = '0';
   } else {
     delete process.env.MAIL_SENDER;
     delete process.env.APPROVER_NOTIFICATION_ADDRESSES;
+    delete process.env.MAIL_DIGEST_MINUTES;
   }
   resetEnvForTests();
 }
