@@ -1,6 +1,7 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
 import { appendAuditEvent } from '@/lib/audit/append-audit-event';
+import { sanitizeClientText } from '@/lib/audit/sanitize-client-text';
 import { SYSTEM_ACTOR_ID, systemContext } from '@/lib/core/request-context';
 import { inTransaction, resolveDb } from '@/lib/db/transaction';
 import type { Notification, Prisma, PrismaClient } from '@/lib/db/generated/client';
@@ -149,13 +150,16 @@ function groupIntoMails(rows: Notification[], digest: boolean): Notification[][]
 
 async function recordFailure(db: PrismaClient, group: Notification[], outcome: Extract<AttemptOutcome, { ok: false }>, now: Date, log: Logger): Promise<{ retrying: number; gaveUp: number }> {
   const counts = { retrying: 0, gaveUp: 0 };
-  const error = outcome.error.message.slice(0, 500);
+  // Graph's error text and a directory mail address are not ours: cut like a client's text (a
+  // token-shaped one would make the audit guard refuse the record and the failure go unrecorded).
+  const error = sanitizeClientText(outcome.error.message, 500) ?? 'unknown error';
+  const address = outcome.address === null ? null : sanitizeClientText(outcome.address, 320);
   const attemptOf = (row: Notification) => row.attempts + 1;
   const retries = (row: Notification) => outcome.error.retryable && attemptOf(row) < NOTIFICATION_MAX_ATTEMPTS;
   const freshest = Math.min(...group.filter(retries).map(attemptOf));
   const nextAttemptAt = Number.isFinite(freshest) ? new Date(now.getTime() + getNotificationRetryDelayMs(freshest)) : null;
   const details = {
-    ...(outcome.address === null ? {} : { recipientAddress: outcome.address }),
+    ...(address === null ? {} : { recipientAddress: address }),
     ...(group.length > 1 ? { digestOf: group.length } : {}),
   };
   await inTransaction(db, async (tx) => {

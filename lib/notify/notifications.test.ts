@@ -194,6 +194,29 @@ describe('mail failures', () => {
     expect((await verifyAuditChain(db)).ok).toBe(true);
   });
 
+  it('are still recorded when the directory address is token-shaped: the audit copy is redacted, not refused', async () => {
+    const created = await pendingRequest('ceo', 'deep');
+    await flush();
+    const requester = local.tenant.ctx.directory.users.get(local.userId('ceo'))!;
+    const saved = requester.mail;
+    const tokenShaped = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXZhbHVl';
+    requester.mail = `${tokenShaped}@${TEST_DOMAIN}`;
+    local.tenant.ctx.faults.sendMailFailNext = 1;
+    try {
+      await approveTapRequest(await actor('approver'), { id: created.id }, capture.ctx(), opts());
+      expect(await dispatchNotifications({ log: capture.ctx().log, db })).toEqual({ sent: 0, retrying: 1, gaveUp: 0 });
+    } finally {
+      requester.mail = saved;
+    }
+    const [failure] = await db.auditEvent.findMany({ where: { requestId: created.id, type: 'notification.failed' } });
+    expect(failure?.data).toMatchObject({ kind: 'request_approved', willRetry: true, details: { recipientAddress: `[redacted]@${TEST_DOMAIN}` } });
+    expect(JSON.stringify(failure?.data)).not.toContain(tokenShaped);
+    // The mail itself is not lost: the retry sends it.
+    const row = await db.notification.findFirstOrThrow({ where: { tapRequestId: created.id, kind: 'request_approved' } });
+    expect(await dispatchNotifications({ log: capture.ctx().log, db, now: new Date(row.nextAttemptAt.getTime() + 1) })).toEqual({ sent: 1, retrying: 0, gaveUp: 0 });
+    expect((await verifyAuditChain(db)).ok).toBe(true);
+  });
+
   it('are given up after the maximum number of attempts, each audited', async () => {
     const created = await pendingRequest();
     await flush();
