@@ -61,6 +61,7 @@ describe('parseEnv', () => {
     expect(env.dataDir).toBe(path.resolve('./data'));
     expect(env.logLevel).toBe('info');
     expect(env.trustedProxyHops).toBe(0);
+    expect(env.apiBudget).toEqual({ perUser: 120, windowSeconds: 60 });
     expect(env.databaseUrl).toBeUndefined();
     expect(env.allowInsecureLocalTenant).toBe(false);
     expect(env.entra.knownAuthorities).toEqual(['login.microsoftonline.com']);
@@ -81,6 +82,18 @@ describe('parseEnv', () => {
     expect(parseEnv(base({ TRUSTED_PROXY_HOPS: '' })).trustedProxyHops).toBe(0);
     for (const bad of ['-1', '11', '1.5', 'one']) {
       expect(issuesOf(base({ TRUSTED_PROXY_HOPS: bad })), bad).toEqual(['TRUSTED_PROXY_HOPS: must be a whole number from 0 to 10']);
+    }
+  });
+
+  it('reads the API budget: API_BUDGET_PER_USER from 1 per API_BUDGET_WINDOW_SECONDS from 1 to 3600', () => {
+    expect(parseEnv(base({ API_BUDGET_PER_USER: '1', API_BUDGET_WINDOW_SECONDS: '3600' })).apiBudget).toEqual({ perUser: 1, windowSeconds: 3600 });
+    expect(parseEnv(base({ API_BUDGET_PER_USER: '5000', API_BUDGET_WINDOW_SECONDS: '1' })).apiBudget).toEqual({ perUser: 5000, windowSeconds: 1 });
+    expect(parseEnv(base({ API_BUDGET_PER_USER: '', API_BUDGET_WINDOW_SECONDS: ' ' })).apiBudget).toEqual({ perUser: 120, windowSeconds: 60 });
+    for (const bad of ['0', '-5', '2.5', 'many', '1000001']) {
+      expect(issuesOf(base({ API_BUDGET_PER_USER: bad })), bad).toEqual(['API_BUDGET_PER_USER: must be a whole number from 1 to 1000000']);
+    }
+    for (const bad of ['0', '3601', '0.5', 'minute']) {
+      expect(issuesOf(base({ API_BUDGET_WINDOW_SECONDS: bad })), bad).toEqual(['API_BUDGET_WINDOW_SECONDS: must be a whole number of seconds from 1 to 3600']);
     }
   });
 
