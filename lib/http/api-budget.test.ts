@@ -3,18 +3,21 @@
  * routes, real tokens from the local tenant, a fresh database. Each test has users of its own,
  * because the budget is per user and the database is shared by the file.
  */
+import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { verifyAuditChain } from '@/lib/audit/verify-audit-chain';
 import { problemSchema } from '@/lib/contract/problem';
+import { getOperationResponses, operations, type Operation } from '@/lib/contract/routes';
 import { closeDb, getDb } from '@/lib/db/client';
 import { resetEnvForTests } from '@/lib/env';
 import { defineRoute } from '@/lib/http/route';
-import { buildTestSeed, startLocalTenant, type LocalTenant } from '@/lib/testing/local-tenant';
-import { useFreshRouteDatabase } from '@/lib/testing/route-harness';
+import { buildTestSeed, startLocalTenant, type LocalTenant, type TestSeedUser } from '@/lib/testing/local-tenant';
+import { listDeclaredApiRoutes } from '@/lib/testing/api-route-files';
+import { loadRouteHandler, useFreshRouteDatabase } from '@/lib/testing/route-harness';
 
-const USERS = ['first', 'second', 'flood', 'crowd', 'anon', 'malformed', 'reset', 'offline'] as const;
+const USERS = ['first', 'second', 'flood', 'crowd', 'anon', 'malformed', 'sweep', 'reset', 'offline'] as const;
 type User = (typeof USERS)[number];
 const LIMIT = 3;
 
@@ -29,10 +32,10 @@ function setBudget(perUser: number, windowSeconds: number): void {
 }
 
 beforeAll(async () => {
-  // `malformed` calls an approvers' route, so that its refusals are about the body, not the role.
-  local = await startLocalTenant(
-    buildTestSeed(USERS.map((upn) => ({ upn, displayName: `User ${upn}`, ...(upn === 'malformed' ? { appRoles: ['TapBroker.Approver'] } : {}) }))),
-  );
+  // `malformed` calls an approvers' route, so that its refusals are about the body, not the role;
+  // `sweep` calls every route, so that none refuses it for its role first.
+  const roles: Partial<Record<User, TestSeedUser['appRoles']>> = { malformed: ['TapBroker.Approver'], sweep: ['TapBroker.Admin'] };
+  local = await startLocalTenant(buildTestSeed(USERS.map((upn) => ({ upn, displayName: `User ${upn}`, ...(roles[upn] ? { appRoles: roles[upn] } : {}) }))));
   dropDatabase = await useFreshRouteDatabase();
   for (const user of USERS) tokens[user] = await local.getUserToken(user);
   // An hour: the calls of a test cannot straddle two windows (the reset test sets its own).
@@ -134,6 +137,25 @@ describe('the per-user API budget', () => {
     for (let i = 0; i < LIMIT; i++) expect((await deny('{oops')).status).toBe(400);
     // Well-formed now, and still refused: the malformed calls used the budget up.
     await expectRateLimited(await deny('{"reason":"no"}'));
+  });
+
+  it('is checked by every route module under app/api that reads a token, as its contract declares', async () => {
+    const table = operations as readonly Operation[];
+    for (let i = 0; i < LIMIT; i++) expect((await call(signedIn, 'sweep')).status).toBe(200);
+    const authenticated = listDeclaredApiRoutes().filter((route) => table.find((op) => op.id === route.operation)?.allow !== 'anyone');
+    expect(authenticated.length).toBeGreaterThanOrEqual(20);
+    for (const declared of authenticated) {
+      const label = `${declared.method} ${declared.path}`;
+      const handler = await loadRouteHandler(path.posix.dirname(declared.file).replace(/^app\/api\//, ''), declared.method);
+      // Refused before the path, query or body is read: none is given.
+      const request = new Request(`http://localhost:3000${declared.path}`, { method: declared.method, headers: { authorization: `Bearer ${tokens.sweep}` } });
+      const response = await handler(request, { params: Promise.resolve(Object.fromEntries(declared.params.map((name) => [name, 'x']))) });
+      expect(response.status, label).toBe(429);
+      const operation = table.find((op) => op.id === declared.operation);
+      const spec = operation === undefined ? undefined : getOperationResponses(operation)[429];
+      expect(spec !== undefined && 'kind' in spec && spec.kind === 'problem' && spec.codes.includes('rate-limited'), `${label} declares 429`).toBe(true);
+    }
+    expect(await exceededEvents('sweep')).toHaveLength(1);
   });
 });
 
