@@ -3,8 +3,8 @@
  * migrated database behind `getDb()` (PostgreSQL when the suite has one, else embedded), and the
  * route handlers loaded by path.
  *
- * The fresh database comes with an API budget no route test reaches (the matrix and the fuzzer
- * call as one user hundreds of times); a test of the budget itself sets its own after this.
+ * Route tests get an API budget none of them reaches (the matrix and the fuzzer call as one user
+ * hundreds of times); a test of the budget itself sets its own after this.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -18,7 +18,7 @@ export type RouteHandler = (request: Request, context: { params: Promise<Record<
 type RouteModule = Partial<Record<'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', RouteHandler>>;
 
 /** Calls per user per window in route tests: the most the configuration allows. */
-export const ROUTE_TEST_API_BUDGET = 1_000_000;
+const ROUTE_TEST_API_BUDGET = 1_000_000;
 
 /** Points the process-wide database at a fresh, migrated one; returns how to put things back. */
 export async function useFreshRouteDatabase(): Promise<() => Promise<void>> {
