@@ -12,6 +12,7 @@ const root = path.dirname(fileURLToPath(import.meta.url));
  *   boot      instrumentation.ts, lib/env-boot.ts, lib/jobs   starts the server and its workers
  *   app       app/ (routes, pages)                            calls lib/broker and lib/http
  *   http      lib/http    route adapter, problem+json         never a use case
+ *   limits    lib/limits  request budgets                     counted in lib/db, audited; checked by lib/http
  *   broker    lib/broker  use cases, policy, eligibility
  *   adapters  lib/notify → lib/graph, lib/audit;  lib/audit → lib/auth;  lib/graph, lib/auth alone
  *   db        lib/db      Prisma client, transactions
@@ -39,9 +40,10 @@ const LAYERS = [
   { name: 'lib/audit', files: ['lib/audit/**'], mayImport: [...CORE, 'lib/db', 'lib/audit', 'lib/auth'] },
   { name: 'lib/notify', files: ['lib/notify/**'], mayImport: [...CORE, 'lib/db', 'lib/notify', 'lib/graph', 'lib/audit'] },
   { name: 'lib/broker', files: ['lib/broker/**'], mayImport: SERVER },
-  { name: 'lib/http', files: ['lib/http/**'], mayImport: [...CORE, 'lib/auth', 'lib/http'] },
-  { name: 'boot', files: ['instrumentation.ts', 'lib/env-boot.ts', 'lib/jobs/**'], mayImport: [...SERVER, 'lib/env-boot.ts', 'lib/jobs'] },
-  { name: 'app', files: ['app/**'], mayImport: [...SERVER, 'lib/http', 'lib/client', 'components', 'app'] },
+  { name: 'lib/limits', files: ['lib/limits/**'], mayImport: [...CORE, 'lib/db', 'lib/auth', 'lib/audit', 'lib/limits'] },
+  { name: 'lib/http', files: ['lib/http/**'], mayImport: [...CORE, 'lib/auth', 'lib/limits', 'lib/http'] },
+  { name: 'boot', files: ['instrumentation.ts', 'lib/env-boot.ts', 'lib/jobs/**'], mayImport: [...SERVER, 'lib/limits', 'lib/env-boot.ts', 'lib/jobs'] },
+  { name: 'app', files: ['app/**'], mayImport: [...SERVER, 'lib/limits', 'lib/http', 'lib/client', 'components', 'app'] },
   { name: 'browser', files: ['components/**', 'lib/client/**'], mayImport: ['lib/contract', 'lib/client', 'components'] },
 ];
 

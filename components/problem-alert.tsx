@@ -23,7 +23,8 @@ export function ProblemAlert({ error, className = '' }: { error: unknown; classN
         </ul>
       )}
       {retryAfter !== null && (
-        <p className="mt-1">Try again in {retryAfter >= 3600 ? `${Math.ceil(retryAfter / 3600)} h` : `${Math.ceil(retryAfter / 60)} min`}.</p>
+        // The API budget's windows are seconds to an hour; the issuance quota's wait is hours.
+        <p className="mt-1">Try again in {retryAfter >= 3600 ? `${Math.ceil(retryAfter / 3600)} h` : retryAfter >= 60 ? `${Math.ceil(retryAfter / 60)} min` : `${retryAfter} s`}.</p>
       )}
     </div>
   );

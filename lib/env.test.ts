@@ -62,6 +62,7 @@ describe('parseEnv', () => {
     expect(env.logLevel).toBe('info');
     expect(env.trustedProxyHops).toBe(0);
     expect(env.graphBudget).toEqual({ perSecond: 100, maxWaitSeconds: 10 });
+    expect(env.apiBudget).toEqual({ perUser: 120, windowSeconds: 60 });
     expect(env.databaseUrl).toBeUndefined();
     expect(env.allowInsecureLocalTenant).toBe(false);
     expect(env.entra.knownAuthorities).toEqual(['login.microsoftonline.com']);
@@ -104,6 +105,18 @@ describe('parseEnv', () => {
     }
     for (const bad of ['-1', '121', 'soon']) {
       expect(issuesOf(base({ GRAPH_BUDGET_MAX_WAIT_SECONDS: bad })), bad).toEqual(['GRAPH_BUDGET_MAX_WAIT_SECONDS: must be a number of seconds from 0 to 120']);
+    }
+  });
+
+  it('reads the API budget: API_BUDGET_PER_USER from 1 per API_BUDGET_WINDOW_SECONDS from 1 to 3600', () => {
+    expect(parseEnv(base({ API_BUDGET_PER_USER: '1', API_BUDGET_WINDOW_SECONDS: '3600' })).apiBudget).toEqual({ perUser: 1, windowSeconds: 3600 });
+    expect(parseEnv(base({ API_BUDGET_PER_USER: '5000', API_BUDGET_WINDOW_SECONDS: '1' })).apiBudget).toEqual({ perUser: 5000, windowSeconds: 1 });
+    expect(parseEnv(base({ API_BUDGET_PER_USER: '', API_BUDGET_WINDOW_SECONDS: ' ' })).apiBudget).toEqual({ perUser: 120, windowSeconds: 60 });
+    for (const bad of ['0', '-5', '2.5', 'many', '1000001']) {
+      expect(issuesOf(base({ API_BUDGET_PER_USER: bad })), bad).toEqual(['API_BUDGET_PER_USER: must be a whole number from 1 to 1000000']);
+    }
+    for (const bad of ['0', '3601', '0.5', 'minute']) {
+      expect(issuesOf(base({ API_BUDGET_WINDOW_SECONDS: bad })), bad).toEqual(['API_BUDGET_WINDOW_SECONDS: must be a whole number of seconds from 1 to 3600']);
     }
   });
 

@@ -5,8 +5,8 @@
  * calls it at boot so a misconfigured portal stops before serving a single request, with one
  * message that lists every bad or missing variable. There are no silent defaults for secrets or
  * URLs: only PORT, DATA_DIR, LOG_LEVEL, TRUSTED_PROXY_HOPS (0: believe no proxy), the budgets and
- * caches (REFUSAL_MEMORY_SECONDS, GRAPH_BUDGET_PER_SECOND, GRAPH_BUDGET_MAX_WAIT_SECONDS) and
- * MAIL_DIGEST_MINUTES have defaults.
+ * caches (API_BUDGET_PER_USER, API_BUDGET_WINDOW_SECONDS, REFUSAL_MEMORY_SECONDS,
+ * GRAPH_BUDGET_PER_SECOND, GRAPH_BUDGET_MAX_WAIT_SECONDS) and MAIL_DIGEST_MINUTES have defaults.
  *
  * Secret values (client secret, certificate key) never appear in an error message.
  */
@@ -47,6 +47,11 @@ export interface Env {
    * the audit trail instead of a new Graph read (lib/broker/find-remembered-refusal.ts); 0 = off.
    */
   refusalMemorySeconds: number;
+  /**
+   * API_BUDGET_PER_USER requests per API_BUDGET_WINDOW_SECONDS: how many authenticated API calls one
+   * user may make per fixed window, counted in the database across instances (lib/limits).
+   */
+  apiBudget: { perUser: number; windowSeconds: number };
   entra: {
     /** Origin of the authority, no trailing slash, e.g. `https://login.microsoftonline.com`. */
     authorityHost: string;
@@ -144,6 +149,9 @@ const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 /** Deliberately loose (Graph validates recipients): one @, no spaces, a dot-free local part allowed. */
 const MAIL_RE = /^[^\s@,<>"]+@[^\s@,<>"]+$/;
 
+/** A whole number from `min` to `max`, every way of missing it reported with the same `message`. */
+const wholeNumber = (min: number, max: number, message: string) => z.coerce.number({ error: message }).int(message).min(min, message).max(max, message);
+
 const rawSchema = z
   .object({
     NODE_ENV: optional(z.enum(['development', 'production', 'test'])),
@@ -153,9 +161,10 @@ const rawSchema = z
       z.string().refine((v) => /^postgres(ql)?:\/\/.+/.test(v) && URL.canParse(v), 'must be a postgres:// or postgresql:// URL'),
     ),
     LOG_LEVEL: optional(z.enum(LOG_LEVELS)).transform((v) => v ?? 'info'),
-    TRUSTED_PROXY_HOPS: optional(
-      z.coerce.number({ error: 'must be a whole number from 0 to 10' }).int('must be a whole number from 0 to 10').min(0, 'must be a whole number from 0 to 10').max(10, 'must be a whole number from 0 to 10'),
-    ).transform((v) => v ?? 0),
+    TRUSTED_PROXY_HOPS: optional(wholeNumber(0, 10, 'must be a whole number from 0 to 10')).transform((v) => v ?? 0),
+    // Capped well below the counter column's 32-bit range, which refused calls also count into.
+    API_BUDGET_PER_USER: optional(wholeNumber(1, 1_000_000, 'must be a whole number from 1 to 1000000')).transform((v) => v ?? 120),
+    API_BUDGET_WINDOW_SECONDS: optional(wholeNumber(1, 3600, 'must be a whole number of seconds from 1 to 3600')).transform((v) => v ?? 60),
     REFUSAL_MEMORY_SECONDS: optional(
       z.coerce
         .number({ error: 'must be a whole number of seconds from 0 to 600' })
@@ -319,6 +328,7 @@ export function parseEnv(source: RawEnv): Env {
     logLevel: raw.LOG_LEVEL,
     trustedProxyHops: raw.TRUSTED_PROXY_HOPS,
     refusalMemorySeconds: raw.REFUSAL_MEMORY_SECONDS,
+    apiBudget: { perUser: raw.API_BUDGET_PER_USER, windowSeconds: raw.API_BUDGET_WINDOW_SECONDS },
     entra: {
       authorityHost,
       tenantId,

@@ -20,6 +20,7 @@ const TYPE_TONES: Record<string, 'neutral' | 'blue' | 'green' | 'amber' | 'viole
   'policy.updated': 'violet',
   'policy.update_refused': 'amber',
   'notification.failed': 'amber',
+  'rate_limit.exceeded': 'amber',
 };
 
 export function AuditRow({

@@ -40,7 +40,7 @@ test('requests after the first reach each approver as one digest', async ({ requ
   expect(approvers.length, 'the mail stack names its approvers (scripts/test.ts)').toBeGreaterThan(0);
   const demo = loadSeed();
   const manager = findManagerWithIndirectReports(demo).userPrincipalName;
-  const before = editablePolicy((await getPolicySettings(request)).policy);
+  const before = editablePolicy(await getPolicySettings(request));
   await savePolicy(request, { ...before, requireApproval: 'always' });
   try {
     const res = await asUser(request, manager).get('/api/reportees');

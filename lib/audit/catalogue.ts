@@ -54,6 +54,9 @@ const requireApproval = z.enum(REQUIRE_APPROVAL_VALUES);
 export const AUDIT_STAGES = ['create', 'approve', 'deny', 'issue', 'revoke', 'reconcile', 'policy'] as const;
 const stage = z.enum(AUDIT_STAGES);
 
+/** The request budgets a `rate_limit.exceeded` event may name (lib/limits). */
+export const RATE_BUDGETS = ['api'] as const;
+
 const policySnapshot = z.strictObject({
   ...auditPolicyRecordSchema.shape,
   requireApproval,
@@ -249,6 +252,19 @@ export const auditCatalogue = {
     count: z.number().int().min(0),
     headHash: z.string().nullable(),
     firstBrokenSeq: z.number().int().optional(),
+  }),
+  /**
+   * The actor went over a request budget (`budget: 'api'`: `limit` authenticated API calls per
+   * fixed window of `windowSeconds`). Recorded once per window, by the call that first went over;
+   * the refusals after it in the same window are not audited one by one.
+   */
+  'rate_limit.exceeded': z.strictObject({
+    ...evidence,
+    budget: z.enum(RATE_BUDGETS),
+    limit: z.number().int().min(1),
+    windowSeconds: z.number().int().min(1),
+    windowStart: isoDateTime,
+    retryAfterSeconds: z.number().int().min(0),
   }),
 } as const satisfies Record<AuditEventType, z.ZodType>;
 

@@ -25,6 +25,7 @@ export const AUDIT_EVENT_LABELS = {
   'audit.exported': 'Audit exported',
   'notification.failed': 'Notification failed',
   'audit.verified': 'Audit verified',
+  'rate_limit.exceeded': 'Rate limit exceeded',
 } as const;
 
 export type AuditEventType = keyof typeof AUDIT_EVENT_LABELS;

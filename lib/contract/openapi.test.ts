@@ -46,7 +46,7 @@ import { buildOpenApiDocument, getOpenApiDocument } from '@/lib/contract/openapi
 import * as contractPolicy from '@/lib/contract/policy';
 import { PROBLEM_CODES, PROBLEM_STATUS, problemSchema, type ProblemCode } from '@/lib/contract/problem';
 import { APP_ROLES } from '@/lib/contract/roles';
-import { operations, problem, type Operation } from '@/lib/contract/routes';
+import { getOperationResponses, operations, problem, type Operation } from '@/lib/contract/routes';
 import { meSchema } from '@/lib/contract/session';
 import { passStatusListSchema, TAP_REQUEST_STATUSES, tapRequestListSchema, tapRequestSchema } from '@/lib/contract/tap-requests';
 import { BROKER_ERROR_STATUS, BrokerError, type BrokerErrorCode } from '@/lib/core/errors';
@@ -117,20 +117,23 @@ describe('the route table', () => {
     ]);
   });
 
-  it('declares the refusals each kind of caller meets: 401 with a token, 403 with roles, 400 with input', () => {
+  it('declares the refusals each kind of caller meets: 401 and 429 with a token, 403 with roles, 400 with input', () => {
     const missing: string[] = [];
     for (const op of table) {
+      const responses = getOperationResponses(op);
       const codes = (status: number): readonly ProblemCode[] => {
-        const spec = op.responses[status];
+        const spec = responses[status];
         return spec !== undefined && !(spec instanceof z.core.$ZodType) && spec.kind === 'problem' ? spec.codes : [];
       };
       if (!Object.keys(op.responses).some((status) => Number(status) >= 200 && Number(status) < 300)) missing.push(`${op.id}: no success`);
       if (op.allow !== 'anyone' && !codes(401).includes('unauthenticated')) missing.push(`${op.id}: 401 unauthenticated`);
       if (op.allow !== 'anyone' && !codes(503).includes('upstream-unavailable')) missing.push(`${op.id}: 503 (the token's keys are fetched)`);
+      if (op.allow !== 'anyone' && !codes(429).includes('rate-limited')) missing.push(`${op.id}: 429 rate-limited (the per-user API budget)`);
+      if (op.allow === 'anyone' && codes(429).length > 0) missing.push(`${op.id}: no 429 (routes open to anyone are not counted)`);
       if (typeof op.allow !== 'string' && !codes(403).includes('forbidden')) missing.push(`${op.id}: 403 forbidden`);
       if ((op.query !== undefined || op.body !== undefined) && !codes(400).includes('validation-failed')) missing.push(`${op.id}: 400 validation-failed`);
       if (op.params !== undefined && !codes(404).includes('not-found')) missing.push(`${op.id}: 404 not-found`);
-      for (const [status, spec] of Object.entries(op.responses)) {
+      for (const [status, spec] of Object.entries(responses)) {
         if (!(spec instanceof z.core.$ZodType) && spec.kind === 'problem') {
           for (const code of spec.codes) if (PROBLEM_STATUS[code] !== Number(status)) missing.push(`${op.id}: ${code} under ${status}`);
         }
@@ -202,7 +205,10 @@ describe('the OpenAPI document', () => {
       '500': { $ref: '#/components/responses/InternalError' },
     });
     expect(document.paths['/api/health']?.get).toMatchObject({ security: [] });
-    expect(document.paths['/api/me']?.get).toMatchObject({ security: [{ entraAccessToken: [] }] });
+    expect(document.paths['/api/me']?.get).toMatchObject({ security: [{ entraAccessToken: [] }], responses: { '429': { $ref: '#/components/responses/RateLimited' } } });
+    // Counted against the caller's budget only when there is a caller; the issuance quota's 429 stays.
+    expect(Object.keys(document.paths['/api/health']?.get?.responses ?? {})).not.toContain('429');
+    expect(document.paths['/api/tap-requests/{id}/issue']?.post).toMatchObject({ responses: { '429': { $ref: '#/components/responses/RateLimited' } } });
     // The query's default makes `scope` optional for a client.
     expect(document.paths['/api/tap-requests']?.get).toMatchObject({
       parameters: [{ name: 'scope', in: 'query', required: false, schema: { enum: ['mine', 'pending', 'all'], default: 'mine' } }],

@@ -15,7 +15,7 @@ import { policyInputSchema, policySchema, policyVersionSchema } from '@/lib/cont
 import { PROBLEM_CONTENT_TYPE, PROBLEM_DESCRIPTIONS, PROBLEM_STATUS, problemSchema, validationIssueSchema, type ProblemCode } from '@/lib/contract/problem';
 import { reporteeSchema } from '@/lib/contract/reportees';
 import { APP_ROLES, getAppRolesSatisfying } from '@/lib/contract/roles';
-import { operations, problem, type Allow, type Operation, type ResponseSpec } from '@/lib/contract/routes';
+import { getOperationResponses, operations, problem, type Allow, type Operation, type ResponseSpec } from '@/lib/contract/routes';
 import { issuedTapSchema, tapRequestSchema } from '@/lib/contract/tap-requests';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -75,6 +75,8 @@ const DESCRIPTION = [
   '**Authentication.** Every route but the ones marked *anyone* needs `Authorization: Bearer <access token>`: a v2 access token of the configured tenant for the portal API (audience the API\'s client id, `scp` containing `access_as_user`, issued to the portal SPA or a client listed in `API_ALLOWED_CLIENT_IDS`). The portal\'s app roles arrive in the token\'s `roles` claim: ' +
     `\`${APP_ROLES.approver}\`, \`${APP_ROLES.auditor}\` and \`${APP_ROLES.admin}\` (admin implies the other two). ` +
     'Managers hold no role: the org chart in Graph decides for whom they may act.',
+  '',
+  "**Budget.** Every call to a route not marked *anyone*, once its token is verified, counts against its user's budget (`API_BUDGET_PER_USER` calls per fixed window of `API_BUDGET_WINDOW_SECONDS`, shared by every instance of the portal), malformed calls included; over it, the answer is `429 rate-limited` with `Retry-After` in seconds until the window ends.",
   '',
   '**Errors** are RFC 9457 `application/problem+json` with a `code` (see the `Problem` schema). Every answer carries `Cache-Control: no-store` and `x-request-id`: the server\'s own id for the call (a UUID), never the caller\'s. A caller\'s own `x-request-id` (at most 64 of `A-Z a-z 0-9 . _ -`) is recorded beside it as `clientRequestId` in the logs and the audit trail.',
 ].join('\n');
@@ -275,8 +277,9 @@ export function buildOpenApiDocument(table: readonly Operation[] = operations): 
     ];
     const strictQuery = operation.query !== undefined && inputJson(operation.query).additionalProperties === false;
     const responses: JsonObject = {};
-    for (const status of Object.keys(operation.responses).map(Number).sort((a, b) => a - b)) {
-      responses[String(status)] = responseObject(operation, status, operation.responses[status] as ResponseSpec, outputSchema, problems);
+    const declared = getOperationResponses(operation);
+    for (const status of Object.keys(declared).map(Number).sort((a, b) => a - b)) {
+      responses[String(status)] = responseObject(operation, status, declared[status] as ResponseSpec, outputSchema, problems);
     }
     responses['500'] = responseObject(operation, 500, problem('internal-error'), outputSchema, problems);
     const description = [operation.description, allowText(operation.allow), strictQuery ? 'Unknown query parameters are refused (400).' : undefined]

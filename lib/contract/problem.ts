@@ -39,7 +39,8 @@ export const PROBLEM_DESCRIPTIONS: Record<ProblemCode, string> = {
     'A malformed body, query (unknown keys included) or path parameter, or token-shaped text the audit trail refuses to record (from the caller or the directory; nothing was changed); `errors` lists the problems.',
   'not-found': 'A request the caller may not see, an id that does not exist, an unknown route.',
   conflict: 'The request is not in a state that allows the action (already decided, issued, expired…).',
-  'rate-limited': "The manager's daily issuance quota is used up; `Retry-After` says when a slot frees.",
+  'rate-limited':
+    "The caller's request budget for the API is used up for the current window, or the manager's daily issuance quota is; `Retry-After` says when to try again.",
   'step-up-required':
     "The action needs the policy's authentication context; `WWW-Authenticate` carries the claims challenge and `authContextId` names the context.",
   'upstream-unavailable': 'Graph, the identity provider or the database could not be reached; nothing was half-done.',

@@ -6,7 +6,9 @@
  *
  * `allow` is what the route wrapper checks on the token alone; authorization that depends on data
  * (the org chart, who owns a request, the scope asked for) is the core's, and shows here as the
- * 403/404 answers an operation can give.
+ * 403/404 answers an operation can give. What the wrapper answers on every authenticated route
+ * alike (429 over the caller's API budget) is added by {@link getOperationResponses}, not repeated
+ * in each row.
  */
 import * as z from 'zod/mini';
 import {
@@ -449,6 +451,18 @@ export const operations = [
     responses: { 200: dashboardStatsSchema, 401: unauthenticated, 403: forbidden, 503: unavailable },
   },
 ] as const satisfies readonly Operation[];
+
+/**
+ * What `operation` answers: its row's `responses`, plus 429 `rate-limited` on every route that
+ * reads a token, which the route wrapper sends once the caller's per-user API budget is used up
+ * (lib/limits). A row that already declares 429 (the issuance quota) keeps its codes.
+ */
+export function getOperationResponses(operation: Operation): Readonly<Record<number, ResponseSpec>> {
+  if (operation.allow === 'anyone') return operation.responses;
+  const own = operation.responses[429];
+  const codes = own !== undefined && !(own instanceof z.core.$ZodType) && own.kind === 'problem' ? own.codes.filter((code) => code !== 'rate-limited') : [];
+  return { ...operation.responses, 429: problem('rate-limited', ...codes) };
+}
 
 /** The operation for `method` and `path` (OpenAPI style), if the table has one. */
 export function findOperation(method: string, path: string): Operation | undefined {

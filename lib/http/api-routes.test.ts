@@ -28,7 +28,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { problemSchema } from '@/lib/contract/problem';
 import type { RoleName } from '@/lib/contract/roles';
-import { operations, type Operation } from '@/lib/contract/routes';
+import { getOperationResponses, operations, type Operation } from '@/lib/contract/routes';
 import { closeDb, getDb } from '@/lib/db/client';
 import { verifyAuditChain } from '@/lib/audit/verify-audit-chain';
 import { resetEnvForTests } from '@/lib/env';
@@ -205,7 +205,7 @@ function getMatrixRow(id: OperationId): Record<Caller, Expected> {
 
 /** The answer is one the operation declares: its status is listed, and the body parses with that status's schema. */
 function expectDeclaredAnswer(id: OperationId, result: CallResult, label: string) {
-  const spec = getTableOperation(id).responses[result.status];
+  const spec = getOperationResponses(getTableOperation(id))[result.status];
   expect(spec, `${label}: ${id} does not declare ${result.status}`).toBeDefined();
   if (spec === undefined) return;
   if (spec instanceof z.core.$ZodType || spec.kind === 'json') {

@@ -3,8 +3,11 @@ import { z } from 'zod';
 import { BrokerError } from '@/lib/core/errors';
 import { defineRoute, json, readJsonBody, readQuery } from '@/lib/http/route';
 import { buildTestSeed, startLocalTenant, type LocalTenant } from '@/lib/testing/local-tenant';
+import { useFreshRouteDatabase } from '@/lib/testing/route-harness';
 
 let local: LocalTenant;
+// Signed-in calls are counted against the caller's API budget, in the database.
+let dropDatabase: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   local = await startLocalTenant(
@@ -15,9 +18,11 @@ beforeAll(async () => {
       { upn: 'member', displayName: 'Mem Ber' },
     ]),
   );
+  dropDatabase = await useFreshRouteDatabase();
 });
 
 afterAll(async () => {
+  await dropDatabase?.();
   await local?.close();
 });
 

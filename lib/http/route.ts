@@ -3,7 +3,9 @@
  * table (lib/contract/routes.ts), and the table says the rest: who may call it (`allow`), its path
  * parameters, query and body, each parsed before the handler runs (a malformed one is
  * `validation-failed`, 400). The wrapper does the rest the same way everywhere: request id →
- * authenticate → authorize → parse input → handler → JSON response, with
+ * authenticate → authorize → count the call against the caller's API budget (lib/limits; 429
+ * `rate-limited` over it, before the input is read so malformed floods count too) → parse input
+ * → handler → JSON response, with
  * `Cache-Control: no-store` and `x-request-id` (always the server's own id) on every answer and
  * every error mapped to problem+json in one place. What each operation answers is held to its
  * response schemas by the route tests, not at run time.
@@ -27,6 +29,7 @@ import { getEnv } from '@/lib/env';
 import { getClientAddress } from '@/lib/http/client-address';
 import { errorToResponse, toValidationIssues } from '@/lib/http/problem';
 import { createRequestId, getClientRequestId } from '@/lib/http/request-id';
+import { checkApiBudget } from '@/lib/limits/check-api-budget';
 import { getRequestLogger, type Logger } from '@/lib/log';
 
 // The contract's schemas are zod/mini, which loads no locale, and classic zod sets English only
@@ -172,9 +175,14 @@ function createHandler(allow: Access, input: InputSpec, handler: (ctx: RouteCont
     let response: Response;
     try {
       const actor = await authenticate(allow, request);
-      const { params, query, body } = await readInput(input, request, await context.params);
       const handlerLog = actor === null ? log : log.child({ actorId: actor.id });
       let requestContext: RequestContext | undefined;
+      // Built on first use: it reads the configuration (TRUSTED_PROXY_HOPS), which a route that
+      // records nothing about the call (the OpenAPI document) must not depend on.
+      const getContext = () => (requestContext ??= getRequestContext(request, requestId, handlerLog));
+      // Routes open to anyone are not counted: they have no user to count against.
+      if (actor !== null) await checkApiBudget(actor, getContext());
+      const { params, query, body } = await readInput(input, request, await context.params);
       const result = await handler({
         request,
         actor,
@@ -183,11 +191,8 @@ function createHandler(allow: Access, input: InputSpec, handler: (ctx: RouteCont
         body,
         log: handlerLog,
         requestId,
-        // Built on first use: it reads the configuration (TRUSTED_PROXY_HOPS), which a route that
-        // records nothing about the call (the OpenAPI document) must not depend on.
         get context() {
-          requestContext ??= getRequestContext(request, requestId, handlerLog);
-          return requestContext;
+          return getContext();
         },
       });
       response = result instanceof Response ? result : json(result);

@@ -1,6 +1,7 @@
 /**
  * The background loop as the portal starts it (instrumentation.ts): on the process-wide database
- * (`getDb()`, here an embedded PGlite folder), its boot run resolves what it finds at once.
+ * (`getDb()`, here an embedded PGlite folder), its boot run resolves what it finds at once and
+ * clears the budget windows that have ended.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { closeDb, getDb } from '@/lib/db/client';
+import { holdRate, takeFromRateWindow } from '@/lib/db/rate-window';
 import { applyMigrations } from '@/lib/db/migrate';
 import { openEmbeddedPglite } from '@/lib/db/embedded-pglite';
 import { startBackgroundJobs, stopBackgroundJobs } from '@/lib/jobs/background-jobs';
@@ -72,4 +74,19 @@ it('runs the reconciler once at start (an approval that lapsed meanwhile expires
   }
   await stopBackgroundJobs();
   expect(await db.auditEvent.count({ where: { requestId: lapsed.id, type: 'tap_request.expired' } })).toBe(1);
+});
+
+it('deletes the budget windows and holds that have ended, and only those, on its run', async () => {
+  const db = await getDb();
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  await db.rateWindow.create({ data: { key: 'api:ended', windowStart: hourAgo, hits: 7, expiresAt: new Date(hourAgo.getTime() + 60_000) } });
+  await db.rateHold.create({ data: { key: 'graph:ended', until: hourAgo } });
+  await takeFromRateWindow(db, 'api:running', { windowMs: 3_600_000, limit: 1 });
+  await holdRate(db, 'graph:running', 3_600_000);
+
+  startBackgroundJobs();
+  // Stopping waits for the run that starting began.
+  await stopBackgroundJobs();
+  expect((await db.rateWindow.findMany()).map((w) => w.key)).toEqual(['api:running']);
+  expect((await db.rateHold.findMany()).map((h) => h.key)).toEqual(['graph:running']);
 });

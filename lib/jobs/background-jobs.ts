@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { systemContext } from '@/lib/core/request-context';
 import { recordPassOutcomes } from '@/lib/broker/record-pass-outcomes';
 import { reconcileTapRequests } from '@/lib/broker/reconcile-tap-requests';
+import { getDb } from '@/lib/db/client';
+import { deleteEndedRateWindows } from '@/lib/db/rate-window';
 import { logger } from '@/lib/log';
 import { startNotificationDispatcher, stopNotificationDispatcher } from '@/lib/notify/dispatcher-loop';
 
@@ -38,6 +40,13 @@ async function runOnce(state: JobsState | undefined): Promise<void> {
     } catch (error) {
       log.error({ err: error }, 'reconciler run failed; retrying on the next tick');
     }
+    // Budget windows are only read while they run; every tick, the ended ones go.
+    try {
+      const deleted = await deleteEndedRateWindows(await getDb());
+      if (deleted > 0) log.debug({ deleted }, 'ended rate windows deleted');
+    } catch (error) {
+      log.error({ err: error }, 'deleting ended rate windows failed; retrying on the next tick');
+    }
     const tick = state ? state.ticks++ : 0;
     if (tick % PASS_OUTCOME_EVERY_TICKS === 0) {
       try {
@@ -57,7 +66,8 @@ async function runOnce(state: JobsState | undefined): Promise<void> {
 
 /**
  * Starts the background reconciler (see `reconcileTapRequests`): once now — so an `issuing`
- * request left by a crash is resolved on the next start — then every minute. The timer is
+ * request left by a crash is resolved on the next start — then every minute, each run also
+ * deleting the budget windows and holds that have ended (`deleteEndedRateWindows`). The timer is
  * unref'd, so it never keeps the process alive. Idempotent per process.
  */
 export function startBackgroundJobs(): void {
