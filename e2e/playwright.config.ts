@@ -38,5 +38,7 @@ export default defineConfig({
   projects: [
     { name: 'api', testMatch: /api\/.*\.spec\.ts$/ },
     { name: 'browser', testMatch: /ui\/.*\.spec\.ts$/ },
+    // Runs against its own stack with notification mail on (scripts/test.ts), never with the others.
+    { name: 'mail', testMatch: /mail\/.*\.spec\.ts$/ },
   ],
 });

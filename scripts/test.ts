@@ -21,7 +21,7 @@ import pg from 'pg';
 import { ensureCertificate } from '../tenant/cert';
 import { startPgCluster } from './pg-cluster';
 import { checkForLeakedPasses } from './lib/leak-check';
-import { isBuildStale, repoRoot, runNextBuild, startStack } from './lib/stack';
+import { isBuildStale, repoRoot, runNextBuild, startStack, type Stack } from './lib/stack';
 
 type Phase = 'static' | 'unit' | 'e2e';
 const args = process.argv.slice(2);
@@ -115,6 +115,22 @@ async function createDatabase(serverUrl: string, name: string): Promise<string> 
   return url.toString();
 }
 
+/** Runs the Playwright suite (`projects`) against `stack`, with what every spec reads about it. */
+function runPlaywright(projects: string[], stack: Stack, env: Record<string, string>): Promise<number> {
+  return run(process.execPath, [path.join(repoRoot, 'node_modules/@playwright/test/cli.js'), 'test', '-c', 'e2e/playwright.config.ts', ...projects], {
+    PORTAL_URL: stack.portalUrl,
+    TENANT_URL: stack.tenantUrl,
+    TENANT_ID: stack.tenantId,
+    TENANT_SPKI: stack.spkiSha256,
+    TENANT_SEED_PATH: stack.seedPath,
+    NODE_EXTRA_CA_CERTS: stack.certPath,
+    E2E_PORTAL_PID: String(stack.portalPid),
+    E2E_API_BUDGET_PER_USER: E2E_PORTAL_BUDGETS.API_BUDGET_PER_USER,
+    E2E_API_BUDGET_WINDOW_SECONDS: E2E_PORTAL_BUDGETS.API_BUDGET_WINDOW_SECONDS,
+    ...env,
+  });
+}
+
 async function main() {
   const work = await mkdtemp(path.join(os.tmpdir(), 'tapbroker-test-'));
   const reports = path.join(work, 'reports');
@@ -171,19 +187,10 @@ async function main() {
         const passesFile = path.join(work, `issued-passes-${mode}.txt`);
         let code: number;
         try {
-          code = await run(node, [path.join(repoRoot, 'node_modules/@playwright/test/cli.js'), 'test', '-c', 'e2e/playwright.config.ts'], {
-            PORTAL_URL: stack.portalUrl,
-            TENANT_URL: stack.tenantUrl,
-            TENANT_ID: stack.tenantId,
-            TENANT_SPKI: stack.spkiSha256,
-            TENANT_SEED_PATH: stack.seedPath,
-            NODE_EXTRA_CA_CERTS: stack.certPath,
+          code = await runPlaywright(['--project=api', '--project=browser'], stack, {
             E2E_DB_MODE: mode,
-            E2E_PORTAL_PID: String(stack.portalPid),
             ...(databaseUrl ? { E2E_DATABASE_URL: databaseUrl } : {}),
             E2E_ISSUED_PASSES_FILE: passesFile,
-            E2E_API_BUDGET_PER_USER: E2E_PORTAL_BUDGETS.API_BUDGET_PER_USER,
-            E2E_API_BUDGET_WINDOW_SECONDS: E2E_PORTAL_BUDGETS.API_BUDGET_WINDOW_SECONDS,
             PLAYWRIGHT_JSON_OUTPUT_NAME: out,
           });
         } finally {
@@ -202,6 +209,30 @@ async function main() {
         countStep(`leak check (${mode})`, leak.leaks.length === 0 ? 0 : 1);
         if (code !== 0) console.log(`portal log: ${path.join(work, `portal-${mode}.log`)}`);
       }
+
+      // Approver mail needs a portal that sends it; the main stacks do not (see above).
+      console.log('\n== end-to-end (Playwright): notification mail ==');
+      const portalLog: string[] = [];
+      const mailStack = await startStack({
+        portalPort: await freePort(),
+        tenantPort: await freePort(),
+        dataDir: path.join(work, 'e2e-mail'),
+        onPortalOutput: (chunk) => portalLog.push(chunk),
+        notifications: true,
+        env: { ...E2E_PORTAL_BUDGETS, MAIL_DIGEST_MINUTES: '1' },
+      });
+      const out = path.join(reports, 'playwright-mail.json');
+      let code: number;
+      try {
+        code = await runPlaywright(['--project=mail'], mailStack, {
+          E2E_APPROVER_ADDRESSES: mailStack.portalEnv.APPROVER_NOTIFICATION_ADDRESSES ?? '',
+          PLAYWRIGHT_JSON_OUTPUT_NAME: out,
+        });
+      } finally {
+        await mailStack.stop();
+      }
+      writeFileSync(path.join(work, 'portal-mail.log'), portalLog.join(''));
+      addPlaywrightReport(out, 'playwright (mail)', code);
     }
   } finally {
     if (cluster) await cluster.stop();
