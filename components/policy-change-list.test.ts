@@ -12,6 +12,7 @@ const BEFORE: PolicyFields = {
   isUsableOnce: true,
   approvalValidityMinutes: 1440,
   maxIssuancesPerManagerPerDay: 20,
+  maxPendingRequestsPerRequester: 10,
   allowedDirectoryRoleTemplateIds: ['88d8e3e3-8f55-4a1e-953a-9b9898b8876b', '4a5d8f65-41da-4de4-8968-e035b65339cf'],
   protectedGroupIds: [],
   stepUpAuthContextId: null,

@@ -38,7 +38,8 @@ export const PROBLEM_DESCRIPTIONS: Record<ProblemCode, string> = {
   'validation-failed': 'A malformed body, query (unknown keys included) or path parameter; `errors` lists the problems.',
   'not-found': 'A request the caller may not see, an id that does not exist, an unknown route.',
   conflict: 'The request is not in a state that allows the action (already decided, issued, expired…).',
-  'rate-limited': "The manager's daily issuance quota is used up; `Retry-After` says when a slot frees.",
+  'rate-limited':
+    "The manager's daily issuance quota is used up (`Retry-After` says when a slot frees), or a new request would wait for an approver while the policy's `maxPendingRequestsPerRequester` of the caller's requests already do (no `Retry-After`: a slot frees when an approver decides).",
   'step-up-required':
     "The action needs the policy's authentication context; `WWW-Authenticate` carries the claims challenge and `authContextId` names the context.",
   'upstream-unavailable': 'Graph, the identity provider or the database could not be reached; nothing was half-done.',

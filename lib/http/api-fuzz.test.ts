@@ -88,6 +88,7 @@ const FIELDS = [
   'maxLifetimeInMinutes',
   'approvalValidityMinutes',
   'maxIssuancesPerManagerPerDay',
+  'maxPendingRequestsPerRequester',
   'allowedDirectoryRoleTemplateIds',
   'protectedGroupIds',
   'stepUpAuthContextId',

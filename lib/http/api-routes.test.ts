@@ -307,8 +307,8 @@ async function currentPolicy(): Promise<Record<string, unknown>> {
   const get = await route('policy', 'GET');
   const res = await call(get, '/api/policy', 'admin');
   expect(res.status, JSON.stringify(res.body)).toBe(200);
-  const { maxDepth, requireApproval, defaultLifetimeInMinutes, maxLifetimeInMinutes, isUsableOnce, approvalValidityMinutes, maxIssuancesPerManagerPerDay } = res.body;
-  return { maxDepth, requireApproval, defaultLifetimeInMinutes, maxLifetimeInMinutes, isUsableOnce, approvalValidityMinutes, maxIssuancesPerManagerPerDay };
+  const { maxDepth, requireApproval, defaultLifetimeInMinutes, maxLifetimeInMinutes, isUsableOnce, approvalValidityMinutes, maxIssuancesPerManagerPerDay, maxPendingRequestsPerRequester } = res.body;
+  return { maxDepth, requireApproval, defaultLifetimeInMinutes, maxLifetimeInMinutes, isUsableOnce, approvalValidityMinutes, maxIssuancesPerManagerPerDay, maxPendingRequestsPerRequester };
 }
 
 // ---- the foundation routes ----------------------------------------------------------------------
