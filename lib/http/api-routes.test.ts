@@ -35,6 +35,7 @@ import { resetEnvForTests } from '@/lib/env';
 import type { OperationId } from '@/lib/http/route';
 import { listDeclaredApiRoutes } from '@/lib/testing/api-route-files';
 import { loadRouteHandler, useFreshRouteDatabase, type RouteHandler } from '@/lib/testing/route-harness';
+import { storePolicy } from '@/lib/testing/tap-requests';
 import {
   buildTestSeed,
   startLocalTenant,
@@ -68,6 +69,8 @@ beforeAll(async () => {
     ]),
   );
   dropFreshDatabase = await useFreshRouteDatabase();
+  // The pending cap has its own tests; the matrix leaves many of one manager's requests waiting.
+  await storePolicy(await getDb(), { maxPendingRequestsPerRequester: 100 });
   tokens.none = undefined;
   tokens['wrong-audience'] = await local.getUserToken('manager', { scope: 'https://graph.microsoft.com/User.Read' });
   for (const name of SIGNED_IN) tokens[name] = await local.getUserToken(name);
