@@ -47,4 +47,12 @@ describe('policy changes in words', () => {
     ]);
     expect(html).toContain('data-field="protectedGroupIds"');
   });
+
+  it('shows the pending cap as a number changed to another', () => {
+    const html = renderToStaticMarkup(
+      createElement(PolicyChangeList, { fields: ['maxPendingRequestsPerRequester'], before: BEFORE, after: { ...BEFORE, maxPendingRequestsPerRequester: 3 }, label: 'Changes' }),
+    );
+    expect(text(html)).toBe('Requests waiting per requester: 10 → changed to 3');
+    expect(html).toContain('data-field="maxPendingRequestsPerRequester"');
+  });
 });
