@@ -31,6 +31,7 @@ const POLICY: PolicyFields = {
   isUsableOnce: true,
   approvalValidityMinutes: 1440,
   maxIssuancesPerManagerPerDay: 20,
+  maxPendingRequestsPerRequester: 10,
   allowedDirectoryRoleTemplateIds: [DIRECTORY_READERS, REPORTS_READER],
   protectedGroupIds: [],
   stepUpAuthContextId: null,
@@ -148,6 +149,34 @@ describe('editing the lists', () => {
     const { policy: back } = validateDraft(toDraft(policy), null);
     expect(back).not.toBeNull();
     expect(samePolicy(back!, policy)).toBe(true);
+  });
+});
+
+describe('the cap on requests waiting for approval', () => {
+  it('takes 1 to 100, refuses anything else beside the field, and the server agrees', () => {
+    for (const typed of ['1', ' 100 ']) {
+      const { policy, errors } = validateDraft({ ...toDraft(POLICY), maxPendingRequestsPerRequester: typed }, null);
+      expect(errors, typed).toEqual({});
+      expect(brokerPolicyInputSchema.parse(policy).maxPendingRequestsPerRequester).toBe(Number(typed));
+    }
+    for (const [typed, message] of [
+      ['0', 'Enter a number from 1 to 100.'],
+      ['101', 'Enter a number from 1 to 100.'],
+      ['2.5', 'Enter a whole number.'],
+      ['', 'Enter a whole number.'],
+    ] as const) {
+      const { policy, errors } = validateDraft({ ...toDraft(POLICY), maxPendingRequestsPerRequester: typed }, null);
+      expect(policy, typed).toBeNull();
+      expect(errors).toEqual({ maxPendingRequestsPerRequester: message });
+      expect(brokerPolicyInputSchema.safeParse({ ...POLICY, maxPendingRequestsPerRequester: Number(typed) }).success, typed).toBe(false);
+    }
+  });
+
+  it('is a change of its own, said as a number', () => {
+    const after = { ...POLICY, maxPendingRequestsPerRequester: 3 };
+    expect(getChangedFields(POLICY, after)).toEqual(['maxPendingRequestsPerRequester']);
+    expect(formatPolicyValue('maxPendingRequestsPerRequester', after)).toBe('3');
+    expect(validateDraft(toDraft(after), null).policy).toEqual(after);
   });
 });
 

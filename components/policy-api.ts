@@ -10,8 +10,10 @@ import { formatDirectoryRole } from '@/lib/client/directory-roles';
 import { parseAnswer } from '@/lib/client/parse-answer';
 import {
   AUTH_CONTEXT_ID_PATTERN,
+  MAX_PENDING_REQUESTS_PER_REQUESTER,
   MAX_POLICY_LIST_ITEMS,
   MAX_TAP_LIFETIME_MINUTES,
+  MIN_PENDING_REQUESTS_PER_REQUESTER,
   MIN_TAP_LIFETIME_MINUTES,
   POLICY_FIELD_NAMES,
   policyPreviewSchema,
@@ -45,6 +47,7 @@ export const POLICY_FIELD_LABELS: Record<keyof PolicyFields, string> = {
   isUsableOnce: 'One-time use',
   approvalValidityMinutes: 'Approval valid for',
   maxIssuancesPerManagerPerDay: 'Passes per manager per day',
+  maxPendingRequestsPerRequester: 'Requests waiting per requester',
   allowedDirectoryRoleTemplateIds: 'Allowed read-only roles',
   protectedGroupIds: 'Protected groups',
   stepUpAuthContextId: 'Step-up authentication context',
@@ -109,7 +112,8 @@ export function formatPolicyValue(field: keyof PolicyFields, policy: PolicyField
     case 'isUsableOnce':
       return policy.isUsableOnce ? 'yes' : 'no';
     case 'maxIssuancesPerManagerPerDay':
-      return String(policy.maxIssuancesPerManagerPerDay);
+    case 'maxPendingRequestsPerRequester':
+      return String(policy[field]);
     case 'stepUpAuthContextId':
       return policy.stepUpAuthContextId ?? 'off';
     case 'stepUpActions':
@@ -141,6 +145,7 @@ export interface PolicyDraft {
   isUsableOnce: boolean;
   approvalValidityMinutes: string;
   maxIssuancesPerManagerPerDay: string;
+  maxPendingRequestsPerRequester: string;
   /** Ticked roles, in the order the server sent them, then ticked ones appended. */
   allowedDirectoryRoleTemplateIds: string[];
   /** The text area: one object id per line (commas, semicolons and spaces also separate). */
@@ -160,6 +165,7 @@ export function toDraft(policy: PolicyFields): PolicyDraft {
     isUsableOnce: policy.isUsableOnce,
     approvalValidityMinutes: String(policy.approvalValidityMinutes),
     maxIssuancesPerManagerPerDay: String(policy.maxIssuancesPerManagerPerDay),
+    maxPendingRequestsPerRequester: String(policy.maxPendingRequestsPerRequester),
     allowedDirectoryRoleTemplateIds: [...policy.allowedDirectoryRoleTemplateIds],
     protectedGroupIds: policy.protectedGroupIds.join('\n'),
     stepUpAuthContextId: policy.stepUpAuthContextId ?? '',
@@ -224,6 +230,7 @@ export function validateDraft(draft: PolicyDraft, tenant: TenantTapPolicyView | 
     isUsableOnce: draft.isUsableOnce,
     approvalValidityMinutes: readInt(draft.approvalValidityMinutes, 1, 43_200, errors, 'approvalValidityMinutes'),
     maxIssuancesPerManagerPerDay: readInt(draft.maxIssuancesPerManagerPerDay, 0, 10_000, errors, 'maxIssuancesPerManagerPerDay'),
+    maxPendingRequestsPerRequester: readInt(draft.maxPendingRequestsPerRequester, MIN_PENDING_REQUESTS_PER_REQUESTER, MAX_PENDING_REQUESTS_PER_REQUESTER, errors, 'maxPendingRequestsPerRequester'),
     allowedDirectoryRoleTemplateIds: [...new Set(draft.allowedDirectoryRoleTemplateIds.map((id) => id.toLowerCase()))],
     protectedGroupIds: [],
     stepUpAuthContextId: null,

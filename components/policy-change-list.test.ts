@@ -12,6 +12,7 @@ const BEFORE: PolicyFields = {
   isUsableOnce: true,
   approvalValidityMinutes: 1440,
   maxIssuancesPerManagerPerDay: 20,
+  maxPendingRequestsPerRequester: 10,
   allowedDirectoryRoleTemplateIds: ['88d8e3e3-8f55-4a1e-953a-9b9898b8876b', '4a5d8f65-41da-4de4-8968-e035b65339cf'],
   protectedGroupIds: [],
   stepUpAuthContextId: null,
@@ -45,5 +46,13 @@ describe('policy changes in words', () => {
       'Protected groups: added 11111111-2222-4333-8444-555555555555',
     ]);
     expect(html).toContain('data-field="protectedGroupIds"');
+  });
+
+  it('shows the pending cap as a number changed to another', () => {
+    const html = renderToStaticMarkup(
+      createElement(PolicyChangeList, { fields: ['maxPendingRequestsPerRequester'], before: BEFORE, after: { ...BEFORE, maxPendingRequestsPerRequester: 3 }, label: 'Changes' }),
+    );
+    expect(text(html)).toBe('Requests waiting per requester: 10 → changed to 3');
+    expect(html).toContain('data-field="maxPendingRequestsPerRequester"');
   });
 });

@@ -1,5 +1,5 @@
 // The policy form's numbers and pass kind: lifetimes, how long an approval lasts, the daily cap per
-// manager, and whether passes are one-time.
+// manager, how many requests one requester may have waiting, and whether passes are one-time.
 'use client';
 
 import type { TenantTapPolicyView } from '@/components/policy-api';
@@ -41,6 +41,14 @@ export function LifetimeFields({ draft, errors, fieldId, describedBy, update, te
           value={draft.maxIssuancesPerManagerPerDay}
           error={errors.maxIssuancesPerManagerPerDay}
           onChange={(value) => update('maxIssuancesPerManagerPerDay', value)}
+        />
+        <NumberField
+          id={fieldId('maxPendingRequestsPerRequester')}
+          label="Requests waiting per requester"
+          hint="Requests one person may have waiting for an approver at once (1 to 100)."
+          value={draft.maxPendingRequestsPerRequester}
+          error={errors.maxPendingRequestsPerRequester}
+          onChange={(value) => update('maxPendingRequestsPerRequester', value)}
         />
       </div>
 

@@ -34,6 +34,7 @@ test('the defaults, and who may read the policy and the limits', async ({ reques
     isUsableOnce: true,
     approvalValidityMinutes: 1440,
     maxIssuancesPerManagerPerDay: 20,
+    maxPendingRequestsPerRequester: 10,
   });
   expect(Number.isInteger(policy.version)).toBe(true);
   // The tenant's TAP policy bounds are shown next to the broker's (extension).
@@ -93,6 +94,7 @@ test('an invalid policy is refused with validation-failed and saves nothing', as
     ['maxDepth 0', { ...base, maxDepth: 0 }],
     ['an unknown requireApproval', { ...base, requireApproval: 'sometimes' }],
     ['a negative quota', { ...base, maxIssuancesPerManagerPerDay: -1 }],
+    ['no room for a pending request', { ...base, maxPendingRequestsPerRequester: 0 }],
     ['a missing field', Object.fromEntries(Object.entries(base).filter(([k]) => k !== 'isUsableOnce'))],
     ['a string number', { ...base, maxLifetimeInMinutes: '480' }],
   ];

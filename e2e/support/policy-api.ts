@@ -19,12 +19,20 @@ export type PolicySettings = z.infer<typeof policySettingsSchema>;
  */
 export type EditablePolicy = Pick<
   Policy,
-  'maxDepth' | 'requireApproval' | 'defaultLifetimeInMinutes' | 'maxLifetimeInMinutes' | 'isUsableOnce' | 'approvalValidityMinutes' | 'maxIssuancesPerManagerPerDay'
+  | 'maxDepth'
+  | 'requireApproval'
+  | 'defaultLifetimeInMinutes'
+  | 'maxLifetimeInMinutes'
+  | 'isUsableOnce'
+  | 'approvalValidityMinutes'
+  | 'maxIssuancesPerManagerPerDay'
+  | 'maxPendingRequestsPerRequester'
 >;
 
 export function editablePolicy(policy: Policy): EditablePolicy {
-  const { maxDepth, requireApproval, defaultLifetimeInMinutes, maxLifetimeInMinutes, isUsableOnce, approvalValidityMinutes, maxIssuancesPerManagerPerDay } = policy;
-  return { maxDepth, requireApproval, defaultLifetimeInMinutes, maxLifetimeInMinutes, isUsableOnce, approvalValidityMinutes, maxIssuancesPerManagerPerDay };
+  const { maxDepth, requireApproval, defaultLifetimeInMinutes, maxLifetimeInMinutes, isUsableOnce, approvalValidityMinutes, maxIssuancesPerManagerPerDay, maxPendingRequestsPerRequester } =
+    policy;
+  return { maxDepth, requireApproval, defaultLifetimeInMinutes, maxLifetimeInMinutes, isUsableOnce, approvalValidityMinutes, maxIssuancesPerManagerPerDay, maxPendingRequestsPerRequester };
 }
 
 /** `GET /api/policy` as `upn`; asserts 200 and returns the policy with the tenant's TAP policy beside it. */

@@ -111,6 +111,7 @@ async function getPolicyVersionsInForce(db: PrismaClient, start: Date, end: Date
     isUsableOnce: v.isUsableOnce,
     approvalValidityMinutes: v.approvalValidityMinutes,
     maxIssuancesPerManagerPerDay: v.maxIssuancesPerManagerPerDay,
+    maxPendingRequestsPerRequester: v.maxPendingRequestsPerRequester,
     allowedDirectoryRoleTemplateIds: v.allowedDirectoryRoleTemplateIds ?? [],
     protectedGroupIds: v.protectedGroupIds ?? [],
     stepUpAuthContextId: v.stepUpAuthContextId,

@@ -98,11 +98,13 @@ describe('brokerPolicyInputSchema (the PUT /api/policy body)', () => {
     expect(issuesOf({ ...valid, maxDepth: 1 })).toEqual([]);
     expect(issuesOf({ ...valid, maxDepth: 100 })).toEqual([]);
     expect(issuesOf({ ...valid, maxIssuancesPerManagerPerDay: 0 })).toEqual([]);
+    expect(issuesOf({ ...valid, maxPendingRequestsPerRequester: 1 })).toEqual([]);
+    expect(issuesOf({ ...valid, maxPendingRequestsPerRequester: 100 })).toEqual([]);
     expect(issuesOf({ ...valid, defaultLifetimeInMinutes: 10, maxLifetimeInMinutes: 43_200 })).toEqual([]);
   });
 
-  test('refuses each field missing (the two lists and step-up excepted: absent keeps them), and unknown fields', () => {
-    const keptWhenAbsent: string[] = ['allowedDirectoryRoleTemplateIds', 'protectedGroupIds', 'stepUpAuthContextId', 'stepUpActions'];
+  test('refuses each field missing (the pending cap, the two lists and step-up excepted: absent keeps them), and unknown fields', () => {
+    const keptWhenAbsent: string[] = ['maxPendingRequestsPerRequester', 'allowedDirectoryRoleTemplateIds', 'protectedGroupIds', 'stepUpAuthContextId', 'stepUpActions'];
     for (const field of POLICY_FIELDS.filter((f) => !keptWhenAbsent.includes(f))) {
       const body: Record<string, unknown> = { ...valid };
       delete body[field];
@@ -133,6 +135,10 @@ describe('brokerPolicyInputSchema (the PUT /api/policy body)', () => {
       ['approvalValidityMinutes', 43_201],
       ['maxIssuancesPerManagerPerDay', -1],
       ['maxIssuancesPerManagerPerDay', 10_001],
+      ['maxPendingRequestsPerRequester', 0],
+      ['maxPendingRequestsPerRequester', 101],
+      ['maxPendingRequestsPerRequester', 2.5],
+      ['maxPendingRequestsPerRequester', null],
       ['protectedGroupIds', 'not-a-list'],
       ['allowedDirectoryRoleTemplateIds', null],
       ['stepUpAuthContextId', 'c0'],
@@ -205,6 +211,18 @@ describe('stored policy mapping', () => {
     expect(fromStoredPolicy(row)).toEqual({ ...stepUp, version: 2 });
     expect(fromStoredPolicy({ ...row, stepUpActions: ['policy', 'revoke', 'approve'] }).stepUpActions).toEqual(['approve', 'policy']);
     expect(getDefaultPolicy()).toMatchObject({ stepUpAuthContextId: null, stepUpActions: [] });
+  });
+
+  test('the pending cap round trips, defaults to the column default (10), and an absent one keeps what is in force', () => {
+    expect(getDefaultPolicy().maxPendingRequestsPerRequester).toBe(10);
+    const capped = fields({ maxPendingRequestsPerRequester: 3 });
+    const row = { ...toStoredPolicyFields(capped), version: 5, createdAt: new Date(), createdBy: 'admin' };
+    expect(row.maxPendingRequestsPerRequester).toBe(3);
+    expect(fromStoredPolicy(row)).toEqual({ ...capped, version: 5 });
+    const { maxPendingRequestsPerRequester: _cap, ...withoutCap } = DEFAULT_FIELDS;
+    expect(completePolicyInput(brokerPolicyInputSchema.parse(withoutCap), capped).maxPendingRequestsPerRequester).toBe(3);
+    expect(completePolicyInput(brokerPolicyInputSchema.parse({ ...withoutCap, maxPendingRequestsPerRequester: 7 }), capped).maxPendingRequestsPerRequester).toBe(7);
+    expect(getChangedPolicyFields(capped, fields())).toEqual(['maxPendingRequestsPerRequester']);
   });
 
   test('getChangedPolicyFields lists exactly the differing fields', () => {

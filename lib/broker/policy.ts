@@ -53,13 +53,14 @@ export type BrokerPolicyFields = Omit<BrokerPolicy, 'version'>;
 export type BrokerPolicyInput = z.infer<typeof brokerPolicyInputSchema>;
 
 /**
- * The whole policy a `PUT /api/policy` body asks for: the lists and step-up fields it leaves out
- * stay as in `current` (an explicit `stepUpAuthContextId: null` turns step-up off).
+ * The whole policy a `PUT /api/policy` body asks for: the pending cap, lists and step-up fields it
+ * leaves out stay as in `current` (an explicit `stepUpAuthContextId: null` turns step-up off).
  */
 export function completePolicyInput(input: BrokerPolicyInput, current: BrokerPolicyFields): BrokerPolicyFields {
   const {
     version: _version,
     tenantTapPolicy: _tenantTapPolicy,
+    maxPendingRequestsPerRequester,
     allowedDirectoryRoleTemplateIds,
     protectedGroupIds,
     stepUpAuthContextId,
@@ -68,6 +69,7 @@ export function completePolicyInput(input: BrokerPolicyInput, current: BrokerPol
   } = input;
   return {
     ...rest,
+    maxPendingRequestsPerRequester: maxPendingRequestsPerRequester ?? current.maxPendingRequestsPerRequester,
     allowedDirectoryRoleTemplateIds: allowedDirectoryRoleTemplateIds ?? [...current.allowedDirectoryRoleTemplateIds],
     protectedGroupIds: protectedGroupIds ?? [...current.protectedGroupIds],
     stepUpAuthContextId: stepUpAuthContextId === undefined ? current.stepUpAuthContextId : stepUpAuthContextId,
@@ -85,6 +87,8 @@ const DEFAULT_POLICY: BrokerPolicy = Object.freeze({
   isUsableOnce: true,
   approvalValidityMinutes: 24 * 60,
   maxIssuancesPerManagerPerDay: 20,
+  // The column default of migration 0009: versions stored before it read as this.
+  maxPendingRequestsPerRequester: 10,
   allowedDirectoryRoleTemplateIds: [...DEFAULT_ALLOWED_ROLE_TEMPLATE_IDS],
   protectedGroupIds: [],
   // Off by default so a fresh install works before the tenant has an authentication context;
@@ -114,6 +118,7 @@ export function fromStoredPolicy(row: PolicyVersion): BrokerPolicy {
     isUsableOnce: row.isUsableOnce,
     approvalValidityMinutes: row.approvalValidityMinutes,
     maxIssuancesPerManagerPerDay: row.maxIssuancesPerManagerPerDay,
+    maxPendingRequestsPerRequester: row.maxPendingRequestsPerRequester,
     // Rows written before these columns existed read as the defaults the migration gave them.
     allowedDirectoryRoleTemplateIds: row.allowedDirectoryRoleTemplateIds ?? [...DEFAULT_ALLOWED_ROLE_TEMPLATE_IDS],
     protectedGroupIds: row.protectedGroupIds ?? [],
@@ -125,7 +130,7 @@ export function fromStoredPolicy(row: PolicyVersion): BrokerPolicy {
 }
 
 /** The column values of a new `policy_version` row (without version, created_at, created_by). */
-export function toStoredPolicyFields(policy: BrokerPolicyFields): Omit<PolicyVersion, 'version' | 'createdAt' | 'createdBy' | 'maxPendingRequestsPerRequester'> {
+export function toStoredPolicyFields(policy: BrokerPolicyFields): Omit<PolicyVersion, 'version' | 'createdAt' | 'createdBy'> {
   return {
     maxDepth: policy.maxDepth,
     requireApproval: policy.requireApproval === 'indirect-only' ? 'indirect_only' : policy.requireApproval,
@@ -134,6 +139,7 @@ export function toStoredPolicyFields(policy: BrokerPolicyFields): Omit<PolicyVer
     isUsableOnce: policy.isUsableOnce,
     approvalValidityMinutes: policy.approvalValidityMinutes,
     maxIssuancesPerManagerPerDay: policy.maxIssuancesPerManagerPerDay,
+    maxPendingRequestsPerRequester: policy.maxPendingRequestsPerRequester,
     allowedDirectoryRoleTemplateIds: [...policy.allowedDirectoryRoleTemplateIds],
     protectedGroupIds: [...policy.protectedGroupIds],
     stepUpAuthContextId: policy.stepUpAuthContextId,

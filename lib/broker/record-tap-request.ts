@@ -2,6 +2,7 @@ import 'server-only';
 import { appendAuditEvent } from '@/lib/audit/append-audit-event';
 import type { Actor } from '@/lib/auth/actor';
 import { SYSTEM_ACTOR_ID, type RequestContext } from '@/lib/core/request-context';
+import { checkPendingCap, type PendingCapDecision } from '@/lib/broker/pending-cap';
 import type { BrokerPolicy } from '@/lib/broker/policy';
 import { getApprovalExpiry, requiresApproval, type TapRequestTerms } from '@/lib/broker/tap-request-policy';
 import { inTransaction } from '@/lib/db/transaction';
@@ -11,7 +12,8 @@ import { enqueueNotifications } from '@/lib/notify/enqueue-notifications';
 
 /**
  * A checked TAP request stored with its evidence (`recordTapRequest`): the row, its audit events
- * and the approvers' notification commit together or not at all.
+ * and the approvers' notification commit together or not at all — or nothing, when the request
+ * would wait for an approver and the requester's pending cap is reached.
  */
 
 export interface NewTapRequest {
@@ -28,19 +30,31 @@ export interface NewTapRequest {
   now: Date;
 }
 
+/** The stored request, or the cap that kept a pending one out (nothing was written). */
+export type RecordTapRequestResult = { ok: true; row: TapRequest } | Extract<PendingCapDecision, { ok: false }>;
+
 /**
  * Stores the request as `pending_approval`, or as `approved` by `system` when the policy needs no
  * approver at its depth, with `tap_request.created` (and `tap_request.approved`, `auto: true`) and,
  * for a pending one, the approvers' notification in the outbox — one transaction.
+ *
+ * A pending one is first held to `maxPendingRequestsPerRequester` under the requester's lock, in
+ * this same transaction, so parallel requests cannot together exceed it; at the cap nothing is
+ * stored and the decision is returned for the caller to refuse (`refuseTapRequest`).
  */
-export async function recordTapRequest(db: PrismaClient, request: NewTapRequest, ctx: RequestContext): Promise<TapRequest> {
+export async function recordTapRequest(db: PrismaClient, request: NewTapRequest, ctx: RequestContext): Promise<RecordTapRequestResult> {
   const { actor, target, decision, policy, now } = request;
   const needsApproval = requiresApproval(policy, decision.depth);
   const approvalExpiresAt = needsApproval ? null : getApprovalExpiry(policy, now);
   const targetDisplayName = target.displayName ?? target.userPrincipalName ?? target.id;
   const evidence = { chain: decision.chain, depth: decision.depth, policyVersion: policy.version, graphRequestId: request.graphRequestId };
 
-  return inTransaction(db, async (tx) => {
+  return inTransaction(db, async (tx): Promise<RecordTapRequestResult> => {
+    if (needsApproval) {
+      // Before the first audit append: the requester's lock, then the audit chain's, always in that order.
+      const cap = await checkPendingCap(tx, actor.id, policy);
+      if (!cap.ok) return cap;
+    }
     const created = await tx.tapRequest.create({
       data: {
         status: needsApproval ? 'pending_approval' : 'approved',
@@ -89,6 +103,6 @@ export async function recordTapRequest(db: PrismaClient, request: NewTapRequest,
     }
     // Approvers hear about a request that waits for them (outbox, same transaction).
     if (created.status === 'pending_approval') await enqueueNotifications(tx, 'approval_requested', created);
-    return created;
+    return { ok: true, row: created };
   });
 }

@@ -6,6 +6,7 @@ const refusals: Record<string, TapRequestRefusal> = {
   disabledRequester: { ok: false, code: 'forbidden', why: 'requester-not-enabled-member' },
   ineligible: { ok: false, code: 'target-ineligible', reasons: ['privileged-role', 'cannot-verify'] },
   terms: { ok: false, code: 'terms-outside-policy' },
+  pending: { ok: false, code: 'too-many-pending', waiting: 1, limit: 1 },
 };
 
 function answer(refusal: TapRequestRefusal, stage: RefusalStage) {
@@ -39,5 +40,14 @@ describe('describeRefusal', () => {
   it('turns terms the policy no longer allows into a conflict with a named reason', () => {
     expect(answer(refusals.terms!, 'issue')).toEqual({ status: 409, code: 'conflict', auditCode: 'conflict', failureCode: 'terms-outside-policy' });
     expect(describeRefusal(refusals.terms!, 'issue').reasons).toEqual(['terms-outside-policy']);
+  });
+
+  it('answers a full pending cap 429 rate-limited without Retry-After, naming the reason and the figures', () => {
+    const outcome = describeRefusal(refusals.pending!, 'create');
+    expect(answer(refusals.pending!, 'create')).toEqual({ status: 429, code: 'rate-limited', auditCode: 'rate-limited', failureCode: 'too-many-pending' });
+    expect(outcome.reasons).toEqual(['too-many-pending']);
+    expect(outcome.details).toEqual({ waiting: 1, limit: 1 });
+    expect(outcome.error.retryAfterSeconds).toBeUndefined();
+    expect(outcome.error.detail).toBe('You already have 1 request waiting for approval, the most the policy allows; wait until an approver decides one.');
   });
 });

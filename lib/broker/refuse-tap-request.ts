@@ -3,6 +3,7 @@ import { appendAuditEvent } from '@/lib/audit/append-audit-event';
 import type { AuditDataFor } from '@/lib/audit/catalogue';
 import type { RequestContext } from '@/lib/core/request-context';
 import { BrokerError } from '@/lib/core/errors';
+import type { PendingCapDecision } from '@/lib/broker/pending-cap';
 import type { CanRequestResult } from '@/lib/broker/tap-request-policy';
 import { inTransaction } from '@/lib/db/transaction';
 import type { PrismaClient } from '@/lib/db/generated/client';
@@ -15,15 +16,24 @@ import type { PrismaClient } from '@/lib/db/generated/client';
 
 export type RefusalStage = 'create' | 'approve' | 'issue';
 
-/** Why the broker says no: the reporting line and eligibility judged from Graph, or terms the policy no longer allows. */
-export type TapRequestRefusal = Extract<CanRequestResult, { ok: false }> | { ok: false; code: 'terms-outside-policy' };
+/**
+ * Why the broker says no: the reporting line and eligibility judged from Graph, terms the policy
+ * no longer allows, or (at creation) too many of the requester's requests already waiting for an
+ * approver (`waiting` of at most `limit`).
+ */
+export type TapRequestRefusal =
+  | Extract<CanRequestResult, { ok: false }>
+  | { ok: false; code: 'terms-outside-policy' }
+  | Extract<PendingCapDecision, { ok: false }>;
 
 /** What a refusal stores on the request, writes to the audit trail and answers. */
 export interface RefusalOutcome {
   failureCode: string;
   failureReason: string;
-  auditCode: 'not-in-reporting-chain' | 'target-ineligible' | 'forbidden' | 'conflict';
+  auditCode: 'not-in-reporting-chain' | 'target-ineligible' | 'forbidden' | 'conflict' | 'rate-limited';
   reasons: string[] | undefined;
+  /** Figures for the audit event's `details`, where the refusal has any. */
+  details?: { waiting: number; limit: number };
   error: BrokerError;
 }
 
@@ -54,6 +64,20 @@ export function describeRefusal(refusal: TapRequestRefusal, stage: RefusalStage)
     case 'terms-outside-policy': {
       const failureReason = 'The policy changed since the request was made and no longer allows its terms; request a new pass.';
       return { failureCode: refusal.code, failureReason, auditCode: 'conflict', reasons: [refusal.code], error: approving ? failed(failureReason) : new BrokerError('conflict', failureReason) };
+    }
+    case 'too-many-pending': {
+      // No Retry-After: a slot frees when an approver decides, which no clock predicts. There is
+      // no way to withdraw a pending request, so waiting (or its expiry) is the only way out.
+      const requests = refusal.waiting === 1 ? '1 request' : `${refusal.waiting} requests`;
+      const failureReason = `You already have ${requests} waiting for approval, the most the policy allows; wait until an approver decides one.`;
+      return {
+        failureCode: refusal.code,
+        failureReason,
+        auditCode: 'rate-limited',
+        reasons: [refusal.code],
+        details: { waiting: refusal.waiting, limit: refusal.limit },
+        error: new BrokerError('rate-limited', failureReason),
+      };
     }
   }
 }
@@ -105,6 +129,7 @@ export async function refuseTapRequest(db: PrismaClient, refusal: TapRequestRefu
         stage: subject.stage,
         code: outcome.auditCode,
         ...(outcome.reasons === undefined ? {} : { reasons: outcome.reasons }),
+        ...(outcome.details === undefined ? {} : { details: outcome.details }),
         ...(failed ? { newStatus: 'failed' as const } : {}),
       },
       context: ctx,

@@ -5,9 +5,12 @@ import { BrokerError } from '@/lib/core/errors';
 import { getEnv } from '@/lib/env';
 import { findRememberedRefusal } from '@/lib/broker/find-remembered-refusal';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
+import { countPendingRequests, getPendingCapDecision, isApprovalCertain } from '@/lib/broker/pending-cap';
+import type { BrokerPolicy } from '@/lib/broker/policy';
 import { refuseTapRequest } from '@/lib/broker/refuse-tap-request';
 import { recordTapRequest } from '@/lib/broker/record-tap-request';
 import { resolveDb, type UseCaseOptions } from '@/lib/db/transaction';
+import type { PrismaClient } from '@/lib/db/generated/client';
 import { checkJustification, judgeTapRequest, resolveTapRequestTerms } from '@/lib/broker/tap-request-policy';
 import { toRequestView, type TapRequestView } from '@/lib/broker/to-request-view';
 import { getTargetFacts } from '@/lib/graph/get-target-facts';
@@ -41,6 +44,13 @@ export interface RequestTapInput {
  * under the same policy within REFUSAL_MEMORY_SECONDS gets that refusal again without a Graph read
  * (`findRememberedRefusal`; its event carries `rememberedFromSeq`); a success is never remembered.
  *
+ * A request that would wait for an approver while the requester already has the policy's
+ * `maxPendingRequestsPerRequester` waiting is refused: 429 `rate-limited`, no Retry-After,
+ * audited with the reason `too-many-pending`, nothing stored. When every request waits
+ * (`requireApproval: always`) a cheap count refuses before Graph is asked; otherwise only Graph's
+ * depth says whether this one would wait. Either way the exact check runs again, under a lock, in
+ * the transaction that would store it.
+ *
  * On success the request is stored with the chain it saw as evidence and `tap_request.created`
  * in one transaction — plus an automatic `tap_request.approved` (decidedBy `system`) when the
  * policy needs no approver at this depth.
@@ -64,6 +74,7 @@ export async function requestTap(actor: Actor, input: RequestTapInput, ctx: Requ
     throw await refuseTapRequest(db, remembered.refusal, { stage: 'create', actorId: actor.id, targetId: remembered.targetId, evidence: remembered.evidence }, ctx);
   }
 
+  await checkPendingCapBeforeGraph(db, actor.id, input.targetUserId, policy, ctx);
   const facts = await getTargetFacts(input.targetUserId, { log: ctx.log });
   const decision = judgeTapRequest(actor, facts, policy);
   if (!decision.ok) {
@@ -99,12 +110,29 @@ export async function requestTap(actor: Actor, input: RequestTapInput, ctx: Requ
   const terms = resolveTapRequestTerms(input, policy, tapPolicy, target, now);
   if (!terms.ok) throw new BrokerError('validation-failed', 'The requested pass is outside what policy allows.', { errors: terms.errors });
 
-  const row = await recordTapRequest(
+  const recorded = await recordTapRequest(
     db,
     { actor, target, chain: facts.chain, decision, justification: justification.value, terms: terms.terms, policy, graphRequestId: facts.graphRequestId, now },
     ctx,
   );
+  if (!recorded.ok) {
+    const evidence = { policyVersion: policy.version, graphRequestId: facts.graphRequestId, chain: decision.chain, depth: decision.depth };
+    throw await refuseTapRequest(db, recorded, { stage: 'create', actorId: actor.id, targetId: target.id, evidence }, ctx);
+  }
+  const { row } = recorded;
   kickNotificationDispatcher();
   ctx.log.info({ tapRequestId: row.id, status: row.status, depth: row.depth }, 'TAP request created');
   return toRequestView(row);
+}
+
+/**
+ * The pending cap before Graph is asked, when every request waits for an approver whatever its
+ * depth: a requester at the cap costs one count, not a Graph read. Not the final word — the
+ * insert's transaction checks again under the requester's lock.
+ */
+async function checkPendingCapBeforeGraph(db: PrismaClient, actorId: string, targetUserId: string, policy: BrokerPolicy, ctx: RequestContext): Promise<void> {
+  if (!isApprovalCertain(policy)) return;
+  const cap = getPendingCapDecision(await countPendingRequests(db, actorId), policy.maxPendingRequestsPerRequester);
+  // The same answer whoever the target is, so refusing before the chain is read tells nothing.
+  if (!cap.ok) throw await refuseTapRequest(db, cap, { stage: 'create', actorId, targetId: normalizeUserReference(targetUserId), evidence: { policyVersion: policy.version } }, ctx);
 }

@@ -30,6 +30,7 @@ const policy: BrokerPolicy = {
   isUsableOnce: false,
   approvalValidityMinutes: 1440,
   maxIssuancesPerManagerPerDay: 20,
+  maxPendingRequestsPerRequester: 10,
   allowedDirectoryRoleTemplateIds: [],
   protectedGroupIds: [],
   stepUpAuthContextId: null,

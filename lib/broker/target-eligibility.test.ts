@@ -44,7 +44,7 @@ afterEach(() => {
 /** Stores a new policy version: the current one with `patch` (the rule reads it on every call). */
 async function storeRules(
   db: PrismaClient,
-  patch: Partial<{ requireApproval: 'always' | 'never' | 'indirect_only'; protectedGroupIds: string[]; allowedDirectoryRoleTemplateIds: string[]; maxIssuancesPerManagerPerDay: number }>,
+  patch: Partial<{ requireApproval: 'always' | 'never' | 'indirect_only'; protectedGroupIds: string[]; allowedDirectoryRoleTemplateIds: string[]; maxIssuancesPerManagerPerDay: number; maxPendingRequestsPerRequester: number }>,
 ): Promise<void> {
   const current = await db.policyVersion.findFirstOrThrow({ orderBy: { version: 'desc' } });
   const { version: _version, createdAt: _createdAt, ...fields } = current;
@@ -105,7 +105,8 @@ describe('the eligibility rule at every step', () => {
     beforeAll(async () => {
       testDb = await databases.open(kind);
       db = testDb.prisma;
-      await storeRules(db, { protectedGroupIds: [groupIdOf(local, 'Executives')], maxIssuancesPerManagerPerDay: 1000 });
+      // The quota and the pending cap have their own tests; here they must not interfere.
+      await storeRules(db, { protectedGroupIds: [groupIdOf(local, 'Executives')], maxIssuancesPerManagerPerDay: 1000, maxPendingRequestsPerRequester: 100 });
     });
 
     afterAll(async () => {

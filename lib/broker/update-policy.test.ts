@@ -98,6 +98,26 @@ describe('updatePolicy', () => {
     expect((event?.data as Prisma.JsonObject).changedFields).toEqual([]);
   });
 
+  test('the pending cap: saved and audited like any field, kept by a PUT that leaves it out, refused outside 1–100', async () => {
+    const capped = await updatePolicy(ADMIN, { ...DEFAULTS, maxPendingRequestsPerRequester: 3 }, testRequestContext(), { db: db.prisma });
+    expect(capped).toEqual({ ...DEFAULTS, maxPendingRequestsPerRequester: 3, version: 2 });
+    expect((await db.prisma.policyVersion.findUniqueOrThrow({ where: { version: 2 } })).maxPendingRequestsPerRequester).toBe(3);
+    const { maxPendingRequestsPerRequester: _cap, ...withoutCap } = DEFAULTS;
+    const kept = await updatePolicy(ADMIN, { ...withoutCap, maxDepth: 4 }, testRequestContext(), { db: db.prisma });
+    expect(kept).toMatchObject({ maxPendingRequestsPerRequester: 3, maxDepth: 4, version: 3 });
+    const events = await db.prisma.auditEvent.findMany({ orderBy: { seq: 'asc' } });
+    expect(events.map((event) => (event.data as Prisma.JsonObject).changedFields)).toEqual([['maxPendingRequestsPerRequester'], ['maxDepth']]);
+    expect((events[0]?.data as Prisma.JsonObject).after).toMatchObject({ maxPendingRequestsPerRequester: 3 });
+
+    const before = await snapshot();
+    for (const value of [0, 101]) {
+      const error = await refusal(updatePolicy(ADMIN, { ...DEFAULTS, maxPendingRequestsPerRequester: value }, testRequestContext(), { db: db.prisma }));
+      expect(error).toMatchObject({ code: 'validation-failed' });
+      expect(error.errors?.map((issue) => issue.path)).toEqual(['maxPendingRequestsPerRequester']);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
   test('only an admin may change it; the refusal changes nothing and costs no Graph call', async () => {
     const before = await snapshot();
     const requests = graphRequests();

@@ -69,6 +69,7 @@ describe('the browser reads the API with the contract', () => {
       isUsableOnce: false,
       approvalValidityMinutes: 60,
       maxIssuancesPerManagerPerDay: 5,
+      maxPendingRequestsPerRequester: 10,
       allowedDirectoryRoleTemplateIds: [],
       protectedGroupIds: [],
       stepUpAuthContextId: 'c1',

@@ -150,6 +150,7 @@ export const auditPolicyRecordSchema = z.object({
   isUsableOnce: z.boolean(),
   approvalValidityMinutes: z.int(),
   maxIssuancesPerManagerPerDay: z.int(),
+  maxPendingRequestsPerRequester: z.int(),
   allowedDirectoryRoleTemplateIds: z.array(z.string()),
   protectedGroupIds: z.array(z.string()),
   stepUpAuthContextId: z.nullable(z.string()),

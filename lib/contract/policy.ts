@@ -14,6 +14,10 @@ export const MAX_TAP_LIFETIME_MINUTES = 43_200;
 /** How many ids each of the policy's lists may hold. */
 export const MAX_POLICY_LIST_ITEMS = 100;
 
+/** The bounds of `maxPendingRequestsPerRequester`: at least one request may always wait. */
+export const MIN_PENDING_REQUESTS_PER_REQUESTER = 1;
+export const MAX_PENDING_REQUESTS_PER_REQUESTER = 100;
+
 /**
  * Directory roles (template ids) a target may hold and still get a pass: only roles that read and
  * change nothing about other accounts. Authentication, Password and Helpdesk Administrators are
@@ -84,6 +88,7 @@ const policyFields = {
   isUsableOnce: z.boolean(),
   approvalValidityMinutes: z.int().check(z.minimum(1), z.maximum(43_200)),
   maxIssuancesPerManagerPerDay: z.int().check(z.minimum(0), z.maximum(10_000)),
+  maxPendingRequestsPerRequester: z.int().check(z.minimum(MIN_PENDING_REQUESTS_PER_REQUESTER), z.maximum(MAX_PENDING_REQUESTS_PER_REQUESTER)),
   allowedDirectoryRoleTemplateIds: objectIdList.check(
     z.superRefine((ids, ctx) => {
       ids.forEach((id, index) => {
@@ -104,6 +109,7 @@ const descriptions = {
   requireApproval: '`indirect-only`: an approver for depth > 1.',
   approvalValidityMinutes: 'How long an approval may be issued.',
   maxIssuancesPerManagerPerDay: 'Per rolling 24 hours; 0 stops issuance.',
+  maxPendingRequestsPerRequester: 'Requests one requester may have waiting for an approver at once; one more is refused (429).',
   allowedDirectoryRoleTemplateIds: 'Read-only directory roles (template ids) that leave a target eligible.',
   protectedGroupIds: 'Groups (object ids) whose members never get a pass.',
   stepUpAuthContextId: 'The authentication context (`c1` … `c99`) a token must carry in `acrs` to issue a pass; null = no step-up.',
@@ -136,10 +142,12 @@ export type PolicyFields = Omit<Policy, 'version'>;
 /**
  * The body of `PUT /api/policy` (and `POST /api/policy/preview`): the whole policy. `version` and
  * `tenantTapPolicy` are ignored, so a client can send back what it read; any other unknown key is
- * refused. Leaving out the lists or the step-up fields keeps what is in force.
+ * refused. Leaving out the lists, the step-up fields or the pending cap keeps what is in force, so
+ * a client written before a field existed can still save.
  */
 export const policyInputSchema = z.strictObject({
   ...withDescriptions(policyFields),
+  maxPendingRequestsPerRequester: z.optional(policyFields.maxPendingRequestsPerRequester),
   allowedDirectoryRoleTemplateIds: z.optional(policyFields.allowedDirectoryRoleTemplateIds),
   protectedGroupIds: z.optional(policyFields.protectedGroupIds),
   stepUpAuthContextId: z.optional(policyFields.stepUpAuthContextId),

@@ -40,7 +40,7 @@ export const PROBLEM_DESCRIPTIONS: Record<ProblemCode, string> = {
   'not-found': 'A request the caller may not see, an id that does not exist, an unknown route.',
   conflict: 'The request is not in a state that allows the action (already decided, issued, expired…).',
   'rate-limited':
-    "The caller's request budget for the API is used up for the current window, or the manager's daily issuance quota is; `Retry-After` says when to try again.",
+    "The caller's request budget for the API is used up for the current window, or the manager's daily issuance quota is (`Retry-After` says when to try again); or a new request would wait for an approver while the policy's `maxPendingRequestsPerRequester` of the caller's requests already do (no `Retry-After`: a slot frees when an approver decides).",
   'step-up-required':
     "The action needs the policy's authentication context; `WWW-Authenticate` carries the claims challenge and `authContextId` names the context.",
   'upstream-unavailable': 'Graph, the identity provider or the database could not be reached; nothing was half-done.',

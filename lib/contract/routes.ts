@@ -189,7 +189,7 @@ export const operations = [
     tag: 'TAP requests',
     summary: 'Request a pass for a reportee',
     description:
-      'The caller must be in the target\'s reporting chain within the policy\'s depth (403 `not-in-reporting-chain`, also for ids that do not exist) and the target eligible (422 with `reasons`). Starts `approved` when the policy needs no approver at this depth, else `pending_approval`.',
+      'The caller must be in the target\'s reporting chain within the policy\'s depth (403 `not-in-reporting-chain`, also for ids that do not exist) and the target eligible (422 with `reasons`). Starts `approved` when the policy needs no approver at this depth, else `pending_approval` — unless the policy\'s `maxPendingRequestsPerRequester` of the caller\'s requests already wait: then 429 `rate-limited` without `Retry-After`, and nothing is stored.',
     body: createTapRequestBodySchema,
     responses: {
       201: tapRequestSchema,
@@ -197,6 +197,7 @@ export const operations = [
       401: unauthenticated,
       403: problem('forbidden', 'not-in-reporting-chain'),
       422: ineligible,
+      429: problem('rate-limited'),
       503: unavailable,
     },
   },

@@ -91,6 +91,7 @@ const FIELDS = [
   'maxLifetimeInMinutes',
   'approvalValidityMinutes',
   'maxIssuancesPerManagerPerDay',
+  'maxPendingRequestsPerRequester',
   'allowedDirectoryRoleTemplateIds',
   'protectedGroupIds',
   'stepUpAuthContextId',

@@ -35,6 +35,7 @@ import { resetEnvForTests } from '@/lib/env';
 import type { OperationId } from '@/lib/http/route';
 import { listDeclaredApiRoutes } from '@/lib/testing/api-route-files';
 import { loadRouteHandler, useFreshRouteDatabase, type RouteHandler } from '@/lib/testing/route-harness';
+import { storePolicy } from '@/lib/testing/tap-requests';
 import {
   buildTestSeed,
   startLocalTenant,
@@ -68,6 +69,8 @@ beforeAll(async () => {
     ]),
   );
   dropFreshDatabase = await useFreshRouteDatabase();
+  // The pending cap has its own tests; the matrix leaves many of one manager's requests waiting.
+  await storePolicy(await getDb(), { maxPendingRequestsPerRequester: 100 });
   tokens.none = undefined;
   tokens['wrong-audience'] = await local.getUserToken('manager', { scope: 'https://graph.microsoft.com/User.Read' });
   for (const name of SIGNED_IN) tokens[name] = await local.getUserToken(name);
@@ -307,8 +310,8 @@ async function currentPolicy(): Promise<Record<string, unknown>> {
   const get = await route('policy', 'GET');
   const res = await call(get, '/api/policy', 'admin');
   expect(res.status, JSON.stringify(res.body)).toBe(200);
-  const { maxDepth, requireApproval, defaultLifetimeInMinutes, maxLifetimeInMinutes, isUsableOnce, approvalValidityMinutes, maxIssuancesPerManagerPerDay } = res.body;
-  return { maxDepth, requireApproval, defaultLifetimeInMinutes, maxLifetimeInMinutes, isUsableOnce, approvalValidityMinutes, maxIssuancesPerManagerPerDay };
+  const { maxDepth, requireApproval, defaultLifetimeInMinutes, maxLifetimeInMinutes, isUsableOnce, approvalValidityMinutes, maxIssuancesPerManagerPerDay, maxPendingRequestsPerRequester } = res.body;
+  return { maxDepth, requireApproval, defaultLifetimeInMinutes, maxLifetimeInMinutes, isUsableOnce, approvalValidityMinutes, maxIssuancesPerManagerPerDay, maxPendingRequestsPerRequester };
 }
 
 // ---- the foundation routes ----------------------------------------------------------------------

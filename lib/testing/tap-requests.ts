@@ -150,6 +150,7 @@ export async function storePolicy(
     isUsableOnce: boolean;
     approvalValidityMinutes: number;
     maxIssuancesPerManagerPerDay: number;
+    maxPendingRequestsPerRequester: number;
     stepUpAuthContextId: string | null;
     stepUpActions: string[];
   }>,
