@@ -103,7 +103,7 @@ export interface TapMethod {
   /** Set once the pass has been used for a sign-in (one-time passes then become unusable). */
   usedDateTime: string | null;
   /**
-   * scrypt hash of the pass with a per-pass random salt (hex), so that sign-in with the pass can be
+   * SHA-256 of a per-pass random salt and the pass (hex; see tenant/tap-passes.ts), so that sign-in with the pass can be
    * checked. The pass itself is never kept (Graph returns it only in Create's 201).
    */
   passHash: { salt: string; hash: string };
