@@ -4,7 +4,7 @@
  * ever grow.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteEndedRateWindows, getRateHoldMs, holdRate, takeFromRateWindow } from '@/lib/db/rate-window';
+import { deleteEndedRateWindows, getRateHoldMs, holdRate, takeFromRateWindow, takeFromRateWindowUnlessHeld } from '@/lib/db/rate-window';
 import { createTestDb, type TestDb } from '@/lib/testing/db';
 
 let db: TestDb;
@@ -69,5 +69,27 @@ describe('rate holds', () => {
     expect(await deleteEndedRateWindows(db.prisma)).toBe(2);
     expect(await db.prisma.rateWindow.count({ where: { key: live } })).toBe(1);
     expect(await db.prisma.rateHold.count({ where: { key: live } })).toBe(1);
+  });
+});
+
+describe('takeFromRateWindowUnlessHeld', () => {
+  it('counts like takeFromRateWindow while no pause runs, and counts nothing while one does', async () => {
+    const key = `test:${crypto.randomUUID()}`;
+    const holdKey = `hold:${crypto.randomUUID()}`;
+    const first = await takeFromRateWindowUnlessHeld(db.prisma, key, holdKey, { windowMs: 3_600_000, limit: 1 });
+    expect(first).toMatchObject({ allowed: true, hits: 1, firstRefusal: false });
+    expect(await takeFromRateWindowUnlessHeld(db.prisma, key, holdKey, { windowMs: 3_600_000, limit: 1 })).toMatchObject({ allowed: false, hits: 2, firstRefusal: true });
+
+    await holdRate(db.prisma, holdKey, 60_000);
+    const held = await takeFromRateWindowUnlessHeld(db.prisma, key, holdKey, { windowMs: 3_600_000, limit: 1 });
+    expect('heldMs' in held && held.heldMs).toBeGreaterThan(50_000);
+    expect((await db.prisma.rateWindow.findFirstOrThrow({ where: { key } })).hits).toBe(2);
+  });
+
+  it('ignores a pause that has ended', async () => {
+    const key = `test:${crypto.randomUUID()}`;
+    const holdKey = `hold:${crypto.randomUUID()}`;
+    await db.prisma.rateHold.create({ data: { key: holdKey, until: new Date(Date.now() - 60_000) } });
+    expect(await takeFromRateWindowUnlessHeld(db.prisma, key, holdKey, { windowMs: 3_600_000, limit: 5, cost: 3 })).toMatchObject({ allowed: true, hits: 3 });
   });
 });

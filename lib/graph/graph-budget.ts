@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { GraphClientError, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
 import type { PrismaClient } from '@/lib/db/client';
-import { getRateHoldMs, holdRate, takeFromRateWindow } from '@/lib/db/rate-window';
+import { holdRate, takeFromRateWindowUnlessHeld } from '@/lib/db/rate-window';
 import { parseRetryAfter } from '@/lib/graph/retry-after';
 import type { Logger } from '@/lib/log';
 
@@ -152,9 +152,8 @@ export class GraphBudgetHandler implements Middleware {
     let waited = this.waited.get(context) ?? 0;
     for (;;) {
       const waitMs = await this.withDb(async (db) => {
-        const holdMs = await getRateHoldMs(db, GRAPH_BUDGET_KEY);
-        if (holdMs > 0) return holdMs;
-        const take = await takeFromRateWindow(db, GRAPH_BUDGET_KEY, { windowMs, limit, cost });
+        const take = await takeFromRateWindowUnlessHeld(db, GRAPH_BUDGET_KEY, GRAPH_BUDGET_KEY, { windowMs, limit, cost });
+        if ('heldMs' in take) return take.heldMs;
         return take.allowed ? 0 : Math.max(1, take.retryAfterMs);
       });
       if (waitMs === undefined || waitMs === 0) return;
