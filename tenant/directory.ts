@@ -6,6 +6,9 @@
  * `usersByUpn` maps each user's lower-cased UPN to its id. Code elsewhere (the Graph half)
  * must change `managerId`/`userPrincipalName` only through {@link setManager} / {@link updateUser}.
  *
+ * Every change to a user is also stamped in `dir.userChanges` (tenant/user-changes.ts), which
+ * Graph's `users/delta` reads; a change made around these functions is invisible to it.
+ *
  * Manager cycles are allowed, as in Graph (which does not prevent them); only a user being
  * their own manager is refused. Walkers must guard against cycles.
  */
@@ -21,6 +24,7 @@ import type {
   PortalApp,
   TapPolicy,
 } from './types';
+import { changedFields, newUserChangeLog, recordManagerChange, recordUserChange, recordUserCreated, recordUserDeleted } from './user-changes';
 
 export interface DirectoryInput {
   tenantId: string;
@@ -83,6 +87,7 @@ export function buildDirectory(input: DirectoryInput): Directory {
     customRoles: new Map((input.customRoles ?? []).map((r) => [r.id, r])),
     administrativeUnits: new Map((input.administrativeUnits ?? []).map((a) => [a.id, a])),
     authContexts: new Map((input.authContexts ?? []).map((c) => [c.id, c])),
+    userChanges: newUserChangeLog(),
   };
 }
 
@@ -131,6 +136,7 @@ export function setManager(dir: Directory, userId: string, managerId: string | n
   }
   if (user.managerId === managerId) return;
   detach(dir, user);
+  recordManagerChange(dir.userChanges, userId, user.managerId);
   user.managerId = managerId;
   if (managerId !== null) {
     const list = dir.directReports.get(managerId);
@@ -158,6 +164,7 @@ export function updateUser(dir: Directory, userId: string, patch: UserPatch): Di
     dir.usersByUpn.set(userPrincipalName.toLowerCase(), userId);
   }
   if (managerId !== undefined) setManager(dir, userId, managerId);
+  recordUserChange(dir.userChanges, userId, changedFields(user, { ...rest, userPrincipalName }));
   Object.assign(user, rest);
   if (userPrincipalName !== undefined) user.userPrincipalName = userPrincipalName;
   return user;
@@ -173,11 +180,16 @@ export function addUser(dir: Directory, user: DirectoryUser): void {
   user.managerId = null;
   dir.users.set(user.id, user);
   dir.usersByUpn.set(user.userPrincipalName.toLowerCase(), user.id);
+  recordUserCreated(dir.userChanges, user.id);
   if (managerId !== null) setManager(dir, user.id, managerId);
 }
 
-/** Removes a user; their direct reports are left without a manager, as when Graph deletes a user. */
-export function removeUser(dir: Directory, userId: string): void {
+/**
+ * Removes a user; their direct reports are left without a manager, as when Graph deletes a user.
+ * `reason` is what `users/delta` reports: `changed` for a deletion that could be undone (Graph's
+ * `DELETE /users/{id}` moves the user to the deleted items), `deleted` for a permanent one.
+ */
+export function removeUser(dir: Directory, userId: string, reason: 'changed' | 'deleted' = 'changed'): void {
   const user = dir.users.get(userId);
   if (!user) throw new DirectoryError(`user ${userId} is not in the directory`);
   for (const reportId of [...getDirectReportIds(dir, userId)]) setManager(dir, reportId, null);
@@ -191,6 +203,7 @@ export function removeUser(dir: Directory, userId: string): void {
   }
   for (const au of dir.administrativeUnits.values()) au.memberIds = au.memberIds.filter((id) => id !== userId);
   dir.roleAssignments = dir.roleAssignments.filter((a) => a.principalId !== userId);
+  recordUserDeleted(dir.userChanges, userId, reason);
 }
 
 /**

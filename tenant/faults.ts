@@ -29,6 +29,7 @@ export function defaultFaults(): FaultState {
     tapCreateFailAfterNext: 0,
     tapCreateFailNext: 0,
     sendMailFailNext: 0,
+    deltaResyncNext: 0,
   };
 }
 
@@ -46,6 +47,7 @@ export const faultPatchSchema = z
     tapCreateFailAfterNext: z.number().int().min(0),
     tapCreateFailNext: z.number().int().min(0),
     sendMailFailNext: z.number().int().min(0),
+    deltaResyncNext: z.number().int().min(0),
   })
   .partial()
   .strict();
@@ -96,6 +98,8 @@ function templateSegment(seg: string): string {
   const alternate = /^([A-Za-z.]+)\(([A-Za-z]+)='.*'\)$/.exec(s);
   if (alternate) return `${alternate[1]}(${alternate[2]}={id})`;
   if (GUID_RE.test(s) || s.includes('@') || /^\d+$/.test(s)) return '{id}';
+  // One template for the delta function however it is spelt (`microsoft.graph.delta()` from SDKs).
+  if (/^(?:microsoft\.graph\.)?delta(?:\(\))?$/i.test(s)) return 'delta';
   return s;
 }
 

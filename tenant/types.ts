@@ -198,6 +198,27 @@ export interface Directory {
   administrativeUnits: Map<string, AdministrativeUnit>;
   /** Authentication contexts by id (`c1` …); empty when the seed defines none. */
   authContexts: Map<string, AuthContextDefinition>;
+  /** What changed about which user, and when, for `users/delta` (tenant/user-changes.ts). */
+  userChanges: UserChangeLog;
+}
+
+/**
+ * The users' change log. Counter values are the only clock: a seeded user has no entry (it has
+ * existed since before any delta round could start).
+ */
+export interface UserChangeLog {
+  /** New for every built directory: tokens of another epoch are stale (410). */
+  epoch: string;
+  /** The last counter value handed out. */
+  counter: number;
+  /** userId → changed property (a DirectoryUser field, `manager`, or `@created`) → counter at its last change. */
+  versions: Map<string, Map<string, number>>;
+  /** userId → the manager they had before their latest manager change. */
+  previousManagers: Map<string, string | null>;
+  /** Deleted users, kept so that a later round can report them as removed. */
+  tombstones: Map<string, { at: number; reason: 'changed' | 'deleted' }>;
+  /** Sorted ids of live and deleted users; null when it must be rebuilt. */
+  order: string[] | null;
 }
 
 /** What the Graph half learns about the caller from a verified app-only access token. */
@@ -254,6 +275,12 @@ export interface FaultState {
   tapCreateFailNext: number;
   /** The next N `sendMail` calls answer 503 without recording (or sending) anything. */
   sendMailFailNext: number;
+  /**
+   * The next N `users/delta` requests that carry a state token (`$deltatoken` or `$skiptoken`)
+   * answer 410 `syncStateNotFound`, as Graph does when a token has expired or the tenant was
+   * reset, so that a client's full resync can be tested.
+   */
+  deltaResyncNext: number;
 }
 
 export interface RequestStats {

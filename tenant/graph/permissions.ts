@@ -7,6 +7,8 @@ import { GraphHttpError, type GraphEnv } from './http';
 
 export const USER_READ = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'] as const;
 export const USER_WRITE = ['User.ReadWrite.All', 'Directory.ReadWrite.All'] as const;
+/** `DELETE /users/{id}`: `User.DeleteRestore.All` is the least privileged; `Directory.ReadWrite.All` is not on its table. */
+export const USER_DELETE = ['User.DeleteRestore.All', 'User.ReadWrite.All'] as const;
 /**
  * Reading directory roles themselves. With only `User.Read.All`, Graph's limited-information rule
  * applies to directoryRole objects in `transitiveMemberOf` (an inference from that rule:

@@ -15,9 +15,11 @@ import { getRoleDefinition, listRoleAssignmentScheduleInstances, listRoleDefinit
 import { createTap, deleteTap, getTap, listTaps } from './tap-methods';
 import { sendMail } from './mail';
 import { getTapPolicy, isTapConfigurationId, patchTapPolicy } from './tap-policy';
+import { isDeltaSegment, usersDelta } from './users-delta';
 import {
   countTransitiveReports,
   deleteManagerRef,
+  deleteUser,
   getManager,
   getUser,
   listDirectReports,
@@ -52,7 +54,7 @@ function byMethod(method: string, handlers: Record<string, Route>): Route {
 function userRoute(req: GraphRequest, userRef: string, rest: string[]): Route {
   const [a, b, c, d] = rest;
   const m = req.method;
-  if (a === undefined) return byMethod(m, { GET: (e) => getUser(e, userRef), PATCH: (e) => patchUser(e, userRef) });
+  if (a === undefined) return byMethod(m, { GET: (e) => getUser(e, userRef), PATCH: (e) => patchUser(e, userRef), DELETE: (e) => deleteUser(e, userRef) });
   if (eq(a, 'manager')) {
     if (b === undefined) return byMethod(m, { GET: (e) => getManager(e, userRef) });
     if (b === '$ref' && c === undefined) return byMethod(m, { PUT: (e) => putManagerRef(e, userRef), DELETE: (e) => deleteManagerRef(e, userRef) });
@@ -121,6 +123,7 @@ function resolve(req: GraphRequest, caller: GraphCaller): Route {
     const [userRef, ...below] = rest;
     if (userRef === undefined) return byMethod(req.method, { GET: listUsers });
     if (userRef === '$count' && below.length === 0) return byMethod(req.method, { GET: countUsers });
+    if (isDeltaSegment(userRef) && below.length === 0) return byMethod(req.method, { GET: usersDelta });
     return userRoute(req, userRef, below);
   }
   if (eq(first, 'groups')) {

@@ -1,9 +1,9 @@
 /**
  * `/users` and the org hierarchy: users, manager (and the `$levels` chain), directReports,
  * beta transitiveReports/$count, and the directory writes tests use to move people
- * (`PATCH /users/{id}`, `PUT|DELETE /users/{id}/manager/$ref`).
+ * (`PATCH /users/{id}`, `PUT|DELETE /users/{id}/manager/$ref`, `DELETE /users/{id}`).
  */
-import { DirectoryError, findUser, getDirectReportIds, setManager, updateUser, type UserPatch } from '../directory';
+import { DirectoryError, findUser, getDirectReportIds, removeUser, setManager, updateUser, type UserPatch } from '../directory';
 import type { DirectoryUser } from '../types';
 import {
   GraphHttpError,
@@ -29,7 +29,7 @@ import {
   type FilterCondition,
   type ManagerExpand,
 } from './odata';
-import { USER_READ, USER_WRITE, requireDirectory } from './permissions';
+import { USER_DELETE, USER_READ, USER_WRITE, requireDirectory } from './permissions';
 
 /** `GET /users/{id}` without `$select` returns only these (docs/graph-behaviours.md#users). */
 export const DEFAULT_USER_PROPERTIES = [
@@ -388,5 +388,16 @@ export function deleteManagerRef(env: GraphEnv, idOrUpn: string): GraphResponse 
   const user = getUserOrThrow(env, idOrUpn);
   if (user.managerId === null) throw notFoundResource('manager');
   setManager(env.ctx.directory, user.id, null);
+  return noContent(env.req);
+}
+
+/**
+ * `DELETE /users/{id}` → 204. Graph moves the user to the deleted items (restorable for 30 days);
+ * here the user is gone from every read, and `users/delta` reports it with `reason: changed`.
+ */
+export function deleteUser(env: GraphEnv, idOrUpn: string): GraphResponse {
+  requireDirectory(env, USER_DELETE);
+  const user = getUserOrThrow(env, idOrUpn);
+  removeUser(env.ctx.directory, user.id, 'changed');
   return noContent(env.req);
 }
