@@ -11,7 +11,10 @@
  *               `--events` (default 1000000) chained audit events in a throwaway PostgreSQL
  *               cluster, for each of `--formats` (default csv,jsonl): rows/s and the peak RSS of
  *               the exporting process (target < 256 MB); then `npm run audit:verify` on the file
- *               with its manifest and the pinned public key (rows/s, peak RSS). `--heap` (MB,
+ *               with its manifest and the pinned public key (rows/s, peak RSS). Before the
+ *               export, the chain verification on the same trail: the background full run
+ *               from seq 1 beside GET /api/audit/verify from its checkpoint (target < 1 s).
+ *               `--heap` (MB,
  *               default 128, 0 = Node's default) caps the exporting process's V8 old space.
  *
  * The measured code runs in a child process that trusts the local tenant's certificate through
@@ -68,6 +71,7 @@ async function benchExport() {
     const env = { LOG_LEVEL: 'warn' };
     const bench = ['--conditions=react-server', '--import', 'tsx', 'scripts/bench/audit-export-bench.ts'];
     await run([...bench, 'seed', cluster.url, String(events)], env);
+    await run([...bench, 'verify', cluster.url], env);
     // V8 grows its heap lazily while garbage is plentiful; a cap shows the live set is small. The
     // portal can run with the same NODE_OPTIONS. `--heap=0` measures with Node's defaults.
     const heap = arg('heap', 128);

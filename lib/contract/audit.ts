@@ -113,11 +113,43 @@ export const auditExportQuerySchema = z
 
 export const auditExportParamsSchema = z.object({ exportId: pathIdSchema.check(z.describe('The `X-Export-Id` of the export.')) });
 
+const fullVerificationRunSchema = z.object({
+  startedAt: isoDateTimeSchema,
+  total: z.int().check(z.minimum(0), z.describe('The run verifies events 1..`total` (the head when it started).')),
+  done: z.int().check(z.minimum(0), z.describe('Events verified so far.')),
+});
+
+/**
+ * `GET /api/audit/verify`. The call recomputes only the events after the newest verified
+ * checkpoint (`checkedFromSeq` on); a background run re-verifies the whole chain from seq 1 (about
+ * daily) and its last result is part of the answer. Someone able to write the database directly
+ * could edit an event before the checkpoint and the checkpoint together: only the full run sees
+ * that, so read `ok` together with `lastFullVerification`.
+ */
 export const auditVerificationSchema = z.object({
-  ok: z.boolean(),
-  count: z.int().check(z.minimum(0), z.describe('Events read (the whole trail).')),
+  ok: z.boolean().check(z.describe('False when this call found a break, or any full run ever did.')),
+  count: z.int().check(z.minimum(0), z.describe('Events in the trail.')),
   headHash: z.nullable(sha256Hex).check(z.describe('The hash of the last event; null for an empty trail. Anchor it elsewhere to detect a cut-off tail.')),
   firstBrokenSeq: z.optional(z.int().check(z.minimum(1))).check(z.describe('The first `seq` at which the chain does not hold; left out when it holds.')),
+  checkedFromSeq: z.optional(z.int().check(z.minimum(1))).check(z.describe('The first `seq` this call recomputed; the events before it were verified earlier (up to the checkpoint).')),
+  checkedCount: z.optional(z.int().check(z.minimum(0))).check(z.describe('Events this call recomputed.')),
+  checkpointSeq: z.optional(z.int().check(z.minimum(1))).check(z.describe('The verified checkpoint the call started from; left out when it started at seq 1.')),
+  checkpointAt: z.optional(isoDateTimeSchema).check(z.describe('When that checkpoint was verified.')),
+  lastFullVerification: z
+    .optional(
+      z.nullable(
+        z.object({
+          ...fullVerificationRunSchema.shape,
+          finishedAt: isoDateTimeSchema,
+          outcome: z.enum(['passed', 'broken', 'interrupted']),
+          firstBrokenSeq: z.optional(z.int().check(z.minimum(1))),
+        }),
+      ),
+    )
+    .check(z.describe('The newest finished full re-verification from seq 1; null when none has finished yet.')),
+  runningFullVerification: z
+    .optional(z.nullable(z.object({ ...fullVerificationRunSchema.shape, heartbeatAt: isoDateTimeSchema })))
+    .check(z.describe('The full re-verification in progress, if any.')),
 });
 
 /** The public half of the manifest signing key, as a JWK. */

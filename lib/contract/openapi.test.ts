@@ -24,6 +24,7 @@ import { listAuditEvents } from '@/lib/audit/list-audit-events';
 import { buildAuditExportManifest } from '@/lib/audit/manifest';
 import { getAuditSigningKey } from '@/lib/audit/signing-key';
 import { verifyAuditChain } from '@/lib/audit/verify-audit-chain';
+import { verifyAuditChainIncrementally } from '@/lib/audit/verify-audit-chain-incrementally';
 import { APP_ROLES as SERVER_APP_ROLES, type Actor } from '@/lib/auth/actor';
 import { getDashboardStats } from '@/lib/broker/get-dashboard-stats';
 import { getMe } from '@/lib/broker/get-me';
@@ -401,6 +402,7 @@ describe('the contract and the server agree', () => {
       expect(page.nextCursor).not.toBeNull();
       expectExactly(auditPageSchema, page);
       expectExactly(auditVerificationSchema, await verifyAuditChain(db.prisma));
+      expectExactly(auditVerificationSchema, await verifyAuditChainIncrementally(db.prisma));
       expectExactly(dashboardStatsSchema, await getDashboardStats(requester, db.prisma));
 
       const record = await startAuditExport(db.prisma, requester, { format: 'jsonl' }, TEST_CONTEXT);

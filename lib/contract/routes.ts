@@ -387,7 +387,7 @@ export const operations = [
     path: '/api/audit/verify',
     allow: ['auditor', 'admin'],
     tag: 'Audit',
-    summary: "Recompute the whole trail's hash chain",
+    summary: 'Verify the hash chain from the last checkpoint, with the last full re-verification',
     responses: { 200: auditVerificationSchema, 401: unauthenticated, 403: forbidden, 503: unavailable },
   },
 

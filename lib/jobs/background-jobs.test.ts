@@ -1,7 +1,7 @@
 /**
  * The background loop as the portal starts it (instrumentation.ts): on the process-wide database
  * (`getDb()`, here an embedded PGlite folder), its boot run resolves what it finds at once and
- * clears the budget windows that have ended.
+ * clears the budget windows that have ended, and the audit chain is verified in full once.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,8 +72,16 @@ it('runs the reconciler once at start (an approval that lapsed meanwhile expires
     if (Date.now() > deadline) throw new Error('the boot run did not expire the request');
     await delay(50);
   }
+  // No full audit verification existed, so the boot run started one beside the reconciler.
+  while ((await db.auditFullVerification.count({ where: { outcome: { not: 'running' } } })) === 0) {
+    if (Date.now() > deadline) throw new Error('the boot run did not verify the audit chain');
+    await delay(50);
+  }
   await stopBackgroundJobs();
   expect(await db.auditEvent.count({ where: { requestId: lapsed.id, type: 'tap_request.expired' } })).toBe(1);
+  const runs = await db.auditFullVerification.findMany();
+  expect(runs).toHaveLength(1);
+  expect(runs[0]).toMatchObject({ outcome: 'passed', firstBrokenSeq: null });
 });
 
 it('deletes the budget windows and holds that have ended, and only those, on its run', async () => {

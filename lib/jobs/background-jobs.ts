@@ -1,5 +1,6 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
+import { runFullAuditVerification } from '@/lib/audit/full-audit-verification';
 import { systemContext } from '@/lib/core/request-context';
 import { recordPassOutcomes } from '@/lib/broker/record-pass-outcomes';
 import { reconcileTapRequests } from '@/lib/broker/reconcile-tap-requests';
@@ -15,11 +16,19 @@ export const RECONCILE_INTERVAL_MS = 60_000;
  * and recorded (used, expired, removed) — one batched read per run, for the compliance trail.
  */
 export const PASS_OUTCOME_EVERY_TICKS = 15;
+/**
+ * How often the whole audit chain is re-verified from seq 1 (and at start when it never was). The
+ * check runs on every tick; the run itself is claimed in the database, so one instance does it.
+ */
+export const FULL_AUDIT_VERIFICATION_EVERY_MS = 24 * 60 * 60_000;
 
 interface JobsState {
   timer: NodeJS.Timeout;
   running: Promise<void> | null;
   ticks: number;
+  /** The full audit verification, apart from the tick: it may take minutes and must not hold up the reconciler. */
+  auditVerification: Promise<void> | null;
+  stopping: AbortController;
 }
 
 // On globalThis: Next may evaluate this module more than once per process (dev reloads, several
@@ -33,6 +42,7 @@ type Store = typeof globalThis & { [STATE_KEY]?: JobsState };
  */
 async function runOnce(state: JobsState | undefined): Promise<void> {
   if (state?.running) return;
+  if (state) startDueAuditVerification(state);
   const log = logger.child({ component: 'reconciler' });
   const run = (async () => {
     try {
@@ -64,10 +74,28 @@ async function runOnce(state: JobsState | undefined): Promise<void> {
   }
 }
 
+/** Starts the full audit verification unless this process already runs one; never throws. */
+function startDueAuditVerification(state: JobsState): void {
+  if (state.auditVerification) return;
+  const log = logger.child({ component: 'audit-verification' });
+  state.auditVerification = (async () => {
+    try {
+      const run = await runFullAuditVerification(await getDb(), { everyMs: FULL_AUDIT_VERIFICATION_EVERY_MS, signal: state.stopping.signal });
+      if (run?.outcome === 'broken') log.error({ firstBrokenSeq: Number(run.firstBrokenSeq) }, 'full audit verification found a broken chain');
+      else if (run) log.info({ events: Number(run.done) }, 'full audit verification passed');
+    } catch (error) {
+      log.error({ err: error }, 'full audit verification failed; retrying on a later tick');
+    } finally {
+      state.auditVerification = null;
+    }
+  })();
+}
+
 /**
  * Starts the background reconciler (see `reconcileTapRequests`): once now — so an `issuing`
  * request left by a crash is resolved on the next start — then every minute, each run also
- * deleting the budget windows and holds that have ended (`deleteEndedRateWindows`). The timer is
+ * deleting the budget windows and holds that have ended (`deleteEndedRateWindows`) and starting
+ * the daily full audit verification when due (`runFullAuditVerification`). The timer is
  * unref'd, so it never keeps the process alive. Idempotent per process.
  */
 export function startBackgroundJobs(): void {
@@ -77,6 +105,8 @@ export function startBackgroundJobs(): void {
     timer: setInterval(() => void runOnce(state), RECONCILE_INTERVAL_MS),
     running: null,
     ticks: 0,
+    auditVerification: null,
+    stopping: new AbortController(),
   };
   state.timer.unref();
   store[STATE_KEY] = state;
@@ -97,5 +127,6 @@ export async function stopBackgroundJobs(): Promise<void> {
   if (!state) return;
   clearInterval(state.timer);
   delete store[STATE_KEY];
-  await Promise.all([state.running, stopNotificationDispatcher()]);
+  state.stopping.abort();
+  await Promise.all([state.running, state.auditVerification, stopNotificationDispatcher()]);
 }

@@ -4,6 +4,9 @@
  *
  *   seed <postgres url> <events>           fills audit_event with a valid hash chain of <events>
  *                                          realistic events (hashes computed here, batched INSERTs)
+ *   verify <postgres url>                  the background full verification from seq 1 beside
+ *                                          GET /api/audit/verify's incremental check from its
+ *                                          checkpoint: with nothing new, then after 100 appends
  *   export <postgres url> <dir> <format>   the export code path of GET /api/audit/export and of its
  *                                          manifest route, streamed to <dir>/export.<format>;
  *                                          prints rows/s and this process's peak RSS
@@ -18,7 +21,10 @@ import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
+import { appendAuditEvent } from '../../lib/audit/append-audit-event';
 import { computeAuditEventHash, GENESIS_PREV_HASH } from '../../lib/audit/canonical';
+import { runFullAuditVerification } from '../../lib/audit/full-audit-verification';
+import { verifyAuditChainIncrementally } from '../../lib/audit/verify-audit-chain-incrementally';
 import { createAuditExportStream, startAuditExport } from '../../lib/audit/export-audit-events';
 import type { AuditExportFormat } from '../../lib/contract/audit';
 import { buildAuditExportManifest } from '../../lib/audit/manifest';
@@ -120,11 +126,38 @@ async function exportOnce(url: string, dir: string, format: AuditExportFormat): 
   }
 }
 
+async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
+  const started = performance.now();
+  const result = await work();
+  return [result, performance.now() - started];
+}
+
+async function verifyOnce(url: string): Promise<void> {
+  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  try {
+    const [run, fullMs] = await timed(() => runFullAuditVerification(db, { everyMs: 0 }));
+    console.log(`verify: full verification from seq 1 (background job) ${Number(run?.done ?? 0)} events, ${run?.outcome ?? 'not run'}, in ${(fullMs / 1000).toFixed(1)} s`);
+    const [idle, idleMs] = await timed(() => verifyAuditChainIncrementally(db));
+    console.log(`verify: GET /api/audit/verify at ${idle.count} events, nothing new since the checkpoint: ${Math.round(idleMs)} ms (ok ${idle.ok}, checked ${idle.checkedCount})`);
+    const context = { requestId: 'bench', ip: '127.0.0.1', userAgent: 'bench' };
+    for (let n = 0; n < 100; n += 1) {
+      await db.$transaction((tx) =>
+        appendAuditEvent(tx, { type: 'tap_request.denied', actorId: 'bench', data: { decidedBy: 'bench', reason: `bench ${n}`, policyVersion: 1 }, context }),
+      );
+    }
+    const [fresh, freshMs] = await timed(() => verifyAuditChainIncrementally(db));
+    console.log(`verify: GET /api/audit/verify at ${fresh.count} events, 100 new since the checkpoint: ${Math.round(freshMs)} ms (ok ${fresh.ok}, checked ${fresh.checkedCount})`);
+  } finally {
+    await db.$disconnect();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [mode, url, third, fourth] = argv;
   if (mode === 'seed' && url && third) return seed(url, Number(third));
+  if (mode === 'verify' && url) return verifyOnce(url);
   if (mode === 'export' && url && third && (fourth === 'csv' || fourth === 'jsonl')) return exportOnce(url, third, fourth);
-  throw new Error('usage: audit-export-bench.ts seed <url> <events> | export <url> <dir> <csv|jsonl>');
+  throw new Error('usage: audit-export-bench.ts seed <url> <events> | verify <url> | export <url> <dir> <csv|jsonl>');
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
