@@ -3,8 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { systemContext } from '@/lib/core/request-context';
 import { recordPassOutcomes } from '@/lib/broker/record-pass-outcomes';
 import { reconcileTapRequests } from '@/lib/broker/reconcile-tap-requests';
+import { syncOrgMirror } from '@/lib/broker/sync-org-mirror';
 import { getDb } from '@/lib/db/client';
 import { deleteEndedRateWindows } from '@/lib/db/rate-window';
+import { getEnv } from '@/lib/env';
 import { logger } from '@/lib/log';
 import { startNotificationDispatcher, stopNotificationDispatcher } from '@/lib/notify/dispatcher-loop';
 
@@ -20,6 +22,9 @@ interface JobsState {
   timer: NodeJS.Timeout;
   running: Promise<void> | null;
   ticks: number;
+  /** The org mirror sync has its own timer: a full round of a large directory must not hold up the reconciler. */
+  mirrorTimer: NodeJS.Timeout | null;
+  mirrorRunning: Promise<void> | null;
 }
 
 // On globalThis: Next may evaluate this module more than once per process (dev reloads, several
@@ -65,10 +70,45 @@ async function runOnce(state: JobsState | undefined): Promise<void> {
 }
 
 /**
+ * One org mirror sync (lib/broker/sync-org-mirror.ts). Never throws; a run still going when the
+ * timer fires again is left alone (across instances, the mirror's lease does the same).
+ */
+async function syncMirrorOnce(state: JobsState, intervalSeconds: number): Promise<void> {
+  if (state.mirrorRunning) return;
+  const log = logger.child({ component: 'org-mirror' });
+  const run = (async () => {
+    try {
+      // Instances share one schedule: a run started by another within half the interval counts.
+      await syncOrgMirror({ log }, { minIntervalMs: (intervalSeconds * 1000) / 2 });
+    } catch (error) {
+      log.error({ err: error }, 'org mirror sync failed; the mirror is unchanged; retrying on the next tick');
+    }
+  })();
+  state.mirrorRunning = run;
+  try {
+    await run;
+  } finally {
+    state.mirrorRunning = null;
+  }
+}
+
+function startMirrorSync(state: JobsState): void {
+  const seconds = getEnv().orgMirrorSyncSeconds;
+  if (seconds === 0) {
+    logger.info({ component: 'org-mirror' }, 'org mirror sync off (ORG_MIRROR_SYNC_SECONDS=0)');
+    return;
+  }
+  state.mirrorTimer = setInterval(() => void syncMirrorOnce(state, seconds), seconds * 1000);
+  state.mirrorTimer.unref();
+  void syncMirrorOnce(state, seconds);
+}
+
+/**
  * Starts the background reconciler (see `reconcileTapRequests`): once now — so an `issuing`
  * request left by a crash is resolved on the next start — then every minute, each run also
- * deleting the budget windows and holds that have ended (`deleteEndedRateWindows`). The timer is
- * unref'd, so it never keeps the process alive. Idempotent per process.
+ * deleting the budget windows and holds that have ended (`deleteEndedRateWindows`); and the org
+ * mirror sync, now and every ORG_MIRROR_SYNC_SECONDS (unless 0). The timers are
+ * unref'd, so they never keep the process alive. Idempotent per process.
  */
 export function startBackgroundJobs(): void {
   const store = globalThis as Store;
@@ -77,10 +117,17 @@ export function startBackgroundJobs(): void {
     timer: setInterval(() => void runOnce(state), RECONCILE_INTERVAL_MS),
     running: null,
     ticks: 0,
+    mirrorTimer: null,
+    mirrorRunning: null,
   };
   state.timer.unref();
   store[STATE_KEY] = state;
   void runOnce(state);
+  try {
+    startMirrorSync(state);
+  } catch (error) {
+    logger.error({ component: 'org-mirror', err: error }, 'could not start the org mirror sync');
+  }
   logger.info({ component: 'reconciler', intervalMs: RECONCILE_INTERVAL_MS }, 'background reconciler started');
   // The notification outbox dispatcher (logs once and stays off without MAIL_SENDER).
   try {
@@ -96,6 +143,7 @@ export async function stopBackgroundJobs(): Promise<void> {
   const state = store[STATE_KEY];
   if (!state) return;
   clearInterval(state.timer);
+  if (state.mirrorTimer) clearInterval(state.mirrorTimer);
   delete store[STATE_KEY];
-  await Promise.all([state.running, stopNotificationDispatcher()]);
+  await Promise.all([state.running, state.mirrorRunning, stopNotificationDispatcher()]);
 }
