@@ -185,7 +185,10 @@ async function applyRound(run: Run, full: boolean, deltaLink: string): Promise<n
 
 /** Records a failed run (the mirror itself is untouched) and releases the lease, if still held. */
 async function recordFailure(run: Run, error: unknown): Promise<void> {
-  const message = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 500);
+  // Graph's and the transport's messages name neither links nor tokens (lib/graph/client.ts).
+  const describe = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  const cause = error instanceof Error && error.cause !== undefined ? ` (${describe(error.cause)})` : '';
+  const message = `${describe(error)}${cause}`.slice(0, 500);
   await run.db.orgMirrorState.updateMany({
     where: { id: STATE_ID, leaseOwner: run.owner },
     data: { status: 'failed', lastError: message, leaseOwner: null, leaseUntil: null },

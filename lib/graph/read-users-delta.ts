@@ -74,6 +74,15 @@ function toChange(item: unknown): UserDeltaChange {
   };
 }
 
+function isOnGraphBase(link: string, versionBase: string): boolean {
+  try {
+    toRelativeGraphUrl(link, versionBase);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function isStaleSyncState(error: unknown): boolean {
   return error instanceof GraphRequestError && (error.status === 410 || error.graphCode === 'syncStateNotFound');
 }
@@ -82,15 +91,25 @@ function isStaleSyncState(error: unknown): boolean {
  * One users delta round: from `deltaLink` (changes since the round that returned it), or from
  * scratch when it is null (every user, with `$select` — query options go on the first request
  * only). Yields each page's changes in order; the last page carries the next `deltaLink`, the
- * only link worth storing. A stale link yields `{ kind: 'resync' }` and ends the round. Links are
- * followed only on the configured Graph base, so a stored link never sends the token elsewhere.
+ * only link worth storing. A stale link (410, `syncStateNotFound`, or a link off the configured
+ * Graph base) yields `{ kind: 'resync' }` and ends the round. Links are followed only on the
+ * configured Graph base, so a stored link never sends the token elsewhere.
  * Other failures throw as `callGraph` does; the link is never put into an error.
  */
 export async function* readUsersDelta(deltaLink: string | null, options: { pageSize?: number } = {}): AsyncGenerator<UsersDeltaPage> {
   const pageSize = Math.min(options.pageSize ?? USERS_DELTA_MAX_PAGE_SIZE, USERS_DELTA_MAX_PAGE_SIZE);
   const headers = { Prefer: `odata.maxpagesize=${pageSize}` };
   const versionBase = getGraphVersionBase();
-  let url = deltaLink === null ? `/users/delta?$select=${USERS_DELTA_SELECT}` : toRelativeGraphUrl(deltaLink, versionBase);
+  let url = `/users/delta?$select=${USERS_DELTA_SELECT}`;
+  if (deltaLink !== null) {
+    // A link from another Graph base (GRAPH_BASE_URL changed since it was stored) is never sent;
+    // the round starts over instead of failing on every run.
+    if (!isOnGraphBase(deltaLink, versionBase)) {
+      yield { kind: 'resync' };
+      return;
+    }
+    url = toRelativeGraphUrl(deltaLink, versionBase);
+  }
   for (;;) {
     let page: z.infer<typeof pageSchema>;
     try {
