@@ -63,6 +63,7 @@ describe('parseEnv', () => {
     expect(env.trustedProxyHops).toBe(0);
     expect(env.graphBudget).toEqual({ perSecond: 100, maxWaitSeconds: 10 });
     expect(env.apiBudget).toEqual({ perUser: 120, windowSeconds: 60 });
+    expect(env.orgMirrorSyncSeconds).toBe(60);
     expect(env.databaseUrl).toBeUndefined();
     expect(env.allowInsecureLocalTenant).toBe(false);
     expect(env.entra.knownAuthorities).toEqual(['login.microsoftonline.com']);
@@ -83,6 +84,15 @@ describe('parseEnv', () => {
     expect(parseEnv(base({ TRUSTED_PROXY_HOPS: '' })).trustedProxyHops).toBe(0);
     for (const bad of ['-1', '11', '1.5', 'one']) {
       expect(issuesOf(base({ TRUSTED_PROXY_HOPS: bad })), bad).toEqual(['TRUSTED_PROXY_HOPS: must be a whole number from 0 to 10']);
+    }
+  });
+
+  it('reads ORG_MIRROR_SYNC_SECONDS as whole seconds from 0 (off) to 86400, 60 when unset', () => {
+    expect(parseEnv(base({ ORG_MIRROR_SYNC_SECONDS: '' })).orgMirrorSyncSeconds).toBe(60);
+    expect(parseEnv(base({ ORG_MIRROR_SYNC_SECONDS: '0' })).orgMirrorSyncSeconds).toBe(0);
+    expect(parseEnv(base({ ORG_MIRROR_SYNC_SECONDS: '300' })).orgMirrorSyncSeconds).toBe(300);
+    for (const bad of ['-1', '86401', '1.5', 'hourly']) {
+      expect(issuesOf(base({ ORG_MIRROR_SYNC_SECONDS: bad })), bad).toEqual(['ORG_MIRROR_SYNC_SECONDS: must be a whole number of seconds from 0 to 86400']);
     }
   });
 

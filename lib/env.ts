@@ -6,7 +6,8 @@
  * message that lists every bad or missing variable. There are no silent defaults for secrets or
  * URLs: only PORT, DATA_DIR, LOG_LEVEL, TRUSTED_PROXY_HOPS (0: believe no proxy), the budgets and
  * caches (API_BUDGET_PER_USER, API_BUDGET_WINDOW_SECONDS, REFUSAL_MEMORY_SECONDS,
- * GRAPH_BUDGET_PER_SECOND, GRAPH_BUDGET_MAX_WAIT_SECONDS) and MAIL_DIGEST_MINUTES have defaults.
+ * GRAPH_BUDGET_PER_SECOND, GRAPH_BUDGET_MAX_WAIT_SECONDS), MAIL_DIGEST_MINUTES and ORG_MIRROR_SYNC_SECONDS
+ * have defaults.
  *
  * Secret values (client secret, certificate key) never appear in an error message.
  */
@@ -94,6 +95,11 @@ export interface Env {
    * (lib/graph/graph-budget.ts). `perSecond` 0 turns it off.
    */
   graphBudget: { perSecond: number; maxWaitSeconds: number };
+  /**
+   * ORG_MIRROR_SYNC_SECONDS: how often the background jobs bring the org-chart mirror up to date
+   * with a Graph users delta round (lib/broker/sync-org-mirror.ts); 0 turns the sync off.
+   */
+  orgMirrorSyncSeconds: number;
   /** True only when ALLOW_INSECURE_LOCAL_TENANT is exactly "true". */
   allowInsecureLocalTenant: boolean;
   /** AUDIT_SIGNING_KEY_PATH: Ed25519 PEM signing export manifests; undefined = generated into DATA_DIR (lib/audit/signing-key.ts). */
@@ -178,6 +184,7 @@ const rawSchema = z
     GRAPH_BUDGET_MAX_WAIT_SECONDS: optional(
       z.coerce.number({ error: 'must be a number of seconds from 0 to 120' }).min(0, 'must be a number of seconds from 0 to 120').max(120, 'must be a number of seconds from 0 to 120'),
     ).transform((v) => v ?? DEFAULT_GRAPH_BUDGET_MAX_WAIT_SECONDS),
+    ORG_MIRROR_SYNC_SECONDS: optional(wholeNumber(0, 86_400, 'must be a whole number of seconds from 0 to 86400')).transform((v) => v ?? 60),
     ENTRA_AUTHORITY_HOST: required(httpsUrl).refine(
       (v) => !URL.canParse(v) || new URL(v).pathname === '/',
       'must be an origin only, e.g. https://login.microsoftonline.com (the tenant id is added from ENTRA_TENANT_ID)',
@@ -352,6 +359,7 @@ export function parseEnv(source: RawEnv): Env {
       scope: raw.GRAPH_SCOPE ?? `${graphUrl.origin}/.default`,
     },
     graphBudget: { perSecond: raw.GRAPH_BUDGET_PER_SECOND, maxWaitSeconds: raw.GRAPH_BUDGET_MAX_WAIT_SECONDS },
+    orgMirrorSyncSeconds: raw.ORG_MIRROR_SYNC_SECONDS,
     allowInsecureLocalTenant,
     auditSigningKeyPath: raw.AUDIT_SIGNING_KEY_PATH === undefined ? undefined : path.resolve(/*turbopackIgnore: true*/ raw.AUDIT_SIGNING_KEY_PATH),
     mail: {

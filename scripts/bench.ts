@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- --only=reportees|export]`: benchmarks that print figures (tests never assert
- * wall-clock times). Both run unless `--only` picks one.
+ * `npm run bench [-- --only=reportees|export|mirror]`: benchmarks that print figures (tests never
+ * assert wall-clock times). All run unless `--only` picks one.
  *
  *   reportees — the org-chart walk behind GET /api/reportees on a generated org
  *               (`--users`, default 100000) with added Graph latency per round trip
@@ -16,6 +16,11 @@
  *               from seq 1 beside GET /api/audit/verify from its checkpoint (target < 1 s).
  *               `--heap` (MB,
  *               default 128, 0 = Node's default) caps the exporting process's V8 old space.
+ *
+ *   mirror    — the org mirror sync (Graph users delta into org_mirror_user) of a generated org
+ *               (`--users`, default 100000) at `--latency` ms per Graph round trip (default 40),
+ *               into a throwaway PostgreSQL cluster: the first round, one after manager moves, one
+ *               with no changes — pages, changes, Graph round trips, seconds, peak RSS.
  *
  * The measured code runs in a child process that trusts the local tenant's certificate through
  * NODE_EXTRA_CA_CERTS (read by Node only at start-up), exactly as `npm start` runs the portal.
@@ -61,6 +66,26 @@ async function benchReportees() {
   }
 }
 
+async function benchMirror() {
+  const users = arg('users', 100_000);
+  const latency = arg('latency', 40);
+  const work = await mkdtemp(path.join(os.tmpdir(), 'tapbroker-mirror-bench-'));
+  const cluster = await startPgCluster({ database: 'tap_mirror_bench' });
+  try {
+    const seedPath = path.join(work, `org-${users}.json`);
+    const tsx = path.join(repoRoot, 'node_modules/tsx/dist/cli.mjs');
+    await run([tsx, 'tenant/generate.ts', '--users', String(users), '--out', seedPath]);
+    const cert = await ensureCertificate(work);
+    await run(
+      ['--conditions=react-server', '--import', 'tsx', 'scripts/bench/org-mirror-bench.ts', seedPath, work, String(latency), cluster.url],
+      { NODE_EXTRA_CA_CERTS: cert.certPath, LOG_LEVEL: 'warn' },
+    );
+  } finally {
+    await cluster.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
 async function benchExport() {
   const events = arg('events', 1_000_000);
   const formatsArg = process.argv.find((a) => a.startsWith('--formats='))?.slice('--formats='.length) ?? 'csv,jsonl';
@@ -91,8 +116,9 @@ async function benchExport() {
 
 async function main() {
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-  if (only !== undefined && only !== 'reportees' && only !== 'export') throw new Error('--only must be reportees or export');
+  if (only !== undefined && only !== 'reportees' && only !== 'export' && only !== 'mirror') throw new Error('--only must be reportees, export or mirror');
   if (only === undefined || only === 'reportees') await benchReportees();
+  if (only === undefined || only === 'mirror') await benchMirror();
   if (only === undefined || only === 'export') await benchExport();
 }
 

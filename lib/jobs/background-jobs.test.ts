@@ -98,3 +98,16 @@ it('deletes the budget windows and holds that have ended, and only those, on its
   expect((await db.rateWindow.findMany()).map((w) => w.key)).toEqual(['api:running']);
   expect((await db.rateHold.findMany()).map((h) => h.key)).toEqual(['graph:running']);
 });
+
+it('syncs the org mirror on its boot run: the directory with its manager links', async () => {
+  const db = await getDb();
+  startBackgroundJobs();
+  // Stopping waits for the sync that starting began.
+  await stopBackgroundJobs();
+  const users = await db.orgMirrorUser.findMany({ orderBy: { userPrincipalName: 'asc' }, select: { id: true, managerId: true } });
+  expect(users).toEqual([
+    { id: local.userId('boss'), managerId: null },
+    { id: local.userId('worker'), managerId: local.userId('boss') },
+  ]);
+  expect(await db.orgMirrorState.findUniqueOrThrow({ where: { id: 1 } })).toMatchObject({ status: 'ok', users: 2, leaseOwner: null });
+});

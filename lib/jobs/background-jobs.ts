@@ -4,8 +4,10 @@ import { runFullAuditVerification } from '@/lib/audit/full-audit-verification';
 import { systemContext } from '@/lib/core/request-context';
 import { recordPassOutcomes } from '@/lib/broker/record-pass-outcomes';
 import { reconcileTapRequests } from '@/lib/broker/reconcile-tap-requests';
+import { syncOrgMirror } from '@/lib/broker/sync-org-mirror';
 import { getDb } from '@/lib/db/client';
 import { deleteEndedRateWindows } from '@/lib/db/rate-window';
+import { getEnv } from '@/lib/env';
 import { logger } from '@/lib/log';
 import { startNotificationDispatcher, stopNotificationDispatcher } from '@/lib/notify/dispatcher-loop';
 
@@ -29,6 +31,9 @@ interface JobsState {
   /** The full audit verification, apart from the tick: it may take minutes and must not hold up the reconciler. */
   auditVerification: Promise<void> | null;
   stopping: AbortController;
+  /** The org mirror sync has its own timer: a full round of a large directory must not hold up the reconciler. */
+  mirrorTimer: NodeJS.Timeout | null;
+  mirrorRunning: Promise<void> | null;
 }
 
 // On globalThis: Next may evaluate this module more than once per process (dev reloads, several
@@ -92,11 +97,46 @@ function startDueAuditVerification(state: JobsState): void {
 }
 
 /**
+ * One org mirror sync (lib/broker/sync-org-mirror.ts). Never throws; a run still going when the
+ * timer fires again is left alone (across instances, the mirror's lease does the same).
+ */
+async function syncMirrorOnce(state: JobsState, intervalSeconds: number): Promise<void> {
+  if (state.mirrorRunning) return;
+  const log = logger.child({ component: 'org-mirror' });
+  const run = (async () => {
+    try {
+      // Instances share one schedule: a run started by another within half the interval counts.
+      await syncOrgMirror({ log }, { minIntervalMs: (intervalSeconds * 1000) / 2 });
+    } catch (error) {
+      log.error({ err: error }, 'org mirror sync failed; the mirror is unchanged; retrying on the next tick');
+    }
+  })();
+  state.mirrorRunning = run;
+  try {
+    await run;
+  } finally {
+    state.mirrorRunning = null;
+  }
+}
+
+function startMirrorSync(state: JobsState): void {
+  const seconds = getEnv().orgMirrorSyncSeconds;
+  if (seconds === 0) {
+    logger.info({ component: 'org-mirror' }, 'org mirror sync off (ORG_MIRROR_SYNC_SECONDS=0)');
+    return;
+  }
+  state.mirrorTimer = setInterval(() => void syncMirrorOnce(state, seconds), seconds * 1000);
+  state.mirrorTimer.unref();
+  void syncMirrorOnce(state, seconds);
+}
+
+/**
  * Starts the background reconciler (see `reconcileTapRequests`): once now — so an `issuing`
  * request left by a crash is resolved on the next start — then every minute, each run also
  * deleting the budget windows and holds that have ended (`deleteEndedRateWindows`) and starting
- * the daily full audit verification when due (`runFullAuditVerification`). The timer is
- * unref'd, so it never keeps the process alive. Idempotent per process.
+ * the daily full audit verification when due (`runFullAuditVerification`); and the org mirror
+ * sync, now and every ORG_MIRROR_SYNC_SECONDS (unless 0). The timers are unref'd, so they never
+ * keep the process alive. Idempotent per process.
  */
 export function startBackgroundJobs(): void {
   const store = globalThis as Store;
@@ -107,10 +147,17 @@ export function startBackgroundJobs(): void {
     ticks: 0,
     auditVerification: null,
     stopping: new AbortController(),
+    mirrorTimer: null,
+    mirrorRunning: null,
   };
   state.timer.unref();
   store[STATE_KEY] = state;
   void runOnce(state);
+  try {
+    startMirrorSync(state);
+  } catch (error) {
+    logger.error({ component: 'org-mirror', err: error }, 'could not start the org mirror sync');
+  }
   logger.info({ component: 'reconciler', intervalMs: RECONCILE_INTERVAL_MS }, 'background reconciler started');
   // The notification outbox dispatcher (logs once and stays off without MAIL_SENDER).
   try {
@@ -126,7 +173,8 @@ export async function stopBackgroundJobs(): Promise<void> {
   const state = store[STATE_KEY];
   if (!state) return;
   clearInterval(state.timer);
+  if (state.mirrorTimer) clearInterval(state.mirrorTimer);
   delete store[STATE_KEY];
   state.stopping.abort();
-  await Promise.all([state.running, state.auditVerification, stopNotificationDispatcher()]);
+  await Promise.all([state.running, state.auditVerification, state.mirrorRunning, stopNotificationDispatcher()]);
 }
