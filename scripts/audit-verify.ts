@@ -153,7 +153,7 @@ function toRow(fields: Record<(typeof COLUMNS)[number], unknown>): ExportRow {
   const { seq, id, at, type, actorId, targetId, requestId, prevHash, hash, data } = fields;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) throw new RowError('seq is not a positive integer');
   if (typeof id !== 'string' || !UUID.test(id)) throw new RowError('id is not a lowercase UUID');
-  if (typeof at !== 'string' || !ISO_MS.test(at) || Number.isNaN(Date.parse(at)) || new Date(at).toISOString() !== at) {
+  if (typeof at !== 'string' || !ISO_MS.test(at) || !isIsoTimestamp(at)) {
     throw new RowError('at is not a UTC timestamp with milliseconds');
   }
   if (typeof type !== 'string' || typeof actorId !== 'string') throw new RowError('type or actorId is not a string');
@@ -166,7 +166,14 @@ function toRow(fields: Record<(typeof COLUMNS)[number], unknown>): ExportRow {
   return { seq, id, at, type, actorId, targetId, requestId, prevHash, hash, data: data as Record<string, unknown> };
 }
 
-function parseJsonlRow(line: string): ExportRow {
+/** `at` names a real instant and is exactly how toISOString writes it. */
+function isIsoTimestamp(at: string): boolean {
+  const date = new Date(at);
+  return !Number.isNaN(date.getTime()) && date.toISOString() === at;
+}
+
+/** The JSON object of a JSON Lines row, before its members are checked. */
+function parseJsonlObject(line: string): Record<(typeof COLUMNS)[number], unknown> {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -174,7 +181,25 @@ function parseJsonlRow(line: string): ExportRow {
     throw new RowError('not valid JSON');
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new RowError('not a JSON object');
-  return toRow(value as Record<(typeof COLUMNS)[number], unknown>);
+  return value as Record<(typeof COLUMNS)[number], unknown>;
+}
+
+/**
+ * The canonical JSON of a JSON Lines row's `data`, when the row is verbatim what the exporter
+ * writes for the object JSON.parse read from it: its members come in the export's order, the keys
+ * of `data` in canonical order (so JSON.stringify writes it canonically), and JSON.stringify of
+ * the object is the line — then encodeRow would write exactly the line, and `data` is its tail.
+ * Null otherwise, and encodeRow decides.
+ */
+function jsonlDataIfExact(line: string, value: object, row: ExportRow): string | null {
+  let i = 0;
+  for (const key in value) {
+    if (key !== COLUMNS[i]) return null;
+    i += 1;
+  }
+  if (i !== COLUMNS.length || !isInCanonicalOrder(row.data) || JSON.stringify(value) !== line) return null;
+  // Inside a JSON string every `"` is escaped, so the first `","data":{` is the member's own.
+  return line.slice(line.indexOf('","data":{') + '","data":'.length, -1);
 }
 
 /** RFC 4180 fields of one record (without its CRLF); `quoted` tells `""` from an empty (null) field. */
@@ -341,14 +366,21 @@ function inspectRecord(format: ExportFormat, text: string, isHeader: boolean): R
     terminator = '\r\n';
   }
   let row: ExportRow;
+  let jsonl: Record<(typeof COLUMNS)[number], unknown> | null = null;
   try {
-    row = format === 'jsonl' ? parseJsonlRow(raw) : parseCsvRow(raw);
+    if (format === 'jsonl') {
+      jsonl = parseJsonlObject(raw);
+      row = toRow(jsonl);
+    } else {
+      row = parseCsvRow(raw);
+    }
   } catch (error) {
     return { kind: 'unreadable', message: error instanceof Error ? error.message : String(error), claimed: claimedSeq(raw) };
   }
   try {
-    const data = canonicalJsonOfParsed(row.data);
-    if (encodeRow(format, row, data) !== raw + terminator) return { kind: 'altered', seq: row.seq };
+    const exact = jsonl === null ? null : jsonlDataIfExact(raw, jsonl, row);
+    const data = exact ?? canonicalJsonOfParsed(row.data);
+    if (exact === null && encodeRow(format, row, data) !== raw + terminator) return { kind: 'altered', seq: row.seq };
     return { kind: 'row', seq: row.seq, prevHash: row.prevHash, hash: row.hash, hashOk: computeHash(row, data) === row.hash };
   } catch (error) {
     return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
