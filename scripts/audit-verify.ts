@@ -418,7 +418,10 @@ class InspectorPool {
     // Node 20 does not apply `--import tsx`'s hooks to a worker's entry; tsx's CommonJS hook does load it.
     const execArgv = ['--require', createRequire(__filename).resolve('tsx/cjs')];
     for (let i = 0; i < count; i += 1) {
-      const worker = new Worker(__filename, { workerData: { role: INSPECTOR_ROLE }, execArgv });
+      // A worker holds two batches and their rows at a time; without limits V8 lets each thread's
+      // garbage pile up to a heap as large as the main thread's. A row of tens of MB would exceed it.
+      const resourceLimits = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 };
+      const worker = new Worker(__filename, { workerData: { role: INSPECTOR_ROLE }, execArgv, resourceLimits });
       worker.on('message', ({ id, outcomes }: { id: number; outcomes: RecordOutcome[] }) => {
         this.pending.get(id)?.resolve(outcomes);
         this.pending.delete(id);
@@ -671,7 +674,10 @@ export async function verifyAuditExport(chunks: AsyncIterable<Uint8Array> | Iter
   const inFlight: Promise<RecordOutcome[]>[] = [];
   const limit = Math.max(1, 2 * workers);
   const submit = async (batch: RecordBatch) => {
-    inFlight.push(pool ? pool.inspect(batch) : Promise.resolve(inspectBatch(batch)));
+    const outcomes = pool ? pool.inspect(batch) : Promise.resolve(inspectBatch(batch));
+    // A dead worker fails every batch it holds; the first one awaited reports it, the others must not go unhandled.
+    outcomes.catch(() => undefined);
+    inFlight.push(outcomes);
     while (inFlight.length >= limit || (inFlight.length > 0 && !pool)) {
       const outcomes = await inFlight.shift();
       for (const outcome of outcomes ?? []) check(outcome);

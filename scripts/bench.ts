@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- --only=reportees|export]`: benchmarks that print figures (tests never assert
- * wall-clock times). Both run unless `--only` picks one.
+ * `npm run bench [-- --only=reportees|export|verify]`: benchmarks that print figures (tests never
+ * assert wall-clock times). All run unless `--only` picks one.
  *
  *   reportees — the org-chart walk behind GET /api/reportees on a generated org
  *               (`--users`, default 100000) with added Graph latency per round trip
@@ -13,6 +13,11 @@
  *               the exporting process (target < 256 MB); then `npm run audit:verify` on the file
  *               with its manifest and the pinned public key (rows/s, peak RSS). `--heap` (MB,
  *               default 128, 0 = Node's default) caps the exporting process's V8 old space.
+ *
+ *   verify    — `npm run audit:verify` (worker threads, one per core) on a generated export of
+ *               `--verify-events` (default 200000) events in each of `--formats`: rows/s beside a
+ *               same-run reference, a Node loop hashing each line of the same file with SHA-256,
+ *               their ratio (target >= 0.5) and the load average.
  *
  * The measured code runs in a child process that trusts the local tenant's certificate through
  * NODE_EXTRA_CA_CERTS (read by Node only at start-up), exactly as `npm start` runs the portal.
@@ -85,11 +90,18 @@ async function benchExport() {
   }
 }
 
+async function benchVerify() {
+  const events = arg('verify-events', 200_000);
+  const formats = process.argv.find((a) => a.startsWith('--formats='))?.slice('--formats='.length) ?? 'csv,jsonl';
+  await run(['--conditions=react-server', '--import', 'tsx', 'scripts/bench/audit-verify-bench.ts', String(events), formats]);
+}
+
 async function main() {
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-  if (only !== undefined && only !== 'reportees' && only !== 'export') throw new Error('--only must be reportees or export');
+  if (only !== undefined && only !== 'reportees' && only !== 'export' && only !== 'verify') throw new Error('--only must be reportees, export or verify');
   if (only === undefined || only === 'reportees') await benchReportees();
   if (only === undefined || only === 'export') await benchExport();
+  if (only === undefined || only === 'verify') await benchVerify();
 }
 
 main().catch((err: unknown) => {
