@@ -16,7 +16,9 @@
  *   (prevHash of the first row), and the SHA-256 and length of the whole file.
  *
  * Exit 0 when everything holds; 1 naming the first bad `seq` (or the failed manifest check); 2 on
- * usage errors. Memory stays constant: the file is read as a stream.
+ * usage errors. Memory stays bounded: the file is read as a stream, cut into batches of whole
+ * records that worker threads (one per core) decode, parse and hash, at most two batches per worker
+ * in flight, while this thread hashes the file and runs the checks that need the rows in order.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
