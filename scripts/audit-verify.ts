@@ -16,11 +16,17 @@
  *   (prevHash of the first row), and the SHA-256 and length of the whole file.
  *
  * Exit 0 when everything holds; 1 naming the first bad `seq` (or the failed manifest check); 2 on
- * usage errors. Memory stays constant: the file is read as a stream.
+ * usage errors. Memory stays bounded: the file is read as a stream, cut into batches of whole
+ * records that worker threads (one per core) decode, parse and hash, at most two batches per worker
+ * in flight, while this thread hashes the file and runs the checks that need the rows in order.
  */
+import { isAscii, isUtf8 } from 'node:buffer';
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
 export type ExportFormat = 'csv' | 'jsonl';
 
@@ -56,6 +62,29 @@ export function canonicalJson(value: unknown): string {
   }
 }
 
+/**
+ * canonicalJson for a value read by JSON.parse. When every object's keys already come in sorted
+ * order and every number is finite — as in every row the exporter writes — JSON.stringify writes
+ * exactly the canonical encoding, natively; otherwise the general encoder decides (and throws
+ * where it throws).
+ */
+function canonicalJsonOfParsed(value: unknown): string {
+  return isInCanonicalOrder(value) ? JSON.stringify(value) : canonicalJson(value);
+}
+
+function isInCanonicalOrder(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (value === null || typeof value !== 'object') return true;
+  if (Array.isArray(value)) return value.every(isInCanonicalOrder);
+  let previous: string | undefined;
+  for (const key in value) {
+    if (previous !== undefined && !(previous < key)) return false;
+    if (!isInCanonicalOrder((value as Record<string, unknown>)[key])) return false;
+    previous = key;
+  }
+  return true;
+}
+
 interface ExportRow {
   seq: number;
   id: string;
@@ -69,28 +98,30 @@ interface ExportRow {
   data: Record<string, unknown>;
 }
 
-function computeHash(row: ExportRow): string {
-  const encoded = canonicalJson({
-    seq: row.seq,
-    id: row.id,
-    at: row.at,
-    type: row.type,
-    actorId: row.actorId,
-    targetId: row.targetId,
-    requestId: row.requestId,
-    data: row.data,
-  });
+/**
+ * SHA-256(prevHash ‖ canonical(event)), given `data` already in canonical JSON. The event's members
+ * are written in their sorted order (actorId, at, data, id, requestId, seq, targetId, type), which
+ * is exactly what canonicalJson of the event object writes.
+ */
+function computeHash(row: ExportRow, data: string): string {
+  const str = JSON.stringify;
+  const encoded =
+    `{"actorId":${str(row.actorId)},"at":${str(row.at)},"data":${data},"id":${str(row.id)},"requestId":${orNull(row.requestId)},` +
+    `"seq":${str(row.seq)},"targetId":${orNull(row.targetId)},"type":${str(row.type)}}`;
   return createHash('sha256').update(row.prevHash + encoded, 'utf8').digest('hex');
+}
+
+function orNull(value: string | null): string {
+  return value === null ? 'null' : JSON.stringify(value);
 }
 
 // ---------------------------------------------------------------------------------------------
 // The export format (lib/audit/export-format.ts).
 
-function encodeRow(format: ExportFormat, row: ExportRow): string {
-  const data = canonicalJson(row.data);
+/** The row the exporter writes for `row` (line ending included), given `data` in canonical JSON. */
+function encodeRow(format: ExportFormat, row: ExportRow, data: string): string {
   const str = JSON.stringify;
   if (format === 'jsonl') {
-    const orNull = (v: string | null) => (v === null ? 'null' : str(v));
     return (
       `{"seq":${row.seq},"id":${str(row.id)},"at":${str(row.at)},"type":${str(row.type)},"actorId":${str(row.actorId)},` +
       `"targetId":${orNull(row.targetId)},"requestId":${orNull(row.requestId)},"prevHash":${str(row.prevHash)},"hash":${str(row.hash)},"data":${data}}\n`
@@ -124,7 +155,7 @@ function toRow(fields: Record<(typeof COLUMNS)[number], unknown>): ExportRow {
   const { seq, id, at, type, actorId, targetId, requestId, prevHash, hash, data } = fields;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) throw new RowError('seq is not a positive integer');
   if (typeof id !== 'string' || !UUID.test(id)) throw new RowError('id is not a lowercase UUID');
-  if (typeof at !== 'string' || !ISO_MS.test(at) || Number.isNaN(Date.parse(at)) || new Date(at).toISOString() !== at) {
+  if (typeof at !== 'string' || !ISO_MS.test(at) || !isIsoTimestamp(at)) {
     throw new RowError('at is not a UTC timestamp with milliseconds');
   }
   if (typeof type !== 'string' || typeof actorId !== 'string') throw new RowError('type or actorId is not a string');
@@ -137,7 +168,14 @@ function toRow(fields: Record<(typeof COLUMNS)[number], unknown>): ExportRow {
   return { seq, id, at, type, actorId, targetId, requestId, prevHash, hash, data: data as Record<string, unknown> };
 }
 
-function parseJsonlRow(line: string): ExportRow {
+/** `at` names a real instant and is exactly how toISOString writes it. */
+function isIsoTimestamp(at: string): boolean {
+  const date = new Date(at);
+  return !Number.isNaN(date.getTime()) && date.toISOString() === at;
+}
+
+/** The JSON object of a JSON Lines row, before its members are checked. */
+function parseJsonlObject(line: string): Record<(typeof COLUMNS)[number], unknown> {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -145,7 +183,25 @@ function parseJsonlRow(line: string): ExportRow {
     throw new RowError('not valid JSON');
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new RowError('not a JSON object');
-  return toRow(value as Record<(typeof COLUMNS)[number], unknown>);
+  return value as Record<(typeof COLUMNS)[number], unknown>;
+}
+
+/**
+ * The canonical JSON of a JSON Lines row's `data`, when the row is verbatim what the exporter
+ * writes for the object JSON.parse read from it: its members come in the export's order, the keys
+ * of `data` in canonical order (so JSON.stringify writes it canonically), and JSON.stringify of
+ * the object is the line — then encodeRow would write exactly the line, and `data` is its tail.
+ * Null otherwise, and encodeRow decides.
+ */
+function jsonlDataIfExact(line: string, value: object, row: ExportRow): string | null {
+  let i = 0;
+  for (const key in value) {
+    if (key !== COLUMNS[i]) return null;
+    i += 1;
+  }
+  if (i !== COLUMNS.length || !isInCanonicalOrder(row.data) || JSON.stringify(value) !== line) return null;
+  // Inside a JSON string every `"` is escaped, so the first `","data":{` is the member's own.
+  return line.slice(line.indexOf('","data":{') + '","data":'.length, -1);
 }
 
 /** RFC 4180 fields of one record (without its CRLF); `quoted` tells `""` from an empty (null) field. */
@@ -154,21 +210,21 @@ function splitCsvRecord(record: string): { value: string; quoted: boolean }[] {
   let i = 0;
   for (;;) {
     if (record[i] === '"') {
-      let value = '';
-      i += 1;
+      let from = i + 1;
+      let doubled = false;
       for (;;) {
-        const end = record.indexOf('"', i);
+        const end = record.indexOf('"', from);
         if (end < 0) throw new RowError('unterminated quoted field');
-        value += record.slice(i, end);
         if (record[end + 1] === '"') {
-          value += '"';
-          i = end + 2;
-        } else {
-          i = end + 1;
-          break;
+          doubled = true;
+          from = end + 2;
+          continue;
         }
+        const value = record.slice(i + 1, end);
+        fields.push({ value: doubled ? value.replaceAll('""', '"') : value, quoted: true });
+        i = end + 1;
+        break;
       }
-      fields.push({ value, quoted: true });
     } else {
       const end = record.indexOf(',', i);
       const value = end < 0 ? record.slice(i) : record.slice(i, end);
@@ -254,12 +310,266 @@ export function getKeyId(key: KeyObject): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// One record on its own. Whatever can be learnt of a record without the records before it —
+// decoding, parsing, the exact-encoding check, its hash recomputed from the prevHash it carries —
+// is found by inspectRecord, in worker threads when there are any; the checks that need the
+// records in order (seq, the link to the previous hash, the anchor) stay in verifyAuditExport.
+
+/** What one record says of itself; `line` and `claimed` serve the messages of the sequential checks. */
+type RecordOutcome =
+  | { kind: 'utf8'; line: number; claimed: number | undefined }
+  | { kind: 'crlf' }
+  | { kind: 'header'; ok: boolean }
+  | { kind: 'unreadable'; message: string; claimed: number | undefined }
+  | { kind: 'altered'; seq: number }
+  | { kind: 'row'; seq: number; prevHash: string; hash: string; hashOk: boolean }
+  | { kind: 'error'; message: string };
+
+/** Records of one format cut from the file: record i is `bytes[ends[i - 1] + 1 .. ends[i]]`, its `\n` excluded. */
+interface RecordBatch {
+  format: ExportFormat;
+  bytes: Uint8Array<ArrayBuffer>;
+  ends: Uint32Array<ArrayBuffer>;
+  /** The batch starts with the CSV header row. */
+  startsWithHeader: boolean;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * A record's text, or where it is not UTF-8: the first such line. Lines are cut on the byte 0x0A
+ * (it never occurs inside a multi-byte UTF-8 sequence), so invalid UTF-8 is charged to the row
+ * that holds it, and a record is valid exactly when each of its lines is.
+ */
+function decodeRecord(bytes: Uint8Array): string | { line: number; claimed: number | undefined } {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    for (let line = 0, start = 0; ; line += 1) {
+      const nl = bytes.indexOf(10, start);
+      const piece = bytes.subarray(start, nl < 0 ? bytes.length : nl);
+      try {
+        utf8.decode(piece);
+      } catch {
+        return { line, claimed: claimedSeq(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength).toString('latin1')) };
+      }
+      start = nl + 1;
+    }
+  }
+}
+
+function inspectRecord(format: ExportFormat, text: string, isHeader: boolean): RecordOutcome {
+  let raw = text;
+  let terminator = '\n';
+  if (format === 'csv') {
+    if (!text.endsWith('\r')) return { kind: 'crlf' };
+    if (isHeader) return { kind: 'header', ok: `${text}\n` === CSV_HEADER };
+    raw = text.slice(0, -1);
+    terminator = '\r\n';
+  }
+  let row: ExportRow;
+  let jsonl: Record<(typeof COLUMNS)[number], unknown> | null = null;
+  try {
+    if (format === 'jsonl') {
+      jsonl = parseJsonlObject(raw);
+      row = toRow(jsonl);
+    } else {
+      row = parseCsvRow(raw);
+    }
+  } catch (error) {
+    return { kind: 'unreadable', message: error instanceof Error ? error.message : String(error), claimed: claimedSeq(raw) };
+  }
+  try {
+    const exact = jsonl === null ? null : jsonlDataIfExact(raw, jsonl, row);
+    const data = exact ?? canonicalJsonOfParsed(row.data);
+    if (exact === null && encodeRow(format, row, data) !== raw + terminator) return { kind: 'altered', seq: row.seq };
+    return { kind: 'row', seq: row.seq, prevHash: row.prevHash, hash: row.hash, hashOk: computeHash(row, data) === row.hash };
+  } catch (error) {
+    return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function inspectBatch(batch: RecordBatch): RecordOutcome[] {
+  const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
+  // Valid UTF-8 throughout (the usual case) is decoded without a check per record; ASCII (most
+  // exports) in one piece, its byte offsets being its character offsets.
+  const valid = isUtf8(bytes);
+  const ascii = valid && isAscii(bytes) ? bytes.toString('latin1') : null;
+  const outcomes: RecordOutcome[] = [];
+  let start = 0;
+  for (const [i, end] of batch.ends.entries()) {
+    const text = ascii === null ? (valid ? bytes.toString('utf8', start, end) : decodeRecord(bytes.subarray(start, end))) : ascii.slice(start, end);
+    outcomes.push(typeof text === 'string' ? inspectRecord(batch.format, text, i === 0 && batch.startsWithHeader) : { kind: 'utf8', ...text });
+    start = end + 1;
+  }
+  return outcomes;
+}
+
+const INSPECTOR_ROLE = 'tap-broker/audit-verify-inspector';
+
+/**
+ * Worker threads running inspectBatch, fed in turn. The worker is this very file (so the verifier
+ * stays one file and needs nothing but Node and `tsx`, as `npm run audit:verify` runs it).
+ */
+class InspectorPool {
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, { resolve: (outcomes: RecordOutcome[]) => void; reject: (error: Error) => void }>();
+  private nextId = 0;
+
+  constructor(count: number) {
+    // Node 20 does not apply `--import tsx`'s hooks to a worker's entry; tsx's CommonJS hook does load it.
+    const execArgv = ['--require', createRequire(__filename).resolve('tsx/cjs')];
+    for (let i = 0; i < count; i += 1) {
+      // A worker holds two batches and their rows at a time; without limits V8 lets each thread's
+      // garbage pile up to a heap as large as the main thread's. A row of tens of MB would exceed it.
+      const resourceLimits = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 };
+      const worker = new Worker(__filename, { workerData: { role: INSPECTOR_ROLE }, execArgv, resourceLimits });
+      worker.on('message', ({ id, outcomes }: { id: number; outcomes: RecordOutcome[] }) => {
+        this.pending.get(id)?.resolve(outcomes);
+        this.pending.delete(id);
+      });
+      worker.on('error', (error) => this.failAll(error));
+      worker.on('exit', (code) => this.failAll(new Error(`an audit:verify worker exited with ${code}`)));
+      this.workers.push(worker);
+    }
+  }
+
+  inspect(batch: RecordBatch): Promise<RecordOutcome[]> {
+    const id = this.nextId;
+    this.nextId += 1;
+    const worker = this.workers[id % this.workers.length];
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker?.postMessage({ id, batch }, [batch.bytes.buffer, batch.ends.buffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    const workers = this.workers.splice(0);
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+
+  private failAll(error: Error): void {
+    for (const { reject } of this.pending.values()) reject(error);
+    this.pending.clear();
+  }
+}
+
+function serveInspections(): void {
+  parentPort?.on('message', ({ id, batch }: { id: number; batch: RecordBatch }) => {
+    parentPort?.postMessage({ id, outcomes: inspectBatch(batch) });
+  });
+}
+
+/**
+ * Cuts a byte stream into records and batches them. A record ends at a `\n`; in CSV only at one
+ * outside quotes, that is where the count of `"` since the start of the file is even (every
+ * complete record holds an even count, so the parity carries over from record to record).
+ */
+class RecordFramer {
+  private inQuotes = false;
+  private carry: Buffer[] = [];
+  private parts: Uint8Array[] = [];
+  private ends: number[] = [];
+  private length = 0;
+  private headerPending: boolean;
+
+  constructor(
+    readonly format: ExportFormat,
+    private readonly batchBytes: number,
+  ) {
+    this.headerPending = format === 'csv';
+  }
+
+  /** Takes the next piece of the file; returns the batches that are now full. */
+  push(chunk: Buffer): RecordBatch[] {
+    const batches: RecordBatch[] = [];
+    // The records of this chunk after the one the previous chunk began are copied as one run.
+    let runStart = 0;
+    let runEnd = 0;
+    for (;;) {
+      const nl = this.nextRecordEnd(chunk, runEnd);
+      if (nl < 0) break;
+      if (this.carry.length > 0) {
+        const record = Buffer.concat([...this.carry, chunk.subarray(0, nl + 1)]);
+        this.carry = [];
+        this.append(record, [record.length - 1]);
+        runStart = nl + 1;
+      } else {
+        this.ends.push(this.length + nl - runStart);
+      }
+      runEnd = nl + 1;
+      if (this.length + runEnd - runStart >= this.batchBytes) {
+        this.append(chunk.subarray(runStart, runEnd), []);
+        runStart = runEnd;
+        batches.push(this.take());
+      }
+    }
+    if (runEnd > runStart) this.append(chunk.subarray(runStart, runEnd), []);
+    // The caller may reuse its buffer: what waits for the next chunk is copied.
+    if (runEnd < chunk.length) this.carry.push(Buffer.from(chunk.subarray(runEnd)));
+    return batches;
+  }
+
+  /** The batch of what is left, if any records are. */
+  flush(): RecordBatch | null {
+    return this.ends.length === 0 ? null : this.take();
+  }
+
+  /** The bytes after the last complete record: a row the file cuts off. */
+  get rest(): Buffer | null {
+    return this.carry.length === 0 ? null : Buffer.concat(this.carry);
+  }
+
+  private nextRecordEnd(chunk: Buffer, from: number): number {
+    if (this.format === 'jsonl') return chunk.indexOf(10, from);
+    let inQuotes = this.inQuotes;
+    for (let i = from; i < chunk.length; i += 1) {
+      const byte = chunk[i];
+      if (byte === 0x22) inQuotes = !inQuotes;
+      else if (byte === 0x0a && !inQuotes) {
+        this.inQuotes = false;
+        return i;
+      }
+    }
+    this.inQuotes = inQuotes;
+    return -1;
+  }
+
+  private append(bytes: Uint8Array, ends: number[]): void {
+    for (const end of ends) this.ends.push(this.length + end);
+    this.parts.push(bytes);
+    this.length += bytes.byteLength;
+  }
+
+  private take(): RecordBatch {
+    // Its own ArrayBuffer (never Node's shared pool), so it can be moved to a worker.
+    const bytes = new Uint8Array(this.length);
+    let offset = 0;
+    for (const part of this.parts) {
+      bytes.set(part, offset);
+      offset += part.byteLength;
+    }
+    const batch: RecordBatch = { format: this.format, bytes, ends: Uint32Array.from(this.ends), startsWithHeader: this.headerPending };
+    this.headerPending = false;
+    this.parts = [];
+    this.ends = [];
+    this.length = 0;
+    return batch;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 
 export interface VerifyExportOptions {
   format?: ExportFormat;
   manifest?: unknown;
   /** The pinned public key; without it the manifest's own key is used (integrity, not origin). */
   publicKey?: KeyObject;
+  /** Worker threads that parse and hash the records; 0 (the default) does it in this thread. The CLI uses one per core. */
+  workers?: number;
+  /** Records are handed out in batches of about this many bytes (default 1 MiB). */
+  chunkBytes?: number;
 }
 
 export interface VerifyExportResult {
@@ -287,11 +597,11 @@ export interface VerifyExportResult {
 export async function verifyAuditExport(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: VerifyExportOptions = {}): Promise<VerifyExportResult> {
   const manifest = options.manifest === undefined ? undefined : asManifest(options.manifest);
   const fileHash = createHash('sha256');
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   let format: ExportFormat | null = options.format ?? manifest?.format ?? null;
+  const formatGiven = format !== null;
   let bytes = 0;
   let headerSeen = false;
-  let pendingRecord: string | null = null;
+  let records = 0;
   let count = 0;
   let firstSeq: number | null = null;
   let lastSeq: number | null = null;
@@ -304,19 +614,36 @@ export async function verifyAuditExport(chunks: AsyncIterable<Uint8Array> | Iter
     failure ??= seq === undefined ? { problem } : { seq, problem };
   };
 
-  const checkRow = (raw: string, terminator: string) => {
-    if (format === null) return;
-    let row: ExportRow;
-    try {
-      row = format === 'jsonl' ? parseJsonlRow(raw) : parseCsvRow(raw);
-    } catch (error) {
-      fail(`unreadable row after seq ${lastSeq ?? '(start)'}: ${error instanceof Error ? error.message : String(error)}`, expectedSeq ?? claimedSeq(raw));
-      return;
+  // The checks that need the records in order, on what each record says of itself.
+  const check = (outcome: RecordOutcome) => {
+    if (failure) return;
+    const first = records === 0;
+    records += 1;
+    switch (outcome.kind) {
+      case 'utf8':
+        // The format is read off the first line; when that line cannot be read, it is not known.
+        if (first && outcome.line === 0 && !formatGiven) format = null;
+        fail(`invalid UTF-8 in the row after seq ${lastSeq ?? '(start)'}`, expectedSeq ?? outcome.claimed);
+        return;
+      case 'crlf':
+        fail('a CSV row does not end with CRLF');
+        return;
+      case 'header':
+        headerSeen = true;
+        if (!outcome.ok) fail('the CSV header row is not the export header', undefined);
+        return;
+      case 'unreadable':
+        fail(`unreadable row after seq ${lastSeq ?? '(start)'}: ${outcome.message}`, expectedSeq ?? outcome.claimed);
+        return;
+      case 'altered':
+        fail(`seq ${outcome.seq}: the row is not in the export's exact encoding (altered bytes)`, expectedSeq ?? outcome.seq);
+        return;
+      case 'error':
+        throw new Error(outcome.message);
+      case 'row':
+        break;
     }
-    if (encodeRow(format, row) !== raw + terminator) {
-      fail(`seq ${row.seq}: the row is not in the export's exact encoding (altered bytes)`, expectedSeq ?? row.seq);
-      return;
-    }
+    const row = outcome;
     if (expectedSeq !== null && row.seq !== expectedSeq) {
       fail(`seq ${expectedSeq} expected, found seq ${row.seq} (an event is missing or out of order)`);
       return;
@@ -331,7 +658,7 @@ export async function verifyAuditExport(chunks: AsyncIterable<Uint8Array> | Iter
       fail(`seq ${row.seq}: prevHash is not the hash of seq ${lastSeq}`, row.seq);
       return;
     }
-    if (computeHash(row) !== row.hash) {
+    if (!row.hashOk) {
       fail(`seq ${row.seq}: hash does not match the event's content`, row.seq);
       return;
     }
@@ -343,65 +670,54 @@ export async function verifyAuditExport(chunks: AsyncIterable<Uint8Array> | Iter
     expectedSeq = row.seq + 1;
   };
 
-  const onLine = (line: string) => {
-    if (failure) return;
-    if (format === null) format = line.startsWith('{') ? 'jsonl' : 'csv';
-    if (format === 'jsonl') {
-      checkRow(line, '\n');
-      return;
+  const workers = options.workers ?? 0;
+  const pool = workers > 0 ? new InspectorPool(workers) : null;
+  // Back-pressure: at most two batches per worker are read ahead of the ordered checks.
+  const inFlight: Promise<RecordOutcome[]>[] = [];
+  const limit = Math.max(1, 2 * workers);
+  const submit = async (batch: RecordBatch) => {
+    const outcomes = pool ? pool.inspect(batch) : Promise.resolve(inspectBatch(batch));
+    // A dead worker fails every batch it holds; the first one awaited reports it, the others must not go unhandled.
+    outcomes.catch(() => undefined);
+    inFlight.push(outcomes);
+    while (inFlight.length >= limit || (inFlight.length > 0 && !pool)) {
+      const outcomes = await inFlight.shift();
+      for (const outcome of outcomes ?? []) check(outcome);
     }
-    // CSV: a quoted field may hold a line break, so a record ends at a newline outside quotes.
-    const record: string = pendingRecord === null ? line : `${pendingRecord}\n${line}`;
-    if ((record.split('"').length - 1) % 2 === 1) {
-      pendingRecord = record;
-      return;
+  };
+  const drain = async () => {
+    for (let next = inFlight.shift(); next; next = inFlight.shift()) {
+      const outcomes = await next;
+      for (const outcome of outcomes) check(outcome);
     }
-    pendingRecord = null;
-    if (!record.endsWith('\r')) {
-      fail('a CSV row does not end with CRLF');
-      return;
-    }
-    if (!headerSeen) {
-      headerSeen = true;
-      if (record + '\n' !== CSV_HEADER) fail('the CSV header row is not the export header', undefined);
-      return;
-    }
-    checkRow(record.slice(0, -1), '\r\n');
   };
 
-  // Lines are cut on the byte 0x0A (it never occurs inside a multi-byte UTF-8 sequence) and decoded
-  // one by one, so invalid UTF-8 is charged to the row that holds it.
-  let partial: Buffer[] = [];
-  const onLineBytes = (bytesOfLine: Buffer) => {
-    if (failure) return;
-    let line: string;
-    try {
-      line = decoder.decode(bytesOfLine);
-    } catch {
-      if (format === 'csv' && pendingRecord !== null) pendingRecord = null;
-      fail(`invalid UTF-8 in the row after seq ${lastSeq ?? '(start)'}`, expectedSeq ?? claimedSeq(bytesOfLine.toString('latin1')));
-      return;
+  let framer: RecordFramer | null = null;
+  try {
+    for await (const chunk of chunks) {
+      const bytesOfChunk = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      fileHash.update(bytesOfChunk);
+      bytes += bytesOfChunk.byteLength;
+      if (failure || bytesOfChunk.byteLength === 0) continue;
+      // Without an option or a manifest saying it, a file whose first line is a JSON object is JSON Lines.
+      format ??= bytesOfChunk[0] === 0x7b ? 'jsonl' : 'csv';
+      framer ??= new RecordFramer(format, options.chunkBytes ?? 1 << 20);
+      for (const batch of framer.push(bytesOfChunk)) await submit(batch);
     }
-    onLine(line);
-  };
-
-  for await (const chunk of chunks) {
-    const bytesOfChunk = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    fileHash.update(bytesOfChunk);
-    bytes += bytesOfChunk.byteLength;
-    if (failure) continue;
-    let start = 0;
-    for (;;) {
-      const nl = bytesOfChunk.indexOf(10, start);
-      if (nl < 0) break;
-      const piece = bytesOfChunk.subarray(start, nl);
-      onLineBytes(partial.length === 0 ? piece : Buffer.concat([...partial, piece]));
-      partial = [];
-      start = nl + 1;
-    }
-    if (start < bytesOfChunk.length) partial.push(Buffer.from(bytesOfChunk.subarray(start)));
+    const last = framer?.flush();
+    if (last && !failure) await submit(last);
+    await drain();
+  } finally {
+    await pool?.close();
   }
-  if (!failure && (partial.length > 0 || pendingRecord !== null)) fail('the file does not end with a complete row');
+  const rest = framer?.rest;
+  if (!failure && rest) {
+    // A cut-off CSV record may hold whole lines already: one that is not UTF-8 is named first.
+    const lastLineEnd = rest.lastIndexOf(10);
+    const decoded = lastLineEnd < 0 ? '' : decodeRecord(rest.subarray(0, lastLineEnd));
+    if (typeof decoded !== 'string') check({ kind: 'utf8', ...decoded });
+    fail('the file does not end with a complete row');
+  }
   if (!failure && format === 'csv' && !headerSeen) fail('the CSV header row is missing', undefined);
 
   const sha256 = fileHash.digest('hex');
@@ -481,6 +797,7 @@ async function main(argv: string[]): Promise<number> {
     ...(format ? { format } : {}),
     ...(manifest === undefined ? {} : { manifest }),
     ...(publicKey ? { publicKey } : {}),
+    workers: os.availableParallelism(),
   });
   const seconds = (performance.now() - started) / 1000;
   if (asJson) {
@@ -510,7 +827,9 @@ function usage(message?: string): number {
 }
 
 // Run as the CLI only when it is the entry script (not `import.meta`: Playwright loads this file as CommonJS).
-if (/(?:^|[\\/])audit-verify\.[cm]?[jt]s$/.test(process.argv[1] ?? '')) {
+if (!isMainThread && (workerData as { role?: unknown } | null)?.role === INSPECTOR_ROLE) {
+  serveInspections();
+} else if (isMainThread && /(?:^|[\\/])audit-verify\.[cm]?[jt]s$/.test(process.argv[1] ?? '')) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {

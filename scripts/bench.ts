@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only=reportees|export|mirror]`: benchmarks that print figures (tests never
+ * `npm run bench [-- --only=reportees|export|mirror|verify]`: benchmarks that print figures (tests never
  * assert wall-clock times). All run unless `--only` picks one.
  *
  *   reportees — the org-chart walk behind GET /api/reportees on a generated org
@@ -21,6 +21,10 @@
  *               (`--users`, default 100000) at `--latency` ms per Graph round trip (default 40),
  *               into a throwaway PostgreSQL cluster: the first round, one after manager moves, one
  *               with no changes — pages, changes, Graph round trips, seconds, peak RSS.
+ *   verify    — `npm run audit:verify` (worker threads, one per core) on a generated export of
+ *               `--verify-events` (default 200000) events in each of `--formats`: rows/s beside a
+ *               same-run reference, a Node loop hashing each line of the same file with SHA-256,
+ *               their ratio (target >= 0.5) and the load average.
  *
  * The measured code runs in a child process that trusts the local tenant's certificate through
  * NODE_EXTRA_CA_CERTS (read by Node only at start-up), exactly as `npm start` runs the portal.
@@ -114,12 +118,19 @@ async function benchExport() {
   }
 }
 
+async function benchVerify() {
+  const events = arg('verify-events', 200_000);
+  const formats = process.argv.find((a) => a.startsWith('--formats='))?.slice('--formats='.length) ?? 'csv,jsonl';
+  await run(['--conditions=react-server', '--import', 'tsx', 'scripts/bench/audit-verify-bench.ts', String(events), formats]);
+}
+
 async function main() {
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-  if (only !== undefined && only !== 'reportees' && only !== 'export' && only !== 'mirror') throw new Error('--only must be reportees, export or mirror');
+  if (only !== undefined && !['reportees', 'export', 'mirror', 'verify'].includes(only)) throw new Error('--only must be reportees, export, mirror or verify');
   if (only === undefined || only === 'reportees') await benchReportees();
   if (only === undefined || only === 'mirror') await benchMirror();
   if (only === undefined || only === 'export') await benchExport();
+  if (only === undefined || only === 'verify') await benchVerify();
 }
 
 main().catch((err: unknown) => {

@@ -18,7 +18,6 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { randomUUID } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { appendAuditEvent } from '../../lib/audit/append-audit-event';
@@ -31,6 +30,7 @@ import { buildAuditExportManifest } from '../../lib/audit/manifest';
 import { getAuditSigningKey } from '../../lib/audit/signing-key';
 import { PrismaClient } from '../../lib/db/generated/client';
 import { applyMigrations } from '../../lib/db/migrate';
+import { makeBenchAuditEvent } from './bench-audit-events';
 
 const BATCH = 5_000;
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
@@ -42,28 +42,12 @@ async function seed(url: string, events: number): Promise<void> {
   const started = performance.now();
   const base = Date.now() - events * 10 - 60_000;
   let prevHash = GENESIS_PREV_HASH;
-  const types = ['tap_request.created', 'tap_request.approved', 'tap.issue_started', 'tap.issued'];
   try {
     for (let from = 1; from <= events; from += BATCH) {
       const cols: { seq: string[]; id: string[]; at: string[]; type: string[]; actor: string[]; target: string[]; request: string[]; data: string[]; prev: string[]; hash: string[] } =
         { seq: [], id: [], at: [], type: [], actor: [], target: [], request: [], data: [], prev: [], hash: [] };
       for (let seq = from; seq < Math.min(from + BATCH, events + 1); seq += 1) {
-        const id = randomUUID();
-        const at = new Date(base + seq * 10);
-        const type = types[seq % types.length] ?? 'tap.issued';
-        const actorId = `a0000000-0000-4000-8000-${String(seq % 5000).padStart(12, '0')}`;
-        const targetId = `b0000000-0000-4000-8000-${String(seq % 90000).padStart(12, '0')}`;
-        const requestId = randomUUID();
-        const data = {
-          policyVersion: 1,
-          chain: [actorId, `c0000000-0000-4000-8000-${String(seq % 700).padStart(12, '0')}`],
-          depth: 2,
-          justification: `Lost phone during travel, ticket INC-${seq}`,
-          lifetimeInMinutes: 60,
-          isUsableOnce: true,
-          graphRequestId: randomUUID(),
-          context: { requestId: randomUUID(), ip: '10.1.2.3', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/130' },
-        };
+        const { id, at, type, actorId, targetId, requestId, data } = makeBenchAuditEvent(seq, base);
         const hash = computeAuditEventHash(prevHash, { seq, id, at, type, actorId, targetId, requestId, data });
         cols.seq.push(String(seq));
         cols.id.push(id);
