@@ -2,7 +2,7 @@ import 'server-only';
 import { randomUUID } from 'node:crypto';
 import { assertNoSecrets } from '@/lib/audit/assert-no-secrets';
 import { sanitizeClientText } from '@/lib/audit/sanitize-client-text';
-import { computeAuditEventHash, GENESIS_PREV_HASH, toAuditJson, type AuditJsonObject } from '@/lib/audit/canonical';
+import { canonicalJson, computeAuditEventHash, GENESIS_PREV_HASH, toAuditJson, type AuditJsonObject } from '@/lib/audit/canonical';
 import { auditCatalogue, DIRECTORY_TEXT_FIELDS, type AuditContextData, type AuditDataFor } from '@/lib/audit/catalogue';
 import type { AuditEventType } from '@/lib/contract/audit';
 import type { RequestContext } from '@/lib/core/request-context';
@@ -97,7 +97,7 @@ export async function appendAuditEvent<T extends AuditEventType>(
   const hash = computeAuditEventHash(prevHash, { seq, id, at, type: event.type, actorId: event.actorId, targetId, requestId, data });
 
   await tx.auditEvent.create({
-    data: { seq, id, at, type: event.type, actorId: event.actorId, targetId, requestId, data, prevHash, hash },
+    data: { seq, id, at, type: event.type, actorId: event.actorId, targetId, requestId, data, dataCanonical: canonicalJson(data), prevHash, hash },
   });
   return { seq, hash, id };
 }

@@ -2,7 +2,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { afterEach, describe, expect, test } from 'vitest';
 import { appendAuditEvent, AuditWriteError, type AuditEventInput } from '@/lib/audit/append-audit-event';
 import { AuditSecretError, AuditSecretKeyError } from '@/lib/audit/assert-no-secrets';
-import { computeAuditEventHash, GENESIS_PREV_HASH } from '@/lib/audit/canonical';
+import { canonicalJson, computeAuditEventHash, GENESIS_PREV_HASH } from '@/lib/audit/canonical';
 import { BrokerError } from '@/lib/core/errors';
 import { DB_KINDS, TEST_CONTEXT, useTestDatabases } from '@/lib/testing/audit';
 import { verifyAuditChain } from '@/lib/audit/verify-audit-chain';
@@ -70,6 +70,7 @@ describe.each(DB_KINDS)('the audit trail on %s', (kind) => {
     expect(two?.targetId).toBeNull();
     expect(two?.requestId).toBeNull();
     for (const row of rows) expect(computeAuditEventHash(row.prevHash, row)).toBe(row.hash);
+    for (const row of rows) expect(row.dataCanonical).toBe(canonicalJson(row.data));
     expect(one?.data).toEqual({
       decidedBy: ACTOR,
       reason: 'reason number 1',
