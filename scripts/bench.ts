@@ -30,12 +30,14 @@
  * NODE_EXTRA_CA_CERTS (read by Node only at start-up), exactly as `npm start` runs the portal.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureCertificate } from '../tenant/cert';
 import { startPgCluster } from './pg-cluster';
-import { repoRoot } from './lib/stack';
+import { describeMachine, loadAverage, renderBenchTable, type BenchRow } from './bench/bench-rows';
+import { isBuildStale, repoRoot, runNextBuild } from './lib/stack';
 
 function arg(name: string, fallback: number): number {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -118,19 +120,88 @@ async function benchExport() {
   }
 }
 
+async function benchIssue() {
+  const latency = arg('latency', 100);
+  const pairs = arg('pairs', 30);
+  const seconds = arg('seconds', 10);
+  const concurrency = process.argv.find((a) => a.startsWith('--concurrency='))?.slice('--concurrency='.length) ?? '8,16,32,64';
+  if (!/^\d+(,\d+)*$/.test(concurrency)) throw new Error('--concurrency must be a comma-separated list of whole numbers');
+  if (isBuildStale()) await runNextBuild();
+  const work = await mkdtemp(path.join(os.tmpdir(), 'tapbroker-issue-bench-'));
+  const cluster = await startPgCluster({ database: 'tap_issue_bench' });
+  try {
+    const cert = await ensureCertificate(work);
+    await run(['--import', 'tsx', 'scripts/bench/issue-bench.ts', work, cluster.url, String(latency), String(pairs), String(seconds), concurrency], {
+      NODE_EXTRA_CA_CERTS: cert.certPath,
+      LOG_LEVEL: 'warn',
+    });
+  } finally {
+    await cluster.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
 async function benchVerify() {
   const events = arg('verify-events', 200_000);
   const formats = process.argv.find((a) => a.startsWith('--formats='))?.slice('--formats='.length) ?? 'csv,jsonl';
   await run(['--conditions=react-server', '--import', 'tsx', 'scripts/bench/audit-verify-bench.ts', String(events), formats]);
 }
 
+const SECTIONS = ['reportees', 'mirror', 'export', 'verify', 'issue'] as const;
+
+/** Prints the rows the sections reported with the machine and load average; a full run writes docs/bench.md. */
+async function printTable(rowsFile: string, startedAt: Date, loadBefore: string, write: boolean) {
+  const text = existsSync(rowsFile) ? readFileSync(rowsFile, 'utf8') : '';
+  const rows = text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as BenchRow);
+  const table = [
+    `Measured ${startedAt.toISOString()} on ${describeMachine()}.`,
+    '',
+    `Load average (1, 5, 15 min) before: ${loadBefore}; after: ${loadAverage()}.`,
+    '',
+    renderBenchTable(rows),
+  ].join('\n');
+  console.log(`\n${table}\n`);
+  if (!write) return;
+  const file = path.join(repoRoot, 'docs', 'bench.md');
+  await writeFile(
+    file,
+    [
+      '# Benchmark figures',
+      '',
+      'Written by `npm run bench` (every section; a run with `--only=` prints its rows and leaves this file alone).',
+      'Each figure stands beside a reference measured in the same run on the same machine, and their ratio: the',
+      'machine is shared, so the ratio is what carries over. What each row means: README.md#benchmarks.',
+      '',
+      table,
+      '',
+    ].join('\n'),
+  );
+  console.log(`written to ${path.relative(repoRoot, file)}`);
+}
+
 async function main() {
+  if (process.argv.includes('--short')) {
+    await run(['--conditions=react-server', '--import', 'tsx', 'scripts/bench/round-trips-bench.ts', ...process.argv.filter((a) => a.startsWith('--update'))]);
+    return;
+  }
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-  if (only !== undefined && !['reportees', 'export', 'mirror', 'verify'].includes(only)) throw new Error('--only must be reportees, export, mirror or verify');
-  if (only === undefined || only === 'reportees') await benchReportees();
-  if (only === undefined || only === 'mirror') await benchMirror();
-  if (only === undefined || only === 'export') await benchExport();
-  if (only === undefined || only === 'verify') await benchVerify();
+  if (only !== undefined && !(SECTIONS as readonly string[]).includes(only)) throw new Error(`--only must be one of ${SECTIONS.join(', ')}`);
+  const startedAt = new Date();
+  const loadBefore = loadAverage();
+  const work = await mkdtemp(path.join(os.tmpdir(), 'tapbroker-bench-rows-'));
+  // Every section's measured process appends its rows here (scripts/bench/bench-rows.ts).
+  const rowsFile = path.join(work, 'rows.jsonl');
+  process.env.BENCH_ROWS_FILE = rowsFile;
+  try {
+    if (only === undefined || only === 'reportees') await benchReportees();
+    if (only === undefined || only === 'mirror') await benchMirror();
+    if (only === undefined || only === 'export') await benchExport();
+    if (only === undefined || only === 'verify') await benchVerify();
+    if (only === undefined || only === 'issue') await benchIssue();
+    await printTable(rowsFile, startedAt, loadBefore, only === undefined);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }
 
 main().catch((err: unknown) => {
