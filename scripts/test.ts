@@ -4,11 +4,14 @@
  *   1. typecheck and lint;
  *   2. unit and integration tests (vitest), with the local tenant started in-process by the tests
  *      and a throwaway PostgreSQL 15 cluster for the database tests;
- *   3. a production build of the portal;
- *   4. the end-to-end suite (Playwright: Chromium and black-box API tests) against the whole stack,
+ *   3. the round-trip counts (`npm run bench -- --short`): Graph round trips per create, issue,
+ *      reportee walk and mirror sync page on a small generated org, against the committed maxima in
+ *      scripts/bench/round-trips.json — a count that rises fails the step;
+ *   4. a production build of the portal;
+ *   5. the end-to-end suite (Playwright: Chromium and black-box API tests) against the whole stack,
  *      once with the embedded database and once with PostgreSQL.
  *
- * Flags: `--only=static,unit,e2e` runs a subset; `--db=pglite|postgres` limits the e2e runs.
+ * Flags: `--only=static,unit,bench,e2e` runs a subset; `--db=pglite|postgres` limits the e2e runs.
  * The last line is `N passed, N failed` over every test that ran.
  */
 import { spawn } from 'node:child_process';
@@ -23,10 +26,10 @@ import { startPgCluster } from './pg-cluster';
 import { checkForLeakedPasses } from './lib/leak-check';
 import { isBuildStale, repoRoot, runNextBuild, startStack, type Stack } from './lib/stack';
 
-type Phase = 'static' | 'unit' | 'e2e';
+type Phase = 'static' | 'unit' | 'bench' | 'e2e';
 const args = process.argv.slice(2);
 const only = new Set<Phase>(
-  (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',') ?? ['static', 'unit', 'e2e']) as Phase[],
+  (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',') ?? ['static', 'unit', 'bench', 'e2e']) as Phase[],
 );
 const dbModes = (args.find((a) => a.startsWith('--db='))?.slice('--db='.length).split(',') ?? ['pglite', 'postgres']) as (
   | 'pglite'
@@ -164,6 +167,11 @@ async function main() {
         { NODE_EXTRA_CA_CERTS: cert.certPath, TEST_DATA_DIR: dataDir, ...(cluster ? { TEST_DATABASE_URL: cluster.url } : {}) },
       );
       addVitestReport(out, 'vitest', code);
+    }
+
+    if (only.has('bench')) {
+      console.log('\n== round-trip counts (npm run bench -- --short) ==');
+      countStep('round-trip counts', await run(node, [path.join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'scripts/bench.ts', '--short']));
     }
 
     if (only.has('e2e')) {
