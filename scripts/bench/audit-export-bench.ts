@@ -31,6 +31,7 @@ import { getAuditSigningKey } from '../../lib/audit/signing-key';
 import { PrismaClient } from '../../lib/db/generated/client';
 import { applyMigrations } from '../../lib/db/migrate';
 import { makeBenchAuditEvent } from './bench-audit-events';
+import { metGoal, reportBenchRows } from './bench-rows';
 
 const BATCH = 5_000;
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
@@ -88,6 +89,7 @@ async function exportOnce(url: string, dir: string, format: AuditExportFormat): 
     // The DOM and node:stream/web ReadableStream types differ only in typing; the object is the same.
     await pipeline(Readable.fromWeb(createAuditExportStream(db, record) as import('node:stream/web').ReadableStream<Uint8Array>), createWriteStream(file));
     let seconds = (performance.now() - started) / 1000;
+    const streamSeconds = seconds;
     console.log(
       `export ${format}: ${record.count} events streamed in ${seconds.toFixed(1)} s = ${Math.round(record.count / seconds)} rows/s; peak RSS so far ${peakRssMb()} MB`,
     );
@@ -100,6 +102,10 @@ async function exportOnce(url: string, dir: string, format: AuditExportFormat): 
     console.log(
       `manifest ${format}: re-streamed and hashed ${manifest.file.bytes} bytes in ${seconds.toFixed(1)} s = ${Math.round(manifest.count / seconds)} rows/s`,
     );
+    reportBenchRows([
+      { section: 'export', what: `compliance export, ${record.count} events, ${format}`, measured: `${Math.round(record.count / streamSeconds)} rows/s`, reference: '—', ratio: '—', goal: '—', met: '—' },
+      { section: 'export', what: `compliance export, ${format}: peak RSS of the exporting process`, measured: `${peakRssMb()} MB`, reference: '—', ratio: '—', goal: '< 256 MB', met: metGoal(peakRssMb() < 256) },
+    ]);
     const mem = process.memoryUsage();
     const mb = (n: number) => Math.round(n / 1024 / 1024);
     console.log(
@@ -131,6 +137,11 @@ async function verifyOnce(url: string): Promise<void> {
     }
     const [fresh, freshMs] = await timed(() => verifyAuditChainIncrementally(db));
     console.log(`verify: GET /api/audit/verify at ${fresh.count} events, 100 new since the checkpoint: ${Math.round(freshMs)} ms (ok ${fresh.ok}, checked ${fresh.checkedCount})`);
+    const verifyRow = (what: string, ms: number) => ({ section: 'export', what, measured: `${Math.round(ms)} ms`, reference: '—', ratio: '—', goal: '< 1 s', met: metGoal(ms < 1000) });
+    reportBenchRows([
+      verifyRow(`GET /api/audit/verify, ${idle.count} events, nothing new since the checkpoint`, idleMs),
+      verifyRow(`GET /api/audit/verify, ${fresh.count} events, 100 new since the checkpoint`, freshMs),
+    ]);
   } finally {
     await db.$disconnect();
   }

@@ -23,6 +23,7 @@ import { encodeExportHeader, encodeExportRow } from '../../lib/audit/export-form
 import { getAuditSigningKey, signWithAuditKey, type AuditSigningKey } from '../../lib/audit/signing-key';
 import type { AuditExportFormat } from '../../lib/contract/audit';
 import { makeBenchAuditEvent } from './bench-audit-events';
+import { formatRatio, metGoal, reportBenchRows } from './bench-rows';
 
 async function writeExport(dir: string, events: number, format: AuditExportFormat, key: AuditSigningKey): Promise<string> {
   const file = path.join(dir, `export.${format}`);
@@ -117,6 +118,18 @@ async function main(argv: string[]): Promise<void> {
         `audit:verify ${format}: ${Math.round(verifier.rowsPerSecond)} rows/s; reference (Node loop hashing each line) ${Math.round(reference)} rows/s; ` +
           `ratio ${(verifier.rowsPerSecond / reference).toFixed(2)} (target >= 0.5); load average ${load}`,
       );
+      const ratio = verifier.rowsPerSecond / reference;
+      reportBenchRows([
+        {
+          section: 'verify',
+          what: `npm run audit:verify, ${events} events, ${format}`,
+          measured: `${Math.round(verifier.rowsPerSecond)} rows/s`,
+          reference: `per-line SHA-256 loop ${Math.round(reference)} rows/s`,
+          ratio: formatRatio(verifier.rowsPerSecond, reference),
+          goal: '≥ 0.5',
+          met: metGoal(ratio >= 0.5),
+        },
+      ]);
       await rm(file, { force: true });
     }
   } finally {

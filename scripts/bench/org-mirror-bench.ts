@@ -7,6 +7,7 @@
 import { startTenant } from '../../tenant/server';
 import { setManager } from '../../tenant/directory';
 import { createPostgresTestDb } from '../../lib/testing/db';
+import { metGoal, reportBenchRows } from './bench-rows';
 
 const [seedPath, dataDir, latencyArg, serverUrl] = process.argv.slice(2);
 if (!seedPath || !dataDir || !latencyArg || !serverUrl) throw new Error('usage: org-mirror-bench.ts <seed> <dataDir> <latencyMs> <postgresUrl>');
@@ -45,6 +46,18 @@ async function main() {
     const result = await syncOrgMirror(ctx, { db });
     const s = (performance.now() - t0) / 1000;
     if (result.outcome !== 'synced') throw new Error(`${label}: skipped`);
+    const roundTrips = trips() - before;
+    reportBenchRows([
+      {
+        section: 'mirror',
+        what: `mirror sync of ${dir.users.size} users, ${label} (${result.pages} pages, ${roundTrips} Graph round trips, ${result.changes} changes; ${latencyArg} ms per round trip)`,
+        measured: `${s.toFixed(1)} s`,
+        reference: '—',
+        ratio: '—',
+        goal: result.full ? '≤ 60 s at 40 ms' : '—',
+        met: result.full ? metGoal(Number(latencyArg) === 40 ? s <= 60 : null) : '—',
+      },
+    ]);
     console.log(
       `${label.padEnd(18)} ${String(result.full).padStart(5)}  ${String(result.pages).padStart(5)}  ${String(result.changes).padStart(7)}  ${String(result.users).padStart(12)}  ${String(trips() - before).padStart(17)}  ${s.toFixed(1).padStart(6)}  ${String(Math.round(process.resourceUsage().maxRSS / 1024)).padStart(11)}`,
     );

@@ -3,6 +3,7 @@
  * in-process with the generated org and added latency, the portal's Graph code pointed at it.
  */
 import { startTenant } from '../../tenant/server';
+import { formatRatio, reportBenchRows, type BenchRow } from './bench-rows';
 
 const [seedPath, dataDir, latencyArg] = process.argv.slice(2);
 if (!seedPath || !dataDir || !latencyArg) throw new Error('usage: reportees-bench.ts <seed> <dataDir> <latencyMs>');
@@ -55,6 +56,7 @@ async function main() {
   // Warm the broker's token cache so the figures are the walk's own.
   await getReportees(root.id, { maxDepth: 1 });
 
+  const rows: BenchRow[] = [];
   console.log('\nsubject            reportees  levels  graph round trips  batched requests      ms  peak RSS MB');
   for (const s of subjects) {
     const before = { graph: sum(tenant.ctx.stats.graph), batched: sum(tenant.ctx.stats.batched) };
@@ -66,10 +68,20 @@ async function main() {
     const batched = sum(tenant.ctx.stats.batched) - before.batched;
     const expected = subtreeSize(dir.directReports, s.id);
     if (tree.reportees.length !== expected) throw new Error(`${s.label}: walked ${tree.reportees.length}, the directory has ${expected}`);
+    rows.push({
+      section: 'reportees',
+      what: `reportee walk, ${s.label} (${tree.reportees.length} reportees, ${dir.users.size}-user org, ${latencyArg} ms per round trip; ${Math.round(ms)} ms)`,
+      measured: `${trips} Graph round trips`,
+      reference: `directory depth ${levels}`,
+      ratio: formatRatio(trips, levels),
+      goal: '—',
+      met: '—',
+    });
     console.log(
       `${s.label.padEnd(18)} ${String(tree.reportees.length).padStart(9)}  ${String(levels).padStart(6)}  ${String(trips).padStart(17)}  ${String(batched).padStart(16)}  ${String(Math.round(ms)).padStart(6)}  ${String(Math.round(process.resourceUsage().maxRSS / 1024)).padStart(11)}`,
     );
   }
+  reportBenchRows(rows);
   await tenant.close();
 }
 
