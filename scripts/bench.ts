@@ -1,6 +1,13 @@
 /**
- * `npm run bench [-- --only=reportees|export|mirror|verify]`: benchmarks that print figures (tests never
- * assert wall-clock times). All run unless `--only` picks one.
+ * `npm run bench [-- --only=reportees|mirror|export|verify|issue]`: benchmarks that print figures (tests
+ * never assert wall-clock times). All run unless `--only` picks one. Each section's measured process
+ * reports its figures as rows beside their same-run references (scripts/bench/bench-rows.ts); the
+ * run ends with one table of them, the machine and the load average before and after, and a run of
+ * every section writes that table to docs/bench.md (an `--only` run leaves the file alone).
+ *
+ * `npm run bench -- --short [--update]`: the CI version, a step of `npm test` — Graph round trips
+ * counted on a small org against the maxima in scripts/bench/round-trips.json
+ * (scripts/bench/round-trips-bench.ts); exits 1 when one rose. `--update` rewrites the maxima.
  *
  *   reportees — the org-chart walk behind GET /api/reportees on a generated org
  *               (`--users`, default 100000) with added Graph latency per round trip
@@ -25,6 +32,12 @@
  *               `--verify-events` (default 200000) events in each of `--formats`: rows/s beside a
  *               same-run reference, a Node loop hashing each line of the same file with SHA-256,
  *               their ratio (target >= 0.5) and the load average.
+ *   issue     — the built portal over HTTP on PostgreSQL with the local tenant (64 managers): request → pass
+ *               at `--latency` ms per Graph round trip (default 100, `--pairs` sequential pairs,
+ *               default 30) beside its floor (round trips × latency), the broker's own time per
+ *               create and per issue, and issuances/s at each of `--concurrency` (default
+ *               8,16,32,64) for `--seconds` (default 10) beside the local tenant's own cost
+ *               (scripts/bench/issue-bench.ts).
  *
  * The measured code runs in a child process that trusts the local tenant's certificate through
  * NODE_EXTRA_CA_CERTS (read by Node only at start-up), exactly as `npm start` runs the portal.
