@@ -189,7 +189,7 @@ function sequentialRows(runs: { create: Timed[]; issue: Timed[] }, latency: numb
       section: 'issue',
       what:
         latency > 0
-          ? `broker's own time per ${label}, p95 (wall − ${percentile(xs.map((x) => x.trips), 50)} round trips × ${latency} ms)`
+          ? `broker's own time per ${label}, p95 (wall − ${percentile(xs.map((x) => x.trips), 50)} round trips × ${latency} ms; p50 ${ms(percentile(own(xs), 50))})`
           : `broker's own time per ${label}, p95 (wall time at latency 0; p50 ${ms(percentile(own(xs), 50))})`,
       measured: ms(p95),
       reference: '—',
