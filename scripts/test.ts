@@ -5,7 +5,8 @@
  *   2. unit and integration tests (vitest), with the local tenant started in-process by the tests
  *      and a throwaway PostgreSQL 15 cluster for the database tests;
  *   3. the round-trip counts (`npm run bench -- --short`): Graph round trips per create, issue,
- *      reportee walk and mirror sync page on a small generated org, against the committed maxima in
+ *      reportee walk and mirror sync page, and SQL statements per create and issue, on a small
+ *      generated org, against the committed maxima in
  *      scripts/bench/round-trips.json — a count that rises fails the step;
  *   4. a production build of the portal;
  *   5. the end-to-end suite (Playwright: Chromium and black-box API tests) against the whole stack,
