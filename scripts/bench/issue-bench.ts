@@ -139,12 +139,12 @@ async function measuredPair(stack: Stack, token: string, target: string): Promis
   return { create: { ms: createMs, trips: createTrips }, issue: { ms: issueMs, trips: (await graphTrips(stack)) - before } };
 }
 
-/** Unmeasured create + issue (throughput runs): true when a pass came back. */
-async function pair(stack: Stack, token: string, target: string): Promise<boolean> {
+/** Unmeasured create + issue (throughput runs): null when a pass came back, else what refused it. */
+async function pair(stack: Stack, token: string, target: string): Promise<string | null> {
   const created = await api(stack, token, 'POST', '/api/tap-requests', { targetUserId: target, justification: JUSTIFICATION });
-  if (created.status !== 201) return false;
+  if (created.status !== 201) return `create ${created.status} ${String(created.json.code)}`;
   const issued = await api(stack, token, 'POST', `/api/tap-requests/${String(created.json.id)}/issue`);
-  return issued.status === 201;
+  return issued.status === 201 ? null : `issue ${issued.status} ${String(issued.json.code)}`;
 }
 
 const ms = (n: number) => `${Math.round(n)} ms`;
@@ -202,22 +202,27 @@ function sequentialRows(runs: { create: Timed[]; issue: Timed[] }, latency: numb
 }
 
 /** `workers` loops of create + issue over every manager for SECONDS: issuances/s. */
-async function throughput(stack: Stack, tokens: string[], workers: number): Promise<{ perSecond: number; done: number; failed: number }> {
+async function throughput(stack: Stack, tokens: string[], workers: number): Promise<{ perSecond: number; done: number; failed: number; refusals: Map<string, number> }> {
   const deadline = performance.now() + SECONDS * 1000;
   const started = performance.now();
   let done = 0;
   let failed = 0;
+  const refusals = new Map<string, number>();
   await Promise.all(
     Array.from({ length: workers }, async (_, w) => {
       for (let i = 0; performance.now() < deadline; i++) {
         // Worker w takes managers w, w + workers, …: every manager is busy at every concurrency.
         const m = (w + (i % Math.ceil(MANAGERS / workers)) * workers) % MANAGERS;
-        if (await pair(stack, tokens[m]!, userIdFromUpn(reportUpn(m, i % REPORTS_PER_MANAGER)))) done++;
-        else failed++;
+        const refusal = await pair(stack, tokens[m]!, userIdFromUpn(reportUpn(m, i % REPORTS_PER_MANAGER)));
+        if (refusal === null) done++;
+        else {
+          failed++;
+          refusals.set(refusal, (refusals.get(refusal) ?? 0) + 1);
+        }
       }
     }),
   );
-  return { perSecond: done / ((performance.now() - started) / 1000), done, failed };
+  return { perSecond: done / ((performance.now() - started) / 1000), done, failed, refusals };
 }
 
 /** The tenant alone: `posts` pass creations straight to its Graph as the broker, `workers` at a time. */
@@ -283,7 +288,10 @@ async function main() {
       const run = await throughput(stack, tokens, workers);
       const aloneSeconds = await tenantAlone(stack, Math.max(1, run.done * tripsPerIssuance), workers);
       const reference = run.done / aloneSeconds;
-      console.log(`  concurrency ${workers}: ${run.done} issuances (${run.failed} failed) = ${run.perSecond.toFixed(1)}/s; tenant alone ${reference.toFixed(1)}/s; load average ${loadAverage()}`);
+      const refused = [...run.refusals].map(([why, n]) => `${n}× ${why}`).join(', ');
+      console.log(
+        `  concurrency ${workers}: ${run.done} issuances (${run.failed} failed${refused === '' ? '' : `: ${refused}`}) = ${run.perSecond.toFixed(1)}/s; tenant alone ${reference.toFixed(1)}/s; load average ${loadAverage()}`,
+      );
       rows.push({
         section: 'issue',
         what: `issuances/s, ${MANAGERS} managers, concurrency ${workers}, latency 0, ${SECONDS} s (${run.failed} failed)`,
