@@ -1,7 +1,7 @@
 // The "Your team" home page: the signed-in manager's reportees, where a pass request starts.
 'use client';
 
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 import { Button } from '@/components/button';
 import { ReporteeCards } from '@/components/reportee-cards';
 import { ReporteeTable } from '@/components/reportee-table';
@@ -29,6 +29,14 @@ function useDebouncedValue<T>(value: T, delayMs: number): T {
   return settled;
 }
 
+/** What a local search looks in, lower-cased once per list rather than once per keystroke. */
+function searchText(reportee: Reportee): string {
+  return [reportee.displayName, reportee.userPrincipalName, reportee.jobTitle, reportee.department]
+    .filter((field) => field !== null)
+    .join('\n')
+    .toLocaleLowerCase();
+}
+
 function teamPath(search: string, limit: number): string {
   const params = new URLSearchParams({ limit: String(limit) });
   if (search !== '') params.set('q', search);
@@ -53,15 +61,34 @@ export function TeamSection() {
   const [query, setQuery] = useState('');
   const search = useDebouncedValue(query.trim(), SEARCH_DELAY_MS);
   const [rowLimit, setRowLimit] = useState(ROWS_PER_STEP);
-  const team = usePortalQuery(teamPath(search, rowLimit), parseReportees);
+  // A live answer (source `graph`) costs a Graph walk per call, so then the whole list is asked for
+  // once and searched and paged here; the mirror's answers are searched and paged by the server.
+  const [localPath, setLocalPath] = useState<string | null>(null);
+  const path = localPath ?? teamPath(search, rowLimit);
+  const team = usePortalQuery(path, parseReportees);
   const wide = useMediaQuery('(min-width: 768px)');
   const [requestFor, setRequestFor] = useState<Reportee | null>(null);
   const searchId = useId();
   const countId = useId();
 
+  // Decided while rendering the first live answer (React re-renders at once, before painting).
+  if (localPath === null && team.status === 'success' && team.data.source === 'graph') {
+    const complete = search === '' && team.data.reportees.length === team.data.total;
+    setLocalPath(complete ? path : '/api/reportees');
+  }
+
   // The API answers by depth, then display name (lib/contract/reportees.ts).
-  const shown = team.status === 'success' ? team.data.reportees : [];
-  const total = team.status === 'success' ? team.data.total : 0;
+  const data = team.status === 'success' ? team.data : null;
+  const local = localPath !== null && data !== null && data.source === 'graph' ? data.reportees : null;
+  const haystacks = useMemo(() => local?.map(searchText) ?? [], [local]);
+  const needle = search.toLocaleLowerCase();
+  const matching = useMemo(
+    () => (local === null || needle === '' ? local : local.filter((_, i) => (haystacks[i] as string).includes(needle))),
+    [local, haystacks, needle],
+  );
+  const total = matching !== null ? matching.length : (data?.total ?? 0);
+  const shown = matching !== null ? matching.slice(0, rowLimit) : (data?.reportees ?? []);
+  const canShowMore = matching !== null || rowLimit < MAX_REPORTEE_PAGE_SIZE;
   const hasTeam = team.status === 'success' && (total > 0 || search !== '' || query !== '');
 
   return (
@@ -139,10 +166,10 @@ export function TeamSection() {
             <div className="flex flex-wrap items-center justify-between gap-4">
               <p className="text-sm text-slate-600">
                 Showing the first {shown.length} of {total}.
-                {rowLimit >= MAX_REPORTEE_PAGE_SIZE && ' Search to find someone further down.'}
+                {!canShowMore && ' Search to find someone further down.'}
               </p>
-              {rowLimit < MAX_REPORTEE_PAGE_SIZE && (
-                <Button variant="secondary" onClick={() => setRowLimit((limit) => Math.min(limit + ROWS_PER_STEP, MAX_REPORTEE_PAGE_SIZE))}>
+              {canShowMore && (
+                <Button variant="secondary" onClick={() => setRowLimit((limit) => (matching !== null ? limit + ROWS_PER_STEP : Math.min(limit + ROWS_PER_STEP, MAX_REPORTEE_PAGE_SIZE)))}>
                   Show more
                 </Button>
               )}
