@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listReportees, ORG_MIRROR_MAX_AGE_SYNCS, type ReporteeList, type ReporteeView } from '@/lib/broker/list-reportees';
 import { getDefaultPolicy } from '@/lib/broker/policy';
 import type { ListReporteesQuery } from '@/lib/contract/reportees';
+import { listTapRequests } from '@/lib/broker/list-tap-requests';
 import { requestTap } from '@/lib/broker/request-tap';
 import { syncOrgMirror } from '@/lib/broker/sync-org-mirror';
 import type { PrismaClient } from '@/lib/db/generated/client';
@@ -23,7 +24,7 @@ import { removeUser, updateUser } from '@/tenant/directory';
  *   │     ├─ a2 (disabled)
  *   │     └─ g1 (guest)
  *   └─ mgr2 ── x1
- *   outsider
+ *   outsider, approver (TapBroker.Approver)
  */
 const ORG: TestSeedUser[] = [
   { upn: 'ceo', displayName: 'Cora CEO' },
@@ -36,6 +37,7 @@ const ORG: TestSeedUser[] = [
   { upn: 'c1', displayName: 'Cal Junior', manager: 'b1' },
   { upn: 'x1', displayName: 'Xena Seller', manager: 'mgr2' },
   { upn: 'outsider', displayName: 'Otto Outsider' },
+  { upn: 'approver', displayName: 'Ava Approver', appRoles: ['TapBroker.Approver'] },
 ];
 
 const SYNC_SECONDS = 60;
@@ -241,13 +243,22 @@ describe('listReportees falls back to the live Graph walk', () => {
 });
 
 describe('decisions read Graph fresh while the mirror serves the list', () => {
-  it('create costs its one Graph round trip, and refuses someone the mirror still lists under the caller', async () => {
+  it('create costs its one Graph round trip and refuses someone the mirror still lists under the caller; the approver queue reads no Graph', async () => {
     await sync();
     const mgr = await actor('mgr');
     let trips = graphRoundTrips(local);
     const created = await requestTap(mgr, { targetUserId: local.userId('a1'), justification: JUSTIFICATION }, capture.ctx(), { db });
     expect(graphRoundTrips(local) - trips).toBe(1);
     expect(created.targetUserId).toBe(local.userId('a1'));
+
+    // An indirect report waits for an approver; the approver's queue is read from the database alone.
+    trips = graphRoundTrips(local);
+    const pending = await requestTap(mgr, { targetUserId: local.userId('b1'), justification: JUSTIFICATION }, capture.ctx(), { db });
+    expect(graphRoundTrips(local) - trips).toBe(1);
+    trips = graphRoundTrips(local);
+    const queue = await listTapRequests(await actor('approver'), { scope: 'pending' }, { db });
+    expect(queue.requests.map((r) => r.id)).toEqual([pending.id]);
+    expect(graphRoundTrips(local) - trips).toBe(0);
 
     await moveUser(local, 'c1', 'mgr2');
     expect(Object.keys(chart((await list('mgr')).result.reportees))).toContain('c1');
