@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { IneligibleReasons } from '@/components/ineligible-reasons';
 import { formatDepth, formatRole, formatStatus } from '@/lib/client/format';
-import type { TapRequestStatus } from '@/lib/client/portal-types';
+import type { EligibilityScope, TapRequestStatus } from '@/lib/client/portal-types';
 
 /** The portal's small labels (roles, depths, eligibility, request statuses) in one set of tones. */
 
@@ -43,8 +43,9 @@ export function DepthBadge({ depth }: { depth: number }) {
  * Eligible, or not with each reason spelled out and explained (colour is never the only signal).
  * `id` is what a disabled "Request pass" points at, so it covers the reasons too.
  */
-export function EligibilityBadge({ eligible, reasons, id }: { eligible: boolean; reasons: string[]; id?: string }) {
-  if (eligible) return <Badge tone="green">Eligible</Badge>;
+export function EligibilityBadge({ eligible, reasons, scope = 'full', id }: { eligible: boolean; reasons: string[]; scope?: EligibilityScope; id?: string }) {
+  // With `account` scope only the account's own state was judged: the rest is checked on request.
+  if (eligible) return scope === 'full' ? <Badge tone="green">Eligible</Badge> : <Badge tone="neutral">Checked on request</Badge>;
   return (
     <div className="flex max-w-xs flex-col items-start gap-1.5" id={id}>
       <Badge tone="amber">Not eligible</Badge>

@@ -39,6 +39,13 @@ describe('reasons on the team page and in refusals', () => {
     expect(html).not.toContain('ineligible-reason');
   });
 
+  it('does not call someone eligible when only their account was judged (the org-chart mirror)', () => {
+    const html = renderToStaticMarkup(createElement(EligibilityBadge, { eligible: true, reasons: [], scope: 'account' }));
+    expect(text(html)).toBe('Checked on request');
+    const refused = renderToStaticMarkup(createElement(EligibilityBadge, { eligible: false, reasons: ['account-disabled'], scope: 'account' }));
+    expect(text(refused)).toContain('Not eligible');
+  });
+
   it('explains a target-ineligible refusal in the alert', () => {
     const refusal = new ApiError({
       status: 422,

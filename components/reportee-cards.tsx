@@ -1,11 +1,10 @@
 import { Badge, DepthBadge, EligibilityBadge } from '@/components/badge';
 import { ReporteeAvatar } from '@/components/reportee-avatar';
-import { reporteeElementIds, RequestPassButton } from '@/components/request-pass-button';
+import { reporteeElementIds, RequestPassButton, type ReporteeListProps } from '@/components/request-pass-button';
 import { formatUpcomingStart } from '@/lib/client/format';
-import type { Reportee } from '@/lib/client/portal-types';
 
 /** The team on narrow screens: one card per person, each a `reportee-row`. */
-export function ReporteeCards({ reportees, onRequest }: { reportees: Reportee[]; onRequest: (reportee: Reportee) => void }) {
+export function ReporteeCards({ reportees, eligibilityScope, onRequest }: ReporteeListProps) {
   return (
     <ul className="space-y-3" aria-label="Your team">
       {reportees.map((reportee) => {
@@ -32,7 +31,7 @@ export function ReporteeCards({ reportees, onRequest }: { reportees: Reportee[];
                 <div className="mt-3 flex flex-wrap items-start gap-2">
                   <DepthBadge depth={reportee.depth} />
                   {starts !== null && <Badge tone="blue">New hire · starts {starts}</Badge>}
-                  <EligibilityBadge eligible={reportee.eligible} reasons={reportee.ineligibleReasons} id={ids.reasons} />
+                  <EligibilityBadge eligible={reportee.eligible} reasons={reportee.ineligibleReasons} scope={eligibilityScope} id={ids.reasons} />
                 </div>
                 <div className="mt-3">
                   <RequestPassButton reportee={reportee} onRequest={onRequest} />

@@ -1,11 +1,10 @@
 import { Badge, DepthBadge, EligibilityBadge } from '@/components/badge';
 import { ReporteeAvatar } from '@/components/reportee-avatar';
-import { reporteeElementIds, RequestPassButton } from '@/components/request-pass-button';
+import { reporteeElementIds, RequestPassButton, type ReporteeListProps } from '@/components/request-pass-button';
 import { formatUpcomingStart } from '@/lib/client/format';
-import type { Reportee } from '@/lib/client/portal-types';
 
 /** The team on wide screens. Each person is one `reportee-row`. */
-export function ReporteeTable({ reportees, onRequest }: { reportees: Reportee[]; onRequest: (reportee: Reportee) => void }) {
+export function ReporteeTable({ reportees, eligibilityScope, onRequest }: ReporteeListProps) {
   return (
     <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
       <table className="w-full text-left text-sm">
@@ -52,7 +51,7 @@ export function ReporteeTable({ reportees, onRequest }: { reportees: Reportee[];
                   <DepthBadge depth={reportee.depth} />
                 </td>
                 <td className="px-4 py-3">
-                  <EligibilityBadge eligible={reportee.eligible} reasons={reportee.ineligibleReasons} id={ids.reasons} />
+                  <EligibilityBadge eligible={reportee.eligible} reasons={reportee.ineligibleReasons} scope={eligibilityScope} id={ids.reasons} />
                 </td>
                 <td className="px-4 py-3 text-right">
                   <RequestPassButton reportee={reportee} onRequest={onRequest} />

@@ -1,5 +1,12 @@
 import { Button } from '@/components/button';
-import type { Reportee } from '@/lib/client/portal-types';
+import type { EligibilityScope, Reportee } from '@/lib/client/portal-types';
+
+/** What the team's table and cards show: a page of reportees, judged at `eligibilityScope`, each with its action. */
+export interface ReporteeListProps {
+  reportees: Reportee[];
+  eligibilityScope: EligibilityScope;
+  onRequest: (reportee: Reportee) => void;
+}
 
 /** Ids that tie a reportee row's action to its name and, when disabled, to the reasons why. */
 export function reporteeElementIds(reportee: Reportee): { name: string; reasons: string } {

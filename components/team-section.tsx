@@ -1,47 +1,95 @@
 // The "Your team" home page: the signed-in manager's reportees, where a pass request starts.
 'use client';
 
-import { useDeferredValue, useId, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 import { Button } from '@/components/button';
 import { ReporteeCards } from '@/components/reportee-cards';
 import { ReporteeTable } from '@/components/reportee-table';
 import { RequestPassDialog } from '@/components/request-pass-dialog';
-import { describeError } from '@/lib/client/format';
-import { parseReportees, type Reportee } from '@/lib/client/portal-types';
+import { describeError, formatDateTime } from '@/lib/client/format';
+import { MAX_REPORTEE_PAGE_SIZE } from '@/lib/contract/reportees';
+import { parseReportees, type Reportee, type ReporteeList } from '@/lib/client/portal-types';
 import { useMediaQuery } from '@/lib/client/use-media-query';
 import { usePortalQuery } from '@/lib/client/use-portal-api';
 
-function byDepthThenName(a: Reportee, b: Reportee): number {
-  return a.depth - b.depth || a.displayName.localeCompare(b.displayName);
+/**
+ * Rows asked for at a time: a manager of tens of thousands gets a first screen at once and more on
+ * request; search runs on the server over everyone.
+ */
+const ROWS_PER_STEP = 100;
+/** Keystrokes closer together than this make one search. */
+const SEARCH_DELAY_MS = 250;
+
+function useDebouncedValue<T>(value: T, delayMs: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), delayMs);
+    return () => clearTimeout(timer);
+  }, [value, delayMs]);
+  return settled;
 }
 
-function matches(reportee: Reportee, needle: string): boolean {
-  return [reportee.displayName, reportee.userPrincipalName, reportee.jobTitle, reportee.department].some(
-    (field) => field !== null && field.toLocaleLowerCase().includes(needle),
-  );
+/** What a local search looks in, lower-cased once per list rather than once per keystroke. */
+function searchText(reportee: Reportee): string {
+  return [reportee.displayName, reportee.userPrincipalName, reportee.jobTitle, reportee.department]
+    .filter((field) => field !== null)
+    .join('\n')
+    .toLocaleLowerCase();
 }
 
-function countLabel(shown: number, total: number): string {
+function teamPath(search: string, limit: number): string {
+  const params = new URLSearchParams({ limit: String(limit) });
+  if (search !== '') params.set('q', search);
+  return `/api/reportees?${params.toString()}`;
+}
+
+function countLabel(total: number, searching: boolean): string {
   const noun = total === 1 ? 'person' : 'people';
-  return shown === total ? `${total} ${noun}` : `${shown} of ${total} ${noun}`;
+  return searching ? `${total} ${noun} match` : `${total} ${noun}`;
+}
+
+/** Where the list comes from and how fresh it is. */
+function freshnessLabel(list: ReporteeList): string {
+  return list.source === 'mirror' ? `Org chart as of ${formatDateTime(list.asOf)}` : 'Live from Microsoft Graph';
 }
 
 /**
  * "Your team": everyone below the signed-in manager, searchable, as a table or as cards, each
- * with "Request pass".
+ * with "Request pass". The first {@link ROWS_PER_STEP} come first; more on request.
  */
 export function TeamSection() {
-  const team = usePortalQuery('/api/reportees', parseReportees);
   const [query, setQuery] = useState('');
-  const deferredQuery = useDeferredValue(query);
+  const search = useDebouncedValue(query.trim(), SEARCH_DELAY_MS);
+  const [rowLimit, setRowLimit] = useState(ROWS_PER_STEP);
+  // A live answer (source `graph`) costs a Graph walk per call, so then the whole list is asked for
+  // once and searched and paged here; the mirror's answers are searched and paged by the server.
+  const [localPath, setLocalPath] = useState<string | null>(null);
+  const path = localPath ?? teamPath(search, rowLimit);
+  const team = usePortalQuery(path, parseReportees);
   const wide = useMediaQuery('(min-width: 768px)');
   const [requestFor, setRequestFor] = useState<Reportee | null>(null);
   const searchId = useId();
   const countId = useId();
 
-  const sorted = useMemo(() => (team.status === 'success' ? [...team.data].sort(byDepthThenName) : []), [team]);
-  const needle = deferredQuery.trim().toLocaleLowerCase();
-  const shown = useMemo(() => (needle === '' ? sorted : sorted.filter((r) => matches(r, needle))), [sorted, needle]);
+  // Decided while rendering the first live answer (React re-renders at once, before painting).
+  if (localPath === null && team.status === 'success' && team.data.source === 'graph') {
+    const complete = search === '' && team.data.reportees.length === team.data.total;
+    setLocalPath(complete ? path : '/api/reportees');
+  }
+
+  // The API answers by depth, then display name (lib/contract/reportees.ts).
+  const data = team.status === 'success' ? team.data : null;
+  const local = localPath !== null && data !== null && data.source === 'graph' ? data.reportees : null;
+  const haystacks = useMemo(() => local?.map(searchText) ?? [], [local]);
+  const needle = search.toLocaleLowerCase();
+  const matching = useMemo(
+    () => (local === null || needle === '' ? local : local.filter((_, i) => (haystacks[i] as string).includes(needle))),
+    [local, haystacks, needle],
+  );
+  const total = matching !== null ? matching.length : (data?.total ?? 0);
+  const shown = matching !== null ? matching.slice(0, rowLimit) : (data?.reportees ?? []);
+  const canShowMore = matching !== null || rowLimit < MAX_REPORTEE_PAGE_SIZE;
+  const hasTeam = team.status === 'success' && (total > 0 || search !== '' || query !== '');
 
   return (
     <section aria-labelledby="team-title" className="space-y-5">
@@ -54,7 +102,7 @@ export function TeamSection() {
             Everyone who reports to you, directly or through others, and whether a pass can be issued for them.
           </p>
         </div>
-        {team.status === 'success' && sorted.length > 0 && (
+        {hasTeam && (
           <div className="w-full sm:w-72">
             <label htmlFor={searchId} className="mb-1 block text-sm font-medium text-slate-800">
               Search your team
@@ -63,7 +111,10 @@ export function TeamSection() {
               id={searchId}
               type="search"
               value={query}
-              onChange={(event) => setQuery(event.target.value)}
+              onChange={(event) => {
+                setQuery(event.target.value);
+                setRowLimit(ROWS_PER_STEP);
+              }}
               placeholder="Name, UPN, title or department"
               aria-describedby={countId}
               autoComplete="off"
@@ -86,25 +137,43 @@ export function TeamSection() {
         </div>
       )}
 
-      {team.status === 'success' && sorted.length === 0 && (
+      {team.status === 'success' && !hasTeam && (
         <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-700">
           No one reports to you in the directory.
         </p>
       )}
 
-      {team.status === 'success' && sorted.length > 0 && (
+      {team.status === 'success' && hasTeam && (
         <>
-          <p id={countId} className="text-sm text-slate-600" aria-live="polite" data-testid="reportee-count">
-            {countLabel(shown.length, sorted.length)}
-          </p>
+          <div className="flex flex-wrap items-baseline justify-between gap-2">
+            <p id={countId} className="text-sm text-slate-600" aria-live="polite" data-testid="reportee-count">
+              {countLabel(total, search !== '')}
+            </p>
+            <p className="text-xs text-slate-600" data-testid="reportee-freshness">
+              {freshnessLabel(team.data)}
+            </p>
+          </div>
           {shown.length === 0 ? (
             <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-700">
-              No one in your team matches &ldquo;{deferredQuery.trim()}&rdquo;.
+              No one in your team matches &ldquo;{search}&rdquo;.
             </p>
           ) : wide ? (
-            <ReporteeTable reportees={shown} onRequest={setRequestFor} />
+            <ReporteeTable reportees={shown} eligibilityScope={team.data.eligibilityScope} onRequest={setRequestFor} />
           ) : (
-            <ReporteeCards reportees={shown} onRequest={setRequestFor} />
+            <ReporteeCards reportees={shown} eligibilityScope={team.data.eligibilityScope} onRequest={setRequestFor} />
+          )}
+          {shown.length < total && (
+            <div className="flex flex-wrap items-center justify-between gap-4">
+              <p className="text-sm text-slate-600">
+                Showing the first {shown.length} of {total}.
+                {!canShowMore && ' Search to find someone further down.'}
+              </p>
+              {canShowMore && (
+                <Button variant="secondary" onClick={() => setRowLimit((limit) => (matching !== null ? limit + ROWS_PER_STEP : Math.min(limit + ROWS_PER_STEP, MAX_REPORTEE_PAGE_SIZE)))}>
+                  Show more
+                </Button>
+              )}
+            </div>
           )}
         </>
       )}

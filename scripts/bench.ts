@@ -27,7 +27,9 @@
  *   mirror    — the org mirror sync (Graph users delta into org_mirror_user) of a generated org
  *               (`--users`, default 100000) at `--latency` ms per Graph round trip (default 40),
  *               into a throwaway PostgreSQL cluster: the first round, one after manager moves, one
- *               with no changes — pages, changes, Graph round trips, seconds, peak RSS.
+ *               with no changes — pages, changes, Graph round trips, seconds, peak RSS; then the
+ *               team list read from the mirror for the reportees bench's managers (first 100,
+ *               everyone, JSON size, Graph round trips: zero).
  *   verify    — `npm run audit:verify` (worker threads, one per core) on a generated export of
  *               `--verify-events` (default 200000) events in each of `--formats`: rows/s beside a
  *               same-run reference, a Node loop hashing each line of the same file with SHA-256,

@@ -70,14 +70,24 @@ export interface EligibilityContext {
   tapPolicyState: 'enabled' | 'disabled' | null;
 }
 
+/**
+ * The reasons the account's own state gives (`account-disabled`, `guest`), in the rule's order —
+ * all the org-chart mirror can judge; roles, groups and the TAP policy need Graph.
+ */
+export function getAccountIneligibleReasons(account: { accountEnabled: boolean | null; userType: string | null }): IneligibleReason[] {
+  const reasons: IneligibleReason[] = [];
+  if (account.accountEnabled !== true) reasons.push('account-disabled');
+  // Fail closed: only an explicit Member is a member. Graph returns null userType for some
+  // legacy accounts; those are treated like guests until an admin fixes the attribute.
+  if (account.userType !== 'Member') reasons.push('guest');
+  return reasons;
+}
+
 /** Every reason `target` may not receive a pass requested by `ctx.requesterId`; [] = eligible. */
 export function getIneligibleReasons(target: EligibilityTarget, ctx: EligibilityContext): IneligibleReason[] {
   const reasons: IneligibleReason[] = [];
   if (target.id.toLowerCase() === ctx.requesterId.toLowerCase()) reasons.push('self');
-  if (target.accountEnabled !== true) reasons.push('account-disabled');
-  // Fail closed: only an explicit Member is a member. Graph returns null userType for some
-  // legacy accounts; those are treated like guests until an admin fixes the attribute.
-  if (target.userType !== 'Member') reasons.push('guest');
+  reasons.push(...getAccountIneligibleReasons(target));
   if (isPrivilegedRoleSet(target.roleDefinitionIds, ctx.allowedDirectoryRoleTemplateIds) || target.inRoleAssignableGroup) {
     reasons.push('privileged-role');
   }

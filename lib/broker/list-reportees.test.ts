@@ -41,8 +41,11 @@ function bystanders(count: number): TestSeedUser[] {
   return Array.from({ length: count }, (_, i) => ({ upn: `bystander${i}`, displayName: `Bystander ${i}` }));
 }
 
-/** The built-in policy (no depth limit), passed explicitly: these tests have no database. */
-const UNLIMITED = { policy: getDefaultPolicy() };
+/**
+ * The built-in policy (no depth limit), passed explicitly, and the live Graph walk: these tests
+ * have no database (the mirror-backed list is tested in list-reportees-mirror.test.ts).
+ */
+const UNLIMITED = { policy: getDefaultPolicy(), useMirror: false };
 
 let local: LocalTenant;
 
@@ -143,10 +146,10 @@ describe('listReportees against the local tenant', () => {
 
   it('stops at the policy’s maxDepth without reading further', async () => {
     const actor = await actorFor('ceo');
-    const { result, batches } = await measure(() => listReportees(actor, { policy: { ...getDefaultPolicy(), maxDepth: 2 } }));
+    const { result, batches } = await measure(() => listReportees(actor, { ...UNLIMITED, policy: { ...getDefaultPolicy(), maxDepth: 2 } }));
     expect(summary(result.reportees).map(([name]) => name).sort()).toEqual(['a1', 'a2', 'g1', 'm1', 'm2', 'x1']);
     expect(batches).toBe(2);
-    const direct = await measure(() => listReportees(actor, { policy: { ...getDefaultPolicy(), maxDepth: 1 } }));
+    const direct = await measure(() => listReportees(actor, { ...UNLIMITED, policy: { ...getDefaultPolicy(), maxDepth: 1 } }));
     expect(summary(direct.result.reportees)).toEqual([
       ['m2', 1],
       ['m1', 1],
@@ -328,7 +331,7 @@ describe('listReportees eligibility from roles and the TAP policy, without per-p
 
     it('with maxDepth 1 the group members cost one extra round only because there are reportees to judge', async () => {
       const actor = await actorFor('boss');
-      const { result, batches } = await measure(() => listReportees(actor, { policy: { ...getDefaultPolicy(), maxDepth: 1 } }));
+      const { result, batches } = await measure(() => listReportees(actor, { ...UNLIMITED, policy: { ...getDefaultPolicy(), maxDepth: 1 } }));
       expect(reasonsByName(result.reportees)).toEqual({ a: ['privileged-role'], b: ['privileged-role'], c: [], d: ['privileged-role'] });
       expect(batches).toBe(2);
       const loner = await actorFor('a1');

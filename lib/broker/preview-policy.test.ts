@@ -60,7 +60,7 @@ describe('previewPolicy', () => {
   it("counts who loses eligibility in the admin's own org, and writes nothing", async () => {
     const ceo = await actor('ceo');
     const current = await getCurrentPolicy(db);
-    const everyone = (await listReportees(ceo, { policy: { ...current, maxDepth: null } })).reportees;
+    const everyone = (await listReportees(ceo, { policy: { ...current, maxDepth: null }, db })).reportees;
     const eligibleDeeper = everyone.filter((p) => p.eligible && p.depth > 1).length;
     const versionsBefore = await db.policyVersion.count();
     const eventsBefore = await db.auditEvent.count();

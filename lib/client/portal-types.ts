@@ -5,7 +5,7 @@
  */
 import type * as z from 'zod/mini';
 import { policyLimitsSchema, policySettingsSchema, STEP_UP_ACTIONS } from '@/lib/contract/policy';
-import { reporteeListSchema, type Reportee } from '@/lib/contract/reportees';
+import { reporteeListSchema, type Reportee, type ReporteeList } from '@/lib/contract/reportees';
 import { meSchema, type Me } from '@/lib/contract/session';
 import {
   issuedTapSchema,
@@ -18,14 +18,18 @@ import {
 } from '@/lib/contract/tap-requests';
 import { parseAnswer } from '@/lib/client/parse-answer';
 
-export type { Me, Reportee, TapRequest, TapRequestStatus };
+export type { Me, Reportee, ReporteeList, TapRequest, TapRequestStatus };
+
+/** `account`: only the account's own state was judged; the rest is checked when a request is made. */
+export type EligibilityScope = ReporteeList['eligibilityScope'];
 
 export function parseMe(value: unknown): Me {
   return parseAnswer(meSchema, value, 'profile');
 }
 
-export function parseReportees(value: unknown): Reportee[] {
-  return parseAnswer(reporteeListSchema, value, 'team list').reportees;
+/** The team list with its source and freshness. */
+export function parseReportees(value: unknown): ReporteeList {
+  return parseAnswer(reporteeListSchema, value, 'team list');
 }
 
 export function parseTapRequest(value: unknown): TapRequest {

@@ -3,8 +3,9 @@
  * eligibility verdict a request would meet.
  */
 import * as z from 'zod/mini';
-import { objectIdSchema } from '@/lib/contract/common';
+import { isoDateTimeSchema, objectIdSchema } from '@/lib/contract/common';
 import { ineligibleReasonSchema } from '@/lib/contract/eligibility';
+import { textSchema } from '@/lib/contract/text';
 
 export const reporteeSchema = z.object({
   id: objectIdSchema,
@@ -21,6 +22,47 @@ export const reporteeSchema = z.object({
 
 export type Reportee = z.infer<typeof reporteeSchema>;
 
+/** The most people one answer lists when `limit` is given. */
+export const MAX_REPORTEE_PAGE_SIZE = 1000;
+
+/**
+ * `GET /api/reportees` (extension): all optional — without them the answer lists everyone, as the
+ * contract has it. A manager of tens of thousands asks for a first screen (`limit`) and searches
+ * on the server (`q`). Unknown parameters are refused.
+ */
+export const listReporteesQuerySchema = z.strictObject({
+  q: z
+    .optional(textSchema({ max: 100 }).check(z.trim(), z.minLength(1)))
+    .check(z.describe('Only people whose display name, UPN, job title or department contains this (case-insensitive).')),
+  limit: z
+    .optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_REPORTEE_PAGE_SIZE)))
+    .check(z.describe(`1–${MAX_REPORTEE_PAGE_SIZE}: list at most this many (in the answer's order); everyone when left out.`)),
+  offset: z.optional(z.coerce.number().check(z.int(), z.minimum(0))).check(z.describe('Skip this many first (0 when left out).')),
+});
+
+export type ListReporteesQuery = z.infer<typeof listReporteesQuerySchema>;
+
+export const REPORTEE_SOURCES = ['mirror', 'graph'] as const;
+export const ELIGIBILITY_SCOPES = ['full', 'account'] as const;
+
 export const reporteeListSchema = z.object({
   reportees: z.array(reporteeSchema).check(z.describe('By depth, then display name.')),
+  total: z.int().check(z.minimum(0), z.describe('Extension: how many people match `q` (everyone without it), whatever `limit` and `offset` left out.')),
+  source: z
+    .enum(REPORTEE_SOURCES)
+    .check(
+      z.describe(
+        "Extension: `mirror` — the broker's org-chart copy, kept by Graph delta queries (no Graph call for this answer; `jobTitle`, `department` and `employeeHireDate` are null); `graph` — read live from Microsoft Graph.",
+      ),
+    ),
+  asOf: isoDateTimeSchema.check(z.describe('Extension: when the list was true in Graph — the mirror\'s last completed sync, or now for a live read.')),
+  eligibilityScope: z
+    .enum(ELIGIBILITY_SCOPES)
+    .check(
+      z.describe(
+        "Extension: `full` — every eligibility rule was judged; `account` — only the account's own state (`account-disabled`, `guest`), so `eligible` true means only that; roles, groups and the tenant's TAP policy are checked, fresh from Graph, when a request is made.",
+      ),
+    ),
 });
+
+export type ReporteeList = z.infer<typeof reporteeListSchema>;

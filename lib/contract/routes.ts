@@ -30,7 +30,7 @@ import {
   policyVersionListSchema,
 } from '@/lib/contract/policy';
 import type { ProblemCode } from '@/lib/contract/problem';
-import { reporteeListSchema } from '@/lib/contract/reportees';
+import { listReporteesQuerySchema, reporteeListSchema } from '@/lib/contract/reportees';
 import type { RoleName } from '@/lib/contract/roles';
 import { healthDetailsSchema, healthSchema, meSchema, portalConfigSchema } from '@/lib/contract/session';
 import {
@@ -178,8 +178,10 @@ export const operations = [
     allow: 'signed-in',
     tag: 'Reportees',
     summary: "Everyone below the caller up to the policy's depth, with eligibility",
-    description: 'Only an enabled Member user in Graph may act as a manager: anyone else gets 403.',
-    responses: { 200: reporteeListSchema, 401: unauthenticated, 403: forbidden, 503: unavailable },
+    description:
+      'Only an enabled Member user may act as a manager: anyone else gets 403. Read from the org-chart mirror when it is fresh (no Graph call; `source`, `asOf`), else live from Graph. Display only: a request re-reads the chain and eligibility from Graph.',
+    query: listReporteesQuerySchema,
+    responses: { 200: reporteeListSchema, 400: invalid, 401: unauthenticated, 403: forbidden, 503: unavailable },
   },
   {
     id: 'requestTap',
