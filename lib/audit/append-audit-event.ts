@@ -2,7 +2,7 @@ import 'server-only';
 import { randomUUID } from 'node:crypto';
 import { assertNoSecrets } from '@/lib/audit/assert-no-secrets';
 import { sanitizeClientText } from '@/lib/audit/sanitize-client-text';
-import { canonicalJson, computeAuditEventHash, GENESIS_PREV_HASH, toAuditJson, type AuditJsonObject } from '@/lib/audit/canonical';
+import { canonicalJson, splitAuditEventEncoding, toAuditJson, type AuditJsonObject } from '@/lib/audit/canonical';
 import { auditCatalogue, DIRECTORY_TEXT_FIELDS, type AuditContextData, type AuditDataFor } from '@/lib/audit/catalogue';
 import type { AuditEventType } from '@/lib/contract/audit';
 import type { RequestContext } from '@/lib/core/request-context';
@@ -30,14 +30,8 @@ export interface AppendedAuditEvent {
   seq: bigint;
   hash: string;
   id: string;
+  at: Date;
 }
-
-/**
- * The key of the transaction-scoped advisory lock that serializes appends across every connection
- * and app instance on the database ("taud"). Held until the appending transaction ends, so the next
- * writer reads the head only after this event is committed (or rolled back): the chain cannot fork.
- */
-export const AUDIT_CHAIN_LOCK_KEY = 0x74617564;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_USER_AGENT_LENGTH = 512;
@@ -54,13 +48,22 @@ export class AuditWriteError extends Error {
  *
  * Validates `data` against the catalogue (unknown keys refused), adds `data.context` (the client's
  * own text in it — user agent, client request id — cleaned and redacted rather than refused, see
- * sanitize-client-text.ts), refuses secret-looking keys and values, then — holding
- * {@link AUDIT_CHAIN_LOCK_KEY} — reads the head and inserts `seq = head + 1`, `prevHash = head
- * hash` and `hash` (lib/audit/canonical.ts). `at` never goes backwards along `seq`, even across
- * instances whose clocks disagree.
+ * sanitize-client-text.ts) and refuses secret-looking keys and values. Then ONE statement moves the
+ * chain's head (table `audit_head`, migration 0013) and inserts the event: `seq = head + 1`,
+ * `prevHash = head hash`, `at = max(head at, now)` truncated to milliseconds, and `hash` computed
+ * by PostgreSQL's sha256 over the canonical encoding (lib/audit/canonical.ts), whose parts other
+ * than `at` and `seq` are encoded here ({@link splitAuditEventEncoding}). `now` is the database
+ * server's clock (the statement's start), one clock for every app instance; `at` never goes
+ * backwards along `seq` even if that clock is set back.
  *
- * Use the default READ COMMITTED isolation: under REPEATABLE READ or SERIALIZABLE the head read
- * could predate a concurrent append, and the insert then fails on the unique `seq`.
+ * Concurrency: the head row's lock serializes appends across every connection and instance and is
+ * held until the caller's transaction ends, so the next appender chains to this event once it is
+ * committed (or to the old head after a rollback): the chain cannot fork and seqs commit in order,
+ * without gaps. Call it LAST in the transaction, so the lock is held for as short a time as
+ * possible — every append on the database waits on it.
+ *
+ * Use the default READ COMMITTED isolation: under REPEATABLE READ or SERIALIZABLE an appender that
+ * waited for the head fails with a serialization error instead of re-reading it.
  *
  * Throws (and so aborts the caller's transaction) on invalid data, a secret, or a database error.
  * Secret-shaped text is a `validation-failed` BrokerError (`AuditSecretError`), since it came from
@@ -70,10 +73,10 @@ export async function appendAuditEvent<T extends AuditEventType>(
   tx: Prisma.TransactionClient,
   event: AuditEventInput<T>,
 ): Promise<AppendedAuditEvent> {
-  // An advisory *transaction* lock taken outside a transaction is released at once: refuse.
-  // The type already says so; this catches a PrismaClient passed where the types were bypassed.
-  // (A transaction client lacks `$connect`; it does have a `$transaction` for nesting.)
-  const client: { $connect?: unknown; $executeRaw: unknown } = tx;
+  // Outside a transaction the head's lock would be released at once, before the caller's change
+  // commits: refuse. The type already says so; this catches a PrismaClient passed where the types
+  // were bypassed. (A transaction client lacks `$connect`; it does have a `$transaction` for nesting.)
+  const client: { $connect?: unknown; $queryRaw: unknown } = tx;
   if (typeof client.$connect === 'function') {
     throw new AuditWriteError('appendAuditEvent must be called with the client of an open transaction');
   }
@@ -83,23 +86,34 @@ export async function appendAuditEvent<T extends AuditEventType>(
   if (requestId !== null && !UUID.test(requestId)) throw new AuditWriteError('requestId must be a UUID');
   if (event.actorId.length === 0) throw new AuditWriteError('actorId is required');
 
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK_KEY}::bigint)`;
-  const head = await tx.auditEvent.findFirst({
-    orderBy: { seq: 'desc' },
-    select: { seq: true, hash: true, at: true },
-  });
-
-  const seq = head === null ? 1n : head.seq + 1n;
-  const prevHash = head === null ? GENESIS_PREV_HASH : head.hash;
-  const now = new Date();
-  const at = head !== null && head.at > now ? head.at : now;
   const id = randomUUID();
-  const hash = computeAuditEventHash(prevHash, { seq, id, at, type: event.type, actorId: event.actorId, targetId, requestId, data });
-
-  await tx.auditEvent.create({
-    data: { seq, id, at, type: event.type, actorId: event.actorId, targetId, requestId, data, dataCanonical: canonicalJson(data), prevHash, hash },
-  });
-  return { seq, hash, id };
+  const dataCanonical = canonicalJson(data);
+  const { beforeAt, beforeSeq, afterSeq } = splitAuditEventEncoding({ id, type: event.type, actorId: event.actorId, targetId, requestId, dataCanonical });
+  // `at`: statement_timestamp() is one value for the whole statement, so the stored `at` and the one
+  // hashed agree; truncated (timestamptz(3) would round, possibly past the formatted milliseconds).
+  // The to_char pattern writes what Date.prototype.toISOString writes for years 0–9999.
+  const rows = await tx.$queryRaw<AppendedAuditEvent[]>`
+    WITH head AS (
+      UPDATE audit_head SET
+        seq = seq + 1,
+        at = greatest(at, date_trunc('milliseconds', statement_timestamp())),
+        prev_hash = hash,
+        hash = encode(sha256(convert_to(
+          hash || ${beforeAt}::text
+            || to_char(greatest(at, date_trunc('milliseconds', statement_timestamp())) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+            || ${beforeSeq}::text || (seq + 1)::text || ${afterSeq}::text,
+          'UTF8')), 'hex')
+      WHERE id = 1
+      RETURNING seq, at, prev_hash, hash
+    )
+    INSERT INTO audit_event (seq, id, at, type, actor_id, target_id, request_id, data, data_canonical, prev_hash, hash)
+    SELECT head.seq, ${id}::uuid, head.at, ${event.type}, ${event.actorId}, ${targetId}, ${requestId}::uuid,
+      ${dataCanonical}::jsonb, ${dataCanonical}::text, head.prev_hash, head.hash
+    FROM head
+    RETURNING seq, hash, id::text AS id, at`;
+  const appended = rows[0];
+  if (appended === undefined) throw new AuditWriteError('the audit chain has no head row (migration 0013)');
+  return appended;
 }
 
 function buildData<T extends AuditEventType>(event: AuditEventInput<T>): AuditJsonObject {

@@ -6,6 +6,7 @@ import {
   computeAuditEventHash,
   encodeAuditEvent,
   GENESIS_PREV_HASH,
+  splitAuditEventEncoding,
   toAuditJson,
 } from '@/lib/audit/canonical';
 
@@ -87,6 +88,21 @@ describe('canonical encoding', () => {
     );
     expect(canonicalJson([])).toBe('[]');
     expect(canonicalJson({})).toBe('{}');
+  });
+
+  test('the pieces around `at` and `seq` (what the database completes) join to the encoding', () => {
+    const events = [
+      VECTOR_EVENT,
+      { ...VECTOR_EVENT, seq: 9_007_199_254_740_991n, id: VECTOR_EVENT.id.toUpperCase(), requestId: null, targetId: null },
+      { ...VECTOR_EVENT, seq: 12, actorId: 'ü "x" \\ \n', type: 'tap.issued', data: { z: { '': [null, 'é😀\u2028'] }, a: -1.5e-7 } },
+    ];
+    for (const event of events) {
+      const { beforeAt, beforeSeq, afterSeq } = splitAuditEventEncoding({ ...event, dataCanonical: canonicalJson(event.data) });
+      const at = event.at.toISOString();
+      expect(beforeAt + at + beforeSeq + String(event.seq) + afterSeq).toBe(encodeAuditEvent(event));
+    }
+    const vector = splitAuditEventEncoding({ ...VECTOR_EVENT, dataCanonical: canonicalJson(VECTOR_EVENT.data) });
+    expect(vector.beforeAt + '2025-03-01T09:30:00.123Z' + vector.beforeSeq + '1' + vector.afterSeq).toBe(VECTOR_ENCODING);
   });
 
   test('refuses values that are not JSON', () => {

@@ -95,6 +95,25 @@ export function encodeAuditEvent(event: AuditEventHashInput): string {
   });
 }
 
+/**
+ * The canonical encoding of an event whose `at` and `seq` are not known yet, in the three pieces
+ * around them: `encodeAuditEvent(event) === beforeAt + at + beforeSeq + seq + afterSeq`, with `at`
+ * as {@link formatAuditTimestamp} writes it and `seq` in decimal. The members sort as actorId, at,
+ * data, id, requestId, seq, targetId, type, so only those two fall in between. The database fills
+ * them in when it appends (lib/audit/append-audit-event.ts); canonical.test.ts pins the equality.
+ */
+export function splitAuditEventEncoding(
+  event: Omit<AuditEventHashInput, 'seq' | 'at' | 'data'> & { dataCanonical: string },
+): { beforeAt: string; beforeSeq: string; afterSeq: string } {
+  return {
+    beforeAt: `{"actorId":${canonicalJson(event.actorId)},"at":"`,
+    beforeSeq:
+      `","data":${event.dataCanonical},"id":${canonicalJson(event.id.toLowerCase())},` +
+      `"requestId":${canonicalJson(event.requestId === null ? null : event.requestId.toLowerCase())},"seq":`,
+    afterSeq: `,"targetId":${canonicalJson(event.targetId)},"type":${canonicalJson(event.type)}}`,
+  };
+}
+
 /** `hash` of an event: SHA-256 hex over `prevHash` followed by the canonical encoding. */
 export function computeAuditEventHash(prevHash: string, event: AuditEventHashInput): string {
   return createHash('sha256').update(prevHash + encodeAuditEvent(event), 'utf8').digest('hex');

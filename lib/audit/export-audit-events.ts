@@ -1,6 +1,6 @@
 import 'server-only';
 import { z } from 'zod';
-import { AUDIT_CHAIN_LOCK_KEY, appendAuditEvent } from '@/lib/audit/append-audit-event';
+import { appendAuditEvent } from '@/lib/audit/append-audit-event';
 import { encodeExportHeader, encodeExportRow, type ExportableAuditEvent } from '@/lib/audit/export-format';
 import type { Actor } from '@/lib/auth/actor';
 import type { RequestContext } from '@/lib/core/request-context';
@@ -42,9 +42,9 @@ interface RangeRow {
 }
 
 /**
- * Fixes the range of a new export and records it: in one transaction, holding the chain's append
- * lock (so no event can slip in between), resolves `from`/`to` to the seq range of the events that
- * exist now and appends `audit.exported` with the range, count, first/last seq and hash. The event
+ * Fixes the range of a new export and records it: in one transaction, holding the lock on the
+ * chain's head row (the one appends take, so no event can slip in between), resolves `from`/`to`
+ * to the seq range of the events that exist now and appends `audit.exported` with the range, count, first/last seq and hash. The event
  * is written before a byte is streamed, so an export that is started is on the record even if the
  * download is abandoned.
  */
@@ -57,8 +57,9 @@ export async function startAuditExport(
   const from = query.from ?? null;
   const to = query.to ?? null;
   return db.$transaction(async (tx) => {
-    // Re-entrant: appendAuditEvent takes the same lock again below.
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK_KEY}::bigint)`;
+    // Waits for any append in flight to end; under READ COMMITTED the range query below then sees
+    // every event up to the head, and appendAuditEvent (same transaction) moves the head it holds.
+    await tx.$queryRaw`SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE`;
     const [range] = await tx.$queryRaw<RangeRow[]>`
       SELECT min(seq) AS first, max(seq) AS last, count(*)::bigint AS count FROM audit_event
       WHERE (${from}::timestamptz IS NULL OR at >= ${from}::timestamptz) AND (${to}::timestamptz IS NULL OR at < ${to}::timestamptz)`;
@@ -86,12 +87,11 @@ export async function startAuditExport(
       },
       context,
     });
-    const event = await tx.auditEvent.findUniqueOrThrow({ where: { seq: appended.seq }, select: { at: true } });
     return {
       exportId: appended.id,
       exportSeq: appended.seq,
       exportHash: appended.hash,
-      exportedAt: event.at,
+      exportedAt: appended.at,
       exportedBy: actor.id,
       format: query.format,
       from,

@@ -68,11 +68,14 @@ export async function approveTapRequest(
   const approvalExpiresAt = getApprovalExpiry(policy, decidedAt);
   const comment = input.comment?.trim() || null;
   const updated = await inTransaction(db, async (tx) => {
-    const { count } = await tx.tapRequest.updateMany({
+    const [approved] = await tx.tapRequest.updateManyAndReturn({
       where: { id: request.id, status: 'pending_approval' },
       data: { status: 'approved', decidedBy: actor.id, decidedByDisplayName: actor.displayName, decidedAt, decisionComment: comment, approvalExpiresAt },
     });
-    if (count !== 1) throw new BrokerError('conflict', 'The request was decided meanwhile.');
+    if (approved === undefined) throw new BrokerError('conflict', 'The request was decided meanwhile.');
+    // The requester hears about the decision (outbox, same transaction).
+    await enqueueNotifications(tx, 'request_approved', approved);
+    // Last: the audit append holds the chain's head until this transaction commits.
     await appendAuditEvent(tx, {
       type: 'tap_request.approved',
       actorId: actor.id,
@@ -81,9 +84,6 @@ export async function approveTapRequest(
       data: { ...evidence, chain: check.chain, depth: check.depth, decidedBy: actor.id, auto: false, comment, approvalExpiresAt },
       context: ctx,
     });
-    const approved = await tx.tapRequest.findUniqueOrThrow({ where: { id: request.id } });
-    // The requester hears about the decision (outbox, same transaction).
-    await enqueueNotifications(tx, 'request_approved', approved);
     return approved;
   });
   kickNotificationDispatcher();

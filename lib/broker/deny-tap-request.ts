@@ -36,11 +36,14 @@ export async function denyTapRequest(actor: Actor, input: DenyTapRequestInput, c
 
   const decidedAt = new Date();
   const updated = await inTransaction(db, async (tx) => {
-    const { count } = await tx.tapRequest.updateMany({
+    const [denied] = await tx.tapRequest.updateManyAndReturn({
       where: { id: request.id, status: 'pending_approval' },
       data: { status: 'denied', decidedBy: actor.id, decidedByDisplayName: actor.displayName, decidedAt, decisionComment: reason },
     });
-    if (count !== 1) throw new BrokerError('conflict', 'The request was decided meanwhile.');
+    if (denied === undefined) throw new BrokerError('conflict', 'The request was decided meanwhile.');
+    // The requester hears about the decision and its reason (outbox, same transaction).
+    await enqueueNotifications(tx, 'request_denied', denied);
+    // Last: the audit append holds the chain's head until this transaction commits.
     await appendAuditEvent(tx, {
       type: 'tap_request.denied',
       actorId: actor.id,
@@ -49,9 +52,6 @@ export async function denyTapRequest(actor: Actor, input: DenyTapRequestInput, c
       data: { decidedBy: actor.id, reason, policyVersion: request.policyVersion },
       context: ctx,
     });
-    const denied = await tx.tapRequest.findUniqueOrThrow({ where: { id: request.id } });
-    // The requester hears about the decision and its reason (outbox, same transaction).
-    await enqueueNotifications(tx, 'request_denied', denied);
     return denied;
   });
   kickNotificationDispatcher();

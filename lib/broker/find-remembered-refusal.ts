@@ -50,7 +50,7 @@ const row = z.object({ seq: z.coerce.number().int().min(1), target_id: z.string(
  * the last Graph read and a directory change is seen at most `seconds` late.
  *
  * One query on the caller's events in the window (`audit_event (actor_id, at)` index). The window
- * is measured against `at`, which the audit writer stamps with the writing instance's clock.
+ * is measured against `at`, which the audit writer stamps with the database server's clock.
  * `seconds` 0 turns the memory off.
  */
 export async function findRememberedRefusal(

@@ -45,8 +45,7 @@ export async function checkIssuanceQuota(
   policy: Pick<BrokerPolicy, 'maxIssuancesPerManagerPerDay'>,
   now: Date,
 ): Promise<QuotaDecision> {
-  // Namespaced key: hashtext of a prefixed id, so it never collides with other advisory locks
-  // (the audit chain lock uses a constant).
+  // Namespaced key: hashtext of a prefixed id, so it never collides with other advisory locks.
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`tap-broker:quota:${requesterId.toLowerCase()}`}))`;
   const since = new Date(now.getTime() - QUOTA_WINDOW_MS);
   const rows = await tx.tapRequest.findMany({

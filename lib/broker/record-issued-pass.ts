@@ -39,7 +39,7 @@ export async function recordIssuedPass(
   const { idempotencyKey } = intent;
   try {
     await inTransaction(db, async (tx) => {
-      const { count } = await tx.tapRequest.updateMany({
+      const [issued] = await tx.tapRequest.updateManyAndReturn({
         where: { id: request.id, status: 'issuing', idempotencyKey },
         data: {
           status: 'issued',
@@ -53,7 +53,11 @@ export async function recordIssuedPass(
       });
       // Only the reconciler moves an `issuing` row, and only after it has removed the pass; the
       // pass we hold must then not be handed out either.
-      if (count !== 1) throw new BrokerError('conflict', 'The issuance was resolved by the reconciler meanwhile.');
+      if (issued === undefined) throw new BrokerError('conflict', 'The issuance was resolved by the reconciler meanwhile.');
+      // The target hears that a pass was issued for them and by whom — never the pass:
+      // the message is rendered from the stored row, which has no field for it.
+      await enqueueNotifications(tx, 'pass_issued', issued);
+      // Last: the audit append holds the chain's head until this transaction commits.
       await appendAuditEvent(tx, {
         type: 'tap.issued',
         actorId,
@@ -72,9 +76,6 @@ export async function recordIssuedPass(
         },
         context: ctx,
       });
-      // The target hears that a pass was issued for them and by whom — never the pass:
-      // the message is rendered from the stored row, which has no field for it.
-      await enqueueNotifications(tx, 'pass_issued', await tx.tapRequest.findUniqueOrThrow({ where: { id: request.id } }));
     });
   } catch (error) {
     // The pass exists in Graph but its issuance is not on record: nobody may receive it. Delete it

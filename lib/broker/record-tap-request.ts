@@ -75,6 +75,8 @@ export async function recordTapRequest(db: PrismaClient, request: NewTapRequest,
         ...(needsApproval ? {} : { decidedBy: SYSTEM_ACTOR_ID, decidedAt: now, approvalExpiresAt }),
       },
     });
+    if (created.status === 'pending_approval') await enqueueNotifications(tx, 'approval_requested', created);
+    // The audit events last: an append holds the chain's head until this transaction commits.
     await appendAuditEvent(tx, {
       type: 'tap_request.created',
       actorId: actor.id,
@@ -102,7 +104,6 @@ export async function recordTapRequest(db: PrismaClient, request: NewTapRequest,
       });
     }
     // Approvers hear about a request that waits for them (outbox, same transaction).
-    if (created.status === 'pending_approval') await enqueueNotifications(tx, 'approval_requested', created);
     return { ok: true, row: created };
   });
 }

@@ -10,7 +10,7 @@ import type { BrokerPolicy } from '@/lib/broker/policy';
 import { checkIssuanceQuota } from '@/lib/broker/quota';
 import { isApprovalValid } from '@/lib/broker/tap-request-policy';
 import { inTransaction } from '@/lib/db/transaction';
-import type { PrismaClient, TapRequest } from '@/lib/db/generated/client';
+import type { Prisma, PrismaClient, TapRequest, TapRequestStatus } from '@/lib/db/generated/client';
 
 /**
  * Step 2 of issuing a pass (`startIssue`): the intent, written before Graph is asked, so that a
@@ -26,10 +26,11 @@ export interface IssueIntent {
 
 /**
  * Under the requester's advisory lock (parallel calls serialize; only the first finds the request
- * `approved`): re-reads the request (not approved any more → 409), checks the approval has not
- * lapsed meanwhile (→ `expired`, 409) and the rolling 24 h quota (→ audited, 429 with
- * Retry-After), then moves `approved → issuing` with an idempotency key and `intent_at`, audited as
- * `tap.issue_started`.
+ * `approved`): checks the rolling 24 h quota (→ audited, 429 with Retry-After), then moves
+ * `approved → issuing` with an idempotency key and `intent_at`, audited as `tap.issue_started` —
+ * provided the request is still approved (else 409) and its approval has not lapsed meanwhile
+ * (→ `expired`, 409), which the update's own condition checks; the row is re-read only to say why
+ * it did not move. A refused quota is only audited for a request that could have been issued.
  */
 export async function startIssue(db: PrismaClient, actor: Actor, request: TapRequest, policy: BrokerPolicy, check: IssueCheck, ctx: RequestContext): Promise<IssueIntent> {
   const { evidence, replacingMethodId } = check;
@@ -37,10 +38,9 @@ export async function startIssue(db: PrismaClient, actor: Actor, request: TapReq
     const now = new Date();
     // Takes the per-requester lock first: everything below is serialized per requester.
     const quota = await checkIssuanceQuota(tx, actor.id, policy, now);
-    const current = await tx.tapRequest.findUnique({ where: { id: request.id } });
-    if (current === null || current.status !== 'approved') return { kind: 'conflict' as const, status: current?.status ?? null };
-    if (!isApprovalValid(current, now)) return { kind: 'expired' as const };
     if (!quota.ok) {
+      const notStartable = await findWhyNotStartable(tx, request.id, now);
+      if (notStartable !== null) return notStartable;
       await appendAuditEvent(tx, {
         type: 'tap_request.refused',
         actorId: actor.id,
@@ -52,11 +52,13 @@ export async function startIssue(db: PrismaClient, actor: Actor, request: TapReq
       return { kind: 'rate-limited' as const, retryAfterSeconds: quota.retryAfterSeconds };
     }
     const idempotencyKey = randomUUID();
+    // Still approved and the approval not lapsed (isApprovalValid), checked by the update itself:
+    // the common case costs no separate read.
     const { count } = await tx.tapRequest.updateMany({
-      where: { id: request.id, status: 'approved' },
+      where: { id: request.id, status: 'approved', approvalExpiresAt: { gt: now } },
       data: { status: 'issuing', idempotencyKey, intentAt: now, replacedMethodId: replacingMethodId },
     });
-    if (count !== 1) return { kind: 'conflict' as const, status: null };
+    if (count !== 1) return (await findWhyNotStartable(tx, request.id, now)) ?? { kind: 'conflict' as const, status: null };
     const startDateTime = request.startDateTime !== null && request.startDateTime.getTime() > now.getTime() ? request.startDateTime : null;
     await appendAuditEvent(tx, {
       type: 'tap.issue_started',
@@ -79,4 +81,15 @@ export async function startIssue(db: PrismaClient, actor: Actor, request: TapReq
     case 'rate-limited':
       throw new BrokerError('rate-limited', 'You have reached the daily number of passes you may issue.', { retryAfterSeconds: intent.retryAfterSeconds });
   }
+}
+
+/** Why the request cannot move to `issuing` now: not approved (any more), or its approval lapsed; null when it can. */
+async function findWhyNotStartable(
+  tx: Prisma.TransactionClient,
+  id: string,
+  now: Date,
+): Promise<{ kind: 'conflict'; status: TapRequestStatus | null } | { kind: 'expired' } | null> {
+  const current = await tx.tapRequest.findUnique({ where: { id }, select: { status: true, approvalExpiresAt: true } });
+  if (current === null || current.status !== 'approved') return { kind: 'conflict', status: current?.status ?? null };
+  return isApprovalValid(current, now) ? null : { kind: 'expired' };
 }

@@ -68,6 +68,11 @@ async function seed(url: string, events: number): Promise<void> {
         [cols.seq, cols.id, cols.at, cols.type, cols.actor, cols.target, cols.request, cols.data, cols.prev, cols.hash],
       );
     }
+    // Seeded behind the append's back, so the chain's head row (migration 0013) is moved to match.
+    await client.query(
+      `UPDATE audit_head SET seq = e.seq, at = e.at, prev_hash = e.prev_hash, hash = e.hash
+       FROM (SELECT seq, at, prev_hash, hash FROM audit_event ORDER BY seq DESC LIMIT 1) AS e`,
+    );
     await client.query('ANALYZE audit_event');
   } finally {
     await client.end();
