@@ -1,7 +1,7 @@
 import 'server-only';
 import { z } from 'zod';
 import { AUDIT_CHAIN_LOCK_KEY, appendAuditEvent } from '@/lib/audit/append-audit-event';
-import { encodeExportHeader, encodeExportRow, exportRowSql, type ExportableAuditEvent } from '@/lib/audit/export-format';
+import { encodeExportHeader, encodeExportRow, exportRowSql } from '@/lib/audit/export-format';
 import type { Actor } from '@/lib/auth/actor';
 import type { RequestContext } from '@/lib/core/request-context';
 import { AUDIT_EXPORT_FORMATS, auditExportQuerySchema, type AuditExportFormat } from '@/lib/contract/audit';
@@ -141,18 +141,15 @@ export async function getAuditExportOrThrow(db: PrismaClient | Prisma.Transactio
   };
 }
 
-export const DEFAULT_EXPORT_PAGE_SIZE = 5_000;
+export const DEFAULT_EXPORT_PAGE_SIZE = 2_000;
 
 /**
  * The export's bytes as a stream: the header (CSV), then every event from `firstSeq` to `lastSeq`
- * in seq order, in keyset pages of `pageSize` rows. Each page is one statement that derives the
- * rows' text in SQL ({@link exportRowSql}) and concatenates it server-side, so the process only
- * copies one string per page and never encodes an event (except those written before migration
- * 0012, which have no `data_canonical`: a page holding one is read row by row and those rows are
- * encoded by {@link encodeExportRow}). The next page is read while the current one is written,
- * and no further: at most two pages are held, whatever the range, and a slow client slows the
- * reads down instead of piling rows up. The download and the manifest (which hashes the same
- * bytes again) both read through here.
+ * in seq order, in keyset pages of `pageSize` rows whose text the database derives
+ * ({@link readExportPage}), so the process joins strings and encodes no event. The next page is
+ * read while the current one is written, and no further: at most two pages are held, whatever the
+ * range, and a slow client slows the reads down instead of piling rows up. The download and the
+ * manifest (which hashes the same bytes again) both read through here.
  */
 export function createAuditExportStream(
   db: PrismaClient | Prisma.TransactionClient,
@@ -208,9 +205,11 @@ interface ExportPage {
 const toBigInt = (value: bigint | number | string): bigint => (typeof value === 'bigint' ? value : BigInt(value));
 
 /**
- * One keyset page, `from ≤ seq ≤ to`, in seq order, as the text of its rows: one row per page from
- * the database, the rows concatenated in SQL. Falls back to {@link readLegacyExportPage} when an
- * event of the page has no `data_canonical`.
+ * One keyset page, `from ≤ seq ≤ to`, in seq order, as the text of its rows, which the database
+ * derives ({@link exportRowSql}): the process only joins strings. Rows are fetched one by one rather
+ * than concatenated by `string_agg(… ORDER BY seq)`, whose sort of a page of wide rows spills out of
+ * `work_mem` and measured slower. Events without `data_canonical` (written before migration 0012)
+ * come back as NULL and are read again in full and encoded by {@link encodeExportRow}.
  */
 async function readExportPage(
   db: PrismaClient | Prisma.TransactionClient,
@@ -219,43 +218,22 @@ async function readExportPage(
   to: bigint,
   limit: number,
 ): Promise<ExportPage> {
-  const [page] = await db.$queryRaw<{ text: string | null; rows: bigint | number; last: bigint | number | string | null; legacy: boolean | null }[]>`
-    SELECT string_agg(row_text, '' ORDER BY seq) AS text, count(*)::int AS rows, max(seq) AS last, bool_or(row_text IS NULL) AS legacy
-    FROM (SELECT seq, ${Prisma.raw(exportRowSql(format))} AS row_text
-          FROM audit_event WHERE seq >= ${from} AND seq <= ${to} ORDER BY seq LIMIT ${limit}) AS page`;
-  const rows = Number(page?.rows ?? 0);
-  if (rows === 0 || page?.last === null || page?.last === undefined) return { text: '', rows: 0, lastSeq: from };
-  if (page.legacy === true) return readLegacyExportPage(db, format, from, to, limit);
-  return { text: page.text ?? '', rows, lastSeq: toBigInt(page.last) };
+  const rows = await db.$queryRaw<{ seq: bigint | number | string; rowText: string | null }[]>`
+    SELECT seq, ${Prisma.raw(exportRowSql(format))} AS "rowText"
+    FROM audit_event WHERE seq >= ${from} AND seq <= ${to} ORDER BY seq LIMIT ${limit}`;
+  const last = rows.at(-1);
+  if (last === undefined) return { text: '', rows: 0, lastSeq: from };
+  const legacySeqs = rows.filter((row) => row.rowText === null).map((row) => toBigInt(row.seq));
+  const legacy = legacySeqs.length === 0 ? new Map<bigint, string>() : await encodeLegacyRows(db, format, legacySeqs);
+  let text = '';
+  for (const row of rows) text += row.rowText ?? legacy.get(toBigInt(row.seq)) ?? '';
+  return { text, rows: rows.length, lastSeq: toBigInt(last.seq) };
 }
 
-/** A row as the raw query hands it over, before `seq` and `at` are normalized. */
-type RawExportRow = Omit<ExportableAuditEvent, 'seq' | 'at'> & { seq: bigint | number | string; at: Date | string; rowText: string | null };
-
-/** The same page row by row: the SQL text where there is one, the JavaScript encoding where not. */
-async function readLegacyExportPage(
-  db: PrismaClient | Prisma.TransactionClient,
-  format: AuditExportFormat,
-  from: bigint,
-  to: bigint,
-  limit: number,
-): Promise<ExportPage> {
-  const rows = await db.$queryRaw<RawExportRow[]>`
-    SELECT seq, id::text AS id, at, type, actor_id AS "actorId", target_id AS "targetId", request_id::text AS "requestId",
-           data, prev_hash AS "prevHash", hash, ${Prisma.raw(exportRowSql(format))} AS "rowText"
-    FROM audit_event WHERE seq >= ${from} AND seq <= ${to} ORDER BY seq LIMIT ${limit}`;
-  const parts = rows.map((row) =>
-    row.rowText !== null
-      ? row.rowText
-      : encodeExportRow(format, {
-          ...row,
-          seq: toBigInt(row.seq),
-          at: row.at instanceof Date ? row.at : new Date(row.at),
-          data: typeof row.data === 'string' ? (JSON.parse(row.data) as unknown) : row.data,
-        }),
-  );
-  const last = rows.at(-1);
-  return { text: parts.join(''), rows: rows.length, lastSeq: last === undefined ? from : toBigInt(last.seq) };
+/** The rows of events `seqs` (which have no `data_canonical`) as {@link encodeExportRow} writes them. */
+async function encodeLegacyRows(db: PrismaClient | Prisma.TransactionClient, format: AuditExportFormat, seqs: bigint[]): Promise<Map<bigint, string>> {
+  const events = await db.auditEvent.findMany({ where: { seq: { in: seqs } } });
+  return new Map(events.map((event) => [event.seq, encodeExportRow(format, event)]));
 }
 
 /** `tap-broker-audit-<exportId>.<csv|jsonl>` */
