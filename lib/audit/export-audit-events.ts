@@ -143,91 +143,84 @@ export async function getAuditExportOrThrow(db: PrismaClient | Prisma.Transactio
 
 export const DEFAULT_EXPORT_PAGE_SIZE = 2_000;
 
+/** Pages read ahead of the one being written, each on its own pooled connection. */
+export const EXPORT_READ_AHEAD = 2;
+
 /**
  * The export's bytes as a stream: the header (CSV), then every event from `firstSeq` to `lastSeq`
- * in seq order, in keyset pages of `pageSize` rows whose text the database derives
- * ({@link readExportPage}), so the process joins strings and encodes no event. The next page is
- * read while the current one is written, and no further: at most two pages are held, whatever the
- * range, and a slow client slows the reads down instead of piling rows up. The download and the
- * manifest (which hashes the same bytes again) both read through here.
+ * in seq order, in pages of `pageSize` consecutive seqs whose rows' text the database derives
+ * ({@link readExportPage}), so the process joins strings and encodes no event. Pages are seq
+ * ranges rather than keyset pages, so the next {@link EXPORT_READ_AHEAD} can be read (on the
+ * database's other cores) while one is written, and no more: memory stays a few pages whatever the
+ * range, and a slow client slows the reads down instead of piling rows up. A hole in the range
+ * (only a broken chain has one; the verifier reports it) just leaves a page short. The download
+ * and the manifest (which hashes the same bytes again) both read through here.
  */
 export function createAuditExportStream(
   db: PrismaClient | Prisma.TransactionClient,
   range: Pick<AuditExportRecord, 'format' | 'firstSeq' | 'lastSeq'>,
   options: { pageSize?: number } = {},
 ): ReadableStream<Uint8Array> {
-  const pageSize = options.pageSize ?? DEFAULT_EXPORT_PAGE_SIZE;
-  const encoder = new TextEncoder();
+  const pageSize = BigInt(options.pageSize ?? DEFAULT_EXPORT_PAGE_SIZE);
   const { format, firstSeq, lastSeq } = range;
-  const read = (from: bigint | null): Promise<ExportPage> | null => {
-    if (from === null || lastSeq === null || from > lastSeq) return null;
-    const page = readExportPage(db, format, from, lastSeq, pageSize);
-    // Handled here so a failure while no pull awaits it is no unhandled rejection; the next pull rethrows it.
-    page.catch(() => undefined);
-    return page;
+  let next = firstSeq;
+  const ahead: Promise<string>[] = [];
+  const readAhead = () => {
+    while (next !== null && lastSeq !== null && next <= lastSeq && ahead.length <= EXPORT_READ_AHEAD) {
+      const to = next + pageSize - 1n < lastSeq ? next + pageSize - 1n : lastSeq;
+      const page = readExportPage(db, format, next, to);
+      // Handled here so a failure while no pull awaits it is no unhandled rejection; its pull rethrows it.
+      page.catch(() => undefined);
+      ahead.push(page);
+      next = to + 1n;
+    }
   };
-  let pending = read(firstSeq);
   let headerSent = false;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
+        readAhead();
         let text = '';
         if (!headerSent) {
           headerSent = true;
           text = encodeExportHeader(format);
         }
-        if (pending !== null) {
-          const page = await pending;
-          // A short page means the range ran out (the trail is append-only, so only a broken
-          // chain has holes; the verifier reports those, the export just carries what is there).
-          pending = page.rows < pageSize ? null : read(page.lastSeq + 1n);
-          text += page.text;
+        const page = ahead.shift();
+        if (page !== undefined) {
+          text += await page;
+          readAhead();
         }
-        if (text.length > 0) controller.enqueue(encoder.encode(text));
-        if (pending === null) controller.close();
+        if (text.length > 0) controller.enqueue(Buffer.from(text, 'utf8'));
+        if (ahead.length === 0) controller.close();
       },
       cancel() {
-        // The read in flight (if any) is left to finish; nothing more is started.
-        pending = null;
+        // The reads in flight are left to finish; nothing more is started.
+        next = null;
+        ahead.length = 0;
       },
     },
-    // One page in flight at a time; the queue holds at most one encoded page.
+    // The queue holds at most one encoded page.
     { highWaterMark: 1 },
   );
-}
-
-interface ExportPage {
-  text: string;
-  rows: number;
-  lastSeq: bigint;
 }
 
 const toBigInt = (value: bigint | number | string): bigint => (typeof value === 'bigint' ? value : BigInt(value));
 
 /**
- * One keyset page, `from ≤ seq ≤ to`, in seq order, as the text of its rows, which the database
- * derives ({@link exportRowSql}): the process only joins strings. Rows are fetched one by one rather
- * than concatenated by `string_agg(… ORDER BY seq)`, whose sort of a page of wide rows spills out of
- * `work_mem` and measured slower. Events without `data_canonical` (written before migration 0012)
- * come back as NULL and are read again in full and encoded by {@link encodeExportRow}.
+ * The rows of the events with `from ≤ seq ≤ to`, in seq order, as one string; their text is derived
+ * by the database ({@link exportRowSql}), so the process only joins strings. Rows are fetched one
+ * by one rather than concatenated by `string_agg(… ORDER BY seq)`, whose sort of a page of wide
+ * rows spills out of `work_mem` and measured slower. Events without `data_canonical` (written
+ * before migration 0012) come back as NULL and are read again in full and encoded by
+ * {@link encodeExportRow}.
  */
-async function readExportPage(
-  db: PrismaClient | Prisma.TransactionClient,
-  format: AuditExportFormat,
-  from: bigint,
-  to: bigint,
-  limit: number,
-): Promise<ExportPage> {
+async function readExportPage(db: PrismaClient | Prisma.TransactionClient, format: AuditExportFormat, from: bigint, to: bigint): Promise<string> {
   const rows = await db.$queryRaw<{ seq: bigint | number | string; rowText: string | null }[]>`
     SELECT seq, ${Prisma.raw(exportRowSql(format))} AS "rowText"
-    FROM audit_event WHERE seq >= ${from} AND seq <= ${to} ORDER BY seq LIMIT ${limit}`;
-  const last = rows.at(-1);
-  if (last === undefined) return { text: '', rows: 0, lastSeq: from };
+    FROM audit_event WHERE seq >= ${from} AND seq <= ${to} ORDER BY seq`;
   const legacySeqs = rows.filter((row) => row.rowText === null).map((row) => toBigInt(row.seq));
   const legacy = legacySeqs.length === 0 ? new Map<bigint, string>() : await encodeLegacyRows(db, format, legacySeqs);
-  let text = '';
-  for (const row of rows) text += row.rowText ?? legacy.get(toBigInt(row.seq)) ?? '';
-  return { text, rows: rows.length, lastSeq: toBigInt(last.seq) };
+  return rows.map((row) => row.rowText ?? legacy.get(toBigInt(row.seq)) ?? '').join('');
 }
 
 /** The rows of events `seqs` (which have no `data_canonical`) as {@link encodeExportRow} writes them. */
