@@ -148,9 +148,27 @@ describe.each(DB_KINDS)('the audit trail on %s', (kind) => {
     const hash = computeAuditEventHash(row.prevHash, { ...row, data });
     await behindTheTriggersBack(
       db.prisma,
-      `UPDATE audit_event SET data = '${JSON.stringify(data)}'::jsonb, hash = '${hash}' WHERE seq = 2`,
+      `UPDATE audit_event SET data = '${JSON.stringify(data)}'::jsonb, data_canonical = '${canonicalJson(data)}', hash = '${hash}' WHERE seq = 2`,
     );
     expect(await verifyAuditChain(db.prisma)).toMatchObject({ ok: false, firstBrokenSeq: 3 });
+  });
+
+  test('a data_canonical edited behind the triggers’ back is reported at its seq, even when it still means the same data', async () => {
+    db = await databases.open(kind);
+    await appendMany(db.prisma, 5);
+    const edits: [number, string][] = [
+      // What an export would print as the event's data: a different reason, the hash untouched.
+      [4, `UPDATE audit_event SET data_canonical = replace(data_canonical, 'reason number 4', 'edited') WHERE seq = 4`],
+      // The same JSON value, but not the canonical text the hash covers (members out of order).
+      [2, `UPDATE audit_event SET data_canonical = (data - 'reason')::text WHERE seq = 2`],
+    ];
+    for (const [seq, statement] of edits) {
+      await behindTheTriggersBack(db.prisma, statement);
+      expect(await verifyAuditChain(db.prisma), statement).toMatchObject({ ok: false, count: 5, firstBrokenSeq: seq });
+    }
+    // An event without data_canonical (written before migration 0012) is checked by its data alone.
+    await behindTheTriggersBack(db.prisma, 'UPDATE audit_event SET data_canonical = NULL WHERE seq IN (2, 4)');
+    expect(await verifyAuditChain(db.prisma)).toMatchObject({ ok: true, count: 5 });
   });
 
   test('deleted events are reported at the first missing seq', async () => {

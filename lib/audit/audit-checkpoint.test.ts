@@ -48,6 +48,18 @@ describe.each(DB_KINDS)('incremental audit verification on %s', (kind) => {
     await db.close();
   });
 
+  test('GET /api/audit/verify reports a data_canonical edited after the checkpoint, and the full run one before it', async () => {
+    db = await databases.open(kind);
+    await appendMany(db.prisma, 3);
+    expect(await verify(db.prisma)).toMatchObject({ ok: true, count: 3, checkedFromSeq: 1 });
+    await appendMany(db.prisma, 3);
+    await behindTheTriggersBack(db.prisma, `UPDATE audit_event SET data_canonical = replace(data_canonical, '"policyVersion":1', '"policyVersion":2') WHERE seq = 5`);
+    expect(await verify(db.prisma)).toMatchObject({ ok: false, count: 6, firstBrokenSeq: 5, checkpointSeq: 3 });
+    await behindTheTriggersBack(db.prisma, `UPDATE audit_event SET data_canonical = replace(data_canonical, '"policyVersion":1', '"policyVersion":2') WHERE seq = 2`);
+    expect(await runFullAuditVerification(db.prisma, { everyMs: 0 })).toMatchObject({ outcome: 'broken', firstBrokenSeq: 2n });
+    expect(await verify(db.prisma)).toMatchObject({ ok: false, firstBrokenSeq: 2 });
+  });
+
   test('a second call reads only the new events; an edit before the checkpoint shows only in the full run, and stays', async () => {
     db = await databases.open(kind);
     expect(await verify(db.prisma)).toMatchObject({ ok: true, count: 0, headHash: null, checkedFromSeq: 1, checkedCount: 0, lastFullVerification: null });

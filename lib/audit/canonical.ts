@@ -81,18 +81,24 @@ export function formatAuditTimestamp(at: Date | string): string {
 
 /** The canonical encoding of an event's hashed fields (the string that follows `prevHash`). */
 export function encodeAuditEvent(event: AuditEventHashInput): string {
+  return encodeAuditEventWithDataJson(event, canonicalJson(event.data));
+}
+
+/**
+ * {@link encodeAuditEvent} with `data` given as its canonical JSON (`dataJson`, e.g. the stored
+ * `data_canonical`), which is spliced in as is: the members written in their sorted order
+ * (`actorId, at, data, id, requestId, seq, targetId, type`), so the result is `canonicalJson` of
+ * the event exactly when `dataJson` is `canonicalJson(data)`.
+ */
+export function encodeAuditEventWithDataJson(event: Omit<AuditEventHashInput, 'data'>, dataJson: string): string {
   const seq = typeof event.seq === 'bigint' ? event.seq : BigInt(event.seq);
   if (seq < 1n || seq > BigInt(Number.MAX_SAFE_INTEGER)) throw new AuditEncodingError('seq out of range');
-  return canonicalJson({
-    seq: Number(seq),
-    id: event.id.toLowerCase(),
-    at: formatAuditTimestamp(event.at),
-    type: event.type,
-    actorId: event.actorId,
-    targetId: event.targetId,
-    requestId: event.requestId === null ? null : event.requestId.toLowerCase(),
-    data: event.data,
-  });
+  const requestId = event.requestId === null ? 'null' : JSON.stringify(event.requestId.toLowerCase());
+  const targetId = event.targetId === null ? 'null' : JSON.stringify(event.targetId);
+  return (
+    `{"actorId":${JSON.stringify(event.actorId)},"at":${JSON.stringify(formatAuditTimestamp(event.at))},"data":${dataJson},` +
+    `"id":${JSON.stringify(event.id.toLowerCase())},"requestId":${requestId},"seq":${seq.toString()},"targetId":${targetId},"type":${JSON.stringify(event.type)}}`
+  );
 }
 
 /**
@@ -116,7 +122,12 @@ export function splitAuditEventEncoding(
 
 /** `hash` of an event: SHA-256 hex over `prevHash` followed by the canonical encoding. */
 export function computeAuditEventHash(prevHash: string, event: AuditEventHashInput): string {
-  return createHash('sha256').update(prevHash + encodeAuditEvent(event), 'utf8').digest('hex');
+  return hashAuditEncoding(prevHash, encodeAuditEvent(event));
+}
+
+/** SHA-256 hex of `prevHash` followed by an event's canonical encoding. */
+export function hashAuditEncoding(prevHash: string, encoding: string): string {
+  return createHash('sha256').update(prevHash + encoding, 'utf8').digest('hex');
 }
 
 export type AuditJson = string | number | boolean | null | AuditJson[] | { [key: string]: AuditJson };

@@ -30,6 +30,9 @@ import type { AuditExportFormat } from '@/lib/contract/audit';
  * bytes as written (prefixes included).
  *
  * The formats and their content types are the API's, in lib/contract/audit.ts.
+ *
+ * {@link exportRowSql} writes the same bytes in SQL, so exports stream at database speed; it is
+ * pinned to {@link encodeExportRow} by export-format-sql.test.ts on PGlite and PostgreSQL.
  */
 export const AUDIT_EXPORT_COLUMNS = ['seq', 'id', 'at', 'type', 'actorId', 'targetId', 'requestId', 'prevHash', 'hash', 'data'] as const;
 
@@ -88,4 +91,49 @@ function csv(value: string): string {
 
 function csvOrNull(value: string | null): string {
   return value === null ? '' : csv(value);
+}
+
+/**
+ * The SQL expression (over audit_event's columns) of each event's row, byte for byte what
+ * {@link encodeExportRow} writes — or NULL for an event without `data_canonical` (written before
+ * migration 0012), which the exporter encodes in JavaScript instead.
+ *
+ * Why these are the same bytes:
+ * - `to_json(text)::text` escapes a string exactly as `JSON.stringify`: `"` and `\`, `\b \t \n \f
+ *   \r`, other code points below U+0020 as lowercase `\u00xx`, everything else literal; the two
+ *   differ only on NUL and lone surrogates, which PostgreSQL text cannot hold.
+ * - `id` and `request_id` are `uuid`s: their text is lowercase hex and dashes, never escaped,
+ *   defused or doubled. `seq` is a bigint; `at` is `timestamptz(3)`, so its milliseconds are exact.
+ * - `data_canonical` is `canonicalJson(data)` as hashed (the online verification checks it).
+ * - Defusing looks at the first character, and strips leading `'`s only when that is one (so the
+ *   common case copies nothing): the same cells as `NEEDS_DEFUSING`.
+ */
+export function exportRowSql(format: AuditExportFormat): string {
+  const at = `to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  if (format === 'jsonl') {
+    return (
+      `CASE WHEN data_canonical IS NOT NULL THEN ` +
+      `'{"seq":' || seq::text || ',"id":"' || id::text || '","at":"' || ${at} || '","type":' || to_json(type)::text || ` +
+      `',"actorId":' || to_json(actor_id)::text || ',"targetId":' || coalesce(to_json(target_id)::text, 'null') || ` +
+      `',"requestId":' || coalesce('"' || request_id::text || '"', 'null') || ',"prevHash":' || to_json(prev_hash)::text || ` +
+      `',"hash":' || to_json(hash)::text || ',"data":' || data_canonical || '}' || chr(10) END`
+    );
+  }
+  return (
+    `CASE WHEN data_canonical IS NOT NULL THEN ` +
+    `seq::text || ',"' || id::text || '","' || ${at} || '",' || ${csvSql('type')} || ',' || ${csvSql('actor_id')} || ',' || ` +
+    `coalesce(${csvSql('target_id')}, '') || ',' || coalesce('"' || request_id::text || '"', '') || ',' || ${csvSql('prev_hash')} || ',' || ` +
+    `${csvSql('hash')} || ',' || ${csvSql('data_canonical')} || chr(13) || chr(10) END`
+  );
+}
+
+const SQL_FORMULA_CHARACTERS = `('=', '+', '-', '@', chr(9), chr(13))`;
+
+/** `csv(column)` in SQL: defused, `"` doubled, quoted; NULL stays NULL. */
+function csvSql(column: string): string {
+  const defused =
+    `CASE WHEN left(${column}, 1) IN ${SQL_FORMULA_CHARACTERS} ` +
+    `OR (left(${column}, 1) = '''' AND left(ltrim(${column}, ''''), 1) IN ${SQL_FORMULA_CHARACTERS}) ` +
+    `THEN '''' || ${column} ELSE ${column} END`;
+  return `'"' || replace(${defused}, '"', '""') || '"'`;
 }

@@ -1,6 +1,6 @@
 import 'server-only';
-import { computeAuditEventHash, GENESIS_PREV_HASH } from '@/lib/audit/canonical';
-import type { Prisma, PrismaClient } from '@/lib/db/generated/client';
+import { canonicalJson, encodeAuditEventWithDataJson, GENESIS_PREV_HASH, hashAuditEncoding } from '@/lib/audit/canonical';
+import type { AuditEvent, Prisma, PrismaClient } from '@/lib/db/generated/client';
 
 /**
  * The audit trail's tamper check: does every stored event still chain to the one before it. The
@@ -58,8 +58,9 @@ export interface AuditChainWalkOptions {
 /**
  * Walks the chain after `from` in `seq` order, in keyset pages (constant memory whatever its
  * length), and checks for every event that `seq` follows on without a gap, that `prevHash` is the
- * previous event's `hash`, and that `hash` is the SHA-256 of `prevHash` and the event's canonical
- * encoding (lib/audit/canonical.ts). Reading goes on after a break, so `read` counts every event.
+ * previous event's `hash`, that `hash` is the SHA-256 of `prevHash` and the event's canonical
+ * encoding (lib/audit/canonical.ts), and that `data_canonical`, where stored, is `data`'s canonical
+ * JSON (an edited one is a break at that event, as an edited `data` is). Reading goes on after a break, so `read` counts every event.
  */
 export async function walkAuditChain(db: Db, options: AuditChainWalkOptions = {}): Promise<AuditChainWalk> {
   const pageSize = options.pageSize ?? DEFAULT_AUDIT_PAGE_SIZE;
@@ -80,7 +81,7 @@ export async function walkAuditChain(db: Db, options: AuditChainWalkOptions = {}
       if (firstBrokenSeq === undefined) {
         if (event.seq !== expectedSeq) {
           firstBrokenSeq = expectedSeq;
-        } else if (event.prevHash !== last.hash || computeAuditEventHash(event.prevHash, event) !== event.hash) {
+        } else if (event.prevHash !== last.hash || !holdsItsHash(event)) {
           firstBrokenSeq = event.seq;
         }
       }
@@ -94,6 +95,17 @@ export async function walkAuditChain(db: Db, options: AuditChainWalkOptions = {}
     if (done) break;
   }
   return { read, last, firstBrokenSeq, finished: true };
+}
+
+/**
+ * Whether `hash` is the hash of the event's content, and its stored `dataCanonical` (which exports
+ * print instead of re-encoding `data`) is the canonical JSON of `data`, as hashed. `data` is
+ * encoded once for both checks, so this costs what the hash alone did.
+ */
+function holdsItsHash(event: AuditEvent): boolean {
+  const dataJson = canonicalJson(event.data);
+  if (event.dataCanonical !== null && event.dataCanonical !== dataJson) return false;
+  return hashAuditEncoding(event.prevHash, encodeAuditEventWithDataJson(event, dataJson)) === event.hash;
 }
 
 /**

@@ -9,19 +9,25 @@
  *                                          checkpoint: with nothing new, then after 100 appends
  *   export <postgres url> <dir> <format>   the export code path of GET /api/audit/export and of its
  *                                          manifest route, streamed to <dir>/export.<format>;
- *                                          prints rows/s and this process's peak RSS
+ *                                          prints rows/s beside a same-run reference (psql's
+ *                                          `COPY audit_event TO STDOUT (FORMAT csv)` into a file in
+ *                                          <dir>), their ratio (target >= 0.8), the load average
+ *                                          and this process's peak RSS (target <= 256 MB)
  *
  * Each phase runs in its own process so the peak RSS printed is the export's alone.
  */
+import { execFile } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { appendAuditEvent } from '../../lib/audit/append-audit-event';
-import { computeAuditEventHash, GENESIS_PREV_HASH } from '../../lib/audit/canonical';
+import { canonicalJson, computeAuditEventHash, GENESIS_PREV_HASH } from '../../lib/audit/canonical';
 import { runFullAuditVerification } from '../../lib/audit/full-audit-verification';
 import { verifyAuditChainIncrementally } from '../../lib/audit/verify-audit-chain-incrementally';
 import { createAuditExportStream, startAuditExport } from '../../lib/audit/export-audit-events';
@@ -31,7 +37,7 @@ import { getAuditSigningKey } from '../../lib/audit/signing-key';
 import { PrismaClient } from '../../lib/db/generated/client';
 import { applyMigrations } from '../../lib/db/migrate';
 import { makeBenchAuditEvent } from './bench-audit-events';
-import { metGoal, reportBenchRows } from './bench-rows';
+import { formatRatio, metGoal, reportBenchRows } from './bench-rows';
 
 const BATCH = 5_000;
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
@@ -45,8 +51,8 @@ async function seed(url: string, events: number): Promise<void> {
   let prevHash = GENESIS_PREV_HASH;
   try {
     for (let from = 1; from <= events; from += BATCH) {
-      const cols: { seq: string[]; id: string[]; at: string[]; type: string[]; actor: string[]; target: string[]; request: string[]; data: string[]; prev: string[]; hash: string[] } =
-        { seq: [], id: [], at: [], type: [], actor: [], target: [], request: [], data: [], prev: [], hash: [] };
+      const cols: { seq: string[]; id: string[]; at: string[]; type: string[]; actor: string[]; target: string[]; request: string[]; data: string[]; canonical: string[]; prev: string[]; hash: string[] } =
+        { seq: [], id: [], at: [], type: [], actor: [], target: [], request: [], data: [], canonical: [], prev: [], hash: [] };
       for (let seq = from; seq < Math.min(from + BATCH, events + 1); seq += 1) {
         const { id, at, type, actorId, targetId, requestId, data } = makeBenchAuditEvent(seq, base);
         const hash = computeAuditEventHash(prevHash, { seq, id, at, type, actorId, targetId, requestId, data });
@@ -58,14 +64,15 @@ async function seed(url: string, events: number): Promise<void> {
         cols.target.push(targetId);
         cols.request.push(requestId);
         cols.data.push(JSON.stringify(data));
+        cols.canonical.push(canonicalJson(data));
         cols.prev.push(prevHash);
         cols.hash.push(hash);
         prevHash = hash;
       }
       await client.query(
-        `INSERT INTO audit_event (seq, id, at, type, actor_id, target_id, request_id, data, prev_hash, hash)
-         SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::jsonb[], $9::text[], $10::text[])`,
-        [cols.seq, cols.id, cols.at, cols.type, cols.actor, cols.target, cols.request, cols.data, cols.prev, cols.hash],
+        `INSERT INTO audit_event (seq, id, at, type, actor_id, target_id, request_id, data, data_canonical, prev_hash, hash)
+         SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::jsonb[], $9::text[], $10::text[], $11::text[])`,
+        [cols.seq, cols.id, cols.at, cols.type, cols.actor, cols.target, cols.request, cols.data, cols.canonical, cols.prev, cols.hash],
       );
     }
     // Seeded behind the append's back, so the chain's head row (migration 0013) is moved to match.
@@ -90,13 +97,19 @@ async function exportOnce(url: string, dir: string, format: AuditExportFormat): 
     console.log(`export ${format}: RSS before exporting (Node, loader, Prisma client connected) ${baselineMb} MB`);
     let started = performance.now();
     const record = await startAuditExport(db, { id: 'bench-auditor' }, { format }, context);
+    const startSeconds = (performance.now() - started) / 1000;
     const file = path.join(dir, `export.${format}`);
     // The DOM and node:stream/web ReadableStream types differ only in typing; the object is the same.
     await pipeline(Readable.fromWeb(createAuditExportStream(db, record) as import('node:stream/web').ReadableStream<Uint8Array>), createWriteStream(file));
     let seconds = (performance.now() - started) / 1000;
-    const streamSeconds = seconds;
+    const rowsPerSecond = record.count / seconds;
+    const copy = await copyReference(url, dir);
+    const copyRowsPerSecond = copy.rows / copy.seconds;
     console.log(
-      `export ${format}: ${record.count} events streamed in ${seconds.toFixed(1)} s = ${Math.round(record.count / seconds)} rows/s; peak RSS so far ${peakRssMb()} MB`,
+      `export ${format}: ${record.count} events streamed in ${seconds.toFixed(1)} s = ${Math.round(rowsPerSecond)} rows/s ` +
+        `(of which startAuditExport ${startSeconds.toFixed(1)} s; the stream alone ${Math.round(record.count / (seconds - startSeconds))} rows/s); ` +
+        `same-run reference COPY audit_event TO STDOUT CSV (psql, into a file): ${copy.rows} rows in ${copy.seconds.toFixed(1)} s = ${Math.round(copy.rows / copy.seconds)} rows/s; ` +
+        `ratio ${(rowsPerSecond / (copy.rows / copy.seconds)).toFixed(2)} (target >= 0.8); load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; peak RSS so far ${peakRssMb()} MB`,
     );
     started = performance.now();
     const key = getAuditSigningKey({ dataDir: dir });
@@ -108,7 +121,7 @@ async function exportOnce(url: string, dir: string, format: AuditExportFormat): 
       `manifest ${format}: re-streamed and hashed ${manifest.file.bytes} bytes in ${seconds.toFixed(1)} s = ${Math.round(manifest.count / seconds)} rows/s`,
     );
     reportBenchRows([
-      { section: 'export', what: `compliance export, ${record.count} events, ${format}`, measured: `${Math.round(record.count / streamSeconds)} rows/s`, reference: '—', ratio: '—', goal: '—', met: '—' },
+      { section: 'export', what: `compliance export, ${record.count} events, ${format}`, measured: `${Math.round(rowsPerSecond)} rows/s`, reference: `COPY … TO STDOUT CSV ${Math.round(copyRowsPerSecond)} rows/s`, ratio: formatRatio(rowsPerSecond, copyRowsPerSecond), goal: '≥ 0.8 × COPY', met: metGoal(rowsPerSecond / copyRowsPerSecond >= 0.8) },
       { section: 'export', what: `compliance export, ${format}: peak RSS of the exporting process`, measured: `${peakRssMb()} MB`, reference: '—', ratio: '—', goal: '< 256 MB', met: metGoal(peakRssMb() < 256) },
     ]);
     const mem = process.memoryUsage();
@@ -119,6 +132,20 @@ async function exportOnce(url: string, dir: string, format: AuditExportFormat): 
   } finally {
     await db.$disconnect();
   }
+}
+
+/**
+ * The database's own speed on the same table: psql writing `COPY audit_event TO STDOUT` as CSV to
+ * a file, as fast as a client can receive the rows. Runs as a separate process, so this process's
+ * peak RSS stays the export's.
+ */
+async function copyReference(url: string, dir: string): Promise<{ rows: number; seconds: number }> {
+  const file = path.join(dir, 'copy-reference.csv');
+  const started = performance.now();
+  const { stdout } = await promisify(execFile)('psql', [url, '-X', '-v', 'ON_ERROR_STOP=1', '-c', `\\copy audit_event TO '${file}' (FORMAT csv)`]);
+  const seconds = (performance.now() - started) / 1000;
+  await rm(file, { force: true });
+  return { rows: Number(/COPY (\d+)/.exec(stdout)?.[1] ?? Number.NaN), seconds };
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
