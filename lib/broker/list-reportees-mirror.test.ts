@@ -30,11 +30,11 @@ const ORG: TestSeedUser[] = [
   { upn: 'ceo', displayName: 'Cora CEO' },
   { upn: 'mgr', displayName: 'Mona Manager', manager: 'ceo' },
   { upn: 'mgr2', displayName: 'Milo Manager', manager: 'ceo' },
-  { upn: 'a1', displayName: 'Ada Engineer', manager: 'mgr' },
+  { upn: 'a1', displayName: 'Ada Engineer', manager: 'mgr', jobTitle: 'Engineer', department: 'Platform' },
   { upn: 'a2', displayName: 'Abe Disabled', manager: 'mgr', accountEnabled: false },
   { upn: 'g1', displayName: 'Gus Guest', manager: 'mgr', userType: 'Guest' },
   { upn: 'b1', displayName: 'Bea Lead', manager: 'a1' },
-  { upn: 'c1', displayName: 'Cal Junior', manager: 'b1' },
+  { upn: 'c1', displayName: 'Cal Junior', manager: 'b1', employeeHireDate: '2026-11-23T00:00:00Z' },
   { upn: 'x1', displayName: 'Xena Seller', manager: 'mgr2' },
   { upn: 'outsider', displayName: 'Otto Outsider' },
   { upn: 'approver', displayName: 'Ava Approver', appRoles: ['TapBroker.Approver'] },
@@ -122,10 +122,10 @@ describe('listReportees from the org-chart mirror', () => {
     expect(mirrored.result).toMatchObject({ source: 'mirror', asOf: syncedAt.toISOString(), eligibilityScope: 'account' });
     expect(chart(mirrored.result.reportees)).toEqual(chart(live.result.reportees));
     expect(Object.keys(chart(mirrored.result.reportees)).sort()).toEqual(['a1', 'a2', 'b1', 'c1', 'g1', 'mgr', 'mgr2', 'x1']);
-    // Same names and order (by depth, then display name).
-    expect(mirrored.result.reportees.map((r) => [r.id, r.displayName, r.userPrincipalName])).toEqual(
-      live.result.reportees.map((r) => [r.id, r.displayName, r.userPrincipalName]),
-    );
+    // Same names, profile (title, department, hire date) and order (by depth, then display name).
+    const profile = (r: ReporteeList['reportees'][number]) => [r.id, r.displayName, r.userPrincipalName, r.jobTitle, r.department, r.employeeHireDate];
+    expect(mirrored.result.reportees.map(profile)).toEqual(live.result.reportees.map(profile));
+    expect(mirrored.result.reportees.some((r) => r.jobTitle !== null)).toBe(true);
     // The mirror judges the account only; each of its reasons is one the full rule gives too.
     const liveReasons = new Map(live.result.reportees.map((r) => [r.id, r.ineligibleReasons]));
     for (const r of mirrored.result.reportees) expect(liveReasons.get(r.id)).toEqual(expect.arrayContaining(r.ineligibleReasons));

@@ -103,10 +103,9 @@ function toMirrorView(user: MirrorTeamMember): ReporteeView {
     id: user.id,
     displayName: user.displayName ?? user.userPrincipalName,
     userPrincipalName: user.userPrincipalName,
-    // The mirror tracks the org chart only (lib/graph/read-users-delta.ts USERS_DELTA_SELECT).
-    jobTitle: null,
-    department: null,
-    employeeHireDate: null,
+    jobTitle: user.jobTitle,
+    department: user.department,
+    employeeHireDate: user.employeeHireDate,
     // Every reportee hangs off someone in the team, so the recursion gave them a manager.
     managerId: user.managerId ?? '',
     depth: user.depth,

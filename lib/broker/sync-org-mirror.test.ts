@@ -25,7 +25,9 @@ function seedUsers(): TestSeedUser[] {
     { upn: 'mgr2', displayName: 'Manager Two', manager: 'ceo' },
     { upn: 'guest', displayName: 'Gu Est', manager: 'mgr2', userType: 'Guest' },
   ];
-  for (let i = 1; i <= 10; i++) users.push({ upn: `staff${i}`, displayName: `Staff ${i}`, manager: i <= 5 ? 'mgr1' : 'mgr2' });
+  for (let i = 1; i <= 10; i++) users.push({ upn: `staff${i}`, displayName: `Staff ${i}`, manager: i <= 5 ? 'mgr1' : 'mgr2', jobTitle: `Engineer ${i}`, department: i <= 5 ? 'Platform' : 'Apps' });
+  // A new hire: the team page's badge comes from the mirror too.
+  users.push({ ...users.pop()!, employeeHireDate: '2026-11-23T00:00:00Z' });
   return users;
 }
 
@@ -54,14 +56,24 @@ const directory = () => local.tenant.ctx.directory;
 /** The tenant's directory in the mirror's shape, sorted by id. */
 function expectedMirror(): Record<string, unknown>[] {
   return [...directory().users.values()]
-    .map((u) => ({ id: u.id, managerId: u.managerId, displayName: u.displayName, userPrincipalName: u.userPrincipalName, accountEnabled: u.accountEnabled, userType: u.userType }))
+    .map((u) => ({
+      id: u.id,
+      managerId: u.managerId,
+      displayName: u.displayName,
+      userPrincipalName: u.userPrincipalName,
+      accountEnabled: u.accountEnabled,
+      userType: u.userType,
+      jobTitle: u.jobTitle,
+      department: u.department,
+      employeeHireDate: u.employeeHireDate,
+    }))
     .sort((a, b) => a.id.localeCompare(b.id));
 }
 
 async function mirror(): Promise<Record<string, unknown>[]> {
   return db.orgMirrorUser.findMany({
     orderBy: { id: 'asc' },
-    select: { id: true, managerId: true, displayName: true, userPrincipalName: true, accountEnabled: true, userType: true },
+    select: { id: true, managerId: true, displayName: true, userPrincipalName: true, accountEnabled: true, userType: true, jobTitle: true, department: true, employeeHireDate: true },
   });
 }
 
@@ -114,7 +126,7 @@ describe('syncOrgMirror', () => {
     await sync();
     updateUser(directory(), local.userId('staff2'), { accountEnabled: false });
     const staff3 = local.userId('staff3');
-    updateUser(directory(), staff3, { displayName: 'Staff Three', userPrincipalName: 'staff.three@test.contoso.test' });
+    updateUser(directory(), staff3, { displayName: 'Staff Three', userPrincipalName: 'staff.three@test.contoso.test', jobTitle: 'Staff Engineer', department: 'Security' });
     setManager(directory(), local.userId('staff4'), null);
     const [staff6, mgr1] = [local.userId('staff6'), local.userId('mgr1')];
     removeUser(directory(), staff6);
@@ -129,6 +141,8 @@ describe('syncOrgMirror', () => {
     expect(await db.orgMirrorUser.findUniqueOrThrow({ where: { id: staff3 } })).toMatchObject({
       displayName: 'Staff Three',
       userPrincipalName: 'staff.three@test.contoso.test',
+      jobTitle: 'Staff Engineer',
+      department: 'Security',
     });
     expect(await db.orgMirrorUser.findUniqueOrThrow({ where: { id: local.userId('staff4') } })).toMatchObject({ managerId: null });
     expect(await db.orgMirrorUser.count({ where: { managerId: mgr1 } })).toBe(0);

@@ -91,6 +91,9 @@ interface StagedRow {
   user_principal_name: string | null;
   account_enabled: boolean | null;
   user_type: string | null;
+  job_title: string | null;
+  department: string | null;
+  employee_hire_date: string | null;
 }
 
 /**
@@ -103,7 +106,7 @@ function toStagedRows(changes: readonly UserDeltaChange[], full: boolean): Stage
   for (const change of changes) {
     const earlier = rows.get(change.id);
     const row: StagedRow = change.removed
-      ? { id: change.id, removed: true, manager_known: false, manager_id: null, display_name: null, user_principal_name: null, account_enabled: null, user_type: null }
+      ? { id: change.id, removed: true, manager_known: false, manager_id: null, display_name: null, user_principal_name: null, account_enabled: null, user_type: null, job_title: null, department: null, employee_hire_date: null }
       : {
           id: change.id,
           removed: false,
@@ -113,6 +116,9 @@ function toStagedRows(changes: readonly UserDeltaChange[], full: boolean): Stage
           user_principal_name: change.userPrincipalName,
           account_enabled: change.accountEnabled,
           user_type: change.userType,
+          job_title: change.jobTitle,
+          department: change.department,
+          employee_hire_date: change.employeeHireDate,
         };
     if (!row.removed && !row.manager_known && earlier?.manager_known === true) {
       row.manager_known = true;
@@ -128,10 +134,13 @@ async function stagePage(run: Run, rows: StagedRow[]): Promise<void> {
     await renewLease(tx, run);
     if (rows.length === 0) return;
     await tx.$executeRaw`
-      INSERT INTO org_mirror_staging (id, removed, manager_known, manager_id, display_name, user_principal_name, account_enabled, user_type)
-      SELECT id, removed, manager_known, manager_id, display_name, user_principal_name, account_enabled, user_type
+      INSERT INTO org_mirror_staging (id, removed, manager_known, manager_id, display_name, user_principal_name, account_enabled, user_type,
+        job_title, department, employee_hire_date)
+      SELECT id, removed, manager_known, manager_id, display_name, user_principal_name, account_enabled, user_type,
+        job_title, department, employee_hire_date
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(id text, removed boolean, manager_known boolean, manager_id text,
-        display_name text, user_principal_name text, account_enabled boolean, user_type text)
+        display_name text, user_principal_name text, account_enabled boolean, user_type text,
+        job_title text, department text, employee_hire_date text)
       ON CONFLICT (id) DO UPDATE SET
         removed = excluded.removed,
         manager_id = CASE WHEN excluded.manager_known OR excluded.removed THEN excluded.manager_id ELSE org_mirror_staging.manager_id END,
@@ -139,7 +148,10 @@ async function stagePage(run: Run, rows: StagedRow[]): Promise<void> {
         display_name = excluded.display_name,
         user_principal_name = excluded.user_principal_name,
         account_enabled = excluded.account_enabled,
-        user_type = excluded.user_type`;
+        user_type = excluded.user_type,
+        job_title = excluded.job_title,
+        department = excluded.department,
+        employee_hire_date = excluded.employee_hire_date`;
   });
 }
 
@@ -157,11 +169,14 @@ async function applyRound(run: Run, full: boolean, deltaLink: string): Promise<n
       UPDATE org_mirror_user u SET
         manager_id = CASE WHEN s.manager_known THEN s.manager_id ELSE u.manager_id END,
         display_name = s.display_name, user_principal_name = s.user_principal_name,
-        account_enabled = s.account_enabled, user_type = s.user_type, updated_at = ${now}
+        account_enabled = s.account_enabled, user_type = s.user_type,
+        job_title = s.job_title, department = s.department, employee_hire_date = s.employee_hire_date, updated_at = ${now}
       FROM org_mirror_staging s WHERE s.id = u.id AND NOT s.removed`;
     await tx.$executeRaw`
-      INSERT INTO org_mirror_user (id, manager_id, display_name, user_principal_name, account_enabled, user_type, updated_at)
-      SELECT s.id, s.manager_id, s.display_name, s.user_principal_name, s.account_enabled, s.user_type, ${now}
+      INSERT INTO org_mirror_user (id, manager_id, display_name, user_principal_name, account_enabled, user_type,
+        job_title, department, employee_hire_date, updated_at)
+      SELECT s.id, s.manager_id, s.display_name, s.user_principal_name, s.account_enabled, s.user_type,
+        s.job_title, s.department, s.employee_hire_date, ${now}
       FROM org_mirror_staging s
       WHERE NOT s.removed AND NOT EXISTS (SELECT 1 FROM org_mirror_user u WHERE u.id = s.id)`;
     await tx.$executeRaw`DELETE FROM org_mirror_staging`;

@@ -52,7 +52,7 @@ export const reporteeListSchema = z.object({
     .enum(REPORTEE_SOURCES)
     .check(
       z.describe(
-        "Extension: `mirror` — the broker's org-chart copy, kept by Graph delta queries (no Graph call for this answer; `jobTitle`, `department` and `employeeHireDate` are null); `graph` — read live from Microsoft Graph.",
+        "Extension: `mirror` — the broker's org-chart copy, kept by Graph delta queries (no Graph call for this answer); `graph` — read live from Microsoft Graph.",
       ),
     ),
   asOf: isoDateTimeSchema.check(z.describe('Extension: when the list was true in Graph — the mirror\'s last completed sync, or now for a live read.')),

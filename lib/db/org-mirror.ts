@@ -15,6 +15,9 @@ export interface MirrorTeamMember {
   userPrincipalName: string;
   accountEnabled: boolean | null;
   userType: string | null;
+  jobTitle: string | null;
+  department: string | null;
+  employeeHireDate: string | null;
   depth: number;
 }
 
@@ -30,7 +33,7 @@ export interface MirrorTeam {
 export interface MirrorTeamQuery {
   /** Deepest level (1 = direct reports); null: no limit. */
   maxDepth: number | null;
-  /** Only people whose display name or UPN contains this, case-insensitively. */
+  /** Only people whose display name, UPN, job title or department contains this, case-insensitively. */
   search?: string | undefined;
   /** At most this many (default: all), after skipping `offset`. */
   limit?: number | undefined;
@@ -50,6 +53,9 @@ interface TeamRow {
   user_principal_name: string;
   account_enabled: boolean | null;
   user_type: string | null;
+  job_title: string | null;
+  department: string | null;
+  employee_hire_date: string | null;
   depth: number;
   total: number | null;
 }
@@ -66,26 +72,26 @@ export async function getMirrorTeam(db: PrismaClient, rootId: string, query: Mir
   const needle = query.search === undefined ? null : query.search.toLowerCase();
   const rows = await db.$queryRaw<TeamRow[]>`
     WITH RECURSIVE team AS (
-      SELECT u.id, u.manager_id, u.display_name, u.user_principal_name, u.account_enabled, u.user_type, 0 AS depth
+      SELECT u.id, u.manager_id, u.display_name, u.user_principal_name, u.account_enabled, u.user_type, u.job_title, u.department, u.employee_hire_date, 0 AS depth
       FROM org_mirror_user u WHERE u.id = ${rootId}
       UNION ALL
-      SELECT c.id, c.manager_id, c.display_name, c.user_principal_name, c.account_enabled, c.user_type, t.depth + 1
+      SELECT c.id, c.manager_id, c.display_name, c.user_principal_name, c.account_enabled, c.user_type, c.job_title, c.department, c.employee_hire_date, t.depth + 1
       FROM team t JOIN org_mirror_user c ON c.manager_id = t.id
       WHERE c.id <> ${rootId} AND (${query.maxDepth}::int IS NULL OR t.depth < ${query.maxDepth}::int)
     ),
     matching AS (
       SELECT * FROM team
-      WHERE depth > 0 AND (${needle}::text IS NULL OR strpos(lower(coalesce(display_name, '') || ' ' || user_principal_name), ${needle}::text) > 0)
+      WHERE depth > 0 AND (${needle}::text IS NULL OR strpos(lower(concat_ws(' ', display_name, user_principal_name, job_title, department)), ${needle}::text) > 0)
     ),
     page AS (
       SELECT * FROM matching
       ORDER BY depth, lower(coalesce(display_name, user_principal_name)), id
       LIMIT ${query.limit ?? null}::int OFFSET ${query.offset ?? 0}::int
     )
-    SELECT id, manager_id, display_name, user_principal_name, account_enabled, user_type, depth, '' AS sort_name, (SELECT count(*) FROM matching)::int AS total
+    SELECT id, manager_id, display_name, user_principal_name, account_enabled, user_type, job_title, department, employee_hire_date, depth, '' AS sort_name, (SELECT count(*) FROM matching)::int AS total
     FROM team WHERE depth = 0
     UNION ALL
-    SELECT id, manager_id, display_name, user_principal_name, account_enabled, user_type, depth, lower(coalesce(display_name, user_principal_name)), NULL::int FROM page
+    SELECT id, manager_id, display_name, user_principal_name, account_enabled, user_type, job_title, department, employee_hire_date, depth, lower(coalesce(display_name, user_principal_name)), NULL::int FROM page
     -- The root (depth 0) first, then the page in its own order (a top-N sort when limited).
     ORDER BY depth, sort_name, id`;
   const members = rows.map(
@@ -96,6 +102,9 @@ export async function getMirrorTeam(db: PrismaClient, rootId: string, query: Mir
       userPrincipalName: r.user_principal_name,
       accountEnabled: r.account_enabled,
       userType: r.user_type,
+      jobTitle: r.job_title,
+      department: r.department,
+      employeeHireDate: r.employee_hire_date,
       depth: Number(r.depth),
     }),
   );

@@ -10,7 +10,7 @@ import { toRelativeGraphUrl } from '@/lib/graph/paged-reads';
  */
 
 /** The properties the mirror tracks; with `$select`, Graph reports only changes to these. */
-export const USERS_DELTA_SELECT = 'displayName,userPrincipalName,accountEnabled,userType,manager';
+export const USERS_DELTA_SELECT = 'displayName,userPrincipalName,accountEnabled,userType,jobTitle,department,employeeHireDate,manager';
 /** Graph's maximum page for directory objects in a delta round (and its default). */
 export const USERS_DELTA_MAX_PAGE_SIZE = 200;
 
@@ -24,6 +24,10 @@ export type UserDeltaChange =
       userPrincipalName: string;
       accountEnabled: boolean | null;
       userType: string | null;
+      jobTitle: string | null;
+      department: string | null;
+      /** As Graph has it (ISO 8601). */
+      employeeHireDate: string | null;
       /** undefined: the round said nothing about the manager; null: none (or removed). */
       managerId: string | null | undefined;
     };
@@ -45,6 +49,9 @@ const presentUserSchema = z.looseObject({
   userPrincipalName: z.string().min(1),
   accountEnabled: z.boolean().nullable(),
   userType: z.string().nullable(),
+  jobTitle: z.string().nullable(),
+  department: z.string().nullable(),
+  employeeHireDate: z.string().nullable(),
   'manager@delta': z.array(managerEntrySchema).optional(),
 });
 
@@ -70,6 +77,9 @@ function toChange(item: unknown): UserDeltaChange {
     userPrincipalName: user.userPrincipalName,
     accountEnabled: user.accountEnabled,
     userType: user.userType,
+    jobTitle: user.jobTitle,
+    department: user.department,
+    employeeHireDate: user.employeeHireDate,
     managerId,
   };
 }
