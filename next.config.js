@@ -5,8 +5,9 @@ const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
   // PGlite ships a WASM build of PostgreSQL and reads its own files at run time; bundling breaks
-  // those paths, so the server loads it (and its Prisma adapter) from node_modules.
-  serverExternalPackages: ['@electric-sql/pglite', 'pglite-prisma-adapter', 'pino'],
+  // those paths, so the server loads it (and its Prisma adapter) from node_modules. pg-copy-streams
+  // takes over the socket of a `pg` client, so it is loaded beside the unbundled `pg` it patches into.
+  serverExternalPackages: ['@electric-sql/pglite', 'pglite-prisma-adapter', 'pino', 'pg-copy-streams'],
   async headers() {
     return [
       {

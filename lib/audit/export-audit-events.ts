@@ -6,6 +6,7 @@ import type { Actor } from '@/lib/auth/actor';
 import type { RequestContext } from '@/lib/core/request-context';
 import { AUDIT_EXPORT_FORMATS, auditExportQuerySchema, type AuditExportFormat } from '@/lib/contract/audit';
 import { BrokerError } from '@/lib/core/errors';
+import { getPostgresUrlOf, openBinaryCopyOut, type BinaryCopyOut, type BinaryCopyTuple } from '@/lib/db/binary-copy-out';
 import { Prisma, type PrismaClient } from '@/lib/db/generated/client';
 
 /** `GET /api/audit/export?format=csv|jsonl&from&to`, as the contract declares it. */
@@ -148,18 +149,130 @@ export const EXPORT_READ_AHEAD = 2;
 
 /**
  * The export's bytes as a stream: the header (CSV), then every event from `firstSeq` to `lastSeq`
- * in seq order, in pages of `pageSize` consecutive seqs whose rows' text the database derives
- * ({@link readExportPage}), so the process joins strings and encodes no event. Pages are seq
- * ranges rather than keyset pages, so the next {@link EXPORT_READ_AHEAD} can be read (on the
- * database's other cores) while one is written, and no more: memory stays a few pages whatever the
- * range, and a slow client slows the reads down instead of piling rows up. A hole in the range
- * (only a broken chain has one; the verifier reports it) just leaves a page short. The download
- * and the manifest (which hashes the same bytes again) both read through here.
+ * in seq order, each row's text derived by the database ({@link exportRowSql}), so the process
+ * encodes no event. Memory stays a few chunks whatever the range, and a slow client slows the read
+ * down instead of piling rows up. The download and the manifest (which hashes the same bytes again)
+ * both read through here.
+ *
+ * On PostgreSQL (a client of lib/db/client.ts) the range is one `COPY … TO STDOUT (FORMAT binary)`
+ * ({@link createCopyExportStream}); on PGlite, which has no second connection to COPY on, it is read
+ * in pages ({@link createPagedExportStream}, `pageSize` applies there only).
  */
 export function createAuditExportStream(
   db: PrismaClient | Prisma.TransactionClient,
   range: Pick<AuditExportRecord, 'format' | 'firstSeq' | 'lastSeq'>,
   options: { pageSize?: number } = {},
+): ReadableStream<Uint8Array> {
+  const url = getPostgresUrlOf(db);
+  return url === undefined ? createPagedExportStream(db, range, options) : createCopyExportStream(db, url, range);
+}
+
+/** Bytes gathered before one is handed on: big enough that the stream's per-chunk cost is noise. */
+const COPY_CHUNK_BYTES = 256 * 1024;
+
+/** Seqs after a legacy event (no `data_canonical`) whose legacy events are read with it. */
+const LEGACY_WINDOW = 2_000n;
+
+/**
+ * The range as one `COPY (SELECT seq, <row text> … ORDER BY seq) TO STDOUT (FORMAT binary)` on a
+ * connection of its own: one statement, so one snapshot, and the rows' bytes pass from the socket
+ * to the response as Buffers, never decoded (lib/db/binary-copy-out.ts). A row without text (an
+ * event written before migration 0012) is read through Prisma and encoded by
+ * {@link encodeExportRow} in its place — with the legacy events of the next {@link LEGACY_WINDOW}
+ * seqs, which are usually many or none — while the COPY waits. The connection is opened on the
+ * first pull and closed at the end, on an error, or when the consumer cancels (an abandoned
+ * download), which stops the statement on the server.
+ */
+function createCopyExportStream(
+  db: PrismaClient | Prisma.TransactionClient,
+  url: string,
+  { format, firstSeq, lastSeq }: Pick<AuditExportRecord, 'format' | 'firstSeq' | 'lastSeq'>,
+): ReadableStream<Uint8Array> {
+  let opening: Promise<BinaryCopyOut> | undefined;
+  const close = async () => {
+    if (opening) await (await opening.catch(() => undefined))?.close();
+  };
+  let header = encodeExportHeader(format);
+  let tuples: BinaryCopyTuple[] = [];
+  let next = 0;
+  const legacy = new Map<bigint, string>();
+  const encodeLegacy = async (seq: bigint): Promise<string> => {
+    if (!legacy.has(seq)) {
+      const events = await db.auditEvent.findMany({ where: { seq: { gte: seq, lte: seq + LEGACY_WINDOW - 1n }, dataCanonical: null } });
+      legacy.clear();
+      for (const event of events) legacy.set(event.seq, encodeExportRow(format, event));
+    }
+    const row = legacy.get(seq);
+    if (row === undefined) throw new Error(`Audit event ${seq} has no row text and no data_canonical to encode.`);
+    legacy.delete(seq);
+    return row;
+  };
+
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const parts: Buffer[] = [];
+        let bytes = 0;
+        if (header.length > 0) {
+          parts.push(Buffer.from(header, 'utf8'));
+          bytes += parts[0]?.length ?? 0;
+          header = '';
+        }
+        let ended = firstSeq === null || lastSeq === null;
+        try {
+          if (!ended) opening ??= openBinaryCopyOut(url, exportCopySql(format, firstSeq ?? 0n, lastSeq ?? 0n));
+          const copy = ended ? undefined : await opening;
+          while (copy && bytes < COPY_CHUNK_BYTES) {
+            if (next === tuples.length) {
+              const more = await copy.next();
+              if (more === null) {
+                ended = true;
+                break;
+              }
+              tuples = more;
+              next = 0;
+            }
+            const [seq, text] = tuples[next++] ?? [];
+            const row = text ?? (seq ? Buffer.from(await encodeLegacy(seq.readBigInt64BE(0)), 'utf8') : undefined);
+            if (!row) throw new Error('A binary COPY tuple of the export lacks its seq.');
+            parts.push(row);
+            bytes += row.length;
+          }
+        } catch (error) {
+          await close();
+          throw error;
+        }
+        if (bytes > 0) controller.enqueue(parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, bytes));
+        if (ended) {
+          await close();
+          controller.close();
+        }
+      },
+      cancel: close,
+    },
+    // The queue holds at most one chunk; the rest waits in the server's socket buffers.
+    { highWaterMark: 1 },
+  );
+}
+
+/** The COPY of {@link createCopyExportStream}; `first` and `last` are bigints, so their text is digits. */
+function exportCopySql(format: AuditExportFormat, first: bigint, last: bigint): string {
+  return (
+    `COPY (SELECT seq, ${exportRowSql(format)} FROM audit_event ` +
+    `WHERE seq BETWEEN ${first.toString()} AND ${last.toString()} ORDER BY seq) TO STDOUT (FORMAT binary)`
+  );
+}
+
+/**
+ * The range in pages of `pageSize` consecutive seqs ({@link readExportPage}). Pages are seq ranges
+ * rather than keyset pages, so the next {@link EXPORT_READ_AHEAD} can be read (on the database's
+ * other cores) while one is written, and no more. A hole in the range (only a broken chain has one;
+ * the verifier reports it) just leaves a page short.
+ */
+function createPagedExportStream(
+  db: PrismaClient | Prisma.TransactionClient,
+  range: Pick<AuditExportRecord, 'format' | 'firstSeq' | 'lastSeq'>,
+  options: { pageSize?: number },
 ): ReadableStream<Uint8Array> {
   const pageSize = BigInt(options.pageSize ?? DEFAULT_EXPORT_PAGE_SIZE);
   const { format, firstSeq, lastSeq } = range;

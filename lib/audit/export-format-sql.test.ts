@@ -100,3 +100,56 @@ describe.each(DB_KINDS)('the SQL row encoder on %s', (kind) => {
     }
   });
 });
+
+/** Backends of this database running the export's COPY, other than the asking one. */
+async function countExportCopies(db: TestDb): Promise<number> {
+  const [row] = await db.prisma.$queryRaw<{ count: bigint }[]>`
+    SELECT count(*)::bigint AS count FROM pg_stat_activity
+    WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'COPY (SELECT seq, %'`;
+  return Number(row?.count ?? -1n);
+}
+
+describe('the COPY export on PostgreSQL', () => {
+  const databases = useTestDatabases();
+  let db: TestDb;
+  afterEach(async () => {
+    await db.close();
+  });
+
+  test('streams a range far bigger than a chunk through one COPY, a legacy event in its middle, and an abandoned download ends it', async () => {
+    db = await databases.open('postgres');
+    const count = 30_000;
+    // Rows of ~800 bytes: megabytes, more than the socket buffers hold, so the COPY is still
+    // running when the download below is abandoned. Event 15000 predates data_canonical.
+    await db.prisma.$executeRaw`
+      INSERT INTO audit_event (seq, id, at, type, actor_id, target_id, request_id, data, data_canonical, prev_hash, hash)
+      SELECT n, gen_random_uuid(), timestamptz '2026-01-01T00:00:00Z' + n * interval '1.001 second', 'tap_request.denied', 'actor-' || n,
+        CASE WHEN n % 2 = 0 THEN '=target ' || n END, NULL, jsonb_build_object('n', n, 'pad', repeat('x', 600)),
+        CASE WHEN n <> 15000 THEN '{"n":' || n || ',"pad":"' || repeat('x', 600) || '"}' END, 'prev-' || n, 'hash-' || n
+      FROM generate_series(1, ${count}) AS n`;
+    const stored = await db.prisma.auditEvent.findMany({ orderBy: { seq: 'asc' } });
+    expect(stored.filter((e) => e.dataCanonical === null).map((e) => e.seq)).toEqual([15_000n]);
+    const range = { firstSeq: 1n, lastSeq: BigInt(count) };
+
+    for (const format of ['csv', 'jsonl'] as AuditExportFormat[]) {
+      const expected = encodeExportHeader(format) + stored.map((event) => encodeExportRow(format, event)).join('');
+      expect(await readText(createAuditExportStream(db.prisma, { format, ...range }))).toBe(expected);
+    }
+    expect(await countExportCopies(db)).toBe(0);
+
+    const reader = createAuditExportStream(db.prisma, { format: 'jsonl', ...range }).getReader();
+    const first = await reader.read();
+    expect(Buffer.from(first.value ?? []).toString('utf8')).toMatch(/^\{"seq":1,/);
+    // The rows come from a COPY on a connection of the exporter's own, still running.
+    expect(await countExportCopies(db)).toBe(1);
+    await reader.cancel();
+    // The cancel has dropped the connection; the server ends the statement when its next write to
+    // it fails, which it reports to nobody, so this waits for its backend to go.
+    let copies = await countExportCopies(db);
+    for (let polls = 0; copies > 0 && polls < 200; polls += 1) {
+      await db.prisma.$executeRaw`SELECT pg_sleep(0.025)`;
+      copies = await countExportCopies(db);
+    }
+    expect(copies).toBe(0);
+  });
+});

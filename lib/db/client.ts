@@ -1,5 +1,5 @@
-import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { createPostgresPrismaClient } from '@/lib/db/binary-copy-out';
 import { getDbConfigFromEnv, type DbConfig } from '@/lib/db/config';
 import { openEmbeddedPglite } from '@/lib/db/embedded-pglite';
 import { PrismaClient } from '@/lib/db/generated/client';
@@ -25,7 +25,7 @@ export interface OpenDb {
  */
 export async function openDb(config: DbConfig): Promise<OpenDb> {
   if (config.kind === 'postgres') {
-    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: config.url }) });
+    const prisma = createPostgresPrismaClient(config.url);
     let closing: Promise<void> | undefined;
     return { config, prisma, close: () => (closing ??= prisma.$disconnect()) };
   }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
-import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { createPostgresPrismaClient } from '@/lib/db/binary-copy-out';
 import { PrismaClient } from '@/lib/db/generated/client';
 import { applyMigrations } from '@/lib/db/migrate';
 
@@ -103,7 +103,8 @@ export async function createPostgresTestDb(serverUrl?: string): Promise<TestDb> 
     await scratch.drop();
     throw error;
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: scratch.url }) });
+  // Built as lib/db/client.ts builds the app's, so the code paths that read by COPY take them here too.
+  const prisma = createPostgresPrismaClient(scratch.url);
   return {
     kind: 'postgres',
     prisma,

@@ -34,6 +34,7 @@ import { createAuditExportStream, startAuditExport } from '../../lib/audit/expor
 import type { AuditExportFormat } from '../../lib/contract/audit';
 import { buildAuditExportManifest } from '../../lib/audit/manifest';
 import { getAuditSigningKey } from '../../lib/audit/signing-key';
+import { openDb } from '../../lib/db/client';
 import { PrismaClient } from '../../lib/db/generated/client';
 import { applyMigrations } from '../../lib/db/migrate';
 import { makeBenchAuditEvent } from './bench-audit-events';
@@ -89,7 +90,8 @@ async function seed(url: string, events: number): Promise<void> {
 }
 
 async function exportOnce(url: string, dir: string, format: AuditExportFormat): Promise<void> {
-  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  // Opened as the portal opens it, so the export takes the same (COPY) path.
+  const { prisma: db, close } = await openDb({ kind: 'postgres', url });
   try {
     const context = { requestId: 'bench', ip: '127.0.0.1', userAgent: 'bench' };
     await db.$queryRaw`SELECT 1`;
@@ -130,7 +132,7 @@ async function exportOnce(url: string, dir: string, format: AuditExportFormat): 
       `export ${format}: peak RSS ${peakRssMb()} MB (target < 256 MB); now rss ${mb(mem.rss)} MB, heap ${mb(mem.heapUsed)}/${mb(mem.heapTotal)} MB, external ${mb(mem.external)} MB`,
     );
   } finally {
-    await db.$disconnect();
+    await close();
   }
 }
 
