@@ -45,8 +45,11 @@ export interface BinaryCopyOut {
   close(): Promise<void>;
 }
 
-/** `sql` must be a `COPY (…) TO STDOUT (FORMAT binary)` statement; it runs on a new connection to `url`. */
-export async function openBinaryCopyOut(url: string, sql: string): Promise<BinaryCopyOut> {
+/**
+ * `sql` must be a `COPY (…) TO STDOUT (FORMAT binary)` statement; it runs on a new connection to
+ * `url`, after `settings` (planner settings such as `enable_sort`) are set for that connection only.
+ */
+export async function openBinaryCopyOut(url: string, sql: string, settings: Readonly<Record<string, string>> = {}): Promise<BinaryCopyOut> {
   const client = new pg.Client({ connectionString: url });
   let failure: Error | undefined;
   // A dropped connection is reported by the next call to next(), never as an unhandled 'error'.
@@ -54,6 +57,12 @@ export async function openBinaryCopyOut(url: string, sql: string): Promise<Binar
     failure ??= error;
   });
   await client.connect();
+  try {
+    for (const [name, value] of Object.entries(settings)) await client.query('SELECT set_config($1, $2, false)', [name, value]);
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
   // Emitted once the server is ready for the next statement after the COPY, so that ending then
   // says goodbye instead of dropping a connection with a statement still in flight.
   const settled = new Promise<void>((resolve) => {
