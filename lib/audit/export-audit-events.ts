@@ -36,10 +36,9 @@ export interface AuditExportRecord {
   lastHash: string | null;
 }
 
-interface RangeRow {
-  first: bigint | null;
-  last: bigint | null;
-  count: bigint;
+interface EndRow {
+  seq: bigint;
+  hash: string;
 }
 
 /**
@@ -61,18 +60,27 @@ export async function startAuditExport(
     // Waits for any append in flight to end; under READ COMMITTED the range query below then sees
     // every event up to the head, and appendAuditEvent (same transaction) moves the head it holds.
     await tx.$queryRaw`SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE`;
-    const [range] = await tx.$queryRaw<RangeRow[]>`
-      SELECT min(seq) AS first, max(seq) AS last, count(*)::bigint AS count FROM audit_event
-      WHERE (${from}::timestamptz IS NULL OR at >= ${from}::timestamptz) AND (${to}::timestamptz IS NULL OR at < ${to}::timestamptz)`;
-    const firstSeq = range?.first ?? null;
-    const lastSeq = range?.last ?? null;
-    const count = Number(range?.count ?? 0n);
-    const ends =
-      firstSeq === null || lastSeq === null
-        ? []
-        : await tx.auditEvent.findMany({ where: { seq: { in: [firstSeq, lastSeq] } }, select: { seq: true, hash: true } });
-    const firstHash = ends.find((e) => e.seq === firstSeq)?.hash ?? null;
-    const lastHash = ends.find((e) => e.seq === lastSeq)?.hash ?? null;
+    // Index probes only, so the head stays locked for milliseconds whatever the trail's size: `at`
+    // never goes backwards along seq, so the events in [from, to) are one seq range, found from
+    // its ends through the index on `at`.
+    // (A query per case, so that no plan has to allow for an absent bound.)
+    const [first] =
+      from === null
+        ? await tx.$queryRaw<EndRow[]>`SELECT seq, hash FROM audit_event ORDER BY seq LIMIT 1`
+        : await tx.$queryRaw<EndRow[]>`SELECT seq, hash FROM audit_event WHERE at >= ${from} ORDER BY at, seq LIMIT 1`;
+    const [last] =
+      to === null
+        ? await tx.$queryRaw<EndRow[]>`SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1`
+        : await tx.$queryRaw<EndRow[]>`SELECT seq, hash FROM audit_event WHERE at < ${to} ORDER BY at DESC, seq DESC LIMIT 1`;
+    const inRange = first !== undefined && last !== undefined && first.seq <= last.seq;
+    const firstSeq = inRange ? first.seq : null;
+    const lastSeq = inRange ? last.seq : null;
+    const firstHash = inRange ? first.hash : null;
+    const lastHash = inRange ? last.hash : null;
+    // Seqs are gapless by construction (each append takes head + 1 under the head row's lock), so
+    // the count is the range's length; a hole cut behind the triggers' back then shows as fewer
+    // rows than the manifest's count in audit:verify, as well as a broken link.
+    const count = inRange ? Number(last.seq - first.seq + 1n) : 0;
     const appended = await appendAuditEvent(tx, {
       type: 'audit.exported',
       actorId: actor.id,

@@ -68,7 +68,7 @@ export async function openBinaryCopyOut(url: string, sql: string, settings: Read
   const settled = new Promise<void>((resolve) => {
     client.once('drain', resolve).once('end', resolve).once('error', () => resolve());
   });
-  const copy = client.query(copyTo(sql));
+  const copy = client.query(copyTo(sql, { highWaterMark: READ_AHEAD_BYTES }));
   copy.on('error', (error) => {
     failure ??= error;
   });
@@ -107,6 +107,13 @@ export async function openBinaryCopyOut(url: string, sql: string, settings: Read
     close,
   };
 }
+
+/**
+ * How much of the COPY output is read from the socket ahead of the consumer: enough that the
+ * server keeps producing while the consumer writes a chunk out (a small buffer makes the two take
+ * turns), bounded so that a stalled download holds at most this much here.
+ */
+const READ_AHEAD_BYTES = 1024 * 1024;
 
 /** `PGCOPY\n\377\r\n\0`, which opens every binary COPY output. */
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
