@@ -316,7 +316,7 @@ export function getKeyId(key: KeyObject): string {
 // records in order (seq, the link to the previous hash, the anchor) stay in verifyAuditExport.
 
 /** What one record says of itself; `line` and `claimed` serve the messages of the sequential checks. */
-type RecordOutcome =
+export type RecordOutcome =
   | { kind: 'utf8'; line: number; claimed: number | undefined }
   | { kind: 'crlf' }
   | { kind: 'header'; ok: boolean }
@@ -501,13 +501,6 @@ function isTimestampAt(s: string, at: number): boolean {
   return true;
 }
 
-interface FastRow {
-  seq: number;
-  prevHash: string;
-  hash: string;
-  hashOk: boolean;
-}
-
 /** Pieces of a row: the canonical encoding of its event is put together from them. */
 interface RowPieces {
   seq: string;
@@ -522,17 +515,22 @@ interface RowPieces {
   data: string;
 }
 
-function hashPieces(p: RowPieces): FastRow | null {
+/**
+ * The row of `p` when its hash is right. `hash` itself is not read first: a digest equal to it is
+ * 64 lowercase hex digits; any other row (a wrong hash, or no hash at all) is the exact path's.
+ */
+function hashPieces(p: RowPieces): RecordOutcome | null {
   const seq = Number(p.seq);
   if (!Number.isSafeInteger(seq)) return null;
   const encoded =
     `${p.prevHash}{"actorId":${p.actorId},"at":"${p.at}","data":${p.data},"id":"${p.id}","requestId":${p.requestId},` +
     `"seq":${p.seq},"targetId":${p.targetId},"type":${p.type}}`;
-  return { seq, prevHash: p.prevHash, hash: p.hash, hashOk: createHash('sha256').update(encoded, 'utf8').digest('hex') === p.hash };
+  if (createHash('sha256').update(encoded, 'utf8').digest('hex') !== p.hash) return null;
+  return { kind: 'row', seq, prevHash: p.prevHash, hash: p.hash, hashOk: true };
 }
 
 /** Reads the JSON Lines row `s` (its `\n` cut off) when every piece is canonical text; else null. */
-function fastJsonlRow(s: string): FastRow | null {
+function fastJsonlRow(s: string): RecordOutcome | null {
   if (!s.startsWith('{"seq":')) return null;
   let i = 7;
   if (s.charCodeAt(i) === 0x30) return null;
@@ -560,7 +558,7 @@ function fastJsonlRow(s: string): FastRow | null {
   const prevHash = requestIdEnd + 13;
   if (!isHexAt(s, prevHash, prevHash + 64) || !s.startsWith('","hash":"', prevHash + 64)) return null;
   const hash = prevHash + 74;
-  if (!isHexAt(s, hash, hash + 64) || !s.startsWith('","data":{', hash + 64)) return null;
+  if (!s.startsWith('","data":{', hash + 64)) return null;
   const data = hash + 73;
   if (canonicalEnd(s, data, 0) !== s.length - 1 || s.charCodeAt(s.length - 1) !== 0x7d) return null;
   return hashPieces({
@@ -591,7 +589,7 @@ function plainCsvCellEnd(s: string, from: number): number {
 }
 
 /** Reads the CSV record `s` (its CRLF cut off) when every piece is canonical text; else null. */
-function fastCsvRow(s: string): FastRow | null {
+function fastCsvRow(s: string): RecordOutcome | null {
   let i = 0;
   if (s.charCodeAt(0) === 0x30) return null;
   while (isDigit(s.charCodeAt(i))) i += 1;
@@ -618,7 +616,7 @@ function fastCsvRow(s: string): FastRow | null {
   const prevHash = requestIdEnd + 2;
   if (!isHexAt(s, prevHash, prevHash + 64) || !s.startsWith('","', prevHash + 64)) return null;
   const hash = prevHash + 67;
-  if (!isHexAt(s, hash, hash + 64) || !s.startsWith('","{', hash + 64) || s.charCodeAt(s.length - 1) !== 0x22) return null;
+  if (!s.startsWith('","{', hash + 64) || s.charCodeAt(s.length - 1) !== 0x22) return null;
   // The data cell: canonical JSON with every `"` doubled and nothing else quoted; the JSON read
   // back has exactly one `"` per pair when the cell shrank by one character per `"` it holds.
   const cell = s.slice(hash + 67, s.length - 1);
@@ -639,7 +637,8 @@ function fastCsvRow(s: string): FastRow | null {
   });
 }
 
-function inspectRecord(format: ExportFormat, text: string, isHeader: boolean): RecordOutcome {
+/** What the record `text` (its `\n` cut off) says of itself: by the fast path where it vouches, else exactly. */
+export function inspectRecord(format: ExportFormat, text: string, isHeader: boolean): RecordOutcome {
   let raw = text;
   let terminator = '\n';
   if (format === 'csv') {
@@ -648,12 +647,16 @@ function inspectRecord(format: ExportFormat, text: string, isHeader: boolean): R
     raw = text.slice(0, -1);
     terminator = '\r\n';
   }
-  const fast = ESCAPED_OR_CONTROL.test(raw) ? null : format === 'jsonl' ? fastJsonlRow(raw) : fastCsvRow(raw);
-  if (fast !== null) return { kind: 'row', ...fast };
-  return inspectRecordExactly(format, raw, terminator);
+  return fastRow(format, raw) ?? inspectRecordExactly(format, raw, terminator);
 }
 
-/** inspectRecord for a row the fast path does not vouch for: parsed, re-encoded and compared. */
+/** The outcome of the row `raw` (its line ending cut off) when the fast path vouches for it; else null. */
+export function fastRow(format: ExportFormat, raw: string): RecordOutcome | null {
+  if (ESCAPED_OR_CONTROL.test(raw)) return null;
+  return format === 'jsonl' ? fastJsonlRow(raw) : fastCsvRow(raw);
+}
+
+/** inspectRecord for a row (`raw`, without its line ending `terminator`) the fast path does not vouch for: parsed, re-encoded and compared. */
 export function inspectRecordExactly(format: ExportFormat, raw: string, terminator: string): RecordOutcome {
   let row: ExportRow;
   let jsonl: Record<(typeof COLUMNS)[number], unknown> | null = null;
@@ -678,52 +681,67 @@ export function inspectRecordExactly(format: ExportFormat, raw: string, terminat
 }
 
 /**
- * Where the records of `bytes` end (at their `\n`), reading it from a record start: in CSV only
- * a `\n` outside quotes ends one, that is where the count of `"` since the start is even (every
- * complete record holds an even count, so the parity carries over from record to record).
+ * The `\n` that ends the CSV record starting at `from`, or -1 when `bytes` end inside it: the
+ * first one outside quotes, that is where the count of `"` since `from` is even (every complete
+ * record holds an even count, so the parity carries over from record to record).
  */
-function recordEnds(format: ExportFormat, bytes: Uint8Array): number[] {
-  const ends: number[] = [];
-  if (format === 'jsonl') {
-    for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, nl + 1)) ends.push(nl);
-    return ends;
-  }
+function csvRecordEnd(bytes: Uint8Array, from: number): number {
   let inQuotes = false;
-  for (let i = 0; i < bytes.length; i += 1) {
+  for (let i = from; i < bytes.length; i += 1) {
     const byte = bytes[i];
     if (byte === 0x22) inQuotes = !inQuotes;
-    else if (byte === 0x0a && !inQuotes) ends.push(i);
+    else if (byte === 0x0a && !inQuotes) return i;
   }
-  return ends;
+  return -1;
 }
 
+/**
+ * The records of a batch that starts with one, inspected in turn, and where the record the batch
+ * ends inside (if any) begins. A CSV line the fast path reads as a whole row is a record (its `"`
+ * are paired, so the count is even at its end); other records are cut by counting quotes.
+ */
 function inspectBatch(batch: RecordBatch): BatchOutcome {
+  const { format } = batch;
   const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
-  const ends = recordEnds(batch.format, bytes);
-  const tailStart = ends.length === 0 ? 0 : (ends.at(-1) ?? 0) + 1;
   // Valid UTF-8 throughout (the usual case) is decoded without a check per record; ASCII (most
   // exports) in one piece, its byte offsets being its character offsets.
-  const whole = bytes.subarray(0, tailStart);
-  const valid = isUtf8(whole);
-  const ascii = valid && isAscii(whole) ? whole.toString('latin1') : null;
+  const valid = isUtf8(bytes);
+  const ascii = valid && isAscii(bytes) ? bytes.toString('latin1') : null;
+  const decode = (from: number, to: number) => (ascii === null ? (valid ? bytes.toString('utf8', from, to) : decodeRecord(bytes.subarray(from, to))) : ascii.slice(from, to));
   const outcomes: RecordOutcome[] = [];
   let start = 0;
-  for (const [i, end] of ends.entries()) {
-    const text = ascii === null ? (valid ? bytes.toString('utf8', start, end) : decodeRecord(bytes.subarray(start, end))) : ascii.slice(start, end);
-    outcomes.push(typeof text === 'string' ? inspectRecord(batch.format, text, i === 0 && batch.startsWithHeader) : { kind: 'utf8', ...text });
+  for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, start)) {
+    const isHeader = outcomes.length === 0 && batch.startsWithHeader;
+    let end = nl;
+    if (format === 'csv' && !isHeader) {
+      const line = decode(start, nl);
+      const fast = typeof line === 'string' && line.endsWith('\r') ? fastRow(format, line.slice(0, -1)) : null;
+      if (fast !== null) {
+        outcomes.push(fast);
+        start = nl + 1;
+        continue;
+      }
+      end = csvRecordEnd(bytes, start);
+      if (end < 0) break;
+    }
+    const text = decode(start, end);
+    outcomes.push(typeof text === 'string' ? inspectRecord(format, text, isHeader) : { kind: 'utf8', ...text });
     start = end + 1;
   }
-  return { outcomes, bytes: batch.bytes, tailStart };
+  return { outcomes, bytes: batch.bytes, tailStart: start };
 }
 
 const INSPECTOR_ROLE = 'tap-broker/audit-verify-inspector';
 
 /**
  * Worker threads running inspectBatch, fed in turn. The worker is this very file (so the verifier
- * stays one file and needs nothing but Node and `tsx`, as `npm run audit:verify` runs it).
+ * stays one file and needs nothing but Node and `tsx`, as `npm run audit:verify` runs it). Loading
+ * it takes a worker a few hundred milliseconds; until one says it is ready, the caller inspects
+ * batches itself.
  */
 class InspectorPool {
   private readonly workers: Worker[] = [];
+  private readonly ready: Worker[] = [];
   private readonly pending = new Map<number, { resolve: (outcome: BatchOutcome) => void; reject: (error: Error) => void }>();
   private nextId = 0;
 
@@ -735,7 +753,11 @@ class InspectorPool {
       // garbage pile up to a heap as large as the main thread's. A row of tens of MB would exceed it.
       const resourceLimits = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 };
       const worker = new Worker(__filename, { workerData: { role: INSPECTOR_ROLE }, execArgv, resourceLimits });
-      worker.on('message', ({ id, outcome }: { id: number; outcome: BatchOutcome }) => {
+      worker.on('message', ({ id, outcome }: { id: number | 'ready'; outcome: BatchOutcome }) => {
+        if (id === 'ready') {
+          this.ready.push(worker);
+          return;
+        }
         this.pending.get(id)?.resolve(outcome);
         this.pending.delete(id);
       });
@@ -745,10 +767,14 @@ class InspectorPool {
     }
   }
 
+  get isReady(): boolean {
+    return this.ready.length > 0;
+  }
+
   inspect(batch: RecordBatch): Promise<BatchOutcome> {
     const id = this.nextId;
     this.nextId += 1;
-    const worker = this.workers[id % this.workers.length];
+    const worker = this.ready[id % this.ready.length];
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker?.postMessage({ id, batch }, [batch.bytes.buffer]);
@@ -772,6 +798,7 @@ function serveInspections(): void {
     // The bytes go back (moved, not copied): the ordered checks need them when a cut fell inside a record.
     parentPort?.postMessage({ id, outcome }, [outcome.bytes.buffer]);
   });
+  parentPort?.postMessage({ id: 'ready' });
 }
 
 /**
@@ -969,7 +996,7 @@ export async function verifyAuditExport(chunks: AsyncIterable<Uint8Array> | Iter
     for (const recordOutcome of outcome.outcomes) check(recordOutcome);
   };
   const submit = async (batch: RecordBatch) => {
-    const outcome = pool ? pool.inspect(batch) : Promise.resolve(inspectBatch(batch));
+    const outcome = pool?.isReady ? pool.inspect(batch) : Promise.resolve(inspectBatch(batch));
     // A dead worker fails every batch it holds; the first one awaited reports it, the others must not go unhandled.
     outcome.catch(() => undefined);
     inFlight.push(outcome);
