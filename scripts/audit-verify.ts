@@ -340,10 +340,50 @@ interface RecordBatch {
 
 /** What the records of a batch say of themselves, and the bytes after its last complete record. */
 interface BatchOutcome {
-  outcomes: RecordOutcome[];
+  /**
+   * The records' outcomes, packed so that moving them from a worker copies a few arrays, not an
+   * object per row: `kinds[i]` is ROW_OK or ROW_BAD for a row (then `seqs[i]`, and its prevHash and
+   * hash are the next 128 characters of `links`), OTHER for any other outcome (the next of `others`).
+   */
+  kinds: Uint8Array<ArrayBuffer>;
+  seqs: Float64Array<ArrayBuffer>;
+  links: string;
+  others: RecordOutcome[];
   /** The batch's bytes (handed back by the worker), and where the record it ends inside begins; its length when none. */
   bytes: Uint8Array<ArrayBuffer>;
   tailStart: number;
+}
+
+const OTHER = 0;
+const ROW_OK = 1;
+const ROW_BAD = 2;
+
+/** Packs outcomes into a BatchOutcome. */
+class OutcomePacker {
+  private readonly kinds: number[] = [];
+  private readonly seqs: number[] = [];
+  private readonly links: string[] = [];
+  private readonly others: RecordOutcome[] = [];
+
+  get count(): number {
+    return this.kinds.length;
+  }
+
+  add(outcome: RecordOutcome): void {
+    if (outcome.kind === 'row') {
+      this.kinds.push(outcome.hashOk ? ROW_OK : ROW_BAD);
+      this.seqs.push(outcome.seq);
+      this.links.push(outcome.prevHash, outcome.hash);
+    } else {
+      this.kinds.push(OTHER);
+      this.seqs.push(0);
+      this.others.push(outcome);
+    }
+  }
+
+  pack(bytes: Uint8Array<ArrayBuffer>, tailStart: number): BatchOutcome {
+    return { kinds: Uint8Array.from(this.kinds), seqs: Float64Array.from(this.seqs), links: this.links.join(''), others: this.others, bytes, tailStart };
+  }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -409,15 +449,14 @@ function canonicalEnd(s: string, from: number, depth: number): number {
     const close = c === 0x7b ? 0x7d : 0x5d;
     let i = from + 1;
     if (s.charCodeAt(i) === close) return i + 1;
-    let previousKey: string | null = null;
+    let previousKey = -1;
     for (;;) {
       if (c === 0x7b) {
         const keyEnd = plainStringEnd(s, i);
         if (keyEnd < 0 || s.charCodeAt(keyEnd) !== 0x3a) return -1;
-        const key = s.slice(i + 1, keyEnd - 1);
         // Strictly increasing by UTF-16 code units: sorted, and no key twice.
-        if (previousKey !== null && !(previousKey < key)) return -1;
-        previousKey = key;
+        if (previousKey >= 0 && !isBefore(s, previousKey, i, keyEnd)) return -1;
+        previousKey = i;
         i = keyEnd + 1;
       }
       i = canonicalEnd(s, i, depth + 1);
@@ -432,6 +471,17 @@ function canonicalEnd(s: string, from: number, depth: number): number {
   if (c === 0x66) return s.startsWith('false', from) ? from + 5 : -1;
   if (c === 0x6e) return s.startsWith('null', from) ? from + 4 : -1;
   return canonicalNumberEnd(s, from);
+}
+
+/** The string at `a` (a `"`) sorts strictly before the one at `b` ending before `bEnd`, by UTF-16 code units. */
+function isBefore(s: string, a: number, b: number, bEnd: number): boolean {
+  for (let i = 1; ; i += 1) {
+    const x = s.charCodeAt(a + i);
+    const y = b + i < bEnd - 1 ? s.charCodeAt(b + i) : 0x22;
+    // A closing `"` ends a key: the shorter of two keys sharing a prefix comes first.
+    if (x === 0x22 || y === 0x22) return x === 0x22 && y !== 0x22;
+    if (x !== y) return x < y;
+  }
 }
 
 function isDigit(c: number): boolean {
@@ -708,16 +758,16 @@ function inspectBatch(batch: RecordBatch): BatchOutcome {
   const valid = isUtf8(bytes);
   const ascii = valid && isAscii(bytes) ? bytes.toString('latin1') : null;
   const decode = (from: number, to: number) => (ascii === null ? (valid ? bytes.toString('utf8', from, to) : decodeRecord(bytes.subarray(from, to))) : ascii.slice(from, to));
-  const outcomes: RecordOutcome[] = [];
+  const outcomes = new OutcomePacker();
   let start = 0;
   for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, start)) {
-    const isHeader = outcomes.length === 0 && batch.startsWithHeader;
+    const isHeader = outcomes.count === 0 && batch.startsWithHeader;
     let end = nl;
     if (format === 'csv' && !isHeader) {
       const line = decode(start, nl);
       const fast = typeof line === 'string' && line.endsWith('\r') ? fastRow(format, line.slice(0, -1)) : null;
       if (fast !== null) {
-        outcomes.push(fast);
+        outcomes.add(fast);
         start = nl + 1;
         continue;
       }
@@ -725,10 +775,10 @@ function inspectBatch(batch: RecordBatch): BatchOutcome {
       if (end < 0) break;
     }
     const text = decode(start, end);
-    outcomes.push(typeof text === 'string' ? inspectRecord(format, text, isHeader) : { kind: 'utf8', ...text });
+    outcomes.add(typeof text === 'string' ? inspectRecord(format, text, isHeader) : { kind: 'utf8', ...text });
     start = end + 1;
   }
-  return { outcomes, bytes: batch.bytes, tailStart: start };
+  return outcomes.pack(batch.bytes, start);
 }
 
 const INSPECTOR_ROLE = 'tap-broker/audit-verify-inspector';
@@ -809,6 +859,8 @@ class BatchCutter {
   private parts: Uint8Array[] = [];
   private length = 0;
   private headerPending: boolean;
+  /** Buffers of batches already checked, to be filled again (new memory costs more than the copy). */
+  private readonly free: ArrayBuffer[] = [];
 
   constructor(
     readonly format: ExportFormat,
@@ -837,6 +889,11 @@ class BatchCutter {
     return null;
   }
 
+  /** Hands back the buffer of a batch whose outcome is checked. */
+  recycle(buffer: ArrayBuffer): void {
+    if (this.free.length < 8) this.free.push(buffer);
+  }
+
   /** The bytes after the last `\n`. */
   get rest(): Uint8Array {
     return concatBytes(this.parts);
@@ -844,7 +901,9 @@ class BatchCutter {
 
   private take(length: number): RecordBatch {
     // Its own ArrayBuffer (never Node's shared pool, nor the caller's), so it can be moved to a worker.
-    const bytes = new Uint8Array(length);
+    const reusable = this.free.findIndex((buffer) => buffer.byteLength >= length);
+    const buffer = reusable < 0 ? new ArrayBuffer(Math.max(length, 2 * this.batchBytes)) : this.free.splice(reusable, 1)[0];
+    const bytes = new Uint8Array(buffer ?? new ArrayBuffer(length), 0, length);
     let offset = 0;
     while (offset < length) {
       const part = this.parts.shift() ?? new Uint8Array(0);
@@ -952,39 +1011,42 @@ export async function verifyAuditExport(chunks: AsyncIterable<Uint8Array> | Iter
       case 'error':
         throw new Error(outcome.message);
       case 'row':
-        break;
+        checkRow(outcome.seq, outcome.prevHash, outcome.hash, outcome.hashOk);
+        return;
     }
-    const row = outcome;
-    if (expectedSeq !== null && row.seq !== expectedSeq) {
-      fail(`seq ${expectedSeq} expected, found seq ${row.seq} (an event is missing or out of order)`);
+  };
+  const checkRow = (seq: number, prevHash: string, hash: string, hashOk: boolean) => {
+    if (expectedSeq !== null && seq !== expectedSeq) {
+      fail(`seq ${expectedSeq} expected, found seq ${seq} (an event is missing or out of order)`);
       return;
     }
     if (count === 0) {
-      const anchor = manifest ? manifest.anchorPrevHash : row.seq === 1 ? GENESIS_PREV_HASH : row.prevHash;
-      if (row.prevHash !== anchor) {
-        fail(`seq ${row.seq}: prevHash is not the anchor ${anchor ?? '(none)'}`, row.seq);
+      const anchor = manifest ? manifest.anchorPrevHash : seq === 1 ? GENESIS_PREV_HASH : prevHash;
+      if (prevHash !== anchor) {
+        fail(`seq ${seq}: prevHash is not the anchor ${anchor ?? '(none)'}`, seq);
         return;
       }
-    } else if (row.prevHash !== lastHash) {
-      fail(`seq ${row.seq}: prevHash is not the hash of seq ${lastSeq}`, row.seq);
+    } else if (prevHash !== lastHash) {
+      fail(`seq ${seq}: prevHash is not the hash of seq ${lastSeq}`, seq);
       return;
     }
-    if (!row.hashOk) {
-      fail(`seq ${row.seq}: hash does not match the event's content`, row.seq);
+    if (!hashOk) {
+      fail(`seq ${seq}: hash does not match the event's content`, seq);
       return;
     }
     count += 1;
-    firstSeq ??= row.seq;
-    firstHash ??= row.hash;
-    lastSeq = row.seq;
-    lastHash = row.hash;
-    expectedSeq = row.seq + 1;
+    firstSeq ??= seq;
+    firstHash ??= hash;
+    lastSeq = seq;
+    lastHash = hash;
+    expectedSeq = seq + 1;
   };
 
   const workers = options.workers ?? 0;
   const pool = workers > 0 ? new InspectorPool(workers) : null;
   // Back-pressure: at most two batches per worker are read ahead of the ordered checks.
   const inFlight: Promise<BatchOutcome>[] = [];
+  let cutter: BatchCutter | null = null;
   const limit = Math.max(1, 2 * workers);
   // The start of a record that the previous batch ends inside: the batch after it was inspected as
   // if it began a record, which it does not, so it is inspected again here, joined to that start.
@@ -993,7 +1055,19 @@ export async function verifyAuditExport(chunks: AsyncIterable<Uint8Array> | Iter
     let outcome = inspected;
     if (pendingTail !== null) outcome = inspectBatch({ format: batchFormat, bytes: concatBytes([pendingTail, inspected.bytes]), startsWithHeader: false });
     pendingTail = outcome.tailStart < outcome.bytes.byteLength ? outcome.bytes.slice(outcome.tailStart) : null;
-    for (const recordOutcome of outcome.outcomes) check(recordOutcome);
+    cutter?.recycle(inspected.bytes.buffer);
+    const { kinds, seqs, links, others } = outcome;
+    for (let i = 0, row = 0, other = 0; i < kinds.length && !failure; i += 1) {
+      if (kinds[i] === OTHER) {
+        const next = others[other];
+        other += 1;
+        if (next) check(next);
+      } else {
+        records += 1;
+        checkRow(seqs[i] ?? 0, links.slice(row * 128, row * 128 + 64), links.slice(row * 128 + 64, row * 128 + 128), kinds[i] === ROW_OK);
+        row += 1;
+      }
+    }
   };
   const submit = async (batch: RecordBatch) => {
     const outcome = pool?.isReady ? pool.inspect(batch) : Promise.resolve(inspectBatch(batch));
@@ -1009,7 +1083,6 @@ export async function verifyAuditExport(chunks: AsyncIterable<Uint8Array> | Iter
     for (let next = inFlight.shift(); next; next = inFlight.shift()) take(await next, batchFormat);
   };
 
-  let cutter: BatchCutter | null = null;
   try {
     for await (const chunk of chunks) {
       const bytesOfChunk = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
