@@ -16,9 +16,12 @@
  *   (prevHash of the first row), and the SHA-256 and length of the whole file.
  *
  * Exit 0 when everything holds; 1 naming the first bad `seq` (or the failed manifest check); 2 on
- * usage errors. Memory stays bounded: the file is read as a stream, cut into batches of whole
- * records that worker threads (one per core) decode, parse and hash, at most two batches per worker
- * in flight, while this thread hashes the file and runs the checks that need the rows in order.
+ * usage errors. Memory stays bounded: the file is read as a stream, cut at line ends into batches
+ * that worker threads (one per core) frame into records, decode, check and hash, at most two
+ * batches per worker in flight, while this thread hashes the file and runs the checks that need
+ * the rows in order over each row's (seq, prevHash, hash). A row whose pieces are already
+ * canonical text (nearly every row) is hashed from those pieces without being parsed; any other
+ * row is parsed, re-encoded and compared — both ways give the same answer on every row.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
@@ -382,7 +385,7 @@ class OutcomePacker {
   }
 
   pack(bytes: Uint8Array<ArrayBuffer>, tailStart: number): BatchOutcome {
-    return { kinds: Uint8Array.from(this.kinds), seqs: Float64Array.from(this.seqs), links: this.links.join(''), others: this.others, bytes, tailStart };
+    return { kinds: new Uint8Array(this.kinds), seqs: new Float64Array(this.seqs), links: this.links.join(''), others: this.others, bytes, tailStart };
   }
 }
 
