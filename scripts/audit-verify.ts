@@ -804,7 +804,8 @@ class InspectorPool {
     for (let i = 0; i < count; i += 1) {
       // A worker holds two batches and their rows at a time; without limits V8 lets each thread's
       // garbage pile up to a heap as large as the main thread's. A row of tens of MB would exceed it.
-      const resourceLimits = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 };
+      // The young generation is the garbage of a few batches' rows: smaller, and scavenges cost more than the rows.
+      const resourceLimits = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 32 };
       const worker = new Worker(__filename, { workerData: { role: INSPECTOR_ROLE }, execArgv, resourceLimits });
       worker.on('message', ({ id, outcome }: { id: number | 'ready'; outcome: BatchOutcome }) => {
         if (id === 'ready') {
