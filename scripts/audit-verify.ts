@@ -691,7 +691,7 @@ function fastCsvRow(s: string): RecordOutcome | null {
 }
 
 /** What the record `text` (its `\n` cut off) says of itself: by the fast path where it vouches, else exactly. */
-export function inspectRecord(format: ExportFormat, text: string, isHeader: boolean): RecordOutcome {
+export function inspectRecord(format: ExportFormat, text: string, isHeader: boolean, knownClean = false): RecordOutcome {
   let raw = text;
   let terminator = '\n';
   if (format === 'csv') {
@@ -700,12 +700,15 @@ export function inspectRecord(format: ExportFormat, text: string, isHeader: bool
     raw = text.slice(0, -1);
     terminator = '\r\n';
   }
-  return fastRow(format, raw) ?? inspectRecordExactly(format, raw, terminator);
+  return fastRow(format, raw, knownClean) ?? inspectRecordExactly(format, raw, terminator);
 }
 
-/** The outcome of the row `raw` (its line ending cut off) when the fast path vouches for it; else null. */
-export function fastRow(format: ExportFormat, raw: string): RecordOutcome | null {
-  if (ESCAPED_OR_CONTROL.test(raw)) return null;
+/**
+ * The outcome of the row `raw` (its line ending cut off) when the fast path vouches for it; else
+ * null. `knownClean`: the caller has made sure `raw` holds nothing ESCAPED_OR_CONTROL matches.
+ */
+export function fastRow(format: ExportFormat, raw: string, knownClean = false): RecordOutcome | null {
+  if (!knownClean && ESCAPED_OR_CONTROL.test(raw)) return null;
   return format === 'jsonl' ? fastJsonlRow(raw) : fastCsvRow(raw);
 }
 
@@ -760,6 +763,9 @@ function inspectBatch(batch: RecordBatch): BatchOutcome {
   // exports) in one piece, its byte offsets being its character offsets.
   const valid = isUtf8(bytes);
   const ascii = valid && isAscii(bytes) ? bytes.toString('latin1') : null;
+  // One look at the whole batch spares one per row: no `\`, and no control character but the
+  // line ends (CRLF in CSV; a CSV record spanning lines is never read as one line, so is looked at itself).
+  const clean = ascii !== null && !(format === 'jsonl' ? /[\\\x00-\x09\x0b-\x1f]/ : /[\\\x00-\x09\x0b\x0c\x0e-\x1f]|\r(?!\n)/).test(ascii);
   const decode = (from: number, to: number) => (ascii === null ? (valid ? bytes.toString('utf8', from, to) : decodeRecord(bytes.subarray(from, to))) : ascii.slice(from, to));
   const outcomes = new OutcomePacker();
   let start = 0;
@@ -768,7 +774,7 @@ function inspectBatch(batch: RecordBatch): BatchOutcome {
     let end = nl;
     if (format === 'csv' && !isHeader) {
       const line = decode(start, nl);
-      const fast = typeof line === 'string' && line.endsWith('\r') ? fastRow(format, line.slice(0, -1)) : null;
+      const fast = typeof line === 'string' && line.endsWith('\r') ? fastRow(format, line.slice(0, -1), clean) : null;
       if (fast !== null) {
         outcomes.add(fast);
         start = nl + 1;
@@ -778,7 +784,7 @@ function inspectBatch(batch: RecordBatch): BatchOutcome {
       if (end < 0) break;
     }
     const text = decode(start, end);
-    outcomes.add(typeof text === 'string' ? inspectRecord(format, text, isHeader) : { kind: 'utf8', ...text });
+    outcomes.add(typeof text === 'string' ? inspectRecord(format, text, isHeader, clean && format === 'jsonl') : { kind: 'utf8', ...text });
     start = end + 1;
   }
   return outcomes.pack(batch.bytes, start);
