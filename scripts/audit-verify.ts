@@ -16,9 +16,12 @@
  *   (prevHash of the first row), and the SHA-256 and length of the whole file.
  *
  * Exit 0 when everything holds; 1 naming the first bad `seq` (or the failed manifest check); 2 on
- * usage errors. Memory stays bounded: the file is read as a stream, cut into batches of whole
- * records that worker threads (one per core) decode, parse and hash, at most two batches per worker
- * in flight, while this thread hashes the file and runs the checks that need the rows in order.
+ * usage errors. Memory stays bounded: the file is read as a stream, cut at line ends into batches
+ * that worker threads (one per core) frame into records, decode, check and hash, at most two
+ * batches per worker in flight, while this thread hashes the file and runs the checks that need
+ * the rows in order over each row's (seq, prevHash, hash). A row whose pieces are already
+ * canonical text (nearly every row) is hashed from those pieces without being parsed; any other
+ * row is parsed, re-encoded and compared — both ways give the same answer on every row.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
@@ -316,7 +319,7 @@ export function getKeyId(key: KeyObject): string {
 // records in order (seq, the link to the previous hash, the anchor) stay in verifyAuditExport.
 
 /** What one record says of itself; `line` and `claimed` serve the messages of the sequential checks. */
-type RecordOutcome =
+export type RecordOutcome =
   | { kind: 'utf8'; line: number; claimed: number | undefined }
   | { kind: 'crlf' }
   | { kind: 'header'; ok: boolean }
@@ -325,13 +328,65 @@ type RecordOutcome =
   | { kind: 'row'; seq: number; prevHash: string; hash: string; hashOk: boolean }
   | { kind: 'error'; message: string };
 
-/** Records of one format cut from the file: record i is `bytes[ends[i - 1] + 1 .. ends[i]]`, its `\n` excluded. */
+/**
+ * A run of whole lines cut from the file (it ends with `\n`) and the first of them starts a
+ * record — in CSV as far as the cutter knows: a cut may fall inside a quoted cell that spans lines,
+ * which only the records before it tell, so whoever inspects the batch assumes it does not, and
+ * the ordered checks redo the batch when that was wrong (see verifyAuditExport).
+ */
 interface RecordBatch {
   format: ExportFormat;
   bytes: Uint8Array<ArrayBuffer>;
-  ends: Uint32Array<ArrayBuffer>;
   /** The batch starts with the CSV header row. */
   startsWithHeader: boolean;
+}
+
+/** What the records of a batch say of themselves, and the bytes after its last complete record. */
+interface BatchOutcome {
+  /**
+   * The records' outcomes, packed so that moving them from a worker copies a few arrays, not an
+   * object per row: `kinds[i]` is ROW_OK or ROW_BAD for a row (then `seqs[i]`, and its prevHash and
+   * hash are the next 128 characters of `links`), OTHER for any other outcome (the next of `others`).
+   */
+  kinds: Uint8Array<ArrayBuffer>;
+  seqs: Float64Array<ArrayBuffer>;
+  links: string;
+  others: RecordOutcome[];
+  /** The batch's bytes (handed back by the worker), and where the record it ends inside begins; its length when none. */
+  bytes: Uint8Array<ArrayBuffer>;
+  tailStart: number;
+}
+
+const OTHER = 0;
+const ROW_OK = 1;
+const ROW_BAD = 2;
+
+/** Packs outcomes into a BatchOutcome. */
+class OutcomePacker {
+  private readonly kinds: number[] = [];
+  private readonly seqs: number[] = [];
+  private readonly links: string[] = [];
+  private readonly others: RecordOutcome[] = [];
+
+  get count(): number {
+    return this.kinds.length;
+  }
+
+  add(outcome: RecordOutcome): void {
+    if (outcome.kind === 'row') {
+      this.kinds.push(outcome.hashOk ? ROW_OK : ROW_BAD);
+      this.seqs.push(outcome.seq);
+      this.links.push(outcome.prevHash, outcome.hash);
+    } else {
+      this.kinds.push(OTHER);
+      this.seqs.push(0);
+      this.others.push(outcome);
+    }
+  }
+
+  pack(bytes: Uint8Array<ArrayBuffer>, tailStart: number): BatchOutcome {
+    return { kinds: new Uint8Array(this.kinds), seqs: new Float64Array(this.seqs), links: this.links.join(''), others: this.others, bytes, tailStart };
+  }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -358,7 +413,285 @@ function decodeRecord(bytes: Uint8Array): string | { line: number; claimed: numb
   }
 }
 
-function inspectRecord(format: ExportFormat, text: string, isHeader: boolean): RecordOutcome {
+// ---------------------------------------------------------------------------------------------
+// The fast path. A row the exporter wrote holds the canonical encoding of its event in pieces: in
+// JSON Lines every value's JSON text as is, in CSV the same text quoted. When each piece is text
+// that JSON.stringify (or canonicalJson, for `data`) writes verbatim — strings without `\`,
+// control characters or (in CSV) `"` and defusing, numbers in their shortest form, keys in order,
+// no whitespace — the row is exactly encodeRow of the values it holds, and the event's canonical
+// encoding is those pieces put together, so it is hashed without parsing or re-encoding. The
+// fast path only vouches (`null` when unsure); anything else goes the exact way (inspectRecord's
+// parse, re-encode and compare), so both agree on every row (audit-verify-fast.test.ts).
+
+/** The strings scanned by the last canonicalEnd call (a CSV cell's doubled `"` are counted by it). */
+let stringsScanned = 0;
+
+/**
+ * Rows holding a `\` or a control character are left to the exact path: escapes may be canonical,
+ * but deciding it is its job. Without them (and text decoded from UTF-8 holds no lone surrogate,
+ * the one other character JSON.stringify escapes), the text between two `"` is a string's own.
+ */
+const ESCAPED_OR_CONTROL = /[\\\x00-\x1f]/;
+
+/** The end of the `"`-string at `from` in text without ESCAPED_OR_CONTROL; JSON.stringify writes its value as exactly that text. */
+function plainStringEnd(s: string, from: number): number {
+  if (s.charCodeAt(from) !== 0x22) return -1;
+  stringsScanned += 1;
+  const end = s.indexOf('"', from + 1);
+  return end < 0 ? -1 : end + 1;
+}
+
+const MAX_FAST_DEPTH = 64;
+
+/** The end of the JSON value at `from`, when it is its own canonical encoding; else -1. */
+function canonicalEnd(s: string, from: number, depth: number): number {
+  const c = s.charCodeAt(from);
+  if (c === 0x22) return plainStringEnd(s, from);
+  if (c === 0x7b || c === 0x5b) {
+    if (depth >= MAX_FAST_DEPTH) return -1;
+    const close = c === 0x7b ? 0x7d : 0x5d;
+    let i = from + 1;
+    if (s.charCodeAt(i) === close) return i + 1;
+    let previousKey = -1;
+    for (;;) {
+      if (c === 0x7b) {
+        const keyEnd = plainStringEnd(s, i);
+        if (keyEnd < 0 || s.charCodeAt(keyEnd) !== 0x3a) return -1;
+        // Strictly increasing by UTF-16 code units: sorted, and no key twice.
+        if (previousKey >= 0 && !isBefore(s, previousKey, i, keyEnd)) return -1;
+        previousKey = i;
+        i = keyEnd + 1;
+      }
+      i = canonicalEnd(s, i, depth + 1);
+      if (i < 0) return -1;
+      const next = s.charCodeAt(i);
+      if (next === close) return i + 1;
+      if (next !== 0x2c) return -1;
+      i += 1;
+    }
+  }
+  if (c === 0x74) return s.startsWith('true', from) ? from + 4 : -1;
+  if (c === 0x66) return s.startsWith('false', from) ? from + 5 : -1;
+  if (c === 0x6e) return s.startsWith('null', from) ? from + 4 : -1;
+  return canonicalNumberEnd(s, from);
+}
+
+/** The string at `a` (a `"`) sorts strictly before the one at `b` ending before `bEnd`, by UTF-16 code units. */
+function isBefore(s: string, a: number, b: number, bEnd: number): boolean {
+  for (let i = 1; ; i += 1) {
+    const x = s.charCodeAt(a + i);
+    const y = b + i < bEnd - 1 ? s.charCodeAt(b + i) : 0x22;
+    // A closing `"` ends a key: the shorter of two keys sharing a prefix comes first.
+    if (x === 0x22 || y === 0x22) return x === 0x22 && y !== 0x22;
+    if (x !== y) return x < y;
+  }
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+function canonicalNumberEnd(s: string, from: number): number {
+  let i = from;
+  if (s.charCodeAt(i) === 0x2d) i += 1;
+  if (s.charCodeAt(i) === 0x30) i += 1;
+  else if (isDigit(s.charCodeAt(i))) while (isDigit(s.charCodeAt(i))) i += 1;
+  else return -1;
+  let integer = true;
+  if (s.charCodeAt(i) === 0x2e) {
+    integer = false;
+    i += 1;
+    if (!isDigit(s.charCodeAt(i))) return -1;
+    while (isDigit(s.charCodeAt(i))) i += 1;
+  }
+  const e = s.charCodeAt(i);
+  if (e === 0x65 || e === 0x45) {
+    integer = false;
+    i += 1;
+    const sign = s.charCodeAt(i);
+    if (sign === 0x2b || sign === 0x2d) i += 1;
+    if (!isDigit(s.charCodeAt(i))) return -1;
+    while (isDigit(s.charCodeAt(i))) i += 1;
+  }
+  const text = s.slice(from, i);
+  // Up to 15 characters an integer is exact and written as is, except -0 (written 0).
+  if (integer && i - from <= 15 && text !== '-0') return i;
+  return String(Number(text)) === text ? i : -1;
+}
+
+function isHexAt(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i += 1) {
+    const c = s.charCodeAt(i);
+    if (!(isDigit(c) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
+}
+
+function isUuidAt(s: string, at: number): boolean {
+  return (
+    isHexAt(s, at, at + 8) &&
+    s.charCodeAt(at + 8) === 0x2d &&
+    isHexAt(s, at + 9, at + 13) &&
+    s.charCodeAt(at + 13) === 0x2d &&
+    isHexAt(s, at + 14, at + 18) &&
+    s.charCodeAt(at + 18) === 0x2d &&
+    isHexAt(s, at + 19, at + 23) &&
+    s.charCodeAt(at + 23) === 0x2d &&
+    isHexAt(s, at + 24, at + 36)
+  );
+}
+
+/** The last day a timestamp was checked in full for: rows of a trail share days. */
+let lastValidDay = '';
+
+function isTimestampAt(s: string, at: number): boolean {
+  const text = s.slice(at, at + 24);
+  if (!ISO_MS.test(text)) return false;
+  const two = (i: number) => (s.charCodeAt(at + i) - 0x30) * 10 + s.charCodeAt(at + i + 1) - 0x30;
+  if (text.startsWith(lastValidDay) && lastValidDay !== '') return two(11) < 24 && two(14) < 60 && two(17) < 60;
+  if (!isIsoTimestamp(text)) return false;
+  lastValidDay = text.slice(0, 10);
+  return true;
+}
+
+/** Pieces of a row: the canonical encoding of its event is put together from them. */
+interface RowPieces {
+  seq: string;
+  id: string;
+  at: string;
+  type: string;
+  actorId: string;
+  targetId: string;
+  requestId: string;
+  prevHash: string;
+  hash: string;
+  data: string;
+}
+
+/**
+ * The row of `p` when its hash is right. `hash` itself is not read first: a digest equal to it is
+ * 64 lowercase hex digits; any other row (a wrong hash, or no hash at all) is the exact path's.
+ */
+function hashPieces(p: RowPieces): RecordOutcome | null {
+  const seq = Number(p.seq);
+  if (!Number.isSafeInteger(seq)) return null;
+  const encoded =
+    `${p.prevHash}{"actorId":${p.actorId},"at":"${p.at}","data":${p.data},"id":"${p.id}","requestId":${p.requestId},` +
+    `"seq":${p.seq},"targetId":${p.targetId},"type":${p.type}}`;
+  if (createHash('sha256').update(encoded, 'utf8').digest('hex') !== p.hash) return null;
+  return { kind: 'row', seq, prevHash: p.prevHash, hash: p.hash, hashOk: true };
+}
+
+/** Reads the JSON Lines row `s` (its `\n` cut off) when every piece is canonical text; else null. */
+function fastJsonlRow(s: string): RecordOutcome | null {
+  if (!s.startsWith('{"seq":')) return null;
+  let i = 7;
+  if (s.charCodeAt(i) === 0x30) return null;
+  while (isDigit(s.charCodeAt(i))) i += 1;
+  const seq = s.slice(7, i);
+  if (seq === '' || !s.startsWith(',"id":"', i)) return null;
+  const id = i + 7;
+  if (!isUuidAt(s, id) || !s.startsWith('","at":"', id + 36)) return null;
+  const at = id + 44;
+  if (!isTimestampAt(s, at) || !s.startsWith('","type":', at + 24)) return null;
+  const type = at + 33;
+  const typeEnd = plainStringEnd(s, type);
+  if (typeEnd < 0 || !s.startsWith(',"actorId":', typeEnd)) return null;
+  const actorId = typeEnd + 11;
+  const actorIdEnd = plainStringEnd(s, actorId);
+  if (actorIdEnd < 0 || !s.startsWith(',"targetId":', actorIdEnd)) return null;
+  const targetId = actorIdEnd + 12;
+  const targetIdEnd = s.startsWith('null', targetId) ? targetId + 4 : plainStringEnd(s, targetId);
+  if (targetIdEnd < 0 || !s.startsWith(',"requestId":', targetIdEnd)) return null;
+  const requestId = targetIdEnd + 13;
+  let requestIdEnd = -1;
+  if (s.startsWith('null', requestId)) requestIdEnd = requestId + 4;
+  else if (s.charCodeAt(requestId) === 0x22 && isUuidAt(s, requestId + 1) && s.charCodeAt(requestId + 37) === 0x22) requestIdEnd = requestId + 38;
+  if (requestIdEnd < 0 || !s.startsWith(',"prevHash":"', requestIdEnd)) return null;
+  const prevHash = requestIdEnd + 13;
+  if (!isHexAt(s, prevHash, prevHash + 64) || !s.startsWith('","hash":"', prevHash + 64)) return null;
+  const hash = prevHash + 74;
+  if (!s.startsWith('","data":{', hash + 64)) return null;
+  const data = hash + 73;
+  if (canonicalEnd(s, data, 0) !== s.length - 1 || s.charCodeAt(s.length - 1) !== 0x7d) return null;
+  return hashPieces({
+    seq,
+    id: s.slice(id, id + 36),
+    at: s.slice(at, at + 24),
+    type: s.slice(type, typeEnd),
+    actorId: s.slice(actorId, actorIdEnd),
+    targetId: s.slice(targetId, targetIdEnd),
+    requestId: s.slice(requestId, requestIdEnd),
+    prevHash: s.slice(prevHash, prevHash + 64),
+    hash: s.slice(hash, hash + 64),
+    data: s.slice(data, s.length - 1),
+  });
+}
+
+/**
+ * The end of the quoted CSV cell at `from` whose value is its own text, neither defused nor
+ * holding `"` (then its JSON is the cell as is), when the cell is followed by `,`; else -1.
+ */
+function plainCsvCellEnd(s: string, from: number): number {
+  const end = plainStringEnd(s, from);
+  if (end < 0 || s.charCodeAt(end) !== 0x2c) return -1;
+  const first = s.charCodeAt(from + 1);
+  // `'` = + - @ (TAB and CR are control characters, refused already).
+  if (first === 0x27 || first === 0x3d || first === 0x2b || first === 0x2d || first === 0x40) return -1;
+  return end;
+}
+
+/** Reads the CSV record `s` (its CRLF cut off) when every piece is canonical text; else null. */
+function fastCsvRow(s: string): RecordOutcome | null {
+  let i = 0;
+  if (s.charCodeAt(0) === 0x30) return null;
+  while (isDigit(s.charCodeAt(i))) i += 1;
+  const seq = s.slice(0, i);
+  if (seq === '' || !s.startsWith(',"', i)) return null;
+  const id = i + 2;
+  if (!isUuidAt(s, id) || !s.startsWith('","', id + 36)) return null;
+  const at = id + 39;
+  if (!isTimestampAt(s, at) || !s.startsWith('",', at + 24)) return null;
+  const type = at + 26;
+  const typeEnd = plainCsvCellEnd(s, type);
+  if (typeEnd < 0) return null;
+  const actorId = typeEnd + 1;
+  const actorIdEnd = plainCsvCellEnd(s, actorId);
+  if (actorIdEnd < 0) return null;
+  const targetId = actorIdEnd + 1;
+  const targetIdEnd = s.charCodeAt(targetId) === 0x2c ? targetId : plainCsvCellEnd(s, targetId);
+  if (targetIdEnd < 0) return null;
+  const requestId = targetIdEnd + 1;
+  let requestIdEnd = -1;
+  if (s.charCodeAt(requestId) === 0x2c) requestIdEnd = requestId;
+  else if (s.charCodeAt(requestId) === 0x22 && isUuidAt(s, requestId + 1) && s.startsWith('",', requestId + 37)) requestIdEnd = requestId + 38;
+  if (requestIdEnd < 0 || s.charCodeAt(requestIdEnd + 1) !== 0x22) return null;
+  const prevHash = requestIdEnd + 2;
+  if (!isHexAt(s, prevHash, prevHash + 64) || !s.startsWith('","', prevHash + 64)) return null;
+  const hash = prevHash + 67;
+  if (!s.startsWith('","{', hash + 64) || s.charCodeAt(s.length - 1) !== 0x22) return null;
+  // The data cell: canonical JSON with every `"` doubled and nothing else quoted; the JSON read
+  // back has exactly one `"` per pair when the cell shrank by one character per `"` it holds.
+  const cell = s.slice(hash + 67, s.length - 1);
+  const data = cell.replaceAll('""', '"');
+  stringsScanned = 0;
+  if (canonicalEnd(data, 0, 0) !== data.length || cell.length - data.length !== 2 * stringsScanned) return null;
+  return hashPieces({
+    seq,
+    id: s.slice(id, id + 36),
+    at: s.slice(at, at + 24),
+    type: s.slice(type, typeEnd),
+    actorId: s.slice(actorId, actorIdEnd),
+    targetId: targetIdEnd === targetId ? 'null' : s.slice(targetId, targetIdEnd),
+    requestId: requestIdEnd === requestId ? 'null' : s.slice(requestId, requestIdEnd),
+    prevHash: s.slice(prevHash, prevHash + 64),
+    hash: s.slice(hash, hash + 64),
+    data,
+  });
+}
+
+/** What the record `text` (its `\n` cut off) says of itself: by the fast path where it vouches, else exactly. */
+export function inspectRecord(format: ExportFormat, text: string, isHeader: boolean, knownClean = false): RecordOutcome {
   let raw = text;
   let terminator = '\n';
   if (format === 'csv') {
@@ -367,6 +700,20 @@ function inspectRecord(format: ExportFormat, text: string, isHeader: boolean): R
     raw = text.slice(0, -1);
     terminator = '\r\n';
   }
+  return fastRow(format, raw, knownClean) ?? inspectRecordExactly(format, raw, terminator);
+}
+
+/**
+ * The outcome of the row `raw` (its line ending cut off) when the fast path vouches for it; else
+ * null. `knownClean`: the caller has made sure `raw` holds nothing ESCAPED_OR_CONTROL matches.
+ */
+export function fastRow(format: ExportFormat, raw: string, knownClean = false): RecordOutcome | null {
+  if (!knownClean && ESCAPED_OR_CONTROL.test(raw)) return null;
+  return format === 'jsonl' ? fastJsonlRow(raw) : fastCsvRow(raw);
+}
+
+/** inspectRecord for a row (`raw`, without its line ending `terminator`) the fast path does not vouch for: parsed, re-encoded and compared. */
+export function inspectRecordExactly(format: ExportFormat, raw: string, terminator: string): RecordOutcome {
   let row: ExportRow;
   let jsonl: Record<(typeof COLUMNS)[number], unknown> | null = null;
   try {
@@ -389,31 +736,72 @@ function inspectRecord(format: ExportFormat, text: string, isHeader: boolean): R
   }
 }
 
-function inspectBatch(batch: RecordBatch): RecordOutcome[] {
+/**
+ * The `\n` that ends the CSV record starting at `from`, or -1 when `bytes` end inside it: the
+ * first one outside quotes, that is where the count of `"` since `from` is even (every complete
+ * record holds an even count, so the parity carries over from record to record).
+ */
+function csvRecordEnd(bytes: Uint8Array, from: number): number {
+  let inQuotes = false;
+  for (let i = from; i < bytes.length; i += 1) {
+    const byte = bytes[i];
+    if (byte === 0x22) inQuotes = !inQuotes;
+    else if (byte === 0x0a && !inQuotes) return i;
+  }
+  return -1;
+}
+
+/**
+ * The records of a batch that starts with one, inspected in turn, and where the record the batch
+ * ends inside (if any) begins. A CSV line the fast path reads as a whole row is a record (its `"`
+ * are paired, so the count is even at its end); other records are cut by counting quotes.
+ */
+function inspectBatch(batch: RecordBatch): BatchOutcome {
+  const { format } = batch;
   const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
   // Valid UTF-8 throughout (the usual case) is decoded without a check per record; ASCII (most
   // exports) in one piece, its byte offsets being its character offsets.
   const valid = isUtf8(bytes);
   const ascii = valid && isAscii(bytes) ? bytes.toString('latin1') : null;
-  const outcomes: RecordOutcome[] = [];
+  // One look at the whole batch spares one per row: no `\`, and no control character but the
+  // line ends (CRLF in CSV; a CSV record spanning lines is never read as one line, so is looked at itself).
+  const clean = ascii !== null && !(format === 'jsonl' ? /[\\\x00-\x09\x0b-\x1f]/ : /[\\\x00-\x09\x0b\x0c\x0e-\x1f]|\r(?!\n)/).test(ascii);
+  const decode = (from: number, to: number) => (ascii === null ? (valid ? bytes.toString('utf8', from, to) : decodeRecord(bytes.subarray(from, to))) : ascii.slice(from, to));
+  const outcomes = new OutcomePacker();
   let start = 0;
-  for (const [i, end] of batch.ends.entries()) {
-    const text = ascii === null ? (valid ? bytes.toString('utf8', start, end) : decodeRecord(bytes.subarray(start, end))) : ascii.slice(start, end);
-    outcomes.push(typeof text === 'string' ? inspectRecord(batch.format, text, i === 0 && batch.startsWithHeader) : { kind: 'utf8', ...text });
+  for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, start)) {
+    const isHeader = outcomes.count === 0 && batch.startsWithHeader;
+    let end = nl;
+    if (format === 'csv' && !isHeader) {
+      const line = decode(start, nl);
+      const fast = typeof line === 'string' && line.endsWith('\r') ? fastRow(format, line.slice(0, -1), clean) : null;
+      if (fast !== null) {
+        outcomes.add(fast);
+        start = nl + 1;
+        continue;
+      }
+      end = csvRecordEnd(bytes, start);
+      if (end < 0) break;
+    }
+    const text = decode(start, end);
+    outcomes.add(typeof text === 'string' ? inspectRecord(format, text, isHeader, clean && format === 'jsonl') : { kind: 'utf8', ...text });
     start = end + 1;
   }
-  return outcomes;
+  return outcomes.pack(batch.bytes, start);
 }
 
 const INSPECTOR_ROLE = 'tap-broker/audit-verify-inspector';
 
 /**
  * Worker threads running inspectBatch, fed in turn. The worker is this very file (so the verifier
- * stays one file and needs nothing but Node and `tsx`, as `npm run audit:verify` runs it).
+ * stays one file and needs nothing but Node and `tsx`, as `npm run audit:verify` runs it). Loading
+ * it takes a worker a few hundred milliseconds; until one says it is ready, the caller inspects
+ * batches itself.
  */
 class InspectorPool {
   private readonly workers: Worker[] = [];
-  private readonly pending = new Map<number, { resolve: (outcomes: RecordOutcome[]) => void; reject: (error: Error) => void }>();
+  private readonly ready: Worker[] = [];
+  private readonly pending = new Map<number, { resolve: (outcome: BatchOutcome) => void; reject: (error: Error) => void }>();
   private nextId = 0;
 
   constructor(count: number) {
@@ -422,10 +810,15 @@ class InspectorPool {
     for (let i = 0; i < count; i += 1) {
       // A worker holds two batches and their rows at a time; without limits V8 lets each thread's
       // garbage pile up to a heap as large as the main thread's. A row of tens of MB would exceed it.
-      const resourceLimits = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 };
+      // The young generation is the garbage of a few batches' rows: smaller, and scavenges cost more than the rows.
+      const resourceLimits = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 32 };
       const worker = new Worker(__filename, { workerData: { role: INSPECTOR_ROLE }, execArgv, resourceLimits });
-      worker.on('message', ({ id, outcomes }: { id: number; outcomes: RecordOutcome[] }) => {
-        this.pending.get(id)?.resolve(outcomes);
+      worker.on('message', ({ id, outcome }: { id: number | 'ready'; outcome: BatchOutcome }) => {
+        if (id === 'ready') {
+          this.ready.push(worker);
+          return;
+        }
+        this.pending.get(id)?.resolve(outcome);
         this.pending.delete(id);
       });
       worker.on('error', (error) => this.failAll(error));
@@ -434,13 +827,17 @@ class InspectorPool {
     }
   }
 
-  inspect(batch: RecordBatch): Promise<RecordOutcome[]> {
+  get isReady(): boolean {
+    return this.ready.length > 0;
+  }
+
+  inspect(batch: RecordBatch): Promise<BatchOutcome> {
     const id = this.nextId;
     this.nextId += 1;
-    const worker = this.workers[id % this.workers.length];
+    const worker = this.ready[id % this.ready.length];
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker?.postMessage({ id, batch }, [batch.bytes.buffer, batch.ends.buffer]);
+      worker?.postMessage({ id, batch }, [batch.bytes.buffer]);
     });
   }
 
@@ -457,22 +854,23 @@ class InspectorPool {
 
 function serveInspections(): void {
   parentPort?.on('message', ({ id, batch }: { id: number; batch: RecordBatch }) => {
-    parentPort?.postMessage({ id, outcomes: inspectBatch(batch) });
+    const outcome = inspectBatch(batch);
+    // The bytes go back (moved, not copied): the ordered checks need them when a cut fell inside a record.
+    parentPort?.postMessage({ id, outcome }, [outcome.bytes.buffer]);
   });
+  parentPort?.postMessage({ id: 'ready' });
 }
 
 /**
- * Cuts a byte stream into records and batches them. A record ends at a `\n`; in CSV only at one
- * outside quotes, that is where the count of `"` since the start of the file is even (every
- * complete record holds an even count, so the parity carries over from record to record).
+ * Cuts a byte stream into batches of whole lines, at the last `\n` once a batch holds
+ * `batchBytes`. Where records end is left to whoever inspects the batch (recordEnds).
  */
-class RecordFramer {
-  private inQuotes = false;
-  private carry: Buffer[] = [];
+class BatchCutter {
   private parts: Uint8Array[] = [];
-  private ends: number[] = [];
   private length = 0;
   private headerPending: boolean;
+  /** Buffers of batches already checked, to be filled again (new memory costs more than the copy). */
+  private readonly free: ArrayBuffer[] = [];
 
   constructor(
     readonly format: ExportFormat,
@@ -481,82 +879,64 @@ class RecordFramer {
     this.headerPending = format === 'csv';
   }
 
-  /** Takes the next piece of the file; returns the batches that are now full. */
-  push(chunk: Buffer): RecordBatch[] {
-    const batches: RecordBatch[] = [];
-    // The records of this chunk after the one the previous chunk began are copied as one run.
-    let runStart = 0;
-    let runEnd = 0;
-    for (;;) {
-      const nl = this.nextRecordEnd(chunk, runEnd);
-      if (nl < 0) break;
-      if (this.carry.length > 0) {
-        const record = Buffer.concat([...this.carry, chunk.subarray(0, nl + 1)]);
-        this.carry = [];
-        this.append(record, [record.length - 1]);
-        runStart = nl + 1;
-      } else {
-        this.ends.push(this.length + nl - runStart);
-      }
-      runEnd = nl + 1;
-      if (this.length + runEnd - runStart >= this.batchBytes) {
-        this.append(chunk.subarray(runStart, runEnd), []);
-        runStart = runEnd;
-        batches.push(this.take());
-      }
-    }
-    if (runEnd > runStart) this.append(chunk.subarray(runStart, runEnd), []);
-    // The caller may reuse its buffer: what waits for the next chunk is copied.
-    if (runEnd < chunk.length) this.carry.push(Buffer.from(chunk.subarray(runEnd)));
-    return batches;
+  /** Takes the next piece of the file (kept until cut off, not copied); returns the batch now full, if one is. */
+  push(chunk: Uint8Array): RecordBatch | null {
+    this.parts.push(chunk);
+    this.length += chunk.byteLength;
+    if (this.length < this.batchBytes) return null;
+    const nl = chunk.lastIndexOf(10);
+    return nl < 0 ? null : this.take(this.length - chunk.byteLength + nl + 1);
   }
 
-  /** The batch of what is left, if any records are. */
+  /** The batch of the lines that are left, if any. */
   flush(): RecordBatch | null {
-    return this.ends.length === 0 ? null : this.take();
-  }
-
-  /** The bytes after the last complete record: a row the file cuts off. */
-  get rest(): Buffer | null {
-    return this.carry.length === 0 ? null : Buffer.concat(this.carry);
-  }
-
-  private nextRecordEnd(chunk: Buffer, from: number): number {
-    if (this.format === 'jsonl') return chunk.indexOf(10, from);
-    let inQuotes = this.inQuotes;
-    for (let i = from; i < chunk.length; i += 1) {
-      const byte = chunk[i];
-      if (byte === 0x22) inQuotes = !inQuotes;
-      else if (byte === 0x0a && !inQuotes) {
-        this.inQuotes = false;
-        return i;
-      }
+    for (let i = this.parts.length - 1, before = this.length; i >= 0; i -= 1) {
+      const part = this.parts[i] ?? new Uint8Array(0);
+      before -= part.byteLength;
+      const nl = part.lastIndexOf(10);
+      if (nl >= 0) return this.take(before + nl + 1);
     }
-    this.inQuotes = inQuotes;
-    return -1;
+    return null;
   }
 
-  private append(bytes: Uint8Array, ends: number[]): void {
-    for (const end of ends) this.ends.push(this.length + end);
-    this.parts.push(bytes);
-    this.length += bytes.byteLength;
+  /** Hands back the buffer of a batch whose outcome is checked. */
+  recycle(buffer: ArrayBuffer): void {
+    if (this.free.length < 8) this.free.push(buffer);
   }
 
-  private take(): RecordBatch {
-    // Its own ArrayBuffer (never Node's shared pool), so it can be moved to a worker.
-    const bytes = new Uint8Array(this.length);
+  /** The bytes after the last `\n`. */
+  get rest(): Uint8Array {
+    return concatBytes(this.parts);
+  }
+
+  private take(length: number): RecordBatch {
+    // Its own ArrayBuffer (never Node's shared pool, nor the caller's), so it can be moved to a worker.
+    const reusable = this.free.findIndex((buffer) => buffer.byteLength >= length);
+    const buffer = reusable < 0 ? new ArrayBuffer(Math.max(length, 2 * this.batchBytes)) : this.free.splice(reusable, 1)[0];
+    const bytes = new Uint8Array(buffer ?? new ArrayBuffer(length), 0, length);
     let offset = 0;
-    for (const part of this.parts) {
-      bytes.set(part, offset);
-      offset += part.byteLength;
+    while (offset < length) {
+      const part = this.parts.shift() ?? new Uint8Array(0);
+      const used = Math.min(part.byteLength, length - offset);
+      bytes.set(used === part.byteLength ? part : part.subarray(0, used), offset);
+      offset += used;
+      if (used < part.byteLength) this.parts.unshift(part.subarray(used));
     }
-    const batch: RecordBatch = { format: this.format, bytes, ends: Uint32Array.from(this.ends), startsWithHeader: this.headerPending };
+    this.length -= length;
+    const batch: RecordBatch = { format: this.format, bytes, startsWithHeader: this.headerPending };
     this.headerPending = false;
-    this.parts = [];
-    this.ends = [];
-    this.length = 0;
     return batch;
   }
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.byteLength;
+  }
+  return bytes;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -641,58 +1021,78 @@ export async function verifyAuditExport(chunks: AsyncIterable<Uint8Array> | Iter
       case 'error':
         throw new Error(outcome.message);
       case 'row':
-        break;
+        checkRow(outcome.seq, outcome.prevHash, outcome.hash, outcome.hashOk);
+        return;
     }
-    const row = outcome;
-    if (expectedSeq !== null && row.seq !== expectedSeq) {
-      fail(`seq ${expectedSeq} expected, found seq ${row.seq} (an event is missing or out of order)`);
+  };
+  const checkRow = (seq: number, prevHash: string, hash: string, hashOk: boolean) => {
+    if (expectedSeq !== null && seq !== expectedSeq) {
+      fail(`seq ${expectedSeq} expected, found seq ${seq} (an event is missing or out of order)`);
       return;
     }
     if (count === 0) {
-      const anchor = manifest ? manifest.anchorPrevHash : row.seq === 1 ? GENESIS_PREV_HASH : row.prevHash;
-      if (row.prevHash !== anchor) {
-        fail(`seq ${row.seq}: prevHash is not the anchor ${anchor ?? '(none)'}`, row.seq);
+      const anchor = manifest ? manifest.anchorPrevHash : seq === 1 ? GENESIS_PREV_HASH : prevHash;
+      if (prevHash !== anchor) {
+        fail(`seq ${seq}: prevHash is not the anchor ${anchor ?? '(none)'}`, seq);
         return;
       }
-    } else if (row.prevHash !== lastHash) {
-      fail(`seq ${row.seq}: prevHash is not the hash of seq ${lastSeq}`, row.seq);
+    } else if (prevHash !== lastHash) {
+      fail(`seq ${seq}: prevHash is not the hash of seq ${lastSeq}`, seq);
       return;
     }
-    if (!row.hashOk) {
-      fail(`seq ${row.seq}: hash does not match the event's content`, row.seq);
+    if (!hashOk) {
+      fail(`seq ${seq}: hash does not match the event's content`, seq);
       return;
     }
     count += 1;
-    firstSeq ??= row.seq;
-    firstHash ??= row.hash;
-    lastSeq = row.seq;
-    lastHash = row.hash;
-    expectedSeq = row.seq + 1;
+    firstSeq ??= seq;
+    firstHash ??= hash;
+    lastSeq = seq;
+    lastHash = hash;
+    expectedSeq = seq + 1;
   };
 
   const workers = options.workers ?? 0;
   const pool = workers > 0 ? new InspectorPool(workers) : null;
   // Back-pressure: at most two batches per worker are read ahead of the ordered checks.
-  const inFlight: Promise<RecordOutcome[]>[] = [];
+  const inFlight: Promise<BatchOutcome>[] = [];
+  let cutter: BatchCutter | null = null;
   const limit = Math.max(1, 2 * workers);
-  const submit = async (batch: RecordBatch) => {
-    const outcomes = pool ? pool.inspect(batch) : Promise.resolve(inspectBatch(batch));
-    // A dead worker fails every batch it holds; the first one awaited reports it, the others must not go unhandled.
-    outcomes.catch(() => undefined);
-    inFlight.push(outcomes);
-    while (inFlight.length >= limit || (inFlight.length > 0 && !pool)) {
-      const outcomes = await inFlight.shift();
-      for (const outcome of outcomes ?? []) check(outcome);
+  // The start of a record that the previous batch ends inside: the batch after it was inspected as
+  // if it began a record, which it does not, so it is inspected again here, joined to that start.
+  let pendingTail: Uint8Array | null = null;
+  const take = (inspected: BatchOutcome, batchFormat: ExportFormat) => {
+    let outcome = inspected;
+    if (pendingTail !== null) outcome = inspectBatch({ format: batchFormat, bytes: concatBytes([pendingTail, inspected.bytes]), startsWithHeader: false });
+    pendingTail = outcome.tailStart < outcome.bytes.byteLength ? outcome.bytes.slice(outcome.tailStart) : null;
+    cutter?.recycle(inspected.bytes.buffer);
+    const { kinds, seqs, links, others } = outcome;
+    for (let i = 0, row = 0, other = 0; i < kinds.length && !failure; i += 1) {
+      if (kinds[i] === OTHER) {
+        const next = others[other];
+        other += 1;
+        if (next) check(next);
+      } else {
+        records += 1;
+        checkRow(seqs[i] ?? 0, links.slice(row * 128, row * 128 + 64), links.slice(row * 128 + 64, row * 128 + 128), kinds[i] === ROW_OK);
+        row += 1;
+      }
     }
   };
-  const drain = async () => {
-    for (let next = inFlight.shift(); next; next = inFlight.shift()) {
-      const outcomes = await next;
-      for (const outcome of outcomes) check(outcome);
+  const submit = async (batch: RecordBatch) => {
+    const outcome = pool?.isReady ? pool.inspect(batch) : Promise.resolve(inspectBatch(batch));
+    // A dead worker fails every batch it holds; the first one awaited reports it, the others must not go unhandled.
+    outcome.catch(() => undefined);
+    inFlight.push(outcome);
+    while (inFlight.length >= limit || (inFlight.length > 0 && !pool)) {
+      const next = inFlight.shift();
+      if (next) take(await next, batch.format);
     }
+  };
+  const drain = async (batchFormat: ExportFormat) => {
+    for (let next = inFlight.shift(); next; next = inFlight.shift()) take(await next, batchFormat);
   };
 
-  let framer: RecordFramer | null = null;
   try {
     for await (const chunk of chunks) {
       const bytesOfChunk = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -701,17 +1101,18 @@ export async function verifyAuditExport(chunks: AsyncIterable<Uint8Array> | Iter
       if (failure || bytesOfChunk.byteLength === 0) continue;
       // Without an option or a manifest saying it, a file whose first line is a JSON object is JSON Lines.
       format ??= bytesOfChunk[0] === 0x7b ? 'jsonl' : 'csv';
-      framer ??= new RecordFramer(format, options.chunkBytes ?? 1 << 20);
-      for (const batch of framer.push(bytesOfChunk)) await submit(batch);
+      cutter ??= new BatchCutter(format, options.chunkBytes ?? 1 << 20);
+      const batch = cutter.push(bytesOfChunk);
+      if (batch) await submit(batch);
     }
-    const last = framer?.flush();
+    const last = cutter?.flush();
     if (last && !failure) await submit(last);
-    await drain();
+    if (cutter) await drain(cutter.format);
   } finally {
     await pool?.close();
   }
-  const rest = framer?.rest;
-  if (!failure && rest) {
+  const rest = cutter === null ? null : concatBytes([...(pendingTail === null ? [] : [pendingTail]), cutter.rest]);
+  if (!failure && rest !== null && rest.byteLength > 0) {
     // A cut-off CSV record may hold whole lines already: one that is not UTF-8 is named first.
     const lastLineEnd = rest.lastIndexOf(10);
     const decoded = lastLineEnd < 0 ? '' : decodeRecord(rest.subarray(0, lastLineEnd));
