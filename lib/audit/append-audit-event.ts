@@ -41,6 +41,11 @@ export class AuditWriteError extends Error {
   override readonly name = 'AuditWriteError';
 }
 
+/** An appended event before its transaction commits: only its id is known (see {@link appendAuditEvent}). */
+export interface PendingAuditEvent {
+  id: string;
+}
+
 /**
  * The one audit writer. MUST be called inside the transaction of the state change it records
  * (`db.$transaction(async (tx) => { …change…; await appendAuditEvent(tx, event) })`), so that the
@@ -48,21 +53,24 @@ export class AuditWriteError extends Error {
  *
  * Validates `data` against the catalogue (unknown keys refused), adds `data.context` (the client's
  * own text in it — user agent, client request id — cleaned and redacted rather than refused, see
- * sanitize-client-text.ts) and refuses secret-looking keys and values. Then ONE statement moves the
- * chain's head (table `audit_head`, migration 0013) and inserts the event: `seq = head + 1`,
- * `prevHash = head hash`, `at = max(head at, now)` truncated to milliseconds, and `hash` computed
- * by PostgreSQL's sha256 over the canonical encoding (lib/audit/canonical.ts), whose parts other
- * than `at` and `seq` are encoded here ({@link splitAuditEventEncoding}). `now` is the database
- * server's clock (the statement's start), one clock for every app instance; `at` never goes
- * backwards along `seq` even if that clock is set back.
+ * sanitize-client-text.ts) and refuses secret-looking keys and values. Then ONE statement inserts
+ * the event into `audit_pending` (migration 0015) with its canonical encoding's parts other than
+ * `at` and `seq` ({@link splitAuditEventEncoding}); it takes no lock another appender waits for.
  *
- * Concurrency: the head row's lock serializes appends across every connection and instance and is
- * held until the caller's transaction ends, so the next appender chains to this event once it is
- * committed (or to the old head after a rollback): the chain cannot fork and seqs commit in order,
- * without gaps. Call it LAST in the transaction, so the lock is held for as short a time as
- * possible — every append on the database waits on it.
+ * The chain link happens at COMMIT, in the database: a deferred constraint trigger links the
+ * transaction's pending events in the order they were appended — moving the chain's head (table
+ * `audit_head`, migration 0013): `seq = head + 1`, `prevHash = head hash`, `at = max(head at,
+ * now)` truncated to milliseconds, and `hash` by PostgreSQL's sha256 over the canonical encoding
+ * (lib/audit/canonical.ts) — then stores the event in `audit_event`. `now` is the database
+ * server's clock (the COMMIT statement's start), one clock for every app instance; `at` never goes
+ * backwards along `seq` even if that clock is set back. A link that fails fails the COMMIT.
  *
- * Use the default READ COMMITTED isolation: under REPEATABLE READ or SERIALIZABLE an appender that
+ * Concurrency: the head row's lock serializes links across every connection and instance, and is
+ * held from the link to the end of the COMMIT — no round trip to the application in between — so
+ * the next transaction chains to this event once it is committed: the chain cannot fork and seqs
+ * commit in order, without gaps.
+ *
+ * Use the default READ COMMITTED isolation: under REPEATABLE READ or SERIALIZABLE a link that
  * waited for the head fails with a serialization error instead of re-reading it.
  *
  * Throws (and so aborts the caller's transaction) on invalid data, a secret, or a database error.
@@ -72,10 +80,10 @@ export class AuditWriteError extends Error {
 export async function appendAuditEvent<T extends AuditEventType>(
   tx: Prisma.TransactionClient,
   event: AuditEventInput<T>,
-): Promise<AppendedAuditEvent> {
-  // Outside a transaction the head's lock would be released at once, before the caller's change
-  // commits: refuse. The type already says so; this catches a PrismaClient passed where the types
-  // were bypassed. (A transaction client lacks `$connect`; it does have a `$transaction` for nesting.)
+): Promise<PendingAuditEvent> {
+  // Outside a transaction the event would be linked at once, apart from the change it records:
+  // refuse. The type already says so; this catches a PrismaClient passed where the types were
+  // bypassed. (A transaction client lacks `$connect`; it does have a `$transaction` for nesting.)
   const client: { $connect?: unknown; $queryRaw: unknown } = tx;
   if (typeof client.$connect === 'function') {
     throw new AuditWriteError('appendAuditEvent must be called with the client of an open transaction');
@@ -89,30 +97,28 @@ export async function appendAuditEvent<T extends AuditEventType>(
   const id = randomUUID();
   const dataCanonical = canonicalJson(data);
   const { beforeAt, beforeSeq, afterSeq } = splitAuditEventEncoding({ id, type: event.type, actorId: event.actorId, targetId, requestId, dataCanonical });
-  // `at`: statement_timestamp() is one value for the whole statement, so the stored `at` and the one
-  // hashed agree; truncated (timestamptz(3) would round, possibly past the formatted milliseconds).
-  // The to_char pattern writes what Date.prototype.toISOString writes for years 0–9999.
-  const rows = await tx.$queryRaw<AppendedAuditEvent[]>`
-    WITH head AS (
-      UPDATE audit_head SET
-        seq = seq + 1,
-        at = greatest(at, date_trunc('milliseconds', statement_timestamp())),
-        prev_hash = hash,
-        hash = encode(sha256(convert_to(
-          hash || ${beforeAt}::text
-            || to_char(greatest(at, date_trunc('milliseconds', statement_timestamp())) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-            || ${beforeSeq}::text || (seq + 1)::text || ${afterSeq}::text,
-          'UTF8')), 'hex')
-      WHERE id = 1
-      RETURNING seq, at, prev_hash, hash
-    )
-    INSERT INTO audit_event (seq, id, at, type, actor_id, target_id, request_id, data, data_canonical, prev_hash, hash)
-    SELECT head.seq, ${id}::uuid, head.at, ${event.type}, ${event.actorId}, ${targetId}, ${requestId}::uuid,
-      ${dataCanonical}::jsonb, ${dataCanonical}::text, head.prev_hash, head.hash
-    FROM head
-    RETURNING seq, hash, id::text AS id, at`;
+  await tx.$executeRaw`
+    INSERT INTO audit_pending (id, type, actor_id, target_id, request_id, data_canonical, before_at, before_seq, after_seq)
+    VALUES (${id}::uuid, ${event.type}, ${event.actorId}, ${targetId}, ${requestId}::uuid, ${dataCanonical}, ${beforeAt}, ${beforeSeq}, ${afterSeq})`;
+  return { id };
+}
+
+/**
+ * {@link appendAuditEvent}, linked at once instead of at COMMIT, for the rare caller that needs the
+ * event's `seq`, `hash` and `at` inside its transaction (an export records its own event in its
+ * answer). It links every event the transaction has appended so far and then holds the head row
+ * until the transaction ends, so call it last.
+ */
+export async function appendAuditEventNow<T extends AuditEventType>(
+  tx: Prisma.TransactionClient,
+  event: AuditEventInput<T>,
+): Promise<AppendedAuditEvent> {
+  const { id } = await appendAuditEvent(tx, event);
+  await tx.$executeRaw`SET CONSTRAINTS audit_pending_link IMMEDIATE`;
+  await tx.$executeRaw`SET CONSTRAINTS audit_pending_link DEFERRED`;
+  const rows = await tx.$queryRaw<AppendedAuditEvent[]>`SELECT seq, hash, id::text AS id, at FROM audit_event WHERE id = ${id}::uuid`;
   const appended = rows[0];
-  if (appended === undefined) throw new AuditWriteError('the audit chain has no head row (migration 0013)');
+  if (appended === undefined) throw new AuditWriteError('the appended audit event was not linked');
   return appended;
 }
 

@@ -4,7 +4,7 @@ import { appendAuditEvent, AuditWriteError, type AuditEventInput } from '@/lib/a
 import { AuditSecretError, AuditSecretKeyError } from '@/lib/audit/assert-no-secrets';
 import { canonicalJson, computeAuditEventHash, GENESIS_PREV_HASH } from '@/lib/audit/canonical';
 import { BrokerError } from '@/lib/core/errors';
-import { DB_KINDS, TEST_CONTEXT, useTestDatabases } from '@/lib/testing/audit';
+import { appendCommitted, DB_KINDS, TEST_CONTEXT, useTestDatabases } from '@/lib/testing/audit';
 import { verifyAuditChain } from '@/lib/audit/verify-audit-chain';
 import { PrismaClient, type Prisma } from '@/lib/db/generated/client';
 import type { TestDb } from '@/lib/testing/db';
@@ -25,7 +25,7 @@ function denied(n: number): AuditEventInput<'tap_request.denied'> {
 }
 
 async function append(prisma: PrismaClient, event: AuditEventInput = denied(0)) {
-  return prisma.$transaction((tx) => appendAuditEvent(tx, event));
+  return appendCommitted(prisma, event);
 }
 
 async function appendMany(prisma: PrismaClient, count: number): Promise<void> {

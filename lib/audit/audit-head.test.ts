@@ -15,7 +15,7 @@ import { canonicalJson, computeAuditEventHash, GENESIS_PREV_HASH } from '@/lib/a
 import { verifyAuditChain } from '@/lib/audit/verify-audit-chain';
 import { PrismaClient } from '@/lib/db/generated/client';
 import { applyMigrations, getDefaultMigrationsDir } from '@/lib/db/migrate';
-import { DB_KINDS, TEST_CONTEXT, useTestDatabases } from '@/lib/testing/audit';
+import { appendCommitted, DB_KINDS, TEST_CONTEXT, useTestDatabases } from '@/lib/testing/audit';
 import { createTestDb, type TestDb } from '@/lib/testing/db';
 
 const ACTOR = 'a0000000-0000-4000-8000-000000000001';
@@ -52,7 +52,7 @@ describe.each(DB_KINDS)('the one-statement append on %s', (kind) => {
   test('the hash PostgreSQL computes is the documented one, for awkward data and ids', async () => {
     db = await databases.open(kind);
     const appended = [];
-    for (const details of AWKWARD) appended.push(await db.prisma.$transaction((tx) => appendAuditEvent(tx, withDetails(details, `actor ✓ "${appended.length}"`))));
+    for (const details of AWKWARD) appended.push(await appendCommitted(db.prisma, withDetails(details, `actor ✓ "${appended.length}"`)));
     const rows = await db.prisma.auditEvent.findMany({ orderBy: { seq: 'asc' } });
     expect(rows.map((row) => row.seq)).toEqual(AWKWARD.map((_, n) => BigInt(n + 1)));
     let prevHash = GENESIS_PREV_HASH;
@@ -77,7 +77,7 @@ describe.each(DB_KINDS)('the one-statement append on %s', (kind) => {
     const ahead = new Date(Date.now() + 3_600_000 + 0.5);
     // As if another instance with a fast clock had appended last (the row itself is never edited by the broker).
     await db.prisma.auditHead.update({ where: { id: 1 }, data: { at: ahead } });
-    const next = await db.prisma.$transaction((tx) => appendAuditEvent(tx, withDetails({ n: 2 })));
+    const next = await appendCommitted(db.prisma, withDetails({ n: 2 }));
     expect(next.at.getTime()).toBe(Math.floor(ahead.getTime()));
     const row = await db.prisma.auditEvent.findUniqueOrThrow({ where: { seq: next.seq } });
     expect(row.hash).toBe(computeAuditEventHash(row.prevHash, row));
@@ -104,7 +104,7 @@ describe.each(DB_KINDS)('the one-statement append on %s', (kind) => {
     await db.prisma.$executeRawUnsafe('ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only');
     await db.prisma.$executeRawUnsafe('DELETE FROM audit_event WHERE seq = 3');
     await db.prisma.$executeRawUnsafe('ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only');
-    const next = await db.prisma.$transaction((tx) => appendAuditEvent(tx, withDetails({ n: 4 })));
+    const next = await appendCommitted(db.prisma, withDetails({ n: 4 }));
     expect(next.seq).toBe(4n);
     expect(await verifyAuditChain(db.prisma)).toMatchObject({ ok: false, count: 3, firstBrokenSeq: 3 });
   });
@@ -162,7 +162,7 @@ describe('migration 0013 on a trail written before it', () => {
       await applyMigrations({ pglite });
       expect(await prisma.auditHead.findUniqueOrThrow({ where: { id: 1 } })).toMatchObject({ seq: 2n, at, hash: prevHash });
 
-      const next = await prisma.$transaction((tx) => appendAuditEvent(tx, withDetails({})));
+      const next = await appendCommitted(prisma, withDetails({}));
       expect(next.seq).toBe(3n);
       expect(next.at.getTime()).toBeGreaterThan(at.getTime());
       expect(await verifyAuditChain(prisma)).toEqual({ ok: true, count: 3, headHash: next.hash });

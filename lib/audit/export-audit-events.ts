@@ -1,6 +1,6 @@
 import 'server-only';
 import { z } from 'zod';
-import { appendAuditEvent } from '@/lib/audit/append-audit-event';
+import { appendAuditEventNow } from '@/lib/audit/append-audit-event';
 import { encodeExportHeader, encodeExportRow, exportRowSql } from '@/lib/audit/export-format';
 import type { Actor } from '@/lib/auth/actor';
 import type { RequestContext } from '@/lib/core/request-context';
@@ -81,7 +81,7 @@ export async function startAuditExport(
     // the count is the range's length; a hole cut behind the triggers' back then shows as fewer
     // rows than the manifest's count in audit:verify, as well as a broken link.
     const count = inRange ? Number(last.seq - first.seq + 1n) : 0;
-    const appended = await appendAuditEvent(tx, {
+    const appended = await appendAuditEventNow(tx, {
       type: 'audit.exported',
       actorId: actor.id,
       data: {

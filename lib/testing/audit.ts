@@ -6,7 +6,9 @@ import 'server-only';
  * where the two could differ.
  */
 import { afterAll, beforeAll } from 'vitest';
+import { appendAuditEvent, type AuditEventInput } from '@/lib/audit/append-audit-event';
 import type { RequestContext } from '@/lib/core/request-context';
+import type { AuditEvent, PrismaClient } from '@/lib/db/generated/client';
 import { createPostgresTestDb, createTestDb, type TestDb } from '@/lib/testing/db';
 import { getTestPostgresServer, type TestPostgresServer } from '@/lib/testing/postgres-server';
 import { logger } from '@/lib/log';
@@ -43,4 +45,13 @@ export function useTestDatabases(): { open(kind: DbKind): Promise<TestDb> } {
       return createPostgresTestDb(server.url);
     },
   };
+}
+
+/**
+ * Appends `event` in a transaction of its own and returns it as committed: `seq`, `hash` and `at`
+ * exist only once the deferred link has run at COMMIT (lib/audit/append-audit-event.ts).
+ */
+export async function appendCommitted(prisma: PrismaClient, event: AuditEventInput): Promise<AuditEvent> {
+  const { id } = await prisma.$transaction((tx) => appendAuditEvent(tx, event));
+  return prisma.auditEvent.findUniqueOrThrow({ where: { id } });
 }
