@@ -113,7 +113,7 @@ export async function openBinaryCopyOut(url: string, sql: string, settings: Read
  * server keeps producing while the consumer writes a chunk out (a small buffer makes the two take
  * turns), bounded so that a stalled download holds at most this much here.
  */
-const READ_AHEAD_BYTES = 1024 * 1024;
+const READ_AHEAD_BYTES = 512 * 1024;
 
 /** `PGCOPY\n\377\r\n\0`, which opens every binary COPY output. */
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
