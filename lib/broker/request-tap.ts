@@ -74,7 +74,7 @@ export async function requestTap(actor: Actor, input: RequestTapInput, ctx: Requ
     throw await refuseTapRequest(db, remembered.refusal, { stage: 'create', actorId: actor.id, targetId: remembered.targetId, evidence: remembered.evidence }, ctx);
   }
 
-  await checkPendingCapBeforeGraph(db, actor.id, input.targetUserId, policy, ctx);
+  await checkPendingCapBeforeGraph(db, actor.id, reference, policy, ctx);
   const facts = await getTargetFacts(input.targetUserId, { log: ctx.log });
   const decision = judgeTapRequest(actor, facts, policy);
   if (!decision.ok) {
@@ -130,9 +130,9 @@ export async function requestTap(actor: Actor, input: RequestTapInput, ctx: Requ
  * depth: a requester at the cap costs one count, not a Graph read. Not the final word — the
  * insert's transaction checks again under the requester's lock.
  */
-async function checkPendingCapBeforeGraph(db: PrismaClient, actorId: string, targetUserId: string, policy: BrokerPolicy, ctx: RequestContext): Promise<void> {
+async function checkPendingCapBeforeGraph(db: PrismaClient, actorId: string, reference: string | null, policy: BrokerPolicy, ctx: RequestContext): Promise<void> {
   if (!isApprovalCertain(policy)) return;
   const cap = getPendingCapDecision(await countPendingRequests(db, actorId), policy.maxPendingRequestsPerRequester);
   // The same answer whoever the target is, so refusing before the chain is read tells nothing.
-  if (!cap.ok) throw await refuseTapRequest(db, cap, { stage: 'create', actorId, targetId: normalizeUserReference(targetUserId), evidence: { policyVersion: policy.version } }, ctx);
+  if (!cap.ok) throw await refuseTapRequest(db, cap, { stage: 'create', actorId, targetId: reference, evidence: { policyVersion: policy.version } }, ctx);
 }

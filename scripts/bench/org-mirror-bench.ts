@@ -7,6 +7,7 @@
  * statement alone, and the whole answer with its JSON size.
  */
 import { startTenant } from '../../tenant/server';
+import { getLocalTenantPortalEnv } from '../lib/stack';
 import { setManager } from '../../tenant/directory';
 import type { Directory } from '../../tenant/types';
 import type { PrismaClient } from '../../lib/db/generated/client';
@@ -24,14 +25,7 @@ async function main() {
   const dir = tenant.ctx.directory;
   console.log(`local tenant loaded ${dir.users.size} users; Graph latency ${latencyArg} ms per round trip`);
   Object.assign(process.env, {
-    ENTRA_AUTHORITY_HOST: tenant.url,
-    ENTRA_TENANT_ID: dir.tenantId,
-    PORTAL_CLIENT_ID: dir.portal.clientId,
-    API_CLIENT_ID: dir.portal.apiClientId,
-    API_SCOPE: `api://${dir.portal.apiClientId}/${dir.portal.scope}`,
-    BROKER_CLIENT_ID: dir.broker.clientId,
-    BROKER_CLIENT_SECRET: dir.broker.clientSecret,
-    GRAPH_BASE_URL: `${tenant.url}/graph`,
+    ...getLocalTenantPortalEnv(tenant.url, dir),
     // The figures are the sync's own: no budget queueing.
     GRAPH_BUDGET_PER_SECOND: '0',
   });

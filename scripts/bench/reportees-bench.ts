@@ -3,6 +3,7 @@
  * in-process with the generated org and added latency, the portal's Graph code pointed at it.
  */
 import { startTenant } from '../../tenant/server';
+import { getLocalTenantPortalEnv } from '../lib/stack';
 import { formatRatio, reportBenchRows, type BenchRow } from './bench-rows';
 
 const [seedPath, dataDir, latencyArg] = process.argv.slice(2);
@@ -28,14 +29,7 @@ async function main() {
   const dir = tenant.ctx.directory;
   console.log(`local tenant loaded ${dir.users.size} users in ${Math.round(performance.now() - loadStart)} ms; Graph latency ${latencyArg} ms per round trip`);
   Object.assign(process.env, {
-    ENTRA_AUTHORITY_HOST: tenant.url,
-    ENTRA_TENANT_ID: dir.tenantId,
-    PORTAL_CLIENT_ID: dir.portal.clientId,
-    API_CLIENT_ID: dir.portal.apiClientId,
-    API_SCOPE: `api://${dir.portal.apiClientId}/${dir.portal.scope}`,
-    BROKER_CLIENT_ID: dir.broker.clientId,
-    BROKER_CLIENT_SECRET: dir.broker.clientSecret,
-    GRAPH_BASE_URL: `${tenant.url}/graph`,
+    ...getLocalTenantPortalEnv(tenant.url, dir),
     // The figures are the walk's own: no budget queueing, and no database (the budget's home).
     GRAPH_BUDGET_PER_SECOND: '0',
   });

@@ -23,6 +23,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTenant } from '../../tenant/server';
+import { getLocalTenantPortalEnv } from '../lib/stack';
 
 const [seedPath, dataDir, flag] = process.argv.slice(2);
 if (!seedPath || !dataDir) throw new Error('usage: round-trips-bench.ts <seed> <dataDir> [--update]');
@@ -32,14 +33,7 @@ async function main() {
   const tenant = await startTenant({ port: 0, dataDir: dataDir!, seed: seedPath!, faults: { latencyMs: 0 } });
   const dir = tenant.ctx.directory;
   Object.assign(process.env, {
-    ENTRA_AUTHORITY_HOST: tenant.url,
-    ENTRA_TENANT_ID: dir.tenantId,
-    PORTAL_CLIENT_ID: dir.portal.clientId,
-    API_CLIENT_ID: dir.portal.apiClientId,
-    API_SCOPE: `api://${dir.portal.apiClientId}/${dir.portal.scope}`,
-    BROKER_CLIENT_ID: dir.broker.clientId,
-    BROKER_CLIENT_SECRET: dir.broker.clientSecret,
-    GRAPH_BASE_URL: `${tenant.url}/graph`,
+    ...getLocalTenantPortalEnv(tenant.url, dir),
     // The budget keeps its count in the process-wide database, which this run does not open.
     GRAPH_BUDGET_PER_SECOND: '0',
   });

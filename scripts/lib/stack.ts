@@ -15,6 +15,23 @@ import { startTenant } from '../../tenant/server';
 import type { Directory } from '../../tenant/types';
 import { migrateDatabase } from '../../lib/db/migrate';
 
+/**
+ * The portal's Entra ID and Graph settings for the local tenant at `url` — what `.env` names for a
+ * real tenant (README, "Configuration"): authority, the three registrations, the scope and Graph.
+ */
+export function getLocalTenantPortalEnv(url: string, dir: Pick<Directory, 'tenantId' | 'portal' | 'broker'>): Record<string, string> {
+  return {
+    ENTRA_AUTHORITY_HOST: url,
+    ENTRA_TENANT_ID: dir.tenantId,
+    PORTAL_CLIENT_ID: dir.portal.clientId,
+    API_CLIENT_ID: dir.portal.apiClientId,
+    API_SCOPE: `api://${dir.portal.apiClientId}/${dir.portal.scope}`,
+    BROKER_CLIENT_ID: dir.broker.clientId,
+    BROKER_CLIENT_SECRET: dir.broker.clientSecret,
+    GRAPH_BASE_URL: `${url}/graph`,
+  };
+}
+
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const demoSeedPath = path.join(repoRoot, 'tenant', 'demo-org.json');
 
@@ -149,14 +166,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       PORT: String(opts.portalPort),
       DATA_DIR: dataDir,
       LOG_LEVEL: opts.logLevel ?? 'info',
-      ENTRA_AUTHORITY_HOST: tenant.url,
-      ENTRA_TENANT_ID: dir.tenantId,
-      PORTAL_CLIENT_ID: dir.portal.clientId,
-      API_CLIENT_ID: dir.portal.apiClientId,
-      API_SCOPE: `api://${dir.portal.apiClientId}/${dir.portal.scope}`,
-      BROKER_CLIENT_ID: dir.broker.clientId,
-      BROKER_CLIENT_SECRET: dir.broker.clientSecret,
-      GRAPH_BASE_URL: `${tenant.url}/graph`,
+      ...getLocalTenantPortalEnv(tenant.url, dir),
       // The portal runs in production mode against a tenant on localhost: say so explicitly.
       ALLOW_INSECURE_LOCAL_TENANT: 'true',
       // Trust exactly the local tenant's certificate; TLS verification stays on.
