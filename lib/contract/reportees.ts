@@ -3,9 +3,28 @@
  * eligibility verdict a request would meet.
  */
 import * as z from 'zod/mini';
-import { isoDateTimeSchema, objectIdSchema } from '@/lib/contract/common';
+import { isoDateTimeSchema, objectIdSchema, uuidSchema } from '@/lib/contract/common';
 import { ineligibleReasonSchema } from '@/lib/contract/eligibility';
 import { textSchema } from '@/lib/contract/text';
+
+/** The request states in which a person has a pass on its way or live (see `currentRequest`). */
+export const OPEN_REQUEST_STATUSES = ['pending_approval', 'approved', 'issuing', 'issued'] as const;
+
+/**
+ * Extension: the broker's newest request for this person that is still open (waiting for
+ * approval, approved, being issued) or whose pass is live (issued, not yet expired, used or
+ * removed as far as the broker knows). A new pass replaces a live one in Entra, so the portal warns
+ * before asking for another.
+ */
+export const reporteeCurrentRequestSchema = z.object({
+  requestId: uuidSchema,
+  status: z.enum(OPEN_REQUEST_STATUSES),
+  expiresDateTime: z.optional(isoDateTimeSchema).check(z.describe('When the pass stops working; for `issued` only.')),
+  isUsableOnce: z.boolean(),
+  requestedByCaller: z.boolean().check(z.describe('Whether the caller made the request (another manager above may have).')),
+});
+
+export type ReporteeCurrentRequest = z.infer<typeof reporteeCurrentRequestSchema>;
 
 export const reporteeSchema = z.object({
   id: objectIdSchema,
@@ -18,6 +37,7 @@ export const reporteeSchema = z.object({
   depth: z.int().check(z.minimum(1), z.describe('1 = direct report.')),
   eligible: z.boolean(),
   ineligibleReasons: z.array(ineligibleReasonSchema).check(z.describe('Empty when eligible.')),
+  currentRequest: z.optional(reporteeCurrentRequestSchema),
 });
 
 export type Reportee = z.infer<typeof reporteeSchema>;
