@@ -12,7 +12,9 @@
  *   5. the end-to-end suite (Playwright: Chromium and black-box API tests) against the whole stack,
  *      once with the embedded database and once with PostgreSQL.
  *
- * Flags: `--only=static,unit,bench,e2e` runs a subset; `--db=pglite|postgres` limits the e2e runs.
+ * Flags: `--only=static,unit,bench,e2e` runs a subset; `--db=pglite|postgres` limits the e2e runs;
+ * `--spec=e2e/ui/a.spec.ts,…` runs only those Playwright files (and the mail stack only when one of
+ * them is under e2e/mail).
  * The last line is `N passed, N failed` over every test that ran.
  */
 import { spawn } from 'node:child_process';
@@ -36,6 +38,8 @@ const dbModes = (args.find((a) => a.startsWith('--db='))?.slice('--db='.length).
   | 'pglite'
   | 'postgres'
 )[];
+const specs = args.find((a) => a.startsWith('--spec='))?.slice('--spec='.length).split(',') ?? [];
+const runsMailSpecs = specs.length === 0 || specs.some((s) => s.includes('mail/'));
 
 /**
  * The e2e portal's configuration beyond the stack's. The per-user API budget is above the default
@@ -124,7 +128,7 @@ async function createDatabase(serverUrl: string, name: string): Promise<string> 
 
 /** Runs the Playwright suite (`projects`) against `stack`, with what every spec reads about it. */
 function runPlaywright(projects: string[], stack: Stack, env: Record<string, string>): Promise<number> {
-  return run(process.execPath, [path.join(repoRoot, 'node_modules/@playwright/test/cli.js'), 'test', '-c', 'e2e/playwright.config.ts', ...projects], {
+  return run(process.execPath, [path.join(repoRoot, 'node_modules/@playwright/test/cli.js'), 'test', '-c', 'e2e/playwright.config.ts', ...projects, ...specs.map((s) => path.resolve(repoRoot, s))], {
     PORTAL_URL: stack.portalUrl,
     TENANT_URL: stack.tenantUrl,
     TENANT_ID: stack.tenantId,
@@ -223,28 +227,30 @@ async function main() {
       }
 
       // Approver mail needs a portal that sends it; the main stacks do not (see above).
-      console.log('\n== end-to-end (Playwright): notification mail ==');
-      const portalLog: string[] = [];
-      const mailStack = await startStack({
-        portalPort: await freePort(),
-        tenantPort: await freePort(),
-        dataDir: path.join(work, 'e2e-mail'),
-        onPortalOutput: (chunk) => portalLog.push(chunk),
-        notifications: true,
-        env: { ...E2E_PORTAL_BUDGETS, MAIL_DIGEST_MINUTES: '1' },
-      });
-      const out = path.join(reports, 'playwright-mail.json');
-      let code: number;
-      try {
-        code = await runPlaywright(['--project=mail'], mailStack, {
-          E2E_APPROVER_ADDRESSES: mailStack.portalEnv.APPROVER_NOTIFICATION_ADDRESSES ?? '',
-          PLAYWRIGHT_JSON_OUTPUT_NAME: out,
+      if (runsMailSpecs) {
+        console.log('\n== end-to-end (Playwright): notification mail ==');
+        const portalLog: string[] = [];
+        const mailStack = await startStack({
+          portalPort: await freePort(),
+          tenantPort: await freePort(),
+          dataDir: path.join(work, 'e2e-mail'),
+          onPortalOutput: (chunk) => portalLog.push(chunk),
+          notifications: true,
+          env: { ...E2E_PORTAL_BUDGETS, MAIL_DIGEST_MINUTES: '1' },
         });
-      } finally {
-        await mailStack.stop();
+        const out = path.join(reports, 'playwright-mail.json');
+        let code: number;
+        try {
+          code = await runPlaywright(['--project=mail'], mailStack, {
+            E2E_APPROVER_ADDRESSES: mailStack.portalEnv.APPROVER_NOTIFICATION_ADDRESSES ?? '',
+            PLAYWRIGHT_JSON_OUTPUT_NAME: out,
+          });
+        } finally {
+          await mailStack.stop();
+        }
+        writeFileSync(path.join(work, 'portal-mail.log'), portalLog.join(''));
+        addPlaywrightReport(out, 'playwright (mail)', code);
       }
-      writeFileSync(path.join(work, 'portal-mail.log'), portalLog.join(''));
-      addPlaywrightReport(out, 'playwright (mail)', code);
     }
   } finally {
     if (cluster) await cluster.stop();
