@@ -1,24 +1,35 @@
 // The "Your team" home page: the signed-in manager's reportees, where a pass request starts.
 'use client';
 
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import { Button } from '@/components/button';
 import { ReporteeCards } from '@/components/reportee-cards';
 import { ReporteeTable } from '@/components/reportee-table';
 import { RequestPassDialog } from '@/components/request-pass-dialog';
+import { TeamFiltersBar, TeamViewBar, type TeamView } from '@/components/team/team-filters';
+import {
+  countFacets,
+  flatRows,
+  hasFilters,
+  indexTeam,
+  managerIds,
+  managerNameOf,
+  matchesFilters,
+  NO_FILTERS,
+  treeRows,
+  type TeamFilters,
+} from '@/components/team/team-model';
+import { FULL_TEAM_LIMIT, useServerSearch, useTeamReportees } from '@/components/team/use-team-reportees';
 import { describeError, formatDateTime } from '@/lib/client/format';
-import { MAX_REPORTEE_PAGE_SIZE } from '@/lib/contract/reportees';
-import { parseReportees, type Reportee, type ReporteeList } from '@/lib/client/portal-types';
+import { useMe } from '@/lib/client/me-context';
+import type { Reportee, ReporteeList } from '@/lib/client/portal-types';
 import { useMediaQuery } from '@/lib/client/use-media-query';
-import { usePortalQuery } from '@/lib/client/use-portal-api';
+import { MAX_REPORTEE_PAGE_SIZE } from '@/lib/contract/reportees';
 
-/**
- * Rows asked for at a time: a manager of tens of thousands gets a first screen at once and more on
- * request; search runs on the server over everyone.
- */
-const ROWS_PER_STEP = 100;
 /** Keystrokes closer together than this make one search. */
 const SEARCH_DELAY_MS = 250;
+/** The URL parameter that keeps the chosen view across reloads and in shared links. */
+const VIEW_PARAM = 'team';
 
 function useDebouncedValue<T>(value: T, delayMs: number): T {
   const [settled, setSettled] = useState(value);
@@ -37,15 +48,9 @@ function searchText(reportee: Reportee): string {
     .toLocaleLowerCase();
 }
 
-function teamPath(search: string, limit: number): string {
-  const params = new URLSearchParams({ limit: String(limit) });
-  if (search !== '') params.set('q', search);
-  return `/api/reportees?${params.toString()}`;
-}
-
-function countLabel(total: number, searching: boolean): string {
-  const noun = total === 1 ? 'person' : 'people';
-  return searching ? `${total} ${noun} match` : `${total} ${noun}`;
+function countLabel(matching: number, total: number, narrowed: boolean): string {
+  const noun = (n: number) => (n === 1 ? 'person' : 'people');
+  return narrowed ? `${matching} of ${total} ${noun(total)} match` : `${total} ${noun(total)}`;
 }
 
 /** Where the list comes from and how fresh it is. */
@@ -53,43 +58,82 @@ function freshnessLabel(list: ReporteeList): string {
   return list.source === 'mirror' ? `Org chart as of ${formatDateTime(list.asOf)}` : 'Live from Microsoft Graph';
 }
 
+/** The view named in the page's URL; the tree unless the list was chosen. */
+function useViewInUrl(): [TeamView, (view: TeamView) => void] {
+  const [view, setView] = useState<TeamView>(() =>
+    typeof window !== 'undefined' && new URLSearchParams(window.location.search).get(VIEW_PARAM) === 'list' ? 'list' : 'tree',
+  );
+  const choose = useCallback((next: TeamView) => {
+    setView(next);
+    const url = new URL(window.location.href);
+    if (next === 'list') url.searchParams.set(VIEW_PARAM, 'list');
+    else url.searchParams.delete(VIEW_PARAM);
+    window.history.replaceState(window.history.state, '', url);
+  }, []);
+  return [view, choose];
+}
+
 /**
- * "Your team": everyone below the signed-in manager, searchable, as a table or as cards, each
- * with "Request pass". The first {@link ROWS_PER_STEP} come first; more on request.
+ * "Your team": everyone below the signed-in manager, grouped under their managers or as a list
+ * with "Reports to", searchable and filterable, each with "Request pass". Up to
+ * {@link FULL_TEAM_LIMIT} people the whole team is loaded and everything happens here; above it
+ * the first page shows and search runs on the server.
  */
 export function TeamSection() {
   const [query, setQuery] = useState('');
   const search = useDebouncedValue(query.trim(), SEARCH_DELAY_MS);
-  const [rowLimit, setRowLimit] = useState(ROWS_PER_STEP);
-  // A live answer (source `graph`) costs a Graph walk per call, so then the whole list is asked for
-  // once and searched and paged here; the mirror's answers are searched and paged by the server.
-  const [localPath, setLocalPath] = useState<string | null>(null);
-  const path = localPath ?? teamPath(search, rowLimit);
-  const team = usePortalQuery(path, parseReportees);
-  const wide = useMediaQuery('(min-width: 768px)');
+  const team = useTeamReportees();
+  const me = useMe();
+  const callerId = me.status === 'success' ? me.data.id : null;
+  const wide = useMediaQuery('(min-width: 1024px)');
+  const [view, setView] = useViewInUrl();
+  const [filters, setFilters] = useState<TeamFilters>(NO_FILTERS);
+  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
   const [requestFor, setRequestFor] = useState<Reportee | null>(null);
   const searchId = useId();
   const countId = useId();
 
-  // Decided while rendering the first live answer (React re-renders at once, before painting).
-  if (localPath === null && team.status === 'success' && team.data.source === 'graph') {
-    const complete = search === '' && team.data.reportees.length === team.data.total;
-    setLocalPath(complete ? path : '/api/reportees');
-  }
-
-  // The API answers by depth, then display name (lib/contract/reportees.ts).
-  const data = team.status === 'success' ? team.data : null;
-  const local = localPath !== null && data !== null && data.source === 'graph' ? data.reportees : null;
-  const haystacks = useMemo(() => local?.map(searchText) ?? [], [local]);
+  const loaded = team.status === 'success' ? team.reportees : null;
+  // Above the limit only a first page is here, so search asks the server.
+  const searchOnServer = team.status === 'success' && !team.complete && !team.loadingMore && search !== '';
+  const serverSearch = useServerSearch(searchOnServer ? search : null);
+  const haystacks = useMemo(() => loaded?.map(searchText) ?? [], [loaded]);
   const needle = search.toLocaleLowerCase();
-  const matching = useMemo(
-    () => (local === null || needle === '' ? local : local.filter((_, i) => (haystacks[i] as string).includes(needle))),
-    [local, haystacks, needle],
+  const searched = useMemo(() => {
+    if (loaded === null) return [];
+    if (searchOnServer) return serverSearch.list?.reportees ?? [];
+    return needle === '' ? loaded : loaded.filter((_, i) => haystacks[i]!.includes(needle));
+  }, [loaded, haystacks, needle, searchOnServer, serverSearch.list]);
+  const counts = useMemo(() => countFacets(searched, filters), [searched, filters]);
+  const matching = useMemo(() => searched.filter((r) => matchesFilters(r, filters)), [searched, filters]);
+
+  // The tree is drawn over everyone loaded, so a match deep down still shows the managers above it.
+  const index = useMemo(() => indexTeam(searchOnServer ? searched : (loaded ?? [])), [searchOnServer, searched, loaded]);
+  const names = useMemo(() => {
+    const byId = new Map<string, string>();
+    for (const r of loaded ?? []) byId.set(r.id, r.displayName);
+    for (const r of searched) byId.set(r.id, r.displayName);
+    return byId;
+  }, [loaded, searched]);
+  const rows = useMemo(
+    () => (view === 'tree' ? treeRows(index, new Set(matching.map((r) => r.id)), collapsed) : flatRows(matching)),
+    [view, index, matching, collapsed],
   );
-  const total = matching !== null ? matching.length : (data?.total ?? 0);
-  const shown = matching !== null ? matching.slice(0, rowLimit) : (data?.reportees ?? []);
-  const canShowMore = matching !== null || rowLimit < MAX_REPORTEE_PAGE_SIZE;
-  const hasTeam = team.status === 'success' && (total > 0 || search !== '' || query !== '');
+  const nameOfManager = useCallback((r: Reportee) => managerNameOf(r, callerId, names), [callerId, names]);
+  const toggle = useCallback((id: string, expand: boolean) => {
+    setCollapsed((current) => {
+      const next = new Set(current);
+      if (expand) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  }, []);
+
+  const total = team.status === 'success' ? (searchOnServer ? (serverSearch.list?.total ?? 0) : searched.length) : 0;
+  const everyone = team.status === 'success' ? team.first.total : 0;
+  const narrowed = search !== '' || hasFilters(filters);
+  const hasTeam = team.status === 'success' && (everyone > 0 || query !== '');
+  const TeamLayout = wide ? ReporteeTable : ReporteeCards;
 
   return (
     <section aria-labelledby="team-title" className="space-y-5">
@@ -111,10 +155,7 @@ export function TeamSection() {
               id={searchId}
               type="search"
               value={query}
-              onChange={(event) => {
-                setQuery(event.target.value);
-                setRowLimit(ROWS_PER_STEP);
-              }}
+              onChange={(event) => setQuery(event.target.value)}
               placeholder="Name, UPN, title or department"
               aria-describedby={countId}
               autoComplete="off"
@@ -145,35 +186,41 @@ export function TeamSection() {
 
       {team.status === 'success' && hasTeam && (
         <>
+          <div className="flex flex-col gap-4 lg:flex-row lg:items-end lg:justify-between">
+            <TeamFiltersBar filters={filters} counts={counts} onChange={setFilters} />
+            <TeamViewBar view={view} onView={setView} onExpandAll={() => setCollapsed(new Set())} onCollapseAll={() => setCollapsed(managerIds(index))} />
+          </div>
           <div className="flex flex-wrap items-baseline justify-between gap-2">
-            <p id={countId} className="text-sm text-slate-600" aria-live="polite" data-testid="reportee-count">
-              {countLabel(total, search !== '')}
+            <p id={countId} className="text-sm text-slate-600" aria-live="polite" data-testid="reportee-count" data-matching={matching.length}>
+              {countLabel(matching.length, searchOnServer ? total : everyone, narrowed)}
+              {team.loadingMore && ` · loading ${team.reportees.length} of ${everyone}…`}
             </p>
             <p className="text-xs text-slate-600" data-testid="reportee-freshness">
-              {freshnessLabel(team.data)}
+              {freshnessLabel(team.first)}
             </p>
           </div>
-          {shown.length === 0 ? (
-            <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-700">
-              No one in your team matches &ldquo;{search}&rdquo;.
+          {!team.complete && !team.loadingMore && (
+            <p className="rounded-md border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900" data-testid="team-partial">
+              Your team has {everyone} people, more than the {FULL_TEAM_LIMIT} this page holds at once: it shows the first{' '}
+              {MAX_REPORTEE_PAGE_SIZE}
+              {searchOnServer ? ` matches of ${total}` : ''}. Search to find anyone; filters and the tree apply to the people shown.
             </p>
-          ) : wide ? (
-            <ReporteeTable reportees={shown} eligibilityScope={team.data.eligibilityScope} onRequest={setRequestFor} />
-          ) : (
-            <ReporteeCards reportees={shown} eligibilityScope={team.data.eligibilityScope} onRequest={setRequestFor} />
           )}
-          {shown.length < total && (
-            <div className="flex flex-wrap items-center justify-between gap-4">
-              <p className="text-sm text-slate-600">
-                Showing the first {shown.length} of {total}.
-                {!canShowMore && ' Search to find someone further down.'}
-              </p>
-              {canShowMore && (
-                <Button variant="secondary" onClick={() => setRowLimit((limit) => (matching !== null ? limit + ROWS_PER_STEP : Math.min(limit + ROWS_PER_STEP, MAX_REPORTEE_PAGE_SIZE)))}>
-                  Show more
-                </Button>
-              )}
-            </div>
+          {rows.length === 0 ? (
+            <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-700">
+              {search !== '' ? <>No one in your team matches &ldquo;{search}&rdquo;</> : 'No one in your team matches these filters'}
+              {hasFilters(filters) ? ' with these filters.' : '.'}
+            </p>
+          ) : (
+            <TeamLayout
+              key={wide ? 'table' : 'cards'}
+              rows={rows}
+              tree={view === 'tree'}
+              eligibilityScope={team.first.eligibilityScope}
+              managerNameOf={nameOfManager}
+              onToggle={toggle}
+              onRequest={setRequestFor}
+            />
           )}
         </>
       )}
