@@ -31,10 +31,22 @@ export interface TeamGridProps {
 }
 
 const PAGE_STEP = 10;
+/**
+ * Up to this many rows all are rendered in the page's flow: a usual team is small, and find-in-page
+ * and printing then see everyone. Above it only the rows near the viewport are in the DOM.
+ */
+export const RENDER_ALL_UP_TO = 200;
 
 export function TeamGrid({ rows, tree, columns, renderCells, estimatedRowHeight, rowClassName, headerClassName, managerNameOf, onToggle, onRequest }: TeamGridProps) {
   const keys = useMemo(() => rows.map((row) => row.reportee.id), [rows]);
-  const { containerRef, totalHeight, items, measure, scrollToIndex } = useWindowVirtualizer(keys, estimatedRowHeight);
+  const virtual = rows.length > RENDER_ALL_UP_TO;
+  const windowed = useWindowVirtualizer(virtual ? keys : [], estimatedRowHeight);
+  const { containerRef, measure } = windowed;
+  const items = virtual ? windowed.items : rows.map((_, index) => ({ index, start: 0 }));
+  const scrollToIndex = (index: number) => {
+    if (virtual) windowed.scrollToIndex(index);
+    else containerRef.current?.querySelector<HTMLElement>(`[data-row-index="${index}"]`)?.scrollIntoView({ block: 'nearest' });
+  };
   const [activeKey, setActiveKey] = useState<string | null>(null);
   const found = activeKey === null ? -1 : keys.indexOf(activeKey);
   const active = found >= 0 ? found : 0;
@@ -122,14 +134,14 @@ export function TeamGrid({ rows, tree, columns, renderCells, estimatedRowHeight,
           {columns}
         </div>
       </div>
-      <div role="rowgroup" ref={containerRef} className="relative" style={{ height: totalHeight }}>
+      <div role="rowgroup" ref={containerRef} className="relative" style={virtual ? { height: windowed.totalHeight } : undefined}>
         {items.map(({ index, start }) => {
           const row = rows[index]!;
           const id = row.reportee.id;
           return (
             <div
               key={id}
-              ref={measure(id)}
+              ref={virtual ? measure(id) : undefined}
               role="row"
               tabIndex={index === active ? 0 : -1}
               aria-rowindex={index + 2}
@@ -137,14 +149,16 @@ export function TeamGrid({ rows, tree, columns, renderCells, estimatedRowHeight,
               aria-setsize={tree ? row.setSize : undefined}
               aria-posinset={tree ? row.posInSet : undefined}
               aria-expanded={tree && row.childCount > 0 ? row.expanded : undefined}
-              data-testid="reportee-row"
+              // A manager shown only as the way to a match is not one of the matches.
+              data-testid={row.matches ? 'reportee-row' : 'reportee-context-row'}
               data-user-id={id}
+              data-row-index={index}
               data-depth={row.reportee.depth}
               data-context={row.matches ? undefined : 'true'}
               onKeyDown={(event) => onKeyDown(event, index)}
               onFocus={() => setActiveKey(id)}
-              className={`absolute inset-x-0 top-0 outline-offset-[-2px] focus-visible:outline-2 focus-visible:outline-blue-700 ${rowClassName}`}
-              style={{ transform: `translateY(${start}px)` }}
+              className={`${virtual ? 'absolute inset-x-0 top-0' : ''} outline-offset-[-2px] focus-visible:outline-2 focus-visible:outline-blue-700 ${rowClassName}`}
+              style={virtual ? { transform: `translateY(${start}px)` } : undefined}
             >
               {renderCells({ row, tree, managerName: managerNameOf(row.reportee), onToggle: () => onToggle(id, !row.expanded) })}
             </div>

@@ -3,6 +3,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { ReporteeTable } from '@/components/reportee-table';
 import { describeCurrentRequest } from '@/components/team/pass-state';
+import { RENDER_ALL_UP_TO } from '@/components/team/team-grid';
 import {
   countFacets,
   flatRows,
@@ -125,11 +126,10 @@ describe('a pass in words', () => {
 });
 
 describe('the virtualised team list', () => {
-  it('puts only a screenful of 5,000 people in the DOM, and declares the full row count', () => {
-    const big = Array.from({ length: 5000 }, (_, i) => person(i + 1, CALLER, 1));
-    const html = renderToStaticMarkup(
+  const render = (people: Reportee[]) =>
+    renderToStaticMarkup(
       createElement(ReporteeTable, {
-        rows: flatRows(big),
+        rows: flatRows(people),
         tree: false,
         eligibilityScope: 'full',
         managerNameOf: () => 'You',
@@ -137,6 +137,14 @@ describe('the virtualised team list', () => {
         onRequest: () => {},
       }),
     );
+
+  it('renders a usual team whole', () => {
+    const html = render(Array.from({ length: RENDER_ALL_UP_TO }, (_, i) => person(i + 1, CALLER, 1)));
+    expect(html.match(/data-testid="reportee-row"/g)).toHaveLength(RENDER_ALL_UP_TO);
+  });
+
+  it('puts only a screenful of 5,000 people in the DOM, and declares the full row count', () => {
+    const html = render(Array.from({ length: 5000 }, (_, i) => person(i + 1, CALLER, 1)));
     const rendered = html.match(/data-testid="reportee-row"/g)?.length ?? 0;
     expect(rendered).toBeGreaterThan(0);
     expect(rendered).toBeLessThan(60);
