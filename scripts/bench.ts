@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only=reportees|mirror|export|verify|issue]`: benchmarks that print figures (tests
+ * `npm run bench [-- --only=reportees|mirror|export|verify|issue|team]`: benchmarks that print figures (tests
  * never assert wall-clock times). All run unless `--only` picks one. Each section's measured process
  * reports its figures as rows beside their same-run references (scripts/bench/bench-rows.ts); the
  * run ends with one table of them, the machine and the load average before and after, and a run of
@@ -41,6 +41,10 @@
  *               create and per issue, and issuances/s at each of `--concurrency` (default
  *               8,16,32,64) for `--seconds` (default 10) beside the local tenant's own cost
  *               (scripts/bench/issue-bench.ts).
+ *   team      — the team page in Chromium for a manager of 5,000 (the built portal, embedded
+ *               database): time to first rows and to everyone loaded beside the API calls alone,
+ *               scroll-through frame time and rows in the DOM beside a plain static list of the
+ *               same 5,000 names (scripts/bench/team-view-bench.ts).
  *
  * The measured code runs in a child process that trusts the local tenant's certificate through
  * NODE_EXTRA_CA_CERTS (read by Node only at start-up), exactly as `npm start` runs the portal.
@@ -157,6 +161,17 @@ async function benchIssue() {
   }
 }
 
+async function benchTeam() {
+  if (isBuildStale()) await runNextBuild();
+  const work = await mkdtemp(path.join(os.tmpdir(), 'tapbroker-team-bench-'));
+  try {
+    const cert = await ensureCertificate(work);
+    await run(['--import', 'tsx', 'scripts/bench/team-view-bench.ts', work], { NODE_EXTRA_CA_CERTS: cert.certPath, LOG_LEVEL: 'warn' });
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
 async function benchVerify() {
   const events = arg('verify-events', 200_000);
   const formats = process.argv.find((a) => a.startsWith('--formats='))?.slice('--formats='.length) ?? 'csv,jsonl';
@@ -180,7 +195,7 @@ async function benchRoundTrips(update: boolean) {
   }
 }
 
-const SECTIONS = ['reportees', 'mirror', 'export', 'verify', 'issue'] as const;
+const SECTIONS = ['reportees', 'mirror', 'export', 'verify', 'issue', 'team'] as const;
 
 /** Prints the rows the sections reported with the machine and load average; a full run writes docs/bench.md. */
 async function printTable(rowsFile: string, startedAt: Date, loadBefore: string, write: boolean) {
@@ -228,6 +243,7 @@ async function main() {
     if (only === undefined || only === 'export') await benchExport();
     if (only === undefined || only === 'verify') await benchVerify();
     if (only === undefined || only === 'issue') await benchIssue();
+    if (only === undefined || only === 'team') await benchTeam();
     await printTable(rowsFile, startedAt, loadBefore, only === undefined);
   } finally {
     await rm(work, { recursive: true, force: true });
