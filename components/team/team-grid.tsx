@@ -116,6 +116,13 @@ export function TeamGrid({ rows, tree, columns, renderCells, estimatedRowHeight,
   };
 
   return (
+    <>
+      {/* Outside the grid: a grid may own only rows and row groups. */}
+      <p id="team-grid-keys" className="sr-only">
+        {tree
+          ? 'Arrow keys move between people; right and left open and close a manager’s team; Enter requests a pass.'
+          : 'Arrow keys move between people; Enter requests a pass.'}
+      </p>
     <div
       role={tree ? 'treegrid' : 'grid'}
       aria-label="Your team"
@@ -124,11 +131,6 @@ export function TeamGrid({ rows, tree, columns, renderCells, estimatedRowHeight,
       data-testid="team-grid"
       data-view={tree ? 'tree' : 'flat'}
     >
-      <p id="team-grid-keys" className="sr-only">
-        {tree
-          ? 'Arrow keys move between people; right and left open and close a manager’s team; Enter requests a pass.'
-          : 'Arrow keys move between people; Enter requests a pass.'}
-      </p>
       <div role="rowgroup">
         <div role="row" aria-rowindex={1} className={headerClassName}>
           {columns}
@@ -166,5 +168,6 @@ export function TeamGrid({ rows, tree, columns, renderCells, estimatedRowHeight,
         })}
       </div>
     </div>
+    </>
   );
 }
