@@ -206,7 +206,17 @@ export function TeamSection() {
               {searchOnServer ? ` matches of ${total}` : ''}. Search to find anyone; filters and the tree apply to the people shown.
             </p>
           )}
-          {rows.length === 0 ? (
+          {searchOnServer && serverSearch.list === null ? (
+            serverSearch.error !== null ? (
+              <p role="alert" className="rounded-lg border border-red-200 bg-red-50 p-5 text-sm text-red-900">
+                {describeError(serverSearch.error).title}
+              </p>
+            ) : (
+              <p role="status" className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-700">
+                Searching your team…
+              </p>
+            )
+          ) : rows.length === 0 ? (
             <p className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-700">
               {search !== '' ? <>No one in your team matches &ldquo;{search}&rdquo;</> : 'No one in your team matches these filters'}
               {hasFilters(filters) ? ' with these filters.' : '.'}
