@@ -4,9 +4,15 @@
 import Link from 'next/link';
 import { usePathname, useSearchParams } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
-import { approvalsTabLabel, canReviewRequests, NAV_ITEMS, REQUESTS_CHANGED_EVENT } from '@/lib/client/navigation';
+import { canReviewRequests, NAV_ITEMS, REQUESTS_CHANGED_EVENT, waitingDescription } from '@/lib/client/navigation';
 import { parseTapRequestList } from '@/lib/client/portal-types';
 import { usePortalApi } from '@/lib/client/use-portal-api';
+
+/**
+ * The count is the tab's description, not part of its name: "Approvals" stays the link's stable
+ * accessible name, and a screen reader reads "Approvals, link, 2 waiting".
+ */
+const WAITING_ID = 'approvals-waiting-description';
 
 function isCurrent(href: string, pathname: string, view: string | null): boolean {
   const url = new URL(href, 'https://portal.invalid');
@@ -94,7 +100,7 @@ export function PortalNav({ roles }: { roles: readonly string[] }) {
               <Link
                 href={item.href}
                 aria-current={current ? 'page' : undefined}
-                aria-label={item.href === '/approvals' ? approvalsTabLabel(count) : undefined}
+                aria-describedby={count !== null && count > 0 ? WAITING_ID : undefined}
                 className={`inline-flex min-h-11 items-center gap-1.5 border-b-2 px-3 text-sm font-medium no-underline ${
                   current
                     ? 'border-blue-700 text-blue-800'
@@ -103,8 +109,11 @@ export function PortalNav({ roles }: { roles: readonly string[] }) {
               >
                 {item.label}
                 {count !== null && count > 0 && (
-                  <span aria-hidden="true" data-testid="approvals-waiting" className="rounded-full bg-blue-700 px-1.5 py-0.5 text-xs font-semibold tabular-nums text-white">
-                    {count}
+                  <span data-testid="approvals-waiting" className="rounded-full bg-blue-700 px-1.5 py-0.5 text-xs font-semibold tabular-nums text-white">
+                    <span aria-hidden="true">{count}</span>
+                    <span id={WAITING_ID} className="sr-only">
+                      {waitingDescription(count)}
+                    </span>
                   </span>
                 )}
               </Link>

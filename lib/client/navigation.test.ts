@@ -1,6 +1,6 @@
 /** Where each role lands, the Approvals tab's name and the helpdesk contact's form. */
 import { describe, expect, it } from 'vitest';
-import { APP_ROLES, approvalsTabLabel, describeHelpdeskContact, getLanding } from '@/lib/client/navigation';
+import { APP_ROLES, waitingDescription, describeHelpdeskContact, getLanding } from '@/lib/client/navigation';
 
 describe('getLanding', () => {
   it('sends admins to the dashboard, with or without reports', () => {
@@ -25,11 +25,9 @@ describe('getLanding', () => {
   });
 });
 
-describe('approvalsTabLabel', () => {
-  it('names the count only when something waits', () => {
-    expect(approvalsTabLabel(2)).toBe('Approvals, 2 waiting');
-    expect(approvalsTabLabel(0)).toBe('Approvals');
-    expect(approvalsTabLabel(null)).toBe('Approvals');
+describe('waitingDescription', () => {
+  it('says how many wait', () => {
+    expect(waitingDescription(2)).toBe('2 waiting');
   });
 });
 

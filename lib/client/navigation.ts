@@ -73,9 +73,9 @@ export function getLanding(me: { roles: readonly string[]; hasReports?: boolean 
 /** A window event: some request changed state through the portal (its counts are stale). */
 export const REQUESTS_CHANGED_EVENT = 'tap-broker:requests-changed';
 
-/** "Approvals, 2 waiting": the tab's accessible name with its count. */
-export function approvalsTabLabel(waiting: number | null): string {
-  return waiting === null || waiting === 0 ? 'Approvals' : `Approvals, ${waiting} waiting`;
+/** The Approvals tab's description of its count: "2 waiting". */
+export function waitingDescription(waiting: number): string {
+  return `${waiting} waiting`;
 }
 
 /** How to reach the helpdesk, from HELPDESK_CONTACT: a link for URLs and mailto:, else text. */
