@@ -4,7 +4,8 @@
  * gets a pass and is back on the button they started from; an approver approves from the queue;
  * an auditor filters the trail.
  *
- * Uses nestor.wilke's direct report diego.siciliani (auto-approved), which no other spec relies on.
+ * The manager is nestor.wilke with his direct report joni.sherman (auto-approved; no other spec gives
+ * her a pass); the approver's request is megan.bowen's for johanna.lorenz (four levels down: waits).
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { recordIssuedPass } from '../support/issued-passes';
@@ -33,7 +34,7 @@ test('a manager requests a pass, gets it and closes it, and focus is back on the
   await expect(page.getByRole('heading', { name: 'Your team' })).toBeVisible();
 
   await tabTo(page, page.getByRole('searchbox'));
-  await page.keyboard.type('Diego');
+  await page.keyboard.type('Joni');
   const opener = page.getByRole('button', { name: 'Request pass' }).filter({ visible: true });
   await expect(opener).toHaveCount(1);
   await tabTo(page, opener);
@@ -69,7 +70,7 @@ test('a manager requests a pass, gets it and closes it, and focus is back on the
 });
 
 test('an approver approves a request from the queue with the keyboard', async ({ page, request }) => {
-  const pending = await createTapRequest(request, 'alex.wilber@contoso.test', 'diego.siciliani@contoso.test');
+  const pending = await createTapRequest(request, 'megan.bowen@contoso.test', 'johanna.lorenz@contoso.test');
   expect(pending.status).toBe('pending_approval');
   await signIn(page, userByUpn(seed, 'kim.akers@contoso.test'));
   await expect(page).toHaveURL(/\/approvals$/);
@@ -79,7 +80,7 @@ test('an approver approves a request from the queue with the keyboard', async ({
   await tabTo(page, row.getByRole('button', { name: 'Approve' }));
   await page.keyboard.press('Enter');
   await expect(row).toHaveCount(0);
-  expect((await getTapRequest(request, 'alex.wilber@contoso.test', pending.id)).status).toBe('approved');
+  expect((await getTapRequest(request, 'megan.bowen@contoso.test', pending.id)).status).toBe('approved');
   // Focus is not dropped to the top of the page: it stays in the queue.
   expect(await page.evaluate(() => document.activeElement !== document.body && document.activeElement !== null)).toBe(true);
 });

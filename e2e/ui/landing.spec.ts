@@ -5,7 +5,7 @@
  * tab row on a phone keeps every tab reachable, and a new hire's request dialog keeps Submit in view
  * at 1280×800. axe runs on each new view.
  *
- * Pending requests made here are alex.wilber's for diego.siciliani (no other spec uses Diego), and
+ * Pending requests made here are megan.bowen's for johanna.lorenz (four levels down: they wait), and
  * are decided before the test ends.
  */
 import { expect, test, type Page } from '@playwright/test';
@@ -38,8 +38,8 @@ test.describe('at desktop width', () => {
   test.use({ viewport: { width: 1280, height: 800 } });
 
   test('an approver without reports lands on Approvals, whose tab counts what waits and follows a decision', async ({ page, request }) => {
-    const first = await createTapRequest(request, 'alex.wilber@contoso.test', 'diego.siciliani@contoso.test');
-    const second = await createTapRequest(request, 'alex.wilber@contoso.test', 'diego.siciliani@contoso.test');
+    const first = await createTapRequest(request, 'megan.bowen@contoso.test', 'johanna.lorenz@contoso.test');
+    const second = await createTapRequest(request, 'megan.bowen@contoso.test', 'johanna.lorenz@contoso.test');
     expect([first.status, second.status]).toEqual(['pending_approval', 'pending_approval']);
     try {
       const waiting = await waitingForApprover(page, APPROVER);
@@ -62,7 +62,7 @@ test.describe('at desktop width', () => {
     } finally {
       // Leave nothing waiting for the specs after this one.
       for (const { id } of [first, second]) {
-        const current = (await listTapRequests(request, 'alex.wilber@contoso.test')).find((r) => r.id === id);
+        const current = (await listTapRequests(request, 'megan.bowen@contoso.test')).find((r) => r.id === id);
         if (current?.status === 'pending_approval') {
           const res = await asUser(request, ADMIN).post(`/api/tap-requests/${id}/deny`, { reason: 'Landing spec clean-up.' });
           expect(res.status()).toBe(200);
