@@ -50,7 +50,7 @@ function GetAPassHelp({ me }: { me: Me }) {
       <SectionHeading
         id="help-title"
         title="Getting a pass"
-        description="No one reports to you in the directory, so there is no team here for you to request passes for."
+        description="No one reports to you in the directory. There is no team here for you to request passes for."
       />
       <div className="space-y-4 rounded-lg border border-slate-200 bg-white p-5 text-sm text-slate-800 shadow-sm sm:p-6">
         <h3 className="font-semibold text-slate-900">Need a Temporary Access Pass for yourself?</h3>
