@@ -151,7 +151,7 @@ test.describe('at phone width', () => {
     await expect(page.getByTestId('nav-more-start')).toBeVisible();
     // Every tab can be brought into view and used.
     for (let i = 0; i < names.length; i += 1) {
-      await links.nth(i).scrollIntoViewIfNeeded();
+      await links.nth(i).evaluate((link) => link.scrollIntoView({ block: 'nearest', inline: 'center' }));
       await expect(links.nth(i)).toBeInViewport({ ratio: 1 });
     }
     await expectAxeClean(page, 'phone tab row');
