@@ -1,6 +1,11 @@
-import { TeamSection } from '@/components/team-section';
+import { Suspense } from 'react';
+import { HomeSection } from '@/components/home-section';
 
-/** Team: everyone who reports to the signed-in manager, and "Request pass". */
-export default function TeamPage() {
-  return <TeamSection />;
+/** `/`: each person's landing page — the team, their role's work, or how to get a pass. */
+export default function HomePage() {
+  return (
+    <Suspense>
+      <HomeSection />
+    </Suspense>
+  );
 }

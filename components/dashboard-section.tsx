@@ -1,7 +1,9 @@
 // The dashboard page: passes, requests and refusals of the last 30 days, for auditors and admins.
 'use client';
 
+import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { AuditVerifyBadge } from '@/components/audit-verify-badge';
 import { Button } from '@/components/button';
 import { ChartBarList } from '@/components/chart-bar-list';
 import { ChartDailyBars } from '@/components/chart-daily-bars';
@@ -10,7 +12,7 @@ import { ListSkeleton, SectionHeading } from '@/components/section-parts';
 import { formatDuration, parseDashboardStats, type DashboardStats } from '@/lib/client/audit-types';
 import { formatDateTime, formatElapsed, formatReason, formatStatus } from '@/lib/client/format';
 import { useMe } from '@/lib/client/me-context';
-import { canReadAudit } from '@/lib/client/navigation';
+import { APP_ROLES, canReadAudit } from '@/lib/client/navigation';
 import type { TapRequestStatus } from '@/lib/client/portal-types';
 import { usePortalQuery } from '@/lib/client/use-portal-api';
 
@@ -18,6 +20,16 @@ const STATUSES: readonly string[] = ['pending_approval', 'approved', 'denied', '
 
 function isStatus(value: string): value is TapRequestStatus {
   return STATUSES.includes(value);
+}
+
+/** Below this many issued passes a 95th percentile is one or two of them, not a statement about "95 in 100". */
+export const MIN_SAMPLES_FOR_PERCENTILE = 20;
+
+/** The note under the 95th percentile: the figure's meaning, or plainly how few it rests on. */
+export function percentileNote(measured: number): string {
+  if (measured >= MIN_SAMPLES_FOR_PERCENTILE) return '95 in 100 passes were issued within this time';
+  if (measured === 0) return 'No passes issued yet';
+  return `${measured} pass${measured === 1 ? '' : 'es'} so far: too few for a percentile to mean much`;
 }
 
 /** "Dashboard": the last 30 days at a glance. Auditors and admins. */
@@ -39,6 +51,8 @@ export function DashboardSection() {
 
 function Dashboard() {
   const stats = usePortalQuery('/api/dashboard', parseDashboardStats);
+  const me = useMe();
+  const isAdmin = me.status === 'success' && me.data.roles.includes(APP_ROLES.admin);
   return (
     <section aria-labelledby="dashboard-title" className="space-y-5">
       <SectionHeading
@@ -62,6 +76,7 @@ function Dashboard() {
           </Button>
         </div>
       )}
+      {stats.status === 'success' && isAdmin && <AttentionPanel stats={stats.data} />}
       {stats.status === 'success' && <DashboardBody stats={stats.data} />}
     </section>
   );
@@ -85,6 +100,59 @@ function Panel({ id, title, description, children }: { id: string; title: string
       </h3>
       {description !== undefined && <p className="mt-0.5 text-xs text-slate-600">{description}</p>}
       <div className="mt-4">{children}</div>
+    </section>
+  );
+}
+
+function AttentionItem({ testId, count, children, href, linkText }: { testId: string; count: number; children: ReactNode; href: string; linkText: string }) {
+  return (
+    <li data-testid={testId} data-value={count} className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1 py-2">
+      <span className={count > 0 ? 'font-medium text-slate-900' : 'text-slate-600'}>
+        <span className="tabular-nums">{count}</span> {children}
+      </span>
+      {count > 0 && (
+        <Link href={href} className="text-sm font-medium text-blue-800 underline">
+          {linkText}
+        </Link>
+      )}
+    </li>
+  );
+}
+
+/**
+ * An administrator's landing: what needs them now — requests waiting, issuances that failed or
+ * hang, mails that could not be sent, and whether the audit chain holds.
+ */
+function AttentionPanel({ stats }: { stats: DashboardStats }) {
+  const { attention, approvalsWaiting } = stats;
+  const total = approvalsWaiting.count + attention.failedIssuances + attention.stuckIssuances + attention.failedNotifications;
+  return (
+    <section aria-labelledby="attention-title" data-testid="attention-panel" className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:p-5">
+      <div className="flex flex-col gap-3 lg:flex-row lg:items-start lg:justify-between">
+        <div className="min-w-0 flex-1">
+          <h3 id="attention-title" className="font-semibold text-slate-900">
+            Needs your attention
+          </h3>
+          <p className="mt-0.5 text-xs text-slate-600">{total === 0 ? 'Nothing is waiting for you.' : 'Open each to deal with it.'}</p>
+          <ul className="mt-2 divide-y divide-slate-100 text-sm">
+            <AttentionItem testId="attention-approvals" count={approvalsWaiting.count} href="/approvals" linkText="Open Approvals">
+              {approvalsWaiting.count === 1 ? 'request waits' : 'requests wait'} for approval
+            </AttentionItem>
+            <AttentionItem testId="attention-failed" count={attention.failedIssuances} href="/audit" linkText="See the audit trail">
+              {attention.failedIssuances === 1 ? 'issuance' : 'issuances'} failed in the last {stats.windowDays} days
+            </AttentionItem>
+            <AttentionItem testId="attention-stuck" count={attention.stuckIssuances} href="/audit" linkText="See the audit trail">
+              {attention.stuckIssuances === 1 ? 'issuance is' : 'issuances are'} stuck, waiting for the reconciler
+            </AttentionItem>
+            <AttentionItem testId="attention-mail" count={attention.failedNotifications} href="/audit" linkText="See the audit trail">
+              notification {attention.failedNotifications === 1 ? 'mail' : 'mails'} could not be sent in the last {stats.windowDays} days
+            </AttentionItem>
+          </ul>
+        </div>
+        <div className="lg:w-72">
+          <AuditVerifyBadge />
+        </div>
+      </div>
     </section>
   );
 }
@@ -121,7 +189,7 @@ function DashboardBody({ stats }: { stats: DashboardStats }) {
           label="Request to issue, 95th percentile"
           value={p95Seconds === null ? '—' : formatDuration(p95Seconds)}
           rawValue={p95Seconds}
-          note="95 in 100 passes were issued within this time"
+          note={percentileNote(issuedMeasured)}
         />
       </dl>
 

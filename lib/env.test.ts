@@ -87,6 +87,27 @@ describe('parseEnv', () => {
     }
   });
 
+  it('reads PORTAL_URL as an http(s) URL without a trailing slash, null when unset', () => {
+    expect(parseEnv(base({})).portalUrl).toBeNull();
+    expect(parseEnv(base({ PORTAL_URL: '' })).portalUrl).toBeNull();
+    expect(parseEnv(base({ PORTAL_URL: 'https://tap.contoso.com/' })).portalUrl).toBe('https://tap.contoso.com');
+    expect(parseEnv(base({ PORTAL_URL: 'https://intranet.contoso.com/tap' })).portalUrl).toBe('https://intranet.contoso.com/tap');
+    expect(parseEnv(base({ PORTAL_URL: 'http://localhost:3000' })).portalUrl).toBe('http://localhost:3000');
+    for (const bad of ['tap.contoso.com', 'ftp://tap.contoso.com', 'https://tap.contoso.com/?a=1', 'https://tap.contoso.com/#x']) {
+      expect(issuesOf(base({ PORTAL_URL: bad })), bad).toEqual(['PORTAL_URL: must be an http(s) URL without query or fragment, e.g. https://tap.contoso.com']);
+    }
+  });
+
+  it('reads HELPDESK_CONTACT as a short text, trimmed, null when unset', () => {
+    expect(parseEnv(base({})).helpdeskContact).toBeNull();
+    expect(parseEnv(base({ HELPDESK_CONTACT: '  ' })).helpdeskContact).toBeNull();
+    expect(parseEnv(base({ HELPDESK_CONTACT: ' mailto:helpdesk@contoso.com ' })).helpdeskContact).toBe('mailto:helpdesk@contoso.com');
+    expect(parseEnv(base({ HELPDESK_CONTACT: 'IT helpdesk, +1 555 0100' })).helpdeskContact).toBe('IT helpdesk, +1 555 0100');
+    expect(issuesOf(base({ HELPDESK_CONTACT: 'x'.repeat(201) }))).toEqual([
+      'HELPDESK_CONTACT: must be at most 200 characters (a URL, a mailto: link or a short text)',
+    ]);
+  });
+
   it('reads ORG_MIRROR_SYNC_SECONDS as whole seconds from 0 (off) to 86400, 60 when unset', () => {
     expect(parseEnv(base({ ORG_MIRROR_SYNC_SECONDS: '' })).orgMirrorSyncSeconds).toBe(60);
     expect(parseEnv(base({ ORG_MIRROR_SYNC_SECONDS: '0' })).orgMirrorSyncSeconds).toBe(0);

@@ -111,6 +111,16 @@ export interface Env {
    * out together as one digest; 0 = one mail per request.
    */
   mail: { sender: string | null; approverAddresses: string[]; digestMinutes: number };
+  /**
+   * PORTAL_URL: where people open the portal (origin and optional base path, no trailing slash), so
+   * notification mails can link to it; null = mails name the portal without a link.
+   */
+  portalUrl: string | null;
+  /**
+   * HELPDESK_CONTACT: who to ask for a pass when no manager of yours can (a URL, a mailto: link or
+   * plain text such as a phone number), shown to signed-in users; null = not shown.
+   */
+  helpdeskContact: string | null;
 }
 
 export class EnvError extends Error {
@@ -218,6 +228,14 @@ const rawSchema = z
       if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `must be comma-separated mail addresses (not: ${bad.join(', ')})` });
       return [...new Set(list.map((a) => a.toLowerCase()))];
     }),
+    PORTAL_URL: optional(
+      z
+        .string()
+        .trim()
+        .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol) && new URL(v).search === '' && new URL(v).hash === '', 'must be an http(s) URL without query or fragment, e.g. https://tap.contoso.com'),
+    ).transform((v) => (v === undefined ? null : v.replace(/\/+$/, ''))),
+    // Shown as text or as a link, never as HTML; the cap keeps it a contact, not a page.
+    HELPDESK_CONTACT: optional(z.string().trim().max(200, 'must be at most 200 characters (a URL, a mailto: link or a short text)')).transform((v) => v ?? null),
     MAIL_DIGEST_MINUTES: optional(
       z.coerce.number({ error: 'must be a whole number of minutes from 0 to 60' }).int('must be a whole number of minutes from 0 to 60').min(0, 'must be a whole number of minutes from 0 to 60').max(60, 'must be a whole number of minutes from 0 to 60'),
     ).transform((v) => v ?? 5),
@@ -367,6 +385,8 @@ export function parseEnv(source: RawEnv): Env {
       approverAddresses: raw.MAIL_SENDER === undefined ? [] : raw.APPROVER_NOTIFICATION_ADDRESSES,
       digestMinutes: raw.MAIL_DIGEST_MINUTES,
     },
+    portalUrl: raw.PORTAL_URL,
+    helpdeskContact: raw.HELPDESK_CONTACT,
   };
 }
 

@@ -112,3 +112,52 @@ describe('getDashboardStats', () => {
     expect(before.refusalsByReason).toEqual([]);
   });
 });
+
+describe('getDashboardStats: what needs an administrator', () => {
+  let own: TestDb;
+
+  beforeAll(async () => {
+    own = await createTestDb();
+  }, 60_000);
+
+  afterAll(async () => {
+    await own?.close();
+  });
+
+  it('counts failed issuances in the window, issuances stuck past the reconciler, and mails given up on', async () => {
+    const base = {
+      requesterId: 'm-a',
+      requesterDisplayName: 'Alex',
+      targetUserId: 'target-1',
+      targetDisplayName: 'Target One',
+      justification: 'laptop reset after travel',
+      lifetimeInMinutes: 60,
+      isUsableOnce: true,
+      chain: ['m-a'],
+      depth: 1,
+      policyVersion: 1,
+    };
+    const empty = await getDashboardStats({ roles: [APP_ROLES.admin] }, own.prisma, { now: NOW });
+    expect(empty.attention).toEqual({ failedIssuances: 0, stuckIssuances: 0, failedNotifications: 0 });
+
+    await own.prisma.tapRequest.createMany({
+      data: [
+        { ...base, status: 'failed', createdAt: at('2026-03-14T09:00:00.000Z') },
+        // Older than the window: no longer news.
+        { ...base, status: 'failed', createdAt: at('2026-01-01T09:00:00.000Z') },
+        // Stuck: its intent is 10 minutes old. Not stuck: one a minute old, still within a live call's reach.
+        { ...base, status: 'issuing', createdAt: at('2026-03-15T11:00:00.000Z'), intentAt: new Date(NOW.getTime() - minutes(10)) },
+        { ...base, status: 'issuing', createdAt: at('2026-03-15T11:00:00.000Z'), intentAt: new Date(NOW.getTime() - minutes(1)) },
+      ],
+    });
+    await own.prisma.notification.createMany({
+      data: [
+        { kind: 'approval_requested', recipientAddress: 'a@contoso.test', subject: 's', bodyText: 't', bodyHtml: 'h', status: 'failed', createdAt: at('2026-03-15T10:00:00.000Z') },
+        { kind: 'approval_requested', recipientAddress: 'b@contoso.test', subject: 's', bodyText: 't', bodyHtml: 'h', status: 'sent', createdAt: at('2026-03-15T10:00:00.000Z') },
+      ],
+    });
+
+    const stats = await getDashboardStats({ roles: [APP_ROLES.admin] }, own.prisma, { now: NOW });
+    expect(stats.attention).toEqual({ failedIssuances: 1, stuckIssuances: 1, failedNotifications: 1 });
+  });
+});

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { hasAnyRole, type Actor } from '@/lib/auth/actor';
 import { BrokerError } from '@/lib/core/errors';
 import type { Prisma, PrismaClient } from '@/lib/db/generated/client';
+import { DEFAULT_RECONCILE_AFTER_MS } from '@/lib/broker/reconcile-tap-requests';
 
 /**
  * The figures of the auditors' and admins' dashboard (`GET /api/dashboard`, `getDashboardStats`),
@@ -25,6 +26,7 @@ const statsSchema = z.strictObject({
   approvalsWaiting: z.strictObject({ count, oldestCreatedAt: z.string().nullable() }),
   topRequesters: z.array(z.strictObject({ requesterId: z.string(), displayName: z.string().nullable(), count })),
   refusalsByReason: z.array(z.strictObject({ reason: z.string(), count })),
+  attention: z.strictObject({ failedIssuances: count, stuckIssuances: count, failedNotifications: count }),
 });
 
 export interface DashboardStats {
@@ -47,6 +49,12 @@ export interface DashboardStats {
    * `target-ineligible` refusal, else the refusal's code (`not-in-reporting-chain`, `rate-limited`…).
    */
   refusalsByReason: { reason: string; count: number }[];
+  /**
+   * What needs an administrator now: passes whose issuance failed (requests made in the window),
+   * issuances stuck in `issuing` past the reconciler's wait (whenever they started), and mails the
+   * dispatcher gave up on (queued in the window).
+   */
+  attention: { failedIssuances: number; stuckIssuances: number; failedNotifications: number };
 }
 
 /**
@@ -68,6 +76,8 @@ export async function getDashboardStats(
   const now = options.now ?? new Date();
   const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   const from = new Date(today.getTime() - (DASHBOARD_WINDOW_DAYS - 1) * 86_400_000);
+  // An intent older than this has outlived any live Graph call: the reconciler should have resolved it.
+  const stuckBefore = new Date(now.getTime() - DEFAULT_RECONCILE_AFTER_MS);
 
   // Returned as text and parsed with zod: the shape is checked rather than trusted, whichever
   // driver (pg or PGlite) runs it.
@@ -116,6 +126,15 @@ export async function getDashboardStats(
         ) AS r(reason) ON true
         WHERE e.type = 'tap_request.refused' AND e.at >= ${from}::timestamptz AND e.at < ${now}::timestamptz
         GROUP BY 1
+      ),
+      attention AS (
+        SELECT
+          (SELECT count(*) FROM tap_request
+            WHERE status = 'failed' AND created_at >= ${from}::timestamptz AND created_at < ${now}::timestamptz) AS failed,
+          (SELECT count(*) FROM tap_request
+            WHERE status = 'issuing' AND (intent_at IS NULL OR intent_at <= ${stuckBefore}::timestamptz)) AS stuck,
+          (SELECT count(*) FROM notification
+            WHERE status = 'failed' AND created_at >= ${from}::timestamptz AND created_at < ${now}::timestamptz) AS mails
       )
     SELECT json_build_object(
       'from', to_char(${from}::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
@@ -125,7 +144,8 @@ export async function getDashboardStats(
       'approvalsWaiting', (SELECT json_build_object('count', count, 'oldestCreatedAt',
          to_char(oldest AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) FROM waiting),
       'topRequesters', (SELECT coalesce(json_agg(json_build_object('requesterId', requester_id, 'displayName', display_name, 'count', count) ORDER BY count DESC, requester_id), '[]'::json) FROM requesters),
-      'refusalsByReason', (SELECT coalesce(json_agg(json_build_object('reason', reason, 'count', count) ORDER BY count DESC, reason), '[]'::json) FROM refusals)
+      'refusalsByReason', (SELECT coalesce(json_agg(json_build_object('reason', reason, 'count', count) ORDER BY count DESC, reason), '[]'::json) FROM refusals),
+      'attention', (SELECT json_build_object('failedIssuances', failed, 'stuckIssuances', stuck, 'failedNotifications', mails) FROM attention)
     )::text AS stats`;
   const text = rows[0]?.stats;
   if (text === undefined) throw new Error('the dashboard query returned no row');

@@ -34,12 +34,53 @@ export interface NavItem {
   isVisible: (roles: readonly string[]) => boolean;
 }
 
+/**
+ * `/` chooses the page from who you are ({@link getLanding}); this asks for the team whatever
+ * the role, so the Team tab always shows the team.
+ */
+export const TEAM_HREF = '/?view=team';
+
 /** In display order. Consoles for auditors and admins join this list. */
 export const NAV_ITEMS: readonly NavItem[] = [
-  { href: '/', label: 'Team', isVisible: () => true },
+  { href: TEAM_HREF, label: 'Team', isVisible: () => true },
   { href: '/requests', label: 'My requests', isVisible: () => true },
   { href: '/approvals', label: 'Approvals', isVisible: canReviewRequests },
   { href: '/dashboard', label: 'Dashboard', isVisible: canReadAudit },
   { href: '/audit', label: 'Audit', isVisible: canReadAudit },
   { href: '/policy', label: 'Policy', isVisible: canChangePolicy },
 ];
+
+/**
+ * Where `/` takes someone: `team` (the team list), `help` (how to get a pass of your own) or
+ * another page (`go`).
+ */
+export type Landing = { kind: 'team' } | { kind: 'help' } | { kind: 'go'; path: '/dashboard' | '/approvals' | '/audit' };
+
+/**
+ * Each role lands where its work is: admins on the dashboard (what needs them), managers on their
+ * team, approvers without reports on the queue, auditors without reports on the trail; someone
+ * with neither reports nor a role on the help page. `hasReports` unknown (Graph did not say)
+ * counts as a team, the page that works for everyone.
+ */
+export function getLanding(me: { roles: readonly string[]; hasReports?: boolean | undefined }): Landing {
+  if (me.roles.includes(APP_ROLES.admin)) return { kind: 'go', path: '/dashboard' };
+  if (me.hasReports !== false) return { kind: 'team' };
+  if (canReviewRequests(me.roles)) return { kind: 'go', path: '/approvals' };
+  if (canReadAudit(me.roles)) return { kind: 'go', path: '/audit' };
+  return { kind: 'help' };
+}
+
+/** A window event: some request changed state through the portal (its counts are stale). */
+export const REQUESTS_CHANGED_EVENT = 'tap-broker:requests-changed';
+
+/** The Approvals tab's description of its count: "2 waiting". */
+export function waitingDescription(waiting: number): string {
+  return `${waiting} waiting`;
+}
+
+/** How to reach the helpdesk, from HELPDESK_CONTACT: a link for URLs and mailto:, else text. */
+export function describeHelpdeskContact(contact: string): { kind: 'link'; href: string; text: string } | { kind: 'text'; text: string } {
+  if (/^mailto:[^\s]+$/i.test(contact)) return { kind: 'link', href: contact, text: contact.slice('mailto:'.length) };
+  if (/^https?:\/\/[^\s]+$/i.test(contact) && URL.canParse(contact)) return { kind: 'link', href: contact, text: contact };
+  return { kind: 'text', text: contact };
+}

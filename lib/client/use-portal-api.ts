@@ -6,6 +6,7 @@ import { useMsal } from '@azure/msal-react';
 import { useCallback, useEffect, useState } from 'react';
 import { apiFetch, type ApiFetchOptions } from '@/lib/client/api-fetch';
 import { getApiAccessToken, InteractionRedirectingError } from '@/lib/client/msal';
+import { REQUESTS_CHANGED_EVENT } from '@/lib/client/navigation';
 import { usePortalConfig } from '@/lib/client/portal-context';
 
 export type PortalApiCall = (path: string, options?: Omit<ApiFetchOptions, 'getAccessToken'>) => Promise<unknown>;
@@ -15,7 +16,12 @@ export function usePortalApi(): PortalApiCall {
   const { instance } = useMsal();
   const { scopes } = usePortalConfig();
   return useCallback(
-    (path, options) => apiFetch(path, { ...options, getAccessToken: () => getApiAccessToken(instance, scopes) }),
+    async (path, options) => {
+      const body = await apiFetch(path, { ...options, getAccessToken: () => getApiAccessToken(instance, scopes) });
+      // Counts shown elsewhere (the Approvals tab) follow any change a request went through here.
+      if ((options?.method ?? 'GET') !== 'GET' && path.startsWith('/api/tap-requests')) window.dispatchEvent(new Event(REQUESTS_CHANGED_EVENT));
+      return body;
+    },
     [instance, scopes],
   );
 }

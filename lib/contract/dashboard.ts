@@ -16,4 +16,11 @@ export const dashboardStatsSchema = z.object({
   approvalsWaiting: z.object({ count, oldestCreatedAt: z.nullable(isoDateTimeSchema) }),
   topRequesters: z.array(z.object({ requesterId: z.string(), displayName: z.nullable(z.string()), count })),
   refusalsByReason: z.array(z.object({ reason: z.string(), count })).check(z.describe('Each eligibility reason of a refusal, else its code.')),
+  attention: z
+    .object({
+      failedIssuances: count.check(z.describe('Requests made in the window whose issuance failed.')),
+      stuckIssuances: count.check(z.describe('Requests still `issuing` past the reconciler\'s wait, whenever they started.')),
+      failedNotifications: count.check(z.describe('Mails queued in the window that the dispatcher gave up on.')),
+    })
+    .check(z.describe('What needs an administrator now.')),
 });

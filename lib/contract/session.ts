@@ -20,6 +20,15 @@ export const meSchema = z.object({
   displayName: z.string(),
   userPrincipalName: z.string(),
   roles: z.array(appRoleSchema).check(z.describe('The portal app roles in the token, sorted.')),
+  manager: z.optional(
+    z.nullable(z.object({ displayName: z.string(), userPrincipalName: z.string() })).check(
+      z.describe('Extension: who can request a pass for the caller (their manager in Graph); null when there is none, absent when Graph could not say.'),
+    ),
+  ),
+  hasReports: z.optional(z.boolean().check(z.describe('Extension: whether anyone reports to the caller directly; absent when Graph could not say.'))),
+  helpdeskContact: z.optional(
+    z.nullable(z.string()).check(z.describe('Extension: HELPDESK_CONTACT — a URL, a mailto: link or text naming who else gives a pass; null when not configured.')),
+  ),
 });
 
 export type Me = z.infer<typeof meSchema>;

@@ -378,6 +378,10 @@ describe('foundation API routes', () => {
         displayName: expect.any(String),
         userPrincipalName: `${caller}@test.contoso.test`,
         roles: { approver: ['TapBroker.Approver'], auditor: ['TapBroker.Auditor'], admin: ['TapBroker.Admin'] }[caller as string] ?? [],
+        // Extensions from Graph: who can request a pass for the caller, and whether anyone reports to them.
+        manager: caller === 'manager' ? { displayName: 'Ann Admin', userPrincipalName: 'admin@test.contoso.test' } : null,
+        hasReports: caller === 'manager' || caller === 'admin',
+        helpdeskContact: null,
       });
     }
   });

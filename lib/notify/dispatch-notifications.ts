@@ -212,6 +212,7 @@ async function composeMail(db: PrismaClient, group: Notification[]): Promise<{ s
   const requests = new Map((await db.tapRequest.findMany({ where: { id: { in: requestIds } } })).map((r) => [r.id, r]));
   const digest = renderApprovalDigest(
     group.map((row) => ({ request: (row.tapRequestId === null ? undefined : requests.get(row.tapRequestId)) ?? null, requestId: row.tapRequestId, fallbackSubject: row.subject })),
+    { portalUrl: getEnv().portalUrl },
   );
   return { subject: digest.subject, html: digest.html };
 }

@@ -17,9 +17,10 @@ import { renderNotification, type NotifiableRequest, type NotificationKind, type
  * Approver rows are paced when MAIL_DIGEST_MINUTES is above 0 (see {@link enqueueApprovalRows}).
  */
 export async function enqueueNotifications(tx: Prisma.TransactionClient, kind: NotificationKind, request: NotifiableRequest): Promise<number> {
-  const { sender, approverAddresses, digestMinutes } = getEnv().mail;
+  const env = getEnv();
+  const { sender, approverAddresses, digestMinutes } = env.mail;
   if (sender === null) return 0;
-  const message = renderNotification(kind, request);
+  const message = renderNotification(kind, request, { portalUrl: env.portalUrl });
   if (kind === 'approval_requested') {
     if (approverAddresses.length === 0) return 0;
     if (digestMinutes > 0) return enqueueApprovalRows(tx, request.id, approverAddresses, message, digestMinutes);

@@ -85,15 +85,41 @@ function htmlTable(rows: [string, string][]): string {
   ].join('\n');
 }
 
+/**
+ * Where a message points into the portal: PORTAL_URL (lib/env.ts) and a page under it. Null
+ * `portalUrl`: the message names the page without a link.
+ */
+export interface PortalLink {
+  portalUrl: string | null;
+}
+
+interface PageLink {
+  label: string;
+  href: string;
+}
+
+/** `null` without a PORTAL_URL; the path is ours, so only the configured base needs trusting. */
+function pageLink(links: PortalLink, path: '/approvals' | '/requests', label: string): PageLink | null {
+  return links.portalUrl === null ? null : { label, href: `${links.portalUrl}${path}` };
+}
+
+function linkText(link: PageLink | null): string[] {
+  return link === null ? [] : [`${link.label}: ${link.href}`];
+}
+
+function linkHtml(link: PageLink | null): string[] {
+  return link === null ? [] : [`<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a></p>`];
+}
+
 /** A paragraph list rendered to both forms; `[label, value]` rows become a small table in HTML. */
-function render(subject: string, intro: string, rows: [string, string][], closing: string[]): RenderedMessage {
-  const text = [intro, '', ...rows.map(([label, value]) => `${label}: ${value}`), '', ...closing, '', '— TAP Broker (automatic message; do not reply)'].join('\n');
-  const html = [HTML_HEAD, `<p>${escapeHtml(intro)}</p>`, htmlTable(rows), ...closing.map((line) => `<p>${escapeHtml(line)}</p>`), HTML_FOOT].join('\n');
+function render(subject: string, intro: string, rows: [string, string][], closing: string[], link: PageLink | null = null): RenderedMessage {
+  const text = [intro, '', ...rows.map(([label, value]) => `${label}: ${value}`), '', ...closing, ...linkText(link), '', '— TAP Broker (automatic message; do not reply)'].join('\n');
+  const html = [HTML_HEAD, `<p>${escapeHtml(intro)}</p>`, htmlTable(rows), ...closing.map((line) => `<p>${escapeHtml(line)}</p>`), ...linkHtml(link), HTML_FOOT].join('\n');
   return { subject: oneLine(`${SUBJECT_PREFIX}${subject}`), text, html };
 }
 
 /** To approvers: a request waits for a decision. */
-export function renderApprovalRequested(r: NotifiableRequest): RenderedMessage {
+export function renderApprovalRequested(r: NotifiableRequest, links: PortalLink = { portalUrl: null }): RenderedMessage {
   return render(
     `approval needed for a pass for ${r.targetDisplayName}`,
     `${requesterName(r)} asks for a Temporary Access Pass for ${targetName(r)}. The request waits for an approver.`,
@@ -106,6 +132,7 @@ export function renderApprovalRequested(r: NotifiableRequest): RenderedMessage {
       ['Request id', r.id],
     ],
     ['Approve or deny it under Approvals in the TAP Broker portal. Nobody may decide their own request or a pass for themselves.'],
+    pageLink(links, '/approvals', 'Open Approvals'),
   );
 }
 
@@ -145,8 +172,9 @@ function digestItem(entry: DigestEntry): { heading: string; rows: [string, strin
  * To an approver: several requests that waited together, in one mail (oldest first). Built like the
  * single mail — the same escaping, nothing the database does not hold, so never a pass.
  */
-export function renderApprovalDigest(entries: DigestEntry[]): RenderedMessage {
+export function renderApprovalDigest(entries: DigestEntry[], links: PortalLink = { portalUrl: null }): RenderedMessage {
   const items = entries.map(digestItem);
+  const link = pageLink(links, '/approvals', 'Open Approvals');
   const intro = `${entries.length} requests for a Temporary Access Pass wait for an approver.`;
   const closing = 'Approve or deny them under Approvals in the TAP Broker portal. Nobody may decide their own request or a pass for themselves.';
   const text = [
@@ -154,6 +182,7 @@ export function renderApprovalDigest(entries: DigestEntry[]): RenderedMessage {
     '',
     ...items.flatMap((item, i) => [`${i + 1}. ${item.heading}`, ...item.rows.map(([label, value]) => `   ${label}: ${value}`), '']),
     closing,
+    ...linkText(link),
     '',
     '— TAP Broker (automatic message; do not reply)',
   ].join('\n');
@@ -164,13 +193,14 @@ export function renderApprovalDigest(entries: DigestEntry[]): RenderedMessage {
     ...items.map((item) => `<li><p><strong>${escapeHtml(item.heading)}</strong></p>\n${htmlTable(item.rows)}</li>`),
     '</ol>',
     `<p>${escapeHtml(closing)}</p>`,
+    ...linkHtml(link),
     HTML_FOOT,
   ].join('\n');
   return { subject: oneLine(`${SUBJECT_PREFIX}${entries.length} requests wait for approval`), text, html };
 }
 
 /** To the requester: an approver approved the request. */
-export function renderRequestApproved(r: NotifiableRequest): RenderedMessage {
+export function renderRequestApproved(r: NotifiableRequest, links: PortalLink = { portalUrl: null }): RenderedMessage {
   return render(
     `your request for ${r.targetDisplayName} was approved`,
     `${deciderName(r)} approved your request for a Temporary Access Pass for ${targetName(r)}.`,
@@ -182,6 +212,7 @@ export function renderRequestApproved(r: NotifiableRequest): RenderedMessage {
       ['Request id', r.id],
     ],
     ['Open My requests in the TAP Broker portal to issue the pass. It is shown to you once; hand it to the person yourself.'],
+    pageLink(links, '/requests', 'Open My requests'),
   );
 }
 
@@ -223,12 +254,13 @@ export function renderPassIssued(r: NotifiableRequest): RenderedMessage {
   );
 }
 
-export function renderNotification(kind: NotificationKind, r: NotifiableRequest): RenderedMessage {
+/** The message of `kind` about `r`; `links` gives the portal address the approval mails link to. */
+export function renderNotification(kind: NotificationKind, r: NotifiableRequest, links: PortalLink = { portalUrl: null }): RenderedMessage {
   switch (kind) {
     case 'approval_requested':
-      return renderApprovalRequested(r);
+      return renderApprovalRequested(r, links);
     case 'request_approved':
-      return renderRequestApproved(r);
+      return renderRequestApproved(r, links);
     case 'request_denied':
       return renderRequestDenied(r);
     case 'pass_issued':

@@ -172,6 +172,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       // Trust exactly the local tenant's certificate; TLS verification stays on.
       NODE_EXTRA_CA_CERTS: cert.certPath,
       NEXT_TELEMETRY_DISABLED: '1',
+      // Mails link here; people with no one to ask are pointed at the helpdesk.
+      PORTAL_URL: portalUrl,
+      HELPDESK_CONTACT: 'mailto:helpdesk@contoso.test',
     };
     if (opts.databaseUrl) portalEnv.DATABASE_URL = opts.databaseUrl;
     if (opts.notifications !== false) Object.assign(portalEnv, localMailEnv(dir));
