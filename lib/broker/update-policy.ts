@@ -33,7 +33,8 @@ export const POLICY_LOCK_KEY = 0x74706f6c;
  * Stores a new version of the broker policy (`PUT /api/policy`, admins only) and records
  * `policy.updated` with the previous and new versions and the changed fields, in one transaction.
  *
- * `input` is the whole policy (docs/api-contract.md#policy-object); it is validated with zod,
+ * `input` is the whole policy (docs/api-contract.md#policy-object), with an optional `changeReason`
+ * (extension: stored on the version and in the event; the console always sends one); it is validated with zod,
  * then against the tenant's TAP policy read from Graph now: default ≤ maximum lifetime, both
  * inside the tenant's [minimum, maximum], one-time use when the tenant forces it. Every call that
  * passes validation writes a new version, even when nothing changed (the audit trail shows an
