@@ -70,6 +70,8 @@ describe('parsing the policy', () => {
       changedFields: ['protectedGroupIds', 'allowedDirectoryRoleTemplateIds'],
       auditSeq: 7,
       auditEventId: null,
+      changeReason: null,
+      restoredFromVersion: null,
     };
     const [entry] = parsePolicyVersions({ versions: [version] });
     expect(entry?.changedFields).toEqual(['protectedGroupIds', 'allowedDirectoryRoleTemplateIds']);
@@ -259,5 +261,24 @@ describe('the server refusing a save', () => {
     expect(getServerFieldErrors(tenant, POLICY)).toEqual({ maxLifetimeInMinutes: "Must be within the tenant's TAP policy range of 60–480 minutes." });
     expect(getServerFieldErrors(new ApiError({ status: 503, title: 'x', detail: null, code: 'upstream-unavailable' }), POLICY)).toEqual({});
     expect(getServerFieldErrors(new Error('offline'), POLICY)).toEqual({});
+  });
+});
+
+describe('durations', () => {
+  it('shows whole hours as hours and anything else as minutes, and reads either back as minutes', () => {
+    const draft = toDraft({ ...POLICY, defaultLifetimeInMinutes: 90, maxLifetimeInMinutes: 480, approvalValidityMinutes: 1440 });
+    expect(draft.defaultLifetimeInMinutes).toEqual({ amount: '90', unit: 'minutes' });
+    expect(draft.maxLifetimeInMinutes).toEqual({ amount: '8', unit: 'hours' });
+    expect(draft.approvalValidityMinutes).toEqual({ amount: '24', unit: 'hours' });
+    const { policy } = validateDraft({ ...draft, defaultLifetimeInMinutes: { amount: '2', unit: 'hours' } }, null);
+    expect(policy).toMatchObject({ defaultLifetimeInMinutes: 120, maxLifetimeInMinutes: 480, approvalValidityMinutes: 1440 });
+  });
+
+  it('says the bounds in the same units', () => {
+    const { policy, errors } = validateDraft({ ...toDraft(POLICY), maxLifetimeInMinutes: { amount: '9', unit: 'hours' } }, { ...TENANT, state: 'enabled' as const });
+    expect(policy).toBeNull();
+    expect(errors.maxLifetimeInMinutes).toBe("The tenant's TAP policy allows 10 minutes to 8 hours.");
+    expect(validateDraft({ ...toDraft(POLICY), defaultLifetimeInMinutes: { amount: '1.5', unit: 'hours' } }, null).errors.defaultLifetimeInMinutes).toBe('Enter a whole number.');
+    expect(formatPolicyValue('approvalValidityMinutes', { ...POLICY, approvalValidityMinutes: 90 })).toBe('1 h 30 min');
   });
 });

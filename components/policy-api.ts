@@ -7,6 +7,7 @@
 import * as z from 'zod/mini';
 import { ApiError } from '@/lib/client/api-fetch';
 import { formatDirectoryRole } from '@/lib/client/directory-roles';
+import { formatLifetime } from '@/lib/client/format';
 import { parseAnswer } from '@/lib/client/parse-answer';
 import {
   AUTH_CONTEXT_ID_PATTERN,
@@ -119,7 +120,7 @@ export function formatPolicyValue(field: keyof PolicyFields, policy: PolicyField
     case 'stepUpActions':
       return policy.stepUpActions.length === 0 ? 'nothing else' : policy.stepUpActions.map((action) => STEP_UP_ACTION_LABELS[action].toLowerCase()).join(', ');
     default:
-      return formatMinutes(policy[field]);
+      return formatLifetime(policy[field]);
   }
 }
 
@@ -129,10 +130,19 @@ export const STEP_UP_ACTION_LABELS: Record<StepUpOptionalAction, string> = {
   policy: 'Policy changes',
 };
 
-export function formatMinutes(minutes: number): string {
-  if (minutes % 1440 === 0) return `${minutes / 1440} day${minutes === 1440 ? '' : 's'}`;
-  if (minutes % 60 === 0) return `${minutes / 60} hour${minutes === 60 ? '' : 's'}`;
-  return `${minutes} min`;
+/** The fields the API holds in minutes; the console shows and edits them in hours (or minutes), like the request dialog. */
+export const DURATION_FIELDS = ['defaultLifetimeInMinutes', 'maxLifetimeInMinutes', 'approvalValidityMinutes'] as const;
+export type DurationField = (typeof DURATION_FIELDS)[number];
+
+/** A duration as typed: a whole amount and its unit. */
+export interface DurationDraft {
+  amount: string;
+  unit: 'hours' | 'minutes';
+}
+
+/** Whole hours are shown as hours, anything else as minutes. */
+export function toDurationDraft(minutes: number): DurationDraft {
+  return minutes % 60 === 0 ? { amount: String(minutes / 60), unit: 'hours' } : { amount: String(minutes), unit: 'minutes' };
 }
 
 /** The form's text state: inputs hold strings so a half-typed number is not lost. */
@@ -140,10 +150,10 @@ export interface PolicyDraft {
   unlimitedDepth: boolean;
   maxDepth: string;
   requireApproval: RequireApproval;
-  defaultLifetimeInMinutes: string;
-  maxLifetimeInMinutes: string;
+  defaultLifetimeInMinutes: DurationDraft;
+  maxLifetimeInMinutes: DurationDraft;
   isUsableOnce: boolean;
-  approvalValidityMinutes: string;
+  approvalValidityMinutes: DurationDraft;
   maxIssuancesPerManagerPerDay: string;
   maxPendingRequestsPerRequester: string;
   /** Ticked roles, in the order the server sent them, then ticked ones appended. */
@@ -160,10 +170,10 @@ export function toDraft(policy: PolicyFields): PolicyDraft {
     unlimitedDepth: policy.maxDepth === null,
     maxDepth: policy.maxDepth === null ? '2' : String(policy.maxDepth),
     requireApproval: policy.requireApproval,
-    defaultLifetimeInMinutes: String(policy.defaultLifetimeInMinutes),
-    maxLifetimeInMinutes: String(policy.maxLifetimeInMinutes),
+    defaultLifetimeInMinutes: toDurationDraft(policy.defaultLifetimeInMinutes),
+    maxLifetimeInMinutes: toDurationDraft(policy.maxLifetimeInMinutes),
     isUsableOnce: policy.isUsableOnce,
-    approvalValidityMinutes: String(policy.approvalValidityMinutes),
+    approvalValidityMinutes: toDurationDraft(policy.approvalValidityMinutes),
     maxIssuancesPerManagerPerDay: String(policy.maxIssuancesPerManagerPerDay),
     maxPendingRequestsPerRequester: String(policy.maxPendingRequestsPerRequester),
     allowedDirectoryRoleTemplateIds: [...policy.allowedDirectoryRoleTemplateIds],
@@ -216,6 +226,16 @@ function readInt(text: string, min: number, max: number, errors: DraftErrors, fi
   return value;
 }
 
+/** A typed duration in minutes, with the bounds said in the same units the console shows. */
+function readDuration(duration: DurationDraft, min: number, max: number, errors: DraftErrors, field: DurationField): number {
+  const trimmed = duration.amount.trim();
+  const amount = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  const minutes = duration.unit === 'hours' ? amount * 60 : amount;
+  if (!Number.isSafeInteger(minutes)) errors[field] = 'Enter a whole number.';
+  else if (minutes < min || minutes > max) errors[field] = `Enter ${formatLifetime(min)} to ${formatLifetime(max)}.`;
+  return minutes;
+}
+
 /**
  * The draft as a policy, or the reasons it is not one: the contract's bounds
  * and the tenant's TAP policy, so the admin sees the problem beside the field before saving.
@@ -225,10 +245,10 @@ export function validateDraft(draft: PolicyDraft, tenant: TenantTapPolicyView | 
   const policy: PolicyFields = {
     maxDepth: draft.unlimitedDepth ? null : readInt(draft.maxDepth, 1, 100, errors, 'maxDepth'),
     requireApproval: draft.requireApproval,
-    defaultLifetimeInMinutes: readInt(draft.defaultLifetimeInMinutes, MIN_TAP_LIFETIME_MINUTES, MAX_TAP_LIFETIME_MINUTES, errors, 'defaultLifetimeInMinutes'),
-    maxLifetimeInMinutes: readInt(draft.maxLifetimeInMinutes, MIN_TAP_LIFETIME_MINUTES, MAX_TAP_LIFETIME_MINUTES, errors, 'maxLifetimeInMinutes'),
+    defaultLifetimeInMinutes: readDuration(draft.defaultLifetimeInMinutes, MIN_TAP_LIFETIME_MINUTES, MAX_TAP_LIFETIME_MINUTES, errors, 'defaultLifetimeInMinutes'),
+    maxLifetimeInMinutes: readDuration(draft.maxLifetimeInMinutes, MIN_TAP_LIFETIME_MINUTES, MAX_TAP_LIFETIME_MINUTES, errors, 'maxLifetimeInMinutes'),
     isUsableOnce: draft.isUsableOnce,
-    approvalValidityMinutes: readInt(draft.approvalValidityMinutes, 1, 43_200, errors, 'approvalValidityMinutes'),
+    approvalValidityMinutes: readDuration(draft.approvalValidityMinutes, 1, 43_200, errors, 'approvalValidityMinutes'),
     maxIssuancesPerManagerPerDay: readInt(draft.maxIssuancesPerManagerPerDay, 0, 10_000, errors, 'maxIssuancesPerManagerPerDay'),
     maxPendingRequestsPerRequester: readInt(draft.maxPendingRequestsPerRequester, MIN_PENDING_REQUESTS_PER_REQUESTER, MAX_PENDING_REQUESTS_PER_REQUESTER, errors, 'maxPendingRequestsPerRequester'),
     allowedDirectoryRoleTemplateIds: [...new Set(draft.allowedDirectoryRoleTemplateIds.map((id) => id.toLowerCase()))],
@@ -250,7 +270,7 @@ export function validateDraft(draft: PolicyDraft, tenant: TenantTapPolicyView | 
     for (const field of ['defaultLifetimeInMinutes', 'maxLifetimeInMinutes'] as const) {
       const value = policy[field];
       if (errors[field] === undefined && (value < min || value > max)) {
-        errors[field] = `The tenant's TAP policy allows ${min} to ${max} minutes.`;
+        errors[field] = `The tenant's TAP policy allows ${formatLifetime(min)} to ${formatLifetime(max)}.`;
       }
     }
     if (tenant.isUsableOnce && !policy.isUsableOnce) errors.isUsableOnce = "The tenant's TAP policy only allows one-time passes.";

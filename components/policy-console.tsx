@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { Button } from '@/components/button';
 import { parsePolicyFields, parsePolicySettings, type PolicyFields } from '@/components/policy-api';
 import { PolicyForm } from '@/components/policy-form/policy-form';
-import { putPolicy } from '@/components/policy-form/use-policy-save';
+import { fromPendingPolicy, putPolicy, restorePolicy } from '@/components/policy-form/use-policy-save';
 import { PolicyHistory } from '@/components/policy-history';
 import { ProblemAlert } from '@/components/problem-alert';
 import { ListSkeleton, SectionHeading } from '@/components/section-parts';
@@ -58,7 +58,8 @@ function PolicyEditor() {
       return;
     }
     setResumed({ phase: 'running' });
-    stepUp.retry(interrupted, (call) => putPolicy(call, draft)).then(
+    const { changeReason, restoreVersion } = fromPendingPolicy(interrupted.policy);
+    stepUp.retry(interrupted, (call) => (restoreVersion !== null && changeReason !== null ? restorePolicy(call, restoreVersion, changeReason) : putPolicy(call, draft, changeReason))).then(
       (version) => {
         setResumed(null);
         onSaved(version);
@@ -114,7 +115,11 @@ function PolicyEditor() {
           <TenantPolicyCard tenant={settings.data.tenantTapPolicy} />
         </div>
       )}
-      <PolicyHistory key={historyKey} />
+      <PolicyHistory
+        key={historyKey}
+        current={settings.status === 'success' ? settings.data : null}
+        onRestored={onSaved}
+      />
     </section>
   );
 }

@@ -3,6 +3,7 @@
 import { Badge } from '@/components/badge';
 import { Button } from '@/components/button';
 import {
+  type PolicyFields,
   formatPolicyValue,
   parsePolicyVersions,
   POLICY_FIELD_LABELS,
@@ -12,15 +13,28 @@ import {
 import { PolicyChangeList } from '@/components/policy-change-list';
 import { ProblemAlert } from '@/components/problem-alert';
 import { ListSkeleton } from '@/components/section-parts';
+import { useState } from 'react';
+import { PolicyChangeDialog } from '@/components/policy-change-dialog';
+import { restorePolicy, toPendingPolicy } from '@/components/policy-form/use-policy-save';
+import { StepUpRequiredError } from '@/lib/client/api-fetch';
 import { formatDateTime } from '@/lib/client/format';
 import { useMe } from '@/lib/client/me-context';
-import { usePortalQuery } from '@/lib/client/use-portal-api';
+import { InteractionRedirectingError } from '@/lib/client/msal';
+import { APP_ROLES } from '@/lib/client/navigation';
+import { usePortalApi, usePortalQuery } from '@/lib/client/use-portal-api';
+import { useStepUp } from '@/lib/client/use-step-up';
 
-/** The policy's versions, newest first: who saved each, when, and what changed (old → new). */
-export function PolicyHistory() {
+/**
+ * The policy's versions, newest first: who saved each, when, why, and what changed (old → new).
+ * Admins may restore an earlier one, which saves its settings as a new version (`current`: the
+ * policy in force, to show what the restore changes).
+ */
+export function PolicyHistory({ current, onRestored }: { current: PolicyFields | null; onRestored: (version: number) => void }) {
   const versions = usePortalQuery('/api/policy/versions', parsePolicyVersions);
   const me = useMe();
   const meId = me.status === 'success' ? me.data.id : null;
+  const isAdmin = me.status === 'success' && me.data.roles.includes(APP_ROLES.admin);
+  const [restoring, setRestoring] = useState<PolicyVersionEntry | null>(null);
   return (
     <section aria-labelledby="policy-history-title" className="space-y-3">
       <div className="flex items-end justify-between gap-3">
@@ -41,9 +55,19 @@ export function PolicyHistory() {
       {versions.status === 'success' && (
         <ol className="space-y-3" aria-label="Policy versions" data-testid="policy-history">
           {versions.data.map((entry, index) => (
-            <VersionRow key={entry.version} entry={entry} previous={versions.data[index + 1] ?? null} current={index === 0} meId={meId} />
+            <VersionRow
+              key={entry.version}
+              entry={entry}
+              previous={versions.data[index + 1] ?? null}
+              current={index === 0}
+              meId={meId}
+              onRestore={isAdmin && index > 0 && current !== null ? () => setRestoring(entry) : null}
+            />
           ))}
         </ol>
+      )}
+      {restoring !== null && current !== null && (
+        <RestoreDialog entry={restoring} current={current} onClose={() => setRestoring(null)} onRestored={onRestored} />
       )}
     </section>
   );
@@ -54,11 +78,13 @@ function VersionRow({
   previous,
   current,
   meId,
+  onRestore,
 }: {
   entry: PolicyVersionEntry;
   previous: PolicyVersionEntry | null;
   current: boolean;
   meId: string | null;
+  onRestore: (() => void) | null;
 }) {
   const who =
     entry.createdBy === 'system'
@@ -83,6 +109,16 @@ function VersionRow({
           {entry.auditSeq !== null && <span className="text-slate-500"> · audit #{entry.auditSeq}</span>}
         </p>
       </div>
+      {entry.restoredFromVersion !== null && (
+        <p className="mt-1 text-slate-700" data-testid="policy-version-restored-from">
+          Restores the settings of version {entry.restoredFromVersion}.
+        </p>
+      )}
+      {entry.changeReason !== null && (
+        <p className="mt-1 whitespace-pre-line break-words text-slate-700" data-testid="policy-version-reason">
+          <span className="font-medium text-slate-900">Reason:</span> {entry.changeReason}
+        </p>
+      )}
       {previous === null ? (
         <p className="mt-2 break-words text-slate-700">
           First version:{' '}
@@ -98,6 +134,64 @@ function VersionRow({
           <PolicyChangeList fields={changed} before={previous.policy} after={entry.policy} label={`Changes in version ${entry.version}`} />
         </div>
       )}
+      {onRestore !== null && (
+        <div className="mt-3">
+          <Button variant="secondary" onClick={onRestore} data-testid="policy-version-restore" aria-label={`Restore version ${entry.version}`}>
+            Restore
+          </Button>
+        </div>
+      )}
     </li>
+  );
+}
+
+/** Confirms a restore with the changes it makes to the policy in force and a required reason. */
+function RestoreDialog({
+  entry,
+  current,
+  onClose,
+  onRestored,
+}: {
+  entry: PolicyVersionEntry;
+  current: PolicyFields;
+  onClose: () => void;
+  onRestored: (version: number) => void;
+}) {
+  const call = usePortalApi();
+  const stepUp = useStepUp();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const { version: _version, ...settings } = entry.policy;
+  const restore = async (reason: string) => {
+    setBusy(true);
+    setError(null);
+    try {
+      let version: number;
+      try {
+        version = await restorePolicy(call, entry.version, reason);
+      } catch (caught) {
+        if (caught instanceof StepUpRequiredError) await stepUp.begin({ kind: 'policy', policy: toPendingPolicy(settings, reason, entry.version) }, caught);
+        throw caught;
+      }
+      onClose();
+      onRestored(version);
+    } catch (caught) {
+      if (caught instanceof InteractionRedirectingError) return;
+      setBusy(false);
+      setError(caught);
+    }
+  };
+  return (
+    <PolicyChangeDialog
+      title={`Restore version ${entry.version}?`}
+      intro={`A new version is saved with the settings of version ${entry.version}; the history keeps every version. Against the policy in force:`}
+      before={current}
+      after={settings}
+      confirmLabel="Restore as a new version"
+      busy={busy}
+      error={error}
+      onConfirm={(reason) => void restore(reason)}
+      onClose={onClose}
+    />
   );
 }

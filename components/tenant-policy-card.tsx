@@ -3,7 +3,8 @@
 
 import type { ReactNode } from 'react';
 import { Badge } from '@/components/badge';
-import { formatMinutes, type TenantTapPolicyView } from '@/components/policy-api';
+import type { TenantTapPolicyView } from '@/components/policy-api';
+import { formatLifetime } from '@/lib/client/format';
 
 export function TenantPolicyCard({ tenant }: { tenant: TenantTapPolicyView }) {
   return (
@@ -21,9 +22,9 @@ export function TenantPolicyCard({ tenant }: { tenant: TenantTapPolicyView }) {
           <Badge tone={tenant.state === 'enabled' ? 'green' : 'red'}>{tenant.state === 'enabled' ? 'Enabled' : 'Disabled'}</Badge>
         </TenantRow>
         <TenantRow label="Lifetime">
-          {formatMinutes(tenant.minimumLifetimeInMinutes)} – {formatMinutes(tenant.maximumLifetimeInMinutes)}
+          {formatLifetime(tenant.minimumLifetimeInMinutes)} – {formatLifetime(tenant.maximumLifetimeInMinutes)}
         </TenantRow>
-        <TenantRow label="Default">{formatMinutes(tenant.defaultLifetimeInMinutes)}</TenantRow>
+        <TenantRow label="Default">{formatLifetime(tenant.defaultLifetimeInMinutes)}</TenantRow>
         <TenantRow label="One-time use">{tenant.isUsableOnce ? 'Required' : 'Optional'}</TenantRow>
       </dl>
     </aside>

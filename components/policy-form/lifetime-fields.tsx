@@ -2,15 +2,17 @@
 // manager, how many requests one requester may have waiting, and whether passes are one-time.
 'use client';
 
-import type { TenantTapPolicyView } from '@/components/policy-api';
+import { inputClassName } from '@/components/form-field';
+import type { DurationDraft, TenantTapPolicyView } from '@/components/policy-api';
 import { FieldError, NumberField, type PolicySectionProps } from '@/components/policy-form/policy-field-parts';
+import { formatLifetime } from '@/lib/client/format';
 
 export function LifetimeFields({ draft, errors, fieldId, describedBy, update, tenant }: PolicySectionProps & { tenant: TenantTapPolicyView }) {
-  const lifetimeHint = `Minutes; the tenant allows ${tenant.minimumLifetimeInMinutes} to ${tenant.maximumLifetimeInMinutes}.`;
+  const lifetimeHint = `The tenant allows ${formatLifetime(tenant.minimumLifetimeInMinutes)} to ${formatLifetime(tenant.maximumLifetimeInMinutes)}.`;
   return (
     <>
       <div className="grid gap-4 sm:grid-cols-2">
-        <NumberField
+        <DurationField
           id={fieldId('defaultLifetimeInMinutes')}
           label="Default lifetime"
           hint={lifetimeHint}
@@ -18,7 +20,7 @@ export function LifetimeFields({ draft, errors, fieldId, describedBy, update, te
           error={errors.defaultLifetimeInMinutes}
           onChange={(value) => update('defaultLifetimeInMinutes', value)}
         />
-        <NumberField
+        <DurationField
           id={fieldId('maxLifetimeInMinutes')}
           label="Maximum lifetime"
           hint={lifetimeHint}
@@ -26,10 +28,10 @@ export function LifetimeFields({ draft, errors, fieldId, describedBy, update, te
           error={errors.maxLifetimeInMinutes}
           onChange={(value) => update('maxLifetimeInMinutes', value)}
         />
-        <NumberField
+        <DurationField
           id={fieldId('approvalValidityMinutes')}
           label="Approval valid for"
-          hint="Minutes an approval stays usable for getting the pass."
+          hint="How long an approval stays usable for getting the pass."
           value={draft.approvalValidityMinutes}
           error={errors.approvalValidityMinutes}
           onChange={(value) => update('approvalValidityMinutes', value)}
@@ -72,5 +74,57 @@ export function LifetimeFields({ draft, errors, fieldId, describedBy, update, te
         <FieldError id={fieldId('isUsableOnce')} error={errors.isUsableOnce} />
       </div>
     </>
+  );
+}
+
+/** A duration as an amount and a unit (hours or minutes), like the request dialog's lifetime. */
+function DurationField({
+  id,
+  label,
+  hint,
+  value,
+  error,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  hint: string;
+  value: DurationDraft;
+  error: string | undefined;
+  onChange: (value: DurationDraft) => void;
+}) {
+  return (
+    <div className="text-sm">
+      <label htmlFor={id} className="block font-medium text-slate-900">
+        {label}
+      </label>
+      <p id={`${id}-hint`} className="mb-1.5 text-slate-600">
+        {hint}
+      </p>
+      <div className="flex gap-2">
+        <input
+          id={id}
+          inputMode="numeric"
+          value={value.amount}
+          onChange={(event) => onChange({ ...value, amount: event.target.value })}
+          aria-invalid={error !== undefined}
+          aria-describedby={`${id}-hint${error !== undefined ? ` ${id}-error` : ''}`}
+          className={`${inputClassName} w-full min-w-0`}
+        />
+        <label htmlFor={`${id}-unit`} className="sr-only">
+          {label} unit
+        </label>
+        <select
+          id={`${id}-unit`}
+          value={value.unit}
+          onChange={(event) => onChange({ ...value, unit: event.target.value === 'minutes' ? 'minutes' : 'hours' })}
+          className={`${inputClassName} w-32 shrink-0`}
+        >
+          <option value="hours">hours</option>
+          <option value="minutes">minutes</option>
+        </select>
+      </div>
+      <FieldError id={id} error={error} />
+    </div>
   );
 }

@@ -1,4 +1,4 @@
-// The policy draft's effect on the admin's own org, counted by the server on request, and the
+// The policy draft's effect on the whole organisation, counted by the server on request, and the
 // draft's changes against the version in force.
 'use client';
 
@@ -10,7 +10,7 @@ import { PolicyPreviewSummary } from '@/components/policy-form/policy-preview-su
 import { ProblemAlert } from '@/components/problem-alert';
 import { usePortalApi } from '@/lib/client/use-portal-api';
 
-/** The draft's effect on the admin's own org, asked for explicitly (it walks the whole org chart). */
+/** The draft's effect on the whole organisation, asked for explicitly (it reads the whole directory). */
 export function PolicyPreviewPanel({
   draft,
   current,
@@ -43,8 +43,8 @@ export function PolicyPreviewPanel({
     <div className="space-y-3 rounded-md border border-slate-200 bg-slate-50 p-4" data-testid="policy-preview">
       <div className="flex flex-col gap-2 sm:flex-row sm:items-center sm:justify-between">
         <div>
-          <h4 className="text-sm font-semibold text-slate-900">Effect on your org</h4>
-          <p className="text-sm text-slate-600">Counts the people under you now; nothing is saved.</p>
+          <h4 className="text-sm font-semibold text-slate-900">Effect on the organisation</h4>
+          <p className="text-sm text-slate-600">Judges everyone in the directory under the policy in force and under the draft; nothing is saved.</p>
         </div>
         <Button variant="secondary" onClick={() => void preview()} disabled={draft === null || state.status === 'loading'}>
           {state.status === 'loading' ? 'Counting…' : stale || state.status === 'success' ? 'Preview again' : 'Preview the effect'}

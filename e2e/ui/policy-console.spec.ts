@@ -33,8 +33,9 @@ test('an admin edits the policy beside the tenant bounds, previews it, saves a n
     const form = page.getByTestId('policy-form');
     await expect(form.getByTestId('policy-save')).toBeDisabled(); // nothing changed yet
 
-    // Outside the tenant's TAP policy: said at once, beside the field.
-    const maxLifetime = form.getByLabel('Maximum lifetime');
+    // Outside the tenant's TAP policy: said at once, beside the field, in hours.
+    const maxLifetime = form.getByLabel('Maximum lifetime', { exact: true });
+    await expect(form.getByLabel('Maximum lifetime unit')).toHaveValue('hours');
     const originalMax = await maxLifetime.inputValue();
     await maxLifetime.fill('100000');
     await form.getByTestId('policy-save').click();
@@ -42,13 +43,17 @@ test('an admin edits the policy beside the tenant bounds, previews it, saves a n
     await maxLifetime.fill(originalMax);
     await expect(maxLifetime).toHaveAttribute('aria-invalid', 'false');
 
-    await form.getByLabel('Approval valid for').fill(String(changed));
+    await form.getByLabel('Approval valid for', { exact: true }).fill(String(changed / 60));
     await form.getByRole('button', { name: 'Preview the effect' }).click();
-    // The demo admin manages nobody, so the counts are zeros; the comparison table is still shown.
-    await expect(page.getByTestId('policy-preview-summary')).toContainText(/under you|Nobody reports to you/);
-    await expect(page.getByTestId('policy-preview').getByRole('row', { name: /Eligible/ })).toBeVisible();
+    // Judged over the whole organisation, though the demo admin manages nobody.
+    await expect(page.getByTestId('policy-preview-summary')).toContainText('organisation');
+    await expect(page.getByTestId('policy-preview').getByRole('row', { name: /Eligible people/ })).toBeVisible();
 
     await form.getByTestId('policy-save').click();
+    const dialog = page.getByTestId('policy-change-dialog');
+    await expect(dialog.locator('[data-testid="policy-change"][data-field="approvalValidityMinutes"]')).toContainText(changed === 720 ? '12 hours' : '1 day');
+    await dialog.getByLabel('Reason for the change').fill('Approvals last as long as a working day');
+    await dialog.getByTestId('policy-change-confirm').click();
     await expect(page.getByTestId('policy-saved')).toHaveText(`Saved. Version ${before.version + 1} is now in force.`);
     const newest = page.getByTestId('policy-version').first();
     await expect(newest).toHaveAttribute('data-version', String(before.version + 1));

@@ -194,6 +194,9 @@ test('an admin turns step-up on in the policy console: the context, what else ne
     await context.fill('c1');
     await approve.check();
     await form.getByTestId('policy-save').click();
+    const dialog = page.getByTestId('policy-change-dialog');
+    await dialog.getByLabel('Reason for the change').fill('Step-up for issuing and approving');
+    await dialog.getByTestId('policy-change-confirm').click();
     await expect(page.getByTestId('policy-saved')).toHaveText(`Saved. Version ${Number(before.version) + 1} is now in force.`);
     const after = await getPolicySettings(request);
     expect(after).toMatchObject({ stepUpAuthContextId: 'c1', stepUpActions: ['approve'] });

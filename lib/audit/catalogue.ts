@@ -211,6 +211,10 @@ export const auditCatalogue = {
     changedFields: z.array(z.string()),
     before: policySnapshot.nullable(),
     after: policySnapshot,
+    /** Why the admin changed it (the console and a restore always say; an API client may not). */
+    changeReason: z.string().min(1).max(1000).optional(),
+    /** Present when the new version copies an earlier one's settings (`POST /api/policy/versions/{version}/restore`). */
+    restoredFromVersion: z.number().int().min(1).optional(),
   }),
   /** A policy change refused before anything was stored (today: for want of step-up). */
   'policy.update_refused': z.strictObject({

@@ -41,14 +41,14 @@ async function route(modulePath: string, method: 'GET' | 'POST' | 'PUT'): Promis
   return loadRouteHandler(modulePath, method);
 }
 
-async function call(handler: Handler, url: string, caller: Caller, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+async function call(handler: Handler, url: string, caller: Caller, body?: unknown, params: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
   const headers: Record<string, string> = {};
   const token = tokens[caller];
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await handler(
     new Request(`http://localhost:3000${url}`, { method: body === undefined ? 'GET' : 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) }),
-    { params: Promise.resolve({}) },
+    { params: Promise.resolve(params) },
   );
   expect(response.headers.get('cache-control')).toBe('no-store');
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -98,11 +98,36 @@ describe('console routes', () => {
       expect(await snapshot()).toEqual(before);
       return result;
     }, (_c, body) => {
-      // admin → manager → report: two people, one at each depth; maxDepth 1 drops the report.
-      expect(body).toMatchObject({ totalReportees: 2, current: { inReach: 2, eligible: 2 }, draft: { inReach: 1, eligible: 1, needApproval: 1 }, loseEligibility: 1 });
+      // The whole org (six people) with pairs admin → manager → report: maxDepth 1 refuses
+      // (admin, report); `always` holds both direct pairs for an approver.
+      expect(body).toMatchObject({
+        people: 6,
+        pairs: 3,
+        current: { eligible: 3, allowedPairs: 3, approvalPairs: 1 },
+        draft: { eligible: 3, allowedPairs: 2, approvalPairs: 2 },
+        pairsRefused: { total: 1, items: [{ manager: { displayName: 'Ann Admin' }, person: { displayName: 'Rita Report' }, depth: 2, cause: 'depth' }] },
+        pairsNowNeedApproval: { total: 2 },
+        loseEligibility: { total: 0 },
+      });
     });
     const bad = await call(post, '/api/policy/preview', 'admin', { ...draft, maxDepth: 0 });
     expect(bad).toMatchObject({ status: 400, body: { code: 'validation-failed' } });
+  });
+
+  it('POST /api/policy/versions/{version}/restore: admins only, with a reason; a new version each time', async () => {
+    const post = await route('policy/versions/[version]/restore', 'POST');
+    const url = '/api/policy/versions/1/restore';
+    await matrix(
+      { none: U, 'wrong-audience': U, outsider: F, manager: F, approver: F, auditor: F, admin: 200 },
+      (c) => call(post, url, c, { changeReason: 'Back to the defaults' }, { version: '1' }),
+      (_c, body) => expect(body).toMatchObject({ maxDepth: null, requireApproval: 'indirect-only' }),
+    );
+    const db = await getDb();
+    expect(await db.policyVersion.findFirstOrThrow({ orderBy: { version: 'desc' } })).toMatchObject({ restoredFromVersion: 1, changeReason: 'Back to the defaults' });
+    const before = await snapshot();
+    expect(await call(post, url, 'admin', { changeReason: '' }, { version: '1' })).toMatchObject({ status: 400, body: { code: 'validation-failed' } });
+    expect(await call(post, url, 'admin', { changeReason: 'x' }, { version: '0' })).toMatchObject({ status: 404, body: { code: 'not-found' } });
+    expect(await snapshot()).toEqual(before);
   });
 
   it('GET /api/tap-requests/pass-status: mine for anyone signed in, all for admins, a bad scope is 400', async () => {

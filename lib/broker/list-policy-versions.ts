@@ -27,6 +27,10 @@ export interface PolicyVersionView {
   /** The `policy.updated` audit event that recorded this version (null for version 1, stored by the migration). */
   auditSeq: number | null;
   auditEventId: string | null;
+  /** Why the admin saved it; null when none was given. */
+  changeReason: string | null;
+  /** The earlier version this one restores; null for an ordinary save. */
+  restoredFromVersion: number | null;
 }
 
 /**
@@ -79,6 +83,8 @@ export async function listPolicyVersions(
       changedFields: getChangedPolicyFields(previous === undefined ? null : fromStoredPolicy(previous), policy),
       auditSeq: event === undefined ? null : Number(event.seq),
       auditEventId: event?.id ?? null,
+      changeReason: row.changeReason,
+      restoredFromVersion: row.restoredFromVersion,
     };
   });
   return { versions };

@@ -43,7 +43,7 @@ export const brokerPolicyInputSchema = policyInputSchema;
 
 /** A whole stored policy: every field of the input required, plus its version. */
 export const brokerPolicySchema = z.object({
-  ...required(omit(policyInputSchema, { version: true, tenantTapPolicy: true })).shape,
+  ...required(omit(policyInputSchema, { version: true, tenantTapPolicy: true, changeReason: true })).shape,
   version: z.number().int().min(0),
 });
 
@@ -60,6 +60,7 @@ export function completePolicyInput(input: BrokerPolicyInput, current: BrokerPol
   const {
     version: _version,
     tenantTapPolicy: _tenantTapPolicy,
+    changeReason: _changeReason,
     maxPendingRequestsPerRequester,
     allowedDirectoryRoleTemplateIds,
     protectedGroupIds,
@@ -109,7 +110,7 @@ export function getDefaultPolicy(): BrokerPolicy {
 }
 
 /** A `policy_version` row as the API's policy object. */
-export function fromStoredPolicy(row: PolicyVersion): BrokerPolicy {
+export function fromStoredPolicy(row: Omit<PolicyVersion, 'changeReason' | 'restoredFromVersion'>): BrokerPolicy {
   return {
     maxDepth: row.maxDepth,
     requireApproval: row.requireApproval === 'indirect_only' ? 'indirect-only' : row.requireApproval,
@@ -130,7 +131,7 @@ export function fromStoredPolicy(row: PolicyVersion): BrokerPolicy {
 }
 
 /** The column values of a new `policy_version` row (without version, created_at, created_by). */
-export function toStoredPolicyFields(policy: BrokerPolicyFields): Omit<PolicyVersion, 'version' | 'createdAt' | 'createdBy'> {
+export function toStoredPolicyFields(policy: BrokerPolicyFields): Omit<PolicyVersion, 'version' | 'createdAt' | 'createdBy' | 'changeReason' | 'restoredFromVersion'> {
   return {
     maxDepth: policy.maxDepth,
     requireApproval: policy.requireApproval === 'indirect-only' ? 'indirect_only' : policy.requireApproval,

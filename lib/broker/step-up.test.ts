@@ -22,6 +22,7 @@ import { requestTap } from '@/lib/broker/request-tap';
 import { getStepUpChallenge, getStepUpError, getStepUpRequiredFor, STEP_UP_MAX_AGE_SECONDS, type StepUpAction } from '@/lib/broker/step-up';
 import { getClaimsRequest, getStepUpWwwAuthenticate } from '@/lib/http/claims-challenge';
 import { capturingContext, dumpDatabaseText, graphRoundTrips, lifecycleSeed, storePolicy, tapCreates } from '@/lib/testing/tap-requests';
+import { restorePolicyVersion } from '@/lib/broker/restore-policy-version';
 import { updatePolicy } from '@/lib/broker/update-policy';
 import type { PrismaClient } from '@/lib/db/generated/client';
 import { createTestDb, type TestDb } from '@/lib/testing/db';
@@ -365,6 +366,19 @@ describe('policy changes', () => {
       after: { stepUpAuthContextId: null, stepUpActions: [] },
     });
     expect(await verifyAuditChain(db)).toMatchObject({ ok: true });
+  });
+
+  it('a restore needs step-up like a save, before its body is judged', async () => {
+    await updatePolicy(await actor('ceo', ['c3']), { ...DEFAULTS, stepUpAuthContextId: 'c3', stepUpActions: ['policy'] }, capture.ctx(), opts());
+    const before = await state();
+    const seq = await headSeq();
+    for (const body of [{ changeReason: 'Back to the defaults' }, {}]) {
+      expect(await refusal(restorePolicyVersion(await actor('ceo'), 1, body, capture.ctx(), opts()))).toMatchObject({ code: 'step-up-required', authContextId: 'c3' });
+    }
+    expect(await state()).toEqual(before);
+    expect((await eventsAfter(seq)).map((event) => event.type)).toEqual(['policy.update_refused', 'policy.update_refused']);
+    const restored = await restorePolicyVersion(await actor('ceo', ['c3']), 1, { changeReason: 'Back to the defaults' }, capture.ctx(), opts());
+    expect(restored).toMatchObject({ stepUpAuthContextId: null, stepUpActions: [] });
   });
 
   it('a body without the step-up fields keeps them', async () => {

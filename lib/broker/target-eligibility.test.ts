@@ -223,13 +223,13 @@ describe('the eligibility rule at every step', () => {
       const ceo = await actor('ceo');
       const current = await getCurrentPolicy(db);
       const stricter = await previewPolicy(ceo, { ...current, allowedDirectoryRoleTemplateIds: current.allowedDirectoryRoleTemplateIds.filter((id) => id !== DIRECTORY_READERS) }, capture.ctx(), { db });
-      expect(stricter).toMatchObject({ loseEligibility: 1, gainEligibility: 0 });
+      expect(stricter).toMatchObject({ loseEligibility: { total: 1 }, gainEligibility: { total: 0 } });
       expect(stricter.draft.eligible).toBe(stricter.current.eligible - 1);
       const laxer = await previewPolicy(ceo, { ...current, protectedGroupIds: [] }, capture.ctx(), { db });
-      expect(laxer).toMatchObject({ loseEligibility: 0, gainEligibility: 1 });
+      expect(laxer).toMatchObject({ loseEligibility: { total: 0 }, gainEligibility: { total: 1 } });
       const newlyProtected = await previewPolicy(ceo, { ...current, protectedGroupIds: [...current.protectedGroupIds, groupIdOf(local, 'Staff')] }, capture.ctx(), { db });
       // plain and reader are both in "Staff".
-      expect(newlyProtected).toMatchObject({ loseEligibility: 2, gainEligibility: 0 });
+      expect(newlyProtected).toMatchObject({ loseEligibility: { total: 2 }, gainEligibility: { total: 0 } });
     });
 
     describe('a permission the broker lacks: cannot-verify at every step, never "no role"', () => {

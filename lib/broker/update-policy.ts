@@ -33,7 +33,8 @@ export const POLICY_LOCK_KEY = 0x74706f6c;
  * Stores a new version of the broker policy (`PUT /api/policy`, admins only) and records
  * `policy.updated` with the previous and new versions and the changed fields, in one transaction.
  *
- * `input` is the whole policy (docs/api-contract.md#policy-object); it is validated with zod,
+ * `input` is the whole policy (docs/api-contract.md#policy-object), with an optional `changeReason`
+ * (extension: stored on the version and in the event; the console always sends one); it is validated with zod,
  * then against the tenant's TAP policy read from Graph now: default ≤ maximum lifetime, both
  * inside the tenant's [minimum, maximum], one-time use when the tenant forces it. Every call that
  * passes validation writes a new version, even when nothing changed (the audit trail shows an
@@ -69,17 +70,40 @@ export async function updatePolicy(
       errors: parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
     });
   }
-  const draft = parsed.data;
+  const { changeReason, ...draft } = parsed.data;
 
   const tenant = await readTenantTapPolicy(ctx.log);
   // The tenant bounds only lifetimes and one-time use, which the body always carries.
-  const violations = getPolicyTenantViolations(completePolicyInput(draft, getDefaultPolicy()), tenant);
-  if (violations.length > 0) {
-    throw new BrokerError('validation-failed', "The policy does not fit the tenant's Temporary Access Pass policy.", {
-      errors: violations,
-    });
-  }
+  throwOnTenantViolations(completePolicyInput(draft, getDefaultPolicy()), tenant);
+  return savePolicyVersion(db, actor, { fields: (before) => completePolicyInput(draft, before), changeReason: changeReason ?? null, restoredFromVersion: null, tenant }, ctx);
+}
 
+/** 400 `validation-failed` when `fields` asks for what the tenant's TAP policy refuses. */
+export function throwOnTenantViolations(fields: BrokerPolicyFields, tenant: TenantTapPolicyBounds): void {
+  const violations = getPolicyTenantViolations(fields, tenant);
+  if (violations.length > 0) {
+    throw new BrokerError('validation-failed', "The policy does not fit the tenant's Temporary Access Pass policy.", { errors: violations });
+  }
+}
+
+type TenantTapPolicyBounds = Awaited<ReturnType<typeof readTenantTapPolicy>>;
+
+/** What a new version holds: its settings (from the version it replaces), and why it was saved. */
+export interface PolicyChange {
+  fields: (before: BrokerPolicy) => BrokerPolicyFields;
+  changeReason: string | null;
+  restoredFromVersion: number | null;
+  /** The tenant's TAP policy as read for this change, recorded in the audit event. */
+  tenant: TenantTapPolicyBounds;
+}
+
+/**
+ * Stores `change` as the next version under the policy lock, with `policy.updated` (and the
+ * expiries a tightening causes) in the same transaction. Step-up is checked again under the lock.
+ * Callers have checked the admin role, step-up and the body.
+ */
+export async function savePolicyVersion(db: PrismaClient, actor: Actor, change: PolicyChange, ctx: RequestContext): Promise<BrokerPolicy> {
+  const { tenant } = change;
   const outcome = await db.$transaction(async (tx): Promise<{ saved: BrokerPolicy } | { refused: StepUpChallenge }> => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${POLICY_LOCK_KEY}::bigint)`;
     const before = await getCurrentPolicy(tx);
@@ -88,11 +112,17 @@ export async function updatePolicy(
       await appendAuditEvent(tx, { type: 'policy.update_refused', actorId: actor.id, data: getStepUpEvidence(actor, challenge, before), context: ctx });
       return { refused: challenge };
     }
-    const requested: BrokerPolicyFields = completePolicyInput(draft, before);
+    const requested: BrokerPolicyFields = change.fields(before);
     // Numbered here, under the lock, not by the serial: a sequence skips numbers after a rollback
     // or a crash, and the history should read 1, 2, 3…
     const row = await tx.policyVersion.create({
-      data: { version: before.version + 1, ...toStoredPolicyFields(requested), createdBy: actor.id },
+      data: {
+        version: before.version + 1,
+        ...toStoredPolicyFields(requested),
+        createdBy: actor.id,
+        changeReason: change.changeReason,
+        restoredFromVersion: change.restoredFromVersion,
+      },
     });
     const after = fromStoredPolicy(row);
     // Before the first audit append: the rows are locked in one statement ahead of the audit
@@ -107,6 +137,8 @@ export async function updatePolicy(
         changedFields: getChangedPolicyFields(before, after),
         before,
         after,
+        ...(change.changeReason === null ? {} : { changeReason: change.changeReason }),
+        ...(change.restoredFromVersion === null ? {} : { restoredFromVersion: change.restoredFromVersion }),
         policyVersion: after.version,
         details: {
           tenantTapPolicy: {

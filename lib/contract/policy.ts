@@ -5,7 +5,9 @@
  */
 import * as z from 'zod/mini';
 import { isoDateTimeSchema, uuidSchema } from '@/lib/contract/common';
+import { ineligibleReasonSchema } from '@/lib/contract/eligibility';
 import { validationIssueSchema } from '@/lib/contract/problem';
+import { textSchema } from '@/lib/contract/text';
 
 /** What Graph accepts for a Temporary Access Pass's lifetime at all; the tenant's policy narrows it. */
 export const MIN_TAP_LIFETIME_MINUTES = 10;
@@ -145,8 +147,13 @@ export type PolicyFields = Omit<Policy, 'version'>;
  * refused. Leaving out the lists, the step-up fields or the pending cap keeps what is in force, so
  * a client written before a field existed can still save.
  */
+/** Why an admin changes the policy: free text, required by the console and by a restore, kept with the version and its audit event. */
+export const MAX_POLICY_CHANGE_REASON_LENGTH = 1000;
+export const policyChangeReasonSchema = textSchema({ max: MAX_POLICY_CHANGE_REASON_LENGTH, multiLine: true }).check(z.trim(), z.minLength(1, 'must say why'));
+
 export const policyInputSchema = z.strictObject({
   ...withDescriptions(policyFields),
+  changeReason: z.optional(policyChangeReasonSchema.check(z.describe('Extension: why the policy changes; stored with the version and audited. The console always sends it.'))),
   maxPendingRequestsPerRequester: z.optional(policyFields.maxPendingRequestsPerRequester),
   allowedDirectoryRoleTemplateIds: z.optional(policyFields.allowedDirectoryRoleTemplateIds),
   protectedGroupIds: z.optional(policyFields.protectedGroupIds),
@@ -157,6 +164,14 @@ export const policyInputSchema = z.strictObject({
 });
 
 export type PolicyInput = z.input<typeof policyInputSchema>;
+
+/** `POST /api/policy/versions/{version}/restore`: the reason is required here. */
+export const restorePolicyVersionBodySchema = z.strictObject({ changeReason: policyChangeReasonSchema });
+
+/** A version number in a path; anything else is 404 `not-found`. */
+export const policyVersionParamsSchema = z.object({
+  version: z.pipe(z.string().check(z.regex(/^[1-9][0-9]{0,8}$/), z.describe('A version number (1, 2, …).')), z.transform(Number)),
+});
 
 /** The tenant's own TAP policy, which bounds the broker's. */
 export const tenantTapPolicySchema = z.object({
@@ -196,25 +211,66 @@ export const policyVersionSchema = z.object({
   changedFields: z.array(policyFieldNameSchema).check(z.describe('Fields that differ from the previous version (every field for the first).')),
   auditSeq: z.nullable(z.int().check(z.minimum(1))).check(z.describe('The `seq` of the `policy.updated` event that recorded it; null for version 1.')),
   auditEventId: z.nullable(uuidSchema),
+  changeReason: z.nullable(z.string()).check(z.describe('Why the admin saved it; null when none was given (versions saved before reasons, or by a client that sent none).')),
+  restoredFromVersion: z.nullable(z.int()).check(z.describe('The earlier version this one restores; null for an ordinary save.')),
 });
 
 export const policyVersionListSchema = z.object({
   versions: z.array(policyVersionSchema).check(z.describe('Newest first, at most 100.')),
 });
 
+/** How many people or pairs each list of a preview names at most; `total` counts them all. */
+export const POLICY_PREVIEW_LIST_LIMIT = 200;
+
+/** What a policy lets the organisation do: eligible people, and reporting pairs by outcome. */
 const policyReachSchema = z.object({
-  inReach: z.int().check(z.minimum(0), z.describe("People within the policy's depth.")),
-  eligible: z.int().check(z.minimum(0)),
-  needApproval: z.int().check(z.minimum(0), z.describe('Of the eligible, requests that would wait for an approver.')),
+  eligible: z.int().check(z.minimum(0), z.describe('People who may get a pass (from any manager above them).')),
+  allowedPairs: z.int().check(z.minimum(0), z.describe('Reporting pairs (a manager, someone below them at any depth) in which the manager may request a pass.')),
+  approvalPairs: z.int().check(z.minimum(0), z.describe('Of the allowed pairs, those whose requests wait for an approver.')),
 });
 
-/** `POST /api/policy/preview`: a draft's effect on the admin's own org; nothing is written. */
+const previewPersonSchema = z.object({
+  id: z.string(),
+  displayName: z.string(),
+  userPrincipalName: z.string(),
+});
+
+/** How a manager's request for one person ends under a policy: refused, held for an approver, or approved at once. */
+export const PAIR_OUTCOMES = ['refused', 'approval', 'auto'] as const;
+
+const previewPersonChangeSchema = z.extend(previewPersonSchema, {
+  reasons: z.array(ineligibleReasonSchema).check(z.describe('Losing: the reasons the draft adds. Gaining: the reasons the draft lifts.')),
+});
+
+const previewPairChangeSchema = z.object({
+  manager: previewPersonSchema,
+  person: previewPersonSchema,
+  depth: z.int().check(z.minimum(1), z.describe('1 = direct report.')),
+  before: z.enum(PAIR_OUTCOMES),
+  after: z.enum(PAIR_OUTCOMES),
+  cause: z.enum(['eligibility', 'depth', 'approval-rule']).check(
+    z.describe("What changes the outcome: the person's eligibility, the policy's maxDepth, or its requireApproval."),
+  ),
+});
+
+const previewList = <T extends z.ZodMiniType>(item: T) =>
+  z.object({ total: z.int().check(z.minimum(0)), items: z.array(item).check(z.describe(`The first ${POLICY_PREVIEW_LIST_LIMIT}, by display name.`)) });
+
+/**
+ * `POST /api/policy/preview`: a draft's effect on the whole organisation (every user of the
+ * directory and every manager above them), against the policy in force; nothing is written.
+ */
 export const policyPreviewSchema = z.object({
   currentVersion: z.int(),
-  totalReportees: z.int().check(z.minimum(0)),
+  people: z.int().check(z.minimum(0), z.describe('Users in the directory, all judged.')),
+  pairs: z.int().check(z.minimum(0), z.describe('Reporting pairs: (manager, person) for every manager above each person, at any depth.')),
   current: policyReachSchema,
   draft: policyReachSchema,
-  loseEligibility: z.int().check(z.minimum(0)),
-  gainEligibility: z.int().check(z.minimum(0)),
+  gainEligibility: previewList(previewPersonChangeSchema),
+  loseEligibility: previewList(previewPersonChangeSchema),
+  pairsAllowed: previewList(previewPairChangeSchema).check(z.describe('Pairs refused now that the draft allows.')),
+  pairsRefused: previewList(previewPairChangeSchema).check(z.describe('Pairs allowed now that the draft refuses.')),
+  pairsNowNeedApproval: previewList(previewPairChangeSchema).check(z.describe('Pairs approved at once now that would wait for an approver.')),
+  pairsNoLongerNeedApproval: previewList(previewPairChangeSchema).check(z.describe('Pairs waiting for an approver now that would be approved at once.')),
   tenantViolations: z.array(validationIssueSchema).check(z.describe("Where the draft asks for what the tenant's TAP policy refuses; a save would be refused.")),
 });

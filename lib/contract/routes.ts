@@ -28,6 +28,8 @@ import {
   policySchema,
   policySettingsSchema,
   policyVersionListSchema,
+  policyVersionParamsSchema,
+  restorePolicyVersionBodySchema,
 } from '@/lib/contract/policy';
 import type { ProblemCode } from '@/lib/contract/problem';
 import { listReporteesQuerySchema, reporteeListSchema } from '@/lib/contract/reportees';
@@ -411,7 +413,7 @@ export const operations = [
     tag: 'Policy',
     summary: 'Save the whole policy as a new version',
     description:
-      "Validated, then held to the tenant's TAP policy (400 with `errors`). Step-up when the policy in force has `policy` in `stepUpActions`.",
+      "Validated, then held to the tenant's TAP policy (400 with `errors`). Step-up when the policy in force has `policy` in `stepUpActions`. The optional `changeReason` (extension) is stored with the version and in its `policy.updated` event.",
     body: policyInputSchema,
     responses: { 200: policySchema, 400: invalid, 401: unauthenticatedOrStepUp, 403: forbidden, 503: unavailable },
   },
@@ -434,13 +436,27 @@ export const operations = [
     responses: { 200: policyVersionListSchema, 401: unauthenticated, 403: forbidden, 503: unavailable },
   },
   {
+    id: 'restorePolicyVersion',
+    method: 'POST',
+    path: '/api/policy/versions/{version}/restore',
+    allow: ['admin'],
+    tag: 'Policy',
+    summary: "Extension: save an earlier version's settings as a new version",
+    description:
+      "History is never rewritten: a new version copies the settings of `version`, audited as `policy.updated` with `restoredFromVersion` and the required `changeReason`. Held to the tenant's TAP policy as it is now (400 with `errors`). Step-up as for `PUT /api/policy`.",
+    params: policyVersionParamsSchema,
+    body: restorePolicyVersionBodySchema,
+    responses: { 200: policySchema, 400: invalid, 401: unauthenticatedOrStepUp, 403: forbidden, 404: notFound, 503: unavailable },
+  },
+  {
     id: 'previewPolicy',
     method: 'POST',
     path: '/api/policy/preview',
     allow: ['admin'],
     tag: 'Policy',
-    summary: "Extension: a draft policy's effect on the admin's own org; writes nothing",
-    description: "The draft is validated like `PUT /api/policy`; the tenant's bounds are reported in `tenantViolations` rather than refused.",
+    summary: "Extension: a draft policy's effect on the whole organisation; writes nothing",
+    description:
+      "Every user of the directory is judged under the policy in force and under the draft, and every reporting pair (a manager, someone below them at any depth) gets an outcome: refused, held for an approver, or approved at once. Counts, and the first 200 of each change by name. Read with tenant-wide, paged Graph reads, never one per person. The draft is validated like `PUT /api/policy`; the tenant's bounds are reported in `tenantViolations` rather than refused.",
     body: policyInputSchema,
     responses: { 200: policyPreviewSchema, 400: invalid, 401: unauthenticated, 403: forbidden, 503: unavailable },
   },

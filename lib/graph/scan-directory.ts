@@ -21,7 +21,7 @@ const scanPageSchema = z.object({
   '@odata.nextLink': z.string().optional(),
 });
 
-type ScannedUser = z.infer<typeof scanPageSchema>['value'][number];
+export type ScannedUser = z.infer<typeof scanPageSchema>['value'][number];
 
 /**
  * Reads the whole directory with each user's manager, page after page (`@odata.nextLink` is
@@ -39,7 +39,11 @@ export async function scanDirectory(
   addFromScan(users, pending, walk);
 }
 
-async function readDirectory(extra: PagedRead[], facts: TenantEligibilityReads, ctx: { log: Logger; stats: GraphBatchStats; versionBase: string }): Promise<ScannedUser[]> {
+/**
+ * Every user of the directory with their manager's id, page after page; the eligibility reads
+ * of `facts` ride in the pages' `$batch`es (`extra` first, then whatever `facts` queues).
+ */
+export async function readDirectory(extra: PagedRead[], facts: TenantEligibilityReads, ctx: { log: Logger; stats: GraphBatchStats; versionBase: string }): Promise<ScannedUser[]> {
   const users: ScannedUser[] = [];
   let url: string | undefined = SCAN_URL;
   let riding = extra;

@@ -759,6 +759,30 @@ describe('audit and policy routes', () => {
       },
     });
   });
+
+  it('POST /api/policy/versions/{version}/restore: admins only; each restore is a new version with the reason', async () => {
+    const restore = await route('policy/versions/[version]/restore', 'POST');
+    const body = { changeReason: 'Back to the first version' };
+    await matrix(
+      'restorePolicyVersion',
+      'POST /api/policy/versions/1/restore',
+      (caller) => call(restore, '/api/policy/versions/1/restore', caller, { method: 'POST', params: { version: '1' }, body }),
+      {
+        refusalEvents: () => 0,
+        onSuccess: async (_caller, result) => {
+          const [newest] = await (await getDb()).policyVersion.findMany({ orderBy: { version: 'desc' }, take: 1 });
+          expect(result.body).toMatchObject({ version: newest!.version });
+          expect(newest).toMatchObject({ restoredFromVersion: 1, changeReason: body.changeReason, createdBy: local.userId('admin') });
+        },
+      },
+    );
+    const before = await snapshot();
+    const url = '/api/policy/versions/1/restore';
+    expectProblem(await call(restore, url, 'admin', { method: 'POST', params: { version: '1' }, body: {} }), 400, 'validation-failed', 'no reason');
+    expectProblem(await call(restore, url, 'admin', { method: 'POST', params: { version: '999' }, body }), 404, 'not-found', 'no such version');
+    expectProblem(await call(restore, url, 'admin', { method: 'POST', params: { version: 'one' }, body }), 404, 'not-found', 'not a number');
+    await expectNothingChanged(before, 'admin', 0, 'a refused restore');
+  });
 });
 
 describe("the client's headers in the audit trail", () => {
