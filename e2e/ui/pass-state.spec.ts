@@ -54,6 +54,7 @@ for (const viewport of VIEWPORTS) {
 
     // The request form knows the live pass: it warns, and Submit waits for the tick.
     await signIn(page, manager);
+    await goTo(page, 'Team');
     const row = page.getByTestId('reportee-row').filter({ visible: true }).filter({ hasText: TARGET });
     await expect(row).toHaveCount(1);
     await row.getByRole('button', { name: 'Request pass' }).click();
