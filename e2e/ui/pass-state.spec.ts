@@ -2,20 +2,20 @@
  * One person, one pass: a second request for someone with a live pass warns and needs a tick;
  * once issued, the first request reads "Replaced by request …" and the audit trail names it; a
  * pending request is withdrawn (confirmed) and leaves the approvers' queue; revoking asks first.
- * At desktop and phone widths, axe-clean. Uses Nestor Wilke → Diego Siciliani (direct) and Alex
- * Wilber → Diego (indirect, waits for an approver), whom no other spec relies on.
+ * At desktop and phone widths, axe-clean. Grady Archie → Christie Cline (direct) and Patti
+ * Fernandez → Christie (indirect, waits for an approver); no other spec relies on Christie's pass.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { findAxeViolations, formatAxeViolations } from '../support/axe';
 import { recordIssuedPass } from '../support/issued-passes';
-import { asUser, createTapRequest, getTapRequest, issueTapOk, listTapRequests, readAudit } from '../support/portal-api';
+import { asUser, createTapRequest, getTapRequest, issueTapOk, listTapRequests, readAudit, userIdOf } from '../support/portal-api';
 import { loadSeed, userByUpn } from '../support/seed';
 import { signIn } from '../support/sign-in';
 
 const seed = loadSeed();
-const MANAGER = 'nestor.wilke@contoso.test';
-const SKIP_LEVEL = 'alex.wilber@contoso.test';
-const TARGET = 'diego.siciliani@contoso.test';
+const MANAGER = 'grady.archie@contoso.test';
+const SKIP_LEVEL = 'patti.fernandez@contoso.test';
+const TARGET = 'christie.cline@contoso.test';
 const APPROVER = 'isaiah.langer@contoso.test';
 const AUDITOR = 'henrietta.mueller@contoso.test';
 
@@ -33,10 +33,11 @@ async function expectAxeClean(page: Page, where: string): Promise<void> {
   expect(violations, `${where}\n${formatAxeViolations(violations)}`).toEqual([]);
 }
 
-/** Ends whatever an earlier run left live for the target, so each run starts from its own first pass. */
+/** Ends whatever an earlier run left open for the target, so each run starts from its own first pass. */
 async function revokeLeftovers(request: Parameters<typeof listTapRequests>[0]): Promise<void> {
+  const targetId = (await userIdOf(TARGET)).toLowerCase();
   for (const upn of [MANAGER, SKIP_LEVEL]) {
-    for (const r of await listTapRequests(request, upn)) {
+    for (const r of (await listTapRequests(request, upn)).filter((mine) => mine.targetUserId.toLowerCase() === targetId)) {
       if (r.status === 'issued' && r.passOutcome === undefined) await asUser(request, upn).post(`/api/tap-requests/${r.id}/revoke`);
       if (r.status === 'pending_approval' || r.status === 'approved') await asUser(request, upn).post(`/api/tap-requests/${r.id}/withdraw`);
     }
