@@ -46,6 +46,8 @@ async function revokeLeftovers(request: Parameters<typeof listTapRequests>[0]): 
 
 for (const viewport of VIEWPORTS) {
   test(`${viewport.name}: a second pass warns and replaces the first, on the record; withdraw and revoke ask first`, async ({ page, request, browser }) => {
+    // Three people sign in through the real redirect in one walk: more than the default minute.
+    test.slow();
     await page.setViewportSize({ width: viewport.width, height: viewport.height });
     await revokeLeftovers(request);
     const manager = userByUpn(seed, MANAGER);
