@@ -142,10 +142,20 @@ function DecidedRow({ request, meId }: { request: TapRequest; meId: string | nul
               “{request.decisionComment}”
             </p>
           )}
+          {request.replacedByRequestId !== undefined && (
+            <p className="mt-1 text-slate-700" data-testid="decided-replaced">
+              Its pass was replaced by request <span className="font-mono">{request.replacedByRequestId.slice(0, 8)}</span>
+              {request.replacedAt !== undefined && <> on {formatDateTime(request.replacedAt)}</>}.
+            </p>
+          )}
         </div>
         <div className="flex shrink-0 flex-wrap items-center gap-2">
           <Badge tone={decision === 'denied' ? 'red' : 'green'}>{decision === 'denied' ? 'Denied' : 'Approved'}</Badge>
-          {request.status !== 'denied' && request.status !== 'approved' && <StatusBadge status={request.status} />}
+          {request.replacedByRequestId !== undefined ? (
+            <Badge tone="neutral">Replaced</Badge>
+          ) : (
+            request.status !== 'denied' && request.status !== 'approved' && <StatusBadge status={request.status} />
+          )}
         </div>
       </div>
     </li>

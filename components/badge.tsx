@@ -63,6 +63,7 @@ const STATUS_TONES: Record<TapRequestStatus, Tone> = {
   issued: 'green',
   revoked: 'neutral',
   failed: 'red',
+  withdrawn: 'neutral',
 };
 
 /** A request's status in words (the tone only repeats it). */

@@ -1,11 +1,12 @@
-// The "My requests" page: the signed-in user's requests, getting or revoking their passes, and
-// tracking the passes issued.
+// The "My requests" page: the signed-in user's requests, getting, revoking or withdrawing them
+// (each irreversible step confirmed first), and tracking the passes issued.
 'use client';
 
 import Link from 'next/link';
 import { useEffect, useMemo, useState } from 'react';
 import { StatusBadge } from '@/components/badge';
 import { Button } from '@/components/button';
+import { ConfirmActionDialog } from '@/components/confirm-action-dialog';
 import { useIssuePass, useResumedIssueCount } from '@/components/pass-reveal-provider';
 import { IssuedPassesSection, PassStateBadge, usePassStatuses, type PassStatus } from '@/components/pass-tracking';
 import { ProblemAlert } from '@/components/problem-alert';
@@ -22,6 +23,31 @@ import { usePortalApi, usePortalQuery } from '@/lib/client/use-portal-api';
 import { useRequestLimits } from '@/lib/client/use-request-limits';
 
 type Notice = { kind: 'done'; text: string } | { kind: 'failed'; error: unknown };
+
+/** The step waiting for the user's yes: revoke a pass, withdraw a request, or get a pass that replaces a live one. */
+type Confirming = { kind: 'revoke' | 'withdraw'; request: TapRequest } | { kind: 'replace'; request: TapRequest; live: TapRequest };
+
+/** The first 8 characters of a request id, as the portal shows it. */
+export function shortRequestId(id: string): string {
+  return id.slice(0, 8);
+}
+
+/**
+ * Another of `requests` whose pass for the same person still works as far as the portal knows
+ * (issued, not past its expiry, no outcome recorded, not reported gone by the tracking read):
+ * getting `request`'s pass would replace it in Entra.
+ */
+function findLivePassFor(request: TapRequest, requests: readonly TapRequest[], statuses: ReadonlyMap<string, PassStatus> | null, now: number): TapRequest | null {
+  const target = request.targetUserId.toLowerCase();
+  return (
+    requests.find((other) => {
+      if (other.id === request.id || other.status !== 'issued' || other.targetUserId.toLowerCase() !== target) return false;
+      if (other.passOutcome !== undefined || other.expiresDateTime === undefined || Date.parse(other.expiresDateTime) <= now) return false;
+      const state = statuses?.get(other.id)?.state;
+      return state === undefined || state === 'usable' || state === 'not-yet-valid' || state === 'unknown' || state === 'disabled-by-policy';
+    }) ?? null
+  );
+}
 
 function newestFirst(a: TapRequest, b: TapRequest): number {
   return b.createdAt.localeCompare(a.createdAt);
@@ -40,6 +66,8 @@ export function MyRequestsSection() {
   const refreshTracking = tracking.refresh;
   const [busyId, setBusyId] = useState<string | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
+  const [confirming, setConfirming] = useState<Confirming | null>(null);
+  const now = useNow();
   // A pass issued on the way back from the second factor: the list loaded meanwhile is stale.
   const resumedIssues = useResumedIssueCount();
   const refreshRequests = requests.refresh;
@@ -70,17 +98,27 @@ export function MyRequestsSection() {
 
   const targetName = (request: TapRequest) => request.targetDisplayName || request.targetUserPrincipalName || 'this person';
 
-  const getPass = (request: TapRequest) =>
+  const issueNow = (request: TapRequest) =>
     run(request, async () => {
       await issue({ id: request.id, targetName: targetName(request) });
       return null;
     });
 
-  const revoke = (request: TapRequest) =>
-    run(request, async () => {
-      await call(`/api/tap-requests/${encodeURIComponent(request.id)}/revoke`, { method: 'POST', body: {} });
-      return `The pass for ${targetName(request)} is revoked; it no longer signs anyone in.`;
-    });
+  // Entra keeps one pass per person: a new one silently ends the live one, so ask first.
+  const getPass = (request: TapRequest) => {
+    const live = findLivePassFor(request, sorted, tracking.status === 'success' ? tracking.data : null, now);
+    if (live === null) void issueNow(request);
+    else setConfirming({ kind: 'replace', request, live });
+  };
+
+  /** Runs a confirmed step; a refusal stays in the dialog, success closes it with a notice. */
+  const confirmed = async (request: TapRequest, action: 'revoke' | 'withdraw', done: string) => {
+    await call(`/api/tap-requests/${encodeURIComponent(request.id)}/${action}`, { method: 'POST', body: {} });
+    setConfirming(null);
+    setNotice({ kind: 'done', text: done });
+    requests.refresh();
+    refreshTracking();
+  };
 
   return (
     <section aria-labelledby="my-requests-title" className="space-y-5">
@@ -143,13 +181,100 @@ export function MyRequestsSection() {
               passStatus={tracking.status === 'success' ? tracking.data.get(request.id) : undefined}
               anyBusy={busyId !== null}
               onGetPass={getPass}
-              onRevoke={revoke}
+              onRevoke={(r) => setConfirming({ kind: 'revoke', request: r })}
+              onWithdraw={(r) => setConfirming({ kind: 'withdraw', request: r })}
             />
           ))}
         </ul>
       )}
       {isAdmin && <IssuedPassesSection />}
+      {confirming?.kind === 'revoke' && (
+        <ConfirmActionDialog
+          title={`Revoke the pass for ${targetName(confirming.request)}?`}
+          confirmLabel="Revoke pass"
+          busyLabel="Revoking…"
+          cancelLabel="Keep the pass"
+          testId="confirm-revoke"
+          onCancel={() => setConfirming(null)}
+          onConfirm={() =>
+            confirmed(confirming.request, 'revoke', `The pass for ${targetName(confirming.request)} is revoked; it no longer signs anyone in.`)
+          }
+        >
+          <p>
+            The pass is deleted in Entra at once: {targetName(confirming.request)} can no longer sign in with it. This cannot be
+            undone; another pass needs a new request.
+          </p>
+        </ConfirmActionDialog>
+      )}
+      {confirming?.kind === 'withdraw' && (
+        <ConfirmActionDialog
+          title={`Withdraw the request for ${targetName(confirming.request)}?`}
+          confirmLabel="Withdraw request"
+          busyLabel="Withdrawing…"
+          cancelLabel="Keep the request"
+          testId="confirm-withdraw"
+          onCancel={() => setConfirming(null)}
+          onConfirm={() => confirmed(confirming.request, 'withdraw', `The request for ${targetName(confirming.request)} is withdrawn; no pass will be created.`)}
+        >
+          <p>
+            {confirming.request.status === 'pending_approval'
+              ? 'It leaves the approvers’ queue and no pass is created.'
+              : 'The approval is given up and no pass is created.'}{' '}
+            This cannot be undone; ask again if a pass is needed later.
+          </p>
+        </ConfirmActionDialog>
+      )}
+      {confirming?.kind === 'replace' && (
+        <ReplacePassDialog
+          request={confirming.request}
+          live={confirming.live}
+          name={targetName(confirming.request)}
+          onCancel={() => setConfirming(null)}
+          onConfirm={async () => {
+            setConfirming(null);
+            await issueNow(confirming.request);
+          }}
+        />
+      )}
     </section>
+  );
+}
+
+/** Before a pass that ends a live one: says until when the live one would have worked, and needs a tick. */
+function ReplacePassDialog({
+  request,
+  live,
+  name,
+  onCancel,
+  onConfirm,
+}: {
+  request: TapRequest;
+  live: TapRequest;
+  name: string;
+  onCancel: () => void;
+  onConfirm: () => Promise<void>;
+}) {
+  const [understood, setUnderstood] = useState(false);
+  return (
+    <ConfirmActionDialog
+      title={`Replace the pass for ${name}?`}
+      confirmLabel="Get new pass"
+      busyLabel="Creating the pass…"
+      tone="primary"
+      testId="confirm-replace"
+      confirmDisabled={!understood}
+      onCancel={onCancel}
+      onConfirm={onConfirm}
+    >
+      <p data-testid="replace-warning" data-request-id={request.id}>
+        {name} already has a pass valid until {formatDateTime(live.expiresDateTime ?? '')} (request {shortRequestId(live.id)}). Entra
+        keeps one pass per person: getting this one ends that one at once.
+      </p>
+      <label className="flex items-start gap-2 text-slate-900">
+        <input type="checkbox" checked={understood} onChange={(event) => setUnderstood(event.target.checked)} className="mt-0.5 size-4 accent-blue-700" />
+        I understand the current pass stops working.
+      </label>
+    </ConfirmActionDialog>
   );
 }
 
@@ -174,6 +299,7 @@ function MyRequestRow({
   anyBusy,
   onGetPass,
   onRevoke,
+  onWithdraw,
   passStatus,
 }: {
   request: TapRequest;
@@ -183,6 +309,7 @@ function MyRequestRow({
   anyBusy: boolean;
   onGetPass: (request: TapRequest) => void;
   onRevoke: (request: TapRequest) => void;
+  onWithdraw: (request: TapRequest) => void;
 }) {
   const name = request.targetDisplayName || request.targetUserPrincipalName || request.targetUserId;
   const nameId = `request-${request.id}-name`;
@@ -191,6 +318,7 @@ function MyRequestRow({
   const decision = describeDecision(request, meId);
   return (
     <li
+      id={`request-${request.id}`}
       data-testid="request-row"
       data-request-id={request.id}
       data-status={request.status}
@@ -227,6 +355,11 @@ function MyRequestRow({
             </Button>
           )}
           {request.status === 'issuing' && <p className="text-sm text-slate-700">Being created — refresh in a moment</p>}
+          {(request.status === 'pending_approval' || request.status === 'approved') && (
+            <Button variant="ghost" onClick={() => onWithdraw(request)} disabled={anyBusy} aria-describedby={nameId}>
+              Withdraw
+            </Button>
+          )}
         </div>
       </div>
 
@@ -246,6 +379,22 @@ function MyRequestRow({
           </p>
         )}
         {request.revokedAt !== undefined && <p>Revoked {formatDateTime(request.revokedAt)}</p>}
+        {request.replacedByRequestId !== undefined && (
+          <p data-testid="request-replaced">
+            Replaced by request{' '}
+            <a href={`#request-${request.replacedByRequestId}`} className="font-mono font-medium text-blue-800 underline">
+              {shortRequestId(request.replacedByRequestId)}
+            </a>
+            {request.replacedAt !== undefined && <> on {formatDateTime(request.replacedAt)}</>} — Entra keeps one pass per person, so this one
+            stopped working.
+          </p>
+        )}
+        {request.withdrawnAt !== undefined && (
+          <p data-testid="request-withdrawn">
+            Withdrawn {formatDateTime(request.withdrawnAt)}
+            {request.withdrawReason !== undefined && <> — “{request.withdrawReason}”</>}
+          </p>
+        )}
         {(request.failureReason ?? request.failureCode) !== undefined && (
           <p className="text-red-800">{request.failureReason ?? formatReason(request.failureCode ?? '')}</p>
         )}

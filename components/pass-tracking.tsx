@@ -3,6 +3,7 @@
 import { useMemo, useState } from 'react';
 import { Badge } from '@/components/badge';
 import { Button } from '@/components/button';
+import { ConfirmActionDialog } from '@/components/confirm-action-dialog';
 import { ProblemAlert } from '@/components/problem-alert';
 import { ListSkeleton } from '@/components/section-parts';
 import { formatDateTime } from '@/lib/client/format';
@@ -28,6 +29,7 @@ const LABELS: Record<PassState, { text: string; tone: 'green' | 'blue' | 'neutra
   used: { text: 'Used', tone: 'violet', hint: 'A one-time pass that has signed in once.' },
   'disabled-by-policy': { text: 'Blocked by tenant policy', tone: 'amber', hint: "The tenant's TAP policy does not allow it now." },
   revoked: { text: 'Revoked', tone: 'neutral', hint: 'Revoked through the broker.' },
+  replaced: { text: 'Replaced', tone: 'neutral', hint: 'A newer pass issued through the broker replaced it.' },
   gone: { text: 'No longer in Entra', tone: 'neutral', hint: 'Removed or replaced outside the broker.' },
   unknown: { text: 'State unknown', tone: 'amber', hint: 'Microsoft Graph did not say.' },
 };
@@ -71,14 +73,15 @@ export function IssuedPassesSection() {
     statuses.refresh();
   };
 
+  const [confirming, setConfirming] = useState<TapRequest | null>(null);
+  // Confirmed in the dialog; a refusal stays there, so the admin can retry or cancel.
   const revoke = async (request: TapRequest) => {
     setBusyId(request.id);
     setNotice(null);
     try {
       await call(`/api/tap-requests/${encodeURIComponent(request.id)}/revoke`, { method: 'POST', body: {} });
+      setConfirming(null);
       setNotice({ kind: 'done', text: `The pass for ${request.targetDisplayName || 'this person'} is revoked.` });
-    } catch (error) {
-      setNotice({ kind: 'failed', error });
     } finally {
       setBusyId(null);
       refresh();
@@ -144,7 +147,7 @@ export function IssuedPassesSection() {
                     <PassStateBadge status={status} />
                   )}
                   {request.status === 'issued' && status?.revocable === true && (
-                    <Button variant="secondary" onClick={() => void revoke(request)} disabled={busyId !== null} aria-describedby={nameId}>
+                    <Button variant="secondary" onClick={() => setConfirming(request)} disabled={busyId !== null} aria-describedby={nameId}>
                       {busyId === request.id ? 'Revoking…' : 'Revoke'}
                     </Button>
                   )}
@@ -153,6 +156,22 @@ export function IssuedPassesSection() {
             );
           })}
         </ul>
+      )}
+      {confirming !== null && (
+        <ConfirmActionDialog
+          title={`Revoke the pass for ${confirming.targetDisplayName || 'this person'}?`}
+          confirmLabel="Revoke pass"
+          busyLabel="Revoking…"
+          cancelLabel="Keep the pass"
+          testId="confirm-revoke"
+          onCancel={() => setConfirming(null)}
+          onConfirm={() => revoke(confirming)}
+        >
+          <p>
+            Issued by {confirming.requesterDisplayName ?? 'a manager'}. The pass is deleted in Entra at once and no longer signs{' '}
+            {confirming.targetDisplayName || 'the person'} in. This cannot be undone.
+          </p>
+        </ConfirmActionDialog>
       )}
     </section>
   );

@@ -8,6 +8,13 @@ import { useMe } from '@/lib/client/me-context';
 import type { Reportee, TapRequest } from '@/lib/client/portal-types';
 import { useRequestLimits } from '@/lib/client/use-request-limits';
 
+/** Says what happened: an automatic approval is not "submitted", it is ready. */
+function outcomeTitle(request: TapRequest): string {
+  if (request.status === 'approved') return 'Approved — ready to issue';
+  if (request.status === 'pending_approval') return 'Request submitted — waiting for an approver';
+  return 'Request recorded';
+}
+
 /** "Request pass" for one reportee: the form, then what happened to the request. */
 export function RequestPassDialog({ reportee, onClose }: { reportee: Reportee; onClose: () => void }) {
   const me = useMe();
@@ -16,7 +23,7 @@ export function RequestPassDialog({ reportee, onClose }: { reportee: Reportee; o
 
   return (
     <ModalDialog
-      title={created === null ? `Request a pass for ${reportee.displayName}` : 'Request submitted'}
+      title={created === null ? `Request a pass for ${reportee.displayName}` : outcomeTitle(created)}
       onClose={onClose}
       testId="request-pass-dialog"
     >

@@ -11,8 +11,9 @@ import { formatDateTime, formatElapsed } from '@/lib/client/format';
 import type { TapRequest } from '@/lib/client/portal-types';
 import { useNow } from '@/lib/client/use-now';
 
+/** Within a sentence: "Pass for you", "Requested by you". */
 function personName(name: string | undefined, upn: string | undefined, id: string, meId: string | null): string {
-  if (id === meId) return 'You';
+  if (id === meId) return 'you';
   return name || upn || `User ${id.slice(0, 8)}…`;
 }
 

@@ -1,9 +1,10 @@
 // The "Request pass" form: its fields, the approval outlook, and the submit that creates the request.
 'use client';
 
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { Button } from '@/components/button';
 import { ProblemAlert } from '@/components/problem-alert';
+import { CurrentRequestWarning } from '@/components/request-pass/current-request-warning';
 import { describeApproval } from '@/components/request-pass/describe-approval';
 import { JustificationField } from '@/components/request-pass/justification-field';
 import { LifetimeField } from '@/components/request-pass/lifetime-field';
@@ -34,6 +35,10 @@ export function RequestPassForm({
   const [errors, setErrors] = useState<RequestFieldErrors>({});
   const [submitting, setSubmitting] = useState(false);
   const [failure, setFailure] = useState<unknown>(null);
+  // A live pass or an open request for the person: a new pass replaces it, so ask for a tick first.
+  const needsAcknowledgement = reportee.currentRequest !== undefined;
+  const [acknowledged, setAcknowledged] = useState(false);
+  const acknowledgeId = useId();
   const formRef = useRef<HTMLFormElement>(null);
   const failureRef = useRef<HTMLDivElement>(null);
 
@@ -54,6 +59,7 @@ export function RequestPassForm({
       formRef.current?.querySelector<HTMLElement>(`#${CSS.escape(ids[firstInvalid])}`)?.focus();
       return;
     }
+    if (needsAcknowledgement && !acknowledged) return;
     setSubmitting(true);
     try {
       const body = await call('/api/tap-requests', {
@@ -87,6 +93,8 @@ export function RequestPassForm({
         </p>
       )}
 
+      <CurrentRequestWarning reportee={reportee} acknowledged={acknowledged} onAcknowledge={setAcknowledged} id={acknowledgeId} />
+
       <div ref={failureRef} className="empty:hidden">
         {failure !== null && <ProblemAlert error={failure} />}
       </div>
@@ -95,7 +103,7 @@ export function RequestPassForm({
         <Button variant="secondary" onClick={onCancel}>
           Cancel
         </Button>
-        <Button type="submit" disabled={submitting}>
+        <Button type="submit" disabled={submitting || (needsAcknowledgement && !acknowledged)}>
           {submitting ? 'Submitting…' : 'Submit request'}
         </Button>
       </div>

@@ -114,6 +114,7 @@ test('a manager sees an issued pass turn from usable to used; an admin revokes a
     // The used pass signs nobody in any more, so the default view leaves it out.
     await expect(issued.locator(`[data-request-id="${usedOne.id}"]`)).toHaveCount(0);
     await row.getByRole('button', { name: 'Revoke' }).click();
+    await admin.getByTestId('confirm-revoke').getByRole('button', { name: 'Revoke pass' }).click();
     await expect(issued.getByRole('status')).toContainText('is revoked');
     await expect(row).toHaveCount(0);
   } finally {

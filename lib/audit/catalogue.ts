@@ -138,6 +138,12 @@ export const auditCatalogue = {
      */
     rememberedFromSeq: z.number().int().min(1).optional(),
   }),
+  /** The requester took the request back before a pass existed; `reason` if they gave one. */
+  'tap_request.withdrawn': z.strictObject({
+    ...evidence,
+    previousStatus: requestStatus.extract(['pending_approval', 'approved']),
+    reason: z.string().nullable(),
+  }),
   /** The intent, recorded before the Graph call (status approved → issuing). */
   'tap.issue_started': z.strictObject({
     ...evidence,
@@ -153,6 +159,8 @@ export const auditCatalogue = {
     idempotencyKey: z.string().min(1).optional(),
     methodId: z.string().min(1),
     replacedMethodId: z.string().nullable(),
+    /** The broker's request whose pass this one replaced in Entra, when the replaced pass was ours. */
+    replacedRequestId: z.string().uuid().optional(),
     startDateTime: isoDateTime,
     lifetimeInMinutes: z.number().int(),
     isUsableOnce: z.boolean(),
@@ -182,6 +190,19 @@ export const auditCatalogue = {
     methodDeleted: z.boolean(),
   }),
   /**
+   * On the request whose pass was replaced: another of the broker's requests
+   * (`replacedByRequestId`) issued a pass for the same person, and Entra keeps one pass per user, so
+   * this one (`methodId`) stopped working. Written with the newer pass's issuance, or by the
+   * tracking job when it finds the method gone and the newer issuance named it
+   * (`previousOutcome`: what the job had recorded before it knew, if anything).
+   */
+  'tap.replaced': z.strictObject({
+    ...evidence,
+    methodId: z.string().min(1),
+    replacedByRequestId: z.string().uuid(),
+    previousOutcome: z.enum(['removed']).nullable(),
+  }),
+  /**
    * What became of an issued pass, observed in Graph by the tracking job (once per pass):
    * `used` (a one-time pass signed someone in), `expired` (its lifetime ended; Graph v1.0 does not
    * say whether a multi-use pass was used), or `removed` (the method vanished from Graph without a
@@ -190,7 +211,8 @@ export const auditCatalogue = {
   'tap.outcome_observed': z.strictObject({
     ...evidence,
     methodId: z.string().min(1),
-    outcome: z.enum(PASS_OUTCOMES),
+    // `replaced` is recorded as `tap.replaced`, never observed.
+    outcome: z.enum(PASS_OUTCOMES).exclude(['replaced']),
     methodUsabilityReason: z.string().nullable(),
     observedAt: isoDateTime,
   }),

@@ -15,10 +15,13 @@ import { listTapMethodsForUsers } from '@/lib/graph/list-tap-methods-for-users';
  * - `used`: a one-time pass that signed in once (`OneTimeUsed`);
  * - `disabled-by-policy`: the tenant's TAP policy is off or no longer targets the person;
  * - `revoked`: revoked through the broker;
- * - `gone`: Graph no longer holds the method (deleted outside the broker, or replaced);
+ * - `replaced`: another of the broker's requests issued a pass for the person, which replaced this
+ *   one in Entra (recorded on the request; Graph is not asked);
+ * - `gone`: Graph no longer holds the method (deleted outside the broker, or replaced by a pass
+ *   issued elsewhere);
  * - `unknown`: Graph would not say for this person (e.g. 403); never a guess.
  */
-export type PassState = 'usable' | 'not-yet-valid' | 'expired' | 'used' | 'disabled-by-policy' | 'revoked' | 'gone' | 'unknown';
+export type PassState = 'usable' | 'not-yet-valid' | 'expired' | 'used' | 'disabled-by-policy' | 'revoked' | 'replaced' | 'gone' | 'unknown';
 
 export interface PassStatusView {
   requestId: string;
@@ -73,14 +76,16 @@ export async function getPassStatuses(
     where: { status: { in: ['issued', 'revoked'] }, ...(input.scope === 'mine' ? { requesterId: actor.id } : {}) },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: MAX_LISTED_REQUESTS,
-    select: { id: true, status: true, targetUserId: true, methodId: true, expiresDateTime: true },
+    select: { id: true, status: true, targetUserId: true, methodId: true, expiresDateTime: true, passOutcome: true },
   });
   const live = rows.filter(
-    (row) => row.status === 'issued' && row.methodId !== null && (row.expiresDateTime === null || row.expiresDateTime > now),
+    (row) =>
+      row.status === 'issued' && row.passOutcome !== 'replaced' && row.methodId !== null && (row.expiresDateTime === null || row.expiresDateTime > now),
   );
   const methodsByUser = live.length === 0 ? new Map<string, TapMethodInfo[] | null>() : await listTapMethodsForUsers(live.map((row) => row.targetUserId), { log: ctx.log });
   const statuses = rows.map((row): PassStatusView => {
     if (row.status === 'revoked') return { requestId: row.id, state: 'revoked', methodUsabilityReason: null, revocable: false };
+    if (row.passOutcome === 'replaced') return { requestId: row.id, state: 'replaced', methodUsabilityReason: null, revocable: false };
     if (!live.includes(row)) return { requestId: row.id, state: 'expired', methodUsabilityReason: null, revocable: false };
     const methods = methodsByUser.get(row.targetUserId) ?? null;
     const method = methods?.find((m) => m.id.toLowerCase() === row.methodId?.toLowerCase());

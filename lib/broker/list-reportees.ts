@@ -2,13 +2,14 @@ import 'server-only';
 import type { Actor } from '@/lib/auth/actor';
 import { getAccountIneligibleReasons, getReporteeIneligibleReasons, type EligibilityRules, type IneligibleReason } from '@/lib/broker/eligibility';
 import { BrokerError } from '@/lib/core/errors';
+import { findCurrentRequests } from '@/lib/broker/find-current-requests';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
 import type { BrokerPolicy } from '@/lib/broker/policy';
 import { getDb } from '@/lib/db/client';
 import type { PrismaClient } from '@/lib/db/generated/client';
 import { getMirrorTeam, getOrgMirrorSyncedAt, type MirrorTeamMember } from '@/lib/db/org-mirror';
 import { getEnv } from '@/lib/env';
-import type { ListReporteesQuery } from '@/lib/contract/reportees';
+import type { ListReporteesQuery, ReporteeCurrentRequest } from '@/lib/contract/reportees';
 import { getReportees, type ReporteeTree } from '@/lib/graph/get-reportees';
 import type { Logger } from '@/lib/log';
 
@@ -32,6 +33,8 @@ export interface ReporteeView {
   depth: number;
   eligible: boolean;
   ineligibleReasons: IneligibleReason[];
+  /** Beyond the contract's minimum: the person's open request or live pass, if any. */
+  currentRequest?: ReporteeCurrentRequest;
 }
 
 const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
@@ -132,7 +135,17 @@ async function listMirrorReportees(
   if (team.root.accountEnabled !== true || team.root.userType !== 'Member') {
     throw new BrokerError('forbidden', 'Only enabled member accounts can list reportees.');
   }
-  return { reportees: team.reportees.map(toMirrorView), total: team.total, source: 'mirror', asOf: syncedAt.toISOString(), eligibilityScope: 'account' };
+  const reportees = await withCurrentRequests(options.db, actor, team.reportees.map(toMirrorView), options.now);
+  return { reportees, total: team.total, source: 'mirror', asOf: syncedAt.toISOString(), eligibilityScope: 'account' };
+}
+
+/** The page's people, each with their open request or live pass (one query for the page). */
+async function withCurrentRequests(db: PrismaClient, actor: Actor, reportees: ReporteeView[], now: Date): Promise<ReporteeView[]> {
+  const current = await findCurrentRequests(db, actor, reportees.map((person) => person.id), now);
+  return reportees.map((person) => {
+    const request = current.get(person.id.toLowerCase());
+    return request === undefined ? person : { ...person, currentRequest: request };
+  });
 }
 
 /** Whether the search `q` (lower case) is in the person's name, UPN, title or department. */
@@ -180,7 +193,10 @@ export type ReporteeList = {
  * refused makes every reportee it concerns `cannot-verify`.
  *
  * `query` narrows (`q`) and pages (`limit`, `offset`) the list; `total` counts what matched.
- * `useMirror: false` always reads Graph (callers with no database).
+ * Each listed person carries `currentRequest` (their open request or live pass, one database query
+ * for the page) whenever a database is in use. `useMirror: false` always reads Graph (callers with
+ * no database: given a `policy` and no `db`, nothing is read from a database and no person carries
+ * `currentRequest`).
  */
 export async function listReportees(
   actor: Actor,
@@ -200,6 +216,8 @@ export async function listReportees(
     protectedGroupIds: policy.protectedGroupIds,
     ...(options.log ? { log: options.log } : {}),
   });
+  const now = options.now ?? new Date();
   const page = pageViews(toReporteeViews(tree, actor, policy), query);
-  return { ...page, source: 'graph', asOf: (options.now ?? new Date()).toISOString(), eligibilityScope: 'full' };
+  const reportees = db === undefined ? page.reportees : await withCurrentRequests(db, actor, page.reportees, now);
+  return { reportees, total: page.total, source: 'graph', asOf: now.toISOString(), eligibilityScope: 'full' };
 }

@@ -4,6 +4,7 @@ import type { IssuedTap } from '@/lib/contract/tap-requests';
 import type { RequestContext } from '@/lib/core/request-context';
 import { BrokerError } from '@/lib/core/errors';
 import type { IssueCheck } from '@/lib/broker/check-issue';
+import { markPassReplaced } from '@/lib/broker/mark-pass-replaced';
 import type { IssueIntent } from '@/lib/broker/start-issue';
 import { inTransaction } from '@/lib/db/transaction';
 import type { PrismaClient, TapRequest } from '@/lib/db/generated/client';
@@ -17,7 +18,9 @@ import { enqueueNotifications } from '@/lib/notify/enqueue-notifications';
 
 /**
  * `issuing → issued` + `tap.issued` (method id, the method it replaced) + the target's
- * notification, in one transaction; returns what the route answers — the only object in the
+ * notification, in one transaction; when the replaced method was one of our passes, that request
+ * is marked replaced by this one (`tap.replaced`) in the same transaction, and `tap.issued` names
+ * it (`replacedRequestId`); returns what the route answers — the only object in the
  * portal that ever holds the pass, sent once and never stored, logged, audited or put into an
  * error. If the transaction fails, the new pass is deleted in Graph (nobody will see it), the row
  * stays `issuing` for the reconciler, and the answer is 503 (409 when the reconciler resolved the
@@ -57,7 +60,15 @@ export async function recordIssuedPass(
       // The target hears that a pass was issued for them and by whom — never the pass:
       // the message is rendered from the stored row, which has no field for it.
       await enqueueNotifications(tx, 'pass_issued', issued);
-      // Last: the audit append holds the chain's head until this transaction commits.
+      // Last: the audit appends hold the chain's head until this transaction commits.
+      const replacedRequestId =
+        check.replacingMethodId === null
+          ? null
+          : await markPassReplaced(
+              tx,
+              { targetUserId: request.targetUserId, methodId: check.replacingMethodId, replacedByRequestId: request.id, actorId, at: issued.issuedAt ?? new Date() },
+              ctx,
+            );
       await appendAuditEvent(tx, {
         type: 'tap.issued',
         actorId,
@@ -69,6 +80,7 @@ export async function recordIssuedPass(
           idempotencyKey,
           methodId: method.id,
           replacedMethodId: check.replacingMethodId,
+          ...(replacedRequestId === null ? {} : { replacedRequestId }),
           startDateTime: start,
           lifetimeInMinutes: method.lifetimeInMinutes,
           isUsableOnce: method.isUsableOnce,

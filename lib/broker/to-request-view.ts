@@ -6,7 +6,8 @@ import type { TapRequest, TapRequestStatus } from '@/lib/db/generated/client';
  * extensions: the names as they were when the request was made (`requesterDisplayName`,
  * `targetUserPrincipalName`, `chainDisplayNames`, `decidedByDisplayName`), `depth`,
  * `decisionComment`, `approvalExpiresAt`, `failureCode`, `failureReason`, `policyVersion`,
- * `revokedBy`, `methodId`, `replacedMethodId`.
+ * `revokedBy`, `methodId`, `replacedMethodId`, `replacedByRequestId` and `replacedAt` (another of
+ * our requests replaced the pass), `withdrawnAt`, `withdrawReason`.
  *
  * Optional fields are left out when they have no value rather than sent as null, the literal
  * reading of the contract's `"decidedBy"?`. `startDateTime` is always present: null means the
@@ -38,9 +39,13 @@ export interface TapRequestView {
   replacedMethodId?: string;
   revokedAt?: string;
   revokedBy?: string;
-  /** What became of the issued pass as last observed in Graph: used, expired or removed. */
+  /** What became of the issued pass as last observed in Graph (used, expired, removed), or replaced. */
   passOutcome?: string;
   passOutcomeAt?: string;
+  replacedByRequestId?: string;
+  replacedAt?: string;
+  withdrawnAt?: string;
+  withdrawReason?: string;
   failureCode?: string;
   failureReason?: string;
   chain: string[];
@@ -77,6 +82,9 @@ type RequestRow = Pick<
   | 'revokedBy'
   | 'passOutcome'
   | 'passOutcomeAt'
+  | 'replacedByRequestId'
+  | 'withdrawnAt'
+  | 'withdrawReason'
   | 'failureCode'
   | 'failureReason'
   | 'chain'
@@ -118,6 +126,10 @@ export function toRequestView(row: RequestRow): TapRequestView {
     ...optional('revokedBy', row.revokedBy),
     ...optional('passOutcome', row.passOutcome),
     ...optional('passOutcomeAt', iso(row.passOutcomeAt)),
+    ...optional('replacedByRequestId', row.replacedByRequestId),
+    ...optional('replacedAt', row.replacedByRequestId === null ? null : iso(row.passOutcomeAt)),
+    ...optional('withdrawnAt', iso(row.withdrawnAt)),
+    ...optional('withdrawReason', row.withdrawReason),
     ...optional('failureCode', row.failureCode),
     ...optional('failureReason', row.failureReason),
     chain: [...row.chain],

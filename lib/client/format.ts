@@ -73,6 +73,7 @@ const STATUS_LABELS: Record<TapRequestStatus, string> = {
   issued: 'Issued',
   revoked: 'Revoked',
   failed: 'Failed',
+  withdrawn: 'Withdrawn',
 };
 
 export function formatStatus(status: TapRequestStatus): string {

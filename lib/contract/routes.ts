@@ -47,6 +47,7 @@ import {
   tapRequestIdParamsSchema,
   tapRequestListSchema,
   tapRequestSchema,
+  withdrawTapRequestBodySchema,
 } from '@/lib/contract/tap-requests';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -320,6 +321,20 @@ export const operations = [
     description: 'Approvers and auditors, who may see the request, get 403; everyone else 404.',
     params: tapRequestIdParamsSchema,
     responses: { 200: tapRequestSchema, 401: unauthenticated, 403: forbidden, 404: notFound, 409: conflict, 503: unavailable },
+  },
+  {
+    id: 'withdrawTapRequest',
+    method: 'POST',
+    path: '/api/tap-requests/{id}/withdraw',
+    allow: 'signed-in',
+    tag: 'TAP requests',
+    summary: 'Withdraw a request before its pass is issued (extension; the requester)',
+    description:
+      'From `pending_approval` or `approved` to `withdrawn`: it leaves the approvers\' queue and no longer counts towards the pending cap. Any other status is 409. Approvers and auditors, who may see the request, get 403; everyone else 404.',
+    params: tapRequestIdParamsSchema,
+    body: withdrawTapRequestBodySchema,
+    bodyRequired: false,
+    responses: { 200: tapRequestSchema, 400: invalid, 401: unauthenticated, 403: forbidden, 404: notFound, 409: conflict, 503: unavailable },
   },
 
   // Audit

@@ -8,17 +8,21 @@ import { isoDateTimeSchema, objectIdSchema, pathIdSchema, uuidSchema } from '@/l
 import { ineligibleReasonSchema } from '@/lib/contract/eligibility';
 import { textSchema } from '@/lib/contract/text';
 
-export const TAP_REQUEST_STATUSES = ['pending_approval', 'approved', 'denied', 'expired', 'issuing', 'issued', 'revoked', 'failed'] as const;
+export const TAP_REQUEST_STATUSES = ['pending_approval', 'approved', 'denied', 'expired', 'issuing', 'issued', 'revoked', 'failed', 'withdrawn'] as const;
 export type TapRequestStatus = (typeof TAP_REQUEST_STATUSES)[number];
 
 export const tapRequestStatusSchema = z.enum(TAP_REQUEST_STATUSES).check(
   z.describe(
-    '`issuing`: the pass is being created in Graph, or a crash left it so until the reconciler resolves it. `denied`, `expired`, `failed` and `revoked` are final.',
+    '`issuing`: the pass is being created in Graph, or a crash left it so until the reconciler resolves it. `withdrawn` (extension): the requester took the request back before it was issued. `denied`, `expired`, `failed`, `revoked` and `withdrawn` are final.',
   ),
 );
 
-/** What became of an issued pass, as last observed in Graph. */
-export const PASS_OUTCOMES = ['used', 'expired', 'removed'] as const;
+/**
+ * What became of an issued pass: as last observed in Graph (`used`, `expired`, `removed`), or
+ * `replaced` — another of the broker's requests issued a pass for the same person, and Entra keeps
+ * one pass per user (`replacedByRequestId` names it).
+ */
+export const PASS_OUTCOMES = ['used', 'expired', 'removed', 'replaced'] as const;
 
 /**
  * A request object. Optional fields are left out when empty, never sent as null; `startDateTime`
@@ -48,8 +52,14 @@ export const tapRequestSchema = z.object({
   replacedMethodId: z.optional(z.string()).check(z.describe('Extension: the pass method the issuance replaced.')),
   revokedAt: z.optional(isoDateTimeSchema),
   revokedBy: z.optional(objectIdSchema).check(z.describe('Extension.')),
-  passOutcome: z.optional(z.enum(PASS_OUTCOMES)).check(z.describe('Extension: what became of the issued pass, as last observed in Graph.')),
+  passOutcome: z
+    .optional(z.enum(PASS_OUTCOMES))
+    .check(z.describe("Extension: what became of the issued pass, as last observed in Graph; `replaced` when another of the broker's requests replaced it.")),
   passOutcomeAt: z.optional(isoDateTimeSchema).check(z.describe('Extension.')),
+  replacedByRequestId: z.optional(uuidSchema).check(z.describe("Extension: the broker's request whose pass replaced this one in Entra.")),
+  replacedAt: z.optional(isoDateTimeSchema).check(z.describe('Extension: when the broker recorded the replacement.')),
+  withdrawnAt: z.optional(isoDateTimeSchema).check(z.describe('Extension: when the requester withdrew the request.')),
+  withdrawReason: z.optional(z.string()).check(z.describe('Extension: why, if the requester said.')),
   failureCode: z.optional(z.string()).check(z.describe('Extension: why a request failed, as a code.')),
   failureReason: z.optional(z.string()).check(z.describe('Extension: why a request failed, in words.')),
   chain: z.array(objectIdSchema).check(z.describe("Object ids from the target's manager up to the requester, as Graph showed them when the request was made.")),
@@ -88,6 +98,9 @@ export type CreateTapRequestBody = z.infer<typeof createTapRequestBodySchema>;
 /** `POST /api/tap-requests/{id}/approve`: the body may be left out. */
 export const approveTapRequestBodySchema = z.strictObject({ comment: z.optional(textSchema({ max: 1000, multiLine: true })) });
 
+/** `POST /api/tap-requests/{id}/withdraw` (extension): the body may be left out. */
+export const withdrawTapRequestBodySchema = z.strictObject({ reason: z.optional(textSchema({ max: 1000, multiLine: true })) });
+
 export const denyTapRequestBodySchema = z.strictObject({ reason: textSchema({ max: 1000, multiLine: true }).check(z.trim(), z.minLength(1)) });
 
 export const tapRequestIdParamsSchema = z.object({ id: pathIdSchema });
@@ -120,7 +133,7 @@ export const pendingEvaluationsSchema = z.object({
   evaluations: z.array(pendingEvaluationSchema),
 });
 
-export const PASS_STATES = ['usable', 'not-yet-valid', 'expired', 'used', 'disabled-by-policy', 'revoked', 'gone', 'unknown'] as const;
+export const PASS_STATES = ['usable', 'not-yet-valid', 'expired', 'used', 'disabled-by-policy', 'revoked', 'replaced', 'gone', 'unknown'] as const;
 export type PassState = (typeof PASS_STATES)[number];
 
 export const PASS_STATUS_SCOPES = ['mine', 'all'] as const;
@@ -130,7 +143,7 @@ export const passStatusQuerySchema = z.strictObject({ scope: z._default(z.enum(P
 
 export const passStatusSchema = z.object({
   requestId: uuidSchema,
-  state: z.enum(PASS_STATES).check(z.describe('`unknown`: Graph would not say; never a guess. `gone`: Graph no longer holds the method.')),
+  state: z.enum(PASS_STATES).check(z.describe("`unknown`: Graph would not say; never a guess. `gone`: Graph no longer holds the method. `replaced` (extension): another of the broker's requests replaced the pass (the request's `replacedByRequestId`).")),
   methodUsabilityReason: z.nullable(z.string()).check(z.describe("Graph's `methodUsabilityReason` as read now; null when Graph was not asked or did not say.")),
   revocable: z.boolean().check(z.describe('Whether a revoke still takes something away.')),
 });

@@ -183,6 +183,8 @@ const DATA_DEPENDENT_ROWS: Partial<Record<OperationId, Partial<Record<Caller, Ex
   issueTap: { outsider: NOT_FOUND, approver: NOT_FOUND, auditor: NOT_FOUND, admin: NOT_FOUND },
   // The requester and admins; approvers and auditors see it but may not revoke it.
   revokeTap: { outsider: NOT_FOUND, approver: FORBIDDEN, auditor: FORBIDDEN },
+  // The requester only; those who may see the request (approvers, auditors, admins) are forbidden.
+  withdrawTapRequest: { outsider: NOT_FOUND, approver: FORBIDDEN, auditor: FORBIDDEN, admin: FORBIDDEN },
 };
 
 function getTableOperation(id: OperationId): Operation {
@@ -618,6 +620,36 @@ describe('TAP request routes', () => {
           expect(result.body).toMatchObject({ id, status: 'revoked' });
         },
       },
+    );
+  });
+
+  it('POST …/withdraw: the requester only, with or without a reason; approvers, auditors and admins are forbidden, others see nothing', async () => {
+    const withdraw = await route('tap-requests/[id]/withdraw', 'POST');
+    await matrix(
+      'withdrawTapRequest',
+      'POST /api/tap-requests/{id}/withdraw',
+      (caller, id) => call(withdraw, `/api/tap-requests/${id}/withdraw`, caller, { method: 'POST', params: { id: id! } }),
+      {
+        // Approved, not pending: the refusals leave their fixture behind, and pending ones would fill the requester's cap.
+        prepare: approvedRequest,
+        onSuccess: (_caller, result, id) => {
+          expect(result.body).toMatchObject({ id, status: 'withdrawn' });
+          expect(result.body).not.toHaveProperty('withdrawReason');
+        },
+      },
+    );
+    const id = await pendingRequest();
+    const withReason = await call(withdraw, `/api/tap-requests/${id}/withdraw`, 'manager', { method: 'POST', params: { id }, body: { reason: 'Found the phone.' } });
+    expect(withReason.status, JSON.stringify(withReason.body)).toBe(200);
+    expect(withReason.body).toMatchObject({ status: 'withdrawn', withdrawReason: 'Found the phone.' });
+    const before = await snapshot();
+    expectProblem(await call(withdraw, `/api/tap-requests/${id}/withdraw`, 'manager', { method: 'POST', params: { id } }), 409, 'conflict', 'withdraw twice');
+    await expectNothingChanged(before, 'manager', 0, 'withdraw twice');
+    expectProblem(
+      await call(withdraw, `/api/tap-requests/${id}/withdraw`, 'manager', { method: 'POST', params: { id }, body: { reason: 'x', extra: 1 } }),
+      400,
+      'validation-failed',
+      'withdraw with an unknown field',
     );
   });
 });
