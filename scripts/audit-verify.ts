@@ -9,7 +9,10 @@
  *   event can change unnoticed, whitespace and letter case included; a CSV cell's formula-defusing
  *   `'` is undone to read the value and written again to compare);
  * - every `hash` is SHA-256(prevHash ‖ canonical(event)); every `prevHash` is the previous row's
- *   `hash`; `seq` runs on without gap or swap;
+ *   `hash`; `seq` runs on without gap or swap — in a filtered export (its manifest says
+ *   `filtered: true`, or `--filtered`), `seq` only rises, and a row's `prevHash` is checked
+ *   against the previous row's `hash` where their seqs are consecutive (a gap is an event the
+ *   filters left out; a row dropped from inside a run shows as a count short of the manifest's);
  * - with a manifest: its Ed25519 signature (with the key from `--key` — a PEM or JWK file, or the
  *   JSON of `GET /api/audit/public-key` — else the key embedded in the manifest, which proves the
  *   manifest intact but not who signed it), the format, count, first/last seq and hash, the anchor
@@ -273,6 +276,8 @@ export interface ExportManifest {
   lastHash: string | null;
   anchorPrevHash: string | null;
   file: { bytes: number; sha256: string; name: string };
+  /** A filtered export: its rows are runs of the chain with gaps between. */
+  filtered?: true;
   signature: { alg: string; keyId: string; publicKeyJwk: Record<string, unknown>; value: string };
   [key: string]: unknown;
 }
@@ -286,6 +291,7 @@ function asManifest(value: unknown): ExportManifest {
     m.manifestVersion !== 1 ||
     (m.format !== 'csv' && m.format !== 'jsonl') ||
     typeof m.count !== 'number' ||
+    (m.filtered !== undefined && m.filtered !== true) ||
     typeof m.file !== 'object' ||
     m.file === null ||
     typeof m.signature !== 'object' ||
@@ -950,6 +956,8 @@ export interface VerifyExportOptions {
   workers?: number;
   /** Records are handed out in batches of about this many bytes (default 1 MiB). */
   chunkBytes?: number;
+  /** The export is filtered (gaps between runs allowed); a manifest's `filtered` says so too. */
+  filtered?: boolean;
 }
 
 export interface VerifyExportResult {
@@ -988,6 +996,7 @@ export async function verifyAuditExport(chunks: AsyncIterable<Uint8Array> | Iter
   let lastHash: string | null = null;
   let firstHash: string | null = null;
   let expectedSeq: number | null = manifest?.firstSeq ?? null;
+  const filtered = options.filtered === true || manifest?.filtered === true;
   let failure: { seq?: number; problem: string } | undefined;
 
   const fail = (problem: string, seq = expectedSeq ?? undefined) => {
@@ -1026,11 +1035,15 @@ export async function verifyAuditExport(chunks: AsyncIterable<Uint8Array> | Iter
     }
   };
   const checkRow = (seq: number, prevHash: string, hash: string, hashOk: boolean) => {
-    if (expectedSeq !== null && seq !== expectedSeq) {
+    // Filtered, a later seq than the next one is a gap the filters made, and nothing links across it.
+    const gap = filtered && count > 0 && expectedSeq !== null && seq > expectedSeq;
+    if (expectedSeq !== null && seq !== expectedSeq && !gap) {
       fail(`seq ${expectedSeq} expected, found seq ${seq} (an event is missing or out of order)`);
       return;
     }
-    if (count === 0) {
+    if (gap) {
+      // Linked to nothing exported; its own hash is still checked below.
+    } else if (count === 0) {
       const anchor = manifest ? manifest.anchorPrevHash : seq === 1 ? GENESIS_PREV_HASH : prevHash;
       if (prevHash !== anchor) {
         fail(`seq ${seq}: prevHash is not the anchor ${anchor ?? '(none)'}`, seq);
@@ -1176,12 +1189,14 @@ async function main(argv: string[]): Promise<number> {
   const positional: string[] = [];
   let keyFile: string | undefined;
   let asJson = false;
+  let filtered = false;
   let format: ExportFormat | undefined;
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? '';
     if (arg === '--key') keyFile = argv[++i];
     else if (arg.startsWith('--key=')) keyFile = arg.slice(6);
     else if (arg === '--json') asJson = true;
+    else if (arg === '--filtered') filtered = true;
     else if (arg === '--format=csv' || arg === '--format=jsonl') format = arg.slice(9) as ExportFormat;
     else if (arg.startsWith('-')) return usage(`unknown option ${arg}`);
     else positional.push(arg);
@@ -1198,6 +1213,7 @@ async function main(argv: string[]): Promise<number> {
     ...(format ? { format } : {}),
     ...(manifest === undefined ? {} : { manifest }),
     ...(publicKey ? { publicKey } : {}),
+    ...(filtered ? { filtered } : {}),
     workers: os.availableParallelism(),
   });
   const seconds = (performance.now() - started) / 1000;
@@ -1208,6 +1224,9 @@ async function main(argv: string[]): Promise<number> {
     const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
     console.log(`   sha256 ${result.sha256} (${result.bytes} bytes)`);
     console.log(`   ${Math.round(result.count / Math.max(seconds, 1e-3))} rows/s, ${seconds.toFixed(1)} s, peak RSS ${peakRssMb} MB`);
+    if (filtered || (result.manifestChecked && (manifest as { filtered?: unknown }).filtered === true)) {
+      console.log('   filtered export: each row\'s hash and the links between consecutive seqs hold; the events the filters left out are not in the file');
+    }
     if (!result.manifestChecked) {
       console.log('   no manifest: the chain holds, but completeness (nothing cut off at either end) is not proven');
     } else if (result.keySource === 'manifest') {
@@ -1223,7 +1242,7 @@ async function main(argv: string[]): Promise<number> {
 
 function usage(message?: string): number {
   if (message) console.error(message);
-  console.error('usage: npm run audit:verify -- <export.csv|export.jsonl> [manifest.json] [--key <public key: PEM, JWK or /api/audit/public-key JSON>] [--json]');
+  console.error('usage: npm run audit:verify -- <export.csv|export.jsonl> [manifest.json] [--key <public key: PEM, JWK or /api/audit/public-key JSON>] [--filtered] [--json]');
   return 2;
 }
 

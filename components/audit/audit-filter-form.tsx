@@ -7,19 +7,25 @@ import { Button } from '@/components/button';
 import { inputClassName } from '@/components/form-field';
 import { AUDIT_EVENT_TYPE_OPTIONS } from '@/lib/client/audit-types';
 
-/** `draft`: the filters as typed, not yet applied; `onApply` applies them. */
+/**
+ * `draft`: the filters as typed, not yet applied; `onApply` applies them. `periodError`: why the
+ * period cannot be applied (found by the form, or the API's 400), shown on the "Until" field.
+ */
 export function AuditFilterForm({
   draft,
   onDraftChange,
   onApply,
   onReset,
+  periodError = null,
 }: {
   draft: AuditFilters;
   onDraftChange: (update: (previous: AuditFilters) => AuditFilters) => void;
   onApply: (event: FormEvent) => void;
   onReset: () => void;
+  periodError?: string | null;
 }) {
   const formId = useId();
+  const periodErrorId = `${formId}-to-error`;
   const field = (key: keyof AuditFilters) => ({
     id: `${formId}-${key}`,
     value: draft[key],
@@ -27,7 +33,7 @@ export function AuditFilterForm({
   });
 
   return (
-    <form onSubmit={onApply} aria-label="Filter the audit trail" data-testid="audit-filters" className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+    <form onSubmit={onApply} aria-label="Filter the audit trail" data-testid="audit-filters" className="min-w-0 rounded-lg border border-slate-200 bg-white p-4 shadow-sm" noValidate>
       <div className="grid gap-3 text-sm sm:grid-cols-2 lg:grid-cols-3">
         <div>
           <label htmlFor={`${formId}-from`} className="block font-medium text-slate-900">
@@ -39,7 +45,18 @@ export function AuditFilterForm({
           <label htmlFor={`${formId}-to`} className="block font-medium text-slate-900">
             Until
           </label>
-          <input type="datetime-local" className={`${inputClassName} mt-1 w-full`} {...field('to')} />
+          <input
+            type="datetime-local"
+            className={`${inputClassName} mt-1 w-full`}
+            aria-invalid={periodError !== null}
+            {...(periodError === null ? {} : { 'aria-describedby': periodErrorId })}
+            {...field('to')}
+          />
+          {periodError !== null && (
+            <p id={periodErrorId} className="mt-1 text-xs text-red-700" data-testid="audit-period-error">
+              {periodError}
+            </p>
+          )}
         </div>
         <div>
           <label htmlFor={`${formId}-type`} className="block font-medium text-slate-900">

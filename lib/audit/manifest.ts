@@ -5,7 +5,7 @@ import {
   createAuditExportStream,
   getAuditExportFileName,
   getAuditExportOrThrow,
-  type AuditExportRecord,
+  type AuditExportRange,
 } from '@/lib/audit/export-audit-events';
 import {
   AUDIT_EXPORT_CONTENT_TYPES,
@@ -29,6 +29,10 @@ import type { PrismaClient } from '@/lib/db/generated/client';
  * CSV, cells with their formula-defusing `'`, lib/audit/export-format.ts), while `firstHash`,
  * `lastHash`, `anchorPrevHash` and `exportEvent.hash` are chain hashes, over the events' values
  * (lib/audit/canonical.ts) — a verifier removes the defusing before it recomputes them.
+ *
+ * A filtered export (`filtered: true`, with its `filters`) holds only the matching events of the
+ * range: `count` is its rows, `firstSeq`/`lastSeq` the first and last matching events, and
+ * `anchorPrevHash` the first one's `prevHash`; its rows are runs of the chain with gaps between.
  */
 export async function buildAuditExportManifest(db: PrismaClient, exportId: string, key: AuditSigningKey): Promise<AuditExportManifest> {
   const record = await getAuditExportOrThrow(db, exportId);
@@ -53,6 +57,7 @@ export async function buildAuditExportManifest(db: PrismaClient, exportId: strin
     exportId: record.exportId,
     format: record.format,
     range: { from: record.from?.toISOString() ?? null, to: record.to?.toISOString() ?? null },
+    ...(record.filters === null ? {} : { filtered: true as const, filters: record.filters }),
     count: record.count,
     firstSeq: record.firstSeq === null ? null : Number(record.firstSeq),
     lastSeq: record.lastSeq === null ? null : Number(record.lastSeq),
@@ -80,7 +85,7 @@ export async function buildAuditExportManifest(db: PrismaClient, exportId: strin
 /** SHA-256 (hex) and length of an export's bytes, streamed. */
 export async function digestAuditExport(
   db: PrismaClient,
-  record: Pick<AuditExportRecord, 'format' | 'firstSeq' | 'lastSeq'>,
+  record: AuditExportRange,
 ): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
   let bytes = 0;

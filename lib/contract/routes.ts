@@ -337,8 +337,8 @@ export const operations = [
     path: '/api/audit/export',
     allow: ['auditor', 'admin'],
     tag: 'Audit',
-    summary: 'Every event in a range as a streamed CSV or JSON Lines file',
-    description: 'The export is audited (`audit.exported`) before the first byte. Columns: seq, id, at, type, actorId, targetId, requestId, prevHash, hash, data.',
+    summary: 'The events of a range, filtered as the list is, as a streamed CSV or JSON Lines file',
+    description: 'The export is audited (`audit.exported`, with its filters) before the first byte. Columns: seq, id, at, type, actorId, targetId, requestId, prevHash, hash, data. With `type`, `actorId`, `targetId` or `requestId` the file holds only the matching events and its manifest says `filtered: true`.',
     query: auditExportQuerySchema,
     responses: {
       200: {
