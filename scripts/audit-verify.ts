@@ -37,7 +37,9 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 export type ExportFormat = 'csv' | 'jsonl';
 
 const GENESIS_PREV_HASH = '0'.repeat(64);
-const COLUMNS = ['seq', 'id', 'at', 'type', 'actorId', 'targetId', 'requestId', 'prevHash', 'hash', 'data'] as const;
+/** The names shown beside the ids (as recorded at the time): readability, in no hash, checked only for their form. */
+const NAME_COLUMNS = ['actorDisplayName', 'actorUserPrincipalName', 'targetDisplayName', 'targetUserPrincipalName'] as const;
+const COLUMNS = ['seq', 'id', 'at', 'type', 'actorId', 'targetId', 'requestId', ...NAME_COLUMNS, 'prevHash', 'hash', 'data'] as const;
 const CSV_HEADER = `${COLUMNS.join(',')}\r\n`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -99,6 +101,8 @@ interface ExportRow {
   actorId: string;
   targetId: string | null;
   requestId: string | null;
+  /** In NAME_COLUMNS order. */
+  names: (string | null)[];
   prevHash: string;
   hash: string;
   data: Record<string, unknown>;
@@ -130,12 +134,17 @@ function encodeRow(format: ExportFormat, row: ExportRow, data: string): string {
   if (format === 'jsonl') {
     return (
       `{"seq":${row.seq},"id":${str(row.id)},"at":${str(row.at)},"type":${str(row.type)},"actorId":${str(row.actorId)},` +
-      `"targetId":${orNull(row.targetId)},"requestId":${orNull(row.requestId)},"prevHash":${str(row.prevHash)},"hash":${str(row.hash)},"data":${data}}\n`
+      `"targetId":${orNull(row.targetId)},"requestId":${orNull(row.requestId)},` +
+      NAME_COLUMNS.map((column, i) => `"${column}":${orNull(row.names[i] ?? null)},`).join('') +
+      `"prevHash":${str(row.prevHash)},"hash":${str(row.hash)},"data":${data}}\n`
     );
   }
   const q = (v: string) => `"${defuseCsvCell(v).replaceAll('"', '""')}"`;
   const qn = (v: string | null) => (v === null ? '' : q(v));
-  return [String(row.seq), q(row.id), q(row.at), q(row.type), q(row.actorId), qn(row.targetId), qn(row.requestId), q(row.prevHash), q(row.hash), q(data)].join(',') + '\r\n';
+  return (
+    [String(row.seq), q(row.id), q(row.at), q(row.type), q(row.actorId), qn(row.targetId), qn(row.requestId), ...row.names.map(qn), q(row.prevHash), q(row.hash), q(data)].join(',') +
+    '\r\n'
+  );
 }
 
 // Defusing of CSV cells: a spreadsheet evaluates a cell that begins with `=`, `+`, `-`, `@`, TAB or
@@ -159,6 +168,8 @@ class RowError extends Error {}
 
 function toRow(fields: Record<(typeof COLUMNS)[number], unknown>): ExportRow {
   const { seq, id, at, type, actorId, targetId, requestId, prevHash, hash, data } = fields;
+  const names = NAME_COLUMNS.map((column) => fields[column]);
+  if (!names.every((name) => name === null || typeof name === 'string')) throw new RowError('a name is not a string or null');
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) throw new RowError('seq is not a positive integer');
   if (typeof id !== 'string' || !UUID.test(id)) throw new RowError('id is not a lowercase UUID');
   if (typeof at !== 'string' || !ISO_MS.test(at) || !isIsoTimestamp(at)) {
@@ -171,7 +182,7 @@ function toRow(fields: Record<(typeof COLUMNS)[number], unknown>): ExportRow {
     throw new RowError('prevHash or hash is not 64 lowercase hex digits');
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new RowError('data is not a JSON object');
-  return { seq, id, at, type, actorId, targetId, requestId, prevHash, hash, data: data as Record<string, unknown> };
+  return { seq, id, at, type, actorId, targetId, requestId, names: names as (string | null)[], prevHash, hash, data: data as Record<string, unknown> };
 }
 
 /** `at` names a real instant and is exactly how toISOString writes it. */
@@ -250,7 +261,7 @@ function parseCsvRow(record: string): ExportRow {
   const [seq, ...rest] = fields;
   if (!seq || seq.quoted || !/^[1-9]\d*$/.test(seq.value)) throw new RowError('seq is not a positive integer');
   const text = (f: { value: string; quoted: boolean } | undefined) => (f === undefined || !f.quoted ? null : restoreCsvCell(f.value));
-  const [id, at, type, actorId, targetId, requestId, prevHash, hash, data] = rest.map(text);
+  const [id, at, type, actorId, targetId, requestId, actorDisplayName, actorUserPrincipalName, targetDisplayName, targetUserPrincipalName, prevHash, hash, data] = rest.map(text);
   let parsedData: unknown = null;
   if (data !== null && data !== undefined) {
     try {
@@ -259,7 +270,22 @@ function parseCsvRow(record: string): ExportRow {
       throw new RowError('data is not valid JSON');
     }
   }
-  return toRow({ seq: Number(seq.value), id, at, type, actorId, targetId, requestId, prevHash, hash, data: parsedData });
+  return toRow({
+    seq: Number(seq.value),
+    id,
+    at,
+    type,
+    actorId,
+    targetId,
+    requestId,
+    actorDisplayName,
+    actorUserPrincipalName,
+    targetDisplayName,
+    targetUserPrincipalName,
+    prevHash,
+    hash,
+    data: parsedData,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -613,8 +639,18 @@ function fastJsonlRow(s: string): RecordOutcome | null {
   let requestIdEnd = -1;
   if (s.startsWith('null', requestId)) requestIdEnd = requestId + 4;
   else if (s.charCodeAt(requestId) === 0x22 && isUuidAt(s, requestId + 1) && s.charCodeAt(requestId + 37) === 0x22) requestIdEnd = requestId + 38;
-  if (requestIdEnd < 0 || !s.startsWith(',"prevHash":"', requestIdEnd)) return null;
-  const prevHash = requestIdEnd + 13;
+  if (requestIdEnd < 0) return null;
+  // The names: each null or a plain string; not hashed, so only their form matters.
+  let namesEnd = requestIdEnd;
+  for (const column of NAME_COLUMNS) {
+    const key = `,"${column}":`;
+    if (!s.startsWith(key, namesEnd)) return null;
+    const value = namesEnd + key.length;
+    namesEnd = s.startsWith('null', value) ? value + 4 : plainStringEnd(s, value);
+    if (namesEnd < 0) return null;
+  }
+  if (!s.startsWith(',"prevHash":"', namesEnd)) return null;
+  const prevHash = namesEnd + 13;
   if (!isHexAt(s, prevHash, prevHash + 64) || !s.startsWith('","hash":"', prevHash + 64)) return null;
   const hash = prevHash + 74;
   if (!s.startsWith('","data":{', hash + 64)) return null;
@@ -671,8 +707,16 @@ function fastCsvRow(s: string): RecordOutcome | null {
   let requestIdEnd = -1;
   if (s.charCodeAt(requestId) === 0x2c) requestIdEnd = requestId;
   else if (s.charCodeAt(requestId) === 0x22 && isUuidAt(s, requestId + 1) && s.startsWith('",', requestId + 37)) requestIdEnd = requestId + 38;
-  if (requestIdEnd < 0 || s.charCodeAt(requestIdEnd + 1) !== 0x22) return null;
-  const prevHash = requestIdEnd + 2;
+  if (requestIdEnd < 0) return null;
+  // The names: each an empty (null) cell or a plain quoted one; not hashed, so only their form matters.
+  let namesEnd = requestIdEnd;
+  for (let n = 0; n < NAME_COLUMNS.length; n += 1) {
+    const cell = namesEnd + 1;
+    namesEnd = s.charCodeAt(cell) === 0x2c ? cell : plainCsvCellEnd(s, cell);
+    if (namesEnd < 0) return null;
+  }
+  if (s.charCodeAt(namesEnd + 1) !== 0x22) return null;
+  const prevHash = namesEnd + 2;
   if (!isHexAt(s, prevHash, prevHash + 64) || !s.startsWith('","', prevHash + 64)) return null;
   const hash = prevHash + 67;
   if (!s.startsWith('","{', hash + 64) || s.charCodeAt(s.length - 1) !== 0x22) return null;

@@ -1,8 +1,10 @@
-// The audit trail's filter bar: period, event type and the ids, applied together on submit.
+// The audit trail's filter bar: period, event type, the people (picked by name, or an id) and the
+// request id, applied together on submit.
 'use client';
 
 import { useId, type FormEvent } from 'react';
 import type { AuditFilters } from '@/components/audit/audit-filters';
+import { AuditPersonCombobox } from '@/components/audit/audit-person-combobox';
 import { Button } from '@/components/button';
 import { inputClassName } from '@/components/form-field';
 import { AUDIT_EVENT_TYPE_OPTIONS } from '@/lib/client/audit-types';
@@ -73,15 +75,15 @@ export function AuditFilterForm({
         </div>
         <div>
           <label htmlFor={`${formId}-actorId`} className="block font-medium text-slate-900">
-            Actor id
+            Actor
           </label>
-          <input className={`${inputClassName} mt-1 w-full font-mono`} spellCheck={false} autoComplete="off" {...field('actorId')} />
+          <AuditPersonCombobox id={`${formId}-actorId`} value={draft.actorId} onChange={(value) => onDraftChange((previous) => ({ ...previous, actorId: value }))} />
         </div>
         <div>
           <label htmlFor={`${formId}-targetId`} className="block font-medium text-slate-900">
-            Target id
+            Target
           </label>
-          <input className={`${inputClassName} mt-1 w-full font-mono`} spellCheck={false} autoComplete="off" {...field('targetId')} />
+          <AuditPersonCombobox id={`${formId}-targetId`} value={draft.targetId} onChange={(value) => onDraftChange((previous) => ({ ...previous, targetId: value }))} />
         </div>
         <div>
           <label htmlFor={`${formId}-requestId`} className="block font-medium text-slate-900">

@@ -142,7 +142,7 @@ describe.each(DB_KINDS)('audit export on %s', (kind) => {
     const empty = await startAuditExport(db.prisma, { id: AUDITOR }, { format: 'csv', to: new Date('2000-01-01T00:00:00Z') }, TEST_CONTEXT);
     expect(empty).toMatchObject({ count: 0, firstSeq: null, lastSeq: null });
     const emptyBytes = await readAll(createAuditExportStream(db.prisma, empty));
-    expect(emptyBytes.toString('utf8')).toBe('seq,id,at,type,actorId,targetId,requestId,prevHash,hash,data\r\n');
+    expect(emptyBytes.toString('utf8')).toBe('seq,id,at,type,actorId,targetId,requestId,actorDisplayName,actorUserPrincipalName,targetDisplayName,targetUserPrincipalName,prevHash,hash,data\r\n');
     const emptyManifest = await buildAuditExportManifest(db.prisma, empty.exportId, key);
     expect(await verifyBytes(emptyBytes, { manifest: emptyManifest, publicKey: key.publicKey })).toMatchObject({ ok: true, count: 0 });
   });

@@ -1,7 +1,7 @@
 import 'server-only';
 import { z } from 'zod';
 import { appendAuditEventNow } from '@/lib/audit/append-audit-event';
-import { encodeExportHeader, encodeExportRow, exportRowSql } from '@/lib/audit/export-format';
+import { encodeExportHeader, encodeExportRow, exportRowSql, exportSourceSql } from '@/lib/audit/export-format';
 import type { Actor } from '@/lib/auth/actor';
 import type { RequestContext } from '@/lib/core/request-context';
 import { AUDIT_EVENT_FILTER_NAMES, AUDIT_EXPORT_FORMATS, auditExportQuerySchema, type AuditEventFilterName, type AuditExportFormat } from '@/lib/contract/audit';
@@ -26,8 +26,12 @@ export function getAuditExportFilters(query: Partial<Record<AuditEventFilterName
   return Object.keys(filters).length === 0 ? null : filters;
 }
 
-/** What a stream of the export needs: its format, seq range and filters. */
-export type AuditExportRange = Pick<AuditExportRecord, 'format' | 'firstSeq' | 'lastSeq'> & { filters?: AuditExportFilters | null };
+/**
+ * What a stream of the export needs: its format, seq range and filters, and its moment
+ * (`exportedAt`): the names shown are those recorded up to it (lib/audit/export-format.ts
+ * exportSourceSql), so the manifest, which streams the export again later, hashes the same bytes.
+ */
+export type AuditExportRange = Pick<AuditExportRecord, 'format' | 'firstSeq' | 'lastSeq'> & { filters?: AuditExportFilters | null; exportedAt?: Date | null };
 
 const FILTER_COLUMNS: Record<AuditEventFilterName, string> = { type: 'type', actorId: 'actor_id', targetId: 'target_id', requestId: 'request_id' };
 
@@ -271,7 +275,7 @@ const LEGACY_WINDOW = 2_000n;
 function createCopyExportStream(
   db: PrismaClient | Prisma.TransactionClient,
   url: string,
-  { format, firstSeq, lastSeq, filters }: AuditExportRange,
+  { format, firstSeq, lastSeq, filters, exportedAt }: AuditExportRange,
 ): ReadableStream<Uint8Array> {
   let opening: Promise<BinaryCopyOut> | undefined;
   const close = async () => {
@@ -305,7 +309,7 @@ function createCopyExportStream(
         }
         let ended = firstSeq === null || lastSeq === null;
         try {
-          if (!ended) opening ??= openBinaryCopyOut(url, exportCopySql(format, firstSeq ?? 0n, lastSeq ?? 0n, filters), STREAMING_PLAN);
+          if (!ended) opening ??= openBinaryCopyOut(url, exportCopySql(format, firstSeq ?? 0n, lastSeq ?? 0n, filters, exportedAt ?? null), STREAMING_PLAN);
           const copy = ended ? undefined : await opening;
           while (copy && bytes < COPY_CHUNK_BYTES) {
             if (next === tuples.length) {
@@ -349,9 +353,9 @@ function createCopyExportStream(
 const STREAMING_PLAN = { enable_sort: 'off', max_parallel_workers_per_gather: '0', standard_conforming_strings: 'on' } as const;
 
 /** The COPY of {@link createCopyExportStream}; `first` and `last` are bigints, so their text is digits. */
-function exportCopySql(format: AuditExportFormat, first: bigint, last: bigint, filters: AuditExportFilters | null | undefined): string {
+function exportCopySql(format: AuditExportFormat, first: bigint, last: bigint, filters: AuditExportFilters | null | undefined, asOf: Date | null): string {
   return (
-    `COPY (SELECT seq, ${exportRowSql(format)} FROM audit_event ` +
+    `COPY (SELECT seq, ${exportRowSql(format)} FROM ${exportSourceSql(asOf)} ` +
     `WHERE seq BETWEEN ${first.toString()} AND ${last.toString()}${filterSqlText(filters)} ORDER BY seq) TO STDOUT (FORMAT binary)`
   );
 }
@@ -369,12 +373,13 @@ function createPagedExportStream(
 ): ReadableStream<Uint8Array> {
   const pageSize = BigInt(options.pageSize ?? DEFAULT_EXPORT_PAGE_SIZE);
   const { format, firstSeq, lastSeq, filters } = range;
+  const asOf = range.exportedAt ?? null;
   let next = firstSeq;
   const ahead: Promise<string>[] = [];
   const readAhead = () => {
     while (next !== null && lastSeq !== null && next <= lastSeq && ahead.length <= EXPORT_READ_AHEAD) {
       const to = next + pageSize - 1n < lastSeq ? next + pageSize - 1n : lastSeq;
-      const page = readExportPage(db, format, next, to, filters);
+      const page = readExportPage(db, format, next, to, filters, asOf);
       // Handled here so a failure while no pull awaits it is no unhandled rejection; its pull rethrows it.
       page.catch(() => undefined);
       ahead.push(page);
@@ -426,10 +431,11 @@ async function readExportPage(
   from: bigint,
   to: bigint,
   filters: AuditExportFilters | null | undefined,
+  asOf: Date | null,
 ): Promise<string> {
   const rows = await db.$queryRaw<{ seq: bigint | number | string; rowText: string | null }[]>`
     SELECT seq, ${Prisma.raw(exportRowSql(format))} AS "rowText"
-    FROM audit_event WHERE seq >= ${from} AND seq <= ${to}${filterSql(filters)} ORDER BY seq`;
+    FROM ${Prisma.raw(exportSourceSql(asOf))} WHERE seq >= ${from} AND seq <= ${to}${filterSql(filters)} ORDER BY seq`;
   const legacySeqs = rows.filter((row) => row.rowText === null).map((row) => toBigInt(row.seq));
   const legacy = legacySeqs.length === 0 ? new Map<bigint, string>() : await encodeLegacyRows(db, format, legacySeqs);
   return rows.map((row) => row.rowText ?? legacy.get(toBigInt(row.seq)) ?? '').join('');

@@ -64,6 +64,7 @@ export async function buildAuditExportManifest(db: PrismaClient, exportId: strin
     firstHash: record.firstHash,
     lastHash: record.lastHash,
     anchorPrevHash: first?.prevHash ?? (record.firstSeq === 1n ? GENESIS_PREV_HASH : null),
+    names: AUDIT_EXPORT_NAMES_NOTE,
     policyVersions,
     generatedBy: record.exportedBy,
     generatedAt: formatAuditTimestamp(record.exportedAt),
@@ -98,6 +99,10 @@ export async function digestAuditExport(
   }
   return { sha256: hash.digest('hex'), bytes };
 }
+
+/** The manifest's word on the name columns (lib/audit/export-format.ts). */
+export const AUDIT_EXPORT_NAMES_NOTE =
+  'actorDisplayName, actorUserPrincipalName, targetDisplayName and targetUserPrincipalName are the names the broker had recorded for those ids at the time of each event (the newest version recorded at or before it, else the oldest, up to the export); they are for reading, are not part of any hash, and prove nothing.';
 
 async function getPolicyVersionsInForce(db: PrismaClient, start: Date, end: Date): Promise<ManifestPolicyVersion[]> {
   const [inForceAtStart, laterOnes] = await Promise.all([

@@ -102,6 +102,27 @@ export const listAuditEventsQuerySchema = z
   })
   .check(z.refine(isOrderedWindow, WINDOW_ORDER));
 
+export const MAX_AUDIT_PEOPLE = 20;
+
+/** `GET /api/audit/people?q=`: people the trail names, found by name, UPN or id (case-insensitive). */
+export const auditPeopleQuerySchema = z.strictObject({
+  q: z.optional(textSchema({ max: 256 })).check(z.describe('Part of a display name or user principal name, or a whole object id; every recorded person when empty.')),
+});
+
+export const auditPersonSchema = z.object({
+  id: z.string().check(z.describe("The person's object id, as audit events hold it.")),
+  displayName: z.string(),
+  userPrincipalName: z.string(),
+});
+
+export const auditPeopleSchema = z.object({
+  people: z
+    .array(auditPersonSchema)
+    .check(z.describe(`At most ${MAX_AUDIT_PEOPLE}, by display name; each with the newest names recorded for them. Names are as the broker recorded them when they acted or were acted on: for finding ids, not evidence.`)),
+});
+
+export type AuditPerson = z.infer<typeof auditPersonSchema>;
+
 export const AUDIT_EXPORT_FORMATS = ['csv', 'jsonl'] as const;
 export type AuditExportFormat = (typeof AUDIT_EXPORT_FORMATS)[number];
 
@@ -238,6 +259,9 @@ export const auditExportManifestSchema = z.object({
   firstHash: z.nullable(sha256Hex),
   lastHash: z.nullable(sha256Hex),
   anchorPrevHash: z.nullable(sha256Hex).check(z.describe('`prevHash` of the first exported event: where the piece hangs in the whole chain.')),
+  names: z
+    .optional(z.string())
+    .check(z.describe('What the name columns (actorDisplayName, actorUserPrincipalName, targetDisplayName, targetUserPrincipalName) are: names as recorded at the time, for reading; not in any hash, so not evidence.')),
   policyVersions: z.array(manifestPolicyVersionSchema).check(z.describe('Every policy version in force between the first and the last exported event.')),
   generatedBy: z.string(),
   generatedAt: isoDateTimeSchema,
