@@ -7,7 +7,8 @@
  *
  * - every row is exactly the bytes the exporter writes for the values it holds (so no byte of an
  *   event can change unnoticed, whitespace and letter case included; a CSV cell's formula-defusing
- *   `'` is undone to read the value and written again to compare);
+ *   `'` is undone to read the value and written again to compare); the name columns beside the
+ *   ids are readability, in no hash: only their form is checked;
  * - every `hash` is SHA-256(prevHash ‖ canonical(event)); every `prevHash` is the previous row's
  *   `hash`; `seq` runs on without gap or swap — in a filtered export (its manifest says
  *   `filtered: true`, or `--filtered`), `seq` only rises, and a row's `prevHash` is checked

@@ -350,7 +350,7 @@ export const operations = [
     allow: ['auditor', 'admin'],
     tag: 'Audit',
     summary: 'The events of a range, filtered as the list is, as a streamed CSV or JSON Lines file',
-    description: 'The export is audited (`audit.exported`, with its filters) before the first byte. Columns: seq, id, at, type, actorId, targetId, requestId, prevHash, hash, data. With `type`, `actorId`, `targetId` or `requestId` the file holds only the matching events and its manifest says `filtered: true`.',
+    description: 'The export is audited (`audit.exported`, with its filters) before the first byte. Columns: seq, id, at, type, actorId, targetId, requestId, actorDisplayName, actorUserPrincipalName, targetDisplayName, targetUserPrincipalName (names as recorded at the time; not hashed, not evidence), prevHash, hash, data. With `type`, `actorId`, `targetId` or `requestId` the file holds only the matching events and its manifest says `filtered: true`.',
     query: auditExportQuerySchema,
     responses: {
       200: {
