@@ -108,7 +108,10 @@ export async function appendAuditEvent<T extends AuditEventType>(
   const dataCanonical = canonicalJson(data);
   const { beforeAt, beforeSeq, afterSeq } = splitAuditEventEncoding({ id, type: event.type, actorId: event.actorId, targetId, requestId, dataCanonical });
   const names = getNamesToRecord(event);
-  if (names.length === 0) {
+  // A request's target was named from Graph when the request was made (tap_request keeps it): every
+  // event of the request records that version too, so its target has a name in exports.
+  const fromRequest = requestId !== null && targetId !== null;
+  if (names.length === 0 && !fromRequest) {
     await tx.$executeRaw`
       INSERT INTO audit_pending (id, type, actor_id, target_id, request_id, data_canonical, before_at, before_seq, after_seq)
       VALUES (${id}::uuid, ${event.type}, ${event.actorId}, ${targetId}, ${requestId}::uuid, ${dataCanonical}, ${beforeAt}, ${beforeSeq}, ${afterSeq})`;
@@ -119,6 +122,10 @@ export async function appendAuditEvent<T extends AuditEventType>(
         INSERT INTO recorded_name (id, display_name, user_principal_name)
         SELECT n.id, n.display_name, n.user_principal_name
         FROM jsonb_to_recordset(${JSON.stringify(names)}::jsonb) AS n(id text, display_name text, user_principal_name text)
+        UNION ALL
+        SELECT t.target_user_id, t.target_display_name, t.target_user_principal_name
+        FROM tap_request t
+        WHERE t.id = ${requestId}::uuid AND t.target_user_id = ${targetId} AND t.target_user_principal_name IS NOT NULL
         ON CONFLICT DO NOTHING
       )
       INSERT INTO audit_pending (id, type, actor_id, target_id, request_id, data_canonical, before_at, before_seq, after_seq)

@@ -9,14 +9,14 @@ const BIANCA = { id: 'a0000000-0000-4000-8000-0000000000b1', displayName: 'Bianc
 const TARGET = { id: 'a0000000-0000-4000-8000-0000000000c1', displayName: 'Carl 100%_Sure', userPrincipalName: 'carl@contoso.test' };
 const REQUEST = 'b0000000-0000-4000-8000-000000000001';
 
-function denied(names: AuditEventInput['names'] = [], actorName: typeof BIANCA | undefined = BIANCA): AuditEventInput<'tap_request.denied'> {
+function denied(names: AuditEventInput['names'] = [], actorName: typeof BIANCA | null = BIANCA): AuditEventInput<'tap_request.denied'> {
   return {
     type: 'tap_request.denied',
     actorId: BIANCA.id,
     targetId: TARGET.id,
     requestId: REQUEST,
     data: { decidedBy: BIANCA.id, reason: 'no', policyVersion: 1 },
-    context: { ...TEST_CONTEXT, ...(actorName === undefined ? {} : { actorName }) },
+    context: { ...TEST_CONTEXT, ...(actorName === null ? {} : { actorName }) },
     names,
   };
 }
@@ -52,5 +52,32 @@ describe.each(DB_KINDS)('recorded names on %s', (kind) => {
     expect(await db.prisma.recordedName.count({ where: { id: BIANCA.id } })).toBe(2);
     // Names are beside the chain, not in it.
     expect(await verifyAuditChain(db.prisma)).toMatchObject({ ok: true, count: 4 });
+  });
+
+  test("an event of a request records the request's target as the request named it", async () => {
+    db = await databases.open(kind);
+    const dana = { id: 'a0000000-0000-4000-8000-0000000000d1', displayName: 'Dana Smith', userPrincipalName: 'dana@contoso.test' };
+    await db.prisma.tapRequest.create({
+      data: {
+        id: REQUEST,
+        status: 'pending_approval',
+        requesterId: BIANCA.id,
+        targetUserId: dana.id,
+        targetDisplayName: dana.displayName,
+        targetUserPrincipalName: dana.userPrincipalName,
+        justification: 'Lost phone',
+        lifetimeInMinutes: 60,
+        isUsableOnce: true,
+        chain: [BIANCA.id],
+        depth: 1,
+        policyVersion: 1,
+      },
+    });
+    // Without any name given, and for an event whose target is someone else, nothing of Dana's.
+    await db.prisma.$transaction((tx) => appendAuditEvent(tx, { ...denied([], null) }));
+    expect(await db.prisma.recordedName.count()).toBe(0);
+    await db.prisma.$transaction((tx) => appendAuditEvent(tx, { ...denied([], null), targetId: dana.id }));
+    expect(await findRecordedPeople(db.prisma, 'dana')).toEqual([dana]);
+    expect(await verifyAuditChain(db.prisma)).toMatchObject({ ok: true, count: 2 });
   });
 });
