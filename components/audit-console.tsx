@@ -4,13 +4,14 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { AuditExportButtons } from '@/components/audit-export-buttons';
 import { AuditVerifyBadge } from '@/components/audit-verify-badge';
 import { AuditFilterForm } from '@/components/audit/audit-filter-form';
-import { activeFilterCount, NO_FILTERS, toIso, type AuditFilters, type AuditIdFilter } from '@/components/audit/audit-filters';
+import { activeFilterCount, getPeriodError, NO_FILTERS, type AuditFilters, type AuditIdFilter } from '@/components/audit/audit-filters';
 import { namesFromRequests, NO_NAMES } from '@/components/audit/audit-names';
 import { AuditRow } from '@/components/audit/audit-row';
 import { useAuditEvents } from '@/components/audit/use-audit-events';
 import { Button } from '@/components/button';
 import { ProblemAlert } from '@/components/problem-alert';
 import { ListSkeleton, SectionHeading } from '@/components/section-parts';
+import { ApiError } from '@/lib/client/api-fetch';
 import { useMe } from '@/lib/client/me-context';
 import { canReadAudit } from '@/lib/client/navigation';
 import { parseTapRequestList } from '@/lib/client/portal-types';
@@ -39,15 +40,23 @@ function AuditTrail() {
   const [draft, setDraft] = useState<AuditFilters>(NO_FILTERS);
   const [applied, setApplied] = useState<AuditFilters>(NO_FILTERS);
   const [openSeq, setOpenSeq] = useState<number | null>(null);
+  const [formPeriodError, setFormPeriodError] = useState<string | null>(null);
   const { state, retry, loadMore } = useAuditEvents(applied);
+  // The API refuses an inverted window too (`validation-failed` on `to`): shown on the same field.
+  const apiPeriodError = state.status === 'error' ? getPeriodProblem(state.error) : null;
+  const periodError = formPeriodError ?? apiPeriodError;
 
   const apply = (event: FormEvent) => {
     event.preventDefault();
+    const problem = getPeriodError(draft);
+    setFormPeriodError(problem);
+    if (problem !== null) return;
     setOpenSeq(null);
     setApplied({ ...draft });
   };
 
   const reset = () => {
+    setFormPeriodError(null);
     setDraft(NO_FILTERS);
     setApplied(NO_FILTERS);
     setOpenSeq(null);
@@ -55,6 +64,7 @@ function AuditTrail() {
 
   const filterBy = (key: AuditIdFilter, value: string) => {
     const next = { ...NO_FILTERS, [key]: value };
+    setFormPeriodError(null);
     setDraft(next);
     setApplied(next);
     setOpenSeq(null);
@@ -71,13 +81,18 @@ function AuditTrail() {
         action={<AuditVerifyBadge />}
       />
 
-      <div className="grid gap-4 lg:grid-cols-[1fr_auto] lg:items-start">
-        <AuditFilterForm draft={draft} onDraftChange={setDraft} onApply={apply} onReset={reset} />
-        <AuditExportButtons from={toIso(applied.from)} to={toIso(applied.to)} />
+      {/* Stacked, not side by side: the export's messages (a long file name) must never squeeze the filter card. */}
+      <div className="space-y-4">
+        <AuditFilterForm draft={draft} onDraftChange={setDraft} onApply={apply} onReset={reset} periodError={periodError} />
+        <AuditExportButtons
+          filters={applied}
+          shown={state.status === 'success' ? { count: state.events.length, more: state.nextCursor !== null } : null}
+          onExported={retry}
+        />
       </div>
 
       {state.status === 'loading' && <ListSkeleton label="Loading the audit trail…" />}
-      {state.status === 'error' && (
+      {state.status === 'error' && apiPeriodError === null && (
         <div className="space-y-3">
           <ProblemAlert error={state.error} />
           <Button variant="secondary" onClick={retry}>
@@ -123,4 +138,11 @@ function AuditTrail() {
       )}
     </section>
   );
+}
+
+/** The API's refusal of the period (`validation-failed` naming `to` or `from`), as the field's message. */
+function getPeriodProblem(error: unknown): string | null {
+  if (!(error instanceof ApiError) || error.code !== 'validation-failed') return null;
+  const issue = error.issues.find((i) => i.path === 'to' || i.path === 'from');
+  return issue === undefined ? null : `"Until" must be after "From" (${issue.message}).`;
 }

@@ -3,6 +3,7 @@
 
 import { useMsal } from '@azure/msal-react';
 import { useState } from 'react';
+import { hasEventFilters, toAuditExportQuery, type AuditFilters } from '@/components/audit/audit-filters';
 import { Button } from '@/components/button';
 import { ProblemAlert } from '@/components/problem-alert';
 import { ApiError, readApiError } from '@/lib/client/api-fetch';
@@ -21,8 +22,20 @@ function fileNameFrom(disposition: string | null, fallback: string): string {
  * bearer token, so the file is fetched with it and handed to the browser as a Blob URL, which is
  * revoked at once: nothing of the export stays in the page. After an export, its Ed25519-signed
  * manifest (`X-Export-Manifest-Url`) can be downloaded too, for offline checking.
+ *
+ * The export takes the list's applied `filters`, so the file holds what the screen shows; `shown`
+ * is what the list holds under them (its count, and whether more pages follow). `onExported` runs
+ * after a download: the export wrote its own `audit.exported` event, which the list should show.
  */
-export function AuditExportButtons({ from, to }: { from: string | null; to: string | null }) {
+export function AuditExportButtons({
+  filters,
+  shown,
+  onExported,
+}: {
+  filters: AuditFilters;
+  shown: { count: number; more: boolean } | null;
+  onExported?: () => void;
+}) {
   const { instance } = useMsal();
   const { scopes } = usePortalConfig();
   const [busy, setBusy] = useState<ExportFormat | 'manifest' | null>(null);
@@ -60,14 +73,13 @@ export function AuditExportButtons({ from, to }: { from: string | null; to: stri
     setDone(null);
     setManifestUrl(null);
     try {
-      const query = new URLSearchParams({ format });
-      if (from !== null) query.set('from', from);
-      if (to !== null) query.set('to', to);
-      const { name, headers } = await save(`/api/audit/export?${query.toString()}`, `audit-export.${format}`);
+      const { name, headers } = await save(`/api/audit/export?${toAuditExportQuery(filters, format)}`, `audit-export.${format}`);
       // Only a same-origin API path is followed with the token.
       const manifest = headers.get('X-Export-Manifest-Url');
       setManifestUrl(manifest !== null && manifest.startsWith('/api/audit/export/') ? manifest : null);
-      setDone(`Downloaded ${name}.`);
+      const count = Number(headers.get('X-Export-Count'));
+      setDone(`Downloaded ${name}${Number.isInteger(count) ? ` (${eventCount(count)}${filtered ? ', filtered' : ''})` : ''}.`);
+      onExported?.();
     } catch (error) {
       setFailure(error);
     } finally {
@@ -89,8 +101,14 @@ export function AuditExportButtons({ from, to }: { from: string | null; to: stri
     }
   };
 
+  const filtered = hasEventFilters(filters);
+  const summary =
+    shown === null
+      ? 'The export holds the events the filters select; it is itself recorded in the audit trail.'
+      : `Export ${shown.more ? `${shown.count}+ events` : eventCount(shown.count)}${filtered ? ' (filtered)' : ''}: the events the list shows under these filters. The export is itself recorded in the audit trail.`;
+
   return (
-    <div className="space-y-2">
+    <div className="min-w-0 space-y-2" data-testid="audit-export">
       <div className="flex flex-wrap gap-2" role="group" aria-label="Export the audit trail">
         <Button variant="secondary" onClick={() => download('csv')} disabled={busy !== null} data-testid="audit-export-csv">
           {busy === 'csv' ? 'Preparing CSV…' : 'Download CSV'}
@@ -104,10 +122,17 @@ export function AuditExportButtons({ from, to }: { from: string | null; to: stri
           </Button>
         )}
       </div>
-      <p aria-live="polite" className="text-xs text-slate-600">
-        {done ?? 'The export covers the time range of the filters; it is itself recorded in the audit trail.'}
+      <p className="text-xs text-slate-600" data-testid="audit-export-summary">
+        {summary}
+      </p>
+      <p aria-live="polite" className="text-xs break-all text-slate-600" data-testid="audit-export-done">
+        {done}
       </p>
       {failure !== null && <ProblemAlert error={failure} />}
     </div>
   );
+}
+
+function eventCount(count: number): string {
+  return `${count} event${count === 1 ? '' : 's'}`;
 }

@@ -7,9 +7,13 @@
  *
  * - every row is exactly the bytes the exporter writes for the values it holds (so no byte of an
  *   event can change unnoticed, whitespace and letter case included; a CSV cell's formula-defusing
- *   `'` is undone to read the value and written again to compare);
+ *   `'` is undone to read the value and written again to compare); the name columns beside the
+ *   ids are readability, in no hash: only their form is checked;
  * - every `hash` is SHA-256(prevHash ‖ canonical(event)); every `prevHash` is the previous row's
- *   `hash`; `seq` runs on without gap or swap;
+ *   `hash`; `seq` runs on without gap or swap — in a filtered export (its manifest says
+ *   `filtered: true`, or `--filtered`), `seq` only rises, and a row's `prevHash` is checked
+ *   against the previous row's `hash` where their seqs are consecutive (a gap is an event the
+ *   filters left out; a row dropped from inside a run shows as a count short of the manifest's);
  * - with a manifest: its Ed25519 signature (with the key from `--key` — a PEM or JWK file, or the
  *   JSON of `GET /api/audit/public-key` — else the key embedded in the manifest, which proves the
  *   manifest intact but not who signed it), the format, count, first/last seq and hash, the anchor
@@ -34,7 +38,9 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 export type ExportFormat = 'csv' | 'jsonl';
 
 const GENESIS_PREV_HASH = '0'.repeat(64);
-const COLUMNS = ['seq', 'id', 'at', 'type', 'actorId', 'targetId', 'requestId', 'prevHash', 'hash', 'data'] as const;
+/** The names shown beside the ids (as recorded at the time): readability, in no hash, checked only for their form. */
+const NAME_COLUMNS = ['actorDisplayName', 'actorUserPrincipalName', 'targetDisplayName', 'targetUserPrincipalName'] as const;
+const COLUMNS = ['seq', 'id', 'at', 'type', 'actorId', 'targetId', 'requestId', ...NAME_COLUMNS, 'prevHash', 'hash', 'data'] as const;
 const CSV_HEADER = `${COLUMNS.join(',')}\r\n`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -96,6 +102,8 @@ interface ExportRow {
   actorId: string;
   targetId: string | null;
   requestId: string | null;
+  /** In NAME_COLUMNS order. */
+  names: (string | null)[];
   prevHash: string;
   hash: string;
   data: Record<string, unknown>;
@@ -127,12 +135,17 @@ function encodeRow(format: ExportFormat, row: ExportRow, data: string): string {
   if (format === 'jsonl') {
     return (
       `{"seq":${row.seq},"id":${str(row.id)},"at":${str(row.at)},"type":${str(row.type)},"actorId":${str(row.actorId)},` +
-      `"targetId":${orNull(row.targetId)},"requestId":${orNull(row.requestId)},"prevHash":${str(row.prevHash)},"hash":${str(row.hash)},"data":${data}}\n`
+      `"targetId":${orNull(row.targetId)},"requestId":${orNull(row.requestId)},` +
+      NAME_COLUMNS.map((column, i) => `"${column}":${orNull(row.names[i] ?? null)},`).join('') +
+      `"prevHash":${str(row.prevHash)},"hash":${str(row.hash)},"data":${data}}\n`
     );
   }
   const q = (v: string) => `"${defuseCsvCell(v).replaceAll('"', '""')}"`;
   const qn = (v: string | null) => (v === null ? '' : q(v));
-  return [String(row.seq), q(row.id), q(row.at), q(row.type), q(row.actorId), qn(row.targetId), qn(row.requestId), q(row.prevHash), q(row.hash), q(data)].join(',') + '\r\n';
+  return (
+    [String(row.seq), q(row.id), q(row.at), q(row.type), q(row.actorId), qn(row.targetId), qn(row.requestId), ...row.names.map(qn), q(row.prevHash), q(row.hash), q(data)].join(',') +
+    '\r\n'
+  );
 }
 
 // Defusing of CSV cells: a spreadsheet evaluates a cell that begins with `=`, `+`, `-`, `@`, TAB or
@@ -156,6 +169,8 @@ class RowError extends Error {}
 
 function toRow(fields: Record<(typeof COLUMNS)[number], unknown>): ExportRow {
   const { seq, id, at, type, actorId, targetId, requestId, prevHash, hash, data } = fields;
+  const names = NAME_COLUMNS.map((column) => fields[column]);
+  if (!names.every((name) => name === null || typeof name === 'string')) throw new RowError('a name is not a string or null');
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) throw new RowError('seq is not a positive integer');
   if (typeof id !== 'string' || !UUID.test(id)) throw new RowError('id is not a lowercase UUID');
   if (typeof at !== 'string' || !ISO_MS.test(at) || !isIsoTimestamp(at)) {
@@ -168,7 +183,7 @@ function toRow(fields: Record<(typeof COLUMNS)[number], unknown>): ExportRow {
     throw new RowError('prevHash or hash is not 64 lowercase hex digits');
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new RowError('data is not a JSON object');
-  return { seq, id, at, type, actorId, targetId, requestId, prevHash, hash, data: data as Record<string, unknown> };
+  return { seq, id, at, type, actorId, targetId, requestId, names: names as (string | null)[], prevHash, hash, data: data as Record<string, unknown> };
 }
 
 /** `at` names a real instant and is exactly how toISOString writes it. */
@@ -247,7 +262,7 @@ function parseCsvRow(record: string): ExportRow {
   const [seq, ...rest] = fields;
   if (!seq || seq.quoted || !/^[1-9]\d*$/.test(seq.value)) throw new RowError('seq is not a positive integer');
   const text = (f: { value: string; quoted: boolean } | undefined) => (f === undefined || !f.quoted ? null : restoreCsvCell(f.value));
-  const [id, at, type, actorId, targetId, requestId, prevHash, hash, data] = rest.map(text);
+  const [id, at, type, actorId, targetId, requestId, actorDisplayName, actorUserPrincipalName, targetDisplayName, targetUserPrincipalName, prevHash, hash, data] = rest.map(text);
   let parsedData: unknown = null;
   if (data !== null && data !== undefined) {
     try {
@@ -256,7 +271,22 @@ function parseCsvRow(record: string): ExportRow {
       throw new RowError('data is not valid JSON');
     }
   }
-  return toRow({ seq: Number(seq.value), id, at, type, actorId, targetId, requestId, prevHash, hash, data: parsedData });
+  return toRow({
+    seq: Number(seq.value),
+    id,
+    at,
+    type,
+    actorId,
+    targetId,
+    requestId,
+    actorDisplayName,
+    actorUserPrincipalName,
+    targetDisplayName,
+    targetUserPrincipalName,
+    prevHash,
+    hash,
+    data: parsedData,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,6 +303,8 @@ export interface ExportManifest {
   lastHash: string | null;
   anchorPrevHash: string | null;
   file: { bytes: number; sha256: string; name: string };
+  /** A filtered export: its rows are runs of the chain with gaps between. */
+  filtered?: true;
   signature: { alg: string; keyId: string; publicKeyJwk: Record<string, unknown>; value: string };
   [key: string]: unknown;
 }
@@ -286,6 +318,7 @@ function asManifest(value: unknown): ExportManifest {
     m.manifestVersion !== 1 ||
     (m.format !== 'csv' && m.format !== 'jsonl') ||
     typeof m.count !== 'number' ||
+    (m.filtered !== undefined && m.filtered !== true) ||
     typeof m.file !== 'object' ||
     m.file === null ||
     typeof m.signature !== 'object' ||
@@ -607,8 +640,18 @@ function fastJsonlRow(s: string): RecordOutcome | null {
   let requestIdEnd = -1;
   if (s.startsWith('null', requestId)) requestIdEnd = requestId + 4;
   else if (s.charCodeAt(requestId) === 0x22 && isUuidAt(s, requestId + 1) && s.charCodeAt(requestId + 37) === 0x22) requestIdEnd = requestId + 38;
-  if (requestIdEnd < 0 || !s.startsWith(',"prevHash":"', requestIdEnd)) return null;
-  const prevHash = requestIdEnd + 13;
+  if (requestIdEnd < 0) return null;
+  // The names: each null or a plain string; not hashed, so only their form matters.
+  let namesEnd = requestIdEnd;
+  for (const column of NAME_COLUMNS) {
+    const key = `,"${column}":`;
+    if (!s.startsWith(key, namesEnd)) return null;
+    const value = namesEnd + key.length;
+    namesEnd = s.startsWith('null', value) ? value + 4 : plainStringEnd(s, value);
+    if (namesEnd < 0) return null;
+  }
+  if (!s.startsWith(',"prevHash":"', namesEnd)) return null;
+  const prevHash = namesEnd + 13;
   if (!isHexAt(s, prevHash, prevHash + 64) || !s.startsWith('","hash":"', prevHash + 64)) return null;
   const hash = prevHash + 74;
   if (!s.startsWith('","data":{', hash + 64)) return null;
@@ -665,8 +708,16 @@ function fastCsvRow(s: string): RecordOutcome | null {
   let requestIdEnd = -1;
   if (s.charCodeAt(requestId) === 0x2c) requestIdEnd = requestId;
   else if (s.charCodeAt(requestId) === 0x22 && isUuidAt(s, requestId + 1) && s.startsWith('",', requestId + 37)) requestIdEnd = requestId + 38;
-  if (requestIdEnd < 0 || s.charCodeAt(requestIdEnd + 1) !== 0x22) return null;
-  const prevHash = requestIdEnd + 2;
+  if (requestIdEnd < 0) return null;
+  // The names: each an empty (null) cell or a plain quoted one; not hashed, so only their form matters.
+  let namesEnd = requestIdEnd;
+  for (let n = 0; n < NAME_COLUMNS.length; n += 1) {
+    const cell = namesEnd + 1;
+    namesEnd = s.charCodeAt(cell) === 0x2c ? cell : plainCsvCellEnd(s, cell);
+    if (namesEnd < 0) return null;
+  }
+  if (s.charCodeAt(namesEnd + 1) !== 0x22) return null;
+  const prevHash = namesEnd + 2;
   if (!isHexAt(s, prevHash, prevHash + 64) || !s.startsWith('","', prevHash + 64)) return null;
   const hash = prevHash + 67;
   if (!s.startsWith('","{', hash + 64) || s.charCodeAt(s.length - 1) !== 0x22) return null;
@@ -950,6 +1001,8 @@ export interface VerifyExportOptions {
   workers?: number;
   /** Records are handed out in batches of about this many bytes (default 1 MiB). */
   chunkBytes?: number;
+  /** The export is filtered (gaps between runs allowed); a manifest's `filtered` says so too. */
+  filtered?: boolean;
 }
 
 export interface VerifyExportResult {
@@ -988,6 +1041,7 @@ export async function verifyAuditExport(chunks: AsyncIterable<Uint8Array> | Iter
   let lastHash: string | null = null;
   let firstHash: string | null = null;
   let expectedSeq: number | null = manifest?.firstSeq ?? null;
+  const filtered = options.filtered === true || manifest?.filtered === true;
   let failure: { seq?: number; problem: string } | undefined;
 
   const fail = (problem: string, seq = expectedSeq ?? undefined) => {
@@ -1026,11 +1080,15 @@ export async function verifyAuditExport(chunks: AsyncIterable<Uint8Array> | Iter
     }
   };
   const checkRow = (seq: number, prevHash: string, hash: string, hashOk: boolean) => {
-    if (expectedSeq !== null && seq !== expectedSeq) {
+    // Filtered, a later seq than the next one is a gap the filters made, and nothing links across it.
+    const gap = filtered && count > 0 && expectedSeq !== null && seq > expectedSeq;
+    if (expectedSeq !== null && seq !== expectedSeq && !gap) {
       fail(`seq ${expectedSeq} expected, found seq ${seq} (an event is missing or out of order)`);
       return;
     }
-    if (count === 0) {
+    if (gap) {
+      // Linked to nothing exported; its own hash is still checked below.
+    } else if (count === 0) {
       const anchor = manifest ? manifest.anchorPrevHash : seq === 1 ? GENESIS_PREV_HASH : prevHash;
       if (prevHash !== anchor) {
         fail(`seq ${seq}: prevHash is not the anchor ${anchor ?? '(none)'}`, seq);
@@ -1176,12 +1234,14 @@ async function main(argv: string[]): Promise<number> {
   const positional: string[] = [];
   let keyFile: string | undefined;
   let asJson = false;
+  let filtered = false;
   let format: ExportFormat | undefined;
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? '';
     if (arg === '--key') keyFile = argv[++i];
     else if (arg.startsWith('--key=')) keyFile = arg.slice(6);
     else if (arg === '--json') asJson = true;
+    else if (arg === '--filtered') filtered = true;
     else if (arg === '--format=csv' || arg === '--format=jsonl') format = arg.slice(9) as ExportFormat;
     else if (arg.startsWith('-')) return usage(`unknown option ${arg}`);
     else positional.push(arg);
@@ -1198,6 +1258,7 @@ async function main(argv: string[]): Promise<number> {
     ...(format ? { format } : {}),
     ...(manifest === undefined ? {} : { manifest }),
     ...(publicKey ? { publicKey } : {}),
+    ...(filtered ? { filtered } : {}),
     workers: os.availableParallelism(),
   });
   const seconds = (performance.now() - started) / 1000;
@@ -1208,6 +1269,9 @@ async function main(argv: string[]): Promise<number> {
     const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
     console.log(`   sha256 ${result.sha256} (${result.bytes} bytes)`);
     console.log(`   ${Math.round(result.count / Math.max(seconds, 1e-3))} rows/s, ${seconds.toFixed(1)} s, peak RSS ${peakRssMb} MB`);
+    if (filtered || (result.manifestChecked && (manifest as { filtered?: unknown }).filtered === true)) {
+      console.log('   filtered export: each row\'s hash and the links between consecutive seqs hold; the events the filters left out are not in the file');
+    }
     if (!result.manifestChecked) {
       console.log('   no manifest: the chain holds, but completeness (nothing cut off at either end) is not proven');
     } else if (result.keySource === 'manifest') {
@@ -1223,7 +1287,7 @@ async function main(argv: string[]): Promise<number> {
 
 function usage(message?: string): number {
   if (message) console.error(message);
-  console.error('usage: npm run audit:verify -- <export.csv|export.jsonl> [manifest.json] [--key <public key: PEM, JWK or /api/audit/public-key JSON>] [--json]');
+  console.error('usage: npm run audit:verify -- <export.csv|export.jsonl> [manifest.json] [--key <public key: PEM, JWK or /api/audit/public-key JSON>] [--filtered] [--json]');
   return 2;
 }
 

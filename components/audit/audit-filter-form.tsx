@@ -1,25 +1,33 @@
-// The audit trail's filter bar: period, event type and the ids, applied together on submit.
+// The audit trail's filter bar: period, event type, the people (picked by name, or an id) and the
+// request id, applied together on submit.
 'use client';
 
 import { useId, type FormEvent } from 'react';
 import type { AuditFilters } from '@/components/audit/audit-filters';
+import { AuditPersonCombobox } from '@/components/audit/audit-person-combobox';
 import { Button } from '@/components/button';
 import { inputClassName } from '@/components/form-field';
 import { AUDIT_EVENT_TYPE_OPTIONS } from '@/lib/client/audit-types';
 
-/** `draft`: the filters as typed, not yet applied; `onApply` applies them. */
+/**
+ * `draft`: the filters as typed, not yet applied; `onApply` applies them. `periodError`: why the
+ * period cannot be applied (found by the form, or the API's 400), shown on the "Until" field.
+ */
 export function AuditFilterForm({
   draft,
   onDraftChange,
   onApply,
   onReset,
+  periodError = null,
 }: {
   draft: AuditFilters;
   onDraftChange: (update: (previous: AuditFilters) => AuditFilters) => void;
   onApply: (event: FormEvent) => void;
   onReset: () => void;
+  periodError?: string | null;
 }) {
   const formId = useId();
+  const periodErrorId = `${formId}-to-error`;
   const field = (key: keyof AuditFilters) => ({
     id: `${formId}-${key}`,
     value: draft[key],
@@ -27,7 +35,7 @@ export function AuditFilterForm({
   });
 
   return (
-    <form onSubmit={onApply} aria-label="Filter the audit trail" data-testid="audit-filters" className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+    <form onSubmit={onApply} aria-label="Filter the audit trail" data-testid="audit-filters" className="min-w-0 rounded-lg border border-slate-200 bg-white p-4 shadow-sm" noValidate>
       <div className="grid gap-3 text-sm sm:grid-cols-2 lg:grid-cols-3">
         <div>
           <label htmlFor={`${formId}-from`} className="block font-medium text-slate-900">
@@ -39,7 +47,18 @@ export function AuditFilterForm({
           <label htmlFor={`${formId}-to`} className="block font-medium text-slate-900">
             Until
           </label>
-          <input type="datetime-local" className={`${inputClassName} mt-1 w-full`} {...field('to')} />
+          <input
+            type="datetime-local"
+            className={`${inputClassName} mt-1 w-full`}
+            aria-invalid={periodError !== null}
+            {...(periodError === null ? {} : { 'aria-describedby': periodErrorId })}
+            {...field('to')}
+          />
+          {periodError !== null && (
+            <p id={periodErrorId} className="mt-1 text-xs text-red-700" data-testid="audit-period-error">
+              {periodError}
+            </p>
+          )}
         </div>
         <div>
           <label htmlFor={`${formId}-type`} className="block font-medium text-slate-900">
@@ -56,15 +75,15 @@ export function AuditFilterForm({
         </div>
         <div>
           <label htmlFor={`${formId}-actorId`} className="block font-medium text-slate-900">
-            Actor id
+            Actor
           </label>
-          <input className={`${inputClassName} mt-1 w-full font-mono`} spellCheck={false} autoComplete="off" {...field('actorId')} />
+          <AuditPersonCombobox id={`${formId}-actorId`} value={draft.actorId} onChange={(value) => onDraftChange((previous) => ({ ...previous, actorId: value }))} />
         </div>
         <div>
           <label htmlFor={`${formId}-targetId`} className="block font-medium text-slate-900">
-            Target id
+            Target
           </label>
-          <input className={`${inputClassName} mt-1 w-full font-mono`} spellCheck={false} autoComplete="off" {...field('targetId')} />
+          <AuditPersonCombobox id={`${formId}-targetId`} value={draft.targetId} onChange={(value) => onDraftChange((previous) => ({ ...previous, targetId: value }))} />
         </div>
         <div>
           <label htmlFor={`${formId}-requestId`} className="block font-medium text-slate-900">

@@ -1,8 +1,8 @@
 /**
  * The audit console and the dashboard in Chromium, as an auditor and an admin. Stable selectors:
  * `audit-verify` (with `data-state` ok|broken|error|checking and `data-first-broken-seq`),
- * `audit-filters` (a form with labelled fields From, Until, Event type, Actor id, Target id,
- * Request id; buttons "Apply filters", "Clear filters"), `audit-row` (with `data-seq`,
+ * `audit-filters` (a form with labelled fields From, Until, Event type, Actor and Target (people
+ * comboboxes: a name, UPN or id), Request id; buttons "Apply filters", "Clear filters"), `audit-row` (with `data-seq`,
  * `data-type`), `audit-detail`, `audit-hash`, `audit-prev-hash`, `audit-link`, `audit-count`,
  * `audit-load-more`, buttons "Download CSV" / "Download JSONL"; dashboard: `stat-approvals-waiting`,
  * `stat-passes-issued`, `stat-time-median`, `stat-time-p95`, `chart-issued-per-day`,
@@ -73,7 +73,7 @@ test('an auditor filters the trail, opens an event with its chain evidence, and 
   await filters.getByRole('button', { name: 'Apply filters' }).click();
   await page.locator(`[data-testid="audit-row"][data-seq="${createdEvent.seq}"]`).getByRole('button', { name: /details/i }).click();
   await page.getByRole('button', { name: 'Filter by this actor' }).click();
-  await expect(page.getByTestId('audit-filters').getByLabel('Actor id')).toHaveValue(createdEvent.actorId);
+  await expect(page.getByTestId('audit-filters').getByRole('combobox', { name: 'Actor' })).toHaveValue(createdEvent.actorId);
   const byActor = await readAudit(request, AUDITOR, { actorId: createdEvent.actorId });
   await expect(page.getByTestId('audit-row')).toHaveCount(Math.min(byActor.length, 50));
 

@@ -5,7 +5,7 @@ import { sanitizeClientText } from '@/lib/audit/sanitize-client-text';
 import { canonicalJson, splitAuditEventEncoding, toAuditJson, type AuditJsonObject } from '@/lib/audit/canonical';
 import { auditCatalogue, DIRECTORY_TEXT_FIELDS, type AuditContextData, type AuditDataFor } from '@/lib/audit/catalogue';
 import type { AuditEventType } from '@/lib/contract/audit';
-import type { RequestContext } from '@/lib/core/request-context';
+import type { RecordedNameInput, RequestContext } from '@/lib/core/request-context';
 import type { Prisma } from '@/lib/db/generated/client';
 
 /**
@@ -22,8 +22,18 @@ export interface AuditEventInput<T extends AuditEventType = AuditEventType> {
   /** The TAP request's id (a UUID), when the event belongs to one. */
   requestId?: string | null;
   data: AuditDataFor<T>;
-  /** Where the call came from; recorded as `data.context`. Only requestId, ip, userAgent and clientRequestId are used. */
-  context: Pick<RequestContext, 'requestId' | 'ip' | 'userAgent' | 'clientRequestId'>;
+  /**
+   * Where the call came from; recorded as `data.context`. Only requestId, ip, userAgent and
+   * clientRequestId go into the event; `actorName`, when it is the event's actor, is recorded
+   * beside it in `recorded_name`, as are {@link names}.
+   */
+  context: Pick<RequestContext, 'requestId' | 'ip' | 'userAgent' | 'clientRequestId' | 'actorName'>;
+  /**
+   * The names of people the event names (its target, a decider…) as the broker knows them now
+   * (from Graph or the token). Written to `recorded_name` in the event's statement, for exports and
+   * the people picker; not part of the event or its hash.
+   */
+  names?: readonly RecordedNameInput[];
 }
 
 export interface AppendedAuditEvent {
@@ -97,10 +107,51 @@ export async function appendAuditEvent<T extends AuditEventType>(
   const id = randomUUID();
   const dataCanonical = canonicalJson(data);
   const { beforeAt, beforeSeq, afterSeq } = splitAuditEventEncoding({ id, type: event.type, actorId: event.actorId, targetId, requestId, dataCanonical });
-  await tx.$executeRaw`
-    INSERT INTO audit_pending (id, type, actor_id, target_id, request_id, data_canonical, before_at, before_seq, after_seq)
-    VALUES (${id}::uuid, ${event.type}, ${event.actorId}, ${targetId}, ${requestId}::uuid, ${dataCanonical}, ${beforeAt}, ${beforeSeq}, ${afterSeq})`;
+  const names = getNamesToRecord(event);
+  // A request's target was named from Graph when the request was made (tap_request keeps it): every
+  // event of the request records that version too, so its target has a name in exports.
+  const fromRequest = requestId !== null && targetId !== null;
+  if (names.length === 0 && !fromRequest) {
+    await tx.$executeRaw`
+      INSERT INTO audit_pending (id, type, actor_id, target_id, request_id, data_canonical, before_at, before_seq, after_seq)
+      VALUES (${id}::uuid, ${event.type}, ${event.actorId}, ${targetId}, ${requestId}::uuid, ${dataCanonical}, ${beforeAt}, ${beforeSeq}, ${afterSeq})`;
+  } else {
+    // Still one statement: a version already recorded is left as it is (its first recorded_at stays).
+    await tx.$executeRaw`
+      WITH recorded_names AS (
+        INSERT INTO recorded_name (id, display_name, user_principal_name)
+        SELECT n.id, n.display_name, n.user_principal_name
+        FROM jsonb_to_recordset(${JSON.stringify(names)}::jsonb) AS n(id text, display_name text, user_principal_name text)
+        UNION ALL
+        SELECT t.target_user_id, t.target_display_name, t.target_user_principal_name
+        FROM tap_request t
+        WHERE t.id = ${requestId}::uuid AND t.target_user_id = ${targetId} AND t.target_user_principal_name IS NOT NULL
+        ON CONFLICT DO NOTHING
+      )
+      INSERT INTO audit_pending (id, type, actor_id, target_id, request_id, data_canonical, before_at, before_seq, after_seq)
+      VALUES (${id}::uuid, ${event.type}, ${event.actorId}, ${targetId}, ${requestId}::uuid, ${dataCanonical}, ${beforeAt}, ${beforeSeq}, ${afterSeq})`;
+  }
   return { id };
+}
+
+const MAX_NAME_LENGTH = 256;
+
+/**
+ * The names to record with `event`: its own list and the caller's (when the caller is the event's
+ * actor), without empty, overlong or repeated versions. Names are readability, so one that does
+ * not fit is left out rather than failing the event.
+ */
+function getNamesToRecord(event: Pick<AuditEventInput, 'actorId' | 'names' | 'context'>): { id: string; display_name: string; user_principal_name: string }[] {
+  const actorName = event.context.actorName?.id === event.actorId ? [event.context.actorName] : [];
+  const seen = new Set<string>();
+  return [...(event.names ?? []), ...actorName].flatMap((name) => {
+    const fits = (text: string) => text.length > 0 && text.length <= MAX_NAME_LENGTH && !/[\x00-\x1f]/.test(text);
+    if (!fits(name.id) || !fits(name.displayName) || !fits(name.userPrincipalName)) return [];
+    const key = JSON.stringify([name.id, name.displayName, name.userPrincipalName]);
+    if (seen.has(key)) return [];
+    seen.add(key);
+    return [{ id: name.id, display_name: name.displayName, user_principal_name: name.userPrincipalName }];
+  });
 }
 
 /**

@@ -255,6 +255,12 @@ export const auditCatalogue = {
     lastSeq: z.number().int().nullable().optional(),
     firstHash: z.string().nullable().optional(),
     lastHash: z.string().nullable().optional(),
+    /** A filtered export holds only the events of the range that match `filters` (the list's filters). */
+    filtered: z.literal(true).optional(),
+    filters: z
+      .strictObject({ type: z.string().max(100), actorId: z.string().max(256), targetId: z.string().max(256), requestId: z.string().uuid() })
+      .partial()
+      .optional(),
   }),
   /**
    * A notification mail could not be sent (one event per failed attempt). The action it

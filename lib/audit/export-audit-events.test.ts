@@ -142,9 +142,52 @@ describe.each(DB_KINDS)('audit export on %s', (kind) => {
     const empty = await startAuditExport(db.prisma, { id: AUDITOR }, { format: 'csv', to: new Date('2000-01-01T00:00:00Z') }, TEST_CONTEXT);
     expect(empty).toMatchObject({ count: 0, firstSeq: null, lastSeq: null });
     const emptyBytes = await readAll(createAuditExportStream(db.prisma, empty));
-    expect(emptyBytes.toString('utf8')).toBe('seq,id,at,type,actorId,targetId,requestId,prevHash,hash,data\r\n');
+    expect(emptyBytes.toString('utf8')).toBe('seq,id,at,type,actorId,targetId,requestId,actorDisplayName,actorUserPrincipalName,targetDisplayName,targetUserPrincipalName,prevHash,hash,data\r\n');
     const emptyManifest = await buildAuditExportManifest(db.prisma, empty.exportId, key);
     expect(await verifyBytes(emptyBytes, { manifest: emptyManifest, publicKey: key.publicKey })).toMatchObject({ ok: true, count: 0 });
+  });
+
+  test('a filtered export holds exactly the matching events, records its filters, and verifies offline; a tampered or dropped row is refused', async () => {
+    db = await databases.open(kind);
+    await appendEvents(db.prisma, 7);
+    // Denied with a target: 1, 3, 5, 6, 7 (2 has no target, 4 is a refusal) — gaps, then a run of three.
+    const filters = { type: 'tap_request.denied', targetId: TARGET };
+    const key = testKey();
+    for (const format of FORMATS) {
+      const record = await startAuditExport(db.prisma, { id: AUDITOR }, { format, ...filters }, TEST_CONTEXT);
+      expect(record).toMatchObject({ count: 5, firstSeq: 1n, lastSeq: 7n, filters });
+      const event = await db.prisma.auditEvent.findUniqueOrThrow({ where: { id: record.exportId } });
+      expect(event.data).toMatchObject({ count: 5, firstSeq: 1, lastSeq: 7, filtered: true, filters });
+      expect(await getAuditExportOrThrow(db.prisma, record.exportId)).toMatchObject({ filters, count: 5 });
+
+      const bytes = await readAll(createAuditExportStream(db.prisma, record, { pageSize: 2 }));
+      const { header, rows } = splitRows(bytes, format);
+      expect(rows.map((row) => Number(/^(?:\{"seq":)?(\d+)/.exec(row)?.[1]))).toEqual([1, 3, 5, 6, 7]);
+      const manifest = await buildAuditExportManifest(db.prisma, record.exportId, key);
+      expect(manifest).toMatchObject({ filtered: true, filters, count: 5, firstSeq: 1, lastSeq: 7, anchorPrevHash: GENESIS_PREV_HASH });
+      expect(await verifyBytes(bytes, { manifest, publicKey: key.publicKey })).toMatchObject({ ok: true, count: 5, firstSeq: 1, lastSeq: 7 });
+
+      // Without the manifest's filtered flag the gaps are missing events.
+      const { filtered: _filtered, ...unflagged } = manifest;
+      expect((await verifyBytes(bytes, { manifest: unflagged, publicKey: key.publicKey })).ok).toBe(false);
+      // A row changed inside the run 5..7: its own hash fails (checked without the manifest, whose file hash would catch it first).
+      const tampered = Buffer.from(header + rows.map((row, i) => (i === 3 ? row.replace('reason number 6', 'reason number X') : row)).join(''), 'utf8');
+      expect(await verifyBytes(tampered, { format, filtered: true })).toMatchObject({ ok: false, firstBadSeq: 6 });
+      // Row 6 dropped from the run: to the links it is one more gap, but the file is short of the signed count.
+      const dropped = Buffer.from(header + rows.filter((_, i) => i !== 3).join(''), 'utf8');
+      const droppedResult = await verifyBytes(dropped, { manifest, publicKey: key.publicKey });
+      expect(droppedResult.ok).toBe(false);
+      expect(droppedResult.problem).toContain('the export holds 4 events');
+    }
+    // A filter value is data, never SQL: a quote in it matches nothing rather than breaking the statement.
+    const none = await startAuditExport(db.prisma, { id: AUDITOR }, { format: 'jsonl', actorId: "o'brien\\' OR 1=1 --" }, TEST_CONTEXT);
+    expect(none).toMatchObject({ count: 0, firstSeq: null, lastSeq: null });
+    expect((await readAll(createAuditExportStream(db.prisma, none))).length).toBe(0);
+    // A request id filter (a uuid column).
+    const byRequest = await startAuditExport(db.prisma, { id: AUDITOR }, { format: 'csv', requestId: REQUEST.toUpperCase(), type: 'tap_request.denied' }, TEST_CONTEXT);
+    expect(byRequest).toMatchObject({ count: 5, filters: { requestId: REQUEST, type: 'tap_request.denied' } });
+    expect(splitRows(await readAll(createAuditExportStream(db.prisma, byRequest)), 'csv').rows).toHaveLength(5);
+    expect(await verifyAuditChain(db.prisma)).toMatchObject({ ok: true });
   });
 
   test('a manifest exists only for audit.exported events', async () => {

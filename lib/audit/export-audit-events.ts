@@ -1,22 +1,71 @@
 import 'server-only';
 import { z } from 'zod';
 import { appendAuditEventNow } from '@/lib/audit/append-audit-event';
-import { encodeExportHeader, encodeExportRow, exportRowSql } from '@/lib/audit/export-format';
+import { encodeExportHeader, encodeExportRow, exportRowSql, exportSourceSql } from '@/lib/audit/export-format';
 import type { Actor } from '@/lib/auth/actor';
 import type { RequestContext } from '@/lib/core/request-context';
-import { AUDIT_EXPORT_FORMATS, auditExportQuerySchema, type AuditExportFormat } from '@/lib/contract/audit';
+import { AUDIT_EVENT_FILTER_NAMES, AUDIT_EXPORT_FORMATS, auditExportQuerySchema, type AuditEventFilterName, type AuditExportFormat } from '@/lib/contract/audit';
 import { BrokerError } from '@/lib/core/errors';
 import { getPostgresUrlOf, openBinaryCopyOut, type BinaryCopyOut, type BinaryCopyTuple } from '@/lib/db/binary-copy-out';
 import { Prisma, type PrismaClient } from '@/lib/db/generated/client';
 
-/** `GET /api/audit/export?format=csv|jsonl&from&to`, as the contract declares it. */
+/** `GET /api/audit/export?format=csv|jsonl&from&to&type&actorId&targetId&requestId`, as the contract declares it. */
 export { auditExportQuerySchema };
 export type AuditExportQuery = z.infer<typeof auditExportQuerySchema>;
 
+/** The list's filters an export applies on top of its time range; absent ones match every event. */
+export type AuditExportFilters = Partial<Record<AuditEventFilterName, string>>;
+
+/** The filters `query` sets, or null when it sets none (an unfiltered export: one run of the chain). */
+export function getAuditExportFilters(query: Partial<Record<AuditEventFilterName, string | undefined>>): AuditExportFilters | null {
+  const filters: AuditExportFilters = {};
+  for (const name of AUDIT_EVENT_FILTER_NAMES) {
+    const value = query[name];
+    if (value !== undefined) filters[name] = name === 'requestId' ? value.toLowerCase() : value;
+  }
+  return Object.keys(filters).length === 0 ? null : filters;
+}
+
 /**
- * One export, as its `audit.exported` event records it. The exported events are exactly those with
- * `firstSeq ≤ seq ≤ lastSeq` (a contiguous piece of the chain: `at` never goes backwards along
- * `seq`, so a time range is a seq range); the export's own event comes after `lastSeq`.
+ * What a stream of the export needs: its format, seq range and filters, and its moment
+ * (`exportedAt`): the names shown are those recorded up to it (lib/audit/export-format.ts
+ * exportSourceSql), so the manifest, which streams the export again later, hashes the same bytes.
+ */
+export type AuditExportRange = Pick<AuditExportRecord, 'format' | 'firstSeq' | 'lastSeq'> & { filters?: AuditExportFilters | null; exportedAt?: Date | null };
+
+const FILTER_COLUMNS: Record<AuditEventFilterName, string> = { type: 'type', actorId: 'actor_id', targetId: 'target_id', requestId: 'request_id' };
+
+/** `AND column = value` for each filter, as bound parameters. */
+function filterSql(filters: AuditExportFilters | null | undefined): Prisma.Sql {
+  const parts = AUDIT_EVENT_FILTER_NAMES.flatMap((name) => {
+    const value = filters?.[name];
+    if (value === undefined) return [];
+    const column = Prisma.raw(FILTER_COLUMNS[name]);
+    return [name === 'requestId' ? Prisma.sql` AND ${column} = ${value}::uuid` : Prisma.sql` AND ${column} = ${value}`];
+  });
+  return parts.length === 0 ? Prisma.empty : Prisma.join(parts, '');
+}
+
+/**
+ * {@link filterSql} as SQL text, for the COPY statement (which takes no parameters): each value a
+ * standard string literal (`'` doubled; the COPY connection sets `standard_conforming_strings`, so
+ * `\` is literal), the request id a UUID the contract has validated.
+ */
+function filterSqlText(filters: AuditExportFilters | null | undefined): string {
+  return AUDIT_EVENT_FILTER_NAMES.map((name) => {
+    const value = filters?.[name];
+    if (value === undefined) return '';
+    const literal = `'${value.replaceAll("'", "''")}'`;
+    return ` AND ${FILTER_COLUMNS[name]} = ${name === 'requestId' ? `${literal}::uuid` : literal}`;
+  }).join('');
+}
+
+/**
+ * One export, as its `audit.exported` event records it. Unfiltered, the exported events are exactly
+ * those with `firstSeq ≤ seq ≤ lastSeq` (a contiguous piece of the chain: `at` never goes backwards
+ * along `seq`, so a time range is a seq range); filtered, those of them that match `filters`, and
+ * `firstSeq`/`lastSeq` are the first and last matching ones. The export's own event comes after
+ * `lastSeq`.
  */
 export interface AuditExportRecord {
   /** The id of the `audit.exported` event; keys the manifest route. */
@@ -28,6 +77,9 @@ export interface AuditExportRecord {
   format: AuditExportFormat;
   from: Date | null;
   to: Date | null;
+  /** null for an unfiltered export. */
+  filters: AuditExportFilters | null;
+  /** Rows in the file. */
   count: number;
   /** null when the range holds no event. */
   firstSeq: bigint | null;
@@ -56,6 +108,7 @@ export async function startAuditExport(
 ): Promise<AuditExportRecord> {
   const from = query.from ?? null;
   const to = query.to ?? null;
+  const filters = getAuditExportFilters(query);
   return db.$transaction(async (tx) => {
     // Waits for any append in flight to end; under READ COMMITTED the range query below then sees
     // every event up to the head, and appendAuditEvent (same transaction) moves the head it holds.
@@ -73,14 +126,16 @@ export async function startAuditExport(
         ? await tx.$queryRaw<EndRow[]>`SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1`
         : await tx.$queryRaw<EndRow[]>`SELECT seq, hash FROM audit_event WHERE at < ${to} ORDER BY at DESC, seq DESC LIMIT 1`;
     const inRange = first !== undefined && last !== undefined && first.seq <= last.seq;
-    const firstSeq = inRange ? first.seq : null;
-    const lastSeq = inRange ? last.seq : null;
-    const firstHash = inRange ? first.hash : null;
-    const lastHash = inRange ? last.hash : null;
-    // Seqs are gapless by construction (each append takes head + 1 under the head row's lock), so
-    // the count is the range's length; a hole cut behind the triggers' back then shows as fewer
-    // rows than the manifest's count in audit:verify, as well as a broken link.
-    const count = inRange ? Number(last.seq - first.seq + 1n) : 0;
+    const ends = filters === null || !inRange ? { first, last, count: 0 } : await getFilteredEnds(tx, first.seq, last.seq, filters);
+    const { firstSeq, lastSeq, firstHash, lastHash } =
+      inRange && ends.first && ends.last
+        ? { firstSeq: ends.first.seq, lastSeq: ends.last.seq, firstHash: ends.first.hash, lastHash: ends.last.hash }
+        : { firstSeq: null, lastSeq: null, firstHash: null, lastHash: null };
+    // Unfiltered, seqs are gapless by construction (each append takes head + 1 under the head row's
+    // lock), so the count is the range's length; a hole cut behind the triggers' back then shows as
+    // fewer rows than the manifest's count in audit:verify, as well as a broken link. Filtered, the
+    // matching rows are counted.
+    const count = firstSeq === null || lastSeq === null ? 0 : filters === null ? Number(lastSeq - firstSeq + 1n) : ends.count;
     const appended = await appendAuditEventNow(tx, {
       type: 'audit.exported',
       actorId: actor.id,
@@ -93,6 +148,7 @@ export async function startAuditExport(
         lastSeq: lastSeq === null ? null : Number(lastSeq),
         firstHash,
         lastHash,
+        ...(filters === null ? {} : { filtered: true, filters }),
       },
       context,
     });
@@ -105,6 +161,7 @@ export async function startAuditExport(
       format: query.format,
       from,
       to,
+      filters,
       count,
       firstSeq,
       lastSeq,
@@ -112,6 +169,27 @@ export async function startAuditExport(
       lastHash,
     };
   });
+}
+
+/**
+ * The first and last events of seqs `from..to` that match `filters`, and how many match: one scan
+ * of the range through the primary key (the filters' own indexes are on `(column, at)`, and the
+ * range is bounded already).
+ */
+async function getFilteredEnds(
+  tx: Prisma.TransactionClient,
+  from: bigint,
+  to: bigint,
+  filters: AuditExportFilters,
+): Promise<{ first: EndRow | undefined; last: EndRow | undefined; count: number }> {
+  const [stats] = await tx.$queryRaw<{ count: bigint; first: bigint | null; last: bigint | null }[]>`
+    SELECT count(*) AS count, min(seq) AS first, max(seq) AS last
+    FROM audit_event WHERE seq BETWEEN ${from} AND ${to}${filterSql(filters)}`;
+  if (!stats || stats.first === null || stats.last === null) return { first: undefined, last: undefined, count: 0 };
+  const ends = await tx.$queryRaw<EndRow[]>`SELECT seq, hash FROM audit_event WHERE seq IN (${stats.first}, ${stats.last})`;
+  const firstSeq = BigInt(stats.first);
+  const lastSeq = BigInt(stats.last);
+  return { first: ends.find((e) => BigInt(e.seq) === firstSeq), last: ends.find((e) => BigInt(e.seq) === lastSeq), count: Number(stats.count) };
 }
 
 const exportedEventData = z.object({
@@ -123,6 +201,8 @@ const exportedEventData = z.object({
   lastSeq: z.number().int().nullable(),
   firstHash: z.string().nullable(),
   lastHash: z.string().nullable(),
+  filtered: z.literal(true).optional(),
+  filters: z.object({ type: z.string(), actorId: z.string(), targetId: z.string(), requestId: z.string() }).partial().optional(),
 });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -142,6 +222,7 @@ export async function getAuditExportOrThrow(db: PrismaClient | Prisma.Transactio
     format: d.format,
     from: d.from === null ? null : new Date(d.from),
     to: d.to === null ? null : new Date(d.to),
+    filters: d.filtered ? getAuditExportFilters(d.filters ?? {}) : null,
     count: d.count,
     firstSeq: d.firstSeq === null ? null : BigInt(d.firstSeq),
     lastSeq: d.lastSeq === null ? null : BigInt(d.lastSeq),
@@ -168,7 +249,7 @@ export const EXPORT_READ_AHEAD = 2;
  */
 export function createAuditExportStream(
   db: PrismaClient | Prisma.TransactionClient,
-  range: Pick<AuditExportRecord, 'format' | 'firstSeq' | 'lastSeq'>,
+  range: AuditExportRange,
   options: { pageSize?: number } = {},
 ): ReadableStream<Uint8Array> {
   const url = getPostgresUrlOf(db);
@@ -194,7 +275,7 @@ const LEGACY_WINDOW = 2_000n;
 function createCopyExportStream(
   db: PrismaClient | Prisma.TransactionClient,
   url: string,
-  { format, firstSeq, lastSeq }: Pick<AuditExportRecord, 'format' | 'firstSeq' | 'lastSeq'>,
+  { format, firstSeq, lastSeq, filters, exportedAt }: AuditExportRange,
 ): ReadableStream<Uint8Array> {
   let opening: Promise<BinaryCopyOut> | undefined;
   const close = async () => {
@@ -228,7 +309,7 @@ function createCopyExportStream(
         }
         let ended = firstSeq === null || lastSeq === null;
         try {
-          if (!ended) opening ??= openBinaryCopyOut(url, exportCopySql(format, firstSeq ?? 0n, lastSeq ?? 0n), STREAMING_PLAN);
+          if (!ended) opening ??= openBinaryCopyOut(url, exportCopySql(format, firstSeq ?? 0n, lastSeq ?? 0n, filters, exportedAt ?? null), STREAMING_PLAN);
           const copy = ended ? undefined : await opening;
           while (copy && bytes < COPY_CHUNK_BYTES) {
             if (next === tuples.length) {
@@ -269,13 +350,13 @@ function createCopyExportStream(
  * before the first byte is sent; the primary key's index scan yields rows in seq order from the
  * first one, so the download starts at once and nothing is written to temporary files.
  */
-const STREAMING_PLAN = { enable_sort: 'off', max_parallel_workers_per_gather: '0' } as const;
+const STREAMING_PLAN = { enable_sort: 'off', max_parallel_workers_per_gather: '0', standard_conforming_strings: 'on' } as const;
 
 /** The COPY of {@link createCopyExportStream}; `first` and `last` are bigints, so their text is digits. */
-function exportCopySql(format: AuditExportFormat, first: bigint, last: bigint): string {
+function exportCopySql(format: AuditExportFormat, first: bigint, last: bigint, filters: AuditExportFilters | null | undefined, asOf: Date | null): string {
   return (
-    `COPY (SELECT seq, ${exportRowSql(format)} FROM audit_event ` +
-    `WHERE seq BETWEEN ${first.toString()} AND ${last.toString()} ORDER BY seq) TO STDOUT (FORMAT binary)`
+    `COPY (SELECT seq, ${exportRowSql(format)} FROM ${exportSourceSql(asOf)} ` +
+    `WHERE seq BETWEEN ${first.toString()} AND ${last.toString()}${filterSqlText(filters)} ORDER BY seq) TO STDOUT (FORMAT binary)`
   );
 }
 
@@ -287,17 +368,18 @@ function exportCopySql(format: AuditExportFormat, first: bigint, last: bigint): 
  */
 function createPagedExportStream(
   db: PrismaClient | Prisma.TransactionClient,
-  range: Pick<AuditExportRecord, 'format' | 'firstSeq' | 'lastSeq'>,
+  range: AuditExportRange,
   options: { pageSize?: number },
 ): ReadableStream<Uint8Array> {
   const pageSize = BigInt(options.pageSize ?? DEFAULT_EXPORT_PAGE_SIZE);
-  const { format, firstSeq, lastSeq } = range;
+  const { format, firstSeq, lastSeq, filters } = range;
+  const asOf = range.exportedAt ?? null;
   let next = firstSeq;
   const ahead: Promise<string>[] = [];
   const readAhead = () => {
     while (next !== null && lastSeq !== null && next <= lastSeq && ahead.length <= EXPORT_READ_AHEAD) {
       const to = next + pageSize - 1n < lastSeq ? next + pageSize - 1n : lastSeq;
-      const page = readExportPage(db, format, next, to);
+      const page = readExportPage(db, format, next, to, filters, asOf);
       // Handled here so a failure while no pull awaits it is no unhandled rejection; its pull rethrows it.
       page.catch(() => undefined);
       ahead.push(page);
@@ -336,17 +418,24 @@ function createPagedExportStream(
 const toBigInt = (value: bigint | number | string): bigint => (typeof value === 'bigint' ? value : BigInt(value));
 
 /**
- * The rows of the events with `from ≤ seq ≤ to`, in seq order, as one string; their text is derived
+ * The rows of the events with `from ≤ seq ≤ to` that match `filters`, in seq order, as one string; their text is derived
  * by the database ({@link exportRowSql}), so the process only joins strings. Rows are fetched one
  * by one rather than concatenated by `string_agg(… ORDER BY seq)`, whose sort of a page of wide
  * rows spills out of `work_mem` and measured slower. Events without `data_canonical` (written
  * before migration 0012) come back as NULL and are read again in full and encoded by
  * {@link encodeExportRow}.
  */
-async function readExportPage(db: PrismaClient | Prisma.TransactionClient, format: AuditExportFormat, from: bigint, to: bigint): Promise<string> {
+async function readExportPage(
+  db: PrismaClient | Prisma.TransactionClient,
+  format: AuditExportFormat,
+  from: bigint,
+  to: bigint,
+  filters: AuditExportFilters | null | undefined,
+  asOf: Date | null,
+): Promise<string> {
   const rows = await db.$queryRaw<{ seq: bigint | number | string; rowText: string | null }[]>`
     SELECT seq, ${Prisma.raw(exportRowSql(format))} AS "rowText"
-    FROM audit_event WHERE seq >= ${from} AND seq <= ${to} ORDER BY seq`;
+    FROM ${Prisma.raw(exportSourceSql(asOf))} WHERE seq >= ${from} AND seq <= ${to}${filterSql(filters)} ORDER BY seq`;
   const legacySeqs = rows.filter((row) => row.rowText === null).map((row) => toBigInt(row.seq));
   const legacy = legacySeqs.length === 0 ? new Map<bigint, string>() : await encodeLegacyRows(db, format, legacySeqs);
   return rows.map((row) => row.rowText ?? legacy.get(toBigInt(row.seq)) ?? '').join('');

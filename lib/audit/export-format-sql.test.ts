@@ -99,6 +99,44 @@ describe.each(DB_KINDS)('the SQL row encoder on %s', (kind) => {
       expect(await readText(createAuditExportStream(db.prisma, { format, firstSeq: 5n, lastSeq: 50n }, { pageSize: 8 }))).toBe(inner);
     }
   });
+
+  test('names beside the ids: per event the newest version recorded at or before it, else the oldest, up to the export; nasty names encode as in JavaScript', async () => {
+    db = await databases.open(kind);
+    const events = Array.from({ length: NASTY.length }, (_, i) => ({ ...nastyEvent(i + 1, true), actorId: 'actor', targetId: i % 2 === 0 ? `target-${i}` : null }));
+    await db.prisma.auditEvent.createMany({ data: events });
+    const stored = await db.prisma.auditEvent.findMany({ orderBy: { seq: 'asc' } });
+    const atOf = (seq: number) => stored[seq - 1]?.at ?? new Date(0);
+    // The actor: version A recorded at event 5, B at event 10 — events 1..4 get A (the oldest), 5..9 A, 10.. B.
+    await db.prisma.recordedName.createMany({
+      data: [
+        { id: 'actor', displayName: 'Actor A', userPrincipalName: 'a@contoso.test', recordedAt: atOf(5) },
+        { id: 'actor', displayName: 'Actor B', userPrincipalName: 'b@contoso.test', recordedAt: atOf(10) },
+        // Recorded after the export's moment below: shown nowhere.
+        { id: 'actor', displayName: 'Actor Later', userPrincipalName: 'later@contoso.test', recordedAt: new Date(atOf(NASTY.length).getTime() + 60_000) },
+        ...events.flatMap((event, i) =>
+          event.targetId === null ? [] : [{ id: event.targetId, displayName: NASTY[i] ?? '', userPrincipalName: NASTY[(i + 5) % NASTY.length] ?? '', recordedAt: event.at }],
+        ),
+      ],
+    });
+    const exportedAt = new Date(atOf(NASTY.length).getTime() + 1_000);
+    const actorAt = (seq: number) => (seq >= 10 ? { actorDisplayName: 'Actor B', actorUserPrincipalName: 'b@contoso.test' } : { actorDisplayName: 'Actor A', actorUserPrincipalName: 'a@contoso.test' });
+    for (const format of ['csv', 'jsonl'] as AuditExportFormat[]) {
+      const expected =
+        encodeExportHeader(format) +
+        stored
+          .map((event, i) =>
+            encodeExportRow(format, {
+              ...event,
+              ...actorAt(i + 1),
+              ...(event.targetId === null ? {} : { targetDisplayName: NASTY[i] ?? '', targetUserPrincipalName: NASTY[(i + 5) % NASTY.length] ?? '' }),
+            }),
+          )
+          .join('');
+      const text = await readText(createAuditExportStream(db.prisma, { format, firstSeq: 1n, lastSeq: BigInt(stored.length), exportedAt }, { pageSize: 7 }));
+      expect(text, format).toBe(expected);
+      expect(text).not.toContain('Actor Later');
+    }
+  });
 });
 
 /** Backends of this database running the export's COPY, other than the asking one. */

@@ -9,8 +9,13 @@ import type { AuditExportFormat } from '@/lib/contract/audit';
  * on it), and no byte can change without the verifier noticing.
  *
  * Columns, in this order, for both formats: `seq, id, at, type, actorId, targetId, requestId,
- * prevHash, hash, data` — every field of the event (`at` as `YYYY-MM-DDTHH:mm:ss.sssZ`, `data` in
- * the canonical JSON of lib/audit/canonical.ts, so `hash` can be recomputed from the row alone).
+ * actorDisplayName, actorUserPrincipalName, targetDisplayName, targetUserPrincipalName, prevHash,
+ * hash, data` — every field of the event (`at` as `YYYY-MM-DDTHH:mm:ss.sssZ`, `data` in the
+ * canonical JSON of lib/audit/canonical.ts, so `hash` can be recomputed from the row alone), and
+ * beside the ids the people's names as recorded at the time (table `recorded_name`, migration
+ * 0017: the newest version recorded at or before the event's `at`, else the oldest; null when
+ * none was recorded). Names are readability, not evidence: they are in no hash, and the verifier
+ * checks only that they are well-formed.
  *
  * - JSON Lines (`application/x-ndjson`): one JSON object per event with the members in the order
  *   above, no whitespace, each line ended by `\n`. No header.
@@ -34,7 +39,30 @@ import type { AuditExportFormat } from '@/lib/contract/audit';
  * {@link exportRowSql} writes the same bytes in SQL, so exports stream at database speed; it is
  * pinned to {@link encodeExportRow} by export-format-sql.test.ts on PGlite and PostgreSQL.
  */
-export const AUDIT_EXPORT_COLUMNS = ['seq', 'id', 'at', 'type', 'actorId', 'targetId', 'requestId', 'prevHash', 'hash', 'data'] as const;
+export const AUDIT_EXPORT_COLUMNS = [
+  'seq',
+  'id',
+  'at',
+  'type',
+  'actorId',
+  'targetId',
+  'requestId',
+  'actorDisplayName',
+  'actorUserPrincipalName',
+  'targetDisplayName',
+  'targetUserPrincipalName',
+  'prevHash',
+  'hash',
+  'data',
+] as const;
+
+/** The names an export row shows beside the ids (null when none was recorded). */
+export interface ExportRowNames {
+  actorDisplayName?: string | null;
+  actorUserPrincipalName?: string | null;
+  targetDisplayName?: string | null;
+  targetUserPrincipalName?: string | null;
+}
 
 /** An audit_event row as Prisma returns it. */
 export interface ExportableAuditEvent {
@@ -56,22 +84,40 @@ export function encodeExportHeader(format: AuditExportFormat): string {
 }
 
 /** One event as a row of `format`, including its line ending. */
-export function encodeExportRow(format: AuditExportFormat, event: ExportableAuditEvent): string {
+export function encodeExportRow(format: AuditExportFormat, event: ExportableAuditEvent & ExportRowNames): string {
   const seq = event.seq.toString();
   const at = formatAuditTimestamp(event.at);
   const data = canonicalJson(event.data);
+  const names = [event.actorDisplayName, event.actorUserPrincipalName, event.targetDisplayName, event.targetUserPrincipalName].map((name) => name ?? null);
   if (format === 'jsonl') {
     return (
       `{"seq":${seq},"id":${JSON.stringify(event.id)},"at":${JSON.stringify(at)},"type":${JSON.stringify(event.type)},` +
       `"actorId":${JSON.stringify(event.actorId)},"targetId":${jsonOrNull(event.targetId)},"requestId":${jsonOrNull(event.requestId)},` +
+      NAME_COLUMNS.map((column, i) => `"${column}":${jsonOrNull(names[i] ?? null)},`).join('') +
       `"prevHash":${JSON.stringify(event.prevHash)},"hash":${JSON.stringify(event.hash)},"data":${data}}\n`
     );
   }
   return (
-    [seq, csv(event.id), csv(at), csv(event.type), csv(event.actorId), csvOrNull(event.targetId), csvOrNull(event.requestId), csv(event.prevHash), csv(event.hash), csv(data)].join(',') +
-    '\r\n'
+    [
+      seq,
+      csv(event.id),
+      csv(at),
+      csv(event.type),
+      csv(event.actorId),
+      csvOrNull(event.targetId),
+      csvOrNull(event.requestId),
+      ...names.map(csvOrNull),
+      csv(event.prevHash),
+      csv(event.hash),
+      csv(data),
+    ].join(',') + '\r\n'
   );
 }
+
+const NAME_COLUMNS = ['actorDisplayName', 'actorUserPrincipalName', 'targetDisplayName', 'targetUserPrincipalName'] as const;
+
+/** The SQL columns {@link exportSourceSql} adds, in the order of {@link NAME_COLUMNS}. */
+const NAME_SQL_COLUMNS = ['actor_display_name', 'actor_user_principal_name', 'target_display_name', 'target_user_principal_name'] as const;
 
 function jsonOrNull(value: string | null): string {
   return value === null ? 'null' : JSON.stringify(value);
@@ -107,6 +153,8 @@ function csvOrNull(value: string | null): string {
  * - `data_canonical` is `canonicalJson(data)` as hashed (the online verification checks it).
  * - Defusing looks at the first character, and strips leading `'`s only when that is one (so the
  *   common case copies nothing): the same cells as `NEEDS_DEFUSING`.
+ *
+ * It reads the names' columns, so its FROM is {@link exportSourceSql}.
  */
 export function exportRowSql(format: AuditExportFormat): string {
   const at = `to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -115,15 +163,42 @@ export function exportRowSql(format: AuditExportFormat): string {
       `CASE WHEN data_canonical IS NOT NULL THEN ` +
       `'{"seq":' || seq::text || ',"id":"' || id::text || '","at":"' || ${at} || '","type":' || to_json(type)::text || ` +
       `',"actorId":' || to_json(actor_id)::text || ',"targetId":' || coalesce(to_json(target_id)::text, 'null') || ` +
-      `',"requestId":' || coalesce('"' || request_id::text || '"', 'null') || ',"prevHash":' || to_json(prev_hash)::text || ` +
+      `',"requestId":' || coalesce('"' || request_id::text || '"', 'null') || ` +
+      NAME_COLUMNS.map((column, i) => `',"${column}":' || coalesce(to_json(${NAME_SQL_COLUMNS[i]})::text, 'null') || `).join('') +
+      `',"prevHash":' || to_json(prev_hash)::text || ` +
       `',"hash":' || to_json(hash)::text || ',"data":' || data_canonical || '}' || chr(10) END`
     );
   }
   return (
     `CASE WHEN data_canonical IS NOT NULL THEN ` +
     `seq::text || ',"' || id::text || '","' || ${at} || '",' || ${csvSql('type')} || ',' || ${csvSql('actor_id')} || ',' || ` +
-    `coalesce(${csvSql('target_id')}, '') || ',' || coalesce('"' || request_id::text || '"', '') || ',' || ${csvSql('prev_hash')} || ',' || ` +
+    `coalesce(${csvSql('target_id')}, '') || ',' || coalesce('"' || request_id::text || '"', '') || ',' || ` +
+    NAME_SQL_COLUMNS.map((column) => `coalesce(${csvSql(column)}, '') || ',' || `).join('') +
+    `${csvSql('prev_hash')} || ',' || ` +
     `${csvSql('hash')} || ',' || ${csvSql('data_canonical')} || chr(13) || chr(10) END`
+  );
+}
+
+/**
+ * The FROM of an export's SELECT: `audit_event` with the names of its actor and target as recorded
+ * at the time — per event, the newest version recorded at or before the event's `at`, else the
+ * oldest — among the versions recorded up to `asOf` (the export's own moment, so that a name
+ * recorded later cannot change the bytes of an export already made, which its manifest re-hashes).
+ * Each side is two probes of the `(id, recorded_at)` index, the second only when the first finds
+ * nothing; ties go to the smaller (displayName, userPrincipalName), so the choice is deterministic.
+ * `asOf` becomes an ISO literal (digits and punctuation only).
+ */
+export function exportSourceSql(asOf: Date | null): string {
+  const bound = asOf === null ? '' : ` AND r.recorded_at <= '${asOf.toISOString()}'::timestamptz`;
+  const side = (column: string) =>
+    `SELECT * FROM (` +
+    `(SELECT r.display_name, r.user_principal_name FROM recorded_name r WHERE r.id = audit_event.${column} AND r.recorded_at <= audit_event.at${bound} ` +
+    `ORDER BY r.recorded_at DESC, r.display_name, r.user_principal_name LIMIT 1) UNION ALL ` +
+    `(SELECT r.display_name, r.user_principal_name FROM recorded_name r WHERE r.id = audit_event.${column}${bound} ` +
+    `ORDER BY r.recorded_at, r.display_name, r.user_principal_name LIMIT 1)) AS version LIMIT 1`;
+  return (
+    `audit_event LEFT JOIN LATERAL (${side('actor_id')}) AS actor_name(actor_display_name, actor_user_principal_name) ON true ` +
+    `LEFT JOIN LATERAL (${side('target_id')}) AS target_name(target_display_name, target_user_principal_name) ON true`
   );
 }
 

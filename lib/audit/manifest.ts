@@ -5,7 +5,7 @@ import {
   createAuditExportStream,
   getAuditExportFileName,
   getAuditExportOrThrow,
-  type AuditExportRecord,
+  type AuditExportRange,
 } from '@/lib/audit/export-audit-events';
 import {
   AUDIT_EXPORT_CONTENT_TYPES,
@@ -29,6 +29,10 @@ import type { PrismaClient } from '@/lib/db/generated/client';
  * CSV, cells with their formula-defusing `'`, lib/audit/export-format.ts), while `firstHash`,
  * `lastHash`, `anchorPrevHash` and `exportEvent.hash` are chain hashes, over the events' values
  * (lib/audit/canonical.ts) — a verifier removes the defusing before it recomputes them.
+ *
+ * A filtered export (`filtered: true`, with its `filters`) holds only the matching events of the
+ * range: `count` is its rows, `firstSeq`/`lastSeq` the first and last matching events, and
+ * `anchorPrevHash` the first one's `prevHash`; its rows are runs of the chain with gaps between.
  */
 export async function buildAuditExportManifest(db: PrismaClient, exportId: string, key: AuditSigningKey): Promise<AuditExportManifest> {
   const record = await getAuditExportOrThrow(db, exportId);
@@ -53,12 +57,14 @@ export async function buildAuditExportManifest(db: PrismaClient, exportId: strin
     exportId: record.exportId,
     format: record.format,
     range: { from: record.from?.toISOString() ?? null, to: record.to?.toISOString() ?? null },
+    ...(record.filters === null ? {} : { filtered: true as const, filters: record.filters }),
     count: record.count,
     firstSeq: record.firstSeq === null ? null : Number(record.firstSeq),
     lastSeq: record.lastSeq === null ? null : Number(record.lastSeq),
     firstHash: record.firstHash,
     lastHash: record.lastHash,
     anchorPrevHash: first?.prevHash ?? (record.firstSeq === 1n ? GENESIS_PREV_HASH : null),
+    names: AUDIT_EXPORT_NAMES_NOTE,
     policyVersions,
     generatedBy: record.exportedBy,
     generatedAt: formatAuditTimestamp(record.exportedAt),
@@ -80,7 +86,7 @@ export async function buildAuditExportManifest(db: PrismaClient, exportId: strin
 /** SHA-256 (hex) and length of an export's bytes, streamed. */
 export async function digestAuditExport(
   db: PrismaClient,
-  record: Pick<AuditExportRecord, 'format' | 'firstSeq' | 'lastSeq'>,
+  record: AuditExportRange,
 ): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
   let bytes = 0;
@@ -93,6 +99,10 @@ export async function digestAuditExport(
   }
   return { sha256: hash.digest('hex'), bytes };
 }
+
+/** The manifest's word on the name columns (lib/audit/export-format.ts). */
+export const AUDIT_EXPORT_NAMES_NOTE =
+  'actorDisplayName, actorUserPrincipalName, targetDisplayName and targetUserPrincipalName are the names the broker had recorded for those ids at the time of each event (the newest version recorded at or before it, else the oldest, up to the export); they are for reading, are not part of any hash, and prove nothing.';
 
 async function getPolicyVersionsInForce(db: PrismaClient, start: Date, end: Date): Promise<ManifestPolicyVersion[]> {
   const [inForceAtStart, laterOnes] = await Promise.all([

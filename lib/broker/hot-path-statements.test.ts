@@ -25,12 +25,17 @@ const MAX_STATEMENTS = { createAutoApproved: 7, createPending: 8, issue: 12 };
  * link at COMMIT, so its lock — which every append on the database waits for — is held for the
  * commit alone, never across a round trip to the application.
  */
+/** An append's one statement: the event's pending row, with the names it records in a CTE when it has any. */
+function isAuditAppend(text: string): boolean {
+  return text.startsWith('INSERT INTO audit_pending') || text.startsWith('WITH recorded_names AS ( INSERT INTO recorded_name');
+}
+
 function expectAppendsLinkedAtCommit(statements: string[], transactions: number): void {
   const commits = statements.flatMap((text, n) => (text === 'COMMIT' ? [n] : []));
   expect(commits, statements.join('\n')).toHaveLength(transactions);
   let begin = 0;
   for (const commit of commits) {
-    expect(statements.slice(begin, commit).some((text) => text.startsWith('INSERT INTO audit_pending')), statements.join('\n')).toBe(true);
+    expect(statements.slice(begin, commit).some((text) => isAuditAppend(text)), statements.join('\n')).toBe(true);
     begin = commit + 1;
   }
   expect(statements.filter((text) => text.includes('audit_head')), statements.join('\n')).toEqual([]);

@@ -83,18 +83,47 @@ const WINDOW_ORDER = { message: '`from` must be before `to`', path: ['to'] };
  * `GET /api/audit`: `from` inclusive, `to` exclusive. Unknown parameters are refused, so a
  * misspelt filter cannot silently return the unfiltered trail.
  */
+/** The filters `GET /api/audit` and `GET /api/audit/export` share, so an export holds what the list shows. */
+const auditEventFilters = {
+  type: z.optional(textSchema({ max: 100 }).check(z.minLength(1))),
+  actorId: z.optional(textSchema({ max: 256 }).check(z.minLength(1))),
+  targetId: z.optional(textSchema({ max: 256 }).check(z.minLength(1))),
+  requestId: z.optional(z.uuid()),
+};
+
+export const AUDIT_EVENT_FILTER_NAMES = ['type', 'actorId', 'targetId', 'requestId'] as const;
+export type AuditEventFilterName = (typeof AUDIT_EVENT_FILTER_NAMES)[number];
+
 export const listAuditEventsQuerySchema = z
   .strictObject({
     from: z.optional(timestamp),
     to: z.optional(timestamp),
-    type: z.optional(textSchema({ max: 100 }).check(z.minLength(1))),
-    actorId: z.optional(textSchema({ max: 256 }).check(z.minLength(1))),
-    targetId: z.optional(textSchema({ max: 256 }).check(z.minLength(1))),
-    requestId: z.optional(z.uuid()),
+    ...auditEventFilters,
     limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_AUDIT_PAGE_SIZE))).check(z.describe(`1–${MAX_AUDIT_PAGE_SIZE}; ${DEFAULT_AUDIT_PAGE_SIZE} when left out.`)),
     cursor: z.optional(textSchema({ max: 64 }).check(z.minLength(1))).check(z.describe('The `nextCursor` of the previous page.')),
   })
   .check(z.refine(isOrderedWindow, WINDOW_ORDER));
+
+export const MAX_AUDIT_PEOPLE = 20;
+
+/** `GET /api/audit/people?q=`: people the trail names, found by name, UPN or id (case-insensitive). */
+export const auditPeopleQuerySchema = z.strictObject({
+  q: z.optional(textSchema({ max: 256 })).check(z.describe('Part of a display name or user principal name, or a whole object id; every recorded person when empty.')),
+});
+
+export const auditPersonSchema = z.object({
+  id: z.string().check(z.describe("The person's object id, as audit events hold it.")),
+  displayName: z.string(),
+  userPrincipalName: z.string(),
+});
+
+export const auditPeopleSchema = z.object({
+  people: z
+    .array(auditPersonSchema)
+    .check(z.describe(`At most ${MAX_AUDIT_PEOPLE}, by display name; each with the newest names recorded for them. Names are as the broker recorded them when they acted or were acted on: for finding ids, not evidence.`)),
+});
+
+export type AuditPerson = z.infer<typeof auditPersonSchema>;
 
 export const AUDIT_EXPORT_FORMATS = ['csv', 'jsonl'] as const;
 export type AuditExportFormat = (typeof AUDIT_EXPORT_FORMATS)[number];
@@ -104,12 +133,16 @@ export const AUDIT_EXPORT_CONTENT_TYPES: Record<AuditExportFormat, string> = {
   jsonl: 'application/x-ndjson; charset=utf-8',
 };
 
-/** `GET /api/audit/export`: `from` inclusive, `to` exclusive, `from` before `to`. */
+/**
+ * `GET /api/audit/export`: `from` inclusive, `to` exclusive, `from` before `to`, and the same
+ * filters as `GET /api/audit`.
+ */
 export const auditExportQuerySchema = z
   .strictObject({
     format: z.enum(AUDIT_EXPORT_FORMATS),
     from: z.optional(timestamp),
     to: z.optional(timestamp),
+    ...auditEventFilters,
   })
   .check(z.refine(isOrderedWindow, WINDOW_ORDER));
 
@@ -212,12 +245,25 @@ export const auditExportManifestSchema = z.object({
   exportId: uuidSchema,
   format: z.enum(AUDIT_EXPORT_FORMATS),
   range: z.object({ from: z.nullable(isoDateTimeSchema), to: z.nullable(isoDateTimeSchema) }),
-  count: z.int().check(z.minimum(0)),
+  filtered: z
+    .optional(z.literal(true))
+    .check(
+      z.describe(
+        'Present when the export holds only the events of the range that match `filters`: its rows are then not one run of the chain, and links are checked between consecutive seqs only.',
+      ),
+    ),
+  filters: z
+    .optional(z.object({ type: z.optional(z.string()), actorId: z.optional(z.string()), targetId: z.optional(z.string()), requestId: z.optional(z.string()) }))
+    .check(z.describe('The filters of a filtered export, as given.')),
+  count: z.int().check(z.minimum(0), z.describe('Rows in the file.')),
   firstSeq: z.nullable(z.int()),
   lastSeq: z.nullable(z.int()),
   firstHash: z.nullable(sha256Hex),
   lastHash: z.nullable(sha256Hex),
   anchorPrevHash: z.nullable(sha256Hex).check(z.describe('`prevHash` of the first exported event: where the piece hangs in the whole chain.')),
+  names: z
+    .optional(z.string())
+    .check(z.describe('What the name columns (actorDisplayName, actorUserPrincipalName, targetDisplayName, targetUserPrincipalName) are: names as recorded at the time, for reading; not in any hash, so not evidence.')),
   policyVersions: z.array(manifestPolicyVersionSchema).check(z.describe('Every policy version in force between the first and the last exported event.')),
   generatedBy: z.string(),
   generatedAt: isoDateTimeSchema,

@@ -14,7 +14,16 @@ export interface RequestContext {
   userAgent: string | null;
   /** The `x-request-id` the client sent, when plain: its claim, kept apart from `requestId`. Absent for the broker's own work. */
   clientRequestId?: string | null;
+  /** The signed-in caller's names from the token, which the audit writer records beside their id (readability, not evidence). */
+  actorName?: RecordedNameInput;
   log: Logger;
+}
+
+/** A person's names as the broker knows them at the time, recorded beside the ids audit events hold. */
+export interface RecordedNameInput {
+  id: string;
+  displayName: string;
+  userPrincipalName: string;
 }
 
 /** The actor id the audit trail uses for what the broker does on its own (reconciler, expiry). */

@@ -668,6 +668,21 @@ describe('audit and policy routes', () => {
     });
   });
 
+  it('GET /api/audit/people: auditors and admins find people the trail names, by name or UPN', async () => {
+    const get = await route('audit/people', 'GET');
+    await matrix('listAuditPeople', 'GET /api/audit/people?q=a', (caller) => call(get, '/api/audit/people?q=a', caller), {
+      refusalEvents: () => 0,
+      onSuccess: (_caller, result) => {
+        expect(Array.isArray(result.body.people)).toBe(true);
+      },
+    });
+    for (const caller of ['auditor', 'admin'] as const) {
+      const before = await snapshot();
+      expectProblem(await call(get, '/api/audit/people?name=a', caller), 400, 'validation-failed', `an unknown parameter as ${caller}`);
+      await expectNothingChanged(before, caller, 0, `an unknown parameter as ${caller}`);
+    }
+  });
+
   it('GET /api/audit/verify: auditors and admins; the trail built by this file verifies', async () => {
     const verify = await route('audit/verify', 'GET');
     await matrix('verifyAuditChain', 'GET /api/audit/verify', (caller) => call(verify, '/api/audit/verify', caller), {

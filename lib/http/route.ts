@@ -179,7 +179,11 @@ function createHandler(allow: Access, input: InputSpec, handler: (ctx: RouteCont
       let requestContext: RequestContext | undefined;
       // Built on first use: it reads the configuration (TRUSTED_PROXY_HOPS), which a route that
       // records nothing about the call (the OpenAPI document) must not depend on.
-      const getContext = () => (requestContext ??= getRequestContext(request, requestId, handlerLog));
+      const getContext = () =>
+        (requestContext ??= {
+          ...getRequestContext(request, requestId, handlerLog),
+          ...(actor === null ? {} : { actorName: { id: actor.id, displayName: actor.displayName, userPrincipalName: actor.userPrincipalName } }),
+        });
       // Routes open to anyone are not counted: they have no user to count against.
       if (actor !== null) await checkApiBudget(actor, getContext());
       const { params, query, body } = await readInput(input, request, await context.params);
