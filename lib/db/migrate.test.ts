@@ -65,7 +65,7 @@ describe('applyMigrations on PGlite', () => {
 
     const first = await applyMigrations({ pglite });
     expect(first).toEqual({ applied: migrations.map((migration) => migration.name), unknown: [] });
-    expect(await listTables(pglite)).toEqual(['_prisma_migrations', 'audit_checkpoint', 'audit_event', 'audit_full_verification', 'audit_head', 'audit_pending', 'notification', 'org_mirror_staging', 'org_mirror_state', 'org_mirror_user', 'policy_version', 'rate_hold', 'rate_window', 'tap_request']);
+    expect(await listTables(pglite)).toEqual(['_prisma_migrations', 'audit_checkpoint', 'audit_event', 'audit_full_verification', 'audit_head', 'audit_pending', 'notification', 'org_mirror_staging', 'org_mirror_state', 'org_mirror_user', 'policy_version', 'rate_hold', 'rate_window', 'recorded_name', 'tap_request']);
 
     const history = await readHistory(pglite);
     expect(history).toHaveLength(migrations.length);
@@ -238,7 +238,7 @@ describe('applyMigrations on PostgreSQL', () => {
           )
         ).rows.map((row) => row.table_name),
       );
-      expect(tables).toEqual(['_prisma_migrations', 'audit_checkpoint', 'audit_event', 'audit_full_verification', 'audit_head', 'audit_pending', 'notification', 'org_mirror_staging', 'org_mirror_state', 'org_mirror_user', 'policy_version', 'rate_hold', 'rate_window', 'tap_request']);
+      expect(tables).toEqual(['_prisma_migrations', 'audit_checkpoint', 'audit_event', 'audit_full_verification', 'audit_head', 'audit_pending', 'notification', 'org_mirror_staging', 'org_mirror_state', 'org_mirror_user', 'policy_version', 'rate_hold', 'rate_window', 'recorded_name', 'tap_request']);
 
       const file = path.join(dir, '0001_init', 'migration.sql');
       writeFileSync(file, readFileSync(file, 'utf8').replace('CREATE TABLE "audit_event"', 'CREATE TABLE  "audit_event"'));
