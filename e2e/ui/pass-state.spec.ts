@@ -60,6 +60,10 @@ for (const viewport of VIEWPORTS) {
     await goTo(page, 'Team');
     const row = page.getByTestId('reportee-row').filter({ visible: true }).filter({ hasText: TARGET });
     await expect(row).toHaveCount(1);
+    // The team row shows the live pass before anyone opens the form.
+    const passCell = row.getByTestId('reportee-pass');
+    await expect(passCell).toHaveAttribute('data-pass-status', 'issued');
+    await expect(passCell).toContainText('Pass active until');
     await row.getByRole('button', { name: 'Request pass' }).click();
     const dialog = page.getByRole('dialog');
     await expect(dialog).toBeVisible();
