@@ -2,7 +2,7 @@
 // below them.
 'use client';
 
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { ApprovalHistory } from '@/components/approval-history';
 import { DecisionStepUpNote } from '@/components/approvals/decision-step-up-note';
 import { evaluationFor } from '@/components/approvals/evaluation-note';
@@ -45,7 +45,13 @@ function PendingQueue({ meId, roles }: { meId: string | null; roles: readonly st
   // Re-judged against the directory now, for all pending requests in one batched read.
   const evaluation = usePortalQuery('/api/tap-requests/evaluation', parsePendingEvaluations);
   const [decided, setDecided] = useState<ReadonlySet<string>>(new Set());
-  const [announcement, setAnnouncement] = useState<string | null>(null);
+  const [announcement, setAnnouncement] = useState<{ text: string; serial: number } | null>(null);
+  // The decided row leaves the page with the focused button in it: focus goes to what happened, so a
+  // keyboard user carries on from the queue rather than from the top of the page.
+  const announcementRef = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (announcement !== null) announcementRef.current?.focus();
+  }, [announcement]);
   const shown = useMemo(
     () => (pending.status === 'success' ? pending.data.filter((r) => !decided.has(r.id)).sort(oldestFirst) : []),
     [pending, decided],
@@ -56,7 +62,10 @@ function PendingQueue({ meId, roles }: { meId: string | null; roles: readonly st
 
   const onDecided = (request: TapRequest, decision: Decision) => {
     const target = request.targetDisplayName || 'this person';
-    setAnnouncement(decision === 'approve' ? `Approved the request for ${target}.` : `Denied the request for ${target}.`);
+    setAnnouncement((previous) => ({
+      text: decision === 'approve' ? `Approved the request for ${target}.` : `Denied the request for ${target}.`,
+      serial: (previous?.serial ?? 0) + 1,
+    }));
     setDecided((previous) => new Set(previous).add(request.id));
     pending.refresh();
     evaluation.refresh();
@@ -97,8 +106,14 @@ function PendingQueue({ meId, roles }: { meId: string | null; roles: readonly st
       />
       <div aria-live="polite">
         {announcement !== null && (
-          <p role="status" className="rounded-md border border-green-200 bg-green-50 p-3 text-sm text-green-900">
-            {announcement}
+          <p
+            ref={announcementRef}
+            tabIndex={-1}
+            role="status"
+            data-testid="decision-announcement"
+            className="rounded-md border border-green-200 bg-green-50 p-3 text-sm text-green-900"
+          >
+            {announcement.text}
           </p>
         )}
       </div>

@@ -83,6 +83,8 @@ test('an approver approves a request from the queue with the keyboard', async ({
   await tabTo(page, row.getByRole('button', { name: 'Approve' }));
   await page.keyboard.press('Enter');
   await expect(row).toHaveCount(0);
+  // The approved row is gone with the focused button: focus lands on what happened, inside the queue.
+  await expect(page.getByTestId('decision-announcement')).toBeFocused();
   expect((await getTapRequest(request, 'megan.bowen@contoso.test', pending.id)).status).toBe('approved');
 });
 
