@@ -4,21 +4,29 @@
 import { AuditEventDetail } from '@/components/audit-event-detail';
 import { Badge } from '@/components/badge';
 import { formatAuditType, type AuditEvent } from '@/lib/client/audit-types';
+import type { AuditEventType } from '@/lib/contract/audit';
 import { formatDateTime } from '@/lib/client/format';
 
-const TYPE_TONES: Record<string, 'neutral' | 'blue' | 'green' | 'amber' | 'violet' | 'red'> = {
+// Every type the catalogue lists has a tone (the compiler checks it); a type the trail holds from an
+// older catalogue reads neutral.
+const TYPE_TONES: Record<AuditEventType, 'neutral' | 'blue' | 'green' | 'amber' | 'violet' | 'red'> = {
   'tap_request.created': 'blue',
   'tap_request.approved': 'green',
   'tap_request.denied': 'red',
   'tap_request.refused': 'amber',
   'tap_request.expired': 'neutral',
+  'tap_request.withdrawn': 'neutral',
   'tap.issue_started': 'violet',
   'tap.issued': 'green',
   'tap.issue_failed': 'red',
   'tap.revoked': 'neutral',
+  'tap.replaced': 'amber',
+  'tap.outcome_observed': 'neutral',
   'tap.reconciled': 'violet',
   'policy.updated': 'violet',
   'policy.update_refused': 'amber',
+  'audit.exported': 'blue',
+  'audit.verified': 'blue',
   'notification.failed': 'amber',
   'rate_limit.exceeded': 'amber',
 };
@@ -54,7 +62,7 @@ export function AuditRow({
           <time dateTime={event.at}>{formatDateTime(event.at)}</time>
         </span>
         <span className="col-span-2 flex min-w-0 flex-wrap items-center gap-2 sm:col-span-1">
-          <Badge tone={TYPE_TONES[event.type] ?? 'neutral'}>{formatAuditType(event.type)}</Badge>
+          <Badge tone={Object.hasOwn(TYPE_TONES, event.type) ? TYPE_TONES[event.type as AuditEventType] : 'neutral'}>{formatAuditType(event.type)}</Badge>
           <span className="truncate font-mono text-xs text-slate-600">{event.type}</span>
           <span className="min-w-0 truncate text-xs text-slate-700">
             by {names.get(event.actorId) ?? `${event.actorId.slice(0, 8)}…`}
