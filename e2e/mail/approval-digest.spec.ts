@@ -17,6 +17,7 @@ interface SentMail {
   toRecipients: { address: string }[];
 }
 
+const approvalsUrl = new URL('/approvals', process.env.PORTAL_URL).href;
 const approvers = (process.env.E2E_APPROVER_ADDRESSES ?? '').split(',').map((a) => a.trim().toLowerCase()).filter((a) => a !== '');
 
 async function mailLog(): Promise<SentMail[]> {
@@ -63,6 +64,8 @@ test('requests after the first reach each approver as one digest', async ({ requ
       expect(digest!.subject, address).toContain('3 requests wait for approval');
       for (const created of later) expect(digest!.body.content, address).toContain(created.id);
       expect(digest!.body.content).not.toContain(first.id);
+      // Both lead the approver to the queue: the stack sets PORTAL_URL to the portal under test.
+      for (const mail of [single!, digest!]) expect(mail.body.content, address).toContain(approvalsUrl);
     }
   } finally {
     await savePolicy(request, before);

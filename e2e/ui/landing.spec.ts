@@ -34,65 +34,76 @@ async function waitingForApprover(page: Page, upn: string): Promise<number> {
   return (await listTapRequests(page.request, upn, 'pending')).filter((r) => r.status === 'pending_approval').length;
 }
 
-test.describe('at desktop width', () => {
-  test.use({ viewport: { width: 1280, height: 800 } });
+const VIEWPORTS = [
+  { name: 'desktop', width: 1280, height: 800 },
+  { name: 'phone', width: 390, height: 844 },
+] as const;
 
-  test('an approver without reports lands on Approvals, whose tab counts what waits and follows a decision', async ({ page, request }) => {
-    const first = await createTapRequest(request, 'megan.bowen@contoso.test', 'johanna.lorenz@contoso.test');
-    const second = await createTapRequest(request, 'megan.bowen@contoso.test', 'johanna.lorenz@contoso.test');
-    expect([first.status, second.status]).toEqual(['pending_approval', 'pending_approval']);
-    try {
-      const waiting = await waitingForApprover(page, APPROVER);
-      expect(waiting).toBeGreaterThanOrEqual(2);
+for (const viewport of VIEWPORTS) {
+  test.describe(`at ${viewport.name} width`, () => {
+    test.use({ viewport: { width: viewport.width, height: viewport.height } });
 
-      await signIn(page, userByUpn(seed, APPROVER));
-      await expect(page).toHaveURL(/\/approvals$/);
-      await expect(page.getByRole('heading', { name: 'Approvals', level: 2 })).toBeVisible();
-      await expect(approvalsTab(page)).toHaveAttribute('aria-current', 'page');
-      await expect(approvalsTab(page)).toHaveAccessibleDescription(`${waiting} waiting`);
-      await expect(page.getByTestId('approvals-waiting')).toBeVisible();
-      await expectAxeClean(page, 'approvals landing');
+    test(`an approver without reports lands on Approvals, whose tab counts what waits and follows a decision`, async ({ page, request }) => {
+      const first = await createTapRequest(request, 'megan.bowen@contoso.test', 'johanna.lorenz@contoso.test');
+      const second = await createTapRequest(request, 'megan.bowen@contoso.test', 'johanna.lorenz@contoso.test');
+      expect([first.status, second.status]).toEqual(['pending_approval', 'pending_approval']);
+      try {
+        const waiting = await waitingForApprover(page, APPROVER);
+        expect(waiting).toBeGreaterThanOrEqual(2);
 
-      // Deciding one in the portal brings the count down at once.
-      const row = page.locator(`[data-testid="pending-row"][data-request-id="${first.id}"]`);
-      await expect(row.getByTestId('pending-evaluation')).toHaveAttribute('data-approvable', 'true');
-      await row.getByRole('button', { name: 'Approve' }).click();
-      await expect(row).toHaveCount(0);
-      await expect(approvalsTab(page)).toHaveAccessibleDescription(`${waiting - 1} waiting`);
-    } finally {
-      // Leave nothing waiting for the specs after this one.
-      for (const { id } of [first, second]) {
-        const current = (await listTapRequests(request, 'megan.bowen@contoso.test')).find((r) => r.id === id);
-        if (current?.status === 'pending_approval') {
-          const res = await asUser(request, ADMIN).post(`/api/tap-requests/${id}/deny`, { reason: 'Landing spec clean-up.' });
-          expect(res.status()).toBe(200);
+        await signIn(page, userByUpn(seed, APPROVER));
+        await expect(page).toHaveURL(/\/approvals$/);
+        await expect(page.getByRole('heading', { name: 'Approvals', level: 2 })).toBeVisible();
+        await expect(approvalsTab(page)).toHaveAttribute('aria-current', 'page');
+        await expect(approvalsTab(page)).toHaveAccessibleDescription(`${waiting} waiting`);
+        await expect(page.getByTestId('approvals-waiting')).toBeVisible();
+        await expectAxeClean(page, `approvals landing (${viewport.name})`);
+
+        // Deciding one in the portal brings the count down at once.
+        const row = page.locator(`[data-testid="pending-row"][data-request-id="${first.id}"]`);
+        await expect(row.getByTestId('pending-evaluation')).toHaveAttribute('data-approvable', 'true');
+        await row.getByRole('button', { name: 'Approve' }).click();
+        await expect(row).toHaveCount(0);
+        await expect(approvalsTab(page)).toHaveAccessibleDescription(`${waiting - 1} waiting`);
+      } finally {
+        // Leave nothing waiting for the specs after this one.
+        for (const { id } of [first, second]) {
+          const current = (await listTapRequests(request, 'megan.bowen@contoso.test')).find((r) => r.id === id);
+          if (current?.status === 'pending_approval') {
+            const res = await asUser(request, ADMIN).post(`/api/tap-requests/${id}/deny`, { reason: 'Landing spec clean-up.' });
+            expect(res.status()).toBe(200);
+          }
         }
       }
-    }
-  });
+    });
 
-  test('an auditor without reports lands on the audit trail', async ({ page }) => {
-    await signIn(page, userByUpn(seed, AUDITOR));
-    await expect(page).toHaveURL(/\/audit$/);
-    await expect(page.getByRole('heading', { name: 'Audit trail' })).toBeVisible();
-    // The Team tab still shows a team page on request: nobody reports to them, so the help page.
-    await page.getByRole('navigation', { name: 'Portal sections' }).getByRole('link', { name: 'Team', exact: true }).click();
-    await expect(page.getByTestId('get-a-pass-help')).toBeVisible();
-    await expect(page).toHaveURL(/\/\?view=team$/);
-  });
+    test(`an auditor without reports lands on the audit trail`, async ({ page }) => {
+      await signIn(page, userByUpn(seed, AUDITOR));
+      await expect(page).toHaveURL(/\/audit$/);
+      await expect(page.getByRole('heading', { name: 'Audit trail' })).toBeVisible();
+      // The Team tab still shows a team page on request: nobody reports to them, so the help page.
+      await page.getByRole('navigation', { name: 'Portal sections' }).getByRole('link', { name: 'Team', exact: true }).click();
+      await expect(page.getByTestId('get-a-pass-help')).toBeVisible();
+      await expect(page).toHaveURL(/\/\?view=team$/);
+    });
 
-  test('an admin lands on the dashboard, on what needs them', async ({ page, request }) => {
-    await signIn(page, userByUpn(seed, ADMIN));
-    await expect(page).toHaveURL(/\/dashboard$/);
-    const panel = page.getByTestId('attention-panel');
-    await expect(panel.getByRole('heading', { name: 'Needs your attention' })).toBeVisible();
-    const stats = await parseAnswer(await asUser(request, ADMIN).get('/api/dashboard'), dashboardStatsSchema);
-    await expect(panel.getByTestId('attention-approvals')).toHaveAttribute('data-value', String(stats.approvalsWaiting.count));
-    await expect(panel.getByTestId('attention-failed')).toHaveAttribute('data-value', String(stats.attention.failedIssuances));
-    await expect(panel.getByTestId('attention-mail')).toHaveAttribute('data-value', String(stats.attention.failedNotifications));
-    await expect(panel.getByTestId('audit-verify')).toHaveAttribute('data-state', 'ok');
-    await expectAxeClean(page, 'admin attention view');
+    test(`an admin lands on the dashboard, on what needs them`, async ({ page, request }) => {
+      await signIn(page, userByUpn(seed, ADMIN));
+      await expect(page).toHaveURL(/\/dashboard$/);
+      const panel = page.getByTestId('attention-panel');
+      await expect(panel.getByRole('heading', { name: 'Needs your attention' })).toBeVisible();
+      const stats = await parseAnswer(await asUser(request, ADMIN).get('/api/dashboard'), dashboardStatsSchema);
+      await expect(panel.getByTestId('attention-approvals')).toHaveAttribute('data-value', String(stats.approvalsWaiting.count));
+      await expect(panel.getByTestId('attention-failed')).toHaveAttribute('data-value', String(stats.attention.failedIssuances));
+      await expect(panel.getByTestId('attention-mail')).toHaveAttribute('data-value', String(stats.attention.failedNotifications));
+      await expect(panel.getByTestId('audit-verify')).toHaveAttribute('data-state', 'ok');
+      await expectAxeClean(page, `admin attention view (${viewport.name})`);
+    });
   });
+}
+
+test.describe('at desktop width', () => {
+  test.use({ viewport: { width: 1280, height: 800 } });
 
   test("a new hire's request dialog keeps Submit in view at 1280×800", async ({ page }) => {
     await signIn(page, userByUpn(seed, 'lee.gu@contoso.test'));
@@ -110,10 +121,7 @@ test.describe('at desktop width', () => {
   });
 });
 
-for (const viewport of [
-  { name: 'desktop', width: 1280, height: 800 },
-  { name: 'phone', width: 390, height: 844 },
-] as const) {
+for (const viewport of VIEWPORTS) {
   test(`someone with no reports and no role sees how to get a pass (${viewport.name})`, async ({ page }) => {
     await page.setViewportSize({ width: viewport.width, height: viewport.height });
     const loner = findUserWithoutReports(seed);

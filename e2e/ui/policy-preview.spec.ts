@@ -67,46 +67,49 @@ for (const viewport of VIEWPORTS) {
   });
 }
 
-test('saving needs a reason, the history shows it, and restoring an earlier version saves its settings as a new version', async ({ page, request }) => {
-  const before = await getPolicySettings(request);
-  const validity = before.approvalValidityMinutes === 120 ? 180 : 120;
-  try {
-    await signIn(page, userByUpn(seed, ADMIN));
-    await openPolicy(page);
-    const form = page.getByTestId('policy-form');
-    await form.getByLabel('Approval valid for', { exact: true }).fill(String(validity / 60));
-    await form.getByLabel('Approval valid for unit').selectOption('hours');
-    await form.getByTestId('policy-save').click();
+for (const viewport of VIEWPORTS) {
+  test(`${viewport.name}: saving needs a reason, the history shows it, and restoring an earlier version saves its settings as a new version`, async ({ page, request }) => {
+    await page.setViewportSize({ width: viewport.width, height: viewport.height });
+    const before = await getPolicySettings(request);
+    const validity = before.approvalValidityMinutes === 120 ? 180 : 120;
+    try {
+      await signIn(page, userByUpn(seed, ADMIN));
+      await openPolicy(page);
+      const form = page.getByTestId('policy-form');
+      await form.getByLabel('Approval valid for', { exact: true }).fill(String(validity / 60));
+      await form.getByLabel('Approval valid for unit').selectOption('hours');
+      await form.getByTestId('policy-save').click();
 
-    // The summary, field by field in hours; confirming without a reason is refused beside the field.
-    const dialog = page.getByTestId('policy-change-dialog');
-    await expect(dialog.locator('[data-testid="policy-change"][data-field="approvalValidityMinutes"]')).toContainText(`${validity / 60} hours`);
-    await dialog.getByTestId('policy-change-confirm').click();
-    await expect(dialog.getByText('Say why the policy changes.')).toBeVisible();
-    await expect(dialog.getByTestId('policy-change-reason')).toHaveAttribute('aria-invalid', 'true');
-    expect((await getPolicySettings(request)).version).toBe(before.version);
-    await expectAxeClean(page, 'change summary');
-    await dialog.getByLabel('Reason for the change').fill('Shorter approvals for the e2e check');
-    await dialog.getByTestId('policy-change-confirm').click();
-    await expect(page.getByTestId('policy-saved')).toHaveText(`Saved. Version ${before.version + 1} is now in force.`);
-    const saved = page.locator(`[data-testid="policy-version"][data-version="${before.version + 1}"]`);
-    await expect(saved.getByTestId('policy-version-reason')).toHaveText('Reason: Shorter approvals for the e2e check');
-    expect((await getPolicySettings(request)).approvalValidityMinutes).toBe(validity);
+      // The summary, field by field in hours; confirming without a reason is refused beside the field.
+      const dialog = page.getByTestId('policy-change-dialog');
+      await expect(dialog.locator('[data-testid="policy-change"][data-field="approvalValidityMinutes"]')).toContainText(`${validity / 60} hours`);
+      await dialog.getByTestId('policy-change-confirm').click();
+      await expect(dialog.getByText('Say why the policy changes.')).toBeVisible();
+      await expect(dialog.getByTestId('policy-change-reason')).toHaveAttribute('aria-invalid', 'true');
+      expect((await getPolicySettings(request)).version).toBe(before.version);
+      await expectAxeClean(page, `change summary at ${viewport.name}`);
+      await dialog.getByLabel('Reason for the change').fill('Shorter approvals for the e2e check');
+      await dialog.getByTestId('policy-change-confirm').click();
+      await expect(page.getByTestId('policy-saved')).toHaveText(`Saved. Version ${before.version + 1} is now in force.`);
+      const saved = page.locator(`[data-testid="policy-version"][data-version="${before.version + 1}"]`);
+      await expect(saved.getByTestId('policy-version-reason')).toHaveText('Reason: Shorter approvals for the e2e check');
+      expect((await getPolicySettings(request)).approvalValidityMinutes).toBe(validity);
 
-    // Restore the version found at the start: a new version with its settings, and the reason.
-    await page.getByRole('button', { name: `Restore version ${before.version}` }).click();
-    await expect(dialog.locator('[data-testid="policy-change"][data-field="approvalValidityMinutes"]')).toBeVisible();
-    await dialog.getByLabel('Reason for the change').fill('Back to what was in force');
-    await dialog.getByTestId('policy-change-confirm').click();
-    await expect(page.getByTestId('policy-saved')).toHaveText(`Saved. Version ${before.version + 2} is now in force.`);
-    const restored = page.locator(`[data-testid="policy-version"][data-version="${before.version + 2}"]`);
-    await expect(restored.getByTestId('policy-version-restored-from')).toHaveText(`Restores the settings of version ${before.version}.`);
-    await expect(restored.getByTestId('policy-version-reason')).toHaveText('Reason: Back to what was in force');
-    const after = await getPolicySettings(request);
-    expect(after.version).toBe(before.version + 2);
-    expect(editablePolicy(after)).toEqual(editablePolicy(before));
-    await expectAxeClean(page, 'history after a restore');
-  } finally {
-    await savePolicy(request, editablePolicy(before));
-  }
-});
+      // Restore the version found at the start: a new version with its settings, and the reason.
+      await page.getByRole('button', { name: `Restore version ${before.version}` }).click();
+      await expect(dialog.locator('[data-testid="policy-change"][data-field="approvalValidityMinutes"]')).toBeVisible();
+      await dialog.getByLabel('Reason for the change').fill('Back to what was in force');
+      await dialog.getByTestId('policy-change-confirm').click();
+      await expect(page.getByTestId('policy-saved')).toHaveText(`Saved. Version ${before.version + 2} is now in force.`);
+      const restored = page.locator(`[data-testid="policy-version"][data-version="${before.version + 2}"]`);
+      await expect(restored.getByTestId('policy-version-restored-from')).toHaveText(`Restores the settings of version ${before.version}.`);
+      await expect(restored.getByTestId('policy-version-reason')).toHaveText('Reason: Back to what was in force');
+      const after = await getPolicySettings(request);
+      expect(after.version).toBe(before.version + 2);
+      expect(editablePolicy(after)).toEqual(editablePolicy(before));
+      await expectAxeClean(page, `history after a restore at ${viewport.name}`);
+    } finally {
+      await savePolicy(request, editablePolicy(before));
+    }
+  });
+}
