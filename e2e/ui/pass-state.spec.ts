@@ -64,6 +64,13 @@ for (const viewport of VIEWPORTS) {
     const passCell = row.getByTestId('reportee-pass');
     await expect(passCell).toHaveAttribute('data-pass-status', 'issued');
     await expect(passCell).toContainText('Pass active until');
+    // The pass filter keeps them among the people with a live pass, and only such people.
+    await page.getByLabel('Pass', { exact: true }).selectOption('active');
+    await expect(row).toHaveCount(1);
+    for (const shown of await page.getByTestId('reportee-row').filter({ visible: true }).all()) {
+      await expect(shown.getByTestId('reportee-pass')).toHaveAttribute('data-pass-status', 'issued');
+    }
+    await page.getByRole('button', { name: 'Clear filters' }).click();
     await row.getByRole('button', { name: 'Request pass' }).click();
     const dialog = page.getByRole('dialog');
     await expect(dialog).toBeVisible();
