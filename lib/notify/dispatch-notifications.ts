@@ -50,7 +50,8 @@ export interface DispatchResult {
  * Approver digests (MAIL_DIGEST_MINUTES above 0): claiming a due `approval_requested` row for an
  * address also claims every other pending one for that address, due or not (never one leased by
  * another dispatcher), up to {@link DIGEST_MAX_REQUESTS}; they leave as one mail listing them all
- * and share its outcome. A lone row is sent as the single mail queued for it.
+ * and share its outcome. Digest claims take turns under an advisory lock, so dispatchers running
+ * at once never split one approver's rows between them. A lone row is sent as the single mail queued for it.
  *
  * A failed attempt is recorded on each row of the mail (attempts, last error, the next due time
  * with exponential backoff) together with one `notification.failed` audit event per row — so each
@@ -92,11 +93,18 @@ export async function dispatchNotifications(options: DispatchNotificationsOption
   return result;
 }
 
+/** Serialises digest claims across dispatchers and instances ("tdig"). */
+const DIGEST_CLAIM_LOCK_KEY = 0x74646967;
+
 /**
  * Claims up to `limit` due rows — pending, or `sending` with a lease that ran out — plus, for
  * digests, the other pending approval rows of the same addresses; leases them all.
  */
 async function claimDue(tx: Prisma.TransactionClient, now: Date, limit: number, digest: boolean): Promise<Notification[]> {
+  // Digest claims take turns: two at once could each lock some of one approver's rows (SKIP LOCKED)
+  // and split their digest into two mails. A claim is a few statements, so waiting costs
+  // milliseconds; the next claim's statements see the leases this one committed.
+  if (digest) await tx.$executeRaw`SELECT pg_advisory_xact_lock(${DIGEST_CLAIM_LOCK_KEY}::bigint)`;
   const due = await tx.$queryRaw<{ id: string; kind: string; recipient_address: string | null }[]>`
     SELECT id::text AS id, kind, recipient_address FROM notification
     WHERE status IN ('pending', 'sending') AND next_attempt_at <= ${now}
