@@ -78,6 +78,7 @@ export function buildDirectory(input: DirectoryInput): Directory {
     broker: input.broker,
     automation: input.automation,
     tapPolicy: input.tapPolicy,
+    apps: { applications: new Map(), servicePrincipals: new Map(), appRoleAssignments: [], oauth2PermissionGrants: [] },
     users,
     usersByUpn,
     directReports,

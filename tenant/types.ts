@@ -139,6 +139,153 @@ export interface ConfidentialClient {
   certificatePems?: string[];
 }
 
+/**
+ * The tenant's app registry: application objects, service principals, app role assignments and
+ * delegated permission grants, as Graph's `/applications`, `/servicePrincipals`,
+ * `appRoleAssignments` and `/oauth2PermissionGrants` read and write them. It is the single source
+ * of truth for clients and resources: the token endpoint serves the registrations found here
+ * (a registration created through Graph signs in like a seeded one), audiences, scopes, token
+ * versions and `roles` claims are computed from it. The seed's `portal`, `broker` and
+ * `automation` entries are loaded into it; a bare seed leaves it holding only Microsoft's own
+ * first-party apps (Microsoft Graph as a resource, the Graph command-line tools as a public client).
+ */
+export interface AppRegistry {
+  /** Application (registration) objects by object id. */
+  applications: Map<string, AppRegistration>;
+  /** Service principals (enterprise apps) by object id. Microsoft Graph's own is always present. */
+  servicePrincipals: Map<string, ServicePrincipalRecord>;
+  /** Every app role assignment: users, groups and service principals on a resource service principal. */
+  appRoleAssignments: AppRoleAssignmentRecord[];
+  /** Delegated permission grants (consent), tenant-wide (`AllPrincipals`) or for one user. */
+  oauth2PermissionGrants: OAuth2PermissionGrantRecord[];
+}
+
+/** `microsoft.graph.appRole`. */
+export interface AppRoleDefinition {
+  id: string;
+  value: string;
+  displayName: string;
+  description: string;
+  allowedMemberTypes: ('User' | 'Application')[];
+  isEnabled: boolean;
+}
+
+/** `microsoft.graph.permissionScope` (a delegated permission a resource exposes). */
+export interface PermissionScopeDefinition {
+  id: string;
+  value: string;
+  /** `Admin`: only an administrator may consent; `User`: anyone for themselves. */
+  type: 'User' | 'Admin';
+  adminConsentDisplayName: string;
+  adminConsentDescription: string;
+  userConsentDisplayName: string | null;
+  userConsentDescription: string | null;
+  isEnabled: boolean;
+}
+
+/**
+ * `microsoft.graph.keyCredential` of type `AsymmetricX509Cert`, usage `Verify`: a certificate the
+ * client signs its assertions with. Only the public certificate is ever held here.
+ */
+export interface KeyCredentialRecord {
+  keyId: string;
+  displayName: string | null;
+  /** base64 of the certificate's SHA-1 thumbprint bytes, as Graph returns it. */
+  customKeyIdentifier: string;
+  startDateTime: string;
+  endDateTime: string;
+  /** The certificate, PEM. Graph returns `key` only on `$select=keyCredentials` reads of one object. */
+  certificatePem: string;
+}
+
+/**
+ * `microsoft.graph.passwordCredential` (a client secret). Graph returns `secretText` only in the
+ * answer to `addPassword`; the tenant keeps a SHA-256 of it to check token requests.
+ */
+export interface PasswordCredentialRecord {
+  keyId: string;
+  displayName: string | null;
+  /** The first three characters of the secret, as Graph shows them. */
+  hint: string;
+  startDateTime: string;
+  endDateTime: string;
+  secretSha256: string;
+}
+
+/** `microsoft.graph.application`: the registration. */
+export interface AppRegistration {
+  /** Object id. */
+  id: string;
+  /** Client id. */
+  appId: string;
+  displayName: string;
+  createdDateTime: string;
+  signInAudience: string;
+  /** e.g. `api://{appId}`; what a scope or `/.default` names the resource by. */
+  identifierUris: string[];
+  /** Public client flows (ROPC, device code) allowed. */
+  isFallbackPublicClient: boolean;
+  api: {
+    /** 2: v2 access tokens; 1 or null: v1 (Entra stores the v1 default as null). */
+    requestedAccessTokenVersion: 1 | 2 | null;
+    oauth2PermissionScopes: PermissionScopeDefinition[];
+    /** Clients that may obtain these scopes with no consent prompt. */
+    preAuthorizedApplications: { appId: string; delegatedPermissionIds: string[] }[];
+  };
+  appRoles: AppRoleDefinition[];
+  spa: { redirectUris: string[] };
+  web: { redirectUris: string[] };
+  publicClient: { redirectUris: string[] };
+  /** What the registration asks for (the portal's "API permissions" list); consent is separate. */
+  requiredResourceAccess: { resourceAppId: string; resourceAccess: { id: string; type: 'Role' | 'Scope' }[] }[];
+  keyCredentials: KeyCredentialRecord[];
+  passwordCredentials: PasswordCredentialRecord[];
+  /** Users who own the registration (`owners`), by id. */
+  ownerIds: string[];
+}
+
+/** `microsoft.graph.servicePrincipal`: the app's instance in this tenant. */
+export interface ServicePrincipalRecord {
+  id: string;
+  appId: string;
+  displayName: string;
+  accountEnabled: boolean;
+  appRoleAssignmentRequired: boolean;
+  /** The tenant that owns the registration (this tenant, or Microsoft's for first-party apps). */
+  appOwnerOrganizationId: string;
+  servicePrincipalNames: string[];
+  tags: string[];
+  createdDateTime: string;
+}
+
+/** `microsoft.graph.appRoleAssignment`. For Graph's app roles on a client's service principal, this is admin consent to an application permission. */
+export interface AppRoleAssignmentRecord {
+  /** base64url, starting with the principal id's bytes, as Entra makes them. */
+  id: string;
+  principalId: string;
+  principalType: 'User' | 'Group' | 'ServicePrincipal';
+  principalDisplayName: string;
+  /** The resource's service principal id. */
+  resourceId: string;
+  /** An app role id of the resource; the all-zero GUID is the default access role. */
+  appRoleId: string;
+  createdDateTime: string;
+}
+
+/** `microsoft.graph.oAuth2PermissionGrant`: consent to delegated scopes. */
+export interface OAuth2PermissionGrantRecord {
+  id: string;
+  /** The client's service principal id. */
+  clientId: string;
+  consentType: 'AllPrincipals' | 'Principal';
+  /** The user, for `Principal`; null for `AllPrincipals`. */
+  principalId: string | null;
+  /** The resource's service principal id. */
+  resourceId: string;
+  /** Space-separated scope values. */
+  scope: string;
+}
+
 export interface PortalApp {
   clientId: string; // the SPA
   apiClientId: string; // the API (token audience)
@@ -181,6 +328,8 @@ export interface Directory {
   broker: ConfidentialClient;
   automation: ConfidentialClient | null;
   tapPolicy: TapPolicy;
+  /** Applications, service principals, app role assignments and consent (see {@link AppRegistry}). */
+  apps: AppRegistry;
   users: Map<string, DirectoryUser>; // by id
   /** Case-insensitive UPN → id. */
   usersByUpn: Map<string, string>;
