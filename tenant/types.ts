@@ -256,6 +256,13 @@ export interface ServicePrincipalRecord {
   servicePrincipalNames: string[];
   tags: string[];
   createdDateTime: string;
+  /**
+   * The app roles and delegated scopes the app exposes as a resource. For an app registered in
+   * this tenant they are copied from its application object at creation and on every change of it
+   * (as Entra does); for Microsoft's first-party apps (Microsoft Graph) they are Microsoft's.
+   */
+  appRoles: AppRoleDefinition[];
+  oauth2PermissionScopes: PermissionScopeDefinition[];
 }
 
 /** `microsoft.graph.appRoleAssignment`. For Graph's app roles on a client's service principal, this is admin consent to an application permission. */
