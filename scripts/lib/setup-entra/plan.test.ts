@@ -8,6 +8,7 @@ import { BROKER_PERMISSION_NEEDS } from '@/lib/core/graph-permission-needs';
 import { API_APP_ROLES, getBrokerPermissions, type ApiRoleValue, type DesiredConfig } from '@/scripts/lib/setup-entra/desired';
 import { isCertificateInPlace, planSetup, PlanError, type Action } from '@/scripts/lib/setup-entra/plan';
 import { GRAPH_APP_ID, type ApplicationState, type CertificateInfo, type KeyCredentialState, type TenantState } from '@/scripts/lib/setup-entra/state';
+import { blankApplication } from '@/scripts/lib/setup-entra/test-support';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 const DAY = 24 * 60 * 60 * 1000;
@@ -81,21 +82,6 @@ function desired(overrides: Partial<DesiredConfig> = {}): DesiredConfig {
   };
 }
 
-function application(appId: string, displayName: string, extra: Partial<ApplicationState> = {}): ApplicationState {
-  return {
-    id: `obj-${appId}`,
-    appId,
-    displayName,
-    identifierUris: [],
-    api: { requestedAccessTokenVersion: null, oauth2PermissionScopes: [], preAuthorizedApplications: [] },
-    appRoles: [],
-    spa: { redirectUris: [] },
-    requiredResourceAccess: [],
-    keyCredentials: [],
-    ...extra,
-  };
-}
-
 const graphCatalogue = {
   id: GRAPH_SP,
   appRoles: GRAPH_PERMISSIONS.map((name) => ({ id: graphRoleId(name), value: name, displayName: name, description: null, allowedMemberTypes: ['Application'], isEnabled: true })),
@@ -116,7 +102,7 @@ function emptyState(): TenantState {
 
 /** A tenant and .env where everything `desired()` asks for is in place. */
 function completeState(config: DesiredConfig = desired()): TenantState {
-  const api = application(IDS.api, 'TAP Broker API', {
+  const api = blankApplication(IDS.api, 'TAP Broker API', {
     identifierUris: [`api://${IDS.api}`],
     api: {
       requestedAccessTokenVersion: 2,
@@ -136,11 +122,11 @@ function completeState(config: DesiredConfig = desired()): TenantState {
     },
     appRoles: API_APP_ROLES.map((r) => ({ id: ROLE_IDS[r.value], value: r.value, displayName: r.displayName, description: r.description, allowedMemberTypes: ['User'], isEnabled: true })),
   });
-  const portal = application(IDS.portal, 'TAP Broker portal', {
+  const portal = blankApplication(IDS.portal, 'TAP Broker portal', {
     spa: { redirectUris: ['https://tap.contoso.example'] },
     requiredResourceAccess: [{ resourceAppId: IDS.api, resourceAccess: [{ id: SCOPE_ID, type: 'Scope' }] }],
   });
-  const broker = application(IDS.broker, 'TAP Broker service', {
+  const broker = blankApplication(IDS.broker, 'TAP Broker service', {
     requiredResourceAccess: [{ resourceAppId: GRAPH_APP_ID, resourceAccess: config.brokerPermissions.map((name) => ({ id: graphRoleId(name), type: 'Role' })) }],
     keyCredentials: [keyCredential(FILE_CERT, 'key-1')],
   });
