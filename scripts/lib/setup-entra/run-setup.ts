@@ -11,7 +11,7 @@ import { generateCertificate, readCertificateFile } from '@/scripts/lib/setup-en
 import { API_APP_ROLES, getBrokerPermissions, type ApiRoleValue, type DesiredConfig } from '@/scripts/lib/setup-entra/desired';
 import { parseEnvFile } from '@/scripts/lib/setup-entra/env-file';
 import { ActionFailedError, executePlan, getRequiredRole } from '@/scripts/lib/setup-entra/execute-plan';
-import { createGraphSession, GraphCallError } from '@/scripts/lib/setup-entra/graph-session';
+import { createGraphSession, GraphCallError, type GraphSession } from '@/scripts/lib/setup-entra/graph-session';
 import { parseSetupArgs, resolveSettings, USAGE, type SetupSettings } from '@/scripts/lib/setup-entra/options';
 import { isCertificateInPlace, planSetup, type Action } from '@/scripts/lib/setup-entra/plan';
 import { readTenantState, resolvePrincipals } from '@/scripts/lib/setup-entra/read-state';
@@ -46,12 +46,13 @@ function describeFailure(error: unknown, action: Action | null): string[] {
   return lines;
 }
 
-async function plan(settings: SetupSettings, io: SetupIo): Promise<number> {
+/**
+ * Everything after the sign-in: read the tenant, plan, then print the plan (`--dry-run`) or carry
+ * it out with `graph`. Returns the exit code (0 done or nothing to change, 1 failure).
+ */
+export async function applySetup(settings: SetupSettings, io: SetupIo, graph: GraphSession): Promise<number> {
   const envFile = await readEnvFile(settings.envFile);
   const certificateFile = await readCertificateFile(settings.certificatePath);
-  const session = await signInAdministrator(settings, io);
-  io.print(`Signed in as ${session.username}.`);
-  const graph = createGraphSession(settings.graphBaseUrl, session.getToken);
   const names = getNames(settings.name);
   let action: Action | null = null;
   try {
@@ -135,7 +136,9 @@ export async function runSetup(argv: readonly string[], io: SetupIo): Promise<nu
     return 2;
   }
   try {
-    return await plan(settings, io);
+    const session = await signInAdministrator(settings, io);
+    io.print(`Signed in as ${session.username}.`);
+    return await applySetup(settings, io, createGraphSession(settings.graphBaseUrl, session.getToken));
   } catch (error) {
     // Sign-in failures land here; msal's messages carry no password or token.
     for (const line of describeFailure(error, null)) io.printError(line);
