@@ -4,7 +4,7 @@
  * role a 403 asks for, per action.
  */
 import { describe, expect, it } from 'vitest';
-import { getApplicationPatch, getRequiredRole } from '@/scripts/lib/setup-entra/execute-plan';
+import { getApplicationPatch, getDisableFirstPatch, getRequiredRole } from '@/scripts/lib/setup-entra/execute-plan';
 import type { Action } from '@/scripts/lib/setup-entra/plan';
 import { GRAPH_APP_ID, type ApplicationState } from '@/scripts/lib/setup-entra/state';
 
@@ -70,6 +70,21 @@ describe('getApplicationPatch keeps what the registration already has', () => {
 
   it('refuses actions that are not application properties', () => {
     expect(() => patch({ kind: 'create-service-principal', app: 'api', description: '' })).toThrow(/not an application property/);
+  });
+});
+
+describe('getDisableFirstPatch', () => {
+  it('disables an enabled scope or app role before it is changed, and only those', () => {
+    expect(getDisableFirstPatch({ kind: 'put-scope', scopeId: 's-other', description: '' }, app)).toEqual({ api: { ...app.api, oauth2PermissionScopes: [{ ...OTHER_SCOPE, isEnabled: false }] } });
+    const roles = { kind: 'put-app-roles' as const, roles: [{ id: 'r-other', value: 'TapBroker.Admin' as const, displayName: 'a', description: 'a' }], description: '' };
+    expect(getDisableFirstPatch(roles, app)).toEqual({ appRoles: [{ ...OTHER_ROLE, isEnabled: false }] });
+  });
+
+  it('sends nothing first for a new or an already disabled element', () => {
+    expect(getDisableFirstPatch({ kind: 'put-scope', scopeId: 's-new', description: '' }, app)).toBeNull();
+    const disabled = { ...app, appRoles: [{ ...OTHER_ROLE, isEnabled: false }] };
+    expect(getDisableFirstPatch({ kind: 'put-app-roles', roles: [{ id: 'r-other', value: 'TapBroker.Admin', displayName: 'a', description: 'a' }], description: '' }, disabled)).toBeNull();
+    expect(getDisableFirstPatch({ kind: 'set-token-version', description: '' }, app)).toBeNull();
   });
 });
 

@@ -102,6 +102,25 @@ export function getApplicationPatch(action: Action, app: ApplicationState, porta
   }
 }
 
+/**
+ * Graph refuses to change a scope or app role while it is enabled
+ * (CannotDeleteOrUpdateEnabledEntitlement): the PATCH that disables the ones `action` is about to
+ * change, sent first; null when none of them is enabled now.
+ */
+export function getDisableFirstPatch(action: Action, app: ApplicationState): ApplicationPatch | null {
+  if (action.kind === 'put-scope') {
+    const current = app.api.oauth2PermissionScopes.find((s) => s.id === action.scopeId);
+    if (current === undefined || !current.isEnabled) return null;
+    return { api: { ...app.api, oauth2PermissionScopes: app.api.oauth2PermissionScopes.map((s) => (s.id === action.scopeId ? { ...s, isEnabled: false } : s)) } };
+  }
+  if (action.kind === 'put-app-roles') {
+    const changing = new Set(action.roles.map((r) => r.id));
+    if (!app.appRoles.some((r) => changing.has(r.id) && r.isEnabled)) return null;
+    return { appRoles: app.appRoles.map((r) => (changing.has(r.id) ? { ...r, isEnabled: false } : r)) };
+  }
+  return null;
+}
+
 const PROPERTY_TARGET: Partial<Record<Action['kind'], AppKey>> = {
   'set-identifier-uri': 'api',
   'set-token-version': 'api',
@@ -153,7 +172,13 @@ export async function executePlan(actions: readonly Action[], ctx: ExecuteContex
   async function run(action: Action): Promise<void> {
     const target = PROPERTY_TARGET[action.kind];
     if (target !== undefined) {
-      const app = need(apps[target], desired.names[target]);
+      let app = need(apps[target], desired.names[target]);
+      const disable = getDisableFirstPatch(action, app);
+      if (disable !== null) {
+        await graph.patch(`/applications/${app.id}`, disable);
+        app = applicationSchema.parse({ ...app, ...disable });
+        apps[target] = app;
+      }
       const body = getApplicationPatch(action, app, apps.portal?.appId ?? null, apps.api?.appId ?? null);
       if (action.kind === 'add-certificate') {
         const staged = await stageCertificateFile(desired.certificatePath, need(ctx.certificatePem, 'the new certificate'));

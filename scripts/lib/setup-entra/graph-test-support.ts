@@ -111,6 +111,22 @@ export function createMemoryGraph(permissions: readonly string[], users: Readonl
     throw new Error(`memory Graph: no list ${path}`);
   }
 
+  /**
+   * Graph's rule: an enabled scope or app role may be neither removed nor changed, only disabled
+   * (with nothing else about it changed) in a PATCH of its own first.
+   */
+  function checkEnabledKept(previous: unknown, next: unknown, path: string): void {
+    if (!Array.isArray(previous) || !Array.isArray(next)) return;
+    const same = (a: Json, b: Json) => JSON.stringify(Object.entries({ ...a, isEnabled: null }).sort()) === JSON.stringify(Object.entries({ ...b, isEnabled: null }).sort());
+    for (const before of previous as Json[]) {
+      if (before['isEnabled'] === false) continue;
+      const after = (next as Json[]).find((n) => n['id'] === before['id']);
+      if (after === undefined || !same(after, before)) {
+        throw new GraphCallError(`PATCH ${path}: Graph answered 400 CannotDeleteOrUpdateEnabledEntitlement`, 400, 'CannotDeleteOrUpdateEnabledEntitlement');
+      }
+    }
+  }
+
   function byId(items: Json[], id: string | undefined, path: string): Json {
     const found = items.find((i) => i['id'] === id);
     if (found === undefined) notFound(path);
@@ -129,6 +145,9 @@ export function createMemoryGraph(permissions: readonly string[], users: Readonl
     if (method === 'PATCH' && appId !== undefined) {
       const app = byId(store.applications, appId, path);
       const sent = structuredClone(body);
+      if ('appRoles' in sent) checkEnabledKept(app['appRoles'], sent['appRoles'], path);
+      const api = sent['api'] as Json | undefined;
+      if (api !== undefined && 'oauth2PermissionScopes' in api) checkEnabledKept((app['api'] as Json)['oauth2PermissionScopes'], api['oauth2PermissionScopes'], path);
       if (Array.isArray(sent['keyCredentials'])) {
         sent['keyCredentials'] = sent['keyCredentials'].map((c: Json) => ({ keyId: randomUUID(), ...c }));
       }

@@ -140,6 +140,29 @@ describe('setup:entra against an empty tenant', () => {
     expect(out.join('\n')).not.toContain('abc~secret');
   });
 
+  it('a scope or app role that drifted while enabled is disabled first, as Graph requires, then fixed', async () => {
+    expect(await run()).toBe(0);
+    const api = graph.applications.find((a) => a['displayName'] === 'TAP Broker API') as { api: { oauth2PermissionScopes: { type: string }[] }; appRoles: { allowedMemberTypes: string[] }[] };
+    const scope = api.api.oauth2PermissionScopes[0];
+    const role = api.appRoles[0];
+    if (scope === undefined || role === undefined) throw new Error('setup made no scope or role');
+    scope.type = 'Admin';
+    role.allowedMemberTypes = ['Application'];
+    const writes = graph.writes.length;
+    const code = await run();
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
+    expect(out).toEqual([
+      'Applying 2 actions:',
+      '  done: expose scope access_as_user (users may consent) on TAP Broker API',
+      expect.stringMatching(/^ {2}done: define app role TapBroker\.\w+ \(for users\) on TAP Broker API$/),
+      expect.stringMatching(/^Done\. /),
+    ]);
+    expect(graph.writes.slice(writes)).toHaveLength(4);
+    expect(await run()).toBe(0);
+    expect(out).toEqual(['No change: everything is in place.']);
+  });
+
   it('an extra Graph permission on the broker is a warning until --prune revokes it', async () => {
     expect(await run()).toBe(0);
     const broker = graph.applications.find((a) => a['displayName'] === 'TAP Broker service');
