@@ -27,12 +27,6 @@ export interface AdminSession {
   getToken: () => Promise<string>;
 }
 
-/** The scopes as the token endpoint expects them: Graph's resource URI (its origin) + permission name. */
-export function getAdminScopes(graphBaseUrl: string): string[] {
-  const origin = new URL(graphBaseUrl).origin;
-  return ADMIN_GRAPH_SCOPES.map((scope) => `${origin}/${scope}`);
-}
-
 function openBrowser(url: string, print: (line: string) => void): Promise<void> {
   print(`Opening the browser to sign in. If it does not open, visit:\n  ${url}`);
   const command = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
@@ -75,7 +69,10 @@ export async function signInAdministrator(settings: SetupSettings, io: SignInIo)
       },
     },
   });
-  const scopes = getAdminScopes(settings.graphBaseUrl);
+  // Bare permission names: Entra reads a scope without a resource as Microsoft Graph's, whatever
+  // host Graph is called at (a national cloud, or the local tenant, which gives delegated Graph
+  // scopes only under Graph's own names and never under its own origin).
+  const scopes = [...ADMIN_GRAPH_SCOPES];
   const method = settings.signIn;
   let result: AuthenticationResult | null;
   if (method.kind === 'password') {
