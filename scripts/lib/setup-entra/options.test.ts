@@ -47,7 +47,7 @@ describe('parseSetupArgs', () => {
       '--graph-base-url',
       'https://localhost:8443/graph',
       '--name=Contoso TAP',
-      '--env-file=.env.test',
+      '--env-path=.env.test',
       '--certificate-path=/tmp/x.pem',
       '--certificate-months=3',
       '--mail-sender=tap@contoso.example',
@@ -111,6 +111,7 @@ describe('parseSetupArgs', () => {
     [['--name=a', '--name=b'], '--name given twice'],
     [['--dry-run=yes'], '--dry-run takes no value'],
     [['extra'], 'unknown argument extra'],
+    [['--env-file=.env'], "--env-file is Node's own option; use --env-path"],
   ])('refuses %j', (argv, message) => {
     expect(error(argv)).toBe(message);
   });

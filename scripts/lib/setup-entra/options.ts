@@ -3,6 +3,9 @@
  * command line leaves out fall back to the existing `.env` (so a re-run needs no flags), then to
  * the defaults. A password is never accepted as an argument: it comes from SETUP_ENTRA_PASSWORD
  * or standard input.
+ *
+ * The `.env` path is `--env-path`, not `--env-file`: Node 20 takes `--env-file` for itself
+ * wherever it appears in the command line, and exits when the file does not exist yet.
  */
 
 /** Microsoft Graph Command Line Tools: a first-party public client present in every tenant. */
@@ -23,7 +26,7 @@ Microsoft Graph permissions), and writes the .env values. Re-running changes not
   --authority-host <url>         default ${DEFAULT_AUTHORITY_HOST}
   --graph-base-url <url>         default ${DEFAULT_GRAPH_BASE_URL}
   --name <text>                  display name prefix (default "TAP Broker")
-  --env-file <path>              default .env
+  --env-path <path>              the .env file to read and write (default .env)
   --certificate-path <path>      broker key and certificate PEM (default secrets/broker.pem)
   --certificate-months <n>       validity of a new certificate, 1-60 (default 12)
   --mail-sender <upn>            notification mailbox: writes MAIL_SENDER and grants Mail.Send
@@ -70,7 +73,7 @@ const VALUE_FLAGS = [
   '--authority-host',
   '--graph-base-url',
   '--name',
-  '--env-file',
+  '--env-path',
   '--certificate-path',
   '--certificate-months',
   '--mail-sender',
@@ -133,6 +136,7 @@ export function parseSetupArgs(argv: readonly string[]): ParsedArgs {
     const arg = argv[i] ?? '';
     const eq = arg.indexOf('=');
     const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    if (flag === '--env-file') return { kind: 'error', message: '--env-file is Node\'s own option; use --env-path' };
     if (flag === '--password' || flag === '--client-secret') {
       return { kind: 'error', message: `${flag} is not accepted: a password on the command line ends up in shell history. Set ${PASSWORD_ENV_VAR} or use --password-stdin.` };
     }
@@ -167,7 +171,7 @@ export function parseSetupArgs(argv: readonly string[]): ParsedArgs {
       authorityHost: values['--authority-host']?.replace(/\/+$/, '') ?? null,
       graphBaseUrl: values['--graph-base-url']?.replace(/\/+$/, '') ?? null,
       name: values['--name']?.trim() ?? 'TAP Broker',
-      envFile: values['--env-file'] ?? '.env',
+      envFile: values['--env-path'] ?? '.env',
       certificatePath: values['--certificate-path'] ?? 'secrets/broker.pem',
       certificateMonths: Number(values['--certificate-months'] ?? '12'),
       mailSender: values['--mail-sender'] ?? null,

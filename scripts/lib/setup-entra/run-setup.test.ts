@@ -37,7 +37,7 @@ function settings(...extra: string[]): SetupSettings {
   const parsed = parseSetupArgs([
     `--tenant-id=${TENANT}`,
     '--portal-url=https://tap.contoso.example',
-    `--env-file=${path.join(dir, '.env')}`,
+    `--env-path=${path.join(dir, '.env')}`,
     `--certificate-path=${path.join(dir, 'secrets', 'broker.pem')}`,
     ...extra,
   ]);

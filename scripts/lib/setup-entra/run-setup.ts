@@ -15,7 +15,7 @@ import { createGraphSession, GraphCallError, type GraphSession } from '@/scripts
 import { parseSetupArgs, resolveSettings, USAGE, type SetupSettings } from '@/scripts/lib/setup-entra/options';
 import { isCertificateInPlace, planSetup, type Action } from '@/scripts/lib/setup-entra/plan';
 import { readTenantState, resolvePrincipals } from '@/scripts/lib/setup-entra/read-state';
-import { signInAdministrator, type SignInIo } from '@/scripts/lib/setup-entra/sign-in';
+import { signInAdministrator, type AdminSession, type SignInIo } from '@/scripts/lib/setup-entra/sign-in';
 import type { AppKey, CertificateInfo } from '@/scripts/lib/setup-entra/state';
 
 export interface SetupIo extends SignInIo {
@@ -135,13 +135,15 @@ export async function runSetup(argv: readonly string[], io: SetupIo): Promise<nu
     io.printError(`setup:entra: ${settings.error}\nRun npm run setup:entra -- --help for the options.`);
     return 2;
   }
+  let session: AdminSession;
   try {
-    const session = await signInAdministrator(settings, io);
-    io.print(`Signed in as ${session.username}.`);
-    return await applySetup(settings, io, createGraphSession(settings.graphBaseUrl, session.getToken));
+    session = await signInAdministrator(settings, io);
   } catch (error) {
-    // Sign-in failures land here; msal's messages carry no password or token.
+    // msal's messages carry no password or token.
     for (const line of describeFailure(error, null)) io.printError(line);
+    io.printError(`  The sign-in used authority ${settings.authorityHost}/${settings.tenantId} and client ${settings.clientId} (--authority-host, --tenant-id, --client-id).`);
     return 1;
   }
+  io.print(`Signed in as ${session.username}.`);
+  return applySetup(settings, io, createGraphSession(settings.graphBaseUrl, session.getToken));
 }
