@@ -28,7 +28,7 @@ let err: string[];
 const io: SetupIo = {
   print: (line) => out.push(line),
   printError: (line) => err.push(line),
-  env: {},
+  env: { NODE_ENV: 'test' },
   readStdin: () => Promise.resolve(''),
   now: () => new Date('2026-12-01T12:00:00Z'),
 };
