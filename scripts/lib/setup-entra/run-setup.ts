@@ -1,12 +1,13 @@
 /**
  * setup:entra from start to finish, with its I/O passed in (print, stdin, environment, clock) so
- * the lead's end-to-end test can drive it in-process against the local tenant: parse the
+ * an end-to-end test can drive it in-process against the local tenant: parse the
  * arguments, read `.env` and the certificate file, sign the administrator in, read the tenant,
  * plan, then print the plan (`--dry-run`) or carry it out. Returns the exit code: 0 done or no
  * change, 1 failure, 2 bad arguments.
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { APP_ROLES } from '@/lib/contract/roles';
 import { generateCertificate, readCertificateFile } from '@/scripts/lib/setup-entra/certificate';
 import { API_APP_ROLES, getBrokerPermissions, type ApiRoleValue, type DesiredConfig } from '@/scripts/lib/setup-entra/desired';
 import { parseEnvFile } from '@/scripts/lib/setup-entra/env-file';
@@ -71,9 +72,9 @@ export async function applySetup(settings: SetupSettings, io: SetupIo, graph: Gr
       certificatePem = generated.pem;
     }
     const roleRefs: [ApiRoleValue, string[]][] = [
-      ['TapBroker.Approver', settings.assign.approvers],
-      ['TapBroker.Auditor', settings.assign.auditors],
-      ['TapBroker.Admin', settings.assign.admins],
+      [APP_ROLES.approver, settings.assign.approvers],
+      [APP_ROLES.auditor, settings.assign.auditors],
+      [APP_ROLES.admin, settings.assign.admins],
     ];
     const desired: DesiredConfig = {
       names,
