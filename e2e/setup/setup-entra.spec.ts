@@ -53,7 +53,7 @@ function setupEntra(workDir: string): Promise<Finished> {
       `--graph-base-url=${tenantUrl}/graph`,
       `--portal-url=${portalUrl}`,
       `--username=${adminUpn}`,
-      `--env-file=${path.join(workDir, '.env')}`,
+      `--env-path=${path.join(workDir, '.env')}`,
       `--certificate-path=${path.join(workDir, 'broker.pem')}`,
     ],
     { SETUP_ENTRA_PASSWORD: adminPassword },
