@@ -11,7 +11,7 @@
  *   Privileged Role Administrator.
  */
 import type { Directory, ServicePrincipalRecord } from '../types';
-import { MICROSOFT_TENANT_ID } from './app-objects';
+import { MICROSOFT_CORP_TENANT_ID, MICROSOFT_TENANT_ID } from './app-objects';
 import { GraphHttpError, type GraphEnv } from './http';
 import { hasAnyPermission } from './permissions';
 
@@ -64,7 +64,8 @@ export function requireRegistryAccess(env: GraphEnv, accepted: readonly string[]
 
 /** Microsoft's first-party resources (Microsoft Graph …): granting their permissions tenant-wide is privileged. */
 export function isMicrosoftResource(sp: ServicePrincipalRecord): boolean {
-  return sp.appOwnerOrganizationId.toLowerCase() === MICROSOFT_TENANT_ID;
+  const owner = sp.appOwnerOrganizationId.toLowerCase();
+  return owner === MICROSOFT_TENANT_ID || owner === MICROSOFT_CORP_TENANT_ID;
 }
 
 /**

@@ -23,6 +23,8 @@ import { parseFilter, parseSelect } from './odata';
 
 /** The tenant that owns Microsoft's first-party apps (`appOwnerOrganizationId` of Microsoft Graph's service principal). */
 export const MICROSOFT_TENANT_ID = 'f8cdef31-a31e-4b4a-93e4-5f571e91255a';
+/** Microsoft's corporate tenant, which owns some first-party apps too (the Graph command-line tools). */
+export const MICROSOFT_CORP_TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 
 /** The app role id that stands for "default access" (an assignment without a specific role). */
 export const DEFAULT_ACCESS_ROLE_ID = '00000000-0000-0000-0000-000000000000';

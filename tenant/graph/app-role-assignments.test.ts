@@ -107,6 +107,10 @@ describe('admin consent to Microsoft Graph application permissions', () => {
     }
     const both = await tokenWithPermissions(tenant, ['AppRoleAssignment.ReadWrite.All', 'Application.Read.All']);
     expect((await callGraph(tenant, both, `/servicePrincipals/${client.spId}/appRoleAssignments`, { method: 'POST', body })).status).toBe(201);
+    // Deleting the client's registration removes its service principal and what was granted to it.
+    const app = valueOf(await callGraph(tenant, admin, `/applications?$filter=appId eq '${client.appId}'&$select=id`))[0];
+    expect((await callGraph(tenant, admin, `/applications/${String(app?.['id'])}`, { method: 'DELETE' })).status).toBe(204);
+    expect(tenant.ctx.directory.apps.appRoleAssignments.filter((a) => a.principalId === client.spId)).toEqual([]);
   });
 });
 

@@ -67,6 +67,11 @@ describe('POST /applications', () => {
     expect(valueOf(await callGraph(tenant, admin, `/applications?$filter=displayName eq 'Nobody'`))).toEqual([]);
     const byKey = await callGraph(tenant, admin, `/applications(appId='${appId}')?$select=displayName`);
     expect(byKey.body).toMatchObject({ displayName: 'Contoso API' });
+    // beta and `$batch` reach the same registry.
+    const beta = await tenant.fetch(`${tenant.url}/graph/beta/applications(appId='${appId}')?$select=appId`, { headers: { authorization: `Bearer ${admin}` } });
+    expect(await beta.json()).toMatchObject({ appId });
+    const batch = await callGraph(tenant, admin, '/$batch', { method: 'POST', body: { requests: [{ id: '1', method: 'GET', url: `/applications?$filter=appId eq '${appId}'&$select=displayName` }] } });
+    expect((batch.body['responses'] as { status: number; body: { value: unknown[] } }[])[0]).toMatchObject({ status: 200, body: { value: [{ displayName: 'Contoso API' }] } });
   });
 
   it('refuses a create without a display name, unknown properties and unsupported filters', async () => {
@@ -134,6 +139,8 @@ describe('PATCH /applications/{id}', () => {
     expect(refused.body['error']).toMatchObject({ code: 'CannotDeleteOrUpdateEnabledEntitlement', message: 'Permission (scope or role) cannot be deleted or updated unless disabled first.' });
     expect((await callGraph(tenant, admin, `${path}?$select=appRoles`)).body['appRoles']).toHaveLength(2);
     expect((await callGraph(tenant, admin, path, { method: 'PATCH', body: { appRoles: [keep, { ...drop, isEnabled: false }] } })).status).toBe(204);
+    expect((await callGraph(tenant, admin, path, { method: 'PATCH', body: { appRoles: [keep] } })).status).toBe(204);
+    // Sending the roles it already has (a re-run of setup) changes nothing and is accepted.
     expect((await callGraph(tenant, admin, path, { method: 'PATCH', body: { appRoles: [keep] } })).status).toBe(204);
     expect(((await callGraph(tenant, admin, `${path}?$select=appRoles`)).body['appRoles'] as { value: string }[]).map((r) => r.value)).toEqual(['Keep.Me']);
   });
