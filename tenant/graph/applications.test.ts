@@ -164,6 +164,17 @@ describe('PATCH /applications/{id}', () => {
     expect(duplicate.body['error']).toMatchObject({ message: 'Another object with the same value for property identifierUris already exists.' });
   });
 
+  it('accepts properties it does not model when they are echoed as read, and refuses a change to them', async () => {
+    const app = await createApp('Echo');
+    const path = `/applications/${String(app['id'])}`;
+    const web = { redirectUris: ['https://app.contoso.test/auth'], implicitGrantSettings: { enableIdTokenIssuance: false, enableAccessTokenIssuance: false }, logoutUrl: null };
+    expect((await callGraph(tenant, admin, path, { method: 'PATCH', body: { web, tags: [], notes: null, api: { knownClientApplications: [] } } })).status).toBe(204);
+    expect((await callGraph(tenant, admin, `${path}?$select=web`)).body['web']).toMatchObject({ redirectUris: ['https://app.contoso.test/auth'] });
+    const changed = await callGraph(tenant, admin, path, { method: 'PATCH', body: { web: { ...web, implicitGrantSettings: { enableIdTokenIssuance: true, enableAccessTokenIssuance: false } } } });
+    expect(changed.status).toBe(400);
+    expect((await callGraph(tenant, admin, path, { method: 'PATCH', body: { tags: ['x'] } })).status).toBe(400);
+  });
+
   it('answers 404 for an unknown application', async () => {
     const missing = randomUUID();
     const res = await callGraph(tenant, admin, `/applications/${missing}`, { method: 'PATCH', body: { displayName: 'x' } });

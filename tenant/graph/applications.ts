@@ -159,10 +159,35 @@ function assertDisabledBeforeRemoval(previous: readonly { id: string; isEnabled:
   }
 }
 
-function parseRedirects(value: unknown, prop: string): { redirectUris: string[] } {
+/**
+ * A client may PATCH back what it read. Properties the registry does not model are accepted when
+ * they carry the value the tenant returns for them, and refused otherwise, so that nothing a
+ * caller sets is silently dropped.
+ */
+function isEcho(current: unknown, key: string, value: unknown): boolean {
+  return isPlainObject(current) && key in current && canonicalJson(current[key]) === canonicalJson(value);
+}
+
+/** JSON with object keys sorted, so that an echo in another key order still compares equal. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (isPlainObject(v)) {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'undefined';
+}
+
+function unsupported(key: string): GraphHttpError {
+  return badRequest(`Property '${key}' does not exist as a declared property or extension property.`);
+}
+
+function parseRedirects(value: unknown, prop: string, current: unknown): { redirectUris: string[] } {
   if (!isPlainObject(value)) throw invalidValue(prop);
-  for (const key of Object.keys(value)) {
-    if (key !== 'redirectUris') throw badRequest(`Property '${key}' does not exist as a declared property or extension property.`);
+  for (const [key, v] of Object.entries(value)) {
+    if (key !== 'redirectUris' && !isEcho(current, key, v)) throw unsupported(key);
   }
   const uris = value['redirectUris'] ?? [];
   if (!isStringArray(uris)) throw invalidValue('redirectUris');
@@ -274,7 +299,7 @@ function parseKeyCredential(value: unknown): KeyCredentialRecord {
   };
 }
 
-function parseApi(app: AppRegistration, value: unknown): AppRegistration['api'] {
+function parseApi(app: AppRegistration, value: unknown, current: unknown): AppRegistration['api'] {
   if (!isPlainObject(value)) throw invalidValue('api');
   const api = { ...app.api };
   for (const [key, v] of Object.entries(value)) {
@@ -293,10 +318,8 @@ function parseApi(app: AppRegistration, value: unknown): AppRegistration['api'] 
         }
         return { appId: p['appId'].toLowerCase(), delegatedPermissionIds: p['delegatedPermissionIds'].map((id) => id.toLowerCase()) };
       });
-    } else if ((key === 'knownClientApplications' && Array.isArray(v) && v.length === 0) || (key === 'acceptMappedClaims' && v === null)) {
-      // Graph's defaults, echoed back by clients that PATCH what they read; nothing to keep.
-    } else {
-      throw badRequest(`Property '${key}' does not exist as a declared property or extension property.`);
+    } else if (!isEcho(current, key, v)) {
+      throw unsupported(key);
     }
   }
   // A pre-authorized client may only be given scopes this API defines.
@@ -310,6 +333,7 @@ const READ_ONLY = ['id', 'appId', 'createdDateTime', 'deletedDateTime', 'publish
 /** Applies a create or update body to a copy of `app`; nothing is stored until every property validated. */
 function applyBody(dir: Directory, app: AppRegistration, body: Record<string, unknown>): AppRegistration {
   const next: AppRegistration = { ...app };
+  const asRead = applicationJson(dir, app);
   for (const [key, value] of Object.entries(body)) {
     if (key === '@odata.type') continue;
     if (key === 'displayName') {
@@ -324,13 +348,13 @@ function applyBody(dir: Directory, app: AppRegistration, body: Record<string, un
       if (value !== null && typeof value !== 'boolean') throw invalidValue(key);
       next.isFallbackPublicClient = value === true;
     } else if (key === 'api') {
-      next.api = parseApi(app, value);
+      next.api = parseApi(app, value, asRead['api']);
     } else if (key === 'appRoles') {
       const roles = parseAppRoles(value);
       assertDisabledBeforeRemoval(app.appRoles, roles);
       next.appRoles = roles;
     } else if (key === 'spa' || key === 'web' || key === 'publicClient') {
-      next[key] = parseRedirects(value, key);
+      next[key] = parseRedirects(value, key, asRead[key]);
     } else if (key === 'requiredResourceAccess') {
       next.requiredResourceAccess = parseRequiredResourceAccess(value);
     } else if (key === 'keyCredentials') {
@@ -340,10 +364,12 @@ function applyBody(dir: Directory, app: AppRegistration, body: Record<string, un
     } else if (key === 'passwordCredentials') {
       // Secrets are only ever made by the service (addPassword), so that their text is never chosen by a caller.
       throw badRequest(`Property '${key}' is read-only and cannot be set.`);
+    } else if (isEcho(asRead, key, value)) {
+      // Unchanged, as read: nothing to do.
     } else if (READ_ONLY.includes(key)) {
       throw badRequest(`Property '${key}' is read-only and cannot be set.`);
     } else {
-      throw badRequest(`Property '${key}' does not exist as a declared property or extension property.`);
+      throw unsupported(key);
     }
   }
   // Scopes and app roles share one namespace of values on a resource.
