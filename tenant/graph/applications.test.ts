@@ -129,7 +129,7 @@ describe('PATCH /applications/{id}', () => {
     expect(after.body['api']).toMatchObject({ requestedAccessTokenVersion: null, oauth2PermissionScopes: [expect.objectContaining({ id: scopeId })] });
   });
 
-  it('refuses to remove an enabled app role or scope until it has been disabled', async () => {
+  it('refuses to remove or change an enabled app role until it has been disabled on its own', async () => {
     const keep = role('Keep.Me');
     const drop = role('Drop.Me');
     const app = await createApp('Disable first', { appRoles: [keep, drop] });
@@ -138,7 +138,12 @@ describe('PATCH /applications/{id}', () => {
     expect(refused.status).toBe(400);
     expect(refused.body['error']).toMatchObject({ code: 'CannotDeleteOrUpdateEnabledEntitlement', message: 'Permission (scope or role) cannot be deleted or updated unless disabled first.' });
     expect((await callGraph(tenant, admin, `${path}?$select=appRoles`)).body['appRoles']).toHaveLength(2);
+    // Nor may an enabled role change, not even while being disabled in the same PATCH.
+    expect((await callGraph(tenant, admin, path, { method: 'PATCH', body: { appRoles: [{ ...keep, description: 'changed' }, drop] } })).status).toBe(400);
+    expect((await callGraph(tenant, admin, path, { method: 'PATCH', body: { appRoles: [keep, { ...drop, isEnabled: false, value: 'Dropped' }] } })).status).toBe(400);
     expect((await callGraph(tenant, admin, path, { method: 'PATCH', body: { appRoles: [keep, { ...drop, isEnabled: false }] } })).status).toBe(204);
+    // Once disabled it may change (and be enabled again).
+    expect((await callGraph(tenant, admin, path, { method: 'PATCH', body: { appRoles: [keep, { ...drop, isEnabled: false, description: 'changed' }] } })).status).toBe(204);
     expect((await callGraph(tenant, admin, path, { method: 'PATCH', body: { appRoles: [keep] } })).status).toBe(204);
     // Sending the roles it already has (a re-run of setup) changes nothing and is accepted.
     expect((await callGraph(tenant, admin, path, { method: 'PATCH', body: { appRoles: [keep] } })).status).toBe(204);

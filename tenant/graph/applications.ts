@@ -151,11 +151,19 @@ function assertUnique(items: readonly { id: string; value: string }[], prop: str
   if (ids.size !== items.length || values.size !== items.length) throw invalidValue(prop);
 }
 
-/** Graph refuses to drop an app role or scope that is still enabled: it must be disabled in an earlier PATCH. */
-function assertDisabledBeforeRemoval(previous: readonly { id: string; isEnabled: boolean }[], next: readonly { id: string }[]): void {
-  const kept = new Set(next.map((n) => n.id));
-  if (previous.some((p) => p.isEnabled && !kept.has(p.id))) {
-    throw badRequest('Permission (scope or role) cannot be deleted or updated unless disabled first.', 'CannotDeleteOrUpdateEnabledEntitlement');
+/**
+ * Graph's rule for app roles and scopes: one that is enabled may be neither removed nor changed;
+ * it can only be disabled, with nothing else about it changed, and then changed or removed in a
+ * later PATCH.
+ */
+function assertEnabledKept<T extends { id: string; isEnabled: boolean }>(previous: readonly T[], next: readonly T[]): void {
+  const withoutState = (x: T): string => canonicalJson({ ...x, isEnabled: null });
+  for (const before of previous) {
+    if (!before.isEnabled) continue;
+    const after = next.find((n) => n.id === before.id);
+    if (after === undefined || withoutState(after) !== withoutState(before)) {
+      throw badRequest('Permission (scope or role) cannot be deleted or updated unless disabled first.', 'CannotDeleteOrUpdateEnabledEntitlement');
+    }
   }
 }
 
@@ -308,7 +316,7 @@ function parseApi(app: AppRegistration, value: unknown, current: unknown): AppRe
       api.requestedAccessTokenVersion = v;
     } else if (key === 'oauth2PermissionScopes') {
       const scopes = parseScopes(v);
-      assertDisabledBeforeRemoval(app.api.oauth2PermissionScopes, scopes);
+      assertEnabledKept(app.api.oauth2PermissionScopes, scopes);
       api.oauth2PermissionScopes = scopes;
     } else if (key === 'preAuthorizedApplications') {
       if (!Array.isArray(v)) throw invalidValue(key, 'ApiApplication');
@@ -351,7 +359,7 @@ function applyBody(dir: Directory, app: AppRegistration, body: Record<string, un
       next.api = parseApi(app, value, asRead['api']);
     } else if (key === 'appRoles') {
       const roles = parseAppRoles(value);
-      assertDisabledBeforeRemoval(app.appRoles, roles);
+      assertEnabledKept(app.appRoles, roles);
       next.appRoles = roles;
     } else if (key === 'spa' || key === 'web' || key === 'publicClient') {
       next[key] = parseRedirects(value, key, asRead[key]);
