@@ -104,3 +104,21 @@ export const APPLICATION_READ = ['Application.Read.All', 'Application.ReadWrite.
  * supported"), so an app-only token is refused whatever it holds. `User.Read` covers `/me`.
  */
 export const OWNED_OBJECTS_READ_DELEGATED = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'] as const;
+
+/*
+ * The app registry's writes (docs/graph-behaviours.md#app-registry). Delegated callers need the
+ * scope AND a directory role (tenant/graph/app-admin.ts); `Directory.AccessAsUser.All` is the
+ * delegated catch-all Graph also accepts. `Application.ReadWrite.OwnedBy` is not modelled: the
+ * registry does not record which service principal owns an application.
+ */
+
+/** `POST/PATCH/DELETE /applications…`, `addPassword`, `removePassword`, `POST/PATCH/DELETE /servicePrincipals…`. */
+export const APPLICATION_WRITE = ['Application.ReadWrite.All', 'Directory.ReadWrite.All', 'Directory.AccessAsUser.All'] as const;
+/** App role assignments (writes also need one of {@link APPLICATION_READ}, as Graph's table says "… and Application.Read.All"). */
+export const APP_ROLE_ASSIGNMENT_WRITE = ['AppRoleAssignment.ReadWrite.All', 'Directory.AccessAsUser.All'] as const;
+/** Reading app role assignments: the application reads, or the assignment write permission itself. */
+export const APP_ROLE_ASSIGNMENT_READ = [...APPLICATION_READ, 'AppRoleAssignment.ReadWrite.All'] as const;
+/** `POST/PATCH/DELETE /oauth2PermissionGrants…`. */
+export const PERMISSION_GRANT_WRITE = ['DelegatedPermissionGrant.ReadWrite.All', 'Directory.ReadWrite.All', 'Directory.AccessAsUser.All'] as const;
+/** `GET /oauth2PermissionGrants…`. */
+export const PERMISSION_GRANT_READ = ['DelegatedPermissionGrant.Read.All', 'DelegatedPermissionGrant.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'] as const;

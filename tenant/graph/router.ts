@@ -10,6 +10,8 @@ import { parseCastSegment } from './odata';
 import { getGroup, listDirectoryRoleMembers, listDirectoryRoles, listGroupMembers, listGroups, listMemberOf } from './groups';
 import { listRoleAssignments, listTransitiveMemberOf, listTransitiveRoleAssignments } from './role-routes';
 import { parseMembershipTail, resolveDirectoryRoute } from './directory-routes';
+import { assignmentsRoute, resolveAppRegistryRoute } from './app-routes';
+import { byMethod, eq, segmentNotFound, type Route } from './routing';
 import { listGroupOwners, listOwnedObjects } from './owners';
 import { getRoleDefinition, listRoleAssignmentScheduleInstances, listRoleDefinitions, listRoleEligibilityScheduleInstances } from './role-management';
 import { createTap, deleteTap, getTap, listTaps } from './tap-methods';
@@ -28,27 +30,6 @@ import {
   putManagerRef,
   countUsers,
 } from './users';
-
-type Route = (env: GraphEnv) => GraphResponse | Promise<GraphResponse>;
-
-function segmentNotFound(segment: string): GraphHttpError {
-  return badRequest(`Resource not found for the segment '${segment}'.`, 'BadRequest');
-}
-
-function methodNotAllowed(): GraphHttpError {
-  return new GraphHttpError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.');
-}
-
-function eq(a: string | undefined, b: string): boolean {
-  return a !== undefined && a.toLowerCase() === b.toLowerCase();
-}
-
-/** Picks the handler for a method among those a resource supports, or 405. */
-function byMethod(method: string, handlers: Record<string, Route>): Route {
-  const h = handlers[method];
-  if (h === undefined) throw methodNotAllowed();
-  return h;
-}
 
 /** `/users/{id}/…` below the user segment. */
 function userRoute(req: GraphRequest, userRef: string, rest: string[]): Route {
@@ -97,6 +78,7 @@ function userRoute(req: GraphRequest, userRef: string, rest: string[]): Route {
     return byMethod(m, { GET: (e) => getTap(e, userRef, c), DELETE: (e) => deleteTap(e, userRef, c) });
   }
   if (eq(a, 'authentication') && b !== undefined) throw segmentNotFound(b);
+  if (eq(a, 'appRoleAssignments')) return assignmentsRoute(req, { kind: 'user', ref: userRef }, rest.slice(1));
   if (eq(a, 'sendMail') || eq(a, 'microsoft.graph.sendMail')) {
     if (b !== undefined) throw segmentNotFound(b);
     return byMethod(m, { POST: (e) => sendMail(e, userRef) });
@@ -129,6 +111,7 @@ function resolve(req: GraphRequest, caller: GraphCaller): Route {
   if (eq(first, 'groups')) {
     const [groupId, coll, extra] = rest;
     if (groupId === undefined) return byMethod(req.method, { GET: listGroups });
+    if (eq(coll, 'appRoleAssignments')) return assignmentsRoute(req, { kind: 'group', id: groupId }, rest.slice(2));
     if (extra !== undefined) throw segmentNotFound(extra);
     if (coll === undefined) return byMethod(req.method, { GET: (e) => getGroup(e, groupId) });
     if (eq(coll, 'members')) return byMethod(req.method, { GET: (e) => listGroupMembers(e, groupId, false) });
@@ -168,6 +151,9 @@ function resolve(req: GraphRequest, caller: GraphCaller): Route {
     }
     return byMethod(req.method, { GET: getTapPolicy, PATCH: patchTapPolicy });
   }
+  // The app registry answers every path of its entity sets, reads included (tenant/graph/app-routes.ts).
+  const appRoute = resolveAppRegistryRoute(req, first, rest, () => resolveDirectoryRoute(req, first, rest));
+  if (appRoute !== null) return appRoute;
   const directoryRoute = resolveDirectoryRoute(req, first, rest);
   if (directoryRoute !== null) return directoryRoute;
   throw segmentNotFound(first);

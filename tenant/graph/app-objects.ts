@@ -1,0 +1,407 @@
+/**
+ * The app registry's objects as Graph returns them: application, servicePrincipal,
+ * appRoleAssignment and oAuth2PermissionGrant JSON, plus the lookups every registry handler
+ * shares (by object id or by the `(appId='…')` alternate key) and the ids Entra derives.
+ *
+ * Everything here reads `Directory.apps`, the registry that the token endpoint also serves
+ * clients and resources from, so an object created through Graph is at once a real client.
+ */
+import { createHash } from 'node:crypto';
+import type {
+  AppRegistration,
+  AppRoleAssignmentRecord,
+  AppRoleDefinition,
+  Directory,
+  KeyCredentialRecord,
+  OAuth2PermissionGrantRecord,
+  PasswordCredentialRecord,
+  PermissionScopeDefinition,
+  ServicePrincipalRecord,
+} from '../types';
+import { badRequest, notFoundResource, type GraphEnv } from './http';
+import { parseFilter, parseSelect } from './odata';
+
+/** The tenant that owns Microsoft's first-party apps (`appOwnerOrganizationId` of Microsoft Graph's service principal). */
+export const MICROSOFT_TENANT_ID = 'f8cdef31-a31e-4b4a-93e4-5f571e91255a';
+/** Microsoft's corporate tenant, which owns some first-party apps too (the Graph command-line tools). */
+export const MICROSOFT_CORP_TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+
+/** The app role id that stands for "default access" (an assignment without a specific role). */
+export const DEFAULT_ACCESS_ROLE_ID = '00000000-0000-0000-0000-000000000000';
+
+/** How a path names an application or a service principal: its object id, or its `appId` through the alternate key. */
+export type AppKey = { by: 'id'; value: string } | { by: 'appId'; value: string };
+
+function sameId(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+function keyLabel(key: AppKey): string {
+  return key.by === 'appId' ? `appId=${key.value}` : key.value;
+}
+
+/** The application object named by `key`, or Graph's 404. */
+export function getApplicationOrThrow(dir: Directory, key: AppKey): AppRegistration {
+  for (const app of dir.apps.applications.values()) {
+    if (sameId(key.by === 'id' ? app.id : app.appId, key.value)) return app;
+  }
+  throw notFoundResource(keyLabel(key));
+}
+
+/** The service principal named by `key`, or Graph's 404. */
+export function getServicePrincipalOrThrow(dir: Directory, key: AppKey): ServicePrincipalRecord {
+  const sp = key.by === 'id' ? findServicePrincipalById(dir, key.value) : findServicePrincipalByAppId(dir, key.value);
+  if (sp === undefined) throw notFoundResource(keyLabel(key));
+  return sp;
+}
+
+export function findServicePrincipalById(dir: Directory, id: string): ServicePrincipalRecord | undefined {
+  for (const sp of dir.apps.servicePrincipals.values()) if (sameId(sp.id, id)) return sp;
+  return undefined;
+}
+
+export function findServicePrincipalByAppId(dir: Directory, appId: string): ServicePrincipalRecord | undefined {
+  for (const sp of dir.apps.servicePrincipals.values()) if (sameId(sp.appId, appId)) return sp;
+  return undefined;
+}
+
+export function findApplicationByAppId(dir: Directory, appId: string): AppRegistration | undefined {
+  for (const app of dir.apps.applications.values()) if (sameId(app.appId, appId)) return app;
+  return undefined;
+}
+
+/** Projects one item on `$select` (names matched case-insensitively, unknown names refused as Graph does). */
+export function projectSelected(env: GraphEnv, item: Record<string, unknown>, known: readonly string[], typeName: string): Record<string, unknown> {
+  const select = parseSelect(env.req.query.get('$select'), known, typeName);
+  if (select === null) return item;
+  return Object.fromEntries(select.map((n) => [n, item[n] ?? null]));
+}
+
+/** How a registry `$filter` reads an object: its `appId`, `displayName`, `id`, and the string collection `any()` may search. */
+export interface FilterFields<T> {
+  fields: { appId: (o: T) => string; displayName: (o: T) => string; id: (o: T) => string };
+  /** `identifierUris` on applications, `servicePrincipalNames` on service principals. */
+  collectionName: string;
+  collection: (o: T) => readonly string[];
+}
+
+/**
+ * The `$filter`s setup tooling uses to find a registration again: `eq`/`in` on appId, displayName
+ * or id (joined by `and`), or `{collection}/any(x:x eq '…')`. Anything else is Graph's
+ * "Unsupported Query".
+ */
+export function parseRegistryFilter<T>(value: string | undefined, how: FilterFields<T>): (o: T) => boolean {
+  if (value === undefined || value.trim() === '') return () => true;
+  const lambda = new RegExp(`^${how.collectionName}/any\\(\\s*(\\w+)\\s*:\\s*\\1\\s+eq\\s+'((?:[^']|'')*)'\\s*\\)$`, 'i').exec(value.trim());
+  if (lambda !== null) {
+    const wanted = (lambda[2] ?? '').replace(/''/g, "'").toLowerCase();
+    return (o) => how.collection(o).some((u) => u.toLowerCase() === wanted);
+  }
+  const tests = parseFilter(value).map((c): ((o: T) => boolean) => {
+    const values = c.values.map((v) => (typeof v === 'string' ? v.toLowerCase() : v));
+    const field = Object.entries(how.fields).find(([name]) => name.toLowerCase() === c.property.toLowerCase())?.[1];
+    if (field === undefined) throw badRequest('Unsupported Query.', 'Request_UnsupportedQuery');
+    return (o) => values.includes(field(o).toLowerCase());
+  });
+  return (o) => tests.every((t) => t(o));
+}
+
+/*
+ * Ids Entra derives rather than draws. Assignment ids are base64url strings that begin with the
+ * principal id's bytes; grant ids are the client's and the resource's (and, for a one-user grant,
+ * the user's) id bytes in a row. Deriving them keeps one assignment's id stable across restarts
+ * and equal to the id a seeded assignment gets (tenant/graph/service-principals.ts).
+ */
+
+function guidBytes(id: string): Buffer {
+  return Buffer.from(id.replace(/-/g, ''), 'hex');
+}
+
+/** The id Entra gives the assignment of `appRoleId` on `resourceId` to `principalId`. */
+export function appRoleAssignmentIdOf(principalId: string, appRoleId: string, resourceId: string): string {
+  const rest = createHash('sha256').update(`${appRoleId.toLowerCase()}|${resourceId.toLowerCase()}`).digest().subarray(0, 16);
+  return Buffer.concat([guidBytes(principalId), rest]).toString('base64url');
+}
+
+/** The id Entra gives a delegated permission grant. */
+export function permissionGrantIdOf(clientId: string, resourceId: string, principalId: string | null): string {
+  const parts = [guidBytes(clientId), guidBytes(resourceId)];
+  if (principalId !== null) parts.push(guidBytes(principalId));
+  return Buffer.concat(parts).toString('base64url');
+}
+
+/* JSON shapes. Property lists are in Graph's order and are also what `$select` accepts. */
+
+export function appRoleJson(r: AppRoleDefinition): Record<string, unknown> {
+  return {
+    allowedMemberTypes: [...r.allowedMemberTypes],
+    description: r.description,
+    displayName: r.displayName,
+    id: r.id,
+    isEnabled: r.isEnabled,
+    origin: 'Application',
+    value: r.value,
+  };
+}
+
+export function permissionScopeJson(s: PermissionScopeDefinition): Record<string, unknown> {
+  return {
+    adminConsentDescription: s.adminConsentDescription,
+    adminConsentDisplayName: s.adminConsentDisplayName,
+    id: s.id,
+    isEnabled: s.isEnabled,
+    type: s.type,
+    userConsentDescription: s.userConsentDescription,
+    userConsentDisplayName: s.userConsentDisplayName,
+    value: s.value,
+  };
+}
+
+/** The certificate's DER, base64: what Graph calls `key`. */
+export function certificateKey(certificatePem: string): string {
+  return certificatePem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
+}
+
+/**
+ * `key` is only ever returned on a `$select=keyCredentials` read of one object; every other read
+ * (lists, the full object, the answer to a create) carries `key: null`.
+ */
+export function keyCredentialJson(k: KeyCredentialRecord, withKey: boolean): Record<string, unknown> {
+  return {
+    customKeyIdentifier: k.customKeyIdentifier,
+    displayName: k.displayName,
+    endDateTime: k.endDateTime,
+    key: withKey ? certificateKey(k.certificatePem) : null,
+    keyId: k.keyId,
+    startDateTime: k.startDateTime,
+    type: 'AsymmetricX509Cert',
+    usage: 'Verify',
+  };
+}
+
+/** `secretText` is null on every read; only `addPassword`'s answer carries it. */
+export function passwordCredentialJson(p: PasswordCredentialRecord, secretText: string | null = null): Record<string, unknown> {
+  return {
+    customKeyIdentifier: null,
+    displayName: p.displayName,
+    endDateTime: p.endDateTime,
+    hint: p.hint,
+    keyId: p.keyId,
+    secretText,
+    startDateTime: p.startDateTime,
+  };
+}
+
+export const APPLICATION_PROPERTIES = [
+  'id',
+  'deletedDateTime',
+  'appId',
+  'applicationTemplateId',
+  'createdDateTime',
+  'defaultRedirectUri',
+  'description',
+  'disabledByMicrosoftStatus',
+  'displayName',
+  'groupMembershipClaims',
+  'identifierUris',
+  'isDeviceOnlyAuthSupported',
+  'isFallbackPublicClient',
+  'notes',
+  'publisherDomain',
+  'serviceManagementReference',
+  'signInAudience',
+  'tags',
+  'tokenEncryptionKeyId',
+  'addIns',
+  'api',
+  'appRoles',
+  'info',
+  'keyCredentials',
+  'optionalClaims',
+  'parentalControlSettings',
+  'passwordCredentials',
+  'publicClient',
+  'requiredResourceAccess',
+  'verifiedPublisher',
+  'web',
+  'spa',
+] as const;
+
+/** The tenant's initial domain as Graph reports it in `publisherDomain`: the first user's UPN domain. */
+function publisherDomain(dir: Directory): string | null {
+  for (const u of dir.users.values()) return u.userPrincipalName.split('@')[1] ?? null;
+  return null;
+}
+
+/** `microsoft.graph.application`. `withKeys`: the keyCredentials' `key` (see {@link keyCredentialJson}). */
+export function applicationJson(dir: Directory, app: AppRegistration, withKeys = false): Record<string, unknown> {
+  return {
+    id: app.id,
+    deletedDateTime: null,
+    appId: app.appId,
+    applicationTemplateId: null,
+    createdDateTime: app.createdDateTime,
+    defaultRedirectUri: null,
+    description: null,
+    disabledByMicrosoftStatus: null,
+    displayName: app.displayName,
+    groupMembershipClaims: null,
+    identifierUris: [...app.identifierUris],
+    isDeviceOnlyAuthSupported: null,
+    isFallbackPublicClient: app.isFallbackPublicClient,
+    notes: null,
+    publisherDomain: publisherDomain(dir),
+    serviceManagementReference: null,
+    signInAudience: app.signInAudience,
+    tags: [],
+    tokenEncryptionKeyId: null,
+    addIns: [],
+    api: {
+      acceptMappedClaims: null,
+      knownClientApplications: [],
+      requestedAccessTokenVersion: app.api.requestedAccessTokenVersion,
+      oauth2PermissionScopes: app.api.oauth2PermissionScopes.map(permissionScopeJson),
+      preAuthorizedApplications: app.api.preAuthorizedApplications.map((p) => ({ appId: p.appId, delegatedPermissionIds: [...p.delegatedPermissionIds] })),
+    },
+    appRoles: app.appRoles.map(appRoleJson),
+    info: { logoUrl: null, marketingUrl: null, privacyStatementUrl: null, supportUrl: null, termsOfServiceUrl: null },
+    keyCredentials: app.keyCredentials.map((k) => keyCredentialJson(k, withKeys)),
+    optionalClaims: null,
+    parentalControlSettings: { countriesBlockedForMinors: [], legalAgeGroupRule: 'Allow' },
+    passwordCredentials: app.passwordCredentials.map((p) => passwordCredentialJson(p)),
+    publicClient: { redirectUris: [...app.publicClient.redirectUris] },
+    requiredResourceAccess: app.requiredResourceAccess.map((r) => ({ resourceAppId: r.resourceAppId, resourceAccess: r.resourceAccess.map((a) => ({ id: a.id, type: a.type })) })),
+    verifiedPublisher: { displayName: null, verifiedPublisherId: null, addedDateTime: null },
+    web: {
+      homePageUrl: null,
+      logoutUrl: null,
+      redirectUris: [...app.web.redirectUris],
+      implicitGrantSettings: { enableAccessTokenIssuance: false, enableIdTokenIssuance: false },
+      redirectUriSettings: app.web.redirectUris.map((uri) => ({ uri, index: null })),
+    },
+    spa: { redirectUris: [...app.spa.redirectUris] },
+  };
+}
+
+export const SERVICE_PRINCIPAL_PROPERTIES = [
+  'id',
+  'deletedDateTime',
+  'accountEnabled',
+  'alternativeNames',
+  'appDisplayName',
+  'appDescription',
+  'appId',
+  'applicationTemplateId',
+  'appOwnerOrganizationId',
+  'appRoleAssignmentRequired',
+  'description',
+  'disabledByMicrosoftStatus',
+  'displayName',
+  'homepage',
+  'loginUrl',
+  'logoutUrl',
+  'notes',
+  'notificationEmailAddresses',
+  'preferredSingleSignOnMode',
+  'preferredTokenSigningKeyThumbprint',
+  'replyUrls',
+  'servicePrincipalNames',
+  'servicePrincipalType',
+  'signInAudience',
+  'tags',
+  'tokenEncryptionKeyId',
+  'info',
+  'addIns',
+  'appRoles',
+  'keyCredentials',
+  'oauth2PermissionScopes',
+  'passwordCredentials',
+  'resourceSpecificApplicationPermissions',
+  'verifiedPublisher',
+] as const;
+
+/** `microsoft.graph.servicePrincipal`. Its app's registration supplies `appDisplayName` and the redirect URIs when it is local. */
+export function servicePrincipalJson(dir: Directory, sp: ServicePrincipalRecord): Record<string, unknown> {
+  const app = findApplicationByAppId(dir, sp.appId);
+  return {
+    id: sp.id,
+    deletedDateTime: null,
+    accountEnabled: sp.accountEnabled,
+    alternativeNames: [],
+    appDisplayName: app?.displayName ?? sp.displayName,
+    appDescription: null,
+    appId: sp.appId,
+    applicationTemplateId: null,
+    appOwnerOrganizationId: sp.appOwnerOrganizationId,
+    appRoleAssignmentRequired: sp.appRoleAssignmentRequired,
+    description: null,
+    disabledByMicrosoftStatus: null,
+    displayName: sp.displayName,
+    homepage: null,
+    loginUrl: null,
+    logoutUrl: null,
+    notes: null,
+    notificationEmailAddresses: [],
+    preferredSingleSignOnMode: null,
+    preferredTokenSigningKeyThumbprint: null,
+    replyUrls: app === undefined ? [] : [...app.web.redirectUris, ...app.spa.redirectUris, ...app.publicClient.redirectUris],
+    servicePrincipalNames: [...sp.servicePrincipalNames],
+    servicePrincipalType: 'Application',
+    signInAudience: app?.signInAudience ?? 'AzureADMultipleOrgs',
+    tags: [...sp.tags],
+    tokenEncryptionKeyId: null,
+    info: { logoUrl: null, marketingUrl: null, privacyStatementUrl: null, supportUrl: null, termsOfServiceUrl: null },
+    addIns: [],
+    appRoles: sp.appRoles.map(appRoleJson),
+    keyCredentials: [],
+    oauth2PermissionScopes: sp.oauth2PermissionScopes.map(permissionScopeJson),
+    passwordCredentials: [],
+    resourceSpecificApplicationPermissions: [],
+    verifiedPublisher: { displayName: null, verifiedPublisherId: null, addedDateTime: null },
+  };
+}
+
+export const APP_ROLE_ASSIGNMENT_PROPERTIES = [
+  'id',
+  'deletedDateTime',
+  'appRoleId',
+  'createdDateTime',
+  'principalDisplayName',
+  'principalId',
+  'principalType',
+  'resourceDisplayName',
+  'resourceId',
+] as const;
+
+export function appRoleAssignmentJson(dir: Directory, a: AppRoleAssignmentRecord): Record<string, unknown> {
+  return {
+    id: a.id,
+    deletedDateTime: null,
+    appRoleId: a.appRoleId,
+    createdDateTime: a.createdDateTime,
+    principalDisplayName: a.principalDisplayName,
+    principalId: a.principalId,
+    principalType: a.principalType,
+    resourceDisplayName: findServicePrincipalById(dir, a.resourceId)?.displayName ?? null,
+    resourceId: a.resourceId,
+  };
+}
+
+export const PERMISSION_GRANT_PROPERTIES = ['id', 'clientId', 'consentType', 'principalId', 'resourceId', 'scope'] as const;
+
+export function permissionGrantJson(g: OAuth2PermissionGrantRecord): Record<string, unknown> {
+  return { id: g.id, clientId: g.clientId, consentType: g.consentType, principalId: g.principalId, resourceId: g.resourceId, scope: g.scope };
+}
+
+/**
+ * Entra keeps a registration's exposed app roles, scopes and identifier URIs on its service
+ * principal too, and updates them there whenever the application changes; tokens and
+ * assignments read the service principal's copy.
+ */
+export function syncServicePrincipalOf(dir: Directory, app: AppRegistration): void {
+  const sp = findServicePrincipalByAppId(dir, app.appId);
+  if (sp === undefined) return;
+  sp.appRoles = app.appRoles.map((r) => ({ ...r, allowedMemberTypes: [...r.allowedMemberTypes] }));
+  sp.oauth2PermissionScopes = app.api.oauth2PermissionScopes.map((s) => ({ ...s }));
+  sp.servicePrincipalNames = [app.appId, ...app.identifierUris];
+}

@@ -1,0 +1,158 @@
+/**
+ * `/servicePrincipals` on the tenant's registry: the list with the filters setup tooling uses,
+ * creation from a registration's `appId`, and the few writable settings.
+ *
+ *   GET  /servicePrincipals[?$filter=appId eq '…' | displayName eq '…' | servicePrincipalNames/any(x:x eq '…')][&$select=…]
+ *   POST /servicePrincipals { appId }
+ *   GET | PATCH | DELETE /servicePrincipals/{id} | /servicePrincipals(appId='…')
+ *
+ * A new service principal copies its registration's app roles, scopes and identifier URIs
+ * (tenant/graph/app-objects.ts keeps them in step afterwards).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Directory, ServicePrincipalRecord } from '../types';
+import { APP_ADMIN_ROLES, requireRegistryAccess } from './app-admin';
+import {
+  SERVICE_PRINCIPAL_PROPERTIES,
+  findApplicationByAppId,
+  findServicePrincipalByAppId,
+  getServicePrincipalOrThrow,
+  parseRegistryFilter,
+  projectSelected,
+  servicePrincipalJson,
+  syncServicePrincipalOf,
+  type AppKey,
+} from './app-objects';
+import { collection } from './groups';
+import { GraphHttpError, badRequest, graphRoot, isPlainObject, jsonResponse, noContent, parseJsonBody, type GraphEnv, type GraphResponse } from './http';
+import { APPLICATION_READ, APPLICATION_WRITE, requireDirectory } from './permissions';
+
+function parseServicePrincipalFilter(value: string | undefined): (sp: ServicePrincipalRecord) => boolean {
+  return parseRegistryFilter<ServicePrincipalRecord>(value, {
+    fields: { appId: (sp) => sp.appId, displayName: (sp) => sp.displayName, id: (sp) => sp.id },
+    collectionName: 'servicePrincipalNames',
+    collection: (sp) => sp.servicePrincipalNames,
+  });
+}
+
+/** `GET /servicePrincipals`. */
+export function listServicePrincipals(env: GraphEnv): GraphResponse {
+  requireDirectory(env, APPLICATION_READ);
+  const dir = env.ctx.directory;
+  const matches = parseServicePrincipalFilter(env.req.query.get('$filter'));
+  const items = [...dir.apps.servicePrincipals.values()]
+    .filter(matches)
+    .map((sp) => projectSelected(env, servicePrincipalJson(dir, sp), SERVICE_PRINCIPAL_PROPERTIES, 'microsoft.graph.servicePrincipal'));
+  return collection(env, 'servicePrincipals', items);
+}
+
+/** `GET /servicePrincipals/{id}` or `/servicePrincipals(appId='…')`. */
+export function getServicePrincipalObject(env: GraphEnv, key: AppKey): GraphResponse {
+  requireDirectory(env, APPLICATION_READ);
+  const dir = env.ctx.directory;
+  const sp = getServicePrincipalOrThrow(dir, key);
+  return jsonResponse(env.req, 200, {
+    '@odata.context': `${graphRoot(env.ctx, env.req.version)}/$metadata#servicePrincipals/$entity`,
+    ...projectSelected(env, servicePrincipalJson(dir, sp), SERVICE_PRINCIPAL_PROPERTIES, 'microsoft.graph.servicePrincipal'),
+  });
+}
+
+function invalidValue(prop: string): GraphHttpError {
+  return badRequest(`Invalid value specified for property '${prop}' of resource 'ServicePrincipal'.`);
+}
+
+interface SpSettings {
+  accountEnabled?: boolean;
+  appRoleAssignmentRequired?: boolean;
+  tags?: string[];
+  displayName?: string;
+}
+
+function parseSettings(body: Record<string, unknown>, allowAppId: boolean): SpSettings {
+  const out: SpSettings = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (key === '@odata.type' || (allowAppId && key === 'appId')) continue;
+    if (key === 'accountEnabled' || key === 'appRoleAssignmentRequired') {
+      if (typeof value !== 'boolean') throw invalidValue(key);
+      out[key] = value;
+    } else if (key === 'tags') {
+      if (!Array.isArray(value) || !value.every((t) => typeof t === 'string')) throw invalidValue(key);
+      out.tags = [...(value as string[])];
+    } else if (key === 'displayName') {
+      if (typeof value !== 'string' || value.trim() === '') throw invalidValue(key);
+      out.displayName = value;
+    } else if (['id', 'appOwnerOrganizationId', 'servicePrincipalNames', 'appRoles', 'oauth2PermissionScopes', 'appId'].includes(key)) {
+      throw badRequest(`Property '${key}' is read-only and cannot be set.`);
+    } else {
+      throw badRequest(`Property '${key}' does not exist as a declared property or extension property.`);
+    }
+  }
+  return out;
+}
+
+function requireBody(env: GraphEnv): Record<string, unknown> {
+  const body = parseJsonBody(env.req);
+  if (!isPlainObject(body)) throw badRequest('Empty Payload. JSON content expected.', 'BadRequest');
+  return body;
+}
+
+/**
+ * `POST /servicePrincipals { appId }`: 201. The registration must be in this tenant (Microsoft's
+ * first-party apps already have theirs); a second one for the same app is Graph's 409.
+ */
+export function createServicePrincipal(env: GraphEnv): GraphResponse {
+  requireRegistryAccess(env, APPLICATION_WRITE, APP_ADMIN_ROLES);
+  const dir = env.ctx.directory;
+  const body = requireBody(env);
+  const appId = body['appId'];
+  if (typeof appId !== 'string' || appId.trim() === '') throw invalidValue('appId');
+  const settings = parseSettings(body, true);
+  if (findServicePrincipalByAppId(dir, appId) !== undefined) {
+    throw new GraphHttpError(409, 'Request_MultipleObjectsWithSameKeyValue', `The service principal cannot be created, updated, or restored because the service principal name ${appId} is already in use.`);
+  }
+  const app = findApplicationByAppId(dir, appId);
+  if (app === undefined) throw badRequest(`The appId '${appId}' of the service principal does not reference a valid application object.`);
+  const sp: ServicePrincipalRecord = {
+    id: randomUUID(),
+    appId: app.appId,
+    displayName: settings.displayName ?? app.displayName,
+    accountEnabled: settings.accountEnabled ?? true,
+    appRoleAssignmentRequired: settings.appRoleAssignmentRequired ?? false,
+    appOwnerOrganizationId: dir.tenantId,
+    servicePrincipalNames: [],
+    tags: settings.tags ?? [],
+    createdDateTime: new Date().toISOString(),
+    appRoles: [],
+    oauth2PermissionScopes: [],
+  };
+  dir.apps.servicePrincipals.set(sp.id, sp);
+  syncServicePrincipalOf(dir, app);
+  return jsonResponse(env.req, 201, {
+    '@odata.context': `${graphRoot(env.ctx, env.req.version)}/$metadata#servicePrincipals/$entity`,
+    ...servicePrincipalJson(dir, sp),
+  });
+}
+
+/** `PATCH /servicePrincipals/{id}`: 204. */
+export function patchServicePrincipal(env: GraphEnv, key: AppKey): GraphResponse {
+  requireRegistryAccess(env, APPLICATION_WRITE, APP_ADMIN_ROLES);
+  const sp = getServicePrincipalOrThrow(env.ctx.directory, key);
+  Object.assign(sp, parseSettings(requireBody(env), false));
+  return noContent(env.req);
+}
+
+/** Removes a service principal with every assignment it holds or grants and every consent naming it. */
+export function removeServicePrincipal(dir: Directory, spId: string): void {
+  const id = spId.toLowerCase();
+  dir.apps.servicePrincipals.delete(spId);
+  dir.apps.appRoleAssignments = dir.apps.appRoleAssignments.filter((a) => a.principalId.toLowerCase() !== id && a.resourceId.toLowerCase() !== id);
+  dir.apps.oauth2PermissionGrants = dir.apps.oauth2PermissionGrants.filter((g) => g.clientId.toLowerCase() !== id && g.resourceId.toLowerCase() !== id);
+}
+
+/** `DELETE /servicePrincipals/{id}`: 204. */
+export function deleteServicePrincipal(env: GraphEnv, key: AppKey): GraphResponse {
+  requireRegistryAccess(env, APPLICATION_WRITE, APP_ADMIN_ROLES);
+  const sp = getServicePrincipalOrThrow(env.ctx.directory, key);
+  removeServicePrincipal(env.ctx.directory, sp.id);
+  return noContent(env.req);
+}
