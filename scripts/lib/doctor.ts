@@ -59,7 +59,7 @@ function summarize(checks: readonly HealthCheck[]): string {
   const count = (status: HealthCheck['status']) => checks.filter((check) => check.status === status).length;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const verdict = count('fail') > 0 ? 'the configuration has faults: fix each ✗ above' : 'the configuration works';
-  return `${checks.length} checks: ${count('ok')} ok, ${plural(count('warn'), 'warning')}, ${plural(count('fail'), 'failure')} — ${verdict}.`;
+  return `${plural(checks.length, 'check')}: ${count('ok')} ok, ${plural(count('warn'), 'warning')}, ${plural(count('fail'), 'failure')} — ${verdict}.`;
 }
 
 /** 1 when any check fails, else 0 (warnings do not fail a start). */
