@@ -30,6 +30,8 @@ interface GraphCallCheck {
   /** What the broker needs to be granted for it (the least privileged permission). */
   permission: string;
   request: GraphBatchRequest;
+  /** A read of the tenant, not of the test user. */
+  tenantWide?: true;
 }
 
 export interface GraphCallChecks {
@@ -39,8 +41,8 @@ export interface GraphCallChecks {
 }
 
 const TEST_USER_FIX = 'Set DOCTOR_TEST_USER (or `npm run doctor -- --user <upn or object id>`) to an existing member user of this tenant.';
-const firstUserSchema = z.object({ value: z.array(z.looseObject({ id: z.string().min(1) })) });
-const userSchema = z.looseObject({ id: z.string().min(1) });
+const userSchema = z.looseObject({ id: z.string().min(1), userPrincipalName: z.string().nullish() });
+const firstUserSchema = z.object({ value: z.array(userSchema) });
 
 function getCalls(userId: string): GraphCallCheck[] {
   const roles = getRoleReadRequests(userId);
@@ -53,16 +55,18 @@ function getCalls(userId: string): GraphCallCheck[] {
       what: 'the active role assignment instances read',
       permission: 'RoleManagement.Read.Directory',
       request: getRoleScheduleInstancesRequest('roleAssignmentScheduleInstances'),
+      tenantWide: true,
     },
-    { id: 'graph-tap-policy-read', what: "the tenant's TAP policy read", permission: 'Policy.Read.AuthenticationMethod', request: TAP_POLICY_REQUEST },
+    { id: 'graph-tap-policy-read', what: "the tenant's TAP policy read", permission: 'Policy.Read.AuthenticationMethod', request: TAP_POLICY_REQUEST, tenantWide: true },
     { id: 'graph-tap-methods-read', what: "the test user's TAP methods read", permission: 'UserAuthMethod-TAP.ReadWrite.All', request: getTapMethodsRequest(userId) },
   ];
 }
 
 function toCheck(call: GraphCallCheck, response: GraphBatchResponse, user: string): HealthCheck {
+  const subject = call.tenantWide === true ? '' : ` for ${user}`;
   // The TAP policy answers 404 while the tenant has never configured it: a read that worked.
   if (response.status === 200 || (call.id === 'graph-tap-policy-read' && response.status === 404)) {
-    return { id: call.id, status: 'ok', detail: `Graph answered ${call.what} for ${user}.`, fix: null };
+    return { id: call.id, status: 'ok', detail: `Graph answered ${call.what}${subject}.`, fix: null };
   }
   const code = readGraphErrorBody(response.body).code;
   if (response.status === 403) {
@@ -71,7 +75,7 @@ function toCheck(call: GraphCallCheck, response: GraphBatchResponse, user: strin
   return {
     id: call.id,
     status: 'fail',
-    detail: `Graph answered ${response.status}${code === null ? '' : ` ${code}`} to ${call.what} for ${user}.`,
+    detail: `Graph answered ${response.status}${code === null ? '' : ` ${code}`} to ${call.what}${subject}.`,
     fix: response.status === 404 ? TEST_USER_FIX : `Check GRAPH_BASE_URL (${getEnv().graph.baseUrl}) and Graph's status; run the check again.`,
   };
 }
@@ -91,9 +95,9 @@ async function resolveTestUser(ref: string | null, log: Logger | undefined): Pro
       fix: status === 403 ? grantPermissionFix('User.Read.All') : TEST_USER_FIX,
     };
   }
-  const id = ref === null ? firstUserSchema.safeParse(response.body).data?.value[0]?.id : userSchema.safeParse(response.body).data?.id;
-  if (id === undefined) return { id: 'graph-test-user', status: 'fail', detail: `Graph listed no user to test the broker's reads with (${what}).`, fix: TEST_USER_FIX };
-  return { id, label: ref ?? id };
+  const user = ref === null ? firstUserSchema.safeParse(response.body).data?.value[0] : userSchema.safeParse(response.body).data;
+  if (user === undefined) return { id: 'graph-test-user', status: 'fail', detail: `Graph listed no user to test the broker's reads with (${what}).`, fix: TEST_USER_FIX };
+  return { id: user.id, label: user.userPrincipalName ?? user.id };
 }
 
 function parsePolicy(response: GraphBatchResponse | undefined): TenantTapPolicy | null {
