@@ -67,8 +67,10 @@ async function runChecks(
   tenantSeed: Seed,
   env: Record<string, string> = {},
   inspect?: (local: LocalTenant) => void,
+  prepare?: (local: LocalTenant) => void,
 ): Promise<Record<string, HealthCheck>> {
   const local = await startLocalTenant(tenantSeed);
+  prepare?.(local);
   try {
     const checks = await withEnv({ PORTAL_URL, ...env }, async () => {
       const answer = await getConfigurationChecks(source, { log });
@@ -231,6 +233,16 @@ describe('the doctor names each fault and its fix', () => {
     expect(checks['broker-certificate']?.fix).toContain('→ Certificates & secrets → Certificates → Upload certificate');
     expect(soon).toMatchObject({ status: 'warn' });
     expect(soon?.detail).toContain('expires in 9 days');
+  });
+
+  it('Graph dropping every connection: one graph-reachable failure, the registrations unknown (warnings)', async () => {
+    const checks = await runChecks(seed(), {}, undefined, (local) => {
+      local.tenant.ctx.faults.dropNext = 10;
+    });
+    expect(failures(checks)).toEqual(['graph-reachable']);
+    expect(checks['graph-reachable']?.fix).toContain('GRAPH_BASE_URL');
+    expect(checks['api-token-version']).toMatchObject({ status: 'warn', detail: expect.stringContaining('could not be reached') });
+    expect(checks['tap-policy-lifetimes']?.status).toBe('warn');
   });
 
   it('with no database, the lifetime check says so as a warning instead of failing', async () => {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { BrokerError } from '@/lib/core/errors';
 import { getEnv } from '@/lib/env';
 import { graphBatch, type GraphBatchRequest, type GraphBatchResponse } from '@/lib/graph/batch';
-import { readGraphErrorBody } from '@/lib/graph/client';
+import { GraphRequestError, readGraphErrorBody } from '@/lib/graph/client';
 import { grantPermissionFix } from '@/lib/graph/configuration-fixes';
 import {
   getRoleReadRequests,
@@ -127,10 +127,11 @@ export async function checkGraphCalls(options: { user?: string | null; log?: Log
     const checks = calls.map((call, index) => toCheck(call, responses[index] as GraphBatchResponse, user.label));
     return { checks, tapPolicy: parsePolicy(responses[calls.findIndex((call) => call.id === 'graph-tap-policy-read')]) };
   } catch (error) {
-    if (!(error instanceof BrokerError)) throw error;
+    // Unreachable, throttled past the retry budget, or an envelope Graph should never send.
+    if (!(error instanceof BrokerError || error instanceof GraphRequestError)) throw error;
     options.log?.warn({ err: error }, "could not make the broker's Graph reads");
     return {
-      checks: [{ id: 'graph-reachable', status: 'fail', detail: `Graph could not be reached at ${getEnv().graph.baseUrl}: ${error.message}`, fix: 'Check GRAPH_BASE_URL and that this machine reaches it (proxy, firewall).' }],
+      checks: [{ id: 'graph-reachable', status: 'fail', detail: `Graph at ${getEnv().graph.baseUrl} did not answer the broker's reads: ${error.message}`, fix: 'Check GRAPH_BASE_URL and that this machine reaches it (proxy, firewall).' }],
       tapPolicy: null,
     };
   }

@@ -4,6 +4,7 @@ import { APP_ROLES } from '@/lib/contract/roles';
 import { BrokerError } from '@/lib/core/errors';
 import { getEnv } from '@/lib/env';
 import { graphBatch, type GraphBatchRequest, type GraphBatchResponse } from '@/lib/graph/batch';
+import { GraphRequestError } from '@/lib/graph/client';
 import { apiRegistration, grantPermissionFix, portalRegistration, registrationFix } from '@/lib/graph/configuration-fixes';
 import type { HealthCheck } from '@/lib/graph/get-broker-access';
 import type { Logger } from '@/lib/log';
@@ -161,7 +162,7 @@ export async function checkRegistrations(access: RegistrationReadAccess, options
     const responses = keys.length === 0 ? [] : await graphBatch(keys.map((key) => requests[key] as GraphBatchRequest), options.log ? { log: options.log } : {});
     keys.forEach((key, index) => (answers[key] = responses[index] ?? 'unreachable'));
   } catch (error) {
-    if (!(error instanceof BrokerError)) throw error;
+    if (!(error instanceof BrokerError || error instanceof GraphRequestError)) throw error;
     options.log?.warn({ err: error }, 'could not read the app registrations from Graph');
     for (const key of keys) answers[key] = 'unreachable';
   }
