@@ -176,6 +176,11 @@ describe('the doctor names each fault and its fix', () => {
     expect(checks['portal-redirect-uri']?.fix).toContain(`→ Authentication → Single-page application → Add URI ${PORTAL_URL}`);
   });
 
+  it("a PORTAL_URL with a base path is matched by its origin, the redirect URI the portal signs in with", async () => {
+    const checks = await runChecks(seed(), { PORTAL_URL: `${PORTAL_URL}/tap` });
+    expect(checks['portal-redirect-uri']).toMatchObject({ status: 'ok', detail: expect.stringContaining(`lists ${PORTAL_URL} as`) });
+  });
+
   it('without PORTAL_URL the redirect URI cannot be checked: a warning that says so', async () => {
     const checks = await runChecks(seed(), { PORTAL_URL: '' });
     expect(checks['portal-redirect-uri']).toMatchObject({ status: 'warn' });

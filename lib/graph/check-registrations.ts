@@ -100,19 +100,28 @@ function checkAppRoles(app: ApiApplication): HealthCheck {
 function checkRedirectUri(answer: Answer | null): HealthCheck {
   const id = 'portal-redirect-uri';
   const portalUrl = getEnv().portalUrl;
-  const fix = registrationFix(`--portal-url ${portalUrl ?? '<portal URL>'}`, `${portalRegistration()} → Authentication → Single-page application → Add URI ${portalUrl ?? '<portal URL>'}`);
-  if (portalUrl === null) return { id, status: 'warn', detail: 'Not checked: PORTAL_URL is unset, so the portal redirect URI to look for is unknown.', fix: 'Set PORTAL_URL to where people open the portal (README: Configuration); `npm run setup:entra -- --portal-url <URL>` writes it.' };
+  if (portalUrl === null) {
+    return {
+      id,
+      status: 'warn',
+      detail: 'Not checked: PORTAL_URL is unset, so the portal redirect URI to look for is unknown.',
+      fix: 'Set PORTAL_URL to where people open the portal (README: Configuration); `npm run setup:entra -- --portal-url <URL>` registers it and writes it.',
+    };
+  }
+  // The SPA signs in with its bare origin as redirect URI (lib/client/msal.ts), whatever path PORTAL_URL has.
+  const redirectUri = new URL(portalUrl).origin;
+  const fix = registrationFix(`--portal-url ${portalUrl}`, `${portalRegistration()} → Authentication → Single-page application → Add URI ${redirectUri}`);
   if (answer === null) return { id, status: 'warn', detail: NO_APPLICATION_READ, fix };
   const response = answered(id, answer, 'the portal (SPA) registration', fix);
   if (isCheck(response)) return response;
   const parsed = spaApplicationSchema.safeParse(response.body);
   if (!parsed.success) return { id, status: 'warn', detail: 'Unknown: Graph answered the portal registration with an unexpected shape.', fix };
   const uris = parsed.data.spa?.redirectUris ?? [];
-  if (uris.includes(portalUrl)) return { id, status: 'ok', detail: `The portal registration lists ${portalUrl} as a single-page application redirect URI.`, fix: null };
+  if (uris.includes(redirectUri)) return { id, status: 'ok', detail: `The portal registration lists ${redirectUri} as a single-page application redirect URI.`, fix: null };
   return {
     id,
     status: 'fail',
-    detail: `The portal registration's single-page application redirect URIs (${uris.join(', ') || 'none'}) do not include PORTAL_URL ${portalUrl}: sign-in fails with AADSTS50011.`,
+    detail: `The portal registration's single-page application redirect URIs (${uris.join(', ') || 'none'}) do not include ${redirectUri} (PORTAL_URL's origin): sign-in fails with AADSTS50011.`,
     fix,
   };
 }
