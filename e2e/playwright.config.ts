@@ -40,5 +40,7 @@ export default defineConfig({
     { name: 'browser', testMatch: /ui\/.*\.spec\.ts$/ },
     // Runs against its own stack with notification mail on (scripts/test.ts), never with the others.
     { name: 'mail', testMatch: /mail\/.*\.spec\.ts$/ },
+    // A tenant with no portal registrations, set up by `npm run setup:entra` (scripts/test.ts).
+    { name: 'setup', testMatch: /setup\/.*\.spec\.ts$/ },
   ],
 });

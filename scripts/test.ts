@@ -13,21 +13,23 @@
  *      once with the embedded database and once with PostgreSQL.
  *
  * Flags: `--only=static,unit,bench,e2e` runs a subset; `--db=pglite|postgres` limits the e2e runs;
- * `--spec=e2e/ui/a.spec.ts,…` runs only those Playwright files (and the mail stack only when one of
- * them is under e2e/mail).
+ * `--spec=e2e/ui/a.spec.ts,…` runs only those Playwright files (and the mail and setup stacks only
+ * when one of them is under e2e/mail or e2e/setup).
  * The last line is `N passed, N failed` over every test that ran.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { ensureCertificate } from '../tenant/cert';
+import { startTenant } from '../tenant/server';
+import { writeBareSeed } from './lib/bare-seed';
 import { startPgCluster } from './pg-cluster';
 import { checkForLeakedPasses } from './lib/leak-check';
-import { isBuildStale, repoRoot, runNextBuild, startStack, type Stack } from './lib/stack';
+import { demoSeedPath, isBuildStale, repoRoot, runNextBuild, startStack, type Stack } from './lib/stack';
 
 type Phase = 'static' | 'unit' | 'bench' | 'e2e';
 const args = process.argv.slice(2);
@@ -39,7 +41,9 @@ const dbModes = (args.find((a) => a.startsWith('--db='))?.slice('--db='.length).
   | 'postgres'
 )[];
 const specs = args.find((a) => a.startsWith('--spec='))?.slice('--spec='.length).split(',') ?? [];
+const runsMainSpecs = specs.length === 0 || specs.some((s) => s.includes('api/') || s.includes('ui/'));
 const runsMailSpecs = specs.length === 0 || specs.some((s) => s.includes('mail/'));
+const runsSetupSpecs = specs.length === 0 || specs.some((s) => s.includes('setup/'));
 
 /**
  * The e2e portal's configuration beyond the stack's. The per-user API budget is above the default
@@ -142,6 +146,50 @@ function runPlaywright(projects: string[], stack: Stack, env: Record<string, str
   });
 }
 
+/**
+ * `setup:entra` end to end: only the local tenant runs here, from a seed with no registration of
+ * the portal's; the spec runs setup:entra and then `npm start` with what it wrote.
+ */
+async function runSetupSpecs(work: string, reports: string): Promise<void> {
+  console.log('\n== end-to-end (Playwright): setup:entra on a tenant without app registrations ==');
+  const dataDir = path.join(work, 'e2e-setup');
+  await mkdir(dataDir, { recursive: true });
+  const cert = await ensureCertificate(dataDir);
+  const seedPath = path.join(work, 'bare-seed.json');
+  const admin = writeBareSeed(demoSeedPath, seedPath);
+  const tenant = await startTenant({ port: await freePort(), dataDir, seed: JSON.parse(readFileSync(seedPath, 'utf8')) as object });
+  const passesFile = path.join(work, 'issued-passes-setup.txt');
+  const out = path.join(reports, 'playwright-setup.json');
+  const stack: Stack = {
+    portalUrl: `http://localhost:${await freePort()}`,
+    tenantUrl: tenant.url,
+    tenantId: tenant.ctx.directory.tenantId,
+    certPath: cert.certPath,
+    spkiSha256: cert.spkiSha256,
+    seedPath,
+    portalEnv: {},
+    portalPid: 0,
+    stop: () => tenant.close(),
+  };
+  let code: number;
+  try {
+    code = await runPlaywright(['--project=setup'], stack, {
+      E2E_SETUP_ADMIN_UPN: admin.adminUpn,
+      E2E_SETUP_ADMIN_PASSWORD: admin.adminPassword,
+      E2E_SETUP_DATA_DIR: dataDir,
+      E2E_ISSUED_PASSES_FILE: passesFile,
+      PLAYWRIGHT_JSON_OUTPUT_NAME: out,
+    });
+  } finally {
+    await stack.stop();
+  }
+  addPlaywrightReport(out, 'playwright (setup)', code);
+  const leak = await checkForLeakedPasses({ passesFile, portalLog: '', dataDir });
+  console.log(`leak check (setup): ${leak.passesChecked} issued passes searched for in ${leak.rowsScanned} database rows`);
+  for (const l of leak.leaks) console.log(`  LEAK: ${l}`);
+  countStep('leak check (setup)', leak.leaks.length === 0 ? 0 : 1);
+}
+
 async function main() {
   const work = await mkdtemp(path.join(os.tmpdir(), 'tapbroker-test-'));
   const reports = path.join(work, 'reports');
@@ -184,7 +232,7 @@ async function main() {
         console.log('\n== next build ==');
         await runNextBuild();
       }
-      for (const mode of dbModes) {
+      for (const mode of runsMainSpecs ? dbModes : []) {
         console.log(`\n== end-to-end (Playwright) with ${mode === 'pglite' ? 'the embedded database' : 'PostgreSQL'} ==`);
         const dataDir = path.join(work, `e2e-${mode}`);
         const databaseUrl = mode === 'postgres' && cluster ? await createDatabase(cluster.url, 'tapbroker_e2e') : undefined;
@@ -251,6 +299,8 @@ async function main() {
         writeFileSync(path.join(work, 'portal-mail.log'), portalLog.join(''));
         addPlaywrightReport(out, 'playwright (mail)', code);
       }
+
+      if (runsSetupSpecs) await runSetupSpecs(work, reports);
     }
   } finally {
     if (cluster) await cluster.stop();
