@@ -15,7 +15,15 @@ import { resetEnvForTests } from '@/lib/env';
 import { checkBrokerCertificate } from '@/lib/graph/get-broker-access';
 import { createLogger } from '@/lib/log';
 import { createTestDb, type TestDb } from '@/lib/testing/db';
-import { BROKER_GRAPH_PERMISSIONS, buildTestSeed, startLocalTenant, TEST_BROKER_CLIENT_ID, TEST_DOMAIN, type LocalTenant } from '@/lib/testing/local-tenant';
+import {
+  BROKER_GRAPH_PERMISSIONS,
+  buildTestSeed,
+  startLocalTenant,
+  TEST_BROKER_CLIENT_ID,
+  TEST_BROKER_SECRET,
+  TEST_DOMAIN,
+  type LocalTenant,
+} from '@/lib/testing/local-tenant';
 
 const PORTAL_URL = 'http://localhost:3000';
 const log = createLogger(undefined, 'silent');
@@ -125,6 +133,8 @@ describe('the doctor against a healthy local tenant', () => {
     expect(batches).toBe(3);
     expect(writes).toEqual([]);
     expect(created).toBe(0);
+    expect(JSON.stringify(checks)).not.toContain(TEST_BROKER_SECRET);
+    expect(JSON.stringify(checks)).not.toMatch(/eyJ[\w-]+\.[\w-]+\./);
   });
 
   it('without DOCTOR_TEST_USER, the first user Graph lists is the test user', async () => {
