@@ -108,6 +108,13 @@ describe('parseEnv', () => {
     ]);
   });
 
+  it('reads DOCTOR_TEST_USER as a UPN or an object id, null when unset', () => {
+    expect(parseEnv(base({})).doctorTestUser).toBeNull();
+    expect(parseEnv(base({ DOCTOR_TEST_USER: ' alex@contoso.com ' })).doctorTestUser).toBe('alex@contoso.com');
+    expect(parseEnv(base({ DOCTOR_TEST_USER: TENANT })).doctorTestUser).toBe(TENANT);
+    expect(issuesOf(base({ DOCTOR_TEST_USER: 'alex' }))).toEqual(["DOCTOR_TEST_USER: must be a user's user principal name or object id"]);
+  });
+
   it('reads ORG_MIRROR_SYNC_SECONDS as whole seconds from 0 (off) to 86400, 60 when unset', () => {
     expect(parseEnv(base({ ORG_MIRROR_SYNC_SECONDS: '' })).orgMirrorSyncSeconds).toBe(60);
     expect(parseEnv(base({ ORG_MIRROR_SYNC_SECONDS: '0' })).orgMirrorSyncSeconds).toBe(0);

@@ -121,6 +121,11 @@ export interface Env {
    * plain text such as a phone number), shown to signed-in users; null = not shown.
    */
   helpdeskContact: string | null;
+  /**
+   * DOCTOR_TEST_USER: the user (UPN or object id) the configuration checks read once through each
+   * of the broker's Graph calls (lib/graph/check-graph-calls.ts); null = the first user Graph lists.
+   */
+  doctorTestUser: string | null;
 }
 
 export class EnvError extends Error {
@@ -236,6 +241,9 @@ const rawSchema = z
     ).transform((v) => (v === undefined ? null : v.replace(/\/+$/, ''))),
     // Shown as text or as a link, never as HTML; the cap keeps it a contact, not a page.
     HELPDESK_CONTACT: optional(z.string().trim().max(200, 'must be at most 200 characters (a URL, a mailto: link or a short text)')).transform((v) => v ?? null),
+    DOCTOR_TEST_USER: optional(
+      z.string().trim().refine((v) => GUID_RE.test(v) || MAIL_RE.test(v), "must be a user's user principal name or object id"),
+    ).transform((v) => v ?? null),
     MAIL_DIGEST_MINUTES: optional(
       z.coerce.number({ error: 'must be a whole number of minutes from 0 to 60' }).int('must be a whole number of minutes from 0 to 60').min(0, 'must be a whole number of minutes from 0 to 60').max(60, 'must be a whole number of minutes from 0 to 60'),
     ).transform((v) => v ?? 5),
@@ -387,6 +395,7 @@ export function parseEnv(source: RawEnv): Env {
     },
     portalUrl: raw.PORTAL_URL,
     helpdeskContact: raw.HELPDESK_CONTACT,
+    doctorTestUser: raw.DOCTOR_TEST_USER,
   };
 }
 

@@ -4,21 +4,28 @@
  * authenticator secrets. `npm run dev` does the same with `next dev`. Configuration: PORT,
  * TENANT_PORT, TENANT_SEED, DATABASE_URL, DATA_DIR (README).
  *
+ * When the environment, after `.env` (variables already set win), names ENTRA_AUTHORITY_HOST, it
+ * is a real tenant: the doctor (scripts/lib/doctor.ts) runs first and any failure stops the start
+ * with its report; then the portal alone starts with that environment, no local tenant.
+ *
  * When the seed defines the authentication context `c1` (the demo org does, protected by a second
  * factor), the first start also turns the policy's step-up on for issue with it — only while the
  * stored policy is still the built-in version 1, as `system`, audited. The test stacks
  * (scripts/test.ts) never do this: they keep the default, no step-up, unless a test sets it.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { demoSeedPath, isBuildStale, repoRoot, runNextBuild, startStack } from './lib/stack';
+import { parseEnv } from 'node:util';
+import { migrateDatabase } from '../lib/db/migrate';
+import { formatDoctorReport, getDoctorExitCode, runDoctorChecks } from './lib/doctor';
+import { demoSeedPath, isBuildStale, repoRoot, runNextBuild, spawnPortal, startStack, stopChild, waitForPortal } from './lib/stack';
 
 /** The authentication context the demo turns on for issue. */
 const DEMO_AUTH_CONTEXT_ID = 'c1';
 
-function portFrom(name: string, fallback: number): number {
-  const raw = process.env[name];
+function portFrom(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -105,8 +112,62 @@ function printStepUp(state: StepUpState) {
   );
 }
 
+/** This process's environment over `.env` (when there is one), without changing this process's. */
+function readEnvWithDotEnv(): NodeJS.ProcessEnv {
+  const file = path.join(repoRoot, '.env');
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
+  return { ...fromFile, ...process.env };
+}
+
+/** Runs `stop`, then exits, on Ctrl+C or SIGTERM. */
+function stopOnSignals(stop: () => Promise<void>) {
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    await stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+/**
+ * A real tenant: the doctor first (its report always printed; any failure ends the start with
+ * exit code 1), then the build if stale, the migrations and the portal alone with `env`.
+ */
+async function startAgainstRealTenant(env: NodeJS.ProcessEnv, dev: boolean) {
+  console.log(`Checking the configuration against ${env.ENTRA_AUTHORITY_HOST} (npm run doctor)…\n`);
+  const checks = await runDoctorChecks({ env });
+  console.log(formatDoctorReport(checks));
+  if (getDoctorExitCode(checks) !== 0) {
+    console.error('\nNot starting: fix the failures above (npm run doctor checks again), or unset ENTRA_AUTHORITY_HOST for the local tenant.');
+    process.exit(1);
+  }
+  if (!dev && isBuildStale()) {
+    console.log('\nBuilding the portal (first start, or sources changed)…');
+    await runNextBuild();
+  }
+  const port = portFrom('PORT', 3000, env);
+  const dataDir = path.resolve(env.DATA_DIR || 'data');
+  const databaseUrl = env.DATABASE_URL || undefined;
+  await migrateDatabase(databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'pglite', dataDir });
+  const portal = spawnPortal({ port, dev, env: { ...env, PORT: String(port), DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: '1' } });
+  await waitForPortal(portal, port, dev);
+  console.log(`\n  TAP Broker is running: ${env.PORTAL_URL || `http://localhost:${port}`}`);
+  console.log(`  Tenant: ${env.ENTRA_AUTHORITY_HOST}/${env.ENTRA_TENANT_ID} (no local tenant)`);
+  console.log(`  Database: ${databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded, in ${path.join(dataDir, 'pglite')}`}`);
+  console.log('\n  Press Ctrl+C to stop.\n');
+  stopOnSignals(() => stopChild(portal));
+}
+
 async function main() {
   const dev = process.argv.includes('--dev');
+  const env = readEnvWithDotEnv();
+  if (env.ENTRA_AUTHORITY_HOST) {
+    await startAgainstRealTenant(env, dev);
+    return;
+  }
   const portalPort = portFrom('PORT', 3000);
   const tenantPort = portFrom('TENANT_PORT', 8443);
   const dataDir = path.resolve(process.env.DATA_DIR || 'data');
@@ -140,16 +201,7 @@ async function main() {
   if (seedPath === demoSeedPath) printDemoAccounts(seed);
   if (stepUp) printStepUp(stepUp);
   console.log('\n  Press Ctrl+C to stop.\n');
-
-  let stopping = false;
-  const shutdown = async () => {
-    if (stopping) return;
-    stopping = true;
-    await stack.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  stopOnSignals(() => stack.stop());
 }
 
 main().catch((err: unknown) => {

@@ -144,7 +144,8 @@ export const operations = [
     allow: ['admin'],
     tag: 'Health',
     summary: 'The configuration checks, each ok, warn or fail with its fix',
-    description: "The broker's Graph permissions feature by feature, the API registration's token version, and step-up. They explain refusals; they never make one.",
+    description:
+      "The same checks as `npm run doctor`, each proved with a real call: the authority metadata, the broker's token and certificate, its Graph permissions feature by feature, the API and portal registrations (token version, scope, app roles, redirect URI), the mail sender, each Graph read of the broker made once against DOCTOR_TEST_USER (no pass is created), the tenant TAP policy against the broker policy, and step-up. They explain refusals; they never make one.",
     responses: { 200: healthDetailsSchema, 401: unauthenticated, 403: forbidden, 503: unavailable },
   },
   {

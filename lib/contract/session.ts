@@ -44,4 +44,7 @@ export const healthCheckSchema = z.object({
   fix: z.nullable(z.string()).check(z.describe('What an administrator does about it; null when nothing needs doing.')),
 });
 
+/** One configuration check (`npm run doctor`, `GET /api/health/details`). */
+export type HealthCheck = z.infer<typeof healthCheckSchema>;
+
 export const healthDetailsSchema = z.object({ checks: z.array(healthCheckSchema) });

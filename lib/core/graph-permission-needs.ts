@@ -77,11 +77,11 @@ export const BROKER_PERMISSION_NEEDS: readonly PermissionNeed[] = [
   },
 ];
 
-/** Only when MAIL_SENDER is set; without it notifications are off and need nothing. */
+/** Only when MAIL_SENDER is set (notifications on, so a missing grant is a failure); without it notifications need nothing. */
 export const MAIL_PERMISSION_NEED: PermissionNeed = {
   id: 'notifications',
   feature: 'notification mail',
   least: 'Mail.Send',
   accepted: ['Mail.Send'],
-  without: 'notification mail is not sent (every other feature works)',
+  without: 'notification mail is not sent, although MAIL_SENDER turns notifications on (every other feature works)',
 };

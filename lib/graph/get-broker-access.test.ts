@@ -69,9 +69,20 @@ async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): P
 
 describe('getBrokerAccess against the local tenant', () => {
   it('with exactly the least-privileged permissions, every check is ok', async () => {
-    const { roles, checks } = await getBrokerAccess();
+    const { roles, checks } = await withEnv({ PORTAL_URL: 'http://localhost:3000' }, () => getBrokerAccess());
     expect(roles).toEqual([...LEAST].sort());
-    expect(checks.map((check) => check.id)).toEqual(['broker-credential', ...PERMISSION_CHECKS, 'notifications', 'least-privilege', 'api-token-version']);
+    expect(checks.map((check) => check.id)).toEqual([
+      'broker-credential',
+      'broker-certificate',
+      ...PERMISSION_CHECKS,
+      'notifications',
+      'least-privilege',
+      'api-token-version',
+      'api-scope',
+      'api-app-roles',
+      'portal-redirect-uri',
+      'mail-sender',
+    ]);
     for (const check of checks) expect(check, check.id).toMatchObject({ status: 'ok', fix: null });
   });
 
@@ -129,11 +140,11 @@ describe('getBrokerAccess against the local tenant', () => {
     expect(check?.detail).toContain('Application.Read.All');
   });
 
-  it('notification mail: Mail.Send is checked only when MAIL_SENDER is set, and its absence is a warning', async () => {
+  it('notification mail: Mail.Send is checked only when MAIL_SENDER is set, and its absence then fails', async () => {
     expect(byId((await getBrokerAccess()).checks).notifications).toMatchObject({ status: 'ok' });
     await withEnv({ MAIL_SENDER: 'portal@test.contoso.test' }, async () => {
       const without = byId((await getBrokerAccess()).checks);
-      expect(without.notifications).toMatchObject({ status: 'warn' });
+      expect(without.notifications).toMatchObject({ status: 'fail' });
       expect(without.notifications?.detail).toContain('Missing Mail.Send');
       local.tenant.ctx.directory.broker.graphPermissions = [...LEAST, 'Mail.Send'];
       const withIt = byId((await getBrokerAccess()).checks);
@@ -150,7 +161,7 @@ describe('getBrokerAccess against the local tenant', () => {
     const wrongSecret = 'definitely-not-the-broker-secret';
     const access = await withEnv({ BROKER_CLIENT_SECRET: wrongSecret }, () => getBrokerAccess({ log }));
     expect(access.roles).toEqual([]);
-    expect(access.checks).toHaveLength(1);
+    expect(access.checks.map((check) => check.id)).toEqual(['broker-credential', 'broker-certificate']);
     expect(access.checks[0]).toMatchObject({ id: 'broker-credential', status: 'fail' });
     const text = JSON.stringify(access) + lines.join('');
     expect(text).not.toContain(wrongSecret);
@@ -172,8 +183,10 @@ describe('reportBrokerAccessAtBoot', () => {
     local.tenant.ctx.directory.portal.accessTokenVersion = 1;
     const { log, lines } = capturingLogger();
     delete (globalThis as Record<symbol, unknown>)[Symbol.for('tap-broker.lib.env-boot.broker-access')];
-    await reportBrokerAccessAtBoot(log);
-    await reportBrokerAccessAtBoot(log);
+    await withEnv({ PORTAL_URL: 'http://localhost:3000' }, async () => {
+      await reportBrokerAccessAtBoot(log);
+      await reportBrokerAccessAtBoot(log);
+    });
     const entries = lines.map((line) => JSON.parse(line) as { level: number; msg: string; check?: string });
     const problems = entries.filter((entry) => entry.check !== undefined);
     expect(problems.map((entry) => entry.check).sort()).toEqual(['administrative-units', 'api-token-version']);

@@ -1,30 +1,26 @@
 import 'server-only';
+import { X509Certificate } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
+import type { HealthCheck } from '@/lib/contract/session';
 import { BROKER_PERMISSION_NEEDS, MAIL_PERMISSION_NEED, type PermissionNeed } from '@/lib/core/graph-permission-needs';
 import { getEnv } from '@/lib/env';
-import { getBrokerGraphToken, GraphTransportError, sendGraphRaw } from '@/lib/graph/client';
+import { checkRegistrations } from '@/lib/graph/check-registrations';
+import { getBrokerGraphToken } from '@/lib/graph/client';
+import { brokerRegistration, grantPermissionFix } from '@/lib/graph/configuration-fixes';
 import type { Logger } from '@/lib/log';
 
 /**
- * What the broker's own app registration may do in Graph, compared with what each feature needs:
- * the configuration checks behind `GET /api/health/details` and the boot log.
+ * What the broker's own app registration may do in Graph, compared with what each feature needs,
+ * its credential, and the registrations it reads: the configuration checks behind
+ * `GET /api/health/details`, `npm run doctor` and the boot log.
  *
  * Diagnostics only. Nothing here decides who gets a pass: every Graph call still checks its own
  * answer, and a signal the broker cannot read is `cannot-verify` at the call, whatever this says.
  */
 
-export type HealthCheckStatus = 'ok' | 'warn' | 'fail';
-
-export interface HealthCheck {
-  /** Stable, kebab-case: what is checked (`users-and-org-chart`, `api-token-version`…). */
-  id: string;
-  status: HealthCheckStatus;
-  /** What was found, and what breaks when it is not ok. */
-  detail: string;
-  /** What an administrator does about it; null when nothing needs doing. */
-  fix: string | null;
-}
+export type { HealthCheck } from '@/lib/contract/session';
+export type HealthCheckStatus = HealthCheck['status'];
 
 export interface BrokerAccess {
   /** The application permissions in the broker's Graph token (`roles`); empty when none could be read. */
@@ -35,17 +31,12 @@ export interface BrokerAccess {
 export { BROKER_PERMISSION_NEEDS, MAIL_PERMISSION_NEED, type PermissionNeed } from '@/lib/core/graph-permission-needs';
 
 const rolesClaimSchema = z.object({ roles: z.array(z.string()).optional() });
-const applicationSchema = z.object({ api: z.object({ requestedAccessTokenVersion: z.number().int().nullable().optional() }).nullable().optional() });
 
 function hasAny(roles: ReadonlySet<string>, accepted: readonly string[]): boolean {
   return accepted.some((permission) => roles.has(permission.toLowerCase()));
 }
 
-function grantFix(permission: string, brokerClientId: string): string {
-  return `Grant the broker app (client id ${brokerClientId}) the Microsoft Graph application permission ${permission}, and grant admin consent.`;
-}
-
-function checkNeed(need: PermissionNeed, roles: ReadonlySet<string>, brokerClientId: string, missingStatus: HealthCheckStatus): HealthCheck {
+function checkNeed(need: PermissionNeed, roles: ReadonlySet<string>): HealthCheck {
   if (hasAny(roles, need.accepted)) {
     const held = need.accepted.find((permission) => roles.has(permission.toLowerCase()));
     return { id: need.id, status: 'ok', detail: `${need.feature}: granted (${held ?? need.least}).`, fix: null };
@@ -53,9 +44,9 @@ function checkNeed(need: PermissionNeed, roles: ReadonlySet<string>, brokerClien
   const note = need.id === 'tenant-tap-policy' && roles.has('policy.read.all') ? ' Policy.Read.All is not enough: Graph refuses it on this endpoint.' : '';
   return {
     id: need.id,
-    status: missingStatus,
+    status: 'fail',
     detail: `Missing ${need.least} (${need.feature}): ${need.without}.${note}`,
-    fix: grantFix(need.least, brokerClientId),
+    fix: grantPermissionFix(need.least),
   };
 }
 
@@ -71,48 +62,45 @@ function checkExcess(roles: readonly string[], mailEnabled: boolean): HealthChec
     id: 'least-privilege',
     status: 'warn',
     detail: `The broker holds Graph permissions no feature needs, or wider ones than needed: ${excess.join(', ')}.`,
-    fix: 'Remove them from the broker app registration (API permissions) once the narrower permission of each feature is granted.',
+    fix: `Entra admin center → App registrations → ${brokerRegistration()} → API permissions → Remove permission, for each of them (\`npm run setup:entra\` grants the narrower ones).`,
   };
 }
 
+/** Certificates due within this many days are a warning: the broker stops working when one expires. */
+const CERTIFICATE_WARN_DAYS = 30;
+
 /**
- * Whether the portal API's registration issues v2 access tokens (`api.requestedAccessTokenVersion`
- * 2). With 1 or null, Entra issues v1 tokens, which the portal refuses at every sign-in.
+ * The broker's local certificate (BROKER_CERTIFICATE_PATH, already loaded by lib/env.ts): expired
+ * fails (Entra refuses its assertions), due within 30 days warns.
  */
-async function checkApiTokenVersion(roles: ReadonlySet<string>, log: Logger | undefined): Promise<HealthCheck> {
+export function checkBrokerCertificate(now: Date = new Date()): HealthCheck {
   const env = getEnv();
-  const id = 'api-token-version';
-  const manual = `In the API app registration (client id ${env.api.clientId}) manifest, set "requestedAccessTokenVersion": 2 (accessTokenAcceptedVersion in older manifests).`;
-  const portalAppRoles = BROKER_PERMISSION_NEEDS.find((need) => need.id === 'portal-app-roles');
-  if (portalAppRoles === undefined || !hasAny(roles, portalAppRoles.accepted)) {
-    return { id, status: 'warn', detail: 'Unknown: reading the API registration needs Application.Read.All, which the broker lacks.', fix: manual };
+  const id = 'broker-certificate';
+  const { credential } = env.broker;
+  if (credential.kind === 'secret') return { id, status: 'ok', detail: 'The broker signs in with a client secret (BROKER_CLIENT_SECRET); no local certificate to check.', fix: null };
+  const leaf = new X509Certificate(credential.certificatePem);
+  const notAfter = new Date(leaf.validTo);
+  const fix =
+    'Run `npm run setup:entra` (it adds a fresh certificate to the broker registration and writes it to BROKER_CERTIFICATE_PATH), ' +
+    `or upload a new one in Entra admin center → App registrations → ${brokerRegistration()} → Certificates & secrets → Certificates → Upload certificate.`;
+  const days = Math.floor((notAfter.getTime() - now.getTime()) / 86_400_000);
+  if (notAfter.getTime() <= now.getTime()) {
+    return { id, status: 'fail', detail: `The broker certificate expired (notAfter ${notAfter.toISOString()}): Entra refuses its sign-in, and nothing that needs Graph works.`, fix };
   }
-  let answer: Awaited<ReturnType<typeof sendGraphRaw>>;
-  try {
-    answer = await sendGraphRaw({ method: 'GET', url: `/applications(appId='${env.api.clientId}')?$select=api` });
-  } catch (error) {
-    if (!(error instanceof GraphTransportError)) throw error;
-    log?.warn({ err: error }, 'could not read the API registration from Graph');
-    return { id, status: 'warn', detail: 'Unknown: Graph could not be reached to read the API registration.', fix: manual };
+  if (days < CERTIFICATE_WARN_DAYS) {
+    return { id, status: 'warn', detail: `The broker certificate expires in ${days} day${days === 1 ? '' : 's'} (notAfter ${notAfter.toISOString()}).`, fix };
   }
-  if (answer.status !== 200) {
-    return {
-      id,
-      status: 'warn',
-      detail: `Unknown: Graph answered ${answer.status} when the broker read the API registration (${answer.status === 404 ? 'no application with the API client id in this tenant' : 'not allowed or not available'}).`,
-      fix: manual,
-    };
-  }
-  const parsed = applicationSchema.safeParse(answer.body);
-  if (!parsed.success) return { id, status: 'warn', detail: 'Unknown: Graph answered the API registration with an unexpected shape.', fix: manual };
-  const version = parsed.data.api?.requestedAccessTokenVersion ?? null;
-  if (version === 2) return { id, status: 'ok', detail: 'The API registration issues v2 access tokens (requestedAccessTokenVersion 2).', fix: null };
-  return {
-    id,
-    status: 'fail',
-    detail: `The API registration issues v1 access tokens (requestedAccessTokenVersion ${version ?? 'null'}): the portal refuses every sign-in with a 401 saying so.`,
-    fix: manual,
-  };
+  return { id, status: 'ok', detail: `The broker certificate is valid until ${notAfter.toISOString()}.`, fix: null };
+}
+
+function hasApplicationRead(roles: ReadonlySet<string>): boolean {
+  const need = BROKER_PERMISSION_NEEDS.find((n) => n.id === 'portal-app-roles');
+  return need !== undefined && hasAny(roles, need.accepted);
+}
+
+function hasUserRead(roles: ReadonlySet<string>): boolean {
+  const need = BROKER_PERMISSION_NEEDS.find((n) => n.id === 'users-and-org-chart');
+  return need !== undefined && hasAny(roles, need.accepted);
 }
 
 /**
@@ -126,8 +114,9 @@ async function checkApiTokenVersion(roles: ReadonlySet<string>, log: Logger | un
  * Never throws for a configuration problem: a token that cannot be obtained is one failing
  * `broker-credential` check (the msal error code only: never the secret or the token).
  */
-export async function getBrokerAccess(options: { log?: Logger } = {}): Promise<BrokerAccess> {
+export async function getBrokerAccess(options: { log?: Logger; now?: Date } = {}): Promise<BrokerAccess> {
   const env = getEnv();
+  const certificate = checkBrokerCertificate(options.now);
   let token: string;
   try {
     token = await getBrokerGraphToken({ fresh: true });
@@ -141,8 +130,11 @@ export async function getBrokerAccess(options: { log?: Logger } = {}): Promise<B
           id: 'broker-credential',
           status: 'fail',
           detail: `The broker could not obtain its Graph token${code === null ? '' : ` (${code})`}: nothing that needs Graph works.`,
-          fix: 'Check BROKER_CLIENT_ID and the broker credential (BROKER_CLIENT_SECRET or BROKER_CERTIFICATE_PATH) against the broker app registration, and that the authority is reachable.',
+          fix:
+            'Run `npm run setup:entra` (it registers the broker with a fresh certificate and writes BROKER_CLIENT_ID and BROKER_CERTIFICATE_PATH), ' +
+            `or check them against Entra admin center → App registrations → ${brokerRegistration()} → Overview and Certificates & secrets.`,
         },
+        certificate,
       ],
     };
   }
@@ -157,12 +149,13 @@ export async function getBrokerAccess(options: { log?: Logger } = {}): Promise<B
   const mailEnabled = env.mail.sender !== null;
   const checks: HealthCheck[] = [
     { id: 'broker-credential', status: 'ok', detail: 'The broker obtained its Graph token.', fix: null },
-    ...BROKER_PERMISSION_NEEDS.map((need) => checkNeed(need, granted, env.broker.clientId, 'fail')),
+    certificate,
+    ...BROKER_PERMISSION_NEEDS.map((need) => checkNeed(need, granted)),
     mailEnabled
-      ? checkNeed(MAIL_PERMISSION_NEED, granted, env.broker.clientId, 'warn')
+      ? checkNeed(MAIL_PERMISSION_NEED, granted)
       : { id: MAIL_PERMISSION_NEED.id, status: 'ok' as const, detail: 'Notification mail is off (MAIL_SENDER unset); Mail.Send is not needed.', fix: null },
     checkExcess(roles, mailEnabled),
-    await checkApiTokenVersion(granted, options.log),
+    ...(await checkRegistrations({ applications: hasApplicationRead(granted), users: hasUserRead(granted) }, options.log ? { log: options.log } : {})),
   ];
   return { roles: [...roles].sort(), checks };
 }

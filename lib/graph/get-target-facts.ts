@@ -335,16 +335,35 @@ function lower(value: unknown): string {
   return String(value).toLowerCase();
 }
 
+/** The user with their whole manager chain, in one read (`$expand=manager($levels=max)`); works with a UPN or an object id. */
+export function getUserWithChainRequest(ref: string): GraphBatchRequest {
+  return {
+    method: 'GET',
+    url: `/users/${encodeURIComponent(ref)}?$select=${TARGET_SELECT}&$expand=manager($levels=max;$select=id,displayName,accountEnabled,userType)`,
+    headers: EVENTUAL,
+  };
+}
+
+/** The user's TAP methods (read only: never the pass, which Graph returns only when it is created). */
+export function getTapMethodsRequest(ref: string): GraphBatchRequest {
+  return { method: 'GET', url: `/users/${encodeURIComponent(ref)}/authentication/temporaryAccessPassMethods` };
+}
+
+/** The direct role assignments (active) and the PIM eligibilities whose principal is the object id. */
+export function getRoleReadRequests(objectId: string): { assignments: GraphBatchRequest; eligibilities: GraphBatchRequest } {
+  const filter = `$filter=${encodeURIComponent(`principalId eq '${objectId.toLowerCase()}'`)}&$select=id,principalId,roleDefinitionId,directoryScopeId`;
+  return {
+    assignments: { method: 'GET', url: `/roleManagement/directory/roleAssignments?${filter}` },
+    eligibilities: { method: 'GET', url: `/roleManagement/directory/roleEligibilityScheduleInstances?${filter}` },
+  };
+}
+
 /** The reads that work with a UPN as well as an object id (everything but the role filters). */
 function targetReads(state: TargetState, includeTapMethods: boolean, later: PagedRead[]): PagedRead[] {
   const user = `/users/${encodeURIComponent(state.ref)}`;
   const reads: PagedRead[] = [
     {
-      request: {
-        method: 'GET',
-        url: `${user}?$select=${TARGET_SELECT}&$expand=manager($levels=max;$select=id,displayName,accountEnabled,userType)`,
-        headers: EVENTUAL,
-      },
+      request: getUserWithChainRequest(state.ref),
       absorb(response) {
         if (response.status === 404) {
           state.missing = true;
@@ -396,7 +415,7 @@ function targetReads(state: TargetState, includeTapMethods: boolean, later: Page
   if (GUID_RE.test(state.ref)) reads.push(...roleReads(state, state.ref));
   if (includeTapMethods) {
     reads.push({
-      request: { method: 'GET', url: `${user}/authentication/temporaryAccessPassMethods` },
+      request: getTapMethodsRequest(state.ref),
       absorb(response) {
         if (state.missing) return undefined;
         if (response.status === 404) state.tapMethods = [];
@@ -415,7 +434,7 @@ function targetReads(state: TargetState, includeTapMethods: boolean, later: Page
  * role-assignable group (only those can hold roles).
  */
 function roleReads(state: TargetState, objectId: string): PagedRead[] {
-  const filter = `$filter=${encodeURIComponent(`principalId eq '${objectId.toLowerCase()}'`)}&$select=id,principalId,roleDefinitionId,directoryScopeId`;
+  const requests = getRoleReadRequests(objectId);
   const onRole = (signal: EligibilitySignal, what: string) => (item: Record<string, unknown>) => {
     const parsed = parseOrThrow(roleAssignmentItemSchema, item, what);
     if (parsed.roleDefinitionId === null || parsed.roleDefinitionId === undefined) state.unverifiable.set(signal, what);
@@ -424,14 +443,14 @@ function roleReads(state: TargetState, objectId: string): PagedRead[] {
   return [
     signalRead(
       state,
-      { method: 'GET', url: `/roleManagement/directory/roleAssignments?${filter}` },
+      requests.assignments,
       'role assignments',
       'directory-roles',
       onRole('directory-roles', 'role assignments'),
     ),
     signalRead(
       state,
-      { method: 'GET', url: `/roleManagement/directory/roleEligibilityScheduleInstances?${filter}` },
+      requests.eligibilities,
       'role eligibilities',
       'eligible-roles',
       onRole('eligible-roles', 'role eligibilities'),

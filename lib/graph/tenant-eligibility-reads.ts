@@ -1,6 +1,6 @@
 import 'server-only';
 import { z } from 'zod';
-import type { GraphBatchResponse } from '@/lib/graph/batch';
+import type { GraphBatchRequest, GraphBatchResponse } from '@/lib/graph/batch';
 import { parseBatchBody, parseDirectoryObjects, type ItemsPage } from '@/lib/graph/batch-answers';
 import { DEFAULT_ACCESS_APP_ROLE_ID, getTapPolicyGroupIds, type EligibilitySignal } from '@/lib/graph/eligibility-signals';
 import { EligibilityReadQueue } from '@/lib/graph/eligibility-read-queue';
@@ -19,6 +19,13 @@ import type { Logger } from '@/lib/log';
 const scheduleInstanceSchema = z.looseObject({ principalId: z.string().min(1), roleDefinitionId: z.string().min(1).nullish() });
 const appRoleAssignmentSchema = z.looseObject({ principalId: z.string().min(1), principalType: z.string().nullish(), appRoleId: z.string().min(1) });
 const idOnlySchema = z.looseObject({ id: z.string().min(1) });
+
+type RoleScheduleCollection = 'roleAssignmentScheduleInstances' | 'roleEligibilityScheduleInstances';
+
+/** Every active (or eligible) role assignment instance in the tenant, first page: a walk's role read. */
+export function getRoleScheduleInstancesRequest(collection: RoleScheduleCollection): GraphBatchRequest {
+  return { method: 'GET', url: `/roleManagement/directory/${collection}?$select=principalId,roleDefinitionId,directoryScopeId` };
+}
 
 /** The parts of a {@link ReporteeTree} these reads fill in. */
 export type EligibilityFacts = Omit<ReporteeTree, 'root' | 'reportees' | 'graphRequests'>;
@@ -106,9 +113,9 @@ export class TenantEligibilityReads {
   }
 
   /** Active or PIM-eligible role assignments of the whole tenant (docs/graph-behaviours.md#directory-roles). */
-  private roleScheduleRead(collection: string, what: string, signal: EligibilitySignal, permission: string): PagedRead {
+  private roleScheduleRead(collection: RoleScheduleCollection, what: string, signal: EligibilitySignal, permission: string): PagedRead {
     return this.queue.read(
-      { method: 'GET', url: `/roleManagement/directory/${collection}?$select=principalId,roleDefinitionId,directoryScopeId` },
+      getRoleScheduleInstancesRequest(collection),
       what,
       { signal, permission },
       (page) => this.addRoles(page, signal, what),

@@ -146,6 +146,29 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
   throw new Error(`the portal did not become healthy at ${url} within ${timeoutMs} ms`);
 }
 
+/**
+ * `next start` (or `next dev`) on loopback `port` with exactly `env` (plus NODE_ENV), its output
+ * inherited or handed to `onOutput`.
+ */
+export function spawnPortal(opts: { port: number; dev: boolean; env: NodeJS.ProcessEnv; onOutput?: ((chunk: string) => void) | undefined }): ChildProcess {
+  const args = [nextBin, opts.dev ? 'dev' : 'start', '-p', String(opts.port), '-H', '127.0.0.1'];
+  const portal = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env: { ...opts.env, NODE_ENV: opts.dev ? 'development' : 'production' },
+    stdio: opts.onOutput ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
+  });
+  if (opts.onOutput) {
+    portal.stdout?.setEncoding('utf8').on('data', opts.onOutput);
+    portal.stderr?.setEncoding('utf8').on('data', opts.onOutput);
+  }
+  return portal;
+}
+
+/** Until the portal answers `GET /api/health` on loopback (browsers resolve `localhost` to it). */
+export function waitForPortal(portal: ChildProcess, port: number, dev: boolean): Promise<void> {
+  return waitForHealth(`http://127.0.0.1:${port}`, portal, dev ? 180_000 : 60_000);
+}
+
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const dataDir = path.resolve(opts.dataDir);
   await mkdir(dataDir, { recursive: true });
@@ -182,20 +205,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 
     const baseEnv = { ...process.env };
     delete baseEnv.DATABASE_URL;
-    const args = opts.dev
-      ? [nextBin, 'dev', '-p', String(opts.portalPort), '-H', '127.0.0.1']
-      : [nextBin, 'start', '-p', String(opts.portalPort), '-H', '127.0.0.1'];
-    portal = spawn(process.execPath, args, {
-      cwd: repoRoot,
-      env: { ...baseEnv, NODE_ENV: opts.dev ? 'development' : 'production', ...portalEnv },
-      stdio: opts.onPortalOutput ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
-    });
-    if (opts.onPortalOutput) {
-      portal.stdout?.setEncoding('utf8').on('data', opts.onPortalOutput);
-      portal.stderr?.setEncoding('utf8').on('data', opts.onPortalOutput);
-    }
-    // Loopback only; browsers resolve `localhost` to it.
-    await waitForHealth(`http://127.0.0.1:${opts.portalPort}`, portal, opts.dev ? 180_000 : 60_000);
+    portal = spawnPortal({ port: opts.portalPort, dev: opts.dev ?? false, env: { ...baseEnv, ...portalEnv }, onOutput: opts.onPortalOutput });
+    await waitForPortal(portal, opts.portalPort, opts.dev ?? false);
 
     const child = portal;
     return {
