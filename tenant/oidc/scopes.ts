@@ -15,7 +15,7 @@
  * administrator consents on first sign-in); user-consentable scopes and the scopes of the tenant's
  * own APIs are granted as if the user had consented. `.default` means the consented scopes.
  */
-import { findResourceServicePrincipal, getGraphServicePrincipal, GRAPH_CLI_APP_ID, findServicePrincipalByAppId } from '../app-registry';
+import { findApplicationByAppId, findResourceServicePrincipal, findServicePrincipalByAppId, getGraphServicePrincipal, GRAPH_CLI_APP_ID } from '../app-registry';
 import type { Directory, PermissionScopeDefinition, ServicePrincipalRecord } from '../types';
 import { entraError, type EntraError } from './errors';
 import { GRAPH_APP_ID, GRAPH_RESOURCE } from './tokens';
@@ -83,7 +83,7 @@ function consentedScopes(dir: Directory, clientAppId: string, resource: ServiceP
       for (const s of splitScopes(g.scope)) if (!out.some((o) => o.toLowerCase() === s.toLowerCase())) out.push(s);
     }
   }
-  const app = [...dir.apps.applications.values()].find((a) => a.appId === resource.appId);
+  const app = findApplicationByAppId(dir, resource.appId);
   for (const pre of app?.api.preAuthorizedApplications ?? []) {
     if (pre.appId.toLowerCase() !== clientAppId.toLowerCase()) continue;
     for (const id of pre.delegatedPermissionIds) {
