@@ -4,7 +4,7 @@
  * registration added through the registry functions (as Graph's write endpoints add them) is a
  * client the token endpoint serves, with the roles assigned to it and its API's token version.
  */
-import { X509Certificate } from 'node:crypto';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { ConfidentialClientApplication, type AuthError } from '@azure/msal-node';
 import { decodeJwt } from 'jose';
 import { generate } from 'selfsigned';
@@ -25,7 +25,7 @@ import demoOrg from './demo-org.json';
 import { findGraphAppRoleByValue } from './graph/graph-permissions';
 import { apiScopeIdOf } from './seed-apps';
 import { parseSeed } from './seed';
-import { createCaNetworkClient, startTestTenant, type TestTenant } from './testing';
+import { createCaNetworkClient, startTestTenant, submitSignInForm, type TestTenant } from './testing';
 import type { Directory } from './types';
 
 const TENANT_ID = '5e5e5e5e-0000-4000-8000-000000000001';
@@ -189,6 +189,53 @@ describe('a registration added to the registry is a client of the token endpoint
   });
 });
 
+describe('a SPA and an API registered later sign a user in as the seeded portal does', () => {
+  it("issues the API's v2 token with the user's app roles to the SPA's authorization code + PKCE", async () => {
+    const tenant = await startTestTenant({ seed: bareSeed() });
+    try {
+      const dir = tenant.ctx.directory;
+      const scopeId = crypto.randomUUID();
+      const roleId = crypto.randomUUID();
+      const spaApp = addApplication(dir, { displayName: 'Later portal', spa: { redirectUris: ['http://localhost:3000'] } });
+      const api = addApplication(dir, {
+        displayName: 'Later API',
+        appRoles: [{ id: roleId, value: 'TapBroker.Admin', displayName: 'Admin', description: 'Admin.', allowedMemberTypes: ['User'], isEnabled: true }],
+        api: {
+          requestedAccessTokenVersion: 2,
+          oauth2PermissionScopes: [
+            { id: scopeId, value: 'access_as_user', type: 'User', adminConsentDisplayName: 'Access', adminConsentDescription: 'Access.', userConsentDisplayName: null, userConsentDescription: null, isEnabled: true },
+          ],
+          preAuthorizedApplications: [{ appId: spaApp.appId, delegatedPermissionIds: [scopeId] }],
+        },
+      });
+      api.identifierUris = [`api://${api.appId}`];
+      const apiSp = addServicePrincipal(dir, api.appId);
+      addServicePrincipal(dir, spaApp.appId);
+      const admin = [...dir.users.values()][0];
+      if (admin === undefined) throw new Error('no user');
+      addAppRoleAssignment(dir, { principalId: admin.id, principalType: 'User', principalDisplayName: admin.displayName, resourceId: apiSp.id, appRoleId: roleId });
+
+      const verifier = randomBytes(32).toString('base64url');
+      const url = new URL(`${tenant.url}/${TENANT_ID}/oauth2/v2.0/authorize`);
+      const scope = `openid profile offline_access api://${api.appId}/access_as_user`;
+      const params = { client_id: spaApp.appId, response_type: 'code', redirect_uri: 'http://localhost:3000', scope, code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256' };
+      for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+      const signedIn = await submitSignInForm(tenant.fetch, url, 'admin@bare.test', 'Bare-Password-1!');
+      const code = new URL(signedIn.location ?? 'http://x/').searchParams.get('code') ?? '';
+      const res = await tenant.fetch(`${tenant.url}/${TENANT_ID}/oauth2/v2.0/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost:3000' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', client_id: spaApp.appId, code, redirect_uri: 'http://localhost:3000', code_verifier: verifier, scope }).toString(),
+      });
+      const body = (await res.json()) as { access_token?: string };
+      expect(res.status).toBe(200);
+      expect(decodeJwt(body.access_token ?? '')).toMatchObject({ ver: '2.0', aud: api.appId, azp: spaApp.appId, scp: 'access_as_user', roles: ['TapBroker.Admin'], oid: admin.id });
+    } finally {
+      await tenant.close();
+    }
+  });
+});
+
 describe('certificate credentials', () => {
   it('refuses an assertion made with a certificate whose key credential has expired (AADSTS700027)', async () => {
     const pems = await generate([{ name: 'commonName', value: 'broker' }], { keySize: 2048, algorithm: 'sha256' });
@@ -196,7 +243,6 @@ describe('certificate credentials', () => {
     const own = await startTestTenant({ seed });
     try {
       const der = Buffer.from(pems.cert.replace(/-----[^-]+-----|\s/g, ''), 'base64');
-      const { createHash } = await import('node:crypto');
       const cca = new ConfidentialClientApplication({
         auth: {
           clientId: seed.broker.clientId,
