@@ -5,10 +5,11 @@
  * an expired code, ROPC, and the scope checks.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { PublicClientApplication } from '@azure/msal-node';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addApplication, addOAuth2PermissionGrant, addServicePrincipal, getGraphServicePrincipal, GRAPH_CLI_APP_ID, passwordCredentialFor } from '../app-registry';
-import { startTestTenant, submitSignInForm, type TestTenant } from '../testing';
+import { createCaNetworkClient, startTestTenant, submitSignInForm, type TestTenant } from '../testing';
 import { verifyGraphToken } from './tokens';
 
 const TENANT_ID = '6e6e6e6e-0000-4000-8000-000000000001';
@@ -166,6 +167,20 @@ describe('authorization code + PKCE for the Graph command-line tools (msal-node 
 });
 
 describe('ROPC for the Graph command-line tools', () => {
+  it('signs in with msal-node as setup:entra does (bare Graph permission names), and refreshes silently', async () => {
+    const scopes = ['Application.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All', 'DelegatedPermissionGrant.ReadWrite.All', 'User.Read.All'];
+    const app = new PublicClientApplication({
+      auth: { clientId: GRAPH_CLI_APP_ID, authority: base, knownAuthorities: [new URL(tenant.url).host] },
+      system: { networkClient: createCaNetworkClient(tenant.certPem) },
+    });
+    const result = await app.acquireTokenByUsernamePassword({ scopes, username: ADMIN, password: PASSWORD });
+    expect(result?.account?.username).toBe(ADMIN);
+    expect(String(decodeJwt(result?.accessToken ?? '').scp).split(' ')).toEqual(expect.arrayContaining(scopes));
+    if (!result?.account) throw new Error('no account');
+    const silent = await app.acquireTokenSilent({ account: result.account, scopes, forceRefresh: true });
+    expect(String(decodeJwt(silent.accessToken).scp).split(' ')).toEqual(expect.arrayContaining(scopes));
+  });
+
   it('gives the requested delegated Graph scopes to an administrator', async () => {
     const res = await post(`${base}/oauth2/v2.0/token`, { grant_type: 'password', client_id: GRAPH_CLI_APP_ID, username: ADMIN, password: PASSWORD, scope: SETUP_SCOPES });
     expect(res.status).toBe(200);
