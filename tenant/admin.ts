@@ -121,6 +121,7 @@ export async function handleAdmin(
       ctx.oidc.sessions.clear();
       ctx.oidc.pendingSecondFactors.clear();
       ctx.oidc.lastTotpCounters.clear();
+      ctx.oidc.deviceAuthorizations.clear();
       sendJson(res, 200, { tenantId: ctx.directory.tenantId, users: ctx.directory.users.size });
       return true;
     }

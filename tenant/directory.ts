@@ -12,26 +12,26 @@
  * Manager cycles are allowed, as in Graph (which does not prevent them); only a user being
  * their own manager is refused. Walkers must guard against cycles.
  */
+import { getAssignedAppRoleValues, newAppRegistry } from './app-registry';
+import { attachAppRoleView, attachSeedViews, getSeededApiServicePrincipalId } from './seed-views';
 import type {
   AdministrativeUnit,
+  AppRegistry,
   AuthContextDefinition,
-  ConfidentialClient,
   CustomRoleDefinition,
   Directory,
   DirectoryGroup,
   DirectoryRoleAssignment,
   DirectoryUser,
-  PortalApp,
   TapPolicy,
 } from './types';
 import { changedFields, newUserChangeLog, recordManagerChange, recordUserChange, recordUserCreated, recordUserDeleted } from './user-changes';
 
 export interface DirectoryInput {
   tenantId: string;
-  portal: PortalApp;
-  broker: ConfidentialClient;
-  automation: ConfidentialClient | null;
   tapPolicy: TapPolicy;
+  /** The app registry; absent: Microsoft's first-party apps only (see `newAppRegistry`). */
+  apps?: AppRegistry;
   /** Users in seed order; `managerId` must reference users in this list. */
   users: DirectoryUser[];
   /** Groups (seed extension); member ids must reference users or groups in the input. */
@@ -56,7 +56,10 @@ export function isGuid(s: string): boolean {
   return GUID_RE.test(s);
 }
 
-/** Builds a directory with its indexes. Assumes the input has been validated (see `tenant/seed.ts`). */
+/**
+ * Builds a directory with its indexes. Assumes the input has been validated (see `tenant/seed.ts`).
+ * Users' and groups' `appRoles` become views of the registry (empty until a seed registers its API).
+ */
 export function buildDirectory(input: DirectoryInput): Directory {
   const users = new Map<string, DirectoryUser>();
   const usersByUpn = new Map<string, string>();
@@ -72,13 +75,10 @@ export function buildDirectory(input: DirectoryInput): Directory {
     if (list) list.push(u.id);
     else directReports.set(u.managerId, [u.id]);
   }
-  return {
+  const dir = {
     tenantId: input.tenantId,
-    portal: input.portal,
-    broker: input.broker,
-    automation: input.automation,
     tapPolicy: input.tapPolicy,
-    apps: { applications: new Map(), servicePrincipals: new Map(), appRoleAssignments: [], oauth2PermissionGrants: [] },
+    apps: input.apps ?? newAppRegistry(input.tenantId),
     users,
     usersByUpn,
     directReports,
@@ -89,7 +89,9 @@ export function buildDirectory(input: DirectoryInput): Directory {
     administrativeUnits: new Map((input.administrativeUnits ?? []).map((a) => [a.id, a])),
     authContexts: new Map((input.authContexts ?? []).map((c) => [c.id, c])),
     userChanges: newUserChangeLog(),
-  };
+  } as Omit<Directory, 'portal' | 'broker' | 'automation'> as Directory;
+  attachSeedViews(dir, { portal: null, broker: null, automation: null });
+  return dir;
 }
 
 /** Finds a user by object id or (case-insensitive) UPN, as Graph's `/users/{id | userPrincipalName}` does. */
@@ -178,7 +180,10 @@ export function addUser(dir: Directory, user: DirectoryUser): void {
     throw new DirectoryError(`another user already has the userPrincipalName ${user.userPrincipalName}`);
   }
   const managerId = user.managerId;
+  const appRoles = user.appRoles;
   user.managerId = null;
+  attachAppRoleView(dir, user, 'User');
+  user.appRoles = appRoles;
   dir.users.set(user.id, user);
   dir.usersByUpn.set(user.userPrincipalName.toLowerCase(), user.id);
   recordUserCreated(dir.userChanges, user.id);
@@ -204,6 +209,8 @@ export function removeUser(dir: Directory, userId: string, reason: 'changed' | '
   }
   for (const au of dir.administrativeUnits.values()) au.memberIds = au.memberIds.filter((id) => id !== userId);
   dir.roleAssignments = dir.roleAssignments.filter((a) => a.principalId !== userId);
+  dir.apps.appRoleAssignments = dir.apps.appRoleAssignments.filter((a) => a.principalId !== userId);
+  dir.apps.oauth2PermissionGrants = dir.apps.oauth2PermissionGrants.filter((g) => g.principalId !== userId);
   recordUserDeleted(dir.userChanges, userId, reason);
 }
 
@@ -286,15 +293,13 @@ export function getDirectRoleTemplateIds(dir: Directory, principalId: string): s
 }
 
 /**
- * The portal app roles a user holds: assigned to them directly, or to any group they belong to
- * (nested groups included), as Entra puts group-assigned app roles into the member's token.
+ * The app roles a user holds on a resource (`resourceId`, a service principal id; default: the API
+ * the seed registered): assigned to them directly, or to any group they belong to (nested groups
+ * included), as Entra puts group-assigned app roles into the member's token.
  */
-export function getEffectiveAppRoles(dir: Directory, user: DirectoryUser): string[] {
-  const out = [...new Set(user.appRoles)];
-  for (const gid of getTransitiveGroupIds(dir, user.id)) {
-    for (const r of dir.groups.get(gid)?.appRoles ?? []) if (!out.includes(r)) out.push(r);
-  }
-  return out;
+export function getEffectiveAppRoles(dir: Directory, user: DirectoryUser, resourceId: string | null = getSeededApiServicePrincipalId(dir)): string[] {
+  if (resourceId === null) return [];
+  return getAssignedAppRoleValues(dir, [user.id, ...getTransitiveGroupIds(dir, user.id)], resourceId);
 }
 
 /** Administrative units `memberId` (a user or group) is a direct member of, in seed order. */

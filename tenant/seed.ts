@@ -33,16 +33,19 @@
  *   that sign-in carries the proof, never a refresh token. A user's optional
  *   `mfa: { totpSecret: "<base32>" }` is their authenticator app (RFC 6238).
  */
-import { createHash, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { isFirstPartyAppId } from './app-registry';
 import { buildDirectory } from './directory';
+import { PORTAL_APP_ROLES, registerSeedApps } from './seed-apps';
+import { attachSeedViews } from './seed-views';
 import { normalizeTotpSecret } from './mfa';
 import { BUILT_IN_DIRECTORY_ROLES, resolveDirectoryRole } from './roles';
+import { stableGuid } from './stable-guid';
 import type {
   AdministrativeUnit,
   AuthContextDefinition,
-  ConfidentialClient,
   CustomRoleDefinition,
   Directory,
   DirectoryGroup,
@@ -52,24 +55,15 @@ import type {
 } from './types';
 
 export { BUILT_IN_DIRECTORY_ROLES, getDirectoryRoleInfo, resolveDirectoryRole } from './roles';
+export { stableGuid } from './stable-guid';
 
-/** The portal's app roles, as declared on the portal API's app registration. */
-export const PORTAL_APP_ROLES = ['TapBroker.Approver', 'TapBroker.Auditor', 'TapBroker.Admin'] as const;
+export { PORTAL_APP_ROLES } from './seed-apps';
 
 export class SeedError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'SeedError';
   }
-}
-
-/** A GUID derived from a name: SHA-256 of `namespace:name`, shaped as an RFC 4122 v4-style GUID. */
-export function stableGuid(namespace: string, name: string): string {
-  const b = createHash('sha256').update(`${namespace}:${name}`).digest();
-  b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
-  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
-  const h = b.subarray(0, 16).toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 /** The object id a user gets when the seed gives none. */
@@ -247,14 +241,16 @@ export function groupIdFromName(displayName: string): string {
 
 export const seedSchema = z.object({
   tenantId: guid,
-  portal: z.object({
+  portal: z
+    .object({
     clientId: guid,
     apiClientId: guid,
     scope: z.string().regex(/^[\w.-]+$/, 'must be a bare scope name such as access_as_user').default('access_as_user'),
     redirectUris: z.array(z.url({ protocol: /^https?$/ })).min(1, 'must list at least one redirect URI'),
     accessTokenVersion: z.union([z.literal(1), z.literal(2)], { error: 'must be 1 or 2' }).default(2),
-  }),
-  broker: clientSchema,
+    })
+    .optional(),
+  broker: clientSchema.optional(),
   automation: clientSchema.nullable().optional(),
   tapPolicy: tapPolicySchema,
   users: z.array(z.unknown()),
@@ -268,6 +264,10 @@ export const seedSchema = z.object({
 export type SeedDirectoryRole = string | { role: string; scope?: string; assignment?: 'active' | 'eligible' };
 
 type WithRoles<T> = Omit<T, 'directoryRoles'> & { directoryRoles?: SeedDirectoryRole[] };
+
+/** The seed's `portal`, `broker` and `automation` entries, validated. */
+export type SeedPortalEntry = NonNullable<z.output<typeof seedSchema>['portal']>;
+export type SeedClientEntry = z.output<typeof clientSchema>;
 
 export type SeedFile = z.input<typeof seedSchema> & {
   users: WithRoles<z.input<typeof userSchema>>[];
@@ -317,17 +317,6 @@ function guestMail(upn: string): string | null {
   return at > 0 ? `${local.slice(0, at)}@${local.slice(at + 1)}` : null;
 }
 
-function toClient(c: z.output<typeof clientSchema>, fallbackName: string): ConfidentialClient {
-  return {
-    clientId: c.clientId,
-    clientSecret: c.clientSecret,
-    graphPermissions: c.graphPermissions,
-    displayName: c.displayName ?? fallbackName,
-    servicePrincipalId: c.servicePrincipalId ?? stableGuid('tap-broker-local-tenant/service-principal', c.clientId),
-    ...(c.certificates && c.certificates.length > 0 ? { certificatePems: c.certificates } : {}),
-  };
-}
-
 /**
  * Validates a parsed seed object and builds the directory.
  * @param source a label for messages, e.g. the file path
@@ -340,11 +329,13 @@ export function parseSeed(raw: unknown, source = '(inline)'): Directory {
   const problems: string[] = [];
 
   const clientIds = [
-    ['portal.clientId', seed.portal.clientId],
-    ['portal.apiClientId', seed.portal.apiClientId],
-    ['broker.clientId', seed.broker.clientId],
+    ...(seed.portal ? [['portal.clientId', seed.portal.clientId] as const, ['portal.apiClientId', seed.portal.apiClientId] as const] : []),
+    ...(seed.broker ? [['broker.clientId', seed.broker.clientId] as const] : []),
     ...(seed.automation ? [['automation.clientId', seed.automation.clientId] as const] : []),
   ] as const;
+  for (const [label, id] of clientIds) {
+    if (isFirstPartyAppId(id)) problems.push(`${label}: ${id} is a Microsoft first-party app id, always present in the tenant`);
+  }
   for (let i = 0; i < clientIds.length; i++) {
     for (let j = i + 1; j < clientIds.length; j++) {
       const a = clientIds[i];
@@ -375,6 +366,7 @@ export function parseSeed(raw: unknown, source = '(inline)'): Directory {
   }
 
   const users: DirectoryUser[] = [];
+  const appRolesByPrincipal = new Map<string, string[]>();
   const roleEntriesByPrincipal: { principalId: string; label: string; entries: SeedRoleEntry[] }[] = [];
   for (const { user, label } of parsed) {
     const upnLower = user.userPrincipalName.toLowerCase();
@@ -412,8 +404,9 @@ export function parseSeed(raw: unknown, source = '(inline)'): Directory {
       password: user.password ?? '',
       totpSecret: user.mfa?.totpSecret ?? null,
       managerId,
-      appRoles: [...new Set(user.appRoles)],
+      appRoles: [],
     });
+    if (user.appRoles.length > 0) appRolesByPrincipal.set(id, [...new Set(user.appRoles)]);
   }
   const customRoles = parseCustomRoles(seed.customRoles ?? [], problems);
   const authContexts = parseAuthContexts(seed.authContexts ?? [], problems);
@@ -427,28 +420,21 @@ export function parseSeed(raw: unknown, source = '(inline)'): Directory {
   for (const { principalId, label, entries } of [...roleEntriesByPrincipal, ...groupRoleEntries]) {
     roleAssignments.push(...resolveRoleEntries(label, principalId, entries, refs, problems));
   }
+
+  for (const g of groups) {
+    if (g.appRoles.length > 0) appRolesByPrincipal.set(g.id, g.appRoles);
+    g.appRoles = [];
+  }
+  if (!seed.portal && appRolesByPrincipal.size > 0) {
+    problems.push('appRoles: users and groups hold TapBroker.* roles on the portal API, but the seed registers none (add "portal")');
+  }
   if (problems.length > 0) fail(problems, source);
 
   const tapPolicy: TapPolicy = seed.tapPolicy;
-  return buildDirectory({
-    tenantId: seed.tenantId,
-    portal: {
-      clientId: seed.portal.clientId,
-      apiClientId: seed.portal.apiClientId,
-      scope: seed.portal.scope,
-      redirectUris: seed.portal.redirectUris,
-      accessTokenVersion: seed.portal.accessTokenVersion,
-    },
-    broker: toClient(seed.broker, 'TAP Broker'),
-    automation: seed.automation ? toClient(seed.automation, 'TAP Broker automation') : null,
-    tapPolicy,
-    users,
-    groups,
-    roleAssignments,
-    customRoles,
-    administrativeUnits,
-    authContexts,
-  });
+  const dir = buildDirectory({ tenantId: seed.tenantId, tapPolicy, users, groups, roleAssignments, customRoles, administrativeUnits, authContexts });
+  const seeded = registerSeedApps(dir, { portal: seed.portal, broker: seed.broker, automation: seed.automation ?? null }, appRolesByPrincipal);
+  attachSeedViews(dir, seeded);
+  return dir;
 }
 
 function entryLabel(kind: string, index: number, raw: unknown): string {

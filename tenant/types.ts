@@ -39,8 +39,9 @@ export interface DirectoryUser {
   totpSecret: string | null;
   managerId: string | null;
   /**
-   * Portal app roles (`TapBroker.Approver` …) assigned to this user directly on the portal API.
-   * Roles held through groups are on {@link DirectoryGroup.appRoles}.
+   * A view, not state: the values of the app roles assigned to this user directly on the API the
+   * seed registered (`TapBroker.Approver` …), read from and written to `Directory.apps`
+   * (tenant/seed-views.ts). Roles held through groups are on {@link DirectoryGroup.appRoles}.
    */
   appRoles: string[];
 }
@@ -120,10 +121,18 @@ export interface DirectoryGroup {
   memberIds: string[];
   /** Owner user ids, in seed order. */
   ownerIds: string[];
-  /** Portal app roles assigned to the group; its members (nested included) hold them. */
+  /**
+   * A view of the group's app role assignments on the seeded API (as for users); its members
+   * (nested included) hold them.
+   */
   appRoles: string[];
 }
 
+/**
+ * A seeded confidential client as code written before the app registry reads it: a view of its
+ * registration (tenant/seed-views.ts). `graphPermissions` reads and replaces its Graph app role
+ * assignments; `clientSecret` is the seed's secret, which the registry keeps only hashed.
+ */
 export interface ConfidentialClient {
   clientId: string;
   clientSecret: string;
@@ -293,6 +302,7 @@ export interface OAuth2PermissionGrantRecord {
   scope: string;
 }
 
+/** The seeded SPA and API as code written before the app registry reads them: a view of both registrations. */
 export interface PortalApp {
   clientId: string; // the SPA
   apiClientId: string; // the API (token audience)
@@ -331,9 +341,15 @@ export interface AuthContextDefinition {
 
 export interface Directory {
   tenantId: string;
-  portal: PortalApp;
-  broker: ConfidentialClient;
-  automation: ConfidentialClient | null;
+  /**
+   * @deprecated A view of the registrations the seed's `portal` entry loaded into {@link apps};
+   * throws on a tenant seeded without one. Read the registry (tenant/app-registry.ts) instead.
+   */
+  readonly portal: PortalApp;
+  /** @deprecated A view of the seed's broker registration; throws on a tenant seeded without one. */
+  readonly broker: ConfidentialClient;
+  /** @deprecated A view of the seed's automation registration, or null. */
+  readonly automation: ConfidentialClient | null;
   tapPolicy: TapPolicy;
   /** Applications, service principals, app role assignments and consent (see {@link AppRegistry}). */
   apps: AppRegistry;

@@ -26,7 +26,7 @@ import { findUserBySignInName } from '../directory';
 import { parseCookies, readForm, redirect, sendHtml } from '../http-util';
 import { signInWithTap } from '../tap-passes';
 import type { Directory, DirectoryUser, RequestStats, TenantContext } from '../types';
-import { findClient, redirectUriMatches } from './clients';
+import { clientNotFound, findClient, redirectUriMatches } from './clients';
 import { correlationIdOf, entraError, entraErrorBody, type EntraError } from './errors';
 import { errorPage, formPostPage, noSecondFactorPage, SECOND_FACTOR_TEXT, secondFactorPage, signInPage } from './pages';
 import { resolveUserScopes } from './scopes';
@@ -59,7 +59,10 @@ interface ValidatedRequest {
   maxAge: number | null;
   /** Authentication contexts the `claims` parameter names (all defined in the directory). */
   authContexts: string[];
-  resource: 'portal-api' | 'graph';
+  /** The appId of the resource the scopes name (for Entra's AADSTS50076 message). */
+  resourceAppId: string;
+  /** The redirect URI is a SPA one: the code must be redeemed cross-origin. */
+  spa: boolean;
   params: URLSearchParams;
 }
 
@@ -147,17 +150,13 @@ function validate(req: IncomingMessage, res: ServerResponse, ctx: TenantContext,
     showError(
       res,
       400,
-      entraError(
-        'unauthorized_client',
-        700016,
-        `Application with identifier '${clientId}' was not found in the directory '${dir.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
-      ),
+      clientNotFound(clientId, dir.tenantId),
     );
     return { ok: false, handled: true };
   }
   const redirectUri = params.get('redirect_uri');
-  const registered = client.kind === 'spa' ? client.redirectUris : [];
-  if (!redirectUri || !redirectUriMatches(registered, redirectUri)) {
+  const spa = redirectUri !== null && redirectUriMatches(client.spaRedirectUris, redirectUri);
+  if (!redirectUri || !(spa || redirectUriMatches(client.otherRedirectUris, redirectUri))) {
     showError(
       res,
       400,
@@ -190,7 +189,7 @@ function validate(req: IncomingMessage, res: ServerResponse, ctx: TenantContext,
     return { ok: false, handled: true };
   }
   const scope = params.get('scope');
-  const scopes = resolveUserScopes(scope, dir);
+  const scopes = resolveUserScopes(scope, dir, { clientId: client.clientId, clientName: client.displayName, userId: null });
   if (!scopes.ok) {
     sendErrorResponse(req, res, ctx, target, scopes.error);
     return { ok: false, handled: true };
@@ -229,7 +228,8 @@ function validate(req: IncomingMessage, res: ServerResponse, ctx: TenantContext,
       loginHint: params.get('login_hint'),
       maxAge,
       authContexts: claims.authContexts,
-      resource: scopes.resource,
+      resourceAppId: scopes.resource.appId,
+      spa,
       params,
     },
   };
@@ -261,7 +261,7 @@ function completeSignIn(
     sessionId: session.id,
     authContexts,
     expiresAt: Date.now() + CODE_LIFETIME_MS,
-    spa: true,
+    spa: request.spa,
     redeemed: false,
   });
   const fields: [string, string][] = [
@@ -369,7 +369,7 @@ function finishSignIn(
     return;
   }
   if (request.prompt === 'none') {
-    sendErrorResponse(req, res, ctx, request, mfaRequiredError(ctx.directory, request.resource));
+    sendErrorResponse(req, res, ctx, request, mfaRequiredError(request.resourceAppId));
     return;
   }
   if (proofs.needFreshSignIn.length > 0) {
@@ -407,7 +407,7 @@ function handleSecondFactorPost(
     return;
   }
   if (form.has('stepUpCancel') || session.user.totpSecret === null) {
-    sendErrorResponse(req, res, ctx, request, mfaRequiredError(ctx.directory, request.resource));
+    sendErrorResponse(req, res, ctx, request, mfaRequiredError(request.resourceAppId));
     return;
   }
   if (!acceptSecondFactor(ctx.oidc, session.user, form.get('otc') ?? '')) {

@@ -1,34 +1,78 @@
 /**
- * The app registrations the local tenant knows, from the seed:
- * - the portal SPA (`portal.clientId`): a public client with SPA redirect URIs (PKCE required,
- *   cross-origin code redemption) and public client flows allowed (ROPC, for automation);
- * - the broker and the optional automation app: confidential clients with a secret.
- * The portal API (`portal.apiClientId`) is a resource, not a client.
+ * The clients the token and authorization endpoints serve, read from the app registry
+ * (`Directory.apps`), so a registration created through Graph signs in like a seeded one:
+ * - a confidential client: a registration holding a password or key credential;
+ * - a public client: one with SPA or public-client redirect URIs, or public client flows allowed
+ *   (`isFallbackPublicClient`, for ROPC and device code). SPA redirect URIs need PKCE and
+ *   cross-origin redemption;
+ * - Microsoft's first-party "Microsoft Graph Command Line Tools" (a public client with no
+ *   application object in the tenant, as in every real tenant).
+ * A registration may be both (a SPA that also holds a secret). A resource that no one signs in
+ * to (the portal API) is found here too, but has no redirect URI and no credential to use.
  */
-import { timingSafeEqual, createHash } from 'node:crypto';
-import type { ConfidentialClient, Directory } from '../types';
+import { findApplicationByAppId, findServicePrincipalByAppId, GRAPH_CLI_APP_ID, GRAPH_CLI_REDIRECT_URIS } from '../app-registry';
+import type { AppRegistration, Directory } from '../types';
+import { entraError, type EntraError } from './errors';
 
-export type RegisteredClient =
-  | { kind: 'spa'; clientId: string; redirectUris: string[] }
-  | { kind: 'confidential'; clientId: string; client: ConfidentialClient };
-
-export function findClient(dir: Directory, clientId: string): RegisteredClient | null {
-  const id = clientId.toLowerCase();
-  if (dir.portal.clientId.toLowerCase() === id) {
-    return { kind: 'spa', clientId: dir.portal.clientId, redirectUris: dir.portal.redirectUris };
-  }
-  if (dir.broker.clientId.toLowerCase() === id) return { kind: 'confidential', clientId: dir.broker.clientId, client: dir.broker };
-  if (dir.automation && dir.automation.clientId.toLowerCase() === id) {
-    return { kind: 'confidential', clientId: dir.automation.clientId, client: dir.automation };
-  }
-  return null;
+export interface RegisteredClient {
+  clientId: string;
+  displayName: string;
+  /** The client's service principal (its app-only tokens' `oid`); null when the app has none in this tenant. */
+  servicePrincipalId: string | null;
+  /** The registration; null for a first-party client (no application object in the tenant). */
+  application: AppRegistration | null;
+  /** Holds a password or key credential (client credentials need one). */
+  confidential: boolean;
+  /** Public client flows (ROPC, device code) without a credential. */
+  publicClient: boolean;
+  /** SPA redirect URIs: codes issued to them are redeemed cross-origin only. */
+  spaRedirectUris: string[];
+  /** Public-client (native) and web redirect URIs. */
+  otherRedirectUris: string[];
 }
 
-/** Constant-time secret comparison (hash first so lengths do not leak). */
-export function secretMatches(expected: string, presented: string): boolean {
-  const a = createHash('sha256').update(expected).digest();
-  const b = createHash('sha256').update(presented).digest();
-  return timingSafeEqual(a, b);
+/** The client with `clientId`, from the registry; null when the tenant has no such application. */
+export function findClient(dir: Directory, clientId: string): RegisteredClient | null {
+  const id = clientId.toLowerCase();
+  if (id === GRAPH_CLI_APP_ID) {
+    return {
+      clientId: GRAPH_CLI_APP_ID,
+      displayName: 'Microsoft Graph Command Line Tools',
+      servicePrincipalId: findServicePrincipalByAppId(dir, GRAPH_CLI_APP_ID)?.id ?? null,
+      application: null,
+      confidential: false,
+      publicClient: true,
+      spaRedirectUris: [],
+      otherRedirectUris: [...GRAPH_CLI_REDIRECT_URIS],
+    };
+  }
+  const app = findApplicationByAppId(dir, id);
+  if (app === undefined) return null;
+  const publicRedirects = app.publicClient.redirectUris;
+  return {
+    clientId: app.appId,
+    displayName: app.displayName,
+    servicePrincipalId: findServicePrincipalByAppId(dir, app.appId)?.id ?? null,
+    application: app,
+    confidential: app.passwordCredentials.length > 0 || app.keyCredentials.length > 0,
+    publicClient: app.isFallbackPublicClient || app.spa.redirectUris.length > 0 || publicRedirects.length > 0,
+    spaRedirectUris: app.spa.redirectUris,
+    otherRedirectUris: [...publicRedirects, ...app.web.redirectUris],
+  };
+}
+
+/** Entra's answer for a client id the tenant does not know (AADSTS700016). */
+export function clientNotFound(clientId: string, tenantId: string): EntraError {
+  return entraError(
+    'unauthorized_client',
+    700016,
+    `Application with identifier '${clientId}' was not found in the directory '${tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+  );
+}
+
+/** Every SPA redirect URI registered in the tenant (a logout without `client_id` may return to any of them). */
+export function allSpaRedirectUris(dir: Directory): string[] {
+  return [...dir.apps.applications.values()].flatMap((a) => a.spa.redirectUris);
 }
 
 function isLoopbackHttp(u: URL): boolean {

@@ -7,6 +7,8 @@
  *   GET  /{tid}/discovery/keys                          same keys (v1 path)
  *   GET|POST /{tid}/oauth2/v2.0/authorize               sign-in form / code
  *   POST /{tid}/oauth2/v2.0/token                       tokens (CORS, reflected origin)
+ *   POST /{tid}/oauth2/v2.0/devicecode                  device authorization (device code flow)
+ *   GET|POST /{tid}/devicelogin                         the device code verification page
  *   GET|POST /{tid}/oauth2/v2.0/logout                  end session
  *
  * The tenant segment must be this tenant's id: `common`/`organizations` and other tenants get
@@ -16,9 +18,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { applyCors, redirect, sendHtml, sendJson } from '../http-util';
 import type { TenantContext } from '../types';
 import { handleAuthorize, sessionCookieName } from './authorize';
-import { findClient, postLogoutRedirectAllowed } from './clients';
+import { allSpaRedirectUris, findClient, postLogoutRedirectAllowed } from './clients';
 import { entraError, sendEntraError } from './errors';
 import { errorPage, signedOutPage } from './pages';
+import { DEVICE_CODE_GRANT, handleDeviceCode, handleDeviceLogin } from './device-code';
 import { handleToken } from './token';
 import { issuerOf } from './tokens';
 import { parseCookies } from '../http-util';
@@ -40,8 +43,9 @@ export function openIdConfiguration(ctx: TenantContext): Record<string, unknown>
     issuer: issuerOf(ctx),
     request_uri_parameter_supported: false,
     authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+    device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
     code_challenge_methods_supported: ['S256'],
-    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'password'],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'password', DEVICE_CODE_GRANT],
     http_logout_supported: true,
     frontchannel_logout_supported: true,
     end_session_endpoint: `${base}/oauth2/v2.0/logout`,
@@ -74,8 +78,8 @@ function handleLogout(req: IncomingMessage, res: ServerResponse, ctx: TenantCont
   const clientId = url.searchParams.get('client_id');
   const client = clientId ? findClient(ctx.directory, clientId) : null;
   // Entra honours the post-logout redirect only for a URI registered on an app; without a
-  // client_id, accept any origin registered on the portal app.
-  const registered = client?.kind === 'spa' ? client.redirectUris : client ? [] : ctx.directory.portal.redirectUris;
+  // client_id, accept any origin registered on a SPA of the tenant.
+  const registered = client ? [...client.spaRedirectUris, ...client.otherRedirectUris] : allSpaRedirectUris(ctx.directory);
   if (target && postLogoutRedirectAllowed(registered, target)) {
     const state = url.searchParams.get('state');
     const location = state === null ? target : `${target}${target.includes('?') ? '&' : '?'}state=${encodeURIComponent(state)}`;
@@ -101,6 +105,8 @@ export async function handleEntra(req: IncomingMessage, res: ServerResponse, ctx
     'oauth2/v2.0/authorize',
     'oauth2/v2.0/token',
     'oauth2/v2.0/logout',
+    'oauth2/v2.0/devicecode',
+    'devicelogin',
   ]);
   if (!known.has(rest)) return false;
   const isMetadata = rest.includes('well-known') || rest.startsWith('discovery');
@@ -108,7 +114,7 @@ export async function handleEntra(req: IncomingMessage, res: ServerResponse, ctx
   if (rest === 'oauth2/v2.0/token' && applyCors(req, res, { methods: ['POST'], origin: 'reflect' })) return true;
 
   if (tenant.toLowerCase() !== ctx.directory.tenantId.toLowerCase()) {
-    if (rest === 'oauth2/v2.0/authorize' || rest === 'oauth2/v2.0/logout') {
+    if (rest === 'oauth2/v2.0/authorize' || rest === 'oauth2/v2.0/logout' || rest === 'devicelogin') {
       const e = tenantNotFound(tenant);
       sendHtml(res, 400, errorPage('Sign in', `AADSTS${e.code}: ${e.message}`));
     } else {
@@ -130,6 +136,12 @@ export async function handleEntra(req: IncomingMessage, res: ServerResponse, ctx
       return true;
     case 'oauth2/v2.0/token':
       await handleToken(req, res, ctx, url);
+      return true;
+    case 'oauth2/v2.0/devicecode':
+      await handleDeviceCode(req, res, ctx, url);
+      return true;
+    case 'devicelogin':
+      await handleDeviceLogin(req, res, ctx, url);
       return true;
     default:
       handleLogout(req, res, ctx, url);

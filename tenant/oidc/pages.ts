@@ -168,3 +168,58 @@ export function landingPage(input: { tenantId: string; returnUrl: string | null;
 ${back}`,
   );
 }
+
+/** What the device code pages say (Entra's wording); tests match these texts. */
+export const DEVICE_CODE_TEXT = {
+  title: 'Enter code',
+  prompt: 'Enter the code displayed on your app or device.',
+  label: 'Code',
+  next: 'Next',
+  badCode: "That code didn't work. Check the code and try again.",
+  confirmTitle: 'Are you trying to sign in?',
+  continue: 'Continue',
+  cancel: 'Cancel',
+  declined: 'You have declined to sign in to the application on your device. You may now close this window.',
+} as const;
+
+/** The device code verification page: the user types the code their device shows (`otc`, Entra's field name). */
+export function deviceCodeEntryPage(input: { action: string; error: string | null; tenantLabel: string }): string {
+  const t = DEVICE_CODE_TEXT;
+  const error = input.error ? `<div class="error" id="otcError" role="alert">${escapeHtml(input.error)}</div>` : '';
+  return layout(
+    t.title,
+    `<h1>${escapeHtml(t.title)}</h1>
+<p>${escapeHtml(t.prompt)}</p>
+<form method="post" action="${escapeHtml(input.action)}" autocomplete="off" novalidate>
+<label for="otc">${escapeHtml(t.label)}</label>
+<input type="text" id="otc" name="otc" autocomplete="off" required autofocus${input.error ? ' aria-invalid="true" aria-describedby="otcError"' : ''}>
+${error}
+<input type="submit" id="idSIButton9" value="${escapeHtml(t.next)}">
+</form>
+<p class="note">TAP Broker local tenant (${escapeHtml(input.tenantLabel)}) — a stand-in for Microsoft Entra ID on this machine.</p>`,
+  );
+}
+
+/** Asks whether the user means to sign in to `appLabel` on their device (Continue, or Cancel to decline). */
+export function deviceCodeConfirmPage(input: { action: string; hidden: [string, string][]; appLabel: string }): string {
+  const t = DEVICE_CODE_TEXT;
+  return layout(
+    t.confirmTitle,
+    `<h1>${escapeHtml(t.confirmTitle)}</h1>
+<p>${escapeHtml(input.appLabel)}</p>
+<p class="note">Only continue if you downloaded the app from a store or website that you trust.</p>
+<form method="post" action="${escapeHtml(input.action)}">
+${hiddenInputs(input.hidden)}
+<input type="submit" id="idSIButton9" name="continue" value="${escapeHtml(t.continue)}">
+<input type="submit" id="idBtn_Back" name="decline" value="${escapeHtml(t.cancel)}">
+</form>`,
+  );
+}
+
+/** The end of the device code sign-in: the device may now redeem its code (or hears it was declined). */
+export function deviceCodeDonePage(input: { appLabel: string; declined: boolean }): string {
+  const text = input.declined
+    ? DEVICE_CODE_TEXT.declined
+    : `You have signed in to the ${input.appLabel} application on your device. You may now close this window.`;
+  return layout(input.appLabel, `<h1>${escapeHtml(input.appLabel)}</h1>\n<p id="message" role="status">${escapeHtml(text)}</p>`);
+}

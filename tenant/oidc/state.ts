@@ -78,6 +78,29 @@ export interface PendingSecondFactor {
   expiresAt: number;
 }
 
+/**
+ * A device authorization (RFC 8628) between `POST /devicecode` and the token grant that redeems
+ * it. The key is the `device_code`; the user types `userCode` on the verification page.
+ */
+export interface DeviceAuthorization {
+  clientId: string;
+  /** The scope string as requested (resolved again at redemption). */
+  scope: string;
+  userCode: string;
+  /** Epoch ms; past it the grant answers `expired_token`. */
+  expiresAt: number;
+  /** Seconds a client must wait between polls (`slow_down` when it does not). */
+  interval: number;
+  /** Epoch ms of the last poll, for `slow_down`. */
+  lastPollAt: number | null;
+  /** `approved` once the user signed in on the verification page; `declined` when they refused. */
+  status: 'pending' | 'approved' | 'declined';
+  /** The user who approved, and their sign-in (set with `approved`). */
+  userId: string | null;
+  authTime: number | null;
+  sessionId: string | null;
+}
+
 export interface OidcState {
   signingKey: SigningKey;
   codes: Map<string, AuthorizationCode>;
@@ -91,6 +114,8 @@ export interface OidcState {
    * or replayed) cannot be used twice: only a later step is accepted.
    */
   lastTotpCounters: Map<string, number>;
+  /** `device_code` → its device authorization (the device code grant). */
+  deviceAuthorizations: Map<string, DeviceAuthorization>;
 }
 
 export function createOidcState(signingKey: SigningKey): OidcState {
@@ -101,6 +126,7 @@ export function createOidcState(signingKey: SigningKey): OidcState {
     sessions: new Map(),
     pendingSecondFactors: new Map(),
     lastTotpCounters: new Map(),
+    deviceAuthorizations: new Map(),
   };
 }
 
@@ -110,4 +136,8 @@ export function sweepExpired(state: OidcState, now = Date.now()): void {
   for (const [k, v] of state.refreshTokens) if (v.expiresAt <= now) state.refreshTokens.delete(k);
   for (const [k, v] of state.sessions) if (v.expiresAt <= now) state.sessions.delete(k);
   for (const [k, v] of state.pendingSecondFactors) if (v.expiresAt <= now) state.pendingSecondFactors.delete(k);
+  // Kept a while past expiry, so that a late poll still hears `expired_token` rather than `invalid_grant`.
+  for (const [k, v] of state.deviceAuthorizations) if (v.expiresAt + DEVICE_CODE_GRACE_MS <= now) state.deviceAuthorizations.delete(k);
 }
+
+const DEVICE_CODE_GRACE_MS = 15 * 60 * 1000;

@@ -162,8 +162,8 @@ export function acceptSecondFactor(state: OidcState, user: DirectoryUser, typed:
 }
 
 /** Entra's answer when Conditional Access wants a second factor the request cannot give (AADSTS50076). */
-export function mfaRequiredError(dir: Directory, resource: 'portal-api' | 'graph' | null): EntraError {
-  const resourceId = resource === 'graph' ? GRAPH_APP_ID : dir.portal.apiClientId;
+export function mfaRequiredError(resourceAppId: string | null): EntraError {
+  const resourceId = resourceAppId ?? GRAPH_APP_ID;
   return {
     ...entraError(
       'interaction_required',

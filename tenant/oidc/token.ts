@@ -1,7 +1,9 @@
 /**
  * `/{tenant}/oauth2/v2.0/token`: grants `authorization_code` (PKCE S256), `refresh_token`,
- * `client_credentials` (client secret) and `password` (ROPC), answered and refused the way
- * Entra does (docs/graph-behaviours.md#sign-in-endpoints).
+ * `client_credentials` (client secret or certificate), `password` (ROPC) and
+ * `urn:ietf:params:oauth:grant-type:device_code`, answered and refused the way Entra does
+ * (docs/graph-behaviours.md#sign-in-endpoints). Clients and their credentials come from the app
+ * registry (see `./clients.ts`).
  *
  * Security notes:
  * - codes are single-use: the first redemption attempt by the right client consumes the code,
@@ -10,37 +12,25 @@
  *   Entra's SPA client type, and their refresh tokens are capped at 24 h;
  * - refresh tokens are opaque and rotate (each use returns a new one). As in Entra, the old one
  *   stays valid until it expires;
- * - secrets are compared in constant time and never echoed; certificate assertions are verified
- *   against the certificates registered on the client in the seed (`certificates`, an extension).
+ * - secrets are compared in constant time (as SHA-256, all the registry keeps) and never echoed;
+ *   certificate assertions are verified against the client's key credentials, and a certificate
+ *   past its `endDateTime` is refused as Entra refuses an expired key.
  */
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { findUserBySignInName } from '../directory';
 import { readForm, sendJson } from '../http-util';
-import type { ConfidentialClient, DirectoryUser, TenantContext } from '../types';
+import { checkClientSecret } from '../app-registry';
+import type { AppRegistration, TenantContext } from '../types';
 import { credentialError } from './authorize';
-import { findClient, secretMatches, type RegisteredClient } from './clients';
+import { clientNotFound, findClient, type RegisteredClient } from './clients';
+import { DEVICE_CODE_GRANT, deviceCodeGrant } from './device-code';
 import { entraError, sendEntraError, type EntraError } from './errors';
 import { resolveAppScope, resolveUserScopes } from './scopes';
-import { sweepExpired, type ProvenAuthContext } from './state';
-import { acrsOf, freshProofs, mfaRequiredError, parseClaimsRequest } from './step-up';
-import {
-  ACCESS_TOKEN_LIFETIME_SECONDS,
-  createAppApiToken,
-  createAppGraphToken,
-  createIdToken,
-  createUserAccessToken,
-} from './tokens';
-
-const SPA_REFRESH_LIFETIME_MS = 24 * 60 * 60 * 1000;
-const REFRESH_LIFETIME_MS = 90 * 24 * 60 * 60 * 1000;
-
-type Fail = { fail: EntraError };
-
-function missing(name: string): EntraError {
-  return entraError('invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);
-}
+import { freshProofs, mfaRequiredError, parseClaimsRequest } from './step-up';
+import { ACCESS_TOKEN_LIFETIME_SECONDS, createAppAccessToken } from './tokens';
+import { missing, userStillAllowed, userTokenResponse, type AuthenticatedClient, type Fail } from './user-grant';
 
 function basicCredentials(req: IncomingMessage): { id: string; secret: string } | null {
   const h = req.headers.authorization;
@@ -63,13 +53,20 @@ function invalidAssertion(reason: string): Fail {
   return { fail: entraError('invalid_client', 700027, `Client assertion failed signature validation. [Reason - ${reason}]`, 401) };
 }
 
+/** Entra shows key dates as `MM/DD/YYYY HH:MM:SS` (UTC). */
+function entraDate(iso: string): string {
+  const d = new Date(iso);
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())}/${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+}
+
 /**
  * Verifies a `private_key_jwt` client assertion as msal-node builds it for a certificate
  * credential: RS256 + `x5t` (SHA-1 thumbprint) or PS256 + `x5t#S256`, `iss` = `sub` = client id,
- * `aud` = the token endpoint, short-lived. The key must belong to a certificate registered on the
- * client in the seed (`certificates`).
+ * `aud` = the token endpoint, short-lived. The key must be one of the application's key
+ * credentials, within its `startDateTime`–`endDateTime`.
  */
-async function verifyClientAssertion(client: ConfidentialClient, assertion: string, assertionType: string | null, ctx: TenantContext): Promise<true | Fail> {
+async function verifyClientAssertion(app: AppRegistration, assertion: string, assertionType: string | null, ctx: TenantContext): Promise<true | Fail> {
   if (assertionType !== JWT_BEARER) {
     return { fail: entraError('invalid_request', 700021, `Client assertion type is invalid. Expected '${JWT_BEARER}'.`) };
   }
@@ -79,19 +76,27 @@ async function verifyClientAssertion(client: ConfidentialClient, assertion: stri
   } catch {
     return invalidAssertion('The client assertion is not a well-formed JWT.');
   }
-  const certs = (client.certificatePems ?? []).map((pem) => new X509Certificate(pem));
-  const cert = certs.find(
-    (c) =>
-      (typeof header.x5t === 'string' && createHash('sha1').update(c.raw).digest('base64url') === header.x5t) ||
-      (typeof header['x5t#S256'] === 'string' && createHash('sha256').update(c.raw).digest('base64url') === header['x5t#S256']),
+  const keys = app.keyCredentials.map((k) => ({ key: k, cert: new X509Certificate(k.certificatePem) }));
+  const found = keys.find(
+    ({ cert }) =>
+      (typeof header.x5t === 'string' && createHash('sha1').update(cert.raw).digest('base64url') === header.x5t) ||
+      (typeof header['x5t#S256'] === 'string' && createHash('sha256').update(cert.raw).digest('base64url') === header['x5t#S256']),
   );
-  if (!cert) return invalidAssertion(`The key was not found. Thumbprint of key used by client: '${String(header.x5t ?? header['x5t#S256'] ?? '')}'.`);
+  const presented = String(header.x5t ?? header['x5t#S256'] ?? '');
+  if (!found) return invalidAssertion(`The key was not found. Thumbprint of key used by client: '${presented}'.`);
+  const now = Date.now();
+  if (Date.parse(found.key.endDateTime) <= now || Date.parse(found.key.startDateTime) > now) {
+    const thumbprint = createHash('sha1').update(found.cert.raw).digest('hex').toUpperCase();
+    return invalidAssertion(
+      `The key used is expired., Thumbprint of key used by client: '${thumbprint}', Found key 'Start=${entraDate(found.key.startDateTime)}, End=${entraDate(found.key.endDateTime)}'`,
+    );
+  }
   const tokenEndpoint = `${ctx.baseUrl}/${ctx.directory.tenantId}/oauth2/v2.0/token`;
   try {
-    await jwtVerify(assertion, cert.publicKey, {
+    await jwtVerify(assertion, found.cert.publicKey, {
       algorithms: ['RS256', 'PS256'],
-      issuer: client.clientId,
-      subject: client.clientId,
+      issuer: app.appId,
+      subject: app.appId,
       audience: [tokenEndpoint, `${ctx.baseUrl}/${ctx.directory.tenantId}/v2.0`],
       requiredClaims: ['exp', 'jti'],
       maxTokenAge: '1h',
@@ -111,36 +116,41 @@ async function verifyClientAssertion(client: ConfidentialClient, assertion: stri
 }
 
 /** Identifies and authenticates the client of a token request. */
-async function authenticateClient(req: IncomingMessage, form: URLSearchParams, ctx: TenantContext): Promise<RegisteredClient | Fail> {
+async function authenticateClient(req: IncomingMessage, form: URLSearchParams, ctx: TenantContext): Promise<AuthenticatedClient | Fail> {
   const basic = basicCredentials(req);
   const clientId = form.get('client_id') ?? basic?.id ?? null;
   if (!clientId) return { fail: missing('client_id') };
   const client = findClient(ctx.directory, clientId);
   if (!client) {
     return {
-      fail: entraError(
-        'unauthorized_client',
-        700016,
-        `Application with identifier '${clientId}' was not found in the directory '${ctx.directory.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
-      ),
+      fail: clientNotFound(clientId, ctx.directory.tenantId),
     };
   }
   const secret = form.get('client_secret') ?? basic?.secret ?? null;
   const assertion = form.get('client_assertion');
-  if (client.kind === 'spa') {
-    if (secret !== null || assertion !== null) {
-      return { fail: entraError('invalid_client', 700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.", 401) };
-    }
-    return client;
-  }
-  if (assertion !== null) {
-    const ok = await verifyClientAssertion(client.client, assertion, form.get('client_assertion_type'), ctx);
-    return ok === true ? client : ok;
-  }
-  if (secret === null) {
+  if (secret === null && assertion === null) {
+    if (client.publicClient) return { client, credential: 'none' };
     return { fail: entraError('invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.", 401) };
   }
-  if (!secretMatches(client.client.clientSecret, secret)) {
+  if (!client.confidential || client.application === null) {
+    return { fail: entraError('invalid_client', 700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.", 401) };
+  }
+  if (assertion !== null) {
+    const ok = await verifyClientAssertion(client.application, assertion, form.get('client_assertion_type'), ctx);
+    return ok === true ? { client, credential: 'certificate' } : ok;
+  }
+  const checked = checkClientSecret(client.application, secret ?? '', Date.now());
+  if (checked === 'expired') {
+    return {
+      fail: entraError(
+        'invalid_client',
+        7000222,
+        `The provided client secret keys for app '${client.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
+        401,
+      ),
+    };
+  }
+  if (checked === 'no-match') {
     return {
       fail: entraError(
         'invalid_client',
@@ -150,87 +160,7 @@ async function authenticateClient(req: IncomingMessage, form: URLSearchParams, c
       ),
     };
   }
-  return client;
-}
-
-function clientInfo(userId: string, tenantId: string): string {
-  return Buffer.from(JSON.stringify({ uid: userId, utid: tenantId })).toString('base64url');
-}
-
-function userStillAllowed(ctx: TenantContext, userId: string): DirectoryUser | Fail {
-  const user = ctx.directory.users.get(userId);
-  if (!user) {
-    return {
-      fail: entraError('invalid_grant', 50034, `The user account {EUII Hidden} does not exist in the ${ctx.directory.tenantId} directory. To sign into this application, the account must be added to the directory.`),
-    };
-  }
-  if (!user.accountEnabled) return { fail: entraError('invalid_grant', 50057, 'The user account is disabled.') };
-  return user;
-}
-
-interface UserGrant {
-  user: DirectoryUser;
-  clientId: string;
-  scope: string;
-  nonce: string | null;
-  authTime: number;
-  sessionId: string;
-  spa: boolean;
-  /** For SPA refresh tokens: the fixed end of the chain (never extended). */
-  refreshExpiresAt: number | null;
-  /** Authentication contexts proved (still fresh); they go into `acrs` and the new refresh token. */
-  authContexts: ProvenAuthContext[];
-}
-
-async function userTokenResponse(ctx: TenantContext, g: UserGrant): Promise<Record<string, unknown> | Fail> {
-  const scopes = resolveUserScopes(g.scope, ctx.directory);
-  if (!scopes.ok) return { fail: scopes.error };
-  const acrs = acrsOf(g.authContexts);
-  const accessToken = await createUserAccessToken(ctx, {
-    user: g.user,
-    clientId: g.clientId,
-    resource: scopes.resource,
-    scp: scopes.scp,
-    ...(acrs ? { acrs } : {}),
-  });
-  const body: Record<string, unknown> = {
-    token_type: 'Bearer',
-    scope: scopes.responseScope,
-    expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
-    ext_expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
-    access_token: accessToken,
-  };
-  if (scopes.oidc.has('offline_access')) {
-    sweepExpired(ctx.oidc);
-    const now = Date.now();
-    const expiresAt = g.spa ? (g.refreshExpiresAt ?? now + SPA_REFRESH_LIFETIME_MS) : now + REFRESH_LIFETIME_MS;
-    const rt = `1.${randomBytes(48).toString('base64url')}`;
-    ctx.oidc.refreshTokens.set(rt, {
-      clientId: g.clientId,
-      userId: g.user.id,
-      scope: g.scope,
-      authTime: g.authTime,
-      sessionId: g.sessionId,
-      authContexts: g.authContexts,
-      expiresAt,
-      spa: g.spa,
-    });
-    body.refresh_token = rt;
-    if (g.spa) body.refresh_token_expires_in = Math.max(0, Math.floor((expiresAt - now) / 1000));
-  }
-  if (scopes.oidc.has('openid')) {
-    body.id_token = await createIdToken(ctx, {
-      user: g.user,
-      clientId: g.clientId,
-      nonce: g.nonce,
-      authTime: g.authTime,
-      sessionId: g.sessionId,
-      oidcScopes: scopes.oidc,
-      ...(acrs ? { acrs } : {}),
-    });
-  }
-  body.client_info = clientInfo(g.user.id, ctx.directory.tenantId);
-  return body;
+  return { client, credential: 'secret' };
 }
 
 /** `http://localhost:3000` and `http://localhost:3000/` are the same URI (clients normalise either way). */
@@ -291,6 +221,7 @@ async function authorizationCodeGrant(req: IncomingMessage, form: URLSearchParam
   return userTokenResponse(ctx, {
     user,
     clientId: record.clientId,
+    clientName: client.displayName,
     scope: form.get('scope') ?? record.scope,
     nonce: record.nonce,
     authTime: record.authTime,
@@ -326,12 +257,13 @@ async function refreshTokenGrant(req: IncomingMessage, form: URLSearchParams, ct
   // the authorize endpoint.
   const proofs = freshProofs(ctx.directory, record.authContexts, Math.floor(Date.now() / 1000), 'refresh_token');
   if (claims.authContexts.some((id) => !proofs.some((p) => p.id === id))) {
-    const scopes = resolveUserScopes(form.get('scope') ?? record.scope, ctx.directory);
-    return { fail: mfaRequiredError(ctx.directory, scopes.ok ? scopes.resource : null) };
+    const scopes = resolveUserScopes(form.get('scope') ?? record.scope, ctx.directory, { clientId: client.clientId, clientName: client.displayName, userId: user.id });
+    return { fail: mfaRequiredError(scopes.ok ? scopes.resource.appId : null) };
   }
   return userTokenResponse(ctx, {
     user,
     clientId: record.clientId,
+    clientName: client.displayName,
     scope: form.get('scope') ?? record.scope,
     nonce: null,
     authTime: record.authTime,
@@ -342,17 +274,29 @@ async function refreshTokenGrant(req: IncomingMessage, form: URLSearchParams, ct
   });
 }
 
-async function clientCredentialsGrant(form: URLSearchParams, ctx: TenantContext, client: RegisteredClient) {
-  if (client.kind !== 'confidential') {
+async function clientCredentialsGrant(form: URLSearchParams, ctx: TenantContext, auth: AuthenticatedClient) {
+  const { client } = auth;
+  if (auth.credential === 'none') {
     return { fail: entraError('invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.", 401) };
+  }
+  if (client.servicePrincipalId === null) {
+    return {
+      fail: entraError(
+        'invalid_client',
+        7000229,
+        `The client application ${client.clientId} is missing service principal in the tenant ${ctx.directory.tenantId}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119`,
+        401,
+      ),
+    };
   }
   const scope = resolveAppScope(form.get('scope'), ctx.directory, ctx.baseUrl);
   if (!scope.ok) return { fail: scope.error };
-  const credential = form.has('client_assertion') ? 'certificate' : 'secret';
-  const accessToken =
-    scope.resource === 'graph'
-      ? await createAppGraphToken(ctx, client.client, credential)
-      : await createAppApiToken(ctx, client.client, credential);
+  const accessToken = await createAppAccessToken(
+    ctx,
+    { clientId: client.clientId, displayName: client.displayName, servicePrincipalId: client.servicePrincipalId },
+    scope.resource,
+    auth.credential,
+  );
   return {
     token_type: 'Bearer',
     expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
@@ -361,7 +305,12 @@ async function clientCredentialsGrant(form: URLSearchParams, ctx: TenantContext,
   };
 }
 
-async function passwordGrant(form: URLSearchParams, ctx: TenantContext, client: RegisteredClient) {
+async function passwordGrant(form: URLSearchParams, ctx: TenantContext, auth: AuthenticatedClient) {
+  const { client } = auth;
+  // ROPC without a credential needs public client flows on the registration (first-party public clients have them).
+  if (auth.credential === 'none' && client.application !== null && !client.application.isFallbackPublicClient) {
+    return { fail: entraError('invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.", 401) };
+  }
   const username = form.get('username');
   if (!username) return { fail: missing('username') };
   const password = form.get('password');
@@ -374,12 +323,13 @@ async function passwordGrant(form: URLSearchParams, ctx: TenantContext, client: 
   const claims = parseClaimsRequest(form.get('claims'), ctx.directory);
   if (!claims.ok) return { fail: claims.error };
   if (claims.authContexts.length > 0) {
-    const scopes = resolveUserScopes(form.get('scope') ?? '', ctx.directory);
-    return { fail: mfaRequiredError(ctx.directory, scopes.ok ? scopes.resource : null) };
+    const scopes = resolveUserScopes(form.get('scope') ?? '', ctx.directory, { clientId: client.clientId, clientName: client.displayName, userId: user.id });
+    return { fail: mfaRequiredError(scopes.ok ? scopes.resource.appId : null) };
   }
   return userTokenResponse(ctx, {
     user,
     clientId: client.clientId,
+    clientName: client.displayName,
     scope: form.get('scope') ?? '',
     nonce: null,
     authTime: Math.floor(Date.now() / 1000),
@@ -407,29 +357,32 @@ export async function handleToken(req: IncomingMessage, res: ServerResponse, ctx
     sendEntraError(req, res, missing('grant_type'), ctx.baseUrl, url.searchParams);
     return;
   }
-  const supported = ['authorization_code', 'refresh_token', 'client_credentials', 'password'];
+  const supported = ['authorization_code', 'refresh_token', 'client_credentials', 'password', DEVICE_CODE_GRANT];
   if (!supported.includes(grantType)) {
     sendEntraError(req, res, entraError('unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`), ctx.baseUrl, url.searchParams);
     return;
   }
-  const client = await authenticateClient(req, form, ctx);
-  if ('fail' in client) {
-    sendEntraError(req, res, client.fail, ctx.baseUrl, url.searchParams);
+  const auth = await authenticateClient(req, form, ctx);
+  if ('fail' in auth) {
+    sendEntraError(req, res, auth.fail, ctx.baseUrl, url.searchParams);
     return;
   }
   let result: Record<string, unknown> | Fail;
   switch (grantType) {
     case 'authorization_code':
-      result = await authorizationCodeGrant(req, form, ctx, client);
+      result = await authorizationCodeGrant(req, form, ctx, auth.client);
       break;
     case 'refresh_token':
-      result = await refreshTokenGrant(req, form, ctx, client);
+      result = await refreshTokenGrant(req, form, ctx, auth.client);
       break;
     case 'client_credentials':
-      result = await clientCredentialsGrant(form, ctx, client);
+      result = await clientCredentialsGrant(form, ctx, auth);
+      break;
+    case DEVICE_CODE_GRANT:
+      result = await deviceCodeGrant(form, ctx, auth);
       break;
     default:
-      result = await passwordGrant(form, ctx, client);
+      result = await passwordGrant(form, ctx, auth);
   }
   if ('fail' in result && result.fail !== undefined && typeof result.fail === 'object') {
     sendEntraError(req, res, result.fail as EntraError, ctx.baseUrl, url.searchParams);

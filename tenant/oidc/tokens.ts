@@ -4,13 +4,16 @@
  * Shapes follow Entra's v2 tokens (docs/graph-behaviours.md#tokens):
  * - id token: aud = client id, nonce, oid, sub (pairwise), tid, name, preferred_username, ver 2.0
  *   (no `roles`: the app roles live on the API registration);
- * - portal API access token: aud = the API's client id GUID (never `api://…`), azp = the client
- *   app, scp, roles (the user's own app roles and those of their groups), ver 2.0 — or, when the
- *   seed sets `portal.accessTokenVersion: 1`, Entra's v1 shape: iss `https://sts.windows.net/{tid}/`,
- *   aud `api://{apiClientId}`, `appid` instead of `azp`, ver 1.0 (what an API registration left at
- *   `requestedAccessTokenVersion` null gets);
+ * - access tokens for the tenant's own APIs (the portal API, or any registered through Graph):
+ *   aud = the API's client id GUID (never `api://…`), azp = the client app, scp, roles (the app
+ *   roles assigned to the user and their groups on that API), ver 2.0 — or, when the API's
+ *   registration leaves `api.requestedAccessTokenVersion` at null (or 1), Entra's v1 shape: iss
+ *   `https://sts.windows.net/{tid}/`, aud = its identifier URI (`api://…`), `appid` instead of
+ *   `azp`, ver 1.0. App-only tokens for an API carry the app roles assigned to the client;
  * - Graph tokens: aud `https://graph.microsoft.com`, v1-style like the real ones (Graph's
- *   tokens are v1 whatever the client asked); app-only tokens carry `roles` and no `scp`.
+ *   tokens are v1 whatever the client asked); app-only tokens carry `roles` (the Graph app roles
+ *   assigned to the client's service principal, i.e. admin-consented application permissions)
+ *   and no `scp`.
  * All are RS256 with `kid` (and `x5t`) naming the one signing key published in the JWKS.
  *
  * Only the local tenant verifies Graph tokens (real Graph tokens are not validatable by
@@ -18,12 +21,24 @@
  */
 import { createHash, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { findApplicationByAppId, getAssignedAppRoleValues } from '../app-registry';
 import { getEffectiveAppRoles } from '../directory';
-import type { ConfidentialClient, DirectoryUser, GraphCaller, TenantContext } from '../types';
+import type { DirectoryUser, GraphCaller, ServicePrincipalRecord, TenantContext } from '../types';
 
 /** The `aud` of Graph tokens, and Graph's well-known application id (also accepted as audience). */
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
+
+/** How a resource wants its access tokens: Graph's own v1 shape, or an API's v1/v2 by its registration. */
+function tokenShapeOf(ctx: TenantContext, resource: ServicePrincipalRecord): { kind: 'graph' } | { kind: 'api'; version: 1 | 2; v1Audience: string } {
+  if (resource.appId === GRAPH_APP_ID) return { kind: 'graph' };
+  const app = findApplicationByAppId(ctx.directory, resource.appId);
+  return {
+    kind: 'api',
+    version: app?.api.requestedAccessTokenVersion === 2 ? 2 : 1,
+    v1Audience: app?.identifierUris[0] ?? resource.appId,
+  };
+}
 
 /** Access tokens live one hour (Entra: 60–90 min, randomised; fixed here so tests are deterministic). */
 export const ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
@@ -128,7 +143,10 @@ export interface UserAccessTokenInput {
   user: DirectoryUser;
   /** The client (SPA or public client) the token was issued to: `azp`. */
   clientId: string;
-  resource: 'portal-api' | 'graph';
+  /** Its display name (Graph tokens' `app_displayname`). */
+  clientName: string;
+  /** The resource's service principal. */
+  resource: ServicePrincipalRecord;
   /** Delegated scopes, space separated, without the resource prefix (`access_as_user`). */
   scp: string;
   /**
@@ -141,11 +159,12 @@ export interface UserAccessTokenInput {
 export async function createUserAccessToken(ctx: TenantContext, input: UserAccessTokenInput): Promise<string> {
   const { user } = input;
   const acrs = input.acrs && input.acrs.length > 0 ? { acrs: [...input.acrs] } : {};
-  if (input.resource === 'portal-api') {
-    const roles = getEffectiveAppRoles(ctx.directory, user);
-    if (ctx.directory.portal.accessTokenVersion === 1) {
+  const shape = tokenShapeOf(ctx, input.resource);
+  if (shape.kind === 'api') {
+    const roles = getEffectiveAppRoles(ctx.directory, user, input.resource.id);
+    if (shape.version === 1) {
       const claims: JWTPayload & Record<string, unknown> = {
-        aud: `api://${ctx.directory.portal.apiClientId}`,
+        aud: shape.v1Audience,
         iss: stsV1IssuerOf(ctx),
         ...timeClaims(ACCESS_TOKEN_LIFETIME_SECONDS),
         acr: '1',
@@ -157,7 +176,7 @@ export async function createUserAccessToken(ctx: TenantContext, input: UserAcces
         oid: user.id,
         rh: `0.${opaque()}.`,
         scp: input.scp,
-        sub: pairwiseSubject(user.id, ctx.directory.portal.apiClientId),
+        sub: pairwiseSubject(user.id, input.resource.appId),
         tid: ctx.directory.tenantId,
         unique_name: user.userPrincipalName,
         upn: user.userPrincipalName,
@@ -168,7 +187,7 @@ export async function createUserAccessToken(ctx: TenantContext, input: UserAcces
       if (roles.length > 0) claims.roles = roles;
       return signToken(ctx, claims);
     }
-    const aud = ctx.directory.portal.apiClientId;
+    const aud = input.resource.appId;
     const claims: JWTPayload & Record<string, unknown> = {
       aud,
       iss: issuerOf(ctx),
@@ -198,7 +217,7 @@ export async function createUserAccessToken(ctx: TenantContext, input: UserAcces
     acr: '1',
     aio: opaque(),
     amr: ['pwd'],
-    app_displayname: 'TAP Broker portal',
+    app_displayname: input.clientName,
     appid: input.clientId,
     appidacr: '0',
     idtyp: 'user',
@@ -216,73 +235,67 @@ export async function createUserAccessToken(ctx: TenantContext, input: UserAcces
   });
 }
 
-/** An app-only (client credentials) token for Graph: `roles` = the client's granted application permissions. */
-export async function createAppGraphToken(
-  ctx: TenantContext,
-  client: ConfidentialClient,
-  credential: 'secret' | 'certificate' = 'secret',
-): Promise<string> {
-  const claims: JWTPayload & Record<string, unknown> = {
-    aud: GRAPH_RESOURCE,
-    iss: v1IssuerOf(ctx),
-    ...timeClaims(ACCESS_TOKEN_LIFETIME_SECONDS),
-    aio: opaque(),
-    app_displayname: client.displayName,
-    appid: client.clientId,
-    azp: client.clientId,
-    appidacr: credential === 'certificate' ? '2' : '1',
-    idp: v1IssuerOf(ctx),
-    // Entra emits idtyp only as an optional claim; the local tenant always does (documented choice).
-    idtyp: 'app',
-    oid: client.servicePrincipalId,
-    rh: `0.${opaque()}.`,
-    sub: client.servicePrincipalId,
-    tid: ctx.directory.tenantId,
-    uti: opaque(),
-    ver: '1.0',
-  };
-  if (client.graphPermissions.length > 0) claims.roles = [...client.graphPermissions];
-  return signToken(ctx, claims);
+/** The client of an app-only token: its appId, name and service principal (the token's `oid` and `sub`). */
+export interface AppTokenClient {
+  clientId: string;
+  displayName: string;
+  servicePrincipalId: string;
 }
 
-/** An app-only token for the portal API (client credentials with `api://<api>/.default`). */
-export async function createAppApiToken(
+/**
+ * An app-only (client credentials) token for `resource`: for Graph, `roles` = the Graph app roles
+ * assigned to the client's service principal; for an API, the API's app roles assigned to it, in
+ * the API's requested token version.
+ */
+export async function createAppAccessToken(
   ctx: TenantContext,
-  client: ConfidentialClient,
+  client: AppTokenClient,
+  resource: ServicePrincipalRecord,
   credential: 'secret' | 'certificate' = 'secret',
 ): Promise<string> {
-  if (ctx.directory.portal.accessTokenVersion === 1) {
+  const roles = getAssignedAppRoleValues(ctx.directory, [client.servicePrincipalId], resource.id);
+  const withRoles = roles.length > 0 ? { roles } : {};
+  const acr = credential === 'certificate' ? '2' : '1';
+  const common = { aio: opaque(), idtyp: 'app', oid: client.servicePrincipalId, rh: `0.${opaque()}.`, sub: client.servicePrincipalId, tid: ctx.directory.tenantId, uti: opaque() };
+  const shape = tokenShapeOf(ctx, resource);
+  if (shape.kind === 'graph') {
+    // Entra emits idtyp only as an optional claim; the local tenant always does (documented choice).
     return signToken(ctx, {
-      aud: `api://${ctx.directory.portal.apiClientId}`,
+      aud: GRAPH_RESOURCE,
+      iss: v1IssuerOf(ctx),
+      ...timeClaims(ACCESS_TOKEN_LIFETIME_SECONDS),
+      app_displayname: client.displayName,
+      appid: client.clientId,
+      azp: client.clientId,
+      appidacr: acr,
+      idp: v1IssuerOf(ctx),
+      ...common,
+      ver: '1.0',
+      ...withRoles,
+    });
+  }
+  if (shape.version === 1) {
+    return signToken(ctx, {
+      aud: shape.v1Audience,
       iss: stsV1IssuerOf(ctx),
       ...timeClaims(ACCESS_TOKEN_LIFETIME_SECONDS),
-      aio: opaque(),
       appid: client.clientId,
-      appidacr: credential === 'certificate' ? '2' : '1',
+      appidacr: acr,
       idp: stsV1IssuerOf(ctx),
-      idtyp: 'app',
-      oid: client.servicePrincipalId,
-      rh: `0.${opaque()}.`,
-      sub: client.servicePrincipalId,
-      tid: ctx.directory.tenantId,
-      uti: opaque(),
+      ...common,
       ver: '1.0',
+      ...withRoles,
     });
   }
   return signToken(ctx, {
-    aud: ctx.directory.portal.apiClientId,
+    aud: resource.appId,
     iss: issuerOf(ctx),
     ...timeClaims(ACCESS_TOKEN_LIFETIME_SECONDS),
-    aio: opaque(),
     azp: client.clientId,
-    azpacr: credential === 'certificate' ? '2' : '1',
-    idtyp: 'app',
-    oid: client.servicePrincipalId,
-    rh: `0.${opaque()}.`,
-    sub: client.servicePrincipalId,
-    tid: ctx.directory.tenantId,
-    uti: opaque(),
+    azpacr: acr,
+    ...common,
     ver: '2.0',
+    ...withRoles,
   });
 }
 
