@@ -133,6 +133,7 @@ test('from a tenant without registrations: setup:entra, npm start, a manager get
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel(/justification/i).fill(JUSTIFICATION);
     await dialog.getByRole('button', { name: 'Submit request' }).click();
+    await dialog.getByRole('button', { name: 'Get pass' }).click();
     const shown = page.getByTestId('tap-pass');
     await expect(shown).toBeVisible();
     const pass = (await shown.innerText()).trim();
