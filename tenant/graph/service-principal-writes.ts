@@ -7,24 +7,14 @@
  *   GET | PATCH | DELETE /servicePrincipals/{id} | /servicePrincipals(appId='…')
  *
  * A new service principal copies its registration's app roles, scopes and identifier URIs
- * (tenant/graph/app-objects.ts keeps them in step afterwards).
+ * (tenant/app-registry.ts keeps them in step afterwards).
  */
-import { randomUUID } from 'node:crypto';
-import type { Directory, ServicePrincipalRecord } from '../types';
+import { addServicePrincipal, findApplicationByAppId, findServicePrincipalByAppId, removeServicePrincipal } from '../app-registry';
+import type { ServicePrincipalRecord } from '../types';
 import { APP_ADMIN_ROLES, requireRegistryAccess } from './app-admin';
-import {
-  SERVICE_PRINCIPAL_PROPERTIES,
-  findApplicationByAppId,
-  findServicePrincipalByAppId,
-  getServicePrincipalOrThrow,
-  parseRegistryFilter,
-  projectSelected,
-  servicePrincipalJson,
-  syncServicePrincipalOf,
-  type AppKey,
-} from './app-objects';
+import { SERVICE_PRINCIPAL_PROPERTIES, getServicePrincipalOrThrow, parseRegistryFilter, projectSelected, servicePrincipalJson, type AppKey } from './app-objects';
 import { collection } from './groups';
-import { GraphHttpError, badRequest, graphRoot, isPlainObject, jsonResponse, noContent, parseJsonBody, type GraphEnv, type GraphResponse } from './http';
+import { GraphHttpError, badRequest, graphRoot, jsonResponse, noContent, requireJsonObjectBody, type GraphEnv, type GraphResponse } from './http';
 import { APPLICATION_READ, APPLICATION_WRITE, requireDirectory } from './permissions';
 
 function parseServicePrincipalFilter(value: string | undefined): (sp: ServicePrincipalRecord) => boolean {
@@ -90,12 +80,6 @@ function parseSettings(body: Record<string, unknown>, allowAppId: boolean): SpSe
   return out;
 }
 
-function requireBody(env: GraphEnv): Record<string, unknown> {
-  const body = parseJsonBody(env.req);
-  if (!isPlainObject(body)) throw badRequest('Empty Payload. JSON content expected.', 'BadRequest');
-  return body;
-}
-
 /**
  * `POST /servicePrincipals { appId }`: 201. The registration must be in this tenant (Microsoft's
  * first-party apps already have theirs); a second one for the same app is Graph's 409.
@@ -103,30 +87,18 @@ function requireBody(env: GraphEnv): Record<string, unknown> {
 export function createServicePrincipal(env: GraphEnv): GraphResponse {
   requireRegistryAccess(env, APPLICATION_WRITE, APP_ADMIN_ROLES);
   const dir = env.ctx.directory;
-  const body = requireBody(env);
+  const body = requireJsonObjectBody(env.req);
   const appId = body['appId'];
   if (typeof appId !== 'string' || appId.trim() === '') throw invalidValue('appId');
   const settings = parseSettings(body, true);
   if (findServicePrincipalByAppId(dir, appId) !== undefined) {
     throw new GraphHttpError(409, 'Request_MultipleObjectsWithSameKeyValue', `The service principal cannot be created, updated, or restored because the service principal name ${appId} is already in use.`);
   }
-  const app = findApplicationByAppId(dir, appId);
-  if (app === undefined) throw badRequest(`The appId '${appId}' of the service principal does not reference a valid application object.`);
-  const sp: ServicePrincipalRecord = {
-    id: randomUUID(),
-    appId: app.appId,
-    displayName: settings.displayName ?? app.displayName,
-    accountEnabled: settings.accountEnabled ?? true,
-    appRoleAssignmentRequired: settings.appRoleAssignmentRequired ?? false,
-    appOwnerOrganizationId: dir.tenantId,
-    servicePrincipalNames: [],
-    tags: settings.tags ?? [],
-    createdDateTime: new Date().toISOString(),
-    appRoles: [],
-    oauth2PermissionScopes: [],
-  };
-  dir.apps.servicePrincipals.set(sp.id, sp);
-  syncServicePrincipalOf(dir, app);
+  if (findApplicationByAppId(dir, appId) === undefined) throw badRequest(`The appId '${appId}' of the service principal does not reference a valid application object.`);
+  const { displayName, ...settable } = settings;
+  const sp = addServicePrincipal(dir, appId, settable);
+  // Graph lets the creator name the service principal; a later change of the application renames it again.
+  if (displayName !== undefined) sp.displayName = displayName;
   return jsonResponse(env.req, 201, {
     '@odata.context': `${graphRoot(env.ctx, env.req.version)}/$metadata#servicePrincipals/$entity`,
     ...servicePrincipalJson(dir, sp),
@@ -137,16 +109,8 @@ export function createServicePrincipal(env: GraphEnv): GraphResponse {
 export function patchServicePrincipal(env: GraphEnv, key: AppKey): GraphResponse {
   requireRegistryAccess(env, APPLICATION_WRITE, APP_ADMIN_ROLES);
   const sp = getServicePrincipalOrThrow(env.ctx.directory, key);
-  Object.assign(sp, parseSettings(requireBody(env), false));
+  Object.assign(sp, parseSettings(requireJsonObjectBody(env.req), false));
   return noContent(env.req);
-}
-
-/** Removes a service principal with every assignment it holds or grants and every consent naming it. */
-export function removeServicePrincipal(dir: Directory, spId: string): void {
-  const id = spId.toLowerCase();
-  dir.apps.servicePrincipals.delete(spId);
-  dir.apps.appRoleAssignments = dir.apps.appRoleAssignments.filter((a) => a.principalId.toLowerCase() !== id && a.resourceId.toLowerCase() !== id);
-  dir.apps.oauth2PermissionGrants = dir.apps.oauth2PermissionGrants.filter((g) => g.clientId.toLowerCase() !== id && g.resourceId.toLowerCase() !== id);
 }
 
 /** `DELETE /servicePrincipals/{id}`: 204. */
