@@ -274,8 +274,9 @@ export function findResourceServicePrincipal(dir: Directory, resource: string): 
 /**
  * Adds an app role assignment (`POST /servicePrincipals/{id}/appRoleAssignedTo` or
  * `…/appRoleAssignments`). For Graph's app roles on a client's service principal, this is admin
- * consent to an application permission.
- * @throws AppRegistryError `not-found` for an unknown resource; `invalid` for an app role the resource does not define or a duplicate
+ * consent to an application permission. The role must be an enabled role of the resource that
+ * allows the principal's kind (`Application` for a service principal, `User` for users and groups).
+ * @throws AppRegistryError `not-found` for an unknown resource; `invalid` for a role the principal cannot hold; `conflict` for a duplicate
  */
 export function addAppRoleAssignment(
   dir: Directory,
@@ -284,8 +285,12 @@ export function addAppRoleAssignment(
   const resource = dir.apps.servicePrincipals.get(input.resourceId.toLowerCase());
   if (resource === undefined) throw new AppRegistryError(`no service principal with id ${input.resourceId}`, 'not-found');
   const appRoleId = input.appRoleId.toLowerCase();
-  if (appRoleId !== DEFAULT_APP_ROLE_ID && !resource.appRoles.some((r) => r.id === appRoleId)) {
-    throw new AppRegistryError(`Permission being assigned was not found on application '${resource.appId}'.`);
+  if (appRoleId !== DEFAULT_APP_ROLE_ID) {
+    const role = resource.appRoles.find((r) => r.id === appRoleId);
+    const memberType = input.principalType === 'ServicePrincipal' ? 'Application' : 'User';
+    if (role === undefined || !role.isEnabled || !role.allowedMemberTypes.includes(memberType)) {
+      throw new AppRegistryError(`Permission being assigned was not found on application '${resource.appId}'.`);
+    }
   }
   const principalId = input.principalId.toLowerCase();
   if (dir.apps.appRoleAssignments.some((a) => a.principalId === principalId && a.resourceId === resource.id && a.appRoleId === appRoleId)) {

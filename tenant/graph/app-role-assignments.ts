@@ -12,8 +12,8 @@
  * Graph validates what it is given: both ends exist, the role is an enabled role of the resource
  * that allows the principal's kind, and the same assignment does not exist yet.
  */
-import { addAppRoleAssignment, AppRegistryError, DEFAULT_APP_ROLE_ID, findServicePrincipalById, removeAppRoleAssignment } from '../app-registry';
-import type { AppRoleAssignmentRecord, Directory, ServicePrincipalRecord } from '../types';
+import { addAppRoleAssignment, AppRegistryError, findServicePrincipalById, removeAppRoleAssignment } from '../app-registry';
+import type { AppRoleAssignmentRecord, Directory } from '../types';
 import { requireAdminRole, requireRegistryPermission, rolesToGrantOn } from './app-admin';
 import { APP_ROLE_ASSIGNMENT_PROPERTIES, appRoleAssignmentJson, getServicePrincipalOrThrow, projectSelected, type AppKey } from './app-objects';
 import { collection } from './groups';
@@ -94,10 +94,6 @@ function invalidValue(prop: string): ReturnType<typeof badRequest> {
   return badRequest(`Invalid value specified for property '${prop}' of resource 'AppRoleAssignment'.`);
 }
 
-function roleNotFound(resource: ServicePrincipalRecord): ReturnType<typeof badRequest> {
-  return badRequest(`Permission being assigned was not found on application '${resource.appId}'.`);
-}
-
 /**
  * Validates and records one assignment, once the caller's permission has been checked. `fixed` is
  * what the path pins (the resource for `appRoleAssignedTo`, the principal for
@@ -117,16 +113,10 @@ function assign(env: GraphEnv, fixed: { resourceId?: string; principalId?: strin
   requireAdminRole(env, rolesToGrantOn(resource));
   const principal = findPrincipal(dir, principalId);
   if (principal === null) throw notFoundResource(principalId);
-  const roleId = appRoleId.toLowerCase();
-  if (roleId !== DEFAULT_APP_ROLE_ID) {
-    const role = resource.appRoles.find((r) => r.id.toLowerCase() === roleId);
-    const memberType = principal.type === 'ServicePrincipal' ? 'Application' : 'User';
-    if (role === undefined || !role.isEnabled || !role.allowedMemberTypes.includes(memberType)) throw roleNotFound(resource);
-  }
   try {
-    return addAppRoleAssignment(dir, { principalId: principal.id, principalType: principal.type, principalDisplayName: principal.displayName, resourceId: resource.id, appRoleId: roleId });
+    return addAppRoleAssignment(dir, { principalId: principal.id, principalType: principal.type, principalDisplayName: principal.displayName, resourceId: resource.id, appRoleId });
   } catch (e) {
-    // Graph answers a repeated assignment with a 400, not a 409.
+    // Graph answers an unknown or disallowed role, and a repeated assignment, with a 400.
     if (e instanceof AppRegistryError) throw badRequest(e.message);
     throw e;
   }
