@@ -19,7 +19,8 @@ import type {
   PermissionScopeDefinition,
   ServicePrincipalRecord,
 } from '../types';
-import { badRequest, notFoundResource, type GraphEnv } from './http';
+import { collection } from './groups';
+import { badRequest, graphRoot, jsonResponse, notFoundResource, type GraphEnv, type GraphResponse } from './http';
 import { parseFilter, parseSelect } from './odata';
 
 /** How a path names an application or a service principal: its object id, or its `appId` through the alternate key. */
@@ -63,7 +64,7 @@ export interface FilterFields<T> {
  * or id (joined by `and`), or `{collection}/any(x:x eq '…')`. Anything else is Graph's
  * "Unsupported Query".
  */
-export function parseRegistryFilter<T>(value: string | undefined, how: FilterFields<T>): (o: T) => boolean {
+function parseRegistryFilter<T>(value: string | undefined, how: FilterFields<T>): (o: T) => boolean {
   if (value === undefined || value.trim() === '') return () => true;
   const lambda = new RegExp(`^${how.collectionName}/any\\(\\s*(\\w+)\\s*:\\s*\\1\\s+eq\\s+'((?:[^']|'')*)'\\s*\\)$`, 'i').exec(value.trim());
   if (lambda !== null) {
@@ -77,6 +78,31 @@ export function parseRegistryFilter<T>(value: string | undefined, how: FilterFie
     return (o) => values.includes(field(o).toLowerCase());
   });
   return (o) => tests.every((t) => t(o));
+}
+
+/** One of the registry's listable entity sets: how its objects are filtered, serialised and selected. */
+export interface RegistryEntitySet<T> {
+  name: 'applications' | 'servicePrincipals';
+  typeName: string;
+  properties: readonly string[];
+  filter: FilterFields<T>;
+  json: (dir: Directory, o: T) => Record<string, unknown>;
+}
+
+/** `GET /applications` or `/servicePrincipals`: the objects matching `$filter`, each projected on `$select`, paged. */
+export function listRegistryObjects<T>(env: GraphEnv, set: RegistryEntitySet<T>, objects: Iterable<T>): GraphResponse {
+  const dir = env.ctx.directory;
+  const matches = parseRegistryFilter(env.req.query.get('$filter'), set.filter);
+  const items = [...objects].filter(matches).map((o) => projectSelected(env, set.json(dir, o), set.properties, set.typeName));
+  return collection(env, set.name, items);
+}
+
+/** `GET /{set}/{id}` or `/{set}(appId='…')`: one object's JSON (`item`), projected on `$select`. */
+export function registryObjectResponse<T>(env: GraphEnv, set: RegistryEntitySet<T>, item: Record<string, unknown>): GraphResponse {
+  return jsonResponse(env.req, 200, {
+    '@odata.context': `${graphRoot(env.ctx, env.req.version)}/$metadata#${set.name}/$entity`,
+    ...projectSelected(env, item, set.properties, set.typeName),
+  });
 }
 
 /* JSON shapes. Property lists are in Graph's order and are also what `$select` accepts. */

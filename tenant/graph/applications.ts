@@ -19,12 +19,12 @@ import {
   APPLICATION_PROPERTIES,
   applicationJson,
   getApplicationOrThrow,
-  parseRegistryFilter,
+  listRegistryObjects,
+  registryObjectResponse,
   passwordCredentialJson,
-  projectSelected,
   type AppKey,
+  type RegistryEntitySet,
 } from './app-objects';
-import { collection } from './groups';
 import { GraphHttpError, badRequest, graphRoot, isPlainObject, jsonResponse, noContent, parseJsonBody, requireJsonObjectBody, type GraphEnv, type GraphResponse } from './http';
 import { APPLICATION_READ, APPLICATION_WRITE, requireDirectory } from './permissions';
 
@@ -51,24 +51,18 @@ function nowIso(): string {
 
 /* ---- reads ---- */
 
-/** The `$filter`s setup tooling uses to find a registration again. */
-function parseApplicationFilter(value: string | undefined): (app: AppRegistration) => boolean {
-  return parseRegistryFilter<AppRegistration>(value, {
-    fields: { appId: (a) => a.appId, displayName: (a) => a.displayName, id: (a) => a.id },
-    collectionName: 'identifierUris',
-    collection: (a) => a.identifierUris,
-  });
-}
+const APPLICATIONS: RegistryEntitySet<AppRegistration> = {
+  name: 'applications',
+  typeName: 'microsoft.graph.application',
+  properties: APPLICATION_PROPERTIES,
+  filter: { fields: { appId: (a) => a.appId, displayName: (a) => a.displayName, id: (a) => a.id }, collectionName: 'identifierUris', collection: (a) => a.identifierUris },
+  json: (dir, app) => applicationJson(dir, app),
+};
 
 /** `GET /applications`. */
 export function listApplications(env: GraphEnv): GraphResponse {
   requireDirectory(env, APPLICATION_READ);
-  const dir = env.ctx.directory;
-  const matches = parseApplicationFilter(env.req.query.get('$filter'));
-  const items = [...dir.apps.applications.values()]
-    .filter(matches)
-    .map((app) => projectSelected(env, applicationJson(dir, app), APPLICATION_PROPERTIES, 'microsoft.graph.application'));
-  return collection(env, 'applications', items);
+  return listRegistryObjects(env, APPLICATIONS, env.ctx.directory.apps.applications.values());
 }
 
 /** Whether `$select` names `keyCredentials`: the one read that returns certificates' `key`. */
@@ -82,10 +76,7 @@ export function getApplicationObject(env: GraphEnv, key: AppKey): GraphResponse 
   requireDirectory(env, APPLICATION_READ);
   const dir = env.ctx.directory;
   const app = getApplicationOrThrow(dir, key);
-  return jsonResponse(env.req, 200, {
-    '@odata.context': `${graphRoot(env.ctx, env.req.version)}/$metadata#applications/$entity`,
-    ...projectSelected(env, applicationJson(dir, app, selectsKeyCredentials(env)), APPLICATION_PROPERTIES, 'microsoft.graph.application'),
-  });
+  return registryObjectResponse(env, APPLICATIONS, applicationJson(dir, app, selectsKeyCredentials(env)));
 }
 
 /* ---- body parsing ---- */

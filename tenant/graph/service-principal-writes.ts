@@ -12,28 +12,34 @@
 import { addServicePrincipal, findApplicationByAppId, findServicePrincipalByAppId, removeServicePrincipal } from '../app-registry';
 import type { ServicePrincipalRecord } from '../types';
 import { APP_ADMIN_ROLES, requireRegistryAccess } from './app-admin';
-import { SERVICE_PRINCIPAL_PROPERTIES, getServicePrincipalOrThrow, parseRegistryFilter, projectSelected, servicePrincipalJson, type AppKey } from './app-objects';
-import { collection } from './groups';
+import {
+  SERVICE_PRINCIPAL_PROPERTIES,
+  getServicePrincipalOrThrow,
+  listRegistryObjects,
+  registryObjectResponse,
+  servicePrincipalJson,
+  type AppKey,
+  type RegistryEntitySet,
+} from './app-objects';
 import { GraphHttpError, badRequest, graphRoot, jsonResponse, noContent, requireJsonObjectBody, type GraphEnv, type GraphResponse } from './http';
 import { APPLICATION_READ, APPLICATION_WRITE, requireDirectory } from './permissions';
 
-function parseServicePrincipalFilter(value: string | undefined): (sp: ServicePrincipalRecord) => boolean {
-  return parseRegistryFilter<ServicePrincipalRecord>(value, {
+const SERVICE_PRINCIPALS: RegistryEntitySet<ServicePrincipalRecord> = {
+  name: 'servicePrincipals',
+  typeName: 'microsoft.graph.servicePrincipal',
+  properties: SERVICE_PRINCIPAL_PROPERTIES,
+  filter: {
     fields: { appId: (sp) => sp.appId, displayName: (sp) => sp.displayName, id: (sp) => sp.id },
     collectionName: 'servicePrincipalNames',
     collection: (sp) => sp.servicePrincipalNames,
-  });
-}
+  },
+  json: servicePrincipalJson,
+};
 
 /** `GET /servicePrincipals`. */
 export function listServicePrincipals(env: GraphEnv): GraphResponse {
   requireDirectory(env, APPLICATION_READ);
-  const dir = env.ctx.directory;
-  const matches = parseServicePrincipalFilter(env.req.query.get('$filter'));
-  const items = [...dir.apps.servicePrincipals.values()]
-    .filter(matches)
-    .map((sp) => projectSelected(env, servicePrincipalJson(dir, sp), SERVICE_PRINCIPAL_PROPERTIES, 'microsoft.graph.servicePrincipal'));
-  return collection(env, 'servicePrincipals', items);
+  return listRegistryObjects(env, SERVICE_PRINCIPALS, env.ctx.directory.apps.servicePrincipals.values());
 }
 
 /** `GET /servicePrincipals/{id}` or `/servicePrincipals(appId='…')`. */
@@ -41,10 +47,7 @@ export function getServicePrincipalObject(env: GraphEnv, key: AppKey): GraphResp
   requireDirectory(env, APPLICATION_READ);
   const dir = env.ctx.directory;
   const sp = getServicePrincipalOrThrow(dir, key);
-  return jsonResponse(env.req, 200, {
-    '@odata.context': `${graphRoot(env.ctx, env.req.version)}/$metadata#servicePrincipals/$entity`,
-    ...projectSelected(env, servicePrincipalJson(dir, sp), SERVICE_PRINCIPAL_PROPERTIES, 'microsoft.graph.servicePrincipal'),
-  });
+  return registryObjectResponse(env, SERVICE_PRINCIPALS, servicePrincipalJson(dir, sp));
 }
 
 function invalidValue(prop: string): GraphHttpError {
