@@ -24,7 +24,7 @@ import {
   getServicePrincipalObject,
   listServicePrincipals,
   patchServicePrincipal,
-} from './service-principal-writes';
+} from './service-principals';
 
 /** Actions may be addressed bare (`addPassword`) or qualified (`microsoft.graph.addPassword`). */
 function isAction(segment: string | undefined, name: string): boolean {
