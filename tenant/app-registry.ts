@@ -42,9 +42,10 @@ export const GRAPH_CLI_REDIRECT_URIS = ['http://localhost', 'https://login.micro
 /** The all-zero app role id: "default access", assigned when a resource defines no app roles. */
 export const DEFAULT_APP_ROLE_ID = '00000000-0000-0000-0000-000000000000';
 
-/** Tenants that own Microsoft's first-party apps (their service principals' `appOwnerOrganizationId`). */
-const MICROSOFT_SERVICES_TENANT_ID = 'f8cdef31-a31e-4b4a-93e4-5f571e91255a';
-const MICROSOFT_CORP_TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+/** The tenant that owns most of Microsoft's first-party apps (`appOwnerOrganizationId` of Microsoft Graph's service principal). */
+export const MICROSOFT_SERVICES_TENANT_ID = 'f8cdef31-a31e-4b4a-93e4-5f571e91255a';
+/** Microsoft's corporate tenant, which owns some first-party apps too (the Graph command-line tools). */
+export const MICROSOFT_CORP_TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const FIRST_PARTY_CREATED = '2020-01-01T08:00:00Z';
 
 /** A change the registry refuses (duplicate ids, dangling references); Graph handlers map it to a 400/404/409. */
@@ -74,10 +75,15 @@ export function firstPartyServicePrincipalIdOf(tenantId: string, appId: string):
   return stableGuid('tap-broker-local-tenant/first-party-service-principal', `${tenantId.toLowerCase()}:${appId.toLowerCase()}`);
 }
 
+/*
+ * Object ids are lower-case GUIDs: the registry stores them so, and the derivations below lower-case
+ * their inputs, so an id derived from a caller's upper-case spelling is the stored one.
+ */
+
 /** Entra's appRoleAssignment ids: base64url, starting with the principal id's bytes. */
 export function appRoleAssignmentIdOf(principalId: string, appRoleId: string, resourceId: string): string {
   const principal = Buffer.from(principalId.replace(/-/g, ''), 'hex');
-  const rest = createHash('sha256').update(`${appRoleId}|${resourceId}`).digest().subarray(0, 16);
+  const rest = createHash('sha256').update(`${appRoleId.toLowerCase()}|${resourceId.toLowerCase()}`).digest().subarray(0, 16);
   return Buffer.concat([principal, rest]).toString('base64url');
 }
 
@@ -230,6 +236,11 @@ export function findApplicationByAppId(dir: Directory, appId: string): AppRegist
   return undefined;
 }
 
+/** The service principal with object id `id` (case-insensitive), first-party ones included. */
+export function findServicePrincipalById(dir: Directory, id: string): ServicePrincipalRecord | undefined {
+  return dir.apps.servicePrincipals.get(id.toLowerCase());
+}
+
 /** The service principal of `appId` (case-insensitive), first-party ones included. */
 export function findServicePrincipalByAppId(dir: Directory, appId: string): ServicePrincipalRecord | undefined {
   const id = appId.toLowerCase();
@@ -263,8 +274,9 @@ export function findResourceServicePrincipal(dir: Directory, resource: string): 
 /**
  * Adds an app role assignment (`POST /servicePrincipals/{id}/appRoleAssignedTo` or
  * `…/appRoleAssignments`). For Graph's app roles on a client's service principal, this is admin
- * consent to an application permission.
- * @throws AppRegistryError `not-found` for an unknown resource; `invalid` for an app role the resource does not define or a duplicate
+ * consent to an application permission. The role must be an enabled role of the resource that
+ * allows the principal's kind (`Application` for a service principal, `User` for users and groups).
+ * @throws AppRegistryError `not-found` for an unknown resource; `invalid` for a role the principal cannot hold; `conflict` for a duplicate
  */
 export function addAppRoleAssignment(
   dir: Directory,
@@ -273,12 +285,16 @@ export function addAppRoleAssignment(
   const resource = dir.apps.servicePrincipals.get(input.resourceId.toLowerCase());
   if (resource === undefined) throw new AppRegistryError(`no service principal with id ${input.resourceId}`, 'not-found');
   const appRoleId = input.appRoleId.toLowerCase();
-  if (appRoleId !== DEFAULT_APP_ROLE_ID && !resource.appRoles.some((r) => r.id === appRoleId)) {
-    throw new AppRegistryError(`Permission being assigned was not found on application '${resource.appId}'.`);
+  if (appRoleId !== DEFAULT_APP_ROLE_ID) {
+    const role = resource.appRoles.find((r) => r.id === appRoleId);
+    const memberType = input.principalType === 'ServicePrincipal' ? 'Application' : 'User';
+    if (role === undefined || !role.isEnabled || !role.allowedMemberTypes.includes(memberType)) {
+      throw new AppRegistryError(`Permission being assigned was not found on application '${resource.appId}'.`);
+    }
   }
   const principalId = input.principalId.toLowerCase();
   if (dir.apps.appRoleAssignments.some((a) => a.principalId === principalId && a.resourceId === resource.id && a.appRoleId === appRoleId)) {
-    throw new AppRegistryError('Permission being assigned already exists on the object', 'conflict');
+    throw new AppRegistryError('Permission being assigned already exists on the object.', 'conflict');
   }
   const record: AppRoleAssignmentRecord = {
     id: appRoleAssignmentIdOf(principalId, appRoleId, resource.id),
@@ -291,6 +307,21 @@ export function addAppRoleAssignment(
   };
   dir.apps.appRoleAssignments.push(record);
   return record;
+}
+
+/** Removes a service principal with every assignment it holds or grants and every consent naming it. */
+export function removeServicePrincipal(dir: Directory, spId: string): void {
+  const id = spId.toLowerCase();
+  dir.apps.servicePrincipals.delete(id);
+  dir.apps.appRoleAssignments = dir.apps.appRoleAssignments.filter((a) => a.principalId !== id && a.resourceId !== id);
+  dir.apps.oauth2PermissionGrants = dir.apps.oauth2PermissionGrants.filter((g) => g.clientId !== id && g.resourceId !== id);
+}
+
+/** Removes an application object and, as Entra does, its service principal in this tenant (see {@link removeServicePrincipal}). */
+export function removeApplication(dir: Directory, app: AppRegistration): void {
+  dir.apps.applications.delete(app.id);
+  const sp = findServicePrincipalByAppId(dir, app.appId);
+  if (sp !== undefined) removeServicePrincipal(dir, sp.id);
 }
 
 /** Removes an app role assignment by id; false when there is none. */

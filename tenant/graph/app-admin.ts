@@ -10,8 +10,8 @@
  *   tenant-wide consent to Microsoft's delegated permissions: Global Administrator or
  *   Privileged Role Administrator.
  */
+import { MICROSOFT_CORP_TENANT_ID, MICROSOFT_SERVICES_TENANT_ID } from '../app-registry';
 import type { Directory, ServicePrincipalRecord } from '../types';
-import { MICROSOFT_CORP_TENANT_ID, MICROSOFT_TENANT_ID } from './app-objects';
 import { GraphHttpError, type GraphEnv } from './http';
 import { hasAnyPermission } from './permissions';
 
@@ -65,7 +65,7 @@ export function requireRegistryAccess(env: GraphEnv, accepted: readonly string[]
 /** Microsoft's first-party resources (Microsoft Graph …): granting their permissions tenant-wide is privileged. */
 export function isMicrosoftResource(sp: ServicePrincipalRecord): boolean {
   const owner = sp.appOwnerOrganizationId.toLowerCase();
-  return owner === MICROSOFT_TENANT_ID || owner === MICROSOFT_CORP_TENANT_ID;
+  return owner === MICROSOFT_SERVICES_TENANT_ID || owner === MICROSOFT_CORP_TENANT_ID;
 }
 
 /**

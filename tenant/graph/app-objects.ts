@@ -1,12 +1,13 @@
 /**
  * The app registry's objects as Graph returns them: application, servicePrincipal,
- * appRoleAssignment and oAuth2PermissionGrant JSON, plus the lookups every registry handler
- * shares (by object id or by the `(appId='…')` alternate key) and the ids Entra derives.
+ * appRoleAssignment and oAuth2PermissionGrant JSON (the one serialisation every registry route
+ * answers with), the `$select`/`$filter` handling the registry's lists share, and the lookups by
+ * object id or by the `(appId='…')` alternate key that turn a missing object into Graph's 404.
  *
- * Everything here reads `Directory.apps`, the registry that the token endpoint also serves
- * clients and resources from, so an object created through Graph is at once a real client.
+ * The objects themselves, their ids and every change to them belong to tenant/app-registry.ts;
+ * this module only reads them.
  */
-import { createHash } from 'node:crypto';
+import { findApplicationByAppId, findServicePrincipalByAppId, findServicePrincipalById } from '../app-registry';
 import type {
   AppRegistration,
   AppRoleAssignmentRecord,
@@ -18,23 +19,12 @@ import type {
   PermissionScopeDefinition,
   ServicePrincipalRecord,
 } from '../types';
-import { badRequest, notFoundResource, type GraphEnv } from './http';
+import { collection } from './groups';
+import { badRequest, graphRoot, jsonResponse, notFoundResource, type GraphEnv, type GraphResponse } from './http';
 import { parseFilter, parseSelect } from './odata';
-
-/** The tenant that owns Microsoft's first-party apps (`appOwnerOrganizationId` of Microsoft Graph's service principal). */
-export const MICROSOFT_TENANT_ID = 'f8cdef31-a31e-4b4a-93e4-5f571e91255a';
-/** Microsoft's corporate tenant, which owns some first-party apps too (the Graph command-line tools). */
-export const MICROSOFT_CORP_TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
-
-/** The app role id that stands for "default access" (an assignment without a specific role). */
-export const DEFAULT_ACCESS_ROLE_ID = '00000000-0000-0000-0000-000000000000';
 
 /** How a path names an application or a service principal: its object id, or its `appId` through the alternate key. */
 export type AppKey = { by: 'id'; value: string } | { by: 'appId'; value: string };
-
-function sameId(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}
 
 function keyLabel(key: AppKey): string {
   return key.by === 'appId' ? `appId=${key.value}` : key.value;
@@ -42,10 +32,9 @@ function keyLabel(key: AppKey): string {
 
 /** The application object named by `key`, or Graph's 404. */
 export function getApplicationOrThrow(dir: Directory, key: AppKey): AppRegistration {
-  for (const app of dir.apps.applications.values()) {
-    if (sameId(key.by === 'id' ? app.id : app.appId, key.value)) return app;
-  }
-  throw notFoundResource(keyLabel(key));
+  const app = key.by === 'id' ? dir.apps.applications.get(key.value.toLowerCase()) : findApplicationByAppId(dir, key.value);
+  if (app === undefined) throw notFoundResource(keyLabel(key));
+  return app;
 }
 
 /** The service principal named by `key`, or Graph's 404. */
@@ -53,21 +42,6 @@ export function getServicePrincipalOrThrow(dir: Directory, key: AppKey): Service
   const sp = key.by === 'id' ? findServicePrincipalById(dir, key.value) : findServicePrincipalByAppId(dir, key.value);
   if (sp === undefined) throw notFoundResource(keyLabel(key));
   return sp;
-}
-
-export function findServicePrincipalById(dir: Directory, id: string): ServicePrincipalRecord | undefined {
-  for (const sp of dir.apps.servicePrincipals.values()) if (sameId(sp.id, id)) return sp;
-  return undefined;
-}
-
-export function findServicePrincipalByAppId(dir: Directory, appId: string): ServicePrincipalRecord | undefined {
-  for (const sp of dir.apps.servicePrincipals.values()) if (sameId(sp.appId, appId)) return sp;
-  return undefined;
-}
-
-export function findApplicationByAppId(dir: Directory, appId: string): AppRegistration | undefined {
-  for (const app of dir.apps.applications.values()) if (sameId(app.appId, appId)) return app;
-  return undefined;
 }
 
 /** Projects one item on `$select` (names matched case-insensitively, unknown names refused as Graph does). */
@@ -90,7 +64,7 @@ export interface FilterFields<T> {
  * or id (joined by `and`), or `{collection}/any(x:x eq '…')`. Anything else is Graph's
  * "Unsupported Query".
  */
-export function parseRegistryFilter<T>(value: string | undefined, how: FilterFields<T>): (o: T) => boolean {
+function parseRegistryFilter<T>(value: string | undefined, how: FilterFields<T>): (o: T) => boolean {
   if (value === undefined || value.trim() === '') return () => true;
   const lambda = new RegExp(`^${how.collectionName}/any\\(\\s*(\\w+)\\s*:\\s*\\1\\s+eq\\s+'((?:[^']|'')*)'\\s*\\)$`, 'i').exec(value.trim());
   if (lambda !== null) {
@@ -106,28 +80,29 @@ export function parseRegistryFilter<T>(value: string | undefined, how: FilterFie
   return (o) => tests.every((t) => t(o));
 }
 
-/*
- * Ids Entra derives rather than draws. Assignment ids are base64url strings that begin with the
- * principal id's bytes; grant ids are the client's and the resource's (and, for a one-user grant,
- * the user's) id bytes in a row. Deriving them keeps one assignment's id stable across restarts
- * and equal to the id a seeded assignment gets (tenant/graph/service-principals.ts).
- */
-
-function guidBytes(id: string): Buffer {
-  return Buffer.from(id.replace(/-/g, ''), 'hex');
+/** One of the registry's listable entity sets: how its objects are filtered, serialised and selected. */
+export interface RegistryEntitySet<T> {
+  name: 'applications' | 'servicePrincipals';
+  typeName: string;
+  properties: readonly string[];
+  filter: FilterFields<T>;
+  json: (dir: Directory, o: T) => Record<string, unknown>;
 }
 
-/** The id Entra gives the assignment of `appRoleId` on `resourceId` to `principalId`. */
-export function appRoleAssignmentIdOf(principalId: string, appRoleId: string, resourceId: string): string {
-  const rest = createHash('sha256').update(`${appRoleId.toLowerCase()}|${resourceId.toLowerCase()}`).digest().subarray(0, 16);
-  return Buffer.concat([guidBytes(principalId), rest]).toString('base64url');
+/** `GET /applications` or `/servicePrincipals`: the objects matching `$filter`, each projected on `$select`, paged. */
+export function listRegistryObjects<T>(env: GraphEnv, set: RegistryEntitySet<T>, objects: Iterable<T>): GraphResponse {
+  const dir = env.ctx.directory;
+  const matches = parseRegistryFilter(env.req.query.get('$filter'), set.filter);
+  const items = [...objects].filter(matches).map((o) => projectSelected(env, set.json(dir, o), set.properties, set.typeName));
+  return collection(env, set.name, items);
 }
 
-/** The id Entra gives a delegated permission grant. */
-export function permissionGrantIdOf(clientId: string, resourceId: string, principalId: string | null): string {
-  const parts = [guidBytes(clientId), guidBytes(resourceId)];
-  if (principalId !== null) parts.push(guidBytes(principalId));
-  return Buffer.concat(parts).toString('base64url');
+/** `GET /{set}/{id}` or `/{set}(appId='…')`: one object's JSON (`item`), projected on `$select`. */
+export function registryObjectResponse<T>(env: GraphEnv, set: RegistryEntitySet<T>, item: Record<string, unknown>): GraphResponse {
+  return jsonResponse(env.req, 200, {
+    '@odata.context': `${graphRoot(env.ctx, env.req.version)}/$metadata#${set.name}/$entity`,
+    ...projectSelected(env, item, set.properties, set.typeName),
+  });
 }
 
 /* JSON shapes. Property lists are in Graph's order and are also what `$select` accepts. */
@@ -391,17 +366,4 @@ export const PERMISSION_GRANT_PROPERTIES = ['id', 'clientId', 'consentType', 'pr
 
 export function permissionGrantJson(g: OAuth2PermissionGrantRecord): Record<string, unknown> {
   return { id: g.id, clientId: g.clientId, consentType: g.consentType, principalId: g.principalId, resourceId: g.resourceId, scope: g.scope };
-}
-
-/**
- * Entra keeps a registration's exposed app roles, scopes and identifier URIs on its service
- * principal too, and updates them there whenever the application changes; tokens and
- * assignments read the service principal's copy.
- */
-export function syncServicePrincipalOf(dir: Directory, app: AppRegistration): void {
-  const sp = findServicePrincipalByAppId(dir, app.appId);
-  if (sp === undefined) return;
-  sp.appRoles = app.appRoles.map((r) => ({ ...r, allowedMemberTypes: [...r.allowedMemberTypes] }));
-  sp.oauth2PermissionScopes = app.api.oauth2PermissionScopes.map((s) => ({ ...s }));
-  sp.servicePrincipalNames = [app.appId, ...app.identifierUris];
 }

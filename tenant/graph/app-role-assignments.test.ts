@@ -6,12 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getGraphServicePrincipal } from '../app-registry';
 import type { GraphCaller } from '../types';
 import { startTestTenant, type TestTenant } from '../testing';
 import { findGraphAppRoleByValue, findGraphScopeByValue } from './graph-permissions';
 import { callGraph, tokenWithPermissions, valueOf } from './test-graph';
 import { GROUP, USER, testOrgSeed } from './test-org';
-import { callAs, delegated, ensureGraphServicePrincipal, giveDirectoryRole } from './test-registry';
+import { callAs, delegated, giveDirectoryRole } from './test-registry';
 
 const APPLICATION_ADMINISTRATOR = '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3';
 const SETUP_SCOPES = ['Application.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All', 'DelegatedPermissionGrant.ReadWrite.All', 'User.Read.All'];
@@ -23,7 +24,7 @@ const USER_READ_ALL = findGraphAppRoleByValue('User.Read.All')?.id ?? '';
 
 beforeAll(async () => {
   tenant = await startTestTenant({ seed: testOrgSeed() });
-  graphSpId = ensureGraphServicePrincipal(tenant.ctx.directory).id;
+  graphSpId = getGraphServicePrincipal(tenant.ctx.directory).id;
   // `owner` administers applications; `global` (seed) is a Global Administrator; `plain` holds no role.
   giveDirectoryRole(tenant.ctx.directory, USER.owner, APPLICATION_ADMINISTRATOR);
   admin = await tokenWithPermissions(tenant, ['Application.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All', 'DelegatedPermissionGrant.ReadWrite.All']);

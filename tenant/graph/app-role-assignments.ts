@@ -12,20 +12,12 @@
  * Graph validates what it is given: both ends exist, the role is an enabled role of the resource
  * that allows the principal's kind, and the same assignment does not exist yet.
  */
-import type { AppRoleAssignmentRecord, Directory, ServicePrincipalRecord } from '../types';
+import { addAppRoleAssignment, AppRegistryError, findServicePrincipalById, removeAppRoleAssignment } from '../app-registry';
+import type { AppRoleAssignmentRecord, Directory } from '../types';
 import { requireAdminRole, requireRegistryPermission, rolesToGrantOn } from './app-admin';
-import {
-  APP_ROLE_ASSIGNMENT_PROPERTIES,
-  DEFAULT_ACCESS_ROLE_ID,
-  appRoleAssignmentIdOf,
-  appRoleAssignmentJson,
-  findServicePrincipalById,
-  getServicePrincipalOrThrow,
-  projectSelected,
-  type AppKey,
-} from './app-objects';
+import { APP_ROLE_ASSIGNMENT_PROPERTIES, appRoleAssignmentJson, getServicePrincipalOrThrow, projectSelected, type AppKey } from './app-objects';
 import { collection } from './groups';
-import { badRequest, graphRoot, isPlainObject, jsonResponse, noContent, notFoundResource, parseJsonBody, type GraphEnv, type GraphResponse } from './http';
+import { badRequest, graphRoot, jsonResponse, noContent, notFoundResource, requireJsonObjectBody, type GraphEnv, type GraphResponse } from './http';
 import { APP_ROLE_ASSIGNMENT_READ, APP_ROLE_ASSIGNMENT_WRITE, APPLICATION_READ, requireDirectory } from './permissions';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -102,10 +94,6 @@ function invalidValue(prop: string): ReturnType<typeof badRequest> {
   return badRequest(`Invalid value specified for property '${prop}' of resource 'AppRoleAssignment'.`);
 }
 
-function roleNotFound(resource: ServicePrincipalRecord): ReturnType<typeof badRequest> {
-  return badRequest(`Permission being assigned was not found on application '${resource.appId}'.`);
-}
-
 /**
  * Validates and records one assignment, once the caller's permission has been checked. `fixed` is
  * what the path pins (the resource for `appRoleAssignedTo`, the principal for
@@ -113,8 +101,7 @@ function roleNotFound(resource: ServicePrincipalRecord): ReturnType<typeof badRe
  */
 function assign(env: GraphEnv, fixed: { resourceId?: string; principalId?: string }): AppRoleAssignmentRecord {
   const dir = env.ctx.directory;
-  const body = parseJsonBody(env.req);
-  if (!isPlainObject(body)) throw badRequest('Empty Payload. JSON content expected.', 'BadRequest');
+  const body = requireJsonObjectBody(env.req);
   const { principalId, resourceId, appRoleId } = body;
   if (typeof principalId !== 'string' || !GUID.test(principalId)) throw invalidValue('principalId');
   if (typeof resourceId !== 'string' || !GUID.test(resourceId)) throw invalidValue('resourceId');
@@ -126,27 +113,13 @@ function assign(env: GraphEnv, fixed: { resourceId?: string; principalId?: strin
   requireAdminRole(env, rolesToGrantOn(resource));
   const principal = findPrincipal(dir, principalId);
   if (principal === null) throw notFoundResource(principalId);
-  const roleId = appRoleId.toLowerCase();
-  if (roleId !== DEFAULT_ACCESS_ROLE_ID) {
-    const role = resource.appRoles.find((r) => r.id.toLowerCase() === roleId);
-    const memberType = principal.type === 'ServicePrincipal' ? 'Application' : 'User';
-    if (role === undefined || !role.isEnabled || !role.allowedMemberTypes.includes(memberType)) throw roleNotFound(resource);
+  try {
+    return addAppRoleAssignment(dir, { principalId: principal.id, principalType: principal.type, principalDisplayName: principal.displayName, resourceId: resource.id, appRoleId });
+  } catch (e) {
+    // Graph answers an unknown or disallowed role, and a repeated assignment, with a 400.
+    if (e instanceof AppRegistryError) throw badRequest(e.message);
+    throw e;
   }
-  const exists = dir.apps.appRoleAssignments.some(
-    (a) => a.principalId.toLowerCase() === principal.id.toLowerCase() && a.resourceId.toLowerCase() === resource.id.toLowerCase() && a.appRoleId.toLowerCase() === roleId,
-  );
-  if (exists) throw badRequest('Permission being assigned already exists on the object.');
-  const record: AppRoleAssignmentRecord = {
-    id: appRoleAssignmentIdOf(principal.id, roleId, resource.id),
-    principalId: principal.id,
-    principalType: principal.type,
-    principalDisplayName: principal.displayName,
-    resourceId: resource.id,
-    appRoleId: roleId,
-    createdDateTime: new Date().toISOString(),
-  };
-  dir.apps.appRoleAssignments.push(record);
-  return record;
 }
 
 function created(env: GraphEnv, entitySet: string, record: AppRoleAssignmentRecord): GraphResponse {
@@ -178,7 +151,7 @@ function removeAssignment(env: GraphEnv, matches: (a: AppRoleAssignmentRecord) =
   if (found === undefined) throw notFoundResource(assignmentId);
   const resource = findServicePrincipalById(dir, found.resourceId);
   if (resource !== undefined) requireAdminRole(env, rolesToGrantOn(resource));
-  dir.apps.appRoleAssignments = dir.apps.appRoleAssignments.filter((a) => a !== found);
+  removeAppRoleAssignment(dir, found.id);
   return noContent(env.req);
 }
 

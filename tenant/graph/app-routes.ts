@@ -15,7 +15,7 @@ import {
   listAppRoleAssignments,
   type AssignmentOwner,
 } from './app-role-assignments';
-import type { GraphEnv, GraphRequest } from './http';
+import type { GraphRequest } from './http';
 import { byMethod, eq, segmentNotFound, type Route } from './routing';
 import { createPermissionGrant, deletePermissionGrant, getPermissionGrant, listPermissionGrants, patchPermissionGrant } from './permission-grants';
 import {
@@ -24,7 +24,7 @@ import {
   getServicePrincipalObject,
   listServicePrincipals,
   patchServicePrincipal,
-} from './service-principal-writes';
+} from './service-principals';
 
 /** Actions may be addressed bare (`addPassword`) or qualified (`microsoft.graph.addPassword`). */
 function isAction(segment: string | undefined, name: string): boolean {
@@ -47,37 +47,13 @@ function entityPath(first: string, rest: readonly string[], entitySet: string): 
   return appId === null ? null : { key: { by: 'appId', value: appId }, below: [...rest] };
 }
 
-/** Answers for a path the registry does not hold (see {@link resolveAppRegistryRoute}). */
-export type LegacyRoute = () => Route | null;
-
-/**
- * A read of one object: from the registry when it holds the object, else from `legacy`.
- * Transitional: seeded registrations reach the registry only once the seed loads them there;
- * until then service-principals.ts answers for them, and this falls back to it.
- */
-function readWithFallback(own: Route, holds: (env: GraphEnv) => boolean, legacy: LegacyRoute): Route {
-  return (env) => {
-    if (holds(env)) return own(env);
-    const fallback = legacy();
-    return (fallback ?? own)(env);
-  };
-}
-
-function holdsApplication(key: AppKey): (env: GraphEnv) => boolean {
-  return (env) => [...env.ctx.directory.apps.applications.values()].some((a) => (key.by === 'id' ? a.id : a.appId).toLowerCase() === key.value.toLowerCase());
-}
-
-function holdsServicePrincipal(key: AppKey): (env: GraphEnv) => boolean {
-  return (env) => [...env.ctx.directory.apps.servicePrincipals.values()].some((s) => (key.by === 'id' ? s.id : s.appId).toLowerCase() === key.value.toLowerCase());
-}
-
-function applicationRoute(req: GraphRequest, key: AppKey | null, below: string[], legacy: LegacyRoute): Route {
+function applicationRoute(req: GraphRequest, key: AppKey | null, below: string[]): Route {
   if (key === null) return byMethod(req.method, { GET: listApplications, POST: createApplication });
   const [action, extra] = below;
   if (extra !== undefined) throw segmentNotFound(extra);
   if (action === undefined) {
     return byMethod(req.method, {
-      GET: readWithFallback((e) => getApplicationObject(e, key), holdsApplication(key), legacy),
+      GET: (e) => getApplicationObject(e, key),
       PATCH: (e) => patchApplication(e, key),
       DELETE: (e) => deleteApplication(e, key),
     });
@@ -95,12 +71,12 @@ export function assignmentsRoute(req: GraphRequest, owner: AssignmentOwner, belo
   return byMethod(req.method, { DELETE: (e) => deleteAppRoleAssignment(e, owner, assignmentId) });
 }
 
-function servicePrincipalRoute(req: GraphRequest, key: AppKey | null, below: string[], legacy: LegacyRoute): Route {
+function servicePrincipalRoute(req: GraphRequest, key: AppKey | null, below: string[]): Route {
   if (key === null) return byMethod(req.method, { GET: listServicePrincipals, POST: createServicePrincipal });
   const [nav, ...tail] = below;
   if (nav === undefined) {
     return byMethod(req.method, {
-      GET: readWithFallback((e) => getServicePrincipalObject(e, key), holdsServicePrincipal(key), legacy),
+      GET: (e) => getServicePrincipalObject(e, key),
       PATCH: (e) => patchServicePrincipal(e, key),
       DELETE: (e) => deleteServicePrincipal(e, key),
     });
@@ -109,7 +85,7 @@ function servicePrincipalRoute(req: GraphRequest, key: AppKey | null, below: str
     const [assignmentId, extra] = tail;
     if (extra !== undefined) throw segmentNotFound(extra);
     if (assignmentId === undefined) {
-      return byMethod(req.method, { GET: readWithFallback((e) => listAppRoleAssignedTo(e, key), holdsServicePrincipal(key), legacy), POST: (e) => createAppRoleAssignedTo(e, key) });
+      return byMethod(req.method, { GET: (e) => listAppRoleAssignedTo(e, key), POST: (e) => createAppRoleAssignedTo(e, key) });
     }
     return byMethod(req.method, { DELETE: (e) => deleteAppRoleAssignedTo(e, key, assignmentId) });
   }
@@ -117,15 +93,12 @@ function servicePrincipalRoute(req: GraphRequest, key: AppKey | null, below: str
   throw segmentNotFound(nav);
 }
 
-/**
- * Routes the app registry's entity sets; null when `first` names none of them. `legacy` resolves
- * the same path the way the router did before the registry existed.
- */
-export function resolveAppRegistryRoute(req: GraphRequest, first: string, rest: readonly string[], legacy: LegacyRoute): Route | null {
+/** Routes the app registry's entity sets; null when `first` names none of them. */
+export function resolveAppRegistryRoute(req: GraphRequest, first: string, rest: readonly string[]): Route | null {
   const app = entityPath(first, rest, 'applications');
-  if (app !== null) return applicationRoute(req, app.key, app.below, legacy);
+  if (app !== null) return applicationRoute(req, app.key, app.below);
   const sp = entityPath(first, rest, 'servicePrincipals');
-  if (sp !== null) return servicePrincipalRoute(req, sp.key, sp.below, legacy);
+  if (sp !== null) return servicePrincipalRoute(req, sp.key, sp.below);
   if (eq(first, 'oauth2PermissionGrants')) {
     const [id, extra] = rest;
     if (extra !== undefined) throw segmentNotFound(extra);

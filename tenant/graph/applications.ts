@@ -11,23 +11,22 @@
  * URIs to the app's service principal. Certificates arrive as `key` (base64 DER); only the public
  * certificate is kept. Secrets are shown once and kept as a SHA-256.
  */
-import { createHash, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
+import { randomBytes, randomUUID, X509Certificate } from 'node:crypto';
+import { addApplication, applicationObjectIdOf, keyCredentialFromPem, passwordCredentialFor, removeApplication, syncServicePrincipal } from '../app-registry';
 import type { AppRegistration, AppRoleDefinition, Directory, KeyCredentialRecord, PermissionScopeDefinition } from '../types';
 import { APP_ADMIN_ROLES, requireRegistryAccess } from './app-admin';
 import {
   APPLICATION_PROPERTIES,
   applicationJson,
   getApplicationOrThrow,
-  parseRegistryFilter,
+  listRegistryObjects,
+  registryObjectResponse,
   passwordCredentialJson,
-  projectSelected,
-  syncServicePrincipalOf,
   type AppKey,
+  type RegistryEntitySet,
 } from './app-objects';
-import { collection } from './groups';
-import { GraphHttpError, badRequest, graphRoot, isPlainObject, jsonResponse, noContent, parseJsonBody, type GraphEnv, type GraphResponse } from './http';
+import { GraphHttpError, badRequest, graphRoot, isPlainObject, jsonResponse, noContent, parseJsonBody, requireJsonObjectBody, type GraphEnv, type GraphResponse } from './http';
 import { APPLICATION_READ, APPLICATION_WRITE, requireDirectory } from './permissions';
-import { removeServicePrincipal } from './service-principal-writes';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SIGN_IN_AUDIENCES = ['AzureADMyOrg', 'AzureADMultipleOrgs', 'AzureADandPersonalMicrosoftAccount', 'PersonalMicrosoftAccount'];
@@ -52,24 +51,18 @@ function nowIso(): string {
 
 /* ---- reads ---- */
 
-/** The `$filter`s setup tooling uses to find a registration again. */
-function parseApplicationFilter(value: string | undefined): (app: AppRegistration) => boolean {
-  return parseRegistryFilter<AppRegistration>(value, {
-    fields: { appId: (a) => a.appId, displayName: (a) => a.displayName, id: (a) => a.id },
-    collectionName: 'identifierUris',
-    collection: (a) => a.identifierUris,
-  });
-}
+const APPLICATIONS: RegistryEntitySet<AppRegistration> = {
+  name: 'applications',
+  typeName: 'microsoft.graph.application',
+  properties: APPLICATION_PROPERTIES,
+  filter: { fields: { appId: (a) => a.appId, displayName: (a) => a.displayName, id: (a) => a.id }, collectionName: 'identifierUris', collection: (a) => a.identifierUris },
+  json: (dir, app) => applicationJson(dir, app),
+};
 
 /** `GET /applications`. */
 export function listApplications(env: GraphEnv): GraphResponse {
   requireDirectory(env, APPLICATION_READ);
-  const dir = env.ctx.directory;
-  const matches = parseApplicationFilter(env.req.query.get('$filter'));
-  const items = [...dir.apps.applications.values()]
-    .filter(matches)
-    .map((app) => projectSelected(env, applicationJson(dir, app), APPLICATION_PROPERTIES, 'microsoft.graph.application'));
-  return collection(env, 'applications', items);
+  return listRegistryObjects(env, APPLICATIONS, env.ctx.directory.apps.applications.values());
 }
 
 /** Whether `$select` names `keyCredentials`: the one read that returns certificates' `key`. */
@@ -83,10 +76,7 @@ export function getApplicationObject(env: GraphEnv, key: AppKey): GraphResponse 
   requireDirectory(env, APPLICATION_READ);
   const dir = env.ctx.directory;
   const app = getApplicationOrThrow(dir, key);
-  return jsonResponse(env.req, 200, {
-    '@odata.context': `${graphRoot(env.ctx, env.req.version)}/$metadata#applications/$entity`,
-    ...projectSelected(env, applicationJson(dir, app, selectsKeyCredentials(env)), APPLICATION_PROPERTIES, 'microsoft.graph.application'),
-  });
+  return registryObjectResponse(env, APPLICATIONS, applicationJson(dir, app, selectsKeyCredentials(env)));
 }
 
 /* ---- body parsing ---- */
@@ -260,14 +250,10 @@ function parseIdentifierUris(dir: Directory, app: AppRegistration, value: unknow
   return [...value];
 }
 
-function subjectName(cert: X509Certificate): string {
-  return cert.subject.split('\n').filter((l) => l !== '').join(', ');
-}
-
 /**
  * One `keyCredentials` entry: a public certificate (`key`, base64 DER) to verify the app's client
- * assertions. The thumbprint becomes `customKeyIdentifier`, the certificate's validity the dates,
- * and its subject the display name, unless the entry says otherwise.
+ * assertions, read as the registry reads any certificate ({@link keyCredentialFromPem}); the entry
+ * may set its own dates, thumbprint (`customKeyIdentifier`) and display name.
  */
 function parseKeyCredential(value: unknown): KeyCredentialRecord {
   if (!isPlainObject(value)) throw invalidValue('keyCredentials');
@@ -275,35 +261,33 @@ function parseKeyCredential(value: unknown): KeyCredentialRecord {
   if (value['usage'] !== 'Verify') throw invalidValue('usage', 'KeyCredential');
   const key = value['key'];
   if (typeof key !== 'string' || key === '') throw invalidValue('key', 'KeyCredential');
-  let cert: X509Certificate;
+  let pem: string;
   try {
-    cert = new X509Certificate(Buffer.from(key, 'base64'));
+    pem = new X509Certificate(Buffer.from(key, 'base64')).toString();
   } catch {
     throw invalidValue('key', 'KeyCredential');
   }
-  const dateOf = (name: string, fallback: string): string => {
-    const v = value[name];
-    if (v === undefined || v === null) return new Date(fallback).toISOString().replace('.000Z', 'Z');
-    if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) throw invalidValue(name, 'KeyCredential');
-    return new Date(v).toISOString().replace('.000Z', 'Z');
-  };
-  const startDateTime = dateOf('startDateTime', cert.validFrom);
-  const endDateTime = dateOf('endDateTime', cert.validTo);
-  if (Date.parse(endDateTime) <= Date.parse(startDateTime)) throw invalidValue('endDateTime', 'KeyCredential');
-  const thumbprint = Buffer.from(cert.fingerprint.replace(/:/g, ''), 'hex').toString('base64');
   const keyId = value['keyId'];
   if (keyId !== undefined && keyId !== null && !isGuid(keyId)) throw invalidValue('keyId', 'KeyCredential');
   const customKeyIdentifier = value['customKeyIdentifier'];
   if (customKeyIdentifier !== undefined && customKeyIdentifier !== null && typeof customKeyIdentifier !== 'string') throw invalidValue('customKeyIdentifier', 'KeyCredential');
   const displayName = value['displayName'];
   if (displayName !== undefined && displayName !== null && typeof displayName !== 'string') throw invalidValue('displayName', 'KeyCredential');
+  const fromCert = keyCredentialFromPem(pem, { keyId: typeof keyId === 'string' ? keyId.toLowerCase() : randomUUID(), displayName: typeof displayName === 'string' ? displayName : null });
+  const dateOf = (name: string, fallback: string): string => {
+    const v = value[name];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) throw invalidValue(name, 'KeyCredential');
+    return new Date(v).toISOString().replace('.000Z', 'Z');
+  };
+  const startDateTime = dateOf('startDateTime', fromCert.startDateTime);
+  const endDateTime = dateOf('endDateTime', fromCert.endDateTime);
+  if (Date.parse(endDateTime) <= Date.parse(startDateTime)) throw invalidValue('endDateTime', 'KeyCredential');
   return {
-    keyId: typeof keyId === 'string' ? keyId.toLowerCase() : randomUUID(),
-    displayName: typeof displayName === 'string' ? displayName : subjectName(cert),
-    customKeyIdentifier: typeof customKeyIdentifier === 'string' ? customKeyIdentifier : thumbprint,
+    ...fromCert,
+    customKeyIdentifier: typeof customKeyIdentifier === 'string' ? customKeyIdentifier : fromCert.customKeyIdentifier,
     startDateTime,
     endDateTime,
-    certificatePem: cert.toString(),
   };
 }
 
@@ -386,19 +370,33 @@ function applyBody(dir: Directory, app: AppRegistration, body: Record<string, un
   return next;
 }
 
-function requireBody(env: GraphEnv): Record<string, unknown> {
-  const body = parseJsonBody(env.req);
-  if (!isPlainObject(body)) throw badRequest('Empty Payload. JSON content expected.', 'BadRequest');
-  return body;
-}
-
 /* ---- writes ---- */
 
-/** A new registration with the defaults Graph gives one (`AzureADMyOrg`, v1 tokens stored as null, empty lists). */
-function blankApplication(): AppRegistration {
+/**
+ * `POST /applications`: 201 with the new object. The body is validated against a blank
+ * registration with Graph's defaults, then the registry adds it (ids as it derives them). A
+ * delegated creator becomes its owner, as in Entra.
+ */
+export function createApplication(env: GraphEnv): GraphResponse {
+  requireRegistryAccess(env, APPLICATION_WRITE, APP_ADMIN_ROLES);
+  const dir = env.ctx.directory;
+  const body = requireJsonObjectBody(env.req);
+  if (typeof body['displayName'] !== 'string' || body['displayName'].trim() === '') throw invalidValue('displayName');
+  const valid = applyBody(dir, draftApplication(), body);
+  const ownerIds = env.caller.kind === 'user' && env.caller.userId !== null ? [env.caller.userId] : [];
+  const app = addApplication(dir, { ...valid, ownerIds });
+  return jsonResponse(env.req, 201, {
+    '@odata.context': `${graphRoot(env.ctx, env.req.version)}/$metadata#applications/$entity`,
+    ...applicationJson(dir, app),
+  });
+}
+
+/** What a create body is checked against: a registration with Graph's defaults that is not in the registry. */
+function draftApplication(): AppRegistration {
+  const appId = randomUUID();
   return {
-    id: randomUUID(),
-    appId: randomUUID(),
+    id: applicationObjectIdOf(appId),
+    appId,
     displayName: '',
     createdDateTime: nowIso(),
     signInAudience: 'AzureADMyOrg',
@@ -416,29 +414,14 @@ function blankApplication(): AppRegistration {
   };
 }
 
-/** `POST /applications`: 201 with the new object. A delegated creator becomes its owner, as in Entra. */
-export function createApplication(env: GraphEnv): GraphResponse {
-  requireRegistryAccess(env, APPLICATION_WRITE, APP_ADMIN_ROLES);
-  const dir = env.ctx.directory;
-  const body = requireBody(env);
-  if (typeof body['displayName'] !== 'string' || body['displayName'].trim() === '') throw invalidValue('displayName');
-  const app = applyBody(dir, blankApplication(), body);
-  if (env.caller.kind === 'user' && env.caller.userId !== null) app.ownerIds = [env.caller.userId];
-  dir.apps.applications.set(app.id, app);
-  return jsonResponse(env.req, 201, {
-    '@odata.context': `${graphRoot(env.ctx, env.req.version)}/$metadata#applications/$entity`,
-    ...applicationJson(dir, app),
-  });
-}
-
 /** `PATCH /applications/{id}`: 204. */
 export function patchApplication(env: GraphEnv, key: AppKey): GraphResponse {
   requireRegistryAccess(env, APPLICATION_WRITE, APP_ADMIN_ROLES);
   const dir = env.ctx.directory;
   const app = getApplicationOrThrow(dir, key);
-  const next = applyBody(dir, app, requireBody(env));
+  const next = applyBody(dir, app, requireJsonObjectBody(env.req));
   Object.assign(app, next);
-  syncServicePrincipalOf(dir, app);
+  syncServicePrincipal(dir, app);
   return noContent(env.req);
 }
 
@@ -447,10 +430,7 @@ export function deleteApplication(env: GraphEnv, key: AppKey): GraphResponse {
   requireRegistryAccess(env, APPLICATION_WRITE, APP_ADMIN_ROLES);
   const dir = env.ctx.directory;
   const app = getApplicationOrThrow(dir, key);
-  dir.apps.applications.delete(app.id);
-  for (const sp of [...dir.apps.servicePrincipals.values()]) {
-    if (sp.appId.toLowerCase() === app.appId.toLowerCase()) removeServicePrincipal(dir, sp.id);
-  }
+  removeApplication(dir, app);
   return noContent(env.req);
 }
 
@@ -479,14 +459,12 @@ export function addPassword(env: GraphEnv, key: AppKey): GraphResponse {
     throw invalidValue('endDateTime', 'PasswordCredential');
   }
   const secretText = newSecretText();
-  const credential = {
+  const credential = passwordCredentialFor(secretText, {
     keyId: randomUUID(),
     displayName: typeof displayName === 'string' ? displayName : null,
-    hint: secretText.slice(0, 3),
     startDateTime: new Date(start).toISOString(),
     endDateTime: new Date(end).toISOString(),
-    secretSha256: createHash('sha256').update(secretText).digest('hex'),
-  };
+  });
   app.passwordCredentials = [...app.passwordCredentials, credential];
   return jsonResponse(env.req, 200, {
     '@odata.context': `${graphRoot(env.ctx, env.req.version)}/$metadata#microsoft.graph.passwordCredential`,
@@ -498,7 +476,7 @@ export function addPassword(env: GraphEnv, key: AppKey): GraphResponse {
 export function removePassword(env: GraphEnv, key: AppKey): GraphResponse {
   requireRegistryAccess(env, APPLICATION_WRITE, APP_ADMIN_ROLES);
   const app = getApplicationOrThrow(env.ctx.directory, key);
-  const body = requireBody(env);
+  const body = requireJsonObjectBody(env.req);
   const keyId = body['keyId'];
   if (!isGuid(keyId)) throw invalidValue('keyId', 'PasswordCredential');
   const kept = app.passwordCredentials.filter((p) => p.keyId.toLowerCase() !== keyId.toLowerCase());

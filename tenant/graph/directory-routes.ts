@@ -1,11 +1,10 @@
 /**
- * Path resolution for the role-management, administrative-unit, ownership and application
- * resources, kept beside the main router so that it only needs one hook per resource family.
+ * Path resolution for `/directory/administrativeUnits…` and the membership-navigation tails the
+ * main router shares, kept beside it so that it only needs one hook per resource family.
  */
 import { badRequest, GraphHttpError, type GraphEnv, type GraphRequest, type GraphResponse } from './http';
 import { getAdministrativeUnit, listAdministrativeUnitMembers, listAdministrativeUnits } from './admin-units';
 import { parseCastSegment } from './odata';
-import { getApplication, getServicePrincipal, listAppRoleAssignedTo, parseAppIdKey, type AppRef } from './service-principals';
 
 type Route = (env: GraphEnv) => GraphResponse | Promise<GraphResponse>;
 
@@ -37,21 +36,7 @@ export function parseMembershipTail(tail: readonly string[]): { cast: string | n
   return { cast, countOnly: true };
 }
 
-function appRef(segment: string | undefined, entitySet: 'servicePrincipals' | 'applications', rest: readonly string[]): { ref: AppRef; below: string[] } | null {
-  if (segment === undefined) return null;
-  if (segment.toLowerCase() === entitySet.toLowerCase()) {
-    const [id, ...below] = rest;
-    if (id === undefined) throw segmentNotFound(segment);
-    return { ref: { by: 'id', value: id }, below };
-  }
-  const appId = parseAppIdKey(segment, entitySet);
-  return appId === null ? null : { ref: { by: 'appId', value: appId }, below: [...rest] };
-}
-
-/**
- * Routes `/directory/administrativeUnits…`, `/servicePrincipals…` and `/applications…`
- * (object id or `(appId='…')` alternate key). Returns null when `first` names none of them.
- */
+/** Routes `/directory/administrativeUnits…`. Returns null when `first` names something else. */
 export function resolveDirectoryRoute(req: GraphRequest, first: string, rest: readonly string[]): Route | null {
   if (first.toLowerCase() === 'directory') {
     const [coll, id, nav, extra] = rest;
@@ -61,20 +46,6 @@ export function resolveDirectoryRoute(req: GraphRequest, first: string, rest: re
     if (nav === undefined) return getOnly(req, (e) => getAdministrativeUnit(e, id));
     if (nav.toLowerCase() === 'members') return getOnly(req, (e) => listAdministrativeUnitMembers(e, id));
     throw segmentNotFound(nav);
-  }
-  const sp = appRef(first, 'servicePrincipals', rest);
-  if (sp !== null) {
-    const [nav, extra] = sp.below;
-    if (extra !== undefined) throw segmentNotFound(extra);
-    if (nav === undefined) return getOnly(req, (e) => getServicePrincipal(e, sp.ref));
-    if (nav.toLowerCase() === 'approleassignedto') return getOnly(req, (e) => listAppRoleAssignedTo(e, sp.ref));
-    throw segmentNotFound(nav);
-  }
-  const app = appRef(first, 'applications', rest);
-  if (app !== null) {
-    const [nav] = app.below;
-    if (nav !== undefined) throw segmentNotFound(nav);
-    return getOnly(req, (e) => getApplication(e, app.ref));
   }
   return null;
 }

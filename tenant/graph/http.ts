@@ -129,6 +129,13 @@ export function parseJsonBody(req: GraphRequest): unknown {
   }
 }
 
+/** A body that must be a JSON object (every create, update and action): the object, or Graph's 400. */
+export function requireJsonObjectBody(req: GraphRequest): Record<string, unknown> {
+  const body = parseJsonBody(req);
+  if (!isPlainObject(body)) throw badRequest('Empty Payload. JSON content expected.', 'BadRequest');
+  return body;
+}
+
 export function isJsonContentType(req: GraphRequest): boolean {
   const ct = req.headers['content-type'];
   return ct !== undefined && /^application\/json\b/i.test(ct.trim());

@@ -8,11 +8,12 @@
  *
  * One grant exists per client, resource, consent type and user; a second is Graph's 409.
  */
+import { addOAuth2PermissionGrant, AppRegistryError, findServicePrincipalById } from '../app-registry';
 import type { Directory, OAuth2PermissionGrantRecord } from '../types';
 import { requireAdminRole, requireRegistryPermission, rolesToGrantOn } from './app-admin';
-import { PERMISSION_GRANT_PROPERTIES, findServicePrincipalById, permissionGrantIdOf, permissionGrantJson, projectSelected } from './app-objects';
+import { PERMISSION_GRANT_PROPERTIES, permissionGrantJson, projectSelected } from './app-objects';
 import { collection } from './groups';
-import { GraphHttpError, badRequest, graphRoot, isPlainObject, jsonResponse, noContent, notFoundResource, parseJsonBody, type GraphEnv, type GraphResponse } from './http';
+import { GraphHttpError, badRequest, graphRoot, jsonResponse, noContent, notFoundResource, requireJsonObjectBody, type GraphEnv, type GraphResponse } from './http';
 import { parseFilter } from './odata';
 import { PERMISSION_GRANT_READ, PERMISSION_GRANT_WRITE, requireDirectory } from './permissions';
 
@@ -72,17 +73,11 @@ function parseScope(value: unknown): string {
   return value.trim();
 }
 
-function requireBody(env: GraphEnv): Record<string, unknown> {
-  const body = parseJsonBody(env.req);
-  if (!isPlainObject(body)) throw badRequest('Empty Payload. JSON content expected.', 'BadRequest');
-  return body;
-}
-
 /** `POST /oauth2PermissionGrants`: 201. */
 export function createPermissionGrant(env: GraphEnv): GraphResponse {
   requireRegistryPermission(env, PERMISSION_GRANT_WRITE);
   const dir = env.ctx.directory;
-  const body = requireBody(env);
+  const body = requireJsonObjectBody(env.req);
   const { clientId, consentType, resourceId } = body;
   const principalId = body['principalId'] ?? null;
   if (typeof clientId !== 'string' || !GUID.test(clientId)) throw invalidValue('clientId');
@@ -101,17 +96,19 @@ export function createPermissionGrant(env: GraphEnv): GraphResponse {
     if (user === undefined) throw notFoundResource(principalId);
     userId = user.id;
   }
-  const id = permissionGrantIdOf(client.id, resource.id, userId);
-  if (dir.apps.oauth2PermissionGrants.some((g) => g.id === id)) {
-    throw new GraphHttpError(409, 'Request_MultipleObjectsWithSameKeyValue', 'Permission entry already exists.');
-  }
-  const grant: OAuth2PermissionGrantRecord = { id, clientId: client.id, consentType, principalId: userId, resourceId: resource.id, scope: parseScope(body['scope'] ?? '') };
   for (const key of Object.keys(body)) {
     if (!['clientId', 'consentType', 'principalId', 'resourceId', 'scope', '@odata.type'].includes(key)) {
       throw badRequest(`Property '${key}' does not exist as a declared property or extension property.`);
     }
   }
-  dir.apps.oauth2PermissionGrants.push(grant);
+  const scope = parseScope(body['scope'] ?? '');
+  let grant: OAuth2PermissionGrantRecord;
+  try {
+    grant = addOAuth2PermissionGrant(dir, { clientId: client.id, consentType, principalId: userId, resourceId: resource.id, scope });
+  } catch (e) {
+    if (e instanceof AppRegistryError && e.kind === 'conflict') throw new GraphHttpError(409, 'Request_MultipleObjectsWithSameKeyValue', e.message);
+    throw e;
+  }
   return jsonResponse(env.req, 201, {
     '@odata.context': `${graphRoot(env.ctx, env.req.version)}/$metadata#oauth2PermissionGrants/$entity`,
     ...permissionGrantJson(grant),
@@ -123,7 +120,7 @@ export function patchPermissionGrant(env: GraphEnv, id: string): GraphResponse {
   requireRegistryPermission(env, PERMISSION_GRANT_WRITE);
   const grant = getGrantOrThrow(env.ctx.directory, id);
   requireRoleFor(env, grant);
-  const body = requireBody(env);
+  const body = requireJsonObjectBody(env.req);
   for (const key of Object.keys(body)) {
     if (key !== 'scope' && key !== '@odata.type') throw badRequest(`Property '${key}' is read-only and cannot be set.`);
   }

@@ -151,8 +151,8 @@ function resolve(req: GraphRequest, caller: GraphCaller): Route {
     }
     return byMethod(req.method, { GET: getTapPolicy, PATCH: patchTapPolicy });
   }
-  // The app registry answers every path of its entity sets, reads included (tenant/graph/app-routes.ts).
-  const appRoute = resolveAppRegistryRoute(req, first, rest, () => resolveDirectoryRoute(req, first, rest));
+  // The app registry answers every path of its entity sets (tenant/graph/app-routes.ts).
+  const appRoute = resolveAppRegistryRoute(req, first, rest);
   if (appRoute !== null) return appRoute;
   const directoryRoute = resolveDirectoryRoute(req, first, rest);
   if (directoryRoute !== null) return directoryRoute;

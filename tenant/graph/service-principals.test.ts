@@ -4,8 +4,9 @@
  * requested access token version.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applicationObjectIdOf, servicePrincipalIdOf } from '../app-registry';
+import { portalAppRoleIdOf } from '../seed-apps';
 import { startTestTenant, type TestTenant } from '../testing';
-import { applicationObjectIdOf, portalAppRoleId, servicePrincipalIdOf } from './service-principals';
 import { callGraph, clientCredentialsToken, tokenWithPermissions, valueOf } from './test-graph';
 import { GROUP, TEST_ORG, USER, testOrgSeed } from './test-org';
 
@@ -30,7 +31,7 @@ describe('the portal API service principal', () => {
     expect(byAppId.body).toMatchObject({ id: API_SP, appId: TEST_ORG.apiClientId });
     const roles = byAppId.body['appRoles'] as Record<string, unknown>[];
     expect(roles.map((r) => r['value'])).toEqual(['TapBroker.Approver', 'TapBroker.Auditor', 'TapBroker.Admin']);
-    expect(roles[0]).toMatchObject({ allowedMemberTypes: ['User'], isEnabled: true, id: portalAppRoleId(tenant.ctx.directory, 'TapBroker.Approver') });
+    expect(roles[0]).toMatchObject({ allowedMemberTypes: ['User'], isEnabled: true, id: portalAppRoleIdOf(TEST_ORG.apiClientId, 'TapBroker.Approver') });
     const byId = await callGraph(tenant, broker, `/servicePrincipals/${API_SP}`);
     expect(byId.body).toMatchObject({ id: API_SP, appId: TEST_ORG.apiClientId, servicePrincipalType: 'Application', displayName: 'TAP Broker API' });
   });
@@ -38,12 +39,11 @@ describe('the portal API service principal', () => {
   it('lists every app role assignment, users and groups, with Graph’s item shape', async () => {
     const assigned = await callGraph(tenant, broker, `${ASSIGNED_TO}?$top=999`);
     expect(assigned.status).toBe(200);
-    const dir = tenant.ctx.directory;
     expect(valueOf(assigned)).toEqual([
       {
         id: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
         deletedDateTime: null,
-        appRoleId: portalAppRoleId(dir, 'TapBroker.Admin'),
+        appRoleId: portalAppRoleIdOf(TEST_ORG.apiClientId, 'TapBroker.Admin'),
         createdDateTime: expect.any(String),
         principalDisplayName: 'Boss',
         principalId: USER.boss,
@@ -54,7 +54,7 @@ describe('the portal API service principal', () => {
       {
         id: expect.any(String),
         deletedDateTime: null,
-        appRoleId: portalAppRoleId(dir, 'TapBroker.Approver'),
+        appRoleId: portalAppRoleIdOf(TEST_ORG.apiClientId, 'TapBroker.Approver'),
         createdDateTime: expect.any(String),
         principalDisplayName: 'Approvers',
         principalId: GROUP.approvers,
@@ -65,8 +65,8 @@ describe('the portal API service principal', () => {
     ]);
     const selected = valueOf(await callGraph(tenant, broker, `${ASSIGNED_TO}?$select=principalId,principalType,appRoleId&$top=999`));
     expect(selected).toEqual([
-      { principalId: USER.boss, principalType: 'User', appRoleId: portalAppRoleId(dir, 'TapBroker.Admin') },
-      { principalId: GROUP.approvers, principalType: 'Group', appRoleId: portalAppRoleId(dir, 'TapBroker.Approver') },
+      { principalId: USER.boss, principalType: 'User', appRoleId: portalAppRoleIdOf(TEST_ORG.apiClientId, 'TapBroker.Admin') },
+      { principalId: GROUP.approvers, principalType: 'Group', appRoleId: portalAppRoleIdOf(TEST_ORG.apiClientId, 'TapBroker.Approver') },
     ]);
   });
 
