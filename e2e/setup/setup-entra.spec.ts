@@ -10,7 +10,7 @@
  * the written configuration alone starts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
@@ -44,10 +44,11 @@ function runScript(script: string, args: string[], env: Record<string, string>):
   });
 }
 
-function setupEntra(workDir: string): Promise<Finished> {
+function setupEntra(workDir: string, ...more: string[]): Promise<Finished> {
   return runScript(
     'scripts/setup-entra.ts',
     [
+      ...more,
       `--tenant-id=${tenantId}`,
       `--authority-host=${tenantUrl}`,
       `--graph-base-url=${tenantUrl}/graph`,
@@ -55,6 +56,7 @@ function setupEntra(workDir: string): Promise<Finished> {
       `--username=${adminUpn}`,
       `--env-path=${path.join(workDir, '.env')}`,
       `--certificate-path=${path.join(workDir, 'broker.pem')}`,
+      '--assign-approvers=kim.akers@contoso.test',
     ],
     { SETUP_ENTRA_PASSWORD: adminPassword },
   );
@@ -92,12 +94,20 @@ test('from a tenant without registrations: setup:entra, npm start, a manager get
   expect(adminUpn, 'E2E_SETUP_ADMIN_UPN is set by scripts/test.ts').not.toBe('');
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'tapbroker-setup-'));
 
+  // The plan alone: printed, and nothing written anywhere (the real run below still creates everything).
+  const dryRun = await setupEntra(workDir, '--dry-run');
+  expect(dryRun.code, dryRun.output).toBe(0);
+  expect(dryRun.output).toMatch(/create application TAP Broker API/i);
+  expect(existsSync(path.join(workDir, '.env'))).toBe(false);
+  expect(existsSync(path.join(workDir, 'broker.pem'))).toBe(false);
+
   const first = await setupEntra(workDir);
   expect(first.code, first.output).toBe(0);
   expect(first.output).toMatch(/create application TAP Broker API/i);
   expect(first.output).toMatch(/create application TAP Broker portal/i);
   expect(first.output).toMatch(/create application TAP Broker service/i);
   expect(first.output).toMatch(/RoleManagement\.Read\.Directory/);
+  expect(first.output).toMatch(/kim\.akers@contoso\.test/);
   expect(first.output).not.toContain(adminPassword);
 
   const written = parseEnv(readFileSync(path.join(workDir, '.env'), 'utf8')) as Record<string, string>;
