@@ -3,6 +3,7 @@
  * local tenants, one fault each: the check fails and its fix names what to do. A healthy tenant
  * fails nothing, and the checks only ever read.
  */
+import { withEnv } from '@/lib/testing/with-env';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthCheck } from '@/lib/contract/session';
 import { getConfigurationChecks, type PolicySource } from '@/lib/broker/get-configuration-checks';
 import { getCurrentPolicy } from '@/lib/broker/get-policy';
-import { resetEnvForTests } from '@/lib/env';
 import { checkBrokerCertificate } from '@/lib/graph/get-broker-access';
 import { createLogger } from '@/lib/log';
 import { createTestDb, type TestDb } from '@/lib/testing/db';
@@ -55,20 +55,6 @@ function seed(options: { brokerPermissions?: string[] } = {}): Seed {
   ) as Seed;
 }
 
-async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, vars);
-  resetEnvForTests();
-  try {
-    return await fn();
-  } finally {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-    resetEnvForTests();
-  }
-}
 
 /** Starts a tenant with `tenantSeed`, runs every check with `env` on top, and stops it again. */
 async function runChecks(

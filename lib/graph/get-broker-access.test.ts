@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
+import { withEnv } from '@/lib/testing/with-env';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { reportBrokerAccessAtBoot } from '@/lib/env-boot';
-import { resetEnvForTests } from '@/lib/env';
 import { getBrokerAccess, type HealthCheck } from '@/lib/graph/get-broker-access';
 import { createLogger } from '@/lib/log';
 import { buildTestSeed, startLocalTenant, TEST_BROKER_CLIENT_ID, TEST_BROKER_SECRET, type LocalTenant } from '@/lib/testing/local-tenant';
@@ -52,20 +52,6 @@ function capturingLogger() {
   return { log: createLogger(stream, 'debug'), lines };
 }
 
-async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, vars);
-  resetEnvForTests();
-  try {
-    return await fn();
-  } finally {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-    resetEnvForTests();
-  }
-}
 
 describe('getBrokerAccess against the local tenant', () => {
   it('with exactly the least-privileged permissions, every check is ok', async () => {
