@@ -14,6 +14,7 @@ import { getEffectiveAppRoles } from '../../tenant/directory';
 import { startTenant } from '../../tenant/server';
 import type { Directory } from '../../tenant/types';
 import { migrateDatabase } from '../../lib/db/migrate';
+import { ENV_KEYS, REPLACED_ENV_KEYS } from './setup-entra/plan';
 
 /**
  * The portal's Entra ID and Graph settings for the local tenant at `url` — what `.env` names for a
@@ -30,6 +31,20 @@ export function getLocalTenantPortalEnv(url: string, dir: Pick<Directory, 'tenan
     BROKER_CLIENT_SECRET: dir.broker.clientSecret,
     GRAPH_BASE_URL: `${url}/graph`,
   };
+}
+
+/**
+ * The environment a local stack's portal runs with: `env` over this process's, and every key
+ * `npm run setup:entra` writes into `.env` for a real tenant present — blank when the stack has no
+ * value for it. `next start` fills in each variable left undefined from a `.env` in the repository,
+ * and Next counts a blank one as set (lib/env.ts reads it as unset), so a real tenant's
+ * certificate path or mailbox never slips into a local stack.
+ */
+export function getLocalPortalProcessEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  delete base.DATABASE_URL;
+  const blanks = Object.fromEntries([...ENV_KEYS, ...REPLACED_ENV_KEYS].map((key) => [key, '']));
+  return { ...blanks, ...base, ...env };
 }
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
@@ -203,9 +218,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     if (opts.notifications !== false) Object.assign(portalEnv, localMailEnv(dir));
     Object.assign(portalEnv, opts.env);
 
-    const baseEnv = { ...process.env };
-    delete baseEnv.DATABASE_URL;
-    portal = spawnPortal({ port: opts.portalPort, dev: opts.dev ?? false, env: { ...baseEnv, ...portalEnv }, onOutput: opts.onPortalOutput });
+    portal = spawnPortal({ port: opts.portalPort, dev: opts.dev ?? false, env: getLocalPortalProcessEnv(portalEnv), onOutput: opts.onPortalOutput });
     await waitForPortal(portal, opts.portalPort, opts.dev ?? false);
 
     const child = portal;

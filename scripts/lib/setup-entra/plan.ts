@@ -91,7 +91,7 @@ export const ENV_KEYS = [
 export type EnvKey = (typeof ENV_KEYS)[number];
 
 /** The broker authenticates with its certificate; lib/env.ts refuses a secret beside it. */
-const REPLACED_ENV_KEYS = ['BROKER_CLIENT_SECRET', 'BROKER_CERTIFICATE_PASSWORD'] as const;
+export const REPLACED_ENV_KEYS = ['BROKER_CLIENT_SECRET', 'BROKER_CERTIFICATE_PASSWORD'] as const;
 
 /**
  * The `.env` values for known client ids; a value is null while the registration it names does
