@@ -88,7 +88,9 @@ export function PortalNav({ roles }: { roles: readonly string[] }) {
   const waiting = useApprovalsWaiting(canReviewRequests(roles), pathname);
   const items = NAV_ITEMS.filter((item) => item.isVisible(roles));
   const listRef = useRef<HTMLUListElement>(null);
-  const hidden = useOverflowHints(listRef, `${pathname}?${view ?? ''}|${items.length}`);
+  // The waiting count is in the key: its badge widens the Approvals tab after the first paint, which
+  // can push the current tab out of view again on a phone.
+  const hidden = useOverflowHints(listRef, `${pathname}?${view ?? ''}|${items.length}|${waiting ?? ''}`);
   return (
     <nav aria-label="Portal sections" className="relative border-b border-slate-200 bg-white" data-testid="portal-nav">
       <ul ref={listRef} className="mx-auto flex max-w-6xl gap-1 overflow-x-auto px-2 sm:px-4">
