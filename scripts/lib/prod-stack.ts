@@ -3,6 +3,7 @@
  * throwaway PostgreSQL, the local tenant in this process, the migrations run once, N portal
  * instances each started with the image's entry command from the standalone build, and HAProxy in
  * front with deploy/haproxy.cfg. Everything listens on loopback; the balancer's URL is the portal's.
+ * Env: HAPROXY_BIN (default /usr/sbin/haproxy), PG_BIN_DIR (scripts/pg-cluster.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
