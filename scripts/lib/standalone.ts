@@ -4,7 +4,7 @@
  * Dockerfile and `npm run stack:prod` start. scripts/lib/container-files.test.ts holds the
  * Dockerfile and compose.yaml to what this file says.
  */
-import { cpSync, existsSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -68,10 +68,25 @@ const copies = [
   { from: ['prisma', 'migrations'], to: ['prisma', 'migrations'] },
 ];
 
+/** Makes `target` hold exactly what `source` holds (nothing, when it is absent). */
+export function syncFolder(source: string, target: string): void {
+  if (!existsSync(source)) return rmSync(target, { recursive: true, force: true });
+  cpSync(source, target, { recursive: true, force: true });
+  const walk = (relative: string) => {
+    for (const entry of readdirSync(path.join(target, relative), { withFileTypes: true })) {
+      const entryPath = path.join(relative, entry.name);
+      if (!existsSync(path.join(source, entryPath))) rmSync(path.join(target, entryPath), { recursive: true, force: true });
+      else if (entry.isDirectory()) walk(entryPath);
+    }
+  };
+  walk('');
+}
+
 /**
  * Completes `.next/standalone` after `next build`: copies the static bundles, `public` and the
  * migrations in, and bundles scripts/db-migrate.ts into `db-migrate.js` beside `server.js` (its
- * packages come from the traced node_modules). Idempotent: each target is replaced whole.
+ * packages come from the traced node_modules). Idempotent, and safe while servers run from the
+ * folder: files are overwritten in place, never removed first.
  * @returns the folder holding `server.js`
  * @throws when there is no standalone build to complete
  */
@@ -80,12 +95,7 @@ export async function prepareStandalone(): Promise<string> {
   if (!existsSync(path.join(dir, 'server.js'))) {
     throw new Error(`no standalone build at ${dir}: run next build first (next.config.js sets output: 'standalone')`);
   }
-  for (const { from, to } of copies) {
-    const source = path.join(repoRoot, ...from);
-    const target = path.join(dir, ...to);
-    rmSync(target, { recursive: true, force: true });
-    if (existsSync(source)) cpSync(source, target, { recursive: true });
-  }
+  for (const { from, to } of copies) syncFolder(path.join(repoRoot, ...from), path.join(dir, ...to));
   await build({
     entryPoints: [path.join(repoRoot, 'scripts', 'db-migrate.ts')],
     outfile: path.join(dir, 'db-migrate.js'),
