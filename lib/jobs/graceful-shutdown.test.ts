@@ -6,10 +6,12 @@
  * the org mirror lease and the notification rows claimed but not sent — which the database
  * shows afterwards; and the timeout cuts a drain that cannot finish, naming what it cut.
  *
- * The signal handler itself (`installGracefulShutdown`) ends the process, so it is not called
- * here; a spawn test would need a built portal (`next build`) to run Next's own handler, and the
- * campaign's load test SIGTERMs a real instance.
+ * The signal handler itself (`installGracefulShutdown`) ends the process, so the last test runs it
+ * in a child process (lib/testing/graceful-shutdown-child.ts) that serves the real route modules
+ * and copies what Next's own SIGTERM handler does — Next's itself needs a built portal
+ * (`next build`); the campaign's load test SIGTERMs a real instance.
  */
+import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { getReadiness } from '@/lib/broker/get-readiness';
 import { requestTap } from '@/lib/broker/request-tap';
@@ -151,4 +153,60 @@ it('is cut by its timeout when a request in flight never finishes, naming what i
   finish();
   await stuck;
   await closeDb();
+});
+
+it('as a process: SIGTERM during an issuance — it answers 201 and is recorded, then the process exits 143 once drained', async () => {
+  const mgr = await actor('mgr');
+  const created = await requestTap(mgr, { targetUserId: local.userId('report2'), justification: 'Replacement phone, needs to enrol again' }, capture.ctx(), { db: await getDb() });
+  expect(created.status).toBe('approved');
+  const token = await local.getUserToken('mgr');
+  // The child opens the database itself (the embedded one allows one process at a time).
+  await closeDb();
+  const child = spawn(process.execPath, ['--conditions=react-server', '--import', 'tsx', 'lib/testing/graceful-shutdown-child.ts'], {
+    cwd: process.cwd(),
+    env: { ...process.env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+  try {
+    await until('the child to listen', async () => /listening \d+/.test(output.join('')) || child.exitCode !== null);
+    const port = Number(/listening (\d+)/.exec(output.join(''))?.[1]);
+    expect(port, output.join('')).toBeGreaterThan(0);
+
+    // Slow Graph; the tenant counts a request on arrival, so a counted create is one in flight.
+    setFaults(local, { latencyMs: 1_500 });
+    const creates = () => Object.entries(local.tenant.ctx.stats.graph).reduce((sum, [template, n]) => sum + (template.startsWith('POST') && template.includes('temporaryAccessPassMethods') ? n : 0), 0);
+    const createsBefore = creates();
+    const issuing = fetch(`http://127.0.0.1:${port}/api/tap-requests/${created.id}/issue`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    await until('the pass create to reach Graph', async () => creates() > createsBefore);
+    child.kill('SIGTERM');
+
+    const response = await issuing;
+    expect(response.status).toBe(201);
+    expect(await exited).toBe(143);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+  const messages = output
+    .join('')
+    .split('\n')
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as { msg?: string; status?: number; path?: string }];
+      } catch {
+        return [];
+      }
+    });
+  const started = messages.findIndex((m) => m.msg?.startsWith('draining') === true);
+  const answered = messages.findIndex((m) => m.msg === 'request completed' && m.status === 201);
+  const drained = messages.findIndex((m) => m.msg === 'drained');
+  expect({ started: started >= 0, answered: answered > started, drained: drained > answered }, output.join('')).toEqual({ started: true, answered: true, drained: true });
+
+  const db = await getDb();
+  expect(await db.tapRequest.findUniqueOrThrow({ where: { id: created.id }, select: { status: true } })).toEqual({ status: 'issued' });
+  expect(await auditTypesFor(db, created.id)).toEqual(['tap_request.created', 'tap_request.approved', 'tap.issue_started', 'tap.issued']);
+  expect(await db.orgMirrorState.findUnique({ where: { id: 1 }, select: { leaseOwner: true } })).not.toMatchObject({ leaseOwner: expect.any(String) });
 });
