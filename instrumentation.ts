@@ -4,6 +4,8 @@
  * failing later, request by request. Then starts the background reconciler (lib/jobs), which
  * resolves issuances a crash left `issuing` and expires stale requests, and logs once what the
  * broker's Graph permissions leave broken — neither during `next build`, which also loads this hook.
+ * Last, the SIGTERM/SIGINT drain (lib/jobs/graceful-shutdown.ts): readiness 503, requests in flight
+ * finish, the jobs stop and release their leases, the database closes, then Next's exit.
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
@@ -11,7 +13,9 @@ export async function register(): Promise<void> {
   validateEnvAtBoot();
   if (process.env.NEXT_PHASE === 'phase-production-build') return;
   const { startBackgroundJobs } = await import('@/lib/jobs/background-jobs');
+  const { installGracefulShutdown } = await import('@/lib/jobs/graceful-shutdown');
   startBackgroundJobs();
+  installGracefulShutdown();
   // In the background: Graph may be slow or down, and the portal serves what it can meanwhile.
   void reportBrokerAccessAtBoot();
 }

@@ -64,6 +64,7 @@ describe('parseEnv', () => {
     expect(env.graphBudget).toEqual({ perSecond: 100, maxWaitSeconds: 10 });
     expect(env.apiBudget).toEqual({ perUser: 120, windowSeconds: 60 });
     expect(env.orgMirrorSyncSeconds).toBe(60);
+    expect(env.shutdownTimeoutSeconds).toBe(25);
     expect(env.databaseUrl).toBeUndefined();
     expect(env.allowInsecureLocalTenant).toBe(false);
     expect(env.entra.knownAuthorities).toEqual(['login.microsoftonline.com']);
@@ -113,6 +114,15 @@ describe('parseEnv', () => {
     expect(parseEnv(base({ DOCTOR_TEST_USER: ' alex@contoso.com ' })).doctorTestUser).toBe('alex@contoso.com');
     expect(parseEnv(base({ DOCTOR_TEST_USER: TENANT })).doctorTestUser).toBe(TENANT);
     expect(issuesOf(base({ DOCTOR_TEST_USER: 'alex' }))).toEqual(["DOCTOR_TEST_USER: must be a user's user principal name or object id"]);
+  });
+
+  it('reads SHUTDOWN_TIMEOUT_SECONDS as whole seconds from 1 to 600, 25 when unset', () => {
+    expect(parseEnv(base({ SHUTDOWN_TIMEOUT_SECONDS: '' })).shutdownTimeoutSeconds).toBe(25);
+    expect(parseEnv(base({ SHUTDOWN_TIMEOUT_SECONDS: '1' })).shutdownTimeoutSeconds).toBe(1);
+    expect(parseEnv(base({ SHUTDOWN_TIMEOUT_SECONDS: '600' })).shutdownTimeoutSeconds).toBe(600);
+    for (const bad of ['0', '601', '2.5', 'soon']) {
+      expect(issuesOf(base({ SHUTDOWN_TIMEOUT_SECONDS: bad })), bad).toEqual(['SHUTDOWN_TIMEOUT_SECONDS: must be a whole number of seconds from 1 to 600']);
+    }
   });
 
   it('reads ORG_MIRROR_SYNC_SECONDS as whole seconds from 0 (off) to 86400, 60 when unset', () => {

@@ -6,8 +6,8 @@
  * message that lists every bad or missing variable. There are no silent defaults for secrets or
  * URLs: only PORT, DATA_DIR, LOG_LEVEL, TRUSTED_PROXY_HOPS (0: believe no proxy), the budgets and
  * caches (API_BUDGET_PER_USER, API_BUDGET_WINDOW_SECONDS, REFUSAL_MEMORY_SECONDS,
- * GRAPH_BUDGET_PER_SECOND, GRAPH_BUDGET_MAX_WAIT_SECONDS), MAIL_DIGEST_MINUTES and ORG_MIRROR_SYNC_SECONDS
- * have defaults.
+ * GRAPH_BUDGET_PER_SECOND, GRAPH_BUDGET_MAX_WAIT_SECONDS), MAIL_DIGEST_MINUTES, ORG_MIRROR_SYNC_SECONDS and
+ * SHUTDOWN_TIMEOUT_SECONDS have defaults.
  *
  * Secret values (client secret, certificate key) never appear in an error message.
  */
@@ -100,6 +100,11 @@ export interface Env {
    * with a Graph users delta round (lib/broker/sync-org-mirror.ts); 0 turns the sync off.
    */
   orgMirrorSyncSeconds: number;
+  /**
+   * SHUTDOWN_TIMEOUT_SECONDS: the longest a SIGTERM/SIGINT drain (in-flight requests, background
+   * jobs, their leases, the database) may take before the process exits anyway (lib/jobs/graceful-shutdown.ts).
+   */
+  shutdownTimeoutSeconds: number;
   /** True only when ALLOW_INSECURE_LOCAL_TENANT is exactly "true". */
   allowInsecureLocalTenant: boolean;
   /** AUDIT_SIGNING_KEY_PATH: Ed25519 PEM signing export manifests; undefined = generated into DATA_DIR (lib/audit/signing-key.ts). */
@@ -200,6 +205,7 @@ const rawSchema = z
       z.coerce.number({ error: 'must be a number of seconds from 0 to 120' }).min(0, 'must be a number of seconds from 0 to 120').max(120, 'must be a number of seconds from 0 to 120'),
     ).transform((v) => v ?? DEFAULT_GRAPH_BUDGET_MAX_WAIT_SECONDS),
     ORG_MIRROR_SYNC_SECONDS: optional(wholeNumber(0, 86_400, 'must be a whole number of seconds from 0 to 86400')).transform((v) => v ?? 60),
+    SHUTDOWN_TIMEOUT_SECONDS: optional(wholeNumber(1, 600, 'must be a whole number of seconds from 1 to 600')).transform((v) => v ?? 25),
     ENTRA_AUTHORITY_HOST: required(httpsUrl).refine(
       (v) => !URL.canParse(v) || new URL(v).pathname === '/',
       'must be an origin only, e.g. https://login.microsoftonline.com (the tenant id is added from ENTRA_TENANT_ID)',
@@ -386,6 +392,7 @@ export function parseEnv(source: RawEnv): Env {
     },
     graphBudget: { perSecond: raw.GRAPH_BUDGET_PER_SECOND, maxWaitSeconds: raw.GRAPH_BUDGET_MAX_WAIT_SECONDS },
     orgMirrorSyncSeconds: raw.ORG_MIRROR_SYNC_SECONDS,
+    shutdownTimeoutSeconds: raw.SHUTDOWN_TIMEOUT_SECONDS,
     allowInsecureLocalTenant,
     auditSigningKeyPath: raw.AUDIT_SIGNING_KEY_PATH === undefined ? undefined : path.resolve(/*turbopackIgnore: true*/ raw.AUDIT_SIGNING_KEY_PATH),
     mail: {

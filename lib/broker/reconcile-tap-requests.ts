@@ -46,9 +46,12 @@ export interface ReconcileSummary {
  *   (or `expired` when the approval lapsed meanwhile), audited as `tap.reconciled`.
  * - `approved` past `approvalExpiresAt`, and `pending_approval` older than 7 days → `expired`
  *   (`tap_request.expired`).
+ *
+ * `signal` (graceful shutdown) stops it between rows: it holds no lease, so what is left is
+ * simply the next run's, on whichever instance.
  */
 export async function reconcileTapRequests(
-  input: { olderThanMs?: number } = {},
+  input: { olderThanMs?: number; signal?: AbortSignal } = {},
   ctx: RequestContext = systemContext(logger.child({ component: 'reconciler' }), `reconciler-${randomUUID()}`),
   options: UseCaseOptions = {},
 ): Promise<ReconcileSummary> {
@@ -64,6 +67,7 @@ export async function reconcileTapRequests(
     select: { id: true },
   });
   for (const { id } of issuing) {
+    if (input.signal?.aborted) return summary;
     try {
       const result = await resolveIssuingRequest(db, id, ctx, { cause: 'reconciler' });
       if (result.resolved) summary.reconciled += 1;
@@ -86,6 +90,7 @@ export async function reconcileTapRequests(
     select: { id: true, status: true, targetUserId: true, policyVersion: true },
   });
   for (const row of stale) {
+    if (input.signal?.aborted) return summary;
     try {
       const expired = await inTransaction(db, async (tx) => {
         const { count } = await tx.tapRequest.updateMany({

@@ -31,11 +31,25 @@ export interface SyncOrgMirrorOptions extends UseCaseOptions {
   pageSize?: number;
   /** Skip the run when another one started less than this long ago (instances share one schedule). */
   minIntervalMs?: number;
+  /**
+   * Stops the run between pages (graceful shutdown): the staged pages are dropped with the next
+   * round, the mirror is untouched, and the lease is released — with the run's start, so another
+   * instance's next tick syncs at once instead of waiting out the lease and the shared schedule.
+   */
+  signal?: AbortSignal;
 }
 
 export type SyncOrgMirrorResult =
   | { outcome: 'skipped' }
+  | { outcome: 'interrupted' }
   | { outcome: 'synced'; full: boolean; pages: number; changes: number; users: number };
+
+class SyncInterruptedError extends Error {
+  override readonly name = 'SyncInterruptedError';
+  constructor() {
+    super('the org mirror sync was stopped');
+  }
+}
 
 class LeaseLostError extends Error {
   override readonly name = 'LeaseLostError';
@@ -198,6 +212,11 @@ async function applyRound(run: Run, full: boolean, deltaLink: string): Promise<n
   });
 }
 
+/** Releases the lease of an interrupted run, if still held, and forgets its start (it synced nothing). */
+async function releaseLease(run: Run): Promise<void> {
+  await run.db.orgMirrorState.updateMany({ where: { id: STATE_ID, leaseOwner: run.owner }, data: { leaseOwner: null, leaseUntil: null, lastStartedAt: null } });
+}
+
 /** Records a failed run (the mirror itself is untouched) and releases the lease, if still held. */
 async function recordFailure(run: Run, error: unknown): Promise<void> {
   // Graph's and the transport's messages name neither links nor tokens (lib/graph/client.ts).
@@ -211,7 +230,7 @@ async function recordFailure(run: Run, error: unknown): Promise<void> {
 }
 
 /** Reads one round into staging; returns the round's deltaLink and counts, restarting from scratch on a stale link. */
-async function readRound(run: Run, storedLink: string | null, pageSize: number | undefined): Promise<{ full: boolean; deltaLink: string; pages: number; changes: number }> {
+async function readRound(run: Run, storedLink: string | null, pageSize: number | undefined, signal: AbortSignal | undefined): Promise<{ full: boolean; deltaLink: string; pages: number; changes: number }> {
   let link = storedLink;
   let freshStarts = 0;
   let dropLink = false;
@@ -222,6 +241,7 @@ async function readRound(run: Run, storedLink: string | null, pageSize: number |
     let changes = 0;
     let resync = false;
     for await (const page of readUsersDelta(link, pageSize === undefined ? {} : { pageSize })) {
+      if (signal?.aborted) throw new SyncInterruptedError();
       if (page.kind === 'resync') {
         resync = true;
         break;
@@ -242,21 +262,28 @@ async function readRound(run: Run, storedLink: string | null, pageSize: number |
 /**
  * Brings the org-chart mirror up to date with one users delta round (see the module comment):
  * from the stored deltaLink, or from scratch when there is none or Graph no longer knows it.
- * Returns `skipped` when another run holds the lease or started less than `minIntervalMs` ago.
+ * Returns `skipped` when another run holds the lease or started less than `minIntervalMs` ago,
+ * `interrupted` when `signal` stopped it (lease released, mirror unchanged).
  * A failure is recorded on the state row (status `failed`, `last_error`), leaves the mirror
  * unchanged, and is rethrown.
  */
 export async function syncOrgMirror(ctx: Pick<RequestContext, 'log'>, options: SyncOrgMirrorOptions = {}): Promise<SyncOrgMirrorResult> {
   const db = await resolveDb(options);
   const run: Run = { db, owner: randomUUID(), clock: () => options.now ?? new Date() };
+  if (options.signal?.aborted) return { outcome: 'skipped' };
   const claimed = await claimLease(run, options.minIntervalMs ?? 0);
   if (claimed === undefined) return { outcome: 'skipped' };
   try {
-    const round = await readRound(run, claimed.deltaLink, options.pageSize);
+    const round = await readRound(run, claimed.deltaLink, options.pageSize, options.signal);
     const users = await applyRound(run, round.full, round.deltaLink);
     ctx.log.info({ full: round.full, pages: round.pages, changes: round.changes, users }, 'org mirror synced');
     return { outcome: 'synced', full: round.full, pages: round.pages, changes: round.changes, users };
   } catch (error) {
+    if (error instanceof SyncInterruptedError) {
+      await releaseLease(run);
+      ctx.log.info('org mirror sync stopped; lease released');
+      return { outcome: 'interrupted' };
+    }
     await recordFailure(run, error).catch((recordError: unknown) => ctx.log.error({ err: recordError }, 'could not record the org mirror failure'));
     throw error;
   }

@@ -10,7 +10,7 @@
  */
 import * as z from 'zod/mini';
 import { auditEventSchema, auditExportManifestSchema } from '@/lib/contract/audit';
-import { healthCheckSchema } from '@/lib/contract/session';
+import { healthCheckSchema, readinessSchema } from '@/lib/contract/session';
 import { policyInputSchema, policySchema, policyVersionSchema } from '@/lib/contract/policy';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_DESCRIPTIONS, PROBLEM_STATUS, problemSchema, validationIssueSchema, type ProblemCode } from '@/lib/contract/problem';
 import { reporteeSchema } from '@/lib/contract/reportees';
@@ -47,6 +47,7 @@ const OUTPUT_COMPONENTS: Record<string, z.core.$ZodType> = {
   AuditEvent: auditEventSchema,
   AuditExportManifest: auditExportManifestSchema,
   HealthCheck: healthCheckSchema,
+  Readiness: readinessSchema,
 };
 
 /** Inputs (io: input) worth a name. */
@@ -55,7 +56,7 @@ const INPUT_COMPONENTS: Record<string, z.core.$ZodType> = {
 };
 
 const TAGS: { name: string; description: string }[] = [
-  { name: 'Health', description: 'Liveness and the configuration checks.' },
+  { name: 'Health', description: 'Liveness, readiness and the configuration checks.' },
   { name: 'Session', description: 'What the browser needs before and after sign-in.' },
   { name: 'Reportees', description: "The caller's org below them, from Graph." },
   { name: 'TAP requests', description: 'Requesting, deciding, issuing and revoking Temporary Access Passes.' },

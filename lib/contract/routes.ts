@@ -36,7 +36,7 @@ import {
 import type { ProblemCode } from '@/lib/contract/problem';
 import { listReporteesQuerySchema, reporteeListSchema } from '@/lib/contract/reportees';
 import type { RoleName } from '@/lib/contract/roles';
-import { healthDetailsSchema, healthSchema, meSchema, portalConfigSchema } from '@/lib/contract/session';
+import { healthDetailsSchema, healthSchema, meSchema, portalConfigSchema, readinessSchema } from '@/lib/contract/session';
 import {
   approveTapRequestBodySchema,
   createTapRequestBodySchema,
@@ -136,6 +136,20 @@ export const operations = [
     tag: 'Health',
     summary: 'Liveness, while the database answers',
     responses: { 200: healthSchema, 503: unavailable },
+  },
+  {
+    id: 'getReadiness',
+    method: 'GET',
+    path: '/api/health/ready',
+    allow: 'anyone',
+    tag: 'Health',
+    summary: 'Readiness for a load balancer: database, migrations, Graph token, not draining',
+    description:
+      'Whether this instance should get traffic. Ready when the database answers, every migration this build ships is recorded as finished with the same checksum, the broker can get its Graph token (a cached one counts; Graph is not called), and the instance is not shutting down. On SIGTERM it answers 503 `draining` at once, while requests in flight finish. Each check is bounded by 2 seconds. `GET /api/health` stays the cheap liveness probe.',
+    responses: {
+      200: json(readinessSchema, { description: 'Ready: every check is `ok`.' }),
+      503: json(readinessSchema, { description: 'Not ready, or draining: the checks that are not `ok` say why. Plain JSON, not a problem: the body is the same shape as when ready.' }),
+    },
   },
   {
     id: 'getHealthDetails',

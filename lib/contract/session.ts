@@ -1,6 +1,6 @@
 /**
  * What the browser needs before and right after sign-in, and the liveness answers:
- * `GET /api/config`, `GET /api/me`, `GET /api/health`, `GET /api/health/details`.
+ * `GET /api/config`, `GET /api/me`, `GET /api/health`, `GET /api/health/ready`, `GET /api/health/details`.
  */
 import * as z from 'zod/mini';
 import { objectIdSchema } from '@/lib/contract/common';
@@ -34,6 +34,28 @@ export const meSchema = z.object({
 export type Me = z.infer<typeof meSchema>;
 
 export const healthSchema = z.object({ status: z.literal('ok') });
+
+export const READINESS_CHECK_STATES = ['ok', 'failed', 'pending', 'draining'] as const;
+
+/** One readiness check's state. */
+export type ReadinessCheckState = (typeof READINESS_CHECK_STATES)[number];
+
+const readinessCheckSchema = z.enum(READINESS_CHECK_STATES);
+
+export const readinessSchema = z.object({
+  status: z.enum(['ready', 'not-ready', 'draining']).check(z.describe('`ready` (200) only when every check is `ok`; `draining` while the instance shuts down; else `not-ready` (503).')),
+  checks: z
+    .object({
+      database: readinessCheckSchema.check(z.describe('`ok` when the database answers, else `failed`.')),
+      migrations: readinessCheckSchema.check(
+        z.describe('`ok` when every migration this build ships is recorded as finished with the same checksum; `pending` while one is not recorded yet; `failed` when one failed, was changed, or could not be read.'),
+      ),
+      graph: readinessCheckSchema.check(z.describe("`ok` when the broker can get its Graph token (a cached one counts; Graph itself is not called), else `failed`.")),
+    })
+    .check(z.describe('Each bounded by 2 seconds; one that takes longer is `failed`. While draining, none is run and each reads `draining`.')),
+});
+
+export type Readiness = z.infer<typeof readinessSchema>;
 
 export const HEALTH_CHECK_STATUSES = ['ok', 'warn', 'fail'] as const;
 

@@ -216,10 +216,11 @@ async function applyWithSession(
 }
 
 /**
- * Prisma compares checksums of the file as it is on disk; a checkout with CRLF line endings
- * (Windows, autocrlf) must not count as an edit, so both spellings are accepted.
+ * Whether `recorded` (a `_prisma_migrations.checksum`) is the checksum of `sql`. Prisma compares
+ * checksums of the file as it is on disk; a checkout with CRLF line endings (Windows, autocrlf)
+ * must not count as an edit, so both spellings are accepted.
  */
-function checksumMatches(recorded: string, sql: string): boolean {
+export function checksumMatches(recorded: string, sql: string): boolean {
   return (
     recorded === computeChecksum(sql) ||
     recorded === computeChecksum(sql.replace(/\r\n/g, '\n')) ||

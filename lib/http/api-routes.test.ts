@@ -876,7 +876,7 @@ describe("the client's headers in the audit trail", () => {
 
 describe('every route under app/api', () => {
   /** Routes that read no token (docs/api-contract.md#authentication), and the catch-all 404. Anything else must demand one. */
-  const OPEN_ROUTES = new Set(['config', 'health', 'openapi.json', 'audit/public-key', '[...path]']);
+  const OPEN_ROUTES = new Set(['config', 'health', 'health/ready', 'openapi.json', 'audit/public-key', '[...path]']);
   const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
   function routeModules(): string[] {

@@ -24,6 +24,7 @@ import { hasAnyRole, type Actor } from '@/lib/auth/actor';
 import { operations, type Allow, type Operation } from '@/lib/contract/routes';
 import { verifyAccessToken } from '@/lib/auth/verify-access-token';
 import type { RequestContext } from '@/lib/core/request-context';
+import { trackRequest } from '@/lib/core/draining';
 import { BrokerError } from '@/lib/core/errors';
 import { getEnv } from '@/lib/env';
 import { getClientAddress } from '@/lib/http/client-address';
@@ -166,7 +167,9 @@ function createHandler(allow: Access, input: InputSpec, handler: (ctx: RouteCont
   if (allow !== 'anyone' && allow !== 'signed-in' && (!Array.isArray(allow) || allow.length === 0)) {
     throw new Error('defineRoute: `allow` must be "anyone", "signed-in" or a non-empty list of roles');
   }
-  return async (request, context) => {
+  // Counted while in flight, so a graceful shutdown (lib/jobs/graceful-shutdown.ts) waits for it.
+  return (request, context) => trackRequest(() => handle(request, context));
+  async function handle(request: Request, context: { params: Promise<Params> }): Promise<Response> {
     const requestId = createRequestId();
     const clientRequestId = getClientRequestId(request.headers.get('x-request-id'));
     const url = new URL(request.url);
@@ -205,7 +208,7 @@ function createHandler(allow: Access, input: InputSpec, handler: (ctx: RouteCont
     }
     log.info({ status: response.status, durationMs: Math.round(performance.now() - started) }, 'request completed');
     return withStandardHeaders(response, requestId);
-  };
+  }
 }
 
 /** The operation `id` of the contract's table; throws (at module load) for an id it does not have. */

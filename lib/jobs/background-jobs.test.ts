@@ -2,6 +2,7 @@
  * The background loop as the portal starts it (instrumentation.ts): on the process-wide database
  * (`getDb()`, here an embedded PGlite folder), its boot run resolves what it finds at once and
  * clears the budget windows that have ended, and the audit chain is verified in full once.
+ * Stopping it mid-run (graceful shutdown) is lib/jobs/graceful-shutdown.test.ts's.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,7 +103,12 @@ it('deletes the budget windows and holds that have ended, and only those, on its
 it('syncs the org mirror on its boot run: the directory with its manager links', async () => {
   const db = await getDb();
   startBackgroundJobs();
-  // Stopping waits for the sync that starting began.
+  // Stopping would interrupt the sync (graceful shutdown): wait for its outcome first.
+  const deadline = Date.now() + 20_000;
+  while ((await db.orgMirrorState.findUnique({ where: { id: 1 } }))?.status !== 'ok') {
+    if (Date.now() > deadline) throw new Error('the boot run did not sync the org mirror');
+    await delay(50);
+  }
   await stopBackgroundJobs();
   const users = await db.orgMirrorUser.findMany({ orderBy: { userPrincipalName: 'asc' }, select: { id: true, managerId: true } });
   expect(users).toEqual([

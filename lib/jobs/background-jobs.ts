@@ -51,7 +51,7 @@ async function runOnce(state: JobsState | undefined): Promise<void> {
   const log = logger.child({ component: 'reconciler' });
   const run = (async () => {
     try {
-      await reconcileTapRequests({}, systemContext(log, `reconciler-${randomUUID()}`));
+      await reconcileTapRequests({ signal: state?.stopping.signal }, systemContext(log, `reconciler-${randomUUID()}`));
     } catch (error) {
       log.error({ err: error }, 'reconciler run failed; retrying on the next tick');
     }
@@ -62,6 +62,8 @@ async function runOnce(state: JobsState | undefined): Promise<void> {
     } catch (error) {
       log.error({ err: error }, 'deleting ended rate windows failed; retrying on the next tick');
     }
+    // Stopping (graceful shutdown): the Graph round below is another instance's next tick.
+    if (state?.stopping.signal.aborted) return;
     const tick = state ? state.ticks++ : 0;
     if (tick % PASS_OUTCOME_EVERY_TICKS === 0) {
       try {
@@ -106,7 +108,7 @@ async function syncMirrorOnce(state: JobsState, intervalSeconds: number): Promis
   const run = (async () => {
     try {
       // Instances share one schedule: a run started by another within half the interval counts.
-      await syncOrgMirror({ log }, { minIntervalMs: (intervalSeconds * 1000) / 2 });
+      await syncOrgMirror({ log }, { minIntervalMs: (intervalSeconds * 1000) / 2, signal: state.stopping.signal });
     } catch (error) {
       log.error({ err: error }, 'org mirror sync failed; the mirror is unchanged; retrying on the next tick');
     }
@@ -167,7 +169,12 @@ export function startBackgroundJobs(): void {
   }
 }
 
-/** Stops the loop started by {@link startBackgroundJobs} (tests, graceful shutdown). */
+/**
+ * Stops the loop started by {@link startBackgroundJobs} (tests, graceful shutdown) and waits for
+ * the runs in flight, which stop at their next step and release what they hold: the org mirror
+ * its lease, the notification dispatcher the outbox rows it claimed but did not send, the full
+ * audit verification its `running` row (ended `interrupted`); the reconciler holds nothing.
+ */
 export async function stopBackgroundJobs(): Promise<void> {
   const store = globalThis as Store;
   const state = store[STATE_KEY];

@@ -29,6 +29,12 @@ export interface DispatchNotificationsOptions {
   now?: Date;
   limit?: number;
   log?: Logger;
+  /**
+   * Stops between mails (graceful shutdown): the mail being sent finishes and is recorded; the
+   * rows claimed but not yet sent are handed back at once, due now, instead of staying leased
+   * for {@link NOTIFICATION_LEASE_MS} — another instance sends them on its next tick.
+   */
+  signal?: AbortSignal;
 }
 
 export interface DispatchResult {
@@ -71,8 +77,15 @@ export async function dispatchNotifications(options: DispatchNotificationsOption
   const now = options.now ?? new Date();
   const log = (options.log ?? rootLogger).child({ component: 'notifications' });
 
+  if (options.signal?.aborted) return result;
   const claimed = await inTransaction(db, (tx) => claimDue(tx, now, options.limit ?? BATCH_LIMIT, digestMinutes > 0));
-  for (const group of groupIntoMails(claimed, digestMinutes > 0)) {
+  const mails = groupIntoMails(claimed, digestMinutes > 0);
+  for (const [index, group] of mails.entries()) {
+    if (options.signal?.aborted) {
+      const released = await releaseClaims(db, mails.slice(index).flat(), now);
+      log.info({ released }, 'notification dispatch stopped; claimed notifications handed back');
+      break;
+    }
     const outcome = await attempt(db, sender, group);
     const ids = group.map((row) => row.id);
     if (outcome.ok) {
@@ -134,6 +147,20 @@ async function claimDue(tx: Prisma.TransactionClient, now: Date, limit: number, 
   }
   await tx.notification.updateMany({ where: { id: { in: ids } }, data: { status: 'sending', nextAttemptAt: new Date(now.getTime() + NOTIFICATION_LEASE_MS) } });
   return tx.notification.findMany({ where: { id: { in: ids } }, orderBy: { createdAt: 'asc' } });
+}
+
+/**
+ * Hands claimed rows back (pending, due `now`) — only while they still carry this claim's lease:
+ * a row whose lease ran out and another dispatcher claimed again is theirs. Returns how many.
+ */
+async function releaseClaims(db: PrismaClient, rows: Notification[], now: Date): Promise<number> {
+  if (rows.length === 0) return 0;
+  const leaseUntil = new Date(now.getTime() + NOTIFICATION_LEASE_MS);
+  const { count } = await db.notification.updateMany({
+    where: { id: { in: rows.map((row) => row.id) }, status: 'sending', nextAttemptAt: leaseUntil },
+    data: { status: 'pending', nextAttemptAt: now },
+  });
+  return count;
 }
 
 /** One mail per row, except approval rows of one address when digests are on: one mail for them all. */

@@ -11,6 +11,8 @@ interface LoopState {
   running: Promise<void> | null;
   /** A kick arrived during a run: run once more when it ends. */
   again: boolean;
+  /** Aborted by {@link stopNotificationDispatcher}: the run in flight hands back what it has not sent. */
+  stopping: AbortController;
 }
 
 // On globalThis for the same reason as the reconciler's loop: Next may load this module twice.
@@ -28,11 +30,11 @@ function run(state: LoopState): void {
     do {
       state.again = false;
       try {
-        await dispatchNotifications({ log });
+        await dispatchNotifications({ log, signal: state.stopping.signal });
       } catch (error) {
         log.error({ err: error }, 'notification dispatch failed; retrying on the next tick');
       }
-    } while (state.again);
+    } while (state.again && !state.stopping.signal.aborted);
   })().finally(() => {
     state.running = null;
   });
@@ -51,7 +53,7 @@ export function startNotificationDispatcher(): void {
     log.info('notifications are off: MAIL_SENDER is not set');
     return;
   }
-  const state: LoopState = { timer: setInterval(() => run(state), NOTIFY_INTERVAL_MS), running: null, again: false };
+  const state: LoopState = { timer: setInterval(() => run(state), NOTIFY_INTERVAL_MS), running: null, again: false, stopping: new AbortController() };
   state.timer.unref();
   store[STATE_KEY] = state;
   run(state);
@@ -67,7 +69,10 @@ export function kickNotificationDispatcher(): void {
   if (state) run(state);
 }
 
-/** Stops the loop (tests, graceful shutdown) and waits for a run in flight. */
+/**
+ * Stops the loop (tests, graceful shutdown) and waits for a run in flight: the mail being sent
+ * finishes and is recorded, the rest of its claim is handed back to the outbox at once.
+ */
 export async function stopNotificationDispatcher(): Promise<void> {
   const store = globalThis as Store;
   const state = store[STATE_KEY];
@@ -75,5 +80,6 @@ export async function stopNotificationDispatcher(): Promise<void> {
   clearInterval(state.timer);
   delete store[STATE_KEY];
   state.again = false;
+  state.stopping.abort();
   await state.running;
 }

@@ -10,7 +10,7 @@ import { verifyAccessToken } from '@/lib/auth/verify-access-token';
 import type { RequestContext } from '@/lib/core/request-context';
 import type { PrismaClient } from '@/lib/db/generated/client';
 import { createLogger } from '@/lib/log';
-import { buildTestSeed, TEST_DOMAIN, TEST_PORTAL_CLIENT_ID, TEST_TENANT_ID, type LocalTenant, type TestSeedUser } from '@/lib/testing/local-tenant';
+import { BROKER_GRAPH_PERMISSIONS, buildTestSeed, TEST_DOMAIN, TEST_PORTAL_CLIENT_ID, TEST_TENANT_ID, type LocalTenant, type TestSeedUser } from '@/lib/testing/local-tenant';
 
 const inDays = (days: number) => new Date(Date.now() + days * 24 * 60 * 60_000).toISOString();
 
@@ -45,6 +45,16 @@ export const LIFECYCLE_USERS: TestSeedUser[] = [
 
 export function lifecycleSeed(): Record<string, unknown> {
   return buildTestSeed(LIFECYCLE_USERS);
+}
+
+/** The mailbox notifications are sent as (MAIL_SENDER) in {@link lifecycleSeedWithMailbox}. */
+export const TEST_MAILBOX = `mailer@${TEST_DOMAIN}`;
+
+/** {@link lifecycleSeed} plus {@link TEST_MAILBOX} (a disabled account, as a shared mailbox is) and the broker's `Mail.Send`. */
+export function lifecycleSeedWithMailbox(): Record<string, unknown> {
+  return buildTestSeed([...LIFECYCLE_USERS, { upn: 'mailer', displayName: 'TAP Broker Mail', accountEnabled: false }], {
+    brokerPermissions: [...BROKER_GRAPH_PERMISSIONS, 'Mail.Send'],
+  });
 }
 
 /** Actors from real tokens, cached per user name. */
