@@ -171,11 +171,12 @@ const UNMATCHED_ROUTE = 'unmatched';
  * The route's span (named by its operation id, never its path: the path holds ids) around the
  * whole call, so the Graph and database spans of the use case are its children, and the duration
  * metric under the same name. Attributes: the route, method, status and the server's request id
- * only — nothing about the caller or the target.
+ * only — nothing about the caller or the target. A root span: Next's own span above it carries the
+ * raw path, and is not exported (lib/metrics/tracing.ts).
  */
 function withTelemetry(route: string, run: NextRouteHandler): NextRouteHandler {
   return (request, context) =>
-    trace.getTracer('tap-broker.http').startActiveSpan(route, { kind: SpanKind.SERVER, attributes: { 'http.route': route, 'http.request.method': request.method } }, async (span) => {
+    trace.getTracer('tap-broker.http').startActiveSpan(route, { kind: SpanKind.SERVER, root: true, attributes: { 'http.route': route, 'http.request.method': request.method } }, async (span) => {
       const started = performance.now();
       try {
         const response = await run(request, context);

@@ -10,9 +10,9 @@ import { createDatabaseGaugeReaders } from '@/lib/observability-boot';
 import { renderMetrics, startMetricsServer, stopMetricsServer } from '@/lib/metrics/metrics-server';
 import { appendCommitted, TEST_CONTEXT } from '@/lib/testing/audit';
 import { createTestDb, type TestDb } from '@/lib/testing/db';
-import { buildTestSeed, startLocalTenant, type LocalTenant } from '@/lib/testing/local-tenant';
+import { startLocalTenant, type LocalTenant } from '@/lib/testing/local-tenant';
 import { loadRouteHandler, useFreshRouteDatabase } from '@/lib/testing/route-harness';
-import { setFaults } from '@/lib/testing/tap-requests';
+import { lifecycleSeed, setFaults } from '@/lib/testing/tap-requests';
 
 const GUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 const JUSTIFICATION = 'Lost the phone with the authenticator app on it.';
@@ -25,16 +25,9 @@ const tokens: Record<string, string> = {};
 const passes: string[] = [];
 
 beforeAll(async () => {
-  local = await startLocalTenant(
-    buildTestSeed([
-      { upn: 'admin', displayName: 'Ann Admin', appRoles: ['TapBroker.Admin'] },
-      { upn: 'manager', displayName: 'Max Manager', manager: 'admin' },
-      { upn: 'report', displayName: 'Rita Report', manager: 'manager' },
-      { upn: 'outsider', displayName: 'Otto Outsider' },
-    ]),
-  );
+  local = await startLocalTenant(lifecycleSeed());
   dropDatabase = await useFreshRouteDatabase();
-  tokens.manager = await local.getUserToken('manager');
+  tokens.manager = await local.getUserToken('mgr');
   const { port } = await startMetricsServer({ host: '127.0.0.1', port: 0, readers: createDatabaseGaugeReaders() });
   metricsUrl = `http://127.0.0.1:${port}/metrics`;
 });
