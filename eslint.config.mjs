@@ -9,13 +9,17 @@ const root = path.dirname(fileURLToPath(import.meta.url));
 /*
  * Layers: imports point down only, and the emulator stays apart from the portal.
  *
- *   boot      instrumentation.ts, lib/env-boot.ts, lib/jobs   starts the server and its workers
+ *   boot      instrumentation.ts, lib/env-boot.ts, lib/observability-boot.ts, lib/jobs
+ *                                                            starts the server and its workers
  *   app       app/ (routes, pages)                            calls lib/broker and lib/http
  *   http      lib/http    route adapter, problem+json         never a use case
  *   limits    lib/limits  request budgets                     counted in lib/db, audited; checked by lib/http
  *   broker    lib/broker  use cases, policy, eligibility
  *   adapters  lib/notify → lib/graph, lib/audit;  lib/audit → lib/auth;  lib/graph, lib/auth alone
  *   db        lib/db      Prisma client, transactions
+ *   metrics   lib/metrics Prometheus registry, /metrics server, trace setup; imported by lib/http,
+ *                         lib/graph, lib/broker and boot; imports only core (not lib/db: the boot
+ *                         code hands it the database readings)
  *   core      lib/core (errors, request context), lib/log.ts, lib/env.ts
  *   contract  lib/contract  client-safe schemas: importable by every layer, imports only packages
  *   browser   components/, lib/client  import only each other and lib/contract
@@ -35,14 +39,19 @@ const LAYERS = [
   { name: 'lib/contract', files: ['lib/contract/**'], mayImport: ['lib/contract'] },
   { name: 'lib/core', files: ['lib/core/**', 'lib/log.ts', 'lib/env.ts'], mayImport: CORE },
   { name: 'lib/db', files: ['lib/db/**'], mayImport: [...CORE, 'lib/db'] },
-  { name: 'lib/graph', files: ['lib/graph/**'], mayImport: [...CORE, 'lib/db', 'lib/graph'] },
+  { name: 'lib/metrics', files: ['lib/metrics/**'], mayImport: [...CORE, 'lib/metrics'] },
+  { name: 'lib/graph', files: ['lib/graph/**'], mayImport: [...CORE, 'lib/db', 'lib/graph', 'lib/metrics'] },
   { name: 'lib/auth', files: ['lib/auth/**'], mayImport: [...CORE, 'lib/db', 'lib/auth'] },
   { name: 'lib/audit', files: ['lib/audit/**'], mayImport: [...CORE, 'lib/db', 'lib/audit', 'lib/auth'] },
   { name: 'lib/notify', files: ['lib/notify/**'], mayImport: [...CORE, 'lib/db', 'lib/notify', 'lib/graph', 'lib/audit'] },
-  { name: 'lib/broker', files: ['lib/broker/**'], mayImport: SERVER },
+  { name: 'lib/broker', files: ['lib/broker/**'], mayImport: [...SERVER, 'lib/metrics'] },
   { name: 'lib/limits', files: ['lib/limits/**'], mayImport: [...CORE, 'lib/db', 'lib/auth', 'lib/audit', 'lib/limits'] },
-  { name: 'lib/http', files: ['lib/http/**'], mayImport: [...CORE, 'lib/auth', 'lib/limits', 'lib/http'] },
-  { name: 'boot', files: ['instrumentation.ts', 'lib/env-boot.ts', 'lib/jobs/**'], mayImport: [...SERVER, 'lib/limits', 'lib/env-boot.ts', 'lib/jobs'] },
+  { name: 'lib/http', files: ['lib/http/**'], mayImport: [...CORE, 'lib/auth', 'lib/limits', 'lib/http', 'lib/metrics'] },
+  {
+    name: 'boot',
+    files: ['instrumentation.ts', 'lib/env-boot.ts', 'lib/observability-boot.ts', 'lib/jobs/**'],
+    mayImport: [...SERVER, 'lib/limits', 'lib/metrics', 'lib/env-boot.ts', 'lib/observability-boot.ts', 'lib/jobs'],
+  },
   { name: 'app', files: ['app/**'], mayImport: [...SERVER, 'lib/limits', 'lib/http', 'lib/client', 'components', 'app'] },
   { name: 'browser', files: ['components/**', 'lib/client/**'], mayImport: ['lib/contract', 'lib/client', 'components'] },
 ];

@@ -31,7 +31,20 @@ const nextConfig = {
   // PGlite ships a WASM build of PostgreSQL and reads its own files at run time; bundling breaks
   // those paths, so the server loads it (and its Prisma adapter) from node_modules. pg-copy-streams
   // takes over the socket of a `pg` client, so it is loaded beside the unbundled `pg` it patches into.
-  serverExternalPackages: ['@electric-sql/pglite', 'pglite-prisma-adapter', 'pino', 'pg-copy-streams'],
+  // prom-client keeps its registry per module instance, so every bundle must load the same one;
+  // the OpenTelemetry SDK and exporter load Node's http and async_hooks and stay beside the API.
+  serverExternalPackages: [
+    '@electric-sql/pglite',
+    'pglite-prisma-adapter',
+    'pino',
+    'pg-copy-streams',
+    'prom-client',
+    '@opentelemetry/api',
+    '@opentelemetry/sdk-trace',
+    '@opentelemetry/exporter-trace-otlp-http',
+    '@opentelemetry/resources',
+    '@opentelemetry/context-async-hooks',
+  ],
   async headers() {
     return [
       {

@@ -79,6 +79,25 @@ describe('parseEnv', () => {
     expect(env.databaseUrl).toBe('postgresql://u:p@localhost:5432/db');
   });
 
+  it('turns the metrics server on with METRICS_PORT only, on loopback unless METRICS_HOST says otherwise', () => {
+    expect(parseEnv(base()).metrics).toBeNull();
+    expect(parseEnv(base({ METRICS_PORT: '9464' })).metrics).toEqual({ port: 9464, host: '127.0.0.1' });
+    expect(parseEnv(base({ METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' })).metrics).toEqual({ port: 9464, host: '0.0.0.0' });
+    expect(issuesOf(base({ METRICS_PORT: '3000' }))).toEqual(['METRICS_PORT: must differ from PORT (the metrics stay off the public port)']);
+    for (const bad of ['0', '65536', 'x']) expect(issuesOf(base({ METRICS_PORT: bad })), bad).toEqual(['METRICS_PORT: must be a port number from 1 to 65535']);
+  });
+
+  it('turns tracing on with an OTLP endpoint, the traces-specific one used as is', () => {
+    expect(parseEnv(base()).tracing).toBeNull();
+    expect(parseEnv(base({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' })).tracing).toEqual({ tracesEndpoint: 'http://collector:4318/v1/traces', serviceName: 'tap-broker' });
+    expect(
+      parseEnv(base({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/ingest', OTEL_SERVICE_NAME: 'tap-eu' })).tracing,
+    ).toEqual({ tracesEndpoint: 'https://traces.example/ingest', serviceName: 'tap-eu' });
+    expect(issuesOf(base({ OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://collector:4317' }))).toEqual([
+      'OTEL_EXPORTER_OTLP_ENDPOINT: must be an http(s) URL without query or fragment, e.g. http://127.0.0.1:4318',
+    ]);
+  });
+
   it('reads TRUSTED_PROXY_HOPS as a whole number from 0 to 10', () => {
     expect(parseEnv(base({ TRUSTED_PROXY_HOPS: '2' })).trustedProxyHops).toBe(2);
     expect(parseEnv(base({ TRUSTED_PROXY_HOPS: '10' })).trustedProxyHops).toBe(10);

@@ -7,7 +7,8 @@
  * URLs: only PORT, DATA_DIR, LOG_LEVEL, TRUSTED_PROXY_HOPS (0: believe no proxy), the budgets and
  * caches (API_BUDGET_PER_USER, API_BUDGET_WINDOW_SECONDS, REFUSAL_MEMORY_SECONDS,
  * GRAPH_BUDGET_PER_SECOND, GRAPH_BUDGET_MAX_WAIT_SECONDS), MAIL_DIGEST_MINUTES, ORG_MIRROR_SYNC_SECONDS and
- * SHUTDOWN_TIMEOUT_SECONDS have defaults.
+ * SHUTDOWN_TIMEOUT_SECONDS have defaults, and the observability settings (METRICS_HOST; OTEL_SERVICE_NAME) that only apply
+ * once METRICS_PORT or an OTLP endpoint turns them on.
  *
  * Secret values (client secret, certificate key) never appear in an error message.
  */
@@ -131,6 +132,16 @@ export interface Env {
    * of the broker's Graph calls (lib/graph/check-graph-calls.ts); null = the first user Graph lists.
    */
   doctorTestUser: string | null;
+  /**
+   * METRICS_PORT / METRICS_HOST: where the Prometheus `/metrics` server listens (lib/metrics),
+   * apart from the public port; null = no metrics server.
+   */
+  metrics: { port: number; host: string } | null;
+  /**
+   * Where spans go (lib/metrics/tracing.ts): OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, else
+   * OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces` (the OpenTelemetry convention); null = no tracing.
+   */
+  tracing: { tracesEndpoint: string; serviceName: string } | null;
 }
 
 export class EnvError extends Error {
@@ -174,6 +185,12 @@ const DEFAULT_GRAPH_BUDGET_MAX_WAIT_SECONDS = 10;
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Deliberately loose (Graph validates recipients): one @, no spaces, a dot-free local part allowed. */
 const MAIL_RE = /^[^\s@,<>"]+@[^\s@,<>"]+$/;
+
+/** An OTLP collector URL: http(s), no query or fragment (the exporter appends nothing to it). */
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol) && new URL(v).search === '' && new URL(v).hash === '', 'must be an http(s) URL without query or fragment, e.g. http://127.0.0.1:4318');
 
 /** A whole number from `min` to `max`, every way of missing it reported with the same `message`. */
 const wholeNumber = (min: number, max: number, message: string) => z.coerce.number({ error: message }).int(message).min(min, message).max(max, message);
@@ -250,6 +267,11 @@ const rawSchema = z
     DOCTOR_TEST_USER: optional(
       z.string().trim().refine((v) => GUID_RE.test(v) || MAIL_RE.test(v), "must be a user's user principal name or object id"),
     ).transform((v) => v ?? null),
+    METRICS_PORT: optional(wholeNumber(1, 65535, 'must be a port number from 1 to 65535')),
+    METRICS_HOST: optional(z.string().trim().regex(/^[^\s/]+$/, 'must be a host name or IP address to listen on, e.g. 127.0.0.1')).transform((v) => v ?? '127.0.0.1'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: optional(httpUrl),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optional(httpUrl),
+    OTEL_SERVICE_NAME: optional(z.string().trim().max(100, 'must be at most 100 characters')).transform((v) => v ?? 'tap-broker'),
     MAIL_DIGEST_MINUTES: optional(
       z.coerce.number({ error: 'must be a whole number of minutes from 0 to 60' }).int('must be a whole number of minutes from 0 to 60').min(0, 'must be a whole number of minutes from 0 to 60').max(60, 'must be a whole number of minutes from 0 to 60'),
     ).transform((v) => v ?? 5),
@@ -328,6 +350,9 @@ export function parseEnv(source: RawEnv): Env {
   if (isSet('MAIL_DIGEST_MINUTES') && !isSet('MAIL_SENDER')) {
     issues.push('MAIL_DIGEST_MINUTES: is only used with MAIL_SENDER (the mailbox notifications are sent from)');
   }
+  if (result.success && result.data.METRICS_PORT !== undefined && result.data.METRICS_PORT === result.data.PORT) {
+    issues.push('METRICS_PORT: must differ from PORT (the metrics stay off the public port)');
+  }
   if (isSet('BROKER_CERTIFICATE_PASSWORD') && !hasCert) {
     issues.push('BROKER_CERTIFICATE_PASSWORD: is only used with BROKER_CERTIFICATE_PATH');
   }
@@ -403,7 +428,16 @@ export function parseEnv(source: RawEnv): Env {
     portalUrl: raw.PORTAL_URL,
     helpdeskContact: raw.HELPDESK_CONTACT,
     doctorTestUser: raw.DOCTOR_TEST_USER,
+    metrics: raw.METRICS_PORT === undefined ? null : { port: raw.METRICS_PORT, host: raw.METRICS_HOST },
+    tracing: tracesEndpoint(raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, raw.OTEL_EXPORTER_OTLP_ENDPOINT, raw.OTEL_SERVICE_NAME),
   };
+}
+
+/** The signal-specific endpoint is used as is; the general one gets the traces path appended. */
+function tracesEndpoint(traces: string | undefined, general: string | undefined, serviceName: string): Env['tracing'] {
+  if (traces !== undefined) return { tracesEndpoint: traces, serviceName };
+  if (general !== undefined) return { tracesEndpoint: `${general.replace(/\/+$/, '')}/v1/traces`, serviceName };
+  return null;
 }
 
 let cached: Env | undefined;

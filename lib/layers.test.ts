@@ -66,6 +66,11 @@ describe('layer rules', () => {
     ['lib/client', '../../tenant/directory'],
     ['app', '@/tenant/directory'],
     ['tenant', '@/lib/log'],
+    ['lib/metrics', '@/lib/db/client'],
+    ['lib/metrics', '@/lib/graph/client'],
+    ['lib/metrics', '@/lib/http/route'],
+    ['lib/db', '@/lib/metrics/registry'],
+    ['lib/auth', '@/lib/metrics/registry'],
   ];
 
   it.each(forbidden)('%s may not import %s', async (layer, specifier) => {
@@ -95,6 +100,12 @@ describe('layer rules', () => {
     ['app', '@/lib/http/route'],
     ['components', '@/lib/client/format'],
     ['lib/client', 'react'],
+    ['lib/metrics', '@/lib/log'],
+    ['lib/metrics', '@/lib/env'],
+    ['lib/http', '@/lib/metrics/registry'],
+    ['lib/graph', '@/lib/metrics/registry'],
+    ['lib/broker', '@/lib/metrics/registry'],
+    ['lib/jobs', '@/lib/metrics/metrics-server'],
   ];
 
   it.each(allowed)('%s may import %s', async (layer, specifier) => {

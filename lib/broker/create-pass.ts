@@ -8,6 +8,7 @@ import type { IssueIntent } from '@/lib/broker/start-issue';
 import { isApprovalValid } from '@/lib/broker/tap-request-policy';
 import { inTransaction } from '@/lib/db/transaction';
 import type { PrismaClient, TapRequest } from '@/lib/db/generated/client';
+import { countIssuance } from '@/lib/metrics/registry';
 import { createTapMethod, TapCreateNotSentError, TapCreateOutcomeUnknownError, TapCreateRejectedError, type CreatedTap } from '@/lib/graph/tap-methods';
 
 /**
@@ -48,10 +49,12 @@ export async function createPass(
     );
   } catch (error) {
     if (error instanceof TapCreateRejectedError) {
+      countIssuance('failed');
       await recordRejection(db, request, intent.idempotencyKey, error, actorId, evidence, ctx);
       throw new BrokerError('conflict', `Microsoft Graph refused to create the pass (${error.status} ${error.graphCode}); the request has failed.`, { cause: error });
     }
     if (error instanceof TapCreateNotSentError) {
+      countIssuance('failed');
       await recordNotSent(db, request, intent.idempotencyKey, actorId, evidence, ctx);
       throw new BrokerError('upstream-unavailable', 'Microsoft Graph is busy; nothing was issued. Try again later.', {
         cause: error,
@@ -59,6 +62,7 @@ export async function createPass(
       });
     }
     if (error instanceof TapCreateOutcomeUnknownError) {
+      countIssuance('unknown');
       await reconcileInline(db, request.id, actorId, ctx, error);
       throw new BrokerError('upstream-unavailable', UNAVAILABLE, {
         cause: error,

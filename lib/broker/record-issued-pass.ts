@@ -9,6 +9,7 @@ import type { IssueIntent } from '@/lib/broker/start-issue';
 import { inTransaction } from '@/lib/db/transaction';
 import type { PrismaClient, TapRequest } from '@/lib/db/generated/client';
 import { deleteTapMethod, type CreatedTap } from '@/lib/graph/tap-methods';
+import { countIssuance } from '@/lib/metrics/registry';
 import { enqueueNotifications } from '@/lib/notify/enqueue-notifications';
 
 /**
@@ -92,6 +93,7 @@ export async function recordIssuedPass(
   } catch (error) {
     // The pass exists in Graph but its issuance is not on record: nobody may receive it. Delete it
     // (best effort; the reconciler deletes it otherwise) and leave the row `issuing`.
+    countIssuance('failed');
     ctx.log.error({ err: error, tapRequestId: request.id, methodId: method.id }, 'could not record the issued pass; deleting it');
     await deleteTapMethod(request.targetUserId, method.id, { log: ctx.log }).catch((deleteError: unknown) => {
       ctx.log.error({ err: deleteError, tapRequestId: request.id, methodId: method.id }, 'could not delete the unrecorded pass; the reconciler will');
@@ -99,6 +101,7 @@ export async function recordIssuedPass(
     if (error instanceof BrokerError && error.code === 'conflict') throw error;
     throw new BrokerError('upstream-unavailable', 'The pass could not be recorded, so it was withdrawn; nothing was issued. Try again later.', { cause: error });
   }
+  countIssuance('issued');
   return {
     temporaryAccessPass: method.temporaryAccessPass,
     startDateTime: start.toISOString(),

@@ -6,6 +6,7 @@ import { BrokerError } from '@/lib/core/errors';
 import type { PendingCapDecision } from '@/lib/broker/pending-cap';
 import type { CanRequestResult } from '@/lib/broker/tap-request-policy';
 import { inTransaction } from '@/lib/db/transaction';
+import { countRefusal } from '@/lib/metrics/registry';
 import type { PrismaClient } from '@/lib/db/generated/client';
 
 /**
@@ -135,5 +136,7 @@ export async function refuseTapRequest(db: PrismaClient, refusal: TapRequestRefu
       context: ctx,
     });
   });
+  // The codes and reasons are closed sets (the eligibility reasons, the policy's `why`s).
+  countRefusal(subject.stage, refusal.code, outcome.reasons ?? []);
   return outcome.error;
 }

@@ -1,4 +1,5 @@
 import 'server-only';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { getDb, type PrismaClient } from '@/lib/db/client';
 import type { Prisma } from '@/lib/db/generated/client';
 import { BrokerError } from '@/lib/core/errors';
@@ -30,15 +31,22 @@ export async function resolveDb(options: UseCaseOptions): Promise<PrismaClient> 
  * the audit writer serializes appends on a lock, and several issues may queue behind it.
  */
 export async function inTransaction<T>(db: PrismaClient, fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
-  try {
-    return await db.$transaction(fn, { maxWait: 10_000, timeout: 30_000 });
-  } catch (error) {
-    if (error instanceof BrokerError) throw error;
-    if (isDatabaseUnavailable(error)) {
-      throw new BrokerError('upstream-unavailable', 'The database could not be reached; nothing was changed. Try again later.', { cause: error });
+  // One span per transaction (a child of the request's, when there is one); it names no table,
+  // row or value: what the transaction did is the audit trail's business.
+  return trace.getTracer('tap-broker.db').startActiveSpan('db.transaction', { kind: SpanKind.CLIENT, attributes: { 'db.operation.name': 'transaction' } }, async (span) => {
+    try {
+      return await db.$transaction(fn, { maxWait: 10_000, timeout: 30_000 });
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof BrokerError ? error.code : 'rolled back' });
+      if (error instanceof BrokerError) throw error;
+      if (isDatabaseUnavailable(error)) {
+        throw new BrokerError('upstream-unavailable', 'The database could not be reached; nothing was changed. Try again later.', { cause: error });
+      }
+      throw error;
+    } finally {
+      span.end();
     }
-    throw error;
-  }
+  });
 }
 
 /**

@@ -10,8 +10,10 @@ import {
   parseRetryAfter,
   sendGraphRaw,
 } from '@/lib/graph/client';
+import { graphEndpointTemplate } from '@/lib/graph/endpoint-template';
 import { DEFAULT_THROTTLE_HOLD_SECONDS } from '@/lib/graph/graph-budget';
 import { logger as rootLogger, type Logger } from '@/lib/log';
+import { countGraphBatchItem, countGraphThrottle } from '@/lib/metrics/registry';
 
 /**
  * Graph JSON batching, the way every bulk read of the broker reaches Graph: chunks of 20, a few in
@@ -139,8 +141,19 @@ async function postBatch(requests: readonly GraphBatchRequest[], stats: GraphBat
     if (response === undefined) throw new GraphRequestError(`Graph $batch left request ${index + 1} unanswered`, 200);
     return response;
   });
+  countBatchItems(requests, answers);
   await holdForThrottledItems(answers);
   return answers;
+}
+
+/** Each item under its own endpoint template; a throttled item counts as a throttle of that endpoint. */
+function countBatchItems(requests: readonly GraphBatchRequest[], answers: readonly GraphBatchResponse[]): void {
+  answers.forEach((answer, index) => {
+    const request = requests[index] as GraphBatchRequest;
+    const endpoint = graphEndpointTemplate(request.url);
+    countGraphBatchItem(request.method, endpoint, answer.status);
+    if (answer.status === 429) countGraphThrottle(request.method, endpoint);
+  });
 }
 
 /**

@@ -19,6 +19,7 @@ import { BrokerError } from '@/lib/core/errors';
 import { getDb } from '@/lib/db/client';
 import { getEnv, type Env } from '@/lib/env';
 import { GRAPH_BUDGET_WINDOW_MS, GraphBudgetExhaustedError, GraphBudgetHandler } from '@/lib/graph/graph-budget';
+import { GraphTelemetryHandler, recordGraphAttempt } from '@/lib/graph/graph-telemetry';
 import { parseRetryAfter } from '@/lib/graph/retry-after';
 import { logger } from '@/lib/log';
 
@@ -122,7 +123,9 @@ class TimeoutFetchHandler implements Middleware {
   async execute(context: Context): Promise<void> {
     const option = context.middlewareControl?.getMiddlewareOptions(GraphTimeoutOption);
     const timeoutMs = option instanceof GraphTimeoutOption ? option.timeoutMs : GRAPH_TIMEOUT_MS;
-    context.response = await fetch(context.request, { ...context.options, signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(context.request, { ...context.options, signal: AbortSignal.timeout(timeoutMs) });
+    recordGraphAttempt(context, response);
+    context.response = response;
   }
 }
 
@@ -160,7 +163,9 @@ function createGraphClient(env: Env, msal: ConfidentialClientApplication, budget
   return Client.initWithMiddleware({
     // The budget sits after the RetryHandler so that each retry is budgeted too, and right
     // before the fetch so that it sees every answer, a 429 the RetryHandler will retry included.
+    // Telemetry comes first so that its time and span cover the token, the retries and the waits.
     middleware: [
+      new GraphTelemetryHandler(),
       new AuthenticationHandler(authProvider),
       new RetryHandler(createRetryOptions({ retryServerErrorsOnWrites: false })),
       ...(budget === null ? [] : [budget]),

@@ -18,6 +18,7 @@
  *   denyTapRequest(actor, { id: params.id, reason: body.reason }, context));
  * ```
  */
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { z } from 'zod';
 import en from 'zod/v4/locales/en.js';
 import { hasAnyRole, type Actor } from '@/lib/auth/actor';
@@ -32,6 +33,7 @@ import { errorToResponse, toValidationIssues } from '@/lib/http/problem';
 import { createRequestId, getClientRequestId } from '@/lib/http/request-id';
 import { checkApiBudget } from '@/lib/limits/check-api-budget';
 import { getRequestLogger, type Logger } from '@/lib/log';
+import { observeHttpRequest } from '@/lib/metrics/registry';
 
 // The contract's schemas are zod/mini, which loads no locale, and classic zod sets English only
 // once it builds a schema of its own: set it here, where validation messages reach callers.
@@ -163,13 +165,44 @@ function parsePathOrThrow(schema: z.core.$ZodType, params: Params): unknown {
   return result.data;
 }
 
-function createHandler(allow: Access, input: InputSpec, handler: (ctx: RouteContext<Access, unknown, unknown, unknown>) => Promise<RouteResult>): NextRouteHandler {
+/** The metrics label and span name of a route outside the contract (the catch-all 404). */
+const UNMATCHED_ROUTE = 'unmatched';
+
+/**
+ * The route's span (named by its operation id, never its path: the path holds ids) around the
+ * whole call, so the Graph and database spans of the use case are its children, and the duration
+ * metric under the same name. Attributes: the route, method, status and the server's request id
+ * only — nothing about the caller or the target. A root span: Next's own span above it carries the
+ * raw path, and is not exported (lib/metrics/tracing.ts).
+ */
+function withTelemetry(route: string, run: NextRouteHandler): NextRouteHandler {
+  return (request, context) =>
+    trace.getTracer('tap-broker.http').startActiveSpan(route, { kind: SpanKind.SERVER, root: true, attributes: { 'http.route': route, 'http.request.method': request.method } }, async (span) => {
+      const started = performance.now();
+      try {
+        const response = await run(request, context);
+        span.setAttribute('http.response.status_code', response.status);
+        span.setAttribute('request.id', response.headers.get('x-request-id') ?? '');
+        if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        observeHttpRequest(route, request.method, response.status, (performance.now() - started) / 1000);
+        return response;
+      } finally {
+        span.end();
+      }
+    });
+}
+
+function createHandler(
+  route: string,
+  allow: Access,
+  input: InputSpec,
+  handler: (ctx: RouteContext<Access, unknown, unknown, unknown>) => Promise<RouteResult>,
+): NextRouteHandler {
   if (allow !== 'anyone' && allow !== 'signed-in' && (!Array.isArray(allow) || allow.length === 0)) {
     throw new Error('defineRoute: `allow` must be "anyone", "signed-in" or a non-empty list of roles');
   }
   // Counted while in flight, so a graceful shutdown (lib/jobs/graceful-shutdown.ts) waits for it.
-  return (request, context) => trackRequest(() => handle(request, context));
-  async function handle(request: Request, context: { params: Promise<Params> }): Promise<Response> {
+  const handle = withTelemetry(route, async (request, context) => {
     const requestId = createRequestId();
     const clientRequestId = getClientRequestId(request.headers.get('x-request-id'));
     const url = new URL(request.url);
@@ -208,7 +241,8 @@ function createHandler(allow: Access, input: InputSpec, handler: (ctx: RouteCont
     }
     log.info({ status: response.status, durationMs: Math.round(performance.now() - started) }, 'request completed');
     return withStandardHeaders(response, requestId);
-  }
+  });
+  return (request, context) => trackRequest(() => handle(request, context));
 }
 
 /** The operation `id` of the contract's table; throws (at module load) for an id it does not have. */
@@ -231,7 +265,7 @@ export function defineRoute(
   handler: (ctx: RouteContext<Access, never, never, never>) => Promise<RouteResult>,
 ): NextRouteHandler {
   const run = handler as (ctx: RouteContext<Access, unknown, unknown, unknown>) => Promise<RouteResult>;
-  if (typeof declaration === 'object' && 'allow' in declaration) return createHandler(declaration.allow, {}, run);
+  if (typeof declaration === 'object' && 'allow' in declaration) return createHandler(UNMATCHED_ROUTE, declaration.allow, {}, run);
   const { operation: id, body: bodyMode = 'parsed' } = typeof declaration === 'string' ? { operation: declaration } : declaration;
   const operation = getOperation(id);
   const input: InputSpec = {
@@ -241,7 +275,7 @@ export function defineRoute(
     body: operation.body === undefined ? undefined : bodyMode === 'unparsed' ? z.unknown() : operation.body,
     bodyRequired: operation.bodyRequired,
   };
-  return createHandler(operation.allow, input, run);
+  return createHandler(operation.id, operation.allow, input, run);
 }
 
 /** The largest JSON body any route accepts; a reverse proxy in front should refuse larger ones first. */

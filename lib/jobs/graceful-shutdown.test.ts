@@ -149,7 +149,7 @@ it('is cut by its timeout when a request in flight never finishes, naming what i
   let finish!: () => void;
   const stuck = trackRequest(() => new Promise<void>((resolve) => (finish = resolve)));
   const result = await drainProcess({ timeoutMs: 100 });
-  expect(result).toEqual({ completed: false, cut: ['requests', 'database'] });
+  expect(result).toEqual({ completed: false, cut: ['requests', 'database', 'telemetry'] });
   finish();
   await stuck;
   await closeDb();

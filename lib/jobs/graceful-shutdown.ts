@@ -9,7 +9,8 @@
  *      background jobs, which release what they hold in the database — the org mirror lease, the
  *      notification rows claimed but not sent, the full audit verification's `running` row — so
  *      another instance takes them on its next tick instead of after the lease runs out;
- *   3. close the database (after the calls in flight, which still need it);
+ *   3. close the database (after the calls in flight, which still need it), then the metrics
+ *      server and the trace exporter (flushing queued spans);
  *   4. exit. All of it is bounded by SHUTDOWN_TIMEOUT_SECONDS; past it the process exits anyway
  *      and logs which steps were cut.
  *
@@ -35,10 +36,12 @@ import { closeDb } from '@/lib/db/client';
 import { getEnv } from '@/lib/env';
 import { stopBackgroundJobs } from '@/lib/jobs/background-jobs';
 import { logger as rootLogger, type Logger } from '@/lib/log';
+import { stopMetricsServer } from '@/lib/metrics/metrics-server';
+import { stopTracing } from '@/lib/metrics/tracing';
 
 type ExitCode = Parameters<typeof process.exit>[0];
 
-export type DrainStep = 'requests' | 'background-jobs' | 'database';
+export type DrainStep = 'requests' | 'background-jobs' | 'database' | 'telemetry';
 
 export interface DrainOptions {
   /** SHUTDOWN_TIMEOUT_SECONDS in milliseconds: past it the drain gives up on what is left. */
@@ -57,7 +60,7 @@ export interface DrainResult {
   cut: DrainStep[];
 }
 
-const STEPS: readonly DrainStep[] = ['requests', 'background-jobs', 'database'];
+const STEPS: readonly DrainStep[] = ['requests', 'background-jobs', 'database', 'telemetry'];
 
 /**
  * Drains this process (see the module comment): marks it draining, waits for the API calls in
@@ -86,6 +89,8 @@ export async function drainProcess(options: DrainOptions): Promise<DrainResult> 
   const drained = (async () => {
     await Promise.all([requests, jobs]);
     await step('database', closeDb);
+    // Last, so a scrape during the drain still sees it and the drain's own spans are flushed.
+    await step('telemetry', () => Promise.all([stopMetricsServer(), stopTracing()]));
   })();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<void>((resolve) => {
