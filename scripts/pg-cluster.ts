@@ -24,6 +24,12 @@ export interface PgCluster {
   port: number;
   /** The temporary folder holding the data directory, socket and log. */
   dir: string;
+  /**
+   * Stops the server with `-m fast` (sessions are disconnected, in-flight transactions roll back)
+   * and starts it again on the same port and data: what a PostgreSQL restart or failover looks
+   * like to clients. Resolves once it accepts connections again.
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -69,6 +75,20 @@ export async function startPgCluster(options: StartPgClusterOptions = {}): Promi
     rmSync(dir, { recursive: true, force: true });
   };
 
+  // pg_ctl restart has no -l: the server would keep pg_ctl's output pipes, which execFile waits on.
+  const startServer = async () => {
+    try {
+      await run('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start']);
+    } catch (error) {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${readLog(logFile)}`, { cause: error });
+    }
+  };
+  const restart = async () => {
+    if (!started) throw new Error('the cluster is stopped');
+    await run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', '-t', '60', 'stop']);
+    await startServer();
+  };
+
   try {
     await run('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
     const port = await findFreePort();
@@ -90,11 +110,7 @@ export async function startPgCluster(options: StartPgClusterOptions = {}): Promi
       ].join('\n'),
     );
     started = true;
-    try {
-      await run('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start']);
-    } catch (error) {
-      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${readLog(logFile)}`, { cause: error });
-    }
+    await startServer();
 
     const serverUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
     const client = new pg.Client({ connectionString: serverUrl });
@@ -104,7 +120,7 @@ export async function startPgCluster(options: StartPgClusterOptions = {}): Promi
     } finally {
       await client.end();
     }
-    return { url: `postgres://postgres@127.0.0.1:${port}/${database}`, port, dir, stop };
+    return { url: `postgres://postgres@127.0.0.1:${port}/${database}`, port, dir, restart, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ensureCertificate } from '../../tenant/cert';
 import { getEffectiveAppRoles } from '../../tenant/directory';
-import { startTenant } from '../../tenant/server';
+import { startTenant, type RunningTenant } from '../../tenant/server';
 import type { Directory } from '../../tenant/types';
 import { migrateDatabase } from '../../lib/db/migrate';
 import { ENV_KEYS, REPLACED_ENV_KEYS } from './setup-entra/plan';
@@ -141,24 +141,23 @@ export function runNextBuild(): Promise<void> {
   });
 }
 
-async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+/** Until `GET <url><healthPath>` answers 2xx; throws when `child` exits first or time runs out. */
+export async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number, healthPath = '/api/health'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let exited: number | null = null;
-  child.once('exit', (code) => {
-    exited = code ?? -1;
-  });
   // Polling a readiness endpoint is synchronisation on an observable condition, not a sleep.
   while (Date.now() < deadline) {
-    if (exited !== null) throw new Error(`the portal exited with code ${exited} before it was ready`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the portal exited with ${child.exitCode ?? child.signalCode} before it was ready`);
+    }
     try {
-      const res = await fetch(`${url}/api/health`);
+      const res = await fetch(`${url}${healthPath}`);
       if (res.ok) return;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`the portal did not become healthy at ${url} within ${timeoutMs} ms`);
+  throw new Error(`the portal did not answer ${healthPath} at ${url} within ${timeoutMs} ms`);
 }
 
 /**
@@ -184,16 +183,60 @@ export function waitForPortal(portal: ChildProcess, port: number, dev: boolean):
   return waitForHealth(`http://127.0.0.1:${port}`, portal, dev ? 180_000 : 60_000);
 }
 
-export async function startStack(opts: StackOptions): Promise<Stack> {
+/** The local tenant of a stack, started in this process with the portal's origin registered. */
+export interface LocalTenant {
+  tenant: RunningTenant;
+  cert: Awaited<ReturnType<typeof ensureCertificate>>;
+  seedPath: string;
+  dataDir: string;
+}
+
+/**
+ * Starts the local tenant from `seedPath` (the demo org when absent) with its certificate and keys
+ * in `dataDir`, registering `portalUrl` — where people open the portal — as a redirect URI.
+ */
+export async function startLocalTenant(opts: { dataDir: string; tenantPort: number; portalUrl: string; seedPath?: string | undefined }): Promise<LocalTenant> {
   const dataDir = path.resolve(opts.dataDir);
   await mkdir(dataDir, { recursive: true });
   const cert = await ensureCertificate(dataDir);
-  const portalUrl = `http://localhost:${opts.portalPort}`;
   const seedPath = path.resolve(opts.seedPath ?? demoSeedPath);
-  const seed = readSeedForPortal(seedPath, portalUrl);
-
+  const seed = readSeedForPortal(seedPath, opts.portalUrl);
   const tenant = await startTenant({ port: opts.tenantPort, dataDir, seed });
-  const dir = tenant.ctx.directory;
+  return { tenant, cert, seedPath, dataDir };
+}
+
+/**
+ * The configuration every local stack's portal runs with (before `getLocalPortalProcessEnv`):
+ * wired to the local tenant, reached at `portalUrl`, on `databaseUrl` or the embedded database in
+ * the tenant's data folder, `extra` last.
+ */
+export function getLocalStackPortalEnv(
+  local: LocalTenant,
+  opts: { portalUrl: string; databaseUrl?: string | undefined; logLevel?: string | undefined; notifications?: boolean | undefined; extra?: Record<string, string> | undefined },
+): Record<string, string> {
+  const portalEnv: Record<string, string> = {
+    DATA_DIR: local.dataDir,
+    LOG_LEVEL: opts.logLevel ?? 'info',
+    ...getLocalTenantPortalEnv(local.tenant.url, local.tenant.ctx.directory),
+    // The portal runs in production mode against a tenant on localhost: say so explicitly.
+    ALLOW_INSECURE_LOCAL_TENANT: 'true',
+    // Trust exactly the local tenant's certificate; TLS verification stays on.
+    NODE_EXTRA_CA_CERTS: local.cert.certPath,
+    NEXT_TELEMETRY_DISABLED: '1',
+    // Mails link here; people with no one to ask are pointed at the helpdesk.
+    PORTAL_URL: opts.portalUrl,
+    HELPDESK_CONTACT: 'mailto:helpdesk@contoso.test',
+  };
+  if (opts.databaseUrl) portalEnv.DATABASE_URL = opts.databaseUrl;
+  if (opts.notifications !== false) Object.assign(portalEnv, localMailEnv(local.tenant.ctx.directory));
+  Object.assign(portalEnv, opts.extra);
+  return portalEnv;
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const portalUrl = `http://localhost:${opts.portalPort}`;
+  const local = await startLocalTenant({ dataDir: opts.dataDir, tenantPort: opts.tenantPort, portalUrl, seedPath: opts.seedPath });
+  const { tenant, cert, dataDir } = local;
 
   let portal: ChildProcess | undefined;
   try {
@@ -202,21 +245,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 
     const portalEnv: Record<string, string> = {
       PORT: String(opts.portalPort),
-      DATA_DIR: dataDir,
-      LOG_LEVEL: opts.logLevel ?? 'info',
-      ...getLocalTenantPortalEnv(tenant.url, dir),
-      // The portal runs in production mode against a tenant on localhost: say so explicitly.
-      ALLOW_INSECURE_LOCAL_TENANT: 'true',
-      // Trust exactly the local tenant's certificate; TLS verification stays on.
-      NODE_EXTRA_CA_CERTS: cert.certPath,
-      NEXT_TELEMETRY_DISABLED: '1',
-      // Mails link here; people with no one to ask are pointed at the helpdesk.
-      PORTAL_URL: portalUrl,
-      HELPDESK_CONTACT: 'mailto:helpdesk@contoso.test',
+      ...getLocalStackPortalEnv(local, { portalUrl, databaseUrl: opts.databaseUrl, logLevel: opts.logLevel, notifications: opts.notifications, extra: opts.env }),
     };
-    if (opts.databaseUrl) portalEnv.DATABASE_URL = opts.databaseUrl;
-    if (opts.notifications !== false) Object.assign(portalEnv, localMailEnv(dir));
-    Object.assign(portalEnv, opts.env);
 
     portal = spawnPortal({ port: opts.portalPort, dev: opts.dev ?? false, env: getLocalPortalProcessEnv(portalEnv), onOutput: opts.onPortalOutput });
     await waitForPortal(portal, opts.portalPort, opts.dev ?? false);
@@ -225,10 +255,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     return {
       portalUrl,
       tenantUrl: tenant.url,
-      tenantId: dir.tenantId,
+      tenantId: tenant.ctx.directory.tenantId,
       certPath: cert.certPath,
       spkiSha256: cert.spkiSha256,
-      seedPath,
+      seedPath: local.seedPath,
       portalEnv,
       portalPid: child.pid ?? 0,
       async stop() {
@@ -260,7 +290,7 @@ export function stopChild(child: ChildProcess): Promise<void> {
  * has a `tap-broker@…` mailbox, the portal sends as it, and the approvers (app role Approver or
  * Admin, enabled accounts) hear about waiting requests. Otherwise notifications stay off.
  */
-function localMailEnv(dir: Directory): Record<string, string> {
+export function localMailEnv(dir: Directory): Record<string, string> {
   if (!dir.broker.graphPermissions.some((p) => p.toLowerCase() === 'mail.send')) return {};
   const users = [...dir.users.values()];
   const mailbox = users.find((u) => u.userPrincipalName.toLowerCase().startsWith('tap-broker@'));

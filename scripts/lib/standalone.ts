@@ -1,0 +1,103 @@
+/**
+ * The portal as the image runs it: Next's standalone output (`output: 'standalone'` in
+ * next.config.js) made complete by `prepareStandalone()`, and the one entry command both the
+ * Dockerfile and `npm run stack:prod` start. scripts/lib/container-files.test.ts holds the
+ * Dockerfile and compose.yaml to what this file says.
+ */
+import { cpSync, existsSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { repoRoot } from './stack';
+
+/** How one portal instance is started, in the image and by `npm run stack:prod`. */
+export interface InstanceEntry {
+  /** argv, run with the standalone folder as the working directory. */
+  command: string[];
+  /** The variable `server.js` reads its port from. */
+  portEnv: 'PORT';
+  /** The variable `server.js` reads the address to bind from (the image binds every interface). */
+  hostEnv: 'HOSTNAME';
+  /** The port the image listens on. */
+  containerPort: number;
+  /** Readiness: what the balancer and the image's HEALTHCHECK ask. */
+  healthPath: string;
+  /** Liveness, for a build that has no readiness endpoint yet (answers 404 there). */
+  livenessPath: string;
+  /** The one-off migration step of a deploy (compose service `migrate`), same working directory. */
+  migrateCommand: string[];
+}
+
+/** The single description of the instance entry; see `InstanceEntry`. */
+export function getInstanceEntryCommand(): InstanceEntry {
+  return {
+    command: ['node', 'server.js'],
+    portEnv: 'PORT',
+    hostEnv: 'HOSTNAME',
+    containerPort: 3000,
+    healthPath: '/api/health/ready',
+    livenessPath: '/api/health',
+    migrateCommand: ['node', 'db-migrate.js'],
+  };
+}
+
+/**
+ * The folder tracing starts from (next.config.js): the repository in a plain checkout, a parent
+ * when node_modules is a symlink into another checkout (git worktrees).
+ */
+export function getTracingRoot(): string {
+  const config = createRequire(__filename)(path.join(repoRoot, 'next.config.js')) as { outputFileTracingRoot?: string };
+  return config.outputFileTracingRoot ?? repoRoot;
+}
+
+/**
+ * Where `server.js` lands: `.next/standalone/` mirrors the tracing root, so below it sits this
+ * repository's path relative to that root (empty in a plain checkout and in the image).
+ */
+export function getStandaloneDir(): string {
+  return path.join(repoRoot, '.next', 'standalone', path.relative(getTracingRoot(), repoRoot));
+}
+
+/** The files Next leaves out of the standalone output by design, and where they go inside it. */
+const copies = [
+  // Next serves the hashed client bundles and public files from here; the trace has neither.
+  { from: ['.next', 'static'], to: ['.next', 'static'] },
+  { from: ['public'], to: ['public'] },
+  // The migration runner reads `<cwd>/prisma/migrations` (lib/db/migrate.ts), and so does the
+  // readiness check, which compares the applied migrations with the release's.
+  { from: ['prisma', 'migrations'], to: ['prisma', 'migrations'] },
+];
+
+/**
+ * Completes `.next/standalone` after `next build`: copies the static bundles, `public` and the
+ * migrations in, and bundles scripts/db-migrate.ts into `db-migrate.js` beside `server.js` (its
+ * packages come from the traced node_modules). Idempotent: each target is replaced whole.
+ * @returns the folder holding `server.js`
+ * @throws when there is no standalone build to complete
+ */
+export async function prepareStandalone(): Promise<string> {
+  const dir = getStandaloneDir();
+  if (!existsSync(path.join(dir, 'server.js'))) {
+    throw new Error(`no standalone build at ${dir}: run next build first (next.config.js sets output: 'standalone')`);
+  }
+  for (const { from, to } of copies) {
+    const source = path.join(repoRoot, ...from);
+    const target = path.join(dir, ...to);
+    rmSync(target, { recursive: true, force: true });
+    if (existsSync(source)) cpSync(source, target, { recursive: true });
+  }
+  await build({
+    entryPoints: [path.join(repoRoot, 'scripts', 'db-migrate.ts')],
+    outfile: path.join(dir, 'db-migrate.js'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    tsconfig: path.join(repoRoot, 'tsconfig.json'),
+    // PGlite reads its WASM files next to its own module and pg loads optional natives: both stay
+    // packages, which the portal's trace has already put into the standalone node_modules.
+    external: ['@electric-sql/pglite', 'pg', 'pg-native'],
+    logLevel: 'warning',
+  });
+  return dir;
+}
