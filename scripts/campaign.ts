@@ -23,9 +23,9 @@ import { faultSteps, runFaultSchedule } from './lib/campaign/faults';
 import { createApiClient, getTokens, runLoad } from './lib/campaign/load';
 import { CAMPAIGN_PASSWORD, writeCampaignSeed } from './lib/campaign/org';
 import { renderTable, tally, writeSummary, type CampaignRow } from './lib/campaign/report';
-import { startProdStack, type ProdStack } from './lib/campaign/prod-stack-temp';
+import { startProdStack, type ProdStack } from './lib/prod-stack';
 import { findLeakedPasses } from './lib/leak-check';
-import { repoRoot } from './lib/stack';
+import { isBuildStale, repoRoot, runNextBuild } from './lib/stack';
 
 interface Options {
   short: boolean;
@@ -118,6 +118,10 @@ async function checkRows(stack: ProdStack, db: pg.Client, calls: CallRecord[], w
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  if (isBuildStale()) {
+    log('building the portal first (sources changed); the campaign is timed from after the build');
+    await runNextBuild();
+  }
   const startedAt = new Date();
   const work = await mkdtemp(path.join(os.tmpdir(), 'tap-campaign-'));
   const seedPath = path.join(work, 'campaign-org.json');

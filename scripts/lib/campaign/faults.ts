@@ -6,7 +6,7 @@
  */
 import type { FaultState } from '../../../tenant/types';
 import type { FaultWindow } from './checks';
-import type { ProdStack } from './prod-stack-temp';
+import type { ProdStack } from '../prod-stack';
 
 export interface FaultStep {
   name: string;

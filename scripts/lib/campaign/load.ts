@@ -21,6 +21,8 @@ export interface LoadResult {
   /** Every pass the broker handed out, in memory only. */
   passes: Set<string>;
   issuedRequestIds: string[];
+  /** 5xx or unanswered calls so far (the loops back off after one). */
+  failures: number;
 }
 
 /** Access tokens for the portal API through the tenant's password grant, `concurrency` at a time. */
@@ -49,6 +51,8 @@ export async function getTokens(tenantUrl: string, tenantId: string, caPem: stri
 export function createApiClient(baseUrl: string, maxSockets: number) {
   const agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   const base = new URL(baseUrl);
+  // The balancer binds 127.0.0.1; `localhost` may resolve to ::1 first.
+  if (base.hostname === 'localhost') base.hostname = '127.0.0.1';
   return {
     call(token: string, method: string, route: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> | null }> {
       const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
@@ -96,6 +100,7 @@ interface LoadOptions {
 async function recorded(result: LoadResult, op: string, run: () => Promise<{ status: number; json: Record<string, unknown> | null }>, extra: (status: number, json: Record<string, unknown> | null) => Partial<CallRecord> = () => ({})) {
   const startedAt = Date.now();
   const answer = await run();
+  if (answer.status === 0 || answer.status >= 500) result.failures += 1;
   result.calls.push({ op, status: answer.status, startedAt, endedAt: Date.now(), ...extra(answer.status, answer.json) });
   return answer;
 }
@@ -105,6 +110,7 @@ async function managerLoop(o: LoadOptions, result: LoadResult, index: number): P
   const token = o.tokens.get(manager.upn)!;
   const { api, random } = o;
   while (Date.now() < o.until()) {
+    const failuresBefore = result.failures;
     await recorded(result, 'list reportees', () => api.call(token, 'GET', '/api/reportees'));
     const indirect = random() < 0.3;
     const pool = indirect ? manager.indirectIds : manager.directIds;
@@ -137,6 +143,9 @@ async function managerLoop(o: LoadOptions, result: LoadResult, index: number): P
       }
     }
     await recorded(result, 'list my requests', () => api.call(token, 'GET', '/api/tap-requests?scope=mine'));
+    // People whose portal is failing do not click again at once: every loop whose iteration saw a
+    // failure (its own or another's) pauses before the next.
+    if (result.failures > failuresBefore) await new Promise((r) => setTimeout(r, 500 + random() * 500));
   }
 }
 
@@ -151,7 +160,7 @@ async function auditorLoop(o: LoadOptions, result: LoadResult, upn: string): Pro
 
 /** Runs every virtual manager and auditor until `until()`; resolves when the last loop ends. */
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
-  const result: LoadResult = { calls: [], passes: new Set(), issuedRequestIds: [] };
+  const result: LoadResult = { calls: [], passes: new Set(), issuedRequestIds: [], failures: 0 };
   await Promise.all([
     ...Array.from({ length: o.managers }, (_, i) => managerLoop(o, result, i)),
     ...o.org.auditors.map((upn) => auditorLoop(o, result, upn)),
