@@ -12,6 +12,8 @@ export interface CallRecord {
   status: number;
   startedAt: number;
   endedAt: number;
+  /** The problem `code` of a 4xx/5xx answer that had one (the portal's), absent for a balancer's page. */
+  code?: string;
   /** The TAP request the call was about, when there was one. */
   requestId?: string;
   /** Audit event types a 2xx of this call must have written for `requestId`, each exactly once. */

@@ -5,7 +5,7 @@
  * in-process local tenant's fault state.
  */
 import type { FaultState } from '../../../tenant/types';
-import type { FaultWindow } from './checks';
+import { WINDOW_GRACE_MS, type FaultWindow } from './checks';
 import type { ProdStack } from '../prod-stack';
 
 export interface FaultStep {
@@ -14,6 +14,7 @@ export interface FaultStep {
   run(stack: ProdStack, holdMs: number): Promise<void>;
 }
 
+const CALM_BETWEEN_FAULTS_MS = WINDOW_GRACE_MS + 2_000;
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sets `patch` on the tenant's Graph faults for `holdMs` (or until every counter ran out), then clears it. */
@@ -31,11 +32,21 @@ function graphFault(name: string, patch: Partial<FaultState>, counted: (keyof Fa
   };
 }
 
-/** The campaign's faults, in the order they run. Instance faults take different instances. */
+/**
+ * The campaign's faults, in the order they run; the graceful SIGTERM first, when nothing else has
+ * yet left work behind. Instance faults take different instances.
+ */
 export function faultSteps(instances: number): FaultStep[] {
   const killed = 0;
   const drained = Math.min(1, instances - 1);
   return [
+    {
+      name: `SIGTERM instance ${drained}, restart`,
+      async run(stack) {
+        await stack.killInstance(drained, 'SIGTERM');
+        await stack.startInstance(drained);
+      },
+    },
     {
       name: `SIGKILL instance ${killed}, restart`,
       async run(stack) {
@@ -44,13 +55,6 @@ export function faultSteps(instances: number): FaultStep[] {
       },
     },
     graphFault('Graph 429 storm (Retry-After 1 s)', { throttleRate: 0.5, throttleNext: 20, retryAfterSeconds: 1 }),
-    {
-      name: `SIGTERM instance ${drained}, restart`,
-      async run(stack) {
-        await stack.killInstance(drained, 'SIGTERM');
-        await stack.startInstance(drained);
-      },
-    },
     graphFault('Graph 503 × 20', { unavailableNext: 20, retryAfterSeconds: 1 }, ['unavailableNext']),
     {
       name: 'restart PostgreSQL',
@@ -84,6 +88,8 @@ export async function runFaultSchedule(stack: ProdStack, steps: readonly FaultSt
     }
     windows.push({ fault: step.name, start, end: Date.now() });
     log(`fault: ${step.name} over after ${((Date.now() - start) / 1000).toFixed(1)} s`);
+    // Calm between faults, longer than a window's grace, so one fault's failures are not another's.
+    await pause(CALM_BETWEEN_FAULTS_MS);
   }
   return { windows, errors };
 }

@@ -101,7 +101,8 @@ async function recorded(result: LoadResult, op: string, run: () => Promise<{ sta
   const startedAt = Date.now();
   const answer = await run();
   if (answer.status === 0 || answer.status >= 500) result.failures += 1;
-  result.calls.push({ op, status: answer.status, startedAt, endedAt: Date.now(), ...extra(answer.status, answer.json) });
+  const code = answer.status >= 400 && typeof answer.json?.code === 'string' ? { code: answer.json.code } : {};
+  result.calls.push({ op, status: answer.status, startedAt, endedAt: Date.now(), ...code, ...extra(answer.status, answer.json) });
   return answer;
 }
 
