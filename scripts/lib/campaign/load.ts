@@ -74,8 +74,9 @@ export function createApiClient(baseUrl: string, maxSockets: number) {
             });
           },
         );
-        req.on('timeout', () => req.destroy(new Error('timeout')));
-        req.on('error', () => resolve({ status: 0, json: null }));
+        req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'client-timeout' })));
+        // No answer: the socket's error code (ECONNRESET, ECONNREFUSED, client-timeout) says why.
+        req.on('error', (error: NodeJS.ErrnoException) => resolve({ status: 0, json: { code: error.code ?? 'no-answer' } }));
         if (payload) req.write(payload);
         req.end();
       });
@@ -101,7 +102,7 @@ async function recorded(result: LoadResult, op: string, run: () => Promise<{ sta
   const startedAt = Date.now();
   const answer = await run();
   if (answer.status === 0 || answer.status >= 500) result.failures += 1;
-  const code = answer.status >= 400 && typeof answer.json?.code === 'string' ? { code: answer.json.code } : {};
+  const code = (answer.status >= 400 || answer.status === 0) && typeof answer.json?.code === 'string' ? { code: answer.json.code } : {};
   result.calls.push({ op, status: answer.status, startedAt, endedAt: Date.now(), ...code, ...extra(answer.status, answer.json) });
   return answer;
 }
