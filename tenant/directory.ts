@@ -23,6 +23,7 @@ import type {
   DirectoryGroup,
   DirectoryRoleAssignment,
   DirectoryUser,
+  TapMethod,
   TapPolicy,
 } from './types';
 import { changedFields, newUserChangeLog, recordManagerChange, recordUserChange, recordUserCreated, recordUserDeleted } from './user-changes';
@@ -83,6 +84,7 @@ export function buildDirectory(input: DirectoryInput): Directory {
     usersByUpn,
     directReports,
     tapMethods: new Map(),
+    tapMethodLog: new Map(),
     groups: new Map((input.groups ?? []).map((g) => [g.id, g])),
     roleAssignments: [...(input.roleAssignments ?? [])],
     customRoles: new Map((input.customRoles ?? []).map((r) => [r.id, r])),
@@ -190,6 +192,17 @@ export function addUser(dir: Directory, user: DirectoryUser): void {
   if (managerId !== null) setManager(dir, user.id, managerId);
 }
 
+/** Adds a created TAP method to the tenant's creation log ({@link Directory.tapMethodLog}). */
+export function logTapMethodCreated(dir: Directory, method: Pick<TapMethod, 'id' | 'userId' | 'createdDateTime'>): void {
+  dir.tapMethodLog.set(method.id, { id: method.id, userId: method.userId, createdDateTime: method.createdDateTime, ended: null });
+}
+
+/** Marks a logged TAP method as gone, once: the first way it ended is the one kept. */
+export function endTapMethodLogEntry(dir: Directory, methodId: string, how: 'deleted' | 'replaced' | 'user-removed'): void {
+  const entry = dir.tapMethodLog.get(methodId);
+  if (entry !== undefined && entry.ended === null) entry.ended = { at: new Date().toISOString(), how };
+}
+
 /**
  * Removes a user; their direct reports are left without a manager, as when Graph deletes a user.
  * `reason` is what `users/delta` reports: `changed` for a deletion that could be undone (Graph's
@@ -202,6 +215,7 @@ export function removeUser(dir: Directory, userId: string, reason: 'changed' | '
   detach(dir, user);
   dir.users.delete(userId);
   dir.usersByUpn.delete(user.userPrincipalName.toLowerCase());
+  for (const m of dir.tapMethods.get(userId) ?? []) endTapMethodLogEntry(dir, m.id, 'user-removed');
   dir.tapMethods.delete(userId);
   for (const g of dir.groups.values()) {
     g.memberIds = g.memberIds.filter((id) => id !== userId);

@@ -110,6 +110,15 @@ export interface TapMethod {
   passHash: { salt: string; hash: string };
 }
 
+/** One created TAP method in {@link Directory.tapMethodLog}; never holds the pass or its hash. */
+export interface TapMethodLogEntry {
+  id: string;
+  userId: string;
+  createdDateTime: string;
+  /** null while the method exists; else when and how it went (a later create replaces it). */
+  ended: { at: string; how: 'deleted' | 'replaced' | 'user-removed' } | null;
+}
+
 /** A security group (seed extension). Members are users or other groups, by id. */
 export interface DirectoryGroup {
   id: string;
@@ -360,6 +369,11 @@ export interface Directory {
   directReports: Map<string, string[]>;
   /** userId → that user's TAP methods (Graph keeps at most one). */
   tapMethods: Map<string, TapMethod[]>;
+  /**
+   * Every TAP method this tenant ever created, by method id, with how it ended (tenant extension,
+   * not Graph's): lets a load campaign check that each pass is on record or was deleted.
+   */
+  tapMethodLog: Map<string, TapMethodLogEntry>;
   /** Groups by id (seed extension; empty when the seed has none). */
   groups: Map<string, DirectoryGroup>;
   /** Every directory role assignment and eligibility, of users and groups, in seed order. */

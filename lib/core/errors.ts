@@ -77,3 +77,18 @@ export class BrokerError extends Error {
 export function isBrokerError(error: unknown): error is BrokerError {
   return error instanceof BrokerError;
 }
+
+/**
+ * Whether an error from Prisma means "could not talk to the database" rather than a defect.
+ * Prisma's error classes differ by adapter; their codes are stable: P1001 (unreachable), P1002
+ * (timeout), P1017 (connection closed), P2024 (pool timeout), P2028 (transaction API error, e.g.
+ * a transaction that timed out or whose connection died). PostgreSQL's own words cover a server
+ * that is restarting: 57P01 "terminating connection due to administrator command", 57P03 "the
+ * database system is shutting down / starting up".
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
+  if (typeof code === 'string' && ['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', '57P01', '57P03'].includes(code)) return true;
+  const message = error instanceof Error ? error.message : '';
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|Can't reach database|Closed|closed the connection|PGlite is closed|terminating connection due to administrator command|the database system is (?:shutting down|starting up|in recovery mode)/i.test(message);
+}

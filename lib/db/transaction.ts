@@ -2,7 +2,7 @@ import 'server-only';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { getDb, type PrismaClient } from '@/lib/db/client';
 import type { Prisma } from '@/lib/db/generated/client';
-import { BrokerError } from '@/lib/core/errors';
+import { BrokerError, isDatabaseUnavailable } from '@/lib/core/errors';
 
 /**
  * How use cases and workers reach the database: the client to use, and transactions in which a
@@ -49,15 +49,3 @@ export async function inTransaction<T>(db: PrismaClient, fn: (tx: Prisma.Transac
   });
 }
 
-/**
- * Whether an error from Prisma means "could not talk to the database" rather than a defect.
- * Prisma's error classes differ by adapter; their codes are stable: P1001 (unreachable), P1002
- * (timeout), P1017 (connection closed), P2024 (pool timeout), P2028 (transaction API error, e.g.
- * a transaction that timed out or whose connection died).
- */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
-  if (typeof code === 'string' && ['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028'].includes(code)) return true;
-  const message = error instanceof Error ? error.message : '';
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|Can't reach database|Closed|closed the connection|PGlite is closed/i.test(message);
-}

@@ -74,4 +74,17 @@ describe('errorToResponse', () => {
     expect(text).not.toContain('hunter2');
     expect(lines.join('')).toContain('unhandled error');
   });
+
+  // The load campaign's PostgreSQL restart: a read outside a transaction met these and answered 500.
+  it.each([
+    ['a restarting server ends the connection', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })],
+    ['a server still starting', new Error('the database system is starting up')],
+    ['a refused connection', new Error('connect ECONNREFUSED 127.0.0.1:5432')],
+  ])('answers 503 upstream-unavailable when %s', async (_why, error) => {
+    const { log, lines } = capture();
+    const response = errorToResponse(error, log);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ code: 'upstream-unavailable', status: 503 });
+    expect(lines.join('')).not.toContain('unhandled error');
+  });
 });

@@ -9,7 +9,7 @@
  */
 import { ZodError } from 'zod';
 import { PROBLEM_CONTENT_TYPE, type Problem, type ProblemCode } from '@/lib/contract/problem';
-import { BrokerError, type ValidationIssue } from '@/lib/core/errors';
+import { BrokerError, isDatabaseUnavailable, type ValidationIssue } from '@/lib/core/errors';
 import { getStepUpWwwAuthenticate } from '@/lib/http/claims-challenge';
 import type { Logger } from '@/lib/log';
 
@@ -89,6 +89,9 @@ export function errorToResponse(error: unknown, log: Logger): Response {
       errors,
     });
   }
+  // A read outside a transaction meets a database that is restarting as a raw driver error: that is
+  // the database being away for a moment, which the contract answers 503, not a defect's 500.
+  if (isDatabaseUnavailable(error)) return errorToResponse(new BrokerError('upstream-unavailable', 'The database could not be reached. Try again later.', { cause: error }), log);
   log.error({ err: error }, 'unhandled error');
   return problemResponse({
     type: problemType('internal-error'),

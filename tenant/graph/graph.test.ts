@@ -398,6 +398,11 @@ describe('temporaryAccessPassMethods', () => {
     expect(await broker.api(`${tapPath(target)}/${String(replaced['id'])}`).delete()).toBeUndefined();
     expect(((await broker.api(tapPath(target)).get()) as { value: unknown[] }).value).toEqual([]);
     expect((await graphError(broker.api(`${tapPath(target)}/${String(replaced['id'])}`).get())).statusCode).toBe(404);
+
+    // The creation log keeps both methods and how each ended, and never the pass.
+    expect(ctx.directory.tapMethodLog.get(String(created['id']))).toMatchObject({ userId: id(target), ended: { how: 'replaced' } });
+    expect(ctx.directory.tapMethodLog.get(String(replaced['id']))).toMatchObject({ userId: id(target), ended: { how: 'deleted' } });
+    expect(JSON.stringify([...ctx.directory.tapMethodLog.values()])).not.toContain(pass as string);
   });
 
   it('validates the lifetime against the tenant policy with Graph message', async () => {
@@ -406,6 +411,7 @@ describe('temporaryAccessPassMethods', () => {
     expect(e.code).toBe('badRequest');
     expect(e.message).toBe('Invalid LifetimeInMinutes specified. The valid range between 60 and 480.');
     expect(ctx.directory.tapMethods.get(id(devUpn(11)))).toBeUndefined();
+    expect([...ctx.directory.tapMethodLog.values()].some((m) => m.userId === id(devUpn(11)))).toBe(false);
   });
 
   it('refuses external guests but not admins (app-only)', async () => {

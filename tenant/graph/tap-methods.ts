@@ -4,7 +4,7 @@
  * logged, and GET/List report `temporaryAccessPass: null`.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { getTransitiveGroupIds } from '../directory';
+import { endTapMethodLogEntry, getTransitiveGroupIds, logTapMethodCreated } from '../directory';
 import { hashPass } from '../tap-passes';
 import type { DirectoryUser, TapMethod, TapPolicy, TenantContext } from '../types';
 import { getTapUsability } from '../tap-usability';
@@ -147,7 +147,9 @@ export function createTap(env: GraphEnv, idOrUpn: string): GraphResponse {
     passHash: hashPass(pass),
   };
   // A user has at most one pass: Create replaces the previous one (current v1.0 docs).
+  for (const previous of methodsOf(env, user.id)) endTapMethodLogEntry(env.ctx.directory, previous.id, 'replaced');
   env.ctx.directory.tapMethods.set(user.id, [method]);
+  logTapMethodCreated(env.ctx.directory, method);
   countEvent(env.ctx, 'tapMethod.created');
   // Crash-test faults: the pass exists now, but the caller will not learn of it.
   if (faults.tapCreateHangNext > 0) {
@@ -205,6 +207,7 @@ export function deleteTap(env: GraphEnv, idOrUpn: string, methodId: string): Gra
   const rest = methodsOf(env, user.id).filter((x) => x !== m);
   if (rest.length === 0) env.ctx.directory.tapMethods.delete(user.id);
   else env.ctx.directory.tapMethods.set(user.id, rest);
+  endTapMethodLogEntry(env.ctx.directory, m.id, 'deleted');
   countEvent(env.ctx, 'tapMethod.deleted');
   return noContent(env.req);
 }
