@@ -10,9 +10,12 @@
  *      scripts/bench/round-trips.json — a count that rises fails the step;
  *   4. a production build of the portal;
  *   5. the end-to-end suite (Playwright: Chromium and black-box API tests) against the whole stack,
- *      once with the embedded database and once with PostgreSQL.
+ *      once with the embedded database and once with PostgreSQL;
+ *   6. the short load and fault campaign (`npm run campaign -- --short`): three standalone
+ *      instances behind HAProxy on PostgreSQL, under load while instances, PostgreSQL, Graph and
+ *      the balancer fail in turn; each of its checks counts as one test.
  *
- * Flags: `--only=static,unit,bench,e2e` runs a subset; `--db=pglite|postgres` limits the e2e runs;
+ * Flags: `--only=static,unit,bench,e2e,campaign` runs a subset; `--db=pglite|postgres` limits the e2e runs;
  * `--spec=e2e/ui/a.spec.ts,…` runs only those Playwright files (and the mail and setup stacks only
  * when one of them is under e2e/mail or e2e/setup).
  * The last line is `N passed, N failed` over every test that ran.
@@ -31,10 +34,10 @@ import { startPgCluster } from './pg-cluster';
 import { checkForLeakedPasses } from './lib/leak-check';
 import { demoSeedPath, isBuildStale, repoRoot, runNextBuild, startStack, type Stack } from './lib/stack';
 
-type Phase = 'static' | 'unit' | 'bench' | 'e2e';
+type Phase = 'static' | 'unit' | 'bench' | 'e2e' | 'campaign';
 const args = process.argv.slice(2);
 const only = new Set<Phase>(
-  (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',') ?? ['static', 'unit', 'bench', 'e2e']) as Phase[],
+  (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',') ?? ['static', 'unit', 'bench', 'e2e', 'campaign']) as Phase[],
 );
 const dbModes = (args.find((a) => a.startsWith('--db='))?.slice('--db='.length).split(',') ?? ['pglite', 'postgres']) as (
   | 'pglite'
@@ -190,6 +193,34 @@ async function runSetupSpecs(work: string, reports: string): Promise<void> {
   countStep('leak check (setup)', leak.leaks.length === 0 ? 0 : 1);
 }
 
+/**
+ * `npm run campaign -- --short` (it builds first when the build is stale); each row of its table
+ * counts as one test, read from its last line, `N passed, M failed`.
+ */
+async function runShortCampaign(): Promise<void> {
+  console.log('\n== load and fault campaign (npm run campaign -- --short) ==');
+  const output: string[] = [];
+  const code = await new Promise<number>((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'scripts/campaign.ts', '--short'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      process.stdout.write(chunk);
+      output.push(chunk);
+    });
+    child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)));
+    child.on('error', reject);
+  });
+  const last = /(\d+) passed, (\d+) failed\s*$/.exec(output.join(''));
+  if (last === null) {
+    countStep(`campaign (no result line; exit code ${code})`, 1);
+    return;
+  }
+  const [passed, failed] = [Number(last[1]), Number(last[2])];
+  totals.passed += passed;
+  totals.failed += failed;
+  if (failed > 0 || code !== 0) failures.push(`campaign (${failed} failed, exit code ${code})`);
+  if (failed === 0 && code !== 0) totals.failed += 1;
+}
+
 async function main() {
   const work = await mkdtemp(path.join(os.tmpdir(), 'tapbroker-test-'));
   const reports = path.join(work, 'reports');
@@ -302,6 +333,8 @@ async function main() {
 
       if (runsSetupSpecs) await runSetupSpecs(work, reports);
     }
+
+    if (only.has('campaign') && specs.length === 0) await runShortCampaign();
   } finally {
     if (cluster) await cluster.stop();
     if (failures.length === 0) await rm(work, { recursive: true, force: true });

@@ -62,13 +62,18 @@ export function computeChecksum(sql: string): string {
   return createHash('sha256').update(sql, 'utf8').digest('hex');
 }
 
-/** Reads `<dir>/<name>/migration.sql` for every migration folder, sorted by name. */
+/**
+ * Reads `<dir>/<name>/migration.sql` for every migration folder, sorted by name. The reads are
+ * marked `turbopackIgnore`: the readiness route imports this, and a directory Turbopack cannot
+ * resolve statically makes it trace the whole project — local data, keys and `.env` included —
+ * into the standalone output. scripts/lib/standalone.ts copies `prisma/migrations` there instead.
+ */
 export function readMigrations(migrationsDir: string = getDefaultMigrationsDir()): MigrationFile[] {
-  const names = readdirSync(migrationsDir)
-    .filter((entry) => statSync(path.join(migrationsDir, entry)).isDirectory())
+  const names = readdirSync(/*turbopackIgnore: true*/ migrationsDir)
+    .filter((entry) => statSync(/*turbopackIgnore: true*/ path.join(migrationsDir, entry)).isDirectory())
     .sort();
   return names.map((name) => {
-    const sql = readFileSync(path.join(migrationsDir, name, 'migration.sql'), 'utf8');
+    const sql = readFileSync(/*turbopackIgnore: true*/ path.join(migrationsDir, name, 'migration.sql'), 'utf8');
     return { name, sql, checksum: computeChecksum(sql) };
   });
 }

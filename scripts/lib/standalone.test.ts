@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { repoRoot } from './stack';
-import { getStandaloneDir, getTracingRoot, syncFolder } from './standalone';
+import { assertNoLocalFilesTraced, getStandaloneDir, getTracingRoot, syncFolder } from './standalone';
 
 describe('getStandaloneDir', () => {
   it('sits where the trace mirrors this repository: below .next/standalone, at its path under the tracing root', () => {
@@ -50,5 +50,20 @@ describe('syncFolder', () => {
     mkdirSync(path.join(dir, 'target'));
     syncFolder(path.join(dir, 'missing'), path.join(dir, 'target'));
     expect(existsSync(path.join(dir, 'target'))).toBe(false);
+  });
+});
+
+describe('assertNoLocalFilesTraced', () => {
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses a standalone folder that holds local data, secrets or sources, naming them', () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'tap-trace-'));
+    writeFileSync(path.join(dir, 'server.js'), '');
+    mkdirSync(path.join(dir, 'node_modules'));
+    expect(() => assertNoLocalFilesTraced(dir)).not.toThrow();
+    mkdirSync(path.join(dir, 'data'));
+    writeFileSync(path.join(dir, '.env'), 'X=1');
+    expect(() => assertNoLocalFilesTraced(dir)).toThrow(/holds data, \.env: a dynamic file read/);
   });
 });

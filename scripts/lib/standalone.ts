@@ -90,11 +90,27 @@ export function syncFolder(source: string, target: string): void {
  * @returns the folder holding `server.js`
  * @throws when there is no standalone build to complete
  */
+/**
+ * What must never ride along into the standalone output: a dynamic file read Turbopack cannot
+ * scope makes it trace the whole project (lib/db/migrate.ts `readMigrations` says how that
+ * happened once), and with it the local database, keys and `.env`.
+ */
+const NEVER_TRACED = ['data', 'secrets', '.env', 'app', 'e2e'];
+
+/** Throws when the build traced local files into `dir` (see {@link NEVER_TRACED}). */
+export function assertNoLocalFilesTraced(dir: string): void {
+  const found = NEVER_TRACED.filter((name) => existsSync(path.join(dir, name)));
+  if (found.length > 0) {
+    throw new Error(`the standalone build in ${dir} holds ${found.join(', ')}: a dynamic file read made Next trace the whole project (look for "Dynamic filesystem access" in the build's warnings); fix it and build again`);
+  }
+}
+
 export async function prepareStandalone(): Promise<string> {
   const dir = getStandaloneDir();
   if (!existsSync(path.join(dir, 'server.js'))) {
     throw new Error(`no standalone build at ${dir}: run next build first (next.config.js sets output: 'standalone')`);
   }
+  assertNoLocalFilesTraced(dir);
   for (const { from, to } of copies) syncFolder(path.join(repoRoot, ...from), path.join(dir, ...to));
   await build({
     entryPoints: [path.join(repoRoot, 'scripts', 'db-migrate.ts')],
