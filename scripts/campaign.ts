@@ -13,7 +13,7 @@
  * times out after 30 s, the settling wait after 4 minutes (the reconciler resolves an `issuing`
  * request once its intent is 2 minutes old, on a 60 s tick).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -95,7 +95,7 @@ async function checkRows(stack: ProdStack, db: pg.Client, calls: CallRecord[], w
   for (const w of windows) {
     const failed = byFault.get(w.fault) ?? [];
     const graceful = w.fault.startsWith('SIGTERM');
-    rows.push({ check: `${graceful ? '0 5xx during ' : '5xx during '}${w.fault}`, ok: graceful ? failed.length === 0 : null, figures: `${failed.length} in ${((w.end - w.start) / 1000).toFixed(1)} s${first(failed.map((c) => `${c.op} ${c.status}${c.code === undefined ? '' : ` ${c.code}`}`))}` });
+    rows.push({ check: `${graceful ? '0 5xx during ' : '5xx during '}${w.fault}`, ok: graceful ? failed.length === 0 : null, figures: `${failed.length} in ${((w.end - w.start) / 1000).toFixed(1)} s${first(failed.map((c) => `${c.op} ${c.status}${c.code === undefined ? '' : ` ${c.code}`}${c.detail === undefined ? '' : ` (${c.detail})`}`))}` });
   }
 
   const audit = (await db.query<AuditKey>(`SELECT request_id::text AS "requestId", type FROM audit_event WHERE request_id IS NOT NULL`)).rows;
@@ -134,12 +134,17 @@ async function main(): Promise<void> {
   const org = await writeCampaignSeed(seedPath, opts.managers);
   log(`org: ${org.userCount} people, ${opts.managers} managers; starting ${opts.instances} instances`);
   const outputs: string[] = [];
+  // The instances' and balancer's output with times, kept for a failed run (the leak check has searched it for passes).
+  const tagged: string[] = [];
   const stack = await startProdStack({
     instances: opts.instances,
     seedPath,
     notifications: true,
     logLevel: 'info',
-    onOutput: (_source, chunk) => outputs.push(chunk),
+    onOutput: (source, chunk) => {
+      outputs.push(chunk);
+      tagged.push(`${new Date().toISOString().slice(11, 23)} [${source}] ${chunk.endsWith('\n') ? chunk : `${chunk}\n`}`);
+    },
     // A virtual manager calls far more often than a person; the per-user API budget would refuse
     // them. Approval mails go one per request (no 5-minute digest), so the outbox can drain
     // within the run; a mail that failed in a Graph fault is retried after 30 s, 60 s, ….
@@ -187,6 +192,11 @@ async function main(): Promise<void> {
     log('wrote docs/campaign-summary.md');
   }
   const { failed, line } = tally(rows);
+  if (failed > 0) {
+    const file = path.join(os.tmpdir(), `tap-campaign-${startedAt.toISOString().replace(/[:.]/g, '-')}.log`);
+    await writeFile(file, tagged.join(''), { mode: 0o600 });
+    log(`the instances' and balancer's output: ${file}`);
+  }
   console.log(line);
   process.exitCode = failed === 0 ? 0 : 1;
 }

@@ -42,7 +42,9 @@ const cache = new Map<string, AuditSigningKey>();
  * the file is unreadable or not an Ed25519 private key (the message names the file, never its content).
  */
 export function getAuditSigningKey(options: { keyPath?: string | undefined; dataDir: string }): AuditSigningKey {
-  const file = options.keyPath !== undefined ? path.resolve(options.keyPath) : path.join(options.dataDir, DEFAULT_AUDIT_SIGNING_KEY_FILE);
+  // `turbopackIgnore`: Turbopack would otherwise resolve this path at build time and trace the
+  // local key in ./data into the standalone output (scripts/lib/standalone.ts refuses such a build).
+  const file = options.keyPath !== undefined ? path.resolve(/*turbopackIgnore: true*/ options.keyPath) : path.join(/*turbopackIgnore: true*/ options.dataDir, DEFAULT_AUDIT_SIGNING_KEY_FILE);
   const hit = cache.get(file);
   if (hit) return hit;
   let pem: string;
@@ -53,7 +55,7 @@ export function getAuditSigningKey(options: { keyPath?: string | undefined; data
     const generated = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     try {
       // `wx`: exclusive create, so two processes starting at once never overwrite each other's key.
-      writeFileSync(file, generated, { mode: 0o600, flag: 'wx' });
+      writeFileSync(/*turbopackIgnore: true*/ file, generated, { mode: 0o600, flag: 'wx' });
       pem = generated;
     } catch (error) {
       if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw error;
@@ -78,7 +80,7 @@ export function signWithAuditKey(key: AuditSigningKey, message: string): string 
 
 function readKeyFile(file: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readFileSync(/*turbopackIgnore: true*/ file, 'utf8');
   } catch (error) {
     throw new AuditSigningKeyError(`cannot read the audit signing key ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }

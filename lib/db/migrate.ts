@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -69,8 +69,9 @@ export function computeChecksum(sql: string): string {
  * into the standalone output. scripts/lib/standalone.ts copies `prisma/migrations` there instead.
  */
 export function readMigrations(migrationsDir: string = getDefaultMigrationsDir()): MigrationFile[] {
-  const names = readdirSync(/*turbopackIgnore: true*/ migrationsDir)
-    .filter((entry) => statSync(/*turbopackIgnore: true*/ path.join(migrationsDir, entry)).isDirectory())
+  const names = readdirSync(/*turbopackIgnore: true*/ migrationsDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
     .sort();
   return names.map((name) => {
     const sql = readFileSync(/*turbopackIgnore: true*/ path.join(migrationsDir, name, 'migration.sql'), 'utf8');

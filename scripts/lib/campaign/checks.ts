@@ -14,6 +14,8 @@ export interface CallRecord {
   endedAt: number;
   /** The problem `code` of a 4xx/5xx answer that had one (the portal's), absent for a balancer's page. */
   code?: string;
+  /** The problem's `detail`, for a failure: which dependency the portal could not reach. */
+  detail?: string;
   /** The TAP request the call was about, when there was one. */
   requestId?: string;
   /** Audit event types a 2xx of this call must have written for `requestId`, each exactly once. */

@@ -102,8 +102,11 @@ async function recorded(result: LoadResult, op: string, run: () => Promise<{ sta
   const startedAt = Date.now();
   const answer = await run();
   if (answer.status === 0 || answer.status >= 500) result.failures += 1;
-  const code = (answer.status >= 400 || answer.status === 0) && typeof answer.json?.code === 'string' ? { code: answer.json.code } : {};
-  result.calls.push({ op, status: answer.status, startedAt, endedAt: Date.now(), ...code, ...extra(answer.status, answer.json) });
+  const failed = answer.status >= 400 || answer.status === 0;
+  const code = failed && typeof answer.json?.code === 'string' ? { code: answer.json.code } : {};
+  // The problem's detail is the product's own wording (never a pass or token): it says which dependency failed.
+  const detail = failed && typeof answer.json?.detail === 'string' ? { detail: answer.json.detail } : {};
+  result.calls.push({ op, status: answer.status, startedAt, endedAt: Date.now(), ...code, ...detail, ...extra(answer.status, answer.json) });
   return answer;
 }
 
