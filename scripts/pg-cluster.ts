@@ -15,6 +15,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { stopOnSignals } from './lib/stop-on-signals';
 
 const execFileAsync = promisify(execFile);
 
@@ -177,20 +178,7 @@ async function main(): Promise<void> {
   const cluster = await startPgCluster();
   console.log(cluster.url);
   console.log('PostgreSQL is running; press Ctrl-C to stop it and delete its data.');
-  let stopping = false;
-  const shutdown = () => {
-    if (stopping) return;
-    stopping = true;
-    cluster.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  stopOnSignals(() => cluster.stop());
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {

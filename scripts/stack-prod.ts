@@ -6,6 +6,7 @@
  */
 import { startProdStack } from './lib/prod-stack';
 import { isBuildStale, runNextBuild } from './lib/stack';
+import { stopOnSignals } from './lib/stop-on-signals';
 
 function getInstanceCount(argv: string[]): number {
   const arg = argv.find((a) => a.startsWith('--instances='));
@@ -27,20 +28,7 @@ async function main() {
   console.log(`  Local tenant: ${stack.tenantUrl}/ (tenant ${stack.tenantId}); its certificate: ${stack.certPath}`);
   console.log(`  PostgreSQL: ${stack.databaseUrl}`);
   console.log('\n  Press Ctrl+C to stop.\n');
-  let stopping = false;
-  const shutdown = () => {
-    if (stopping) return;
-    stopping = true;
-    stack.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  stopOnSignals(() => stack.stop());
 }
 
 main().catch((error: unknown) => {

@@ -49,7 +49,10 @@ export async function getTokens(tenantUrl: string, tenantId: string, caPem: stri
 
 /** A small JSON client for the balancer over one keep-alive agent with room for every virtual user. */
 export function createApiClient(baseUrl: string, maxSockets: number) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+  // An idle socket is closed by this side after 5 s, before HAProxy's `timeout http-keep-alive`
+  // (10 s, deploy/haproxy.cfg) closes it: else a request sent on a socket the balancer is closing
+  // at that moment is reset before it got anywhere, a client-side race that is no fault of the portal.
+  const agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, timeout: 5_000 });
   const base = new URL(baseUrl);
   // The balancer binds 127.0.0.1; `localhost` may resolve to ::1 first.
   if (base.hostname === 'localhost') base.hostname = '127.0.0.1';
