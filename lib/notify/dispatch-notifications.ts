@@ -43,6 +43,8 @@ export interface DispatchResult {
   retrying: number;
   /** Failed attempts after which the dispatcher gave up. */
   gaveUp: number;
+  /** The claim was full: more rows may be due now (the loop goes on at once rather than waiting a tick). */
+  hasMore: boolean;
 }
 
 /**
@@ -70,7 +72,7 @@ export interface DispatchResult {
  * Counts in the result are rows, not mails.
  */
 export async function dispatchNotifications(options: DispatchNotificationsOptions = {}): Promise<DispatchResult> {
-  const result: DispatchResult = { sent: 0, retrying: 0, gaveUp: 0 };
+  const result: DispatchResult = { sent: 0, retrying: 0, gaveUp: 0, hasMore: false };
   const { sender, digestMinutes } = getEnv().mail;
   if (sender === null) return result;
   const db = await resolveDb(options);
@@ -78,7 +80,9 @@ export async function dispatchNotifications(options: DispatchNotificationsOption
   const log = (options.log ?? rootLogger).child({ component: 'notifications' });
 
   if (options.signal?.aborted) return result;
-  const claimed = await inTransaction(db, (tx) => claimDue(tx, now, options.limit ?? BATCH_LIMIT, digestMinutes > 0));
+  const limit = options.limit ?? BATCH_LIMIT;
+  const claimed = await inTransaction(db, (tx) => claimDue(tx, now, limit, digestMinutes > 0));
+  result.hasMore = claimed.length >= limit;
   const mails = groupIntoMails(claimed, digestMinutes > 0);
   for (const [index, group] of mails.entries()) {
     if (options.signal?.aborted) {

@@ -30,7 +30,10 @@ function run(state: LoopState): void {
     do {
       state.again = false;
       try {
-        await dispatchNotifications({ log, signal: state.stopping.signal });
+        const result = await dispatchNotifications({ log, signal: state.stopping.signal });
+        // A backlog (a burst of requests, mail back after an outage) drains batch after batch, not
+        // one batch per tick; not while mail fails, which would only churn the backoff of the rest.
+        if (result.hasMore && result.sent > 0) state.again = true;
       } catch (error) {
         log.error({ err: error }, 'notification dispatch failed; retrying on the next tick');
       }
