@@ -84,11 +84,12 @@ export function isBrokerError(error: unknown): error is BrokerError {
  * (timeout), P1017 (connection closed), P2024 (pool timeout), P2028 (transaction API error, e.g.
  * a transaction that timed out or whose connection died). PostgreSQL's own words cover a server
  * that is restarting: 57P01 "terminating connection due to administrator command", 57P03 "the
- * database system is shutting down / starting up".
+ * database system is shutting down / starting up". node-postgres says "Client has encountered a
+ * connection error and is not queryable" of a pooled connection the restart broke.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
   if (typeof code === 'string' && ['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', '57P01', '57P03'].includes(code)) return true;
   const message = error instanceof Error ? error.message : '';
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|Can't reach database|Closed|closed the connection|PGlite is closed|terminating connection due to administrator command|the database system is (?:shutting down|starting up|in recovery mode)/i.test(message);
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|Can't reach database|Closed|closed the connection|PGlite is closed|encountered a connection error and is not queryable|terminating connection due to administrator command|the database system is (?:shutting down|starting up|in recovery mode)/i.test(message);
 }

@@ -79,6 +79,7 @@ describe('errorToResponse', () => {
   it.each([
     ['a restarting server ends the connection', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })],
     ['a server still starting', new Error('the database system is starting up')],
+    ['a pooled connection the restart broke (node-postgres)', new Error('Client has encountered a connection error and is not queryable')],
     ['a refused connection', new Error('connect ECONNREFUSED 127.0.0.1:5432')],
   ])('answers 503 upstream-unavailable when %s', async (_why, error) => {
     const { log, lines } = capture();
