@@ -179,6 +179,7 @@ async function main(): Promise<void> {
     const load = await loadRun;
     log(`load over: ${load.calls.length} calls in ${((Date.now() - loadStart) / 1000).toFixed(0)} s`);
     rows.push({ check: 'every fault injected and recovered', ok: faults.errors.length === 0, figures: `${faults.windows.length} faults${first(faults.errors)}` });
+    rows.push({ check: 'calls resent after a reset on a kept-alive socket', ok: null, figures: `${api.counts.resent} of ${load.calls.length}` });
 
     await db.connect();
     const settled = await settle(db);

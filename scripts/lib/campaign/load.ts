@@ -49,15 +49,15 @@ export async function getTokens(tenantUrl: string, tenantId: string, caPem: stri
 
 /** A small JSON client for the balancer over one keep-alive agent with room for every virtual user. */
 export function createApiClient(baseUrl: string, maxSockets: number) {
-  // An idle socket is closed by this side after 5 s, before HAProxy's `timeout http-keep-alive`
-  // (10 s, deploy/haproxy.cfg) closes it: else a request sent on a socket the balancer is closing
-  // at that moment is reset before it got anywhere, a client-side race that is no fault of the portal.
-  const agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, timeout: 5_000 });
+  const agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   const base = new URL(baseUrl);
   // The balancer binds 127.0.0.1; `localhost` may resolve to ::1 first.
   if (base.hostname === 'localhost') base.hostname = '127.0.0.1';
+  const counts = { resent: 0 };
   return {
-    call(token: string, method: string, route: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> | null }> {
+    /** How many calls were sent once more after a reset on a kept-alive socket (reported, not hidden). */
+    counts,
+    call(token: string, method: string, route: string, body?: unknown, resent = false): Promise<{ status: number; json: Record<string, unknown> | null }> {
       const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
       return new Promise((resolve) => {
         const req = http.request(
@@ -79,7 +79,18 @@ export function createApiClient(baseUrl: string, maxSockets: number) {
         );
         req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'client-timeout' })));
         // No answer: the socket's error code (ECONNRESET, ECONNREFUSED, client-timeout) says why.
-        req.on('error', (error: NodeJS.ErrnoException) => resolve({ status: 0, json: { code: error.code ?? 'no-answer' } }));
+        req.on('error', (error: NodeJS.ErrnoException) => {
+          // A kept-alive socket the balancer closed as idle (`timeout http-keep-alive`, or the old
+          // process of a failover) just as this request went out: it reached nobody, and HTTP
+          // clients send it once more on a new connection, as browsers do (Node's `reusedSocket`
+          // exists for this). Any other reset, and a second one, counts as no answer.
+          if (error.code === 'ECONNRESET' && req.reusedSocket && !resent) {
+            counts.resent += 1;
+            resolve(this.call(token, method, route, body, true));
+            return;
+          }
+          resolve({ status: 0, json: { code: error.code ?? 'no-answer' } });
+        });
         if (payload) req.write(payload);
         req.end();
       });
