@@ -11,11 +11,11 @@ describe('classifyFailures', () => {
     { fault: 'pg', start: 10_000, end: 11_000 },
   ];
 
-  it('puts 5xx and unanswered calls in the windows they overlap, with the grace after each, and the rest outside', () => {
+  it('puts 5xx and unanswered calls in the window they failed in, with the grace after each, and the rest outside', () => {
     const calls = [
-      call({ status: 502, startedAt: 900, endedAt: 1_001 }), // overlaps kill from before
-      call({ status: 0, startedAt: 2_000 + 2_999, endedAt: 5_100 }), // within the grace after kill
-      call({ status: 503, startedAt: 2_000 + 3_001, endedAt: 5_200 }), // just past the grace: outside
+      call({ status: 502, startedAt: 900, endedAt: 1_001 }), // started before kill, failed in it
+      call({ status: 0, startedAt: 2_500, endedAt: 2_000 + 2_999 }), // failed within the grace after kill
+      call({ status: 503, startedAt: 1_500, endedAt: 2_000 + 3_001 }), // started in kill, failed just past the grace: outside
       call({ status: 500, startedAt: 10_500, endedAt: 10_600 }), // inside pg
       call({ status: 200, startedAt: 1_500, endedAt: 1_600 }), // a success is no failure
       call({ status: 429, startedAt: 20_000, endedAt: 20_001 }), // a refusal is no failure
@@ -26,10 +26,10 @@ describe('classifyFailures', () => {
     expect(byFault.get('pg')!.map((c) => c.status)).toEqual([500]);
   });
 
-  it('counts a call spanning two windows in both', () => {
+  it('counts a call that started under one fault and failed under the next in the next only', () => {
     const { outside, byFault } = classifyFailures([call({ status: 504, startedAt: 1_500, endedAt: 10_200 })], windows, 0);
     expect(outside).toEqual([]);
-    expect(byFault.get('kill')).toHaveLength(1);
+    expect(byFault.get('kill')).toHaveLength(0);
     expect(byFault.get('pg')).toHaveLength(1);
   });
 });

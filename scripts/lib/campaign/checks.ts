@@ -35,14 +35,16 @@ export const WINDOW_GRACE_MS = 3_000;
 const isFailure = (c: CallRecord) => c.status === 0 || c.status >= 500;
 
 /**
- * Splits failed answers (5xx, or none) by the fault windows their call overlapped: `byFault` per
- * window (a call overlapping two windows counts in both), `outside` those that overlapped none.
+ * Splits failed answers (5xx, or none) by the fault window in which they failed — the moment the
+ * answer (or its absence) came, within a window or its grace after: `byFault` per window, `outside`
+ * those that failed in none. A call that started under one fault and was cut by the next belongs
+ * to the next (the SIGKILL that cut an issuance begun while another instance drained).
  */
 export function classifyFailures(calls: readonly CallRecord[], windows: readonly FaultWindow[], graceMs = WINDOW_GRACE_MS): { outside: CallRecord[]; byFault: Map<string, CallRecord[]> } {
   const byFault = new Map<string, CallRecord[]>(windows.map((w) => [w.fault, []]));
   const outside: CallRecord[] = [];
   for (const call of calls.filter(isFailure)) {
-    const hits = windows.filter((w) => call.endedAt >= w.start && call.startedAt <= w.end + graceMs);
+    const hits = windows.filter((w) => call.endedAt >= w.start && call.endedAt <= w.end + graceMs);
     if (hits.length === 0) outside.push(call);
     for (const w of hits) byFault.get(w.fault)!.push(call);
   }
