@@ -158,10 +158,4 @@ describe('renderHaproxyConfig: the script’s balancer is deploy/haproxy.cfg', (
     expect(rendered).toMatch(/^\s*http-request disable-l7-retry unless METH_GET$/m);
     expect(rendered).toMatch(/^\s*option redispatch\b/m);
   });
-
-  it('checks liveness instead only when told the build has no readiness path', () => {
-    const fallback = renderHaproxyConfig(haproxyTemplate, { bind: '127.0.0.1:4000', ports: [4001], healthPath: entry.livenessPath });
-    expect(fallback).toMatch(new RegExp(`^\\s*http-check send meth GET uri ${entry.livenessPath} `, 'm'));
-    expect(fallback).not.toContain(entry.healthPath);
-  });
 });

@@ -56,11 +56,9 @@ const instanceStartTimeoutMs = 60_000;
 
 /**
  * deploy/haproxy.cfg for local instances: the `bind` line listens on `bind`, the `server-template`
- * line becomes one `server` line per port, and the readiness path is `healthPath` when given (a
- * build without readiness). Every other line is the template's.
+ * line becomes one `server` line per port. Every other line is the template's.
  */
-export function renderHaproxyConfig(template: string, opts: { bind: string; ports: number[]; healthPath?: string }): string {
-  const entry = getInstanceEntryCommand();
+export function renderHaproxyConfig(template: string, opts: { bind: string; ports: number[] }): string {
   let binds = 0;
   let templates = 0;
   const lines = template.split('\n').flatMap((line) => {
@@ -73,7 +71,6 @@ export function renderHaproxyConfig(template: string, opts: { bind: string; port
       templates++;
       return opts.ports.map((port, i) => `${indent}server portal-${i + 1} 127.0.0.1:${port} check`);
     }
-    if (opts.healthPath !== undefined && line.includes(`uri ${entry.healthPath} `)) return [line.replace(`uri ${entry.healthPath} `, `uri ${opts.healthPath} `)];
     return [line];
   });
   if (binds !== 1 || templates !== 1) throw new Error('deploy/haproxy.cfg must have exactly one bind line and one server-template line');
@@ -119,7 +116,6 @@ export async function startProdStack(options: ProdStackOptions): Promise<ProdSta
     cleanups.push(async () => {
       await Promise.all(children.map((child) => (child ? stopChild(child) : undefined)));
     });
-    let healthPath = entry.healthPath;
 
     const spawnInstance = (index: number): ChildProcess => {
       const [command, ...args] = entry.command;
@@ -140,25 +136,15 @@ export async function startProdStack(options: ProdStackOptions): Promise<ProdSta
       if (index < 0 || index >= ports.length) throw new Error(`no instance ${index}`);
       const running = children[index];
       if (running) await stopChild(running);
-      await waitForHealth(instanceUrl(index), spawnInstance(index), instanceStartTimeoutMs, healthPath);
+      await waitForHealth(instanceUrl(index), spawnInstance(index), instanceStartTimeoutMs, entry.healthPath);
     };
 
-    await Promise.all(ports.map(async (_, index) => waitForHealth(instanceUrl(index), spawnInstance(index), instanceStartTimeoutMs, entry.livenessPath)));
-    // Readiness lands on another branch; until a build has it, the balancer checks liveness.
-    if ((await fetch(`${instanceUrl(0)}${entry.healthPath}`)).status === 404) {
-      healthPath = entry.livenessPath;
-      out('stack', `this build has no ${entry.healthPath}: the balancer checks ${entry.livenessPath} instead\n`);
-    }
-    await Promise.all(ports.map((_, index) => waitForHealth(instanceUrl(index), children[index]!, instanceStartTimeoutMs, healthPath)));
+    await Promise.all(ports.map((_, index) => waitForHealth(instanceUrl(index), spawnInstance(index), instanceStartTimeoutMs, entry.healthPath)));
 
     const configPath = path.join(workDir, 'haproxy.cfg');
     writeFileSync(
       configPath,
-      renderHaproxyConfig(readFileSync(haproxyTemplatePath, 'utf8'), {
-        bind: `127.0.0.1:${balancerPort}`,
-        ports,
-        ...(healthPath === entry.healthPath ? {} : { healthPath }),
-      }),
+      renderHaproxyConfig(readFileSync(haproxyTemplatePath, 'utf8'), { bind: `127.0.0.1:${balancerPort}`, ports }),
     );
     const spawnBalancer = (previous?: ChildProcess): ChildProcess => {
       // -db: in the foreground, logging to stdout; -sf: the previous process stops accepting and

@@ -22,7 +22,7 @@ export interface InstanceEntry {
   containerPort: number;
   /** Readiness: what the balancer and the image's HEALTHCHECK ask. */
   healthPath: string;
-  /** Liveness, for a build that has no readiness endpoint yet (answers 404 there). */
+  /** Liveness: the script asks it through the balancer, which has no readiness of its own. */
   livenessPath: string;
   /** The one-off migration step of a deploy (compose service `migrate`), same working directory. */
   migrateCommand: string[];
